@@ -1,0 +1,54 @@
+"""The ASGI application: SPI, admin API, health and metrics, wired to one database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from posbridge import __version__
+from posbridge.config import Settings
+from posbridge.logs import configure_logging, get_logger, request_id_var
+from posbridge.store.db import Database
+
+REQUEST_ID_HEADER = "X-Request-Id"
+log = get_logger("app")
+
+
+def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+    """Build the application for these settings (and this database, when the caller owns it)."""
+    configure_logging(settings.log_level, json=settings.log_json)
+    app = FastAPI(title="posbridge", version=__version__, openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs")
+    app.state.settings = settings
+    app.state.db = db or Database(settings.database_url)
+
+    @app.middleware("http")
+    async def request_id_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        rid = request.headers.get(REQUEST_ID_HEADER) or request.headers.get("x-wix-request-id") or uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        request.state.request_id_token = token
+        try:
+            response = await call_next(request)
+        finally:
+            # A handler may have replaced it with the SPI envelope's metadata.requestId.
+            rid = request_id_var.get() or rid
+            request_id_var.reset(token)
+        response.headers[REQUEST_ID_HEADER] = rid
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        ok = app.state.db.ping()
+        return JSONResponse({"status": "ok" if ok else "unavailable", "database": ok}, status_code=200 if ok else 503)
+
+    _mount_routers(app)
+    return app
+
+
+def _mount_routers(app: FastAPI) -> None:
+    """Attach every adapter's router (each module is a thin layer over the service layer)."""
+    from posbridge.spi.router import router as spi_router
+
+    app.include_router(spi_router, prefix="/wix/pos-spi")

@@ -1,0 +1,1 @@
+"""Wix → posbridge: the Restaurants POS service plugin (envelope, wire models, handlers, errors)."""

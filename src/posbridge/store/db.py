@@ -1,0 +1,88 @@
+"""The database handle: engine, sessions and the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+# How the next SQLite transaction begins; set by Database.transaction for the current context.
+_SQLITE_BEGIN_MODE: ContextVar[str] = ContextVar("sqlite_begin_mode", default="DEFERRED")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys and a busy timeout; let `transaction(write=True)` take the write lock up front."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling would defer BEGIN; we issue it ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(f"BEGIN {_SQLITE_BEGIN_MODE.get()}")
+
+
+class Database:
+    """One engine and its session factory; the only way code reaches the database."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20) -> None:
+        self.url = url
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        self.engine = create_engine(url, **kwargs)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """A unit of work: commit on success, roll back on any error.
+
+        On SQLite a writing transaction begins IMMEDIATE so two writers never deadlock on lock
+        upgrade (they queue on the busy timeout instead).
+        """
+        session = self._sessions()
+        try:
+            if self.is_sqlite:
+                token = _SQLITE_BEGIN_MODE.set("IMMEDIATE" if write else "DEFERRED")
+                try:
+                    session.connection()  # begins now, in the chosen mode
+                finally:
+                    _SQLITE_BEGIN_MODE.reset(token)
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

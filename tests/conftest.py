@@ -1,0 +1,108 @@
+"""Shared fixtures: a real database per backend (SQLite and PostgreSQL), a Wix signer, a real server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from posbridge.app import create_app
+from posbridge.config import Settings, load_settings
+from posbridge.store import migrate
+from posbridge.store.db import Database
+from tests.support.databases import database_url, enabled_backends
+from tests.support.server import serve_in_thread
+from tests.support.signer import TestSigner
+
+APP_ID = "8f0c1c2e-app-posbridge-tests"
+APP_SECRET = "test-app-secret-0123456789"
+ADMIN_TOKEN = "test-operator-token"
+
+
+@pytest.fixture(scope="session")
+def signer() -> TestSigner:
+    """Wix's signing key, as far as posbridge can tell."""
+    return TestSigner(app_id=APP_ID)
+
+
+@pytest.fixture(scope="session", params=enabled_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend this test runs on."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def db_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database on the backend, for the session."""
+    with database_url(backend, tmp_path_factory.mktemp(backend)) as url:
+        yield url
+
+
+def make_settings(url: str, signer: TestSigner, **overrides: Any) -> Settings:
+    """Settings for tests: this database, this signer's key, a test Wix base."""
+    values: dict[str, Any] = {
+        "database_url": url,
+        "wix_app_id": signer.app_id,
+        "wix_app_secret": APP_SECRET,
+        "wix_public_key": signer.public_pem,
+        "secret_key": "test-secret-key-0123456789abcdef",
+        "admin_token": ADMIN_TOKEN,
+        "wix_api_base": "http://127.0.0.1:9",
+        "queue": "immediate",
+        "run_worker": False,
+        "log_json": True,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture(scope="session")
+def settings(db_url: str, signer: TestSigner) -> Settings:
+    """Settings for the session's database."""
+    return make_settings(db_url, signer)
+
+
+@pytest.fixture(scope="session")
+def db(settings: Settings) -> Iterator[Database]:
+    """The session's database, migrated to head."""
+    database = Database(settings.database_url)
+    migrate.upgrade(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def server_url(settings: Settings, db: Database) -> Iterator[str]:
+    """posbridge served over real HTTP on a free port."""
+    with serve_in_thread(create_app(settings, db)) as url:
+        yield url
+
+
+@pytest.fixture()
+def http(server_url: str) -> Iterator[httpx.Client]:
+    """An HTTP client aimed at the running posbridge."""
+    with httpx.Client(base_url=server_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture()
+def instance_id() -> str:
+    """A fresh Wix instance id, so every test is its own tenant."""
+    return str(uuid.uuid4())
+
+
+@pytest.fixture()
+def admin_headers() -> dict[str, str]:
+    """Headers that pass the operator-token guard of the admin API."""
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The checkout's top folder."""
+    return Path(__file__).resolve().parent.parent

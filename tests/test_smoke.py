@@ -1,0 +1,10 @@
+"""The server starts on a migrated database and reports health."""
+
+import httpx
+
+
+def test_healthz_reports_database_reachable(http: httpx.Client) -> None:
+    response = http.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": True}
+    assert response.headers["X-Request-Id"]
