@@ -1,0 +1,88 @@
+"""Resolve a Wix call's tenant: instance → account → configuration, never across instances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from posbridge.errors import WixError
+from posbridge.store.db import Database
+from posbridge.store.models import Account, Configuration, Instance
+
+
+def record_instance(db: Database, instance_id: str) -> Instance:
+    """Record an instance the first time a valid call names it (every configuration NOT_STARTED)."""
+    with db.transaction(write=False) as session:
+        found = session.get(Instance, instance_id)
+        if found is not None:
+            return found
+    try:
+        with db.transaction() as session:
+            instance = Instance(id=instance_id)
+            session.add(instance)
+            return instance
+    except IntegrityError:
+        with db.transaction(write=False) as session:
+            found = session.get(Instance, instance_id)
+            assert found is not None
+            return found
+
+
+def active_instance(session: Session, instance_id: str) -> Instance:
+    """The instance, if installed; a removed app answers ACCOUNT_NOT_CONNECTED."""
+    instance = session.get(Instance, instance_id)
+    if instance is None or instance.status != "ACTIVE":
+        raise WixError.of("ACCOUNT_NOT_CONNECTED", "The app is not installed on this site")
+    return instance
+
+
+def active_accounts(session: Session, instance_id: str) -> list[Account]:
+    """The instance's connected POS accounts, oldest first."""
+    rows = session.scalars(
+        select(Account)
+        .where(Account.instance_id == instance_id, Account.status == "ACTIVE")
+        .order_by(Account.linked_at, Account.id)
+    )
+    return list(rows)
+
+
+def account_for(session: Session, instance_id: str, account_id: str) -> Account:
+    """The instance's account with this id; another tenant's account is 'not found', like a missing one."""
+    active_instance(session, instance_id)
+    account = session.scalar(
+        select(Account).where(Account.instance_id == instance_id, Account.account_id == account_id)
+    )
+    if account is None:
+        raise WixError.of("ACCOUNT_NOT_FOUND", f"Account '{account_id}' not found", accountId=account_id)
+    if account.status != "ACTIVE":
+        raise WixError.of("ACCOUNT_NOT_CONNECTED", f"Account '{account_id}' is disconnected", accountId=account_id)
+    return account
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """The resolved target of a call: account and configuration of one instance."""
+
+    account: Account
+    configuration: Configuration
+
+
+def configuration_for(session: Session, instance_id: str, account_id: str, configuration_id: str) -> Tenant:
+    """The account and the configuration (created on first sight: Wix owns configuration ids)."""
+    account = account_for(session, instance_id, account_id)
+    configuration = session.scalar(
+        select(Configuration).where(Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id)
+    )
+    if configuration is None:
+        raise WixError.of(
+            "LOCATION_NOT_FOUND", f"Configuration '{configuration_id}' is not known", configurationId=configuration_id
+        )
+    if configuration.account_pk not in (None, account.id):
+        # Paired under another account of the same instance: not this account's configuration.
+        raise WixError.of(
+            "LOCATION_NOT_FOUND", f"Configuration '{configuration_id}' is not known", configurationId=configuration_id
+        )
+    return Tenant(account=account, configuration=configuration)
