@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import Request
@@ -91,8 +92,6 @@ async def json_body(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        import json
-
         value = json.loads(raw)
     except ValueError as exc:
         raise WixValidationError("body", "Body is not valid JSON", "FORMAT") from exc

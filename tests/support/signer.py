@@ -22,9 +22,11 @@ def new_rsa_key() -> rsa.RSAPrivateKey:
 
 def public_pem(key: rsa.RSAPrivateKey) -> str:
     """The PEM text of a key's public half."""
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 @dataclass
@@ -84,6 +86,13 @@ class TestSigner:
         """The older style: a JSON body plus `Digest: JWT=…` over its SHA-256."""
         raw = json.dumps(body).encode()
         now = int(time.time())
-        token = self.sign({"data": {"SHA256": hashlib.sha256(raw).hexdigest()}, "iat": now, "exp": now + exp_in,
-                           "iss": "wix.com", "aud": self.app_id})
+        token = self.sign(
+            {
+                "data": {"SHA256": hashlib.sha256(raw).hexdigest()},
+                "iat": now,
+                "exp": now + exp_in,
+                "iss": "wix.com",
+                "aud": self.app_id,
+            }
+        )
         return raw, f"JWT={token}"

@@ -192,9 +192,7 @@ class Section(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
-    entries: Mapped[list[SectionItem]] = relationship(
-        order_by="SectionItem.position", cascade="all, delete-orphan"
-    )
+    entries: Mapped[list[SectionItem]] = relationship(order_by="SectionItem.position", cascade="all, delete-orphan")
 
 
 class SectionItem(Base):
@@ -275,9 +273,7 @@ class OptionGroup(Base):
     min_choices: Mapped[int] = mapped_column(Integer, default=0)
     max_choices: Mapped[int] = mapped_column(Integer, default=1)
 
-    choices: Mapped[list[OptionChoice]] = relationship(
-        order_by="OptionChoice.position", cascade="all, delete-orphan"
-    )
+    choices: Mapped[list[OptionChoice]] = relationship(order_by="OptionChoice.position", cascade="all, delete-orphan")
 
 
 class OptionChoice(Base):
@@ -422,9 +418,7 @@ class OrderLine(Base):
     line_total: Mapped[Decimal]  # (unit price + chosen options) × quantity
     comment: Mapped[str | None] = mapped_column(Text)
 
-    options: Mapped[list[OrderLineOption]] = relationship(
-        order_by="OrderLineOption.id", cascade="all, delete-orphan"
-    )
+    options: Mapped[list[OrderLineOption]] = relationship(order_by="OrderLineOption.id", cascade="all, delete-orphan")
 
 
 class OrderLineOption(Base):
