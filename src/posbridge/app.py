@@ -49,6 +49,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
 def _mount_routers(app: FastAPI) -> None:
     """Attach every adapter's router (each module is a thin layer over the service layer)."""
+    from posbridge.api.router import router as admin_router
     from posbridge.spi.router import router as spi_router
 
     app.include_router(spi_router, prefix="/wix/pos-spi")
+    app.include_router(admin_router, prefix="/api/v1")
