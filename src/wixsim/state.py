@@ -159,6 +159,7 @@ class OrderRecord(BaseModel):
     status_history: list[Entity] = Field(default_factory=list)
     pos_order_id: str | None = None
     pos_location_id: str | None = None
+    checkout: Entity | None = None
 
 
 class TokenRecord(BaseModel):

@@ -1,0 +1,38 @@
+# Two commands do all the set-up on a fresh machine:
+#   make serve   — install, migrate and run posbridge on the embedded default (SQLite + SQLite queue)
+#   make test    — install and pass the whole test suite (SQLite and PostgreSQL)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install serve test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -U pip
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+serve: install
+	scripts/dev-env
+	set -a && . ./.env && set +a && $(BIN)/posbridge db upgrade && $(BIN)/posbridge serve
+
+test: install
+	scripts/ensure-services
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+
+bench: install
+	scripts/ensure-services
+	$(BIN)/python bench/spi.py
+	$(BIN)/python bench/sync.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,161 @@
+"""Catalogs v3 live reads and the single-item PATCH (the fast path for stock changes)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from wixsim.entities import EntryError, apply_item
+from wixsim.errors import WixApiError, WixValidationError, json_body
+from wixsim.oauth import Caller, caller, store_of
+from wixsim.state import Entity
+
+router = APIRouter(prefix="/v3/catalogs")
+
+MAX_CATALOG_PAGE = 1000
+DEFAULT_CATALOG_PAGE = 50
+
+
+def query_bool(request: Request, name: str, default: bool = False) -> bool:
+    """A boolean query parameter ("true"/"false")."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if raw.lower() not in ("true", "false", "1", "0"):
+        raise WixValidationError(name, "must be true or false")
+    return raw.lower() in ("true", "1")
+
+
+def query_list(request: Request, name: str) -> list[str]:
+    """A repeated (or comma-separated) query parameter."""
+    values: list[str] = []
+    for raw in request.query_params.getlist(name):
+        values.extend(v for v in raw.split(",") if v)
+    return values
+
+
+def query_int(request: Request, name: str, default: int) -> int:
+    """An integer query parameter."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise WixValidationError(name, "must be an integer") from exc
+
+
+def listing(request: Request, entities: dict[str, Entity]) -> list[Entity]:
+    """Entities filtered by `archived` and trimmed to `fieldMask` (id always kept)."""
+    with_archived = query_bool(request, "archived")
+    mask = query_list(request, "fieldMask")
+    out = []
+    for entity in entities.values():
+        if entity.get("archived") and not with_archived:
+            continue
+        if mask:
+            entity = {k: v for k, v in entity.items() if k == "id" or k in mask}
+        out.append(copy.deepcopy(entity))
+    return out
+
+
+@router.get("", name="listCatalogs")
+async def list_catalogs(request: Request, who: Caller = Depends(caller)) -> dict:
+    """The site's catalogs (paging.limit <= 1000, locationIds, archived)."""
+    limit = query_int(request, "paging.limit", DEFAULT_CATALOG_PAGE)
+    offset = query_int(request, "paging.offset", 0)
+    if not 0 <= limit <= MAX_CATALOG_PAGE:
+        raise WixValidationError("paging.limit", f"must be at most {MAX_CATALOG_PAGE}", "MAX")
+    if offset < 0:
+        raise WixValidationError("paging.offset", "must be non-negative", "MIN")
+    locations = set(query_list(request, "locationIds"))
+    with_archived = query_bool(request, "archived")
+    catalogs = [
+        c.wire()
+        for c in store_of(request).data.catalogs.values()
+        if c.instance_id == who.instance_id
+        and (with_archived or not c.archived)
+        and (not locations or c.location_id in locations)
+    ]
+    return {"catalogs": catalogs[offset : offset + limit]}
+
+
+@router.get("/{catalog_id}/menus", name="listMenus")
+async def list_menus(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+    """Live menus of a catalog."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    return {"menus": listing(request, cat.live.menus)}
+
+
+@router.get("/{catalog_id}/sections", name="listSections")
+async def list_sections(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+    """Live sections of a catalog."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    return {"sections": listing(request, cat.live.sections)}
+
+
+@router.get("/{catalog_id}/items", name="listItems")
+async def list_items(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+    """Live items (dishes and variations) of a catalog."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    return {"items": listing(request, cat.live.items)}
+
+
+def _get(entities: dict[str, Entity], entity_id: str, what: str) -> Entity:
+    if entity_id not in entities:
+        raise WixApiError(404, f"{what.upper()}_NOT_FOUND", f"{what.capitalize()} {entity_id} not found")
+    return copy.deepcopy(entities[entity_id])
+
+
+@router.get("/{catalog_id}/menus/{menu_id}", name="getMenu")
+async def get_menu(catalog_id: str, menu_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+    """One live menu."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    return {"menu": _get(cat.live.menus, menu_id, "menu")}
+
+
+@router.get("/{catalog_id}/menus/{menu_id}/sections/{section_id}", name="getSection")
+async def get_section(
+    catalog_id: str, menu_id: str, section_id: str, request: Request, who: Caller = Depends(caller)
+) -> dict:
+    """One live section of a menu."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    section = _get(cat.live.sections, section_id, "section")
+    if section.get("menuId") != menu_id:
+        raise WixApiError(404, "SECTION_NOT_FOUND", f"Section {section_id} not found in menu {menu_id}")
+    return {"section": section}
+
+
+@router.get("/{catalog_id}/items/{item_id}", name="getItem")
+async def get_item(catalog_id: str, item_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+    """One live item; visibilityCriteria only with includeVisibilityCriteria=true."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    item = _get(cat.live.items, item_id, "item")
+    if not query_bool(request, "includeVisibilityCriteria"):
+        item.pop("visibilityCriteria", None)
+    return {"item": item}
+
+
+@router.patch("/{catalog_id}/items/{item_id}", name="updateItem")
+async def update_item(catalog_id: str, item_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+    """Patch one live item with the fields given in {item} (no draft needed)."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    body = await json_body(request)
+    data: Any = body.get("item")
+    if not isinstance(data, dict):
+        raise WixValidationError("item", "Required", "REQUIRED_FIELD")
+    if data.get("id", item_id) != item_id:
+        raise WixValidationError("item.id", "must match the id in the path")
+    existing = cat.live.items.get(item_id)
+    if existing is None:
+        raise WixApiError(404, "ITEM_NOT_FOUND", f"Item {item_id} not found")
+    if existing.get("archived"):
+        raise WixApiError(428, "ITEM_ARCHIVED", "Archived items can't be updated")
+    try:
+        item = apply_item(data, existing["type"], cat.live, cat.currency, existing)
+    except EntryError as err:
+        raise WixValidationError(err.field or "item", err.description) from err
+    cat.live.items[item_id] = item
+    return {"item": copy.deepcopy(item)}

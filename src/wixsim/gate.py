@@ -1,0 +1,137 @@
+"""ASGI middleware in front of the Wix APIs: request log, fault injection, per-instance rate limit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from wixsim.clock import rfc3339
+from wixsim.errors import application_error_body
+from wixsim.faults import FaultRule
+from wixsim.oauth import lookup_token, token_from_header
+from wixsim.runtime import Sim
+
+CONTROL_PREFIX = "/_sim"
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class WixGate:
+    """Wraps the whole app; only Wix API paths (not /_sim) are logged, faulted and rate limited."""
+
+    def __init__(self, app: ASGIApp, sim: Sim) -> None:
+        self.app = app
+        self.sim = sim
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            self._persist(scope)
+            return
+        await self._wix_call(scope, receive, send)
+        self._persist(scope)
+
+    async def _wix_call(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        endpoint = _endpoint_name(scope)
+        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        rec = lookup_token(self.sim.store, token_from_header(headers.get("authorization")))
+        instance_id = rec.instance_id if rec else None
+        entry: dict[str, Any] = {
+            "time": rfc3339(),
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope.get("query_string", b"").decode(),
+            "endpoint": endpoint,
+            "instanceId": instance_id,
+            "status": None,
+            "fault": None,
+        }
+        status_box: list[int] = []
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_box.append(message["status"])
+            await send(message)
+
+        try:
+            rule = self.sim.faults.pick(endpoint, instance_id) if endpoint != "unknown" else None
+            if rule is not None:
+                entry["fault"] = rule.kind
+                if rule.latencyMs:
+                    await asyncio.sleep(rule.latencyMs / 1000)
+                if rule.kind == "drop":
+                    await _drop_connection(receive)
+                    return
+                if rule.kind in ("429", "5xx"):
+                    await _send_fault(rule, send_wrapper)
+                    return
+            limit = self.sim.store.data.settings.rate_limit_per_minute
+            retry_after = self.sim.limiter.check(instance_id, limit) if instance_id else None
+            if retry_after is not None:
+                entry["fault"] = "rate_limit"
+                body = application_error_body(
+                    "TOO_MANY_REQUESTS", f"Rate limit of {limit} requests per minute exceeded"
+                )
+                await _send_json(send_wrapper, 429, body, {"retry-after": str(retry_after)})
+                return
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            entry["status"] = status_box[0] if status_box else None
+            entry["durationMs"] = round((time.perf_counter() - started) * 1000, 2)
+            self.sim.log.add(entry)
+
+    def _persist(self, scope: Scope) -> None:
+        if scope["method"] in MUTATING and self.sim.store.state_file is not None:
+            self.sim.store.save()
+
+
+def _endpoint_name(scope: Scope) -> str:
+    app = scope.get("app")
+    router = getattr(app, "router", None)
+    if router is None:
+        return "unknown"
+    partial = None
+    for route in router.routes:
+        match, _child = route.matches(scope)
+        if match == Match.FULL:
+            return getattr(route, "name", "unknown")
+        if match == Match.PARTIAL and partial is None:
+            partial = getattr(route, "name", "unknown")
+    return partial or "unknown"
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any], extra: dict[str, str]) -> None:
+    raw = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+    headers += [(k.encode(), v.encode()) for k, v in extra.items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": raw})
+
+
+async def _send_fault(rule: FaultRule, send: Send) -> None:
+    if rule.kind == "429":
+        extra = {"retry-after": str(rule.retryAfter)} if rule.retryAfter is not None else {}
+        body = application_error_body("TOO_MANY_REQUESTS", "Too many requests (injected fault)")
+        await _send_json(send, rule.status or 429, body, extra)
+    else:
+        body = application_error_body("INTERNAL_ERROR", "Internal server error (injected fault)")
+        await _send_json(send, rule.status or 503, body, {})
+
+
+async def _drop_connection(receive: Receive) -> None:
+    """Close the TCP connection without answering (uvicorn's cycle exposes its transport)."""
+    cycle = getattr(receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise ConnectionAbortedError("injected connection drop")
+    transport.abort()
+    await asyncio.sleep(0.01)
