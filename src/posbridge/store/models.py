@@ -344,6 +344,11 @@ class Sync(Base):
     failure_reason: Mapped[str | None] = mapped_column(Text)
     failure_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # counts per entity/op, calls per endpoint
+    # Debounce: a PENDING sync is not claimed before this time (None = at once).
+    not_before: Mapped[datetime | None]
+    # An IN_PROGRESS sync belongs to its worker until this time; a crashed worker's sync is reclaimed after it.
+    lease_until: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
 
 
 class SyncLog(Base):

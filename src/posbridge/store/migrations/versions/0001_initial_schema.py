@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 04:12:09.169491
+Create Date: 2026-11-28 04:19:00.145059
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import posbridge.store.types
+
 
 revision = '0001'
 down_revision = None
@@ -347,6 +348,9 @@ def upgrade() -> None:
     sa.Column('failure_reason', sa.Text(), nullable=True),
     sa.Column('failure_params', sa.JSON(), nullable=True),
     sa.Column('summary', sa.JSON(), nullable=True),
+    sa.Column('not_before', posbridge.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', posbridge.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', posbridge.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['configuration_id'], ['configurations.id'], name=op.f('fk_syncs_configuration_id_configurations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_syncs'))
     )
