@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     dashboard_instance_max_age_seconds: int = 600
+    # catalogSyncConfiguration as registered with Wix (wix-pos-spi.md §6): flag -> "WIX" | "POS"; absent = POS.
+    catalog_sync_configuration: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("wix_public_key")
     @classmethod
