@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -487,9 +488,22 @@ class WebhookEvent(Base):
 
 
 class RateBudget(Base):
-    """Requests spent against Wix per instance in one fixed minute window (shared by all workers)."""
+    """Requests spent against Wix per instance in one time bucket (shared by all workers).
+
+    posbridge.wix.ratebudget sums the buckets of the last minute (a sliding window); the row with
+    window_start -1 is the per-instance lock row.
+    """
 
     __tablename__ = "wix_rate_budget"
     instance_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # unix minute
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # bucket index: unix time // width
     spent: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class JobLease(Base):
+    """A named lease one worker holds until it expires (one sync at a time per configuration)."""
+
+    __tablename__ = "job_leases"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[float] = mapped_column(Float)  # unix seconds; renewed by the holder's heartbeat

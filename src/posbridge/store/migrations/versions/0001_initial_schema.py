@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 04:19:00.145059
+Create Date: 2026-11-28 04:20:07.235379
 """
 
 from __future__ import annotations
@@ -30,6 +30,12 @@ def upgrade() -> None:
     sa.Column('origin_instance_id', sa.String(length=64), nullable=True),
     sa.Column('created_at', posbridge.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_instances'))
+    )
+    op.create_table('job_leases',
+    sa.Column('name', sa.String(length=128), nullable=False),
+    sa.Column('holder', sa.String(length=128), nullable=False),
+    sa.Column('expires_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_job_leases'))
     )
     op.create_table('pos_merchants',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -540,5 +546,6 @@ def downgrade() -> None:
 
     op.drop_table('webhook_events')
     op.drop_table('pos_merchants')
+    op.drop_table('job_leases')
     op.drop_table('instances')
     # ### end Alembic commands ###
