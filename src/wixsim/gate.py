@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wixsim.clock import rfc3339
@@ -17,15 +17,17 @@ from wixsim.oauth import lookup_token, token_from_header
 from wixsim.runtime import Sim
 
 CONTROL_PREFIX = "/_sim"
+DOCS_PREFIX = "/restaurants"
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class WixGate:
     """Wraps the whole app; only Wix API paths (not /_sim) are logged, faulted and rate limited."""
 
-    def __init__(self, app: ASGIApp, sim: Sim) -> None:
+    def __init__(self, app: ASGIApp, sim: Sim, routes: list[BaseRoute]) -> None:
         self.app = app
         self.sim = sim
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -41,7 +43,7 @@ class WixGate:
 
     async def _wix_call(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        endpoint = _endpoint_name(scope)
+        endpoint = _endpoint_name(self.routes, scope)
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
         rec = lookup_token(self.sim.store, token_from_header(headers.get("authorization")))
         instance_id = rec.instance_id if rec else None
@@ -55,6 +57,7 @@ class WixGate:
             "status": None,
             "fault": None,
         }
+        self.sim.log.add(entry)
         status_box: list[int] = []
 
         async def send_wrapper(message: Message) -> None:
@@ -87,26 +90,21 @@ class WixGate:
         finally:
             entry["status"] = status_box[0] if status_box else None
             entry["durationMs"] = round((time.perf_counter() - started) * 1000, 2)
-            self.sim.log.add(entry)
 
     def _persist(self, scope: Scope) -> None:
         if scope["method"] in MUTATING and self.sim.store.state_file is not None:
             self.sim.store.save()
 
 
-def _endpoint_name(scope: Scope) -> str:
-    app = scope.get("app")
-    router = getattr(app, "router", None)
-    if router is None:
-        return "unknown"
-    partial = None
-    for route in router.routes:
-        match, _child = route.matches(scope)
-        if match == Match.FULL:
-            return getattr(route, "name", "unknown")
-        if match == Match.PARTIAL and partial is None:
-            partial = getattr(route, "name", "unknown")
-    return partial or "unknown"
+def _endpoint_name(routes: list[BaseRoute], scope: Scope) -> str:
+    """The Wix method name (route name) a path and method map to, or "unknown"."""
+    path = scope["path"]
+    if path.startswith(DOCS_PREFIX + "/"):
+        path = path[len(DOCS_PREFIX) :]
+    for route in routes:
+        if isinstance(route, Route) and route.path_regex.match(path) and scope["method"] in (route.methods or ()):
+            return route.name
+    return "unknown"
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any], extra: dict[str, str]) -> None:

@@ -1,0 +1,437 @@
+"""The control API under /_sim/: set up sites, drive Wix's outbound calls, inject faults, inspect state."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from wixsim import dashboard, spi_caller, webhooks
+from wixsim.checkout import Basket, CheckoutError, run_checkout
+from wixsim.clock import new_id, now, rfc3339
+from wixsim.entities import EntryError
+from wixsim.errors import WixApiError, wix_error_handler
+from wixsim.faults import FaultRule
+from wixsim.orders import set_status
+from wixsim.runtime import Sim
+from wixsim.seed import build_content
+from wixsim.state import CatalogRecord, ConfigurationRecord, Site, Store
+
+
+class ConfigurationSpec(BaseModel):
+    """One Wix location configuration to create, with its catalog's pre-existing Wix menus."""
+
+    name: str | None = None
+    locationId: str | None = None
+    enabled: bool = True
+    archived: bool = False
+    integrationSettingsUrl: str | None = None
+    catalog: dict[str, Any] | None = Field(None, description="Nested {menus: [...]} spec, see seed.build_content")
+
+
+class SiteSpec(BaseModel):
+    """A site (app instance) to create."""
+
+    instanceId: str | None = None
+    siteId: str | None = None
+    name: str = "Test Restaurant"
+    ownerUserId: str | None = None
+    currency: str = "USD"
+    languages: list[str] = Field(default_factory=lambda: ["en-US"])
+    locale: str = "en"
+    providerBaseUri: str | None = None
+    webhookUrl: str | None = None
+    dashboardUrl: str | None = None
+    configurations: int | list[ConfigurationSpec] = 1
+    sendInstallWebhook: bool = False
+
+
+class SitePatch(BaseModel):
+    """Fields of a site that can change after creation."""
+
+    providerBaseUri: str | None = None
+    webhookUrl: str | None = None
+    dashboardUrl: str | None = None
+    currency: str | None = None
+    languages: list[str] | None = None
+    locale: str | None = None
+    installed: bool | None = None
+
+
+class ConfigurationPatch(BaseModel):
+    """Fields of a configuration that the merchant changes in Wix."""
+
+    name: str | None = None
+    enabled: bool | None = None
+    archived: bool | None = None
+
+
+class SettingsPatch(BaseModel):
+    """Runtime settings; rateLimitPerMinute 0 switches the limit off."""
+
+    rateLimitPerMinute: int | None = Field(None, ge=0)
+    tokenLifetimeSeconds: int | None = Field(None, ge=1)
+    spiTimeoutSeconds: float | None = Field(None, gt=0)
+    createOrderTimeoutSeconds: float | None = Field(None, gt=0)
+    createOrderMaxResends: int | None = Field(None, ge=0)
+    defaultProviderBaseUri: str | None = None
+    defaultWebhookUrl: str | None = None
+    defaultDashboardUrl: str | None = None
+
+
+class SpiCall(BaseModel):
+    """One SPI call to make to the provider."""
+
+    instanceId: str
+    accountId: str | None = None
+    configurationId: str | None = None
+    request: dict[str, Any] | None = Field(None, description="Full request body; overrides the defaults")
+    providerBaseUri: str | None = None
+    style: str = Field("jwt", description="jwt (text/plain JWT body) or digest (JSON + Digest header)")
+    variant: str = Field("valid", description="valid, tampered, expired, wrong_aud, wrong_iss, unsigned, ...")
+    identity: dict[str, Any] | None = None
+    requestId: str | None = None
+    timeoutSeconds: float | None = Field(None, gt=0)
+
+
+class WebhookCall(BaseModel):
+    """A webhook to send."""
+
+    instanceId: str
+    eventType: str = Field(..., description="AppInstalled or AppRemoved")
+    url: str | None = None
+    variant: str = "valid"
+    data: dict[str, Any] | None = None
+    apply: bool = Field(True, description="Also change the site's installed state as Wix would")
+
+
+class DashboardCall(BaseModel):
+    """A dashboard URL to mint for the site's owner."""
+
+    instanceId: str
+    variant: str = "valid"
+    url: str | None = None
+    ageSeconds: float | None = None
+
+
+class OrderStatusPatch(BaseModel):
+    """Wix-side status change (e.g. PENDING -> NEW when payment clears)."""
+
+    status: str = Field(..., pattern="^(PENDING|NEW|ACCEPTED|CANCELED|FULFILLED)$")
+    message: str | None = None
+
+
+class TokenExpiry(BaseModel):
+    """Which tokens to expire at once (all when instanceId is null)."""
+
+    instanceId: str | None = None
+
+
+SETTINGS_FIELDS = {
+    "rateLimitPerMinute": "rate_limit_per_minute",
+    "tokenLifetimeSeconds": "token_lifetime_seconds",
+    "spiTimeoutSeconds": "spi_timeout_seconds",
+    "createOrderTimeoutSeconds": "create_order_timeout_seconds",
+    "createOrderMaxResends": "create_order_max_resends",
+    "defaultProviderBaseUri": "default_provider_base_uri",
+    "defaultWebhookUrl": "default_webhook_url",
+    "defaultDashboardUrl": "default_dashboard_url",
+}
+
+
+def site_view(store: Store, site: Site) -> dict[str, Any]:
+    """A site with its configurations (and their catalog ids)."""
+    confs = [
+        {**c.wire(), "locationId": c.location_id, "instanceId": c.instance_id}
+        for c in store.configurations_of(site.instance_id)
+    ]
+    return {**site.public(), "configurations": confs}
+
+
+def catalog_view(cat: CatalogRecord) -> dict[str, Any]:
+    """Live and draft contents of a catalog."""
+    return {
+        "catalog": cat.wire(),
+        "instanceId": cat.instance_id,
+        "configurationId": cat.configuration_id,
+        "live": cat.live.dump(),
+        "draft": cat.draft.dump() if cat.draft is not None else None,
+        "draftCreatedDate": cat.draft_created_date,
+        "publishCount": cat.publish_count,
+    }
+
+
+def order_view(rec: Any) -> dict[str, Any]:
+    """An order with its status history and the provider's answers."""
+    return {
+        "order": copy.deepcopy(rec.order),
+        "instanceId": rec.instance_id,
+        "configurationId": rec.configuration_id,
+        "statusHistory": copy.deepcopy(rec.status_history),
+        "posOrderId": rec.pos_order_id,
+        "posLocationId": rec.pos_location_id,
+        "checkout": copy.deepcopy(rec.checkout),
+    }
+
+
+def add_configuration(store: Store, site: Site, spec: ConfigurationSpec, index: int) -> ConfigurationRecord:
+    """Create a configuration and its catalog (seeded from spec.catalog)."""
+    conf_id, catalog_id = new_id(), new_id()
+    location_id = spec.locationId or new_id()
+    conf = ConfigurationRecord(
+        id=conf_id,
+        instance_id=site.instance_id,
+        location_id=location_id,
+        location_name=spec.name or f"Location {index + 1}",
+        catalog_id=catalog_id,
+        enabled=spec.enabled,
+        archived=spec.archived,
+        integration_settings_url=spec.integrationSettingsUrl,
+    )
+    try:
+        content = build_content(spec.catalog, site.currency)
+    except (EntryError, KeyError) as err:
+        raise HTTPException(400, f"invalid catalog spec: {err}") from err
+    store.data.configurations[conf_id] = conf
+    store.data.catalogs[catalog_id] = CatalogRecord(
+        id=catalog_id,
+        instance_id=site.instance_id,
+        configuration_id=conf_id,
+        location_id=location_id,
+        currency=site.currency,
+        live=content,
+    )
+    return conf
+
+
+def create_control_app(sim: Sim) -> FastAPI:
+    """The /_sim control API (its own OpenAPI at /_sim/openapi.json)."""
+    api = FastAPI(
+        title="wixsim control API",
+        version="1",
+        description="Drive and inspect the Wix emulator. Not part of Wix.",
+    )
+    api.add_exception_handler(WixApiError, wix_error_handler)
+
+    @api.exception_handler(ValueError)
+    async def _bad_value(_request: Request, exc: ValueError) -> JSONResponse:
+        return JSONResponse({"message": str(exc)}, status_code=400)
+
+    def store() -> Store:
+        return sim.store
+
+    @api.get("/app", summary="App credentials and the public key Wix signs with")
+    async def get_app() -> dict:
+        app = store().data.app
+        return {
+            "appId": app.app_id,
+            "appSecret": app.app_secret,
+            "publicKeyPem": app.public_key_pem,
+            "privateKeyPem": app.private_key_pem,
+        }
+
+    @api.post("/reset", summary="Forget all sites, orders, tokens, faults, log; restore start-up settings")
+    async def reset() -> dict:
+        sim.reset()
+        return {}
+
+    @api.get("/settings")
+    async def get_settings() -> dict:
+        settings = store().data.settings
+        return {camel: getattr(settings, snake) for camel, snake in SETTINGS_FIELDS.items()}
+
+    @api.patch("/settings", summary="Change rate limit, token lifetime, SPI timeouts, defaults")
+    async def patch_settings(patch: SettingsPatch) -> dict:
+        settings = store().data.settings
+        for camel in patch.model_fields_set:
+            setattr(settings, SETTINGS_FIELDS[camel], getattr(patch, camel))
+        if "rateLimitPerMinute" in patch.model_fields_set:
+            sim.limiter.reset()
+        return await get_settings()
+
+    @api.post("/sites", status_code=201, summary="Create a site (app instance) with N configurations")
+    async def create_site(spec: SiteSpec) -> dict:
+        s = store()
+        instance_id = spec.instanceId or new_id()
+        if instance_id in s.data.sites:
+            raise HTTPException(409, f"site {instance_id} exists")
+        site = Site(
+            instance_id=instance_id,
+            site_id=spec.siteId or new_id(),
+            name=spec.name,
+            owner_user_id=spec.ownerUserId or new_id(),
+            currency=spec.currency,
+            languages=spec.languages,
+            locale=spec.locale,
+            provider_base_uri=spec.providerBaseUri,
+            webhook_url=spec.webhookUrl,
+            dashboard_url=spec.dashboardUrl,
+            installed_date=rfc3339(),
+        )
+        confs = spec.configurations
+        specs = [ConfigurationSpec() for _ in range(confs)] if isinstance(confs, int) else confs
+        s.data.sites[instance_id] = site
+        for index, conf_spec in enumerate(specs):
+            add_configuration(s, site, conf_spec, index)
+        view = site_view(s, site)
+        if spec.sendInstallWebhook:
+            view["installWebhook"] = await webhooks.send(s, site, "AppInstalled")
+        return view
+
+    @api.get("/sites")
+    async def list_sites() -> dict:
+        s = store()
+        return {"sites": [site_view(s, site) for site in s.data.sites.values()]}
+
+    @api.get("/sites/{instance_id}")
+    async def get_site(instance_id: str) -> dict:
+        s = store()
+        return site_view(s, s.site(instance_id))
+
+    @api.patch("/sites/{instance_id}", summary="Change provider base URI, webhook URL, dashboard URL...")
+    async def patch_site(instance_id: str, patch: SitePatch) -> dict:
+        s = store()
+        site = s.site(instance_id)
+        names = {"providerBaseUri": "provider_base_uri", "webhookUrl": "webhook_url", "dashboardUrl": "dashboard_url"}
+        for field in patch.model_fields_set:
+            setattr(site, names.get(field, field), getattr(patch, field))
+        return site_view(s, site)
+
+    @api.post("/sites/{instance_id}/configurations", status_code=201, summary="Add a configuration")
+    async def add_site_configuration(instance_id: str, spec: ConfigurationSpec) -> dict:
+        s = store()
+        site = s.site(instance_id)
+        conf = add_configuration(s, site, spec, len(s.configurations_of(instance_id)))
+        return {**conf.wire(), "locationId": conf.location_id, "instanceId": conf.instance_id}
+
+    @api.patch("/configurations/{configuration_id}")
+    async def patch_configuration(configuration_id: str, patch: ConfigurationPatch) -> dict:
+        s = store()
+        conf = s.data.configurations.get(configuration_id)
+        if conf is None:
+            raise HTTPException(404, "configuration not found")
+        for field in patch.model_fields_set:
+            setattr(conf, "location_name" if field == "name" else field, getattr(patch, field))
+        return {**conf.wire(), "locationId": conf.location_id, "instanceId": conf.instance_id}
+
+    def catalog(catalog_id: str) -> CatalogRecord:
+        cat = store().data.catalogs.get(catalog_id)
+        if cat is None:
+            raise HTTPException(404, "catalog not found")
+        return cat
+
+    @api.get("/catalogs/{catalog_id}", summary="Live and draft catalog contents")
+    async def get_catalog(catalog_id: str) -> dict:
+        return catalog_view(catalog(catalog_id))
+
+    @api.put("/catalogs/{catalog_id}/live", summary="Replace the live catalog from a nested menus spec")
+    async def put_live(catalog_id: str, spec: dict[str, Any]) -> dict:
+        cat = catalog(catalog_id)
+        try:
+            cat.live = build_content(spec, cat.currency)
+        except (EntryError, KeyError) as err:
+            raise HTTPException(400, f"invalid catalog spec: {err}") from err
+        return catalog_view(cat)
+
+    @api.post("/spi/{method}", summary="Make one signed SPI call to the provider and return its answer")
+    async def spi_call(method: str, call: SpiCall) -> dict:
+        s = store()
+        site = s.site(call.instanceId)
+        name = spi_caller.method_name(method)
+        request = call.request
+        if request is None:
+            request = {}
+            if name != "list-account-ids":
+                request = {"accountId": call.accountId, "configurationId": call.configurationId}
+        meta = spi_caller.metadata(site, request_id=call.requestId, identity=call.identity)
+        settings = s.data.settings
+        return await spi_caller.call(
+            s.data.app,
+            site,
+            name,
+            request,
+            default_base=settings.default_provider_base_uri,
+            timeout=call.timeoutSeconds or settings.spi_timeout_seconds,
+            base_uri=call.providerBaseUri,
+            style=call.style,
+            variant=call.variant,
+            meta=meta,
+        )
+
+    @api.post("/checkout", summary="Customer checkout: build a WixOrder, Validate Order, record, Create Order")
+    async def checkout(basket: Basket) -> dict:
+        try:
+            return await run_checkout(store(), basket)
+        except CheckoutError as err:
+            raise HTTPException(400, str(err)) from err
+
+    @api.post("/webhooks", summary="Send a signed AppInstalled/AppRemoved webhook")
+    async def send_webhook(call: WebhookCall) -> dict:
+        s = store()
+        site = s.site(call.instanceId)
+        return await webhooks.send(
+            s, site, call.eventType, url=call.url, variant=call.variant, data=call.data, apply=call.apply
+        )
+
+    @api.post("/dashboard-url", summary="Mint a dashboard iframe URL with a signed instance")
+    async def dashboard_url(call: DashboardCall) -> dict:
+        s = store()
+        site = s.site(call.instanceId)
+        base = call.url or site.dashboard_url or s.data.settings.default_dashboard_url
+        return dashboard.dashboard_url(s.data.app, site, base, call.variant, call.ageSeconds)
+
+    @api.post("/faults", status_code=201, summary="Inject a fault on a Wix endpoint")
+    async def add_fault(rule: FaultRule) -> dict:
+        return sim.faults.add(rule).model_dump()
+
+    @api.get("/faults")
+    async def list_faults() -> dict:
+        return {"faults": [r.model_dump() for r in sim.faults.rules]}
+
+    @api.delete("/faults")
+    async def clear_faults() -> dict:
+        sim.faults.clear()
+        return {}
+
+    @api.get("/orders", summary="Orders that reached Wix, with status history")
+    async def list_orders(instanceId: str | None = None) -> dict:
+        recs = [r for r in store().data.orders.values() if instanceId in (None, r.instance_id)]
+        return {"orders": [order_view(r) for r in recs]}
+
+    @api.get("/orders/{order_id}")
+    async def get_order(order_id: str) -> dict:
+        rec = store().data.orders.get(order_id)
+        if rec is None:
+            raise HTTPException(404, "order not found")
+        return order_view(rec)
+
+    @api.post("/orders/{order_id}/status", summary="Wix-side status change (no transition rules)")
+    async def set_order_status(order_id: str, patch: OrderStatusPatch) -> dict:
+        rec = store().data.orders.get(order_id)
+        if rec is None:
+            raise HTTPException(404, "order not found")
+        set_status(rec, patch.status, "wix", patch.message)
+        return order_view(rec)
+
+    @api.get("/requests", summary="Calls that reached the Wix APIs, with counts per endpoint")
+    async def requests(endpoint: str | None = None, instanceId: str | None = None) -> dict:
+        return sim.log.query(endpoint, instanceId)
+
+    @api.delete("/requests")
+    async def clear_requests() -> dict:
+        sim.log.clear()
+        return {}
+
+    @api.post("/tokens/expire", summary="Expire issued access tokens now")
+    async def expire_tokens(body: TokenExpiry) -> dict:
+        expired = 0
+        for rec in store().data.tokens.values():
+            if body.instanceId in (None, rec.instance_id):
+                rec.exp = int(now()) - 1
+                expired += 1
+        return {"expired": expired}
+
+    return api
