@@ -1,0 +1,1 @@
+"""The built-in POS domain: menu import, opening hours, delivery area, prices and stock."""
