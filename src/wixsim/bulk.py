@@ -41,7 +41,9 @@ def run(
             results.append({"entityMetadata": meta})
             continue
         successes += 1
-        result: dict[str, Any] = {"entityMetadata": {"id": entity["id"], "originalIndex": index, "success": True}}
+        result: dict[str, Any] = {
+            "entityMetadata": {"id": entity["id"], "originalIndex": index, "success": True}
+        }
         if return_full:
             result["entity"] = copy.deepcopy(entity)
         results.append(result)

@@ -105,7 +105,9 @@ def _option_line(choice_id: str, price: str, cat: CatalogRecord) -> Entity:
     }
 
 
-def _dish_options(dish: Entity, picked: list[BasketOption], cat: CatalogRecord) -> tuple[list[Entity], Decimal]:
+def _dish_options(
+    dish: Entity, picked: list[BasketOption], cat: CatalogRecord
+) -> tuple[list[Entity], Decimal]:
     """Mirror the dish's options with the customer's selectedChoices; returns (options, unit add-on)."""
     picks = {p.name: p.choices for p in picked}
     known = {o.get("name") for o in dish.get("dishOptions", {}).get("values", [])}
@@ -161,7 +163,9 @@ def _line(line: BasketLine, cat: CatalogRecord) -> tuple[Entity, Decimal, Decima
     dish = cat.live.items.get(line.itemId)
     if dish is None:
         if line.price is None:
-            raise CheckoutError(f"item {line.itemId} is not in the live catalog (give price to send it anyway)")
+            raise CheckoutError(
+                f"item {line.itemId} is not in the live catalog (give price to send it anyway)"
+            )
         dish = {"id": line.itemId, "name": line.name or "Unknown item", "price": {"value": line.price}}
     unit = Decimal(line.price if line.price is not None else dish.get("price", {}).get("value", "0"))
     options, extra = _dish_options(dish, line.options, cat)
@@ -170,8 +174,12 @@ def _line(line: BasketLine, cat: CatalogRecord) -> tuple[Entity, Decimal, Decima
         reference["catalogItemDescription"] = dish["description"]
     if dish.get("imageUrl"):
         reference["catalogItemMedia"] = dish["imageUrl"]
-    out: Entity = {"quantity": line.quantity, "price": money(unit), "dishOptions": options,
-                   "catalogReference": reference}
+    out: Entity = {
+        "quantity": line.quantity,
+        "price": money(unit),
+        "dishOptions": options,
+        "catalogReference": reference,
+    }
     if line.comment:
         out["comment"] = line.comment
     return out, (unit + extra) * line.quantity, Decimal(dish.get("taxRate") or "0")
@@ -197,13 +205,20 @@ def _fulfillment(basket: Basket) -> tuple[Entity, Decimal]:
         }
         details: Entity = {"address": address, "dropOffInfo": {"contactless": False}}
         if basket.externalProvider is not None:
-            provider = {"id": new_id(), "name": "Courier", "customerFee": money(fee), "commission": "0.00",
-                        **basket.externalProvider}
+            provider = {
+                "id": new_id(),
+                "name": "Courier",
+                "customerFee": money(fee),
+                "commission": "0.00",
+                **basket.externalProvider,
+            }
             details["externalProvider"] = provider
             fee = Decimal(provider["customerFee"])
             start = datetime.now(UTC) + timedelta(minutes=20)
-            details["pickupInfo"] = {"windowStartTime": rfc3339(start.timestamp()),
-                                     "windowEndTime": rfc3339(start.timestamp() + 600)}
+            details["pickupInfo"] = {
+                "windowStartTime": rfc3339(start.timestamp()),
+                "windowEndTime": rfc3339(start.timestamp() + 600),
+            }
         else:
             details["restaurant"] = {"fee": money(fee)}
         out["deliveryDetails"] = details
@@ -228,8 +243,12 @@ def build_order(basket: Basket, site: Site, cat: CatalogRecord) -> Entity:
         tax += (line_total * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
     fulfillment, delivery = _fulfillment(basket)
     fees = [
-        {"ruleId": f.ruleId, "name": f.name, "fee": {"value": money(Decimal(f.fee)), "currency": site.currency},
-         "tax": {"value": money(Decimal(f.tax)), "currency": site.currency}}
+        {
+            "ruleId": f.ruleId,
+            "name": f.name,
+            "fee": {"value": money(Decimal(f.fee)), "currency": site.currency},
+            "tax": {"value": money(Decimal(f.tax)), "currency": site.currency},
+        }
         for f in basket.serviceFees
     ]
     fee_total = sum((Decimal(f.fee) for f in basket.serviceFees), Decimal("0"))
@@ -257,8 +276,13 @@ def build_order(basket: Basket, site: Site, cat: CatalogRecord) -> Entity:
         "currency": site.currency,
         "lineItems": lines,
         "discounts": [
-            {"catalogDiscountId": d.id, "appliedAmount": money(Decimal(d.amount)), "catalogDiscountType": d.type,
-             "catalogDiscountName": d.name, **({"catalogDiscountDescription": d.description} if d.description else {})}
+            {
+                "catalogDiscountId": d.id,
+                "appliedAmount": money(Decimal(d.amount)),
+                "catalogDiscountType": d.type,
+                "catalogDiscountName": d.name,
+                **({"catalogDiscountDescription": d.description} if d.description else {}),
+            }
             for d in basket.discounts
         ],
         "fulfillment": fulfillment,
@@ -303,8 +327,16 @@ def wix_order(order: Entity, conf: ConfigurationRecord) -> Entity:
     """The Restaurants Orders v3 view of a WixOrder that Wix has recorded."""
     stamp = rfc3339()
     out = copy.deepcopy(order)
-    out.update({"locationId": conf.location_id, "createdDate": stamp, "updatedDate": stamp, "status": "NEW",
-                "activities": [], "channelInfo": {"type": "WEB"}})
+    out.update(
+        {
+            "locationId": conf.location_id,
+            "createdDate": stamp,
+            "updatedDate": stamp,
+            "status": "NEW",
+            "activities": [],
+            "channelInfo": {"type": "WEB"},
+        }
+    )
     return out
 
 
@@ -318,12 +350,20 @@ async def run_checkout(store: Store, basket: Basket) -> dict[str, Any]:
     app = store.data.app
     meta_identity = spi_caller.visitor_identity(order["customer"].get("visitorId") or new_id())
     common = {"default_base": settings.default_provider_base_uri, "base_uri": basket.providerBaseUri}
-    result: dict[str, Any] = {"orderId": order["id"], "order": order, "validate": None, "create": None,
-                              "resendCount": 0, "posOrderId": None, "posLocationId": None}
+    result: dict[str, Any] = {
+        "orderId": order["id"],
+        "order": order,
+        "validate": None,
+        "create": None,
+        "resendCount": 0,
+        "posOrderId": None,
+        "posLocationId": None,
+    }
     account_id = basket.accountId
     if account_id is None:
-        listed = await spi_caller.call(app, site, "list-account-ids", {}, timeout=settings.spi_timeout_seconds,
-                                       **common)
+        listed = await spi_caller.call(
+            app, site, "list-account-ids", {}, timeout=settings.spi_timeout_seconds, **common
+        )
         ids = (listed.get("body") or {}).get("accountIds") if isinstance(listed.get("body"), dict) else None
         if listed["status"] != 200 or not ids:
             result.update(outcome="NO_ACCOUNT", listAccountIds=listed)
@@ -333,15 +373,19 @@ async def run_checkout(store: Store, basket: Basket) -> dict[str, Any]:
     request = {"accountId": account_id, "configurationId": conf.id, "order": order}
     if not basket.skipValidate:
         meta = spi_caller.metadata(site, identity=meta_identity)
-        validated = await spi_caller.call(app, site, "validate-order", request,
-                                          timeout=settings.spi_timeout_seconds, meta=meta, **common)
+        validated = await spi_caller.call(
+            app, site, "validate-order", request, timeout=settings.spi_timeout_seconds, meta=meta, **common
+        )
         result["validate"] = validated
         if validated["status"] != 200:
             result["outcome"] = "VALIDATION_FAILED"
             return result
-    rec = OrderRecord(id=order["id"], instance_id=site.instance_id, configuration_id=conf.id,
-                      order=wix_order(order, conf))
-    rec.status_history.append({"status": "NEW", "at": rec.order["createdDate"], "source": "wix", "message": None})
+    rec = OrderRecord(
+        id=order["id"], instance_id=site.instance_id, configuration_id=conf.id, order=wix_order(order, conf)
+    )
+    rec.status_history.append(
+        {"status": "NEW", "at": rec.order["createdDate"], "source": "wix", "message": None}
+    )
     store.data.orders[rec.id] = rec
     create_request = {**request, "paidByPosGateway": basket.paidByPosGateway}
     timeout = basket.createTimeoutSeconds or settings.create_order_timeout_seconds
@@ -349,8 +393,9 @@ async def run_checkout(store: Store, basket: Basket) -> dict[str, Any]:
     meta = spi_caller.metadata(site, identity=meta_identity)
     attempts = []
     for _attempt in range(max_resends + 1):
-        answer = await spi_caller.call(app, site, "create-order", create_request, timeout=timeout, meta=meta,
-                                       **common)
+        answer = await spi_caller.call(
+            app, site, "create-order", create_request, timeout=timeout, meta=meta, **common
+        )
         attempts.append(answer)
         if answer["error"] is None and (answer["status"] or 0) < 500:
             break
@@ -366,4 +411,3 @@ async def run_checkout(store: Store, basket: Basket) -> dict[str, Any]:
         result["outcome"] = "CREATE_FAILED"
     rec.checkout = {k: v for k, v in result.items() if k != "order"}
     return result
-

@@ -12,7 +12,9 @@ import uvicorn
 from wixsim.server import make_store, uvicorn_config
 from wixsim.state import Settings
 
-cli = typer.Typer(help="wixsim: an emulator of Wix for the Restaurants POS integration.", no_args_is_help=True)
+cli = typer.Typer(
+    help="wixsim: an emulator of Wix for the Restaurants POS integration.", no_args_is_help=True
+)
 
 
 @cli.callback()
@@ -36,12 +38,18 @@ def serve(
     dashboard_url: Annotated[
         str, typer.Option("--dashboard-url", help="Default dashboard page URL")
     ] = "http://127.0.0.1:8000/dashboard",
-    state: Annotated[Path | None, typer.Option("--state", help="Persist state (.json, or .db/.sqlite)")] = None,
+    state: Annotated[
+        Path | None, typer.Option("--state", help="Persist state (.json, or .db/.sqlite)")
+    ] = None,
     keys_out: Annotated[
         Path | None, typer.Option("--keys-out", help="Write app id, secret and public key here (JSON)")
     ] = None,
-    rate_limit: Annotated[int, typer.Option("--rate-limit", help="Requests/minute per instance; 0 = off")] = 200,
-    token_lifetime: Annotated[int, typer.Option("--token-lifetime", help="Access token lifetime (s)")] = 14400,
+    rate_limit: Annotated[
+        int, typer.Option("--rate-limit", help="Requests/minute per instance; 0 = off")
+    ] = 200,
+    token_lifetime: Annotated[
+        int, typer.Option("--token-lifetime", help="Access token lifetime (s)")
+    ] = 14400,
     create_order_timeout: Annotated[
         float, typer.Option("--create-order-timeout", help="Seconds before Create Order is resent")
     ] = 10.0,
@@ -64,7 +72,12 @@ def serve(
     )
     app = store.data.app
     base_url = f"http://{host}:{port}"
-    info = {"baseUrl": base_url, "appId": app.app_id, "appSecret": app.app_secret, "publicKeyPem": app.public_key_pem}
+    info = {
+        "baseUrl": base_url,
+        "appId": app.app_id,
+        "appSecret": app.app_secret,
+        "publicKeyPem": app.public_key_pem,
+    }
     if keys_out:
         keys_out.write_text(json.dumps(info, indent=2) + "\n")
     typer.echo(f"wixsim listening on {base_url}  (control API: {base_url}/_sim/docs)")

@@ -20,7 +20,9 @@ class WixSimError(RuntimeError):
     """A control API call failed."""
 
     def __init__(self, response: httpx.Response) -> None:
-        super().__init__(f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}")
+        super().__init__(
+            f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}"
+        )
         self.response = response
 
 
@@ -143,18 +145,28 @@ class WixSimClient:
         Returns {status, body, headers, error, elapsedMs, url, request, metadata, jwt}."""
         return self._sim("POST", f"/spi/{method}", json={"instanceId": instance_id, **_camel_keys(opts)})
 
-    def checkout(self, instance_id: str, configuration_id: str, lines: list[dict[str, Any]], **opts: Any) -> dict:
+    def checkout(
+        self, instance_id: str, configuration_id: str, lines: list[dict[str, Any]], **opts: Any
+    ) -> dict:
         """A customer checkout. lines: [{itemId, quantity, options: [{name, choices}], comment}]. opts:
         account_id, fulfillment_type, fee, tip, discounts, loyalty_amount, service_fees, customer, tax,
         overrides {dotted.path: value}, provider_base_uri, create_timeout_seconds, max_resends, ...
         Returns {orderId, order, accountId, validate, create{attempts}, resendCount, posOrderId, outcome}."""
-        body = {"instanceId": instance_id, "configurationId": configuration_id, "lines": lines, **_camel_keys(opts)}
+        body = {
+            "instanceId": instance_id,
+            "configurationId": configuration_id,
+            "lines": lines,
+            **_camel_keys(opts),
+        }
         return self._sim("POST", "/checkout", json=body)
 
     def send_webhook(self, instance_id: str, event_type: str, **opts: Any) -> dict[str, Any]:
         """Send AppInstalled/AppRemoved. opts: url, variant, data, apply. Returns the provider's answer."""
-        return self._sim("POST", "/webhooks", json={"instanceId": instance_id, "eventType": event_type,
-                                                    **_camel_keys(opts)})
+        return self._sim(
+            "POST",
+            "/webhooks",
+            json={"instanceId": instance_id, "eventType": event_type, **_camel_keys(opts)},
+        )
 
     def dashboard_url(self, instance_id: str, variant: str = "valid", **opts: Any) -> str:
         """A dashboard iframe URL for the site's owner (variants: valid, forged, tampered, expired,
@@ -205,17 +217,29 @@ class WixSimClient:
     def wix_token(self, instance_id: str, fresh: bool = False) -> str:
         """An access token for an instance through the real OAuth endpoint (cached unless fresh)."""
         if fresh or instance_id not in self._tokens:
-            response = self.http.post("/oauth2/token", json={
-                "grant_type": "client_credentials", "client_id": self.app_id,
-                "client_secret": self.app_secret, "instance_id": instance_id,
-            })
+            response = self.http.post(
+                "/oauth2/token",
+                json={
+                    "grant_type": "client_credentials",
+                    "client_id": self.app_id,
+                    "client_secret": self.app_secret,
+                    "instance_id": instance_id,
+                },
+            )
             if response.status_code != 200:
                 raise WixSimError(response)
             self._tokens[instance_id] = response.json()["access_token"]
         return self._tokens[instance_id]
 
-    def wix(self, method: str, path: str, *, instance_id: str | None = None, token: str | None = None,
-            **kwargs: Any) -> httpx.Response:
+    def wix(
+        self,
+        method: str,
+        path: str,
+        *,
+        instance_id: str | None = None,
+        token: str | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         """A raw call to a Wix API path (authorized for instance_id, or with the given token)."""
         headers = dict(kwargs.pop("headers", {}) or {})
         if token is None and instance_id is not None:

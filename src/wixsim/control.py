@@ -29,7 +29,9 @@ class ConfigurationSpec(BaseModel):
     enabled: bool = True
     archived: bool = False
     integrationSettingsUrl: str | None = None
-    catalog: dict[str, Any] | None = Field(None, description="Nested {menus: [...]} spec, see seed.build_content")
+    catalog: dict[str, Any] | None = Field(
+        None, description="Nested {menus: [...]} spec, see seed.build_content"
+    )
 
 
 class SiteSpec(BaseModel):
@@ -295,7 +297,11 @@ def create_control_app(sim: Sim) -> FastAPI:
     async def patch_site(instance_id: str, patch: SitePatch) -> dict:
         s = store()
         site = s.site(instance_id)
-        names = {"providerBaseUri": "provider_base_uri", "webhookUrl": "webhook_url", "dashboardUrl": "dashboard_url"}
+        names = {
+            "providerBaseUri": "provider_base_uri",
+            "webhookUrl": "webhook_url",
+            "dashboardUrl": "dashboard_url",
+        }
         for field in patch.model_fields_set:
             setattr(site, names.get(field, field), getattr(patch, field))
         return site_view(s, site)
@@ -361,7 +367,9 @@ def create_control_app(sim: Sim) -> FastAPI:
             meta=meta,
         )
 
-    @api.post("/checkout", summary="Customer checkout: build a WixOrder, Validate Order, record, Create Order")
+    @api.post(
+        "/checkout", summary="Customer checkout: build a WixOrder, Validate Order, record, Create Order"
+    )
     async def checkout(basket: Basket) -> dict:
         try:
             return await run_checkout(store(), basket)

@@ -21,7 +21,9 @@ def build_content(spec: dict[str, Any] | None, currency: str) -> CatalogContent:
     """
     content = CatalogContent()
     for menu_spec in (spec or {}).get("menus", []):
-        menu = apply_menu(_pick(menu_spec, ("name", "description", "imageUrl", "visibilityCriteria")), content)
+        menu = apply_menu(
+            _pick(menu_spec, ("name", "description", "imageUrl", "visibilityCriteria")), content
+        )
         menu["archived"] = bool(menu_spec.get("archived", False))
         content.menus[menu["id"]] = menu
         for section_spec in menu_spec.get("sections", []):
@@ -43,7 +45,15 @@ def _dish(spec: dict[str, Any], content: CatalogContent, currency: str) -> Entit
     options = [_option(o, content, currency) for o in spec.get("options", [])]
     data = _pick(
         spec,
-        ("name", "description", "imageUrl", "taxRate", "inStock", "visibilityCriteria", "acceptSpecialRequest"),
+        (
+            "name",
+            "description",
+            "imageUrl",
+            "taxRate",
+            "inStock",
+            "visibilityCriteria",
+            "acceptSpecialRequest",
+        ),
     )
     data["price"] = {"value": str(Decimal(str(spec.get("price", "0"))))}
     if "labels" in spec:

@@ -89,8 +89,12 @@ def build_envelope(
     if style == "jwt":
         if variant not in VARIANTS:
             raise SpiCallError(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
-        token = sign({"data": {"request": request, "metadata": meta}}, app.private_key_pem, app_id=app.app_id,
-                     variant=variant)
+        token = sign(
+            {"data": {"request": request, "metadata": meta}},
+            app.private_key_pem,
+            app_id=app.app_id,
+            variant=variant,
+        )
         return token.encode(), {"content-type": "text/plain"}, token
     if style == "digest":
         if variant not in DIGEST_VARIANTS:

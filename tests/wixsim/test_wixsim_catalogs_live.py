@@ -1,0 +1,93 @@
+"""Catalogs v3 live reads and the single-item PATCH."""
+
+from __future__ import annotations
+
+from wixsim_test_helpers import item_named
+
+
+def _get(wixsim, site, path, **params):
+    return wixsim.wix("GET", f"/restaurants/v3/catalogs{path}", instance_id=site.instance_id, params=params)
+
+
+def test_list_catalogs_returns_the_sites_catalog(wixsim, site):
+    catalogs = _get(wixsim, site, "").json()["catalogs"]
+    assert [c["id"] for c in catalogs] == [site.catalog_id]
+    assert set(catalogs[0]) >= {"id", "locationId", "archived"}
+
+
+def test_list_catalogs_refuses_a_page_over_1000(wixsim, site):
+    response = _get(wixsim, site, "", **{"paging.limit": 1001})
+    assert response.status_code == 400
+    assert "validationError" in response.json()["details"]
+
+
+def test_list_catalogs_filters_by_location(wixsim, site):
+    assert _get(wixsim, site, "", locationIds="elsewhere").json()["catalogs"] == []
+
+
+def test_menus_sections_items_list_in_display_order(wixsim, site):
+    [menu] = _get(wixsim, site, f"/{site.catalog_id}/menus").json()["menus"]
+    [section] = _get(wixsim, site, f"/{site.catalog_id}/sections").json()["sections"]
+    items = _get(wixsim, site, f"/{site.catalog_id}/items").json()["items"]
+    assert menu["sectionIds"] == {"values": [section["id"]]}
+    dishes = [i for i in items if i["type"] == "DISH"]
+    assert section["itemIds"]["values"] == [d["id"] for d in dishes]
+    assert {i["type"] for i in items} == {"DISH", "VARIATION"}
+
+
+def test_single_gets_and_visibility_criteria_flag(wixsim, site):
+    [menu] = _get(wixsim, site, f"/{site.catalog_id}/menus").json()["menus"]
+    section_id = menu["sectionIds"]["values"][0]
+    assert _get(wixsim, site, f"/{site.catalog_id}/menus/{menu['id']}").json()["menu"]["id"] == menu["id"]
+    got = _get(wixsim, site, f"/{site.catalog_id}/menus/{menu['id']}/sections/{section_id}").json()
+    assert got["section"]["menuId"] == menu["id"]
+    dish = item_named(wixsim, site.catalog_id, "Soda")
+    patch = {"item": {"visibilityCriteria": {"visible": True, "fulfillmentTypes": ["DELIVERY"]}}}
+    wixsim.wix(
+        "PATCH",
+        f"/restaurants/v3/catalogs/{site.catalog_id}/items/{dish['id']}",
+        instance_id=site.instance_id,
+        json=patch,
+    )
+    plain = _get(wixsim, site, f"/{site.catalog_id}/items/{dish['id']}").json()["item"]
+    full = _get(wixsim, site, f"/{site.catalog_id}/items/{dish['id']}", includeVisibilityCriteria="true").json()
+    assert "visibilityCriteria" not in plain
+    assert full["item"]["visibilityCriteria"]["fulfillmentTypes"] == ["DELIVERY"]
+
+
+def test_field_mask_trims_listed_entities(wixsim, site):
+    items = _get(wixsim, site, f"/{site.catalog_id}/items", fieldMask="name").json()["items"]
+    assert all(set(i) == {"id", "name"} for i in items)
+
+
+def test_patch_item_changes_stock_in_the_live_catalog(wixsim, site):
+    dish = item_named(wixsim, site.catalog_id, "Margherita")
+    response = wixsim.wix(
+        "PATCH",
+        f"/restaurants/v3/catalogs/{site.catalog_id}/items/{dish['id']}",
+        instance_id=site.instance_id,
+        json={"item": {"id": dish["id"], "inStock": False}},
+    )
+    assert response.status_code == 200
+    assert response.json()["item"]["inStock"] is False
+    assert response.json()["item"]["price"] == dish["price"]
+    assert item_named(wixsim, site.catalog_id, "Margherita")["inStock"] is False
+
+
+def test_patch_item_with_a_negative_price_is_400_and_changes_nothing(wixsim, site):
+    dish = item_named(wixsim, site.catalog_id, "Soda")
+    response = wixsim.wix(
+        "PATCH",
+        f"/v3/catalogs/{site.catalog_id}/items/{dish['id']}",
+        instance_id=site.instance_id,
+        json={"item": {"price": {"value": "-1"}}},
+    )
+    assert response.status_code == 400
+    assert item_named(wixsim, site.catalog_id, "Soda")["price"]["value"] == "2.00"
+
+
+def test_patch_unknown_item_is_404(wixsim, site):
+    response = wixsim.wix(
+        "PATCH", f"/v3/catalogs/{site.catalog_id}/items/nope", instance_id=site.instance_id, json={"item": {}}
+    )
+    assert response.status_code == 404
