@@ -1,0 +1,533 @@
+"""Every check of an order against the POS (product.md §3 step 5), in order, all failures together.
+
+`check_order` either returns an `OrderPlan` (the order resolved against the POS: items, option
+groups, choices, stock, slot) or raises one `WixError` listing every failure in check order.
+Tenancy and readiness failures stop at once: without a READY pairing nothing else can be judged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from posbridge.errors import ErrorDetail, WixError
+from posbridge.pos import geo, hours
+from posbridge.pos.pricing import price_at
+from posbridge.pos.stock import available_quantity, stock_rows
+from posbridge.services.order_totals import money_text, totals_errors
+from posbridge.services.status import readiness
+from posbridge.services.tenancy import Tenant, configuration_for
+from posbridge.spi.order_wire import LineItem, LineItemOption, WixOrder
+from posbridge.store.models import (
+    Configuration,
+    ConfigurationMenu,
+    Item,
+    Location,
+    Menu,
+    MenuLocation,
+    Merchant,
+    OptionChoice,
+    OptionGroup,
+    Order,
+    Section,
+    SectionItem,
+    Stock,
+    SyncIdMap,
+    Variation,
+)
+
+DISH, VARIATION = "DISH", "VARIATION"
+
+
+@dataclass
+class ResolvedChoice:
+    """A selected choice mapped to the POS: its option group and variation (None when it does not map)."""
+
+    option: LineItemOption
+    choice: LineItem
+    group: OptionGroup | None
+    variation: Variation | None
+    children: list[ResolvedChoice] = field(default_factory=list)
+
+
+@dataclass
+class ResolvedLine:
+    """An order line mapped to the POS item it sells."""
+
+    position: int
+    line: LineItem
+    item: Item | None
+    choices: list[ResolvedChoice] = field(default_factory=list)
+
+
+@dataclass
+class OrderPlan:
+    """A valid order resolved against the POS: what Create Order writes."""
+
+    tenant: Tenant
+    merchant: Merchant
+    location: Location
+    at: datetime
+    slot_start: datetime
+    lines: list[ResolvedLine]
+    demand: dict[int, int]  # item id → units ordered
+    stock: dict[int, Stock]
+
+
+def lock_location(session: Session, instance_id: str, configuration_id: str) -> None:
+    """Hold the paired location's row until commit (PostgreSQL), so slot counts and stock see no race."""
+    location_id = session.scalar(
+        select(Configuration.location_id).where(
+            Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id
+        )
+    )
+    if location_id is not None:
+        session.execute(select(Location.id).where(Location.id == location_id).with_for_update())
+
+
+def check_order(
+    session: Session,
+    *,
+    instance_id: str,
+    account_id: str,
+    configuration_id: str,
+    order: WixOrder,
+    now: datetime,
+    lock: bool = False,
+) -> OrderPlan:
+    """Run every check in order; return the resolved plan or raise one WixError with all failures."""
+    tenant, merchant, location = _gate(session, instance_id, account_id, configuration_id, order)
+    checker = _Checker(session, tenant, merchant, location, order, now, lock=lock)
+    return checker.run()
+
+
+def _gate(
+    session: Session, instance_id: str, account_id: str, configuration_id: str, order: WixOrder
+) -> tuple[Tenant, Merchant, Location]:
+    """Account → configuration READY → location usable → currency: any failure here stops the checks."""
+    tenant = configuration_for(session, instance_id, account_id, configuration_id)
+    account, configuration = tenant.account, tenant.configuration
+    if not account.authorized:
+        raise WixError.of(
+            "ACCOUNT_NOT_AUTHORIZED",
+            f"The POS account '{account_id}' is no longer authorized; reconnect it in the dashboard",
+            accountId=account_id,
+        )
+    state = readiness(session, account, configuration)
+    location = session.get(Location, configuration.location_id) if configuration.location_id is not None else None
+    if not state.ready:
+        if configuration.location_id is not None and (location is None or not location.active):
+            raise WixError.of("LOCATION_NOT_FOUND", state.reason or "The paired POS location is gone")
+        raise WixError.of("ACCOUNT_CONFIGURATION", state.reason or "The integration is not ready", status=state.status)
+    if not configuration.enabled:
+        raise WixError.of("ACCOUNT_CONFIGURATION", "Online ordering is switched off for this location")
+    assert location is not None  # READY implies a paired, active location
+    merchant = session.get(Merchant, account.merchant_id)
+    assert merchant is not None  # accounts reference their merchant by foreign key
+    try:
+        ZoneInfo(location.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise WixError.of(
+            "ACCOUNT_CONFIGURATION", f"Location '{location.name}' has an unknown time zone '{location.timezone}'"
+        ) from None
+    if order.currency and order.currency.upper() != merchant.currency.upper():
+        # Prices and totals in another currency cannot be compared with the POS's.
+        raise WixError.of(
+            "ORDER_REJECTED",
+            f"The order is in {order.currency} but {merchant.name} sells in {merchant.currency}",
+            orderCurrency=order.currency,
+            posCurrency=merchant.currency,
+        )
+    return tenant, merchant, location
+
+
+def _fulfilment_time(order: WixOrder, now: datetime) -> datetime:
+    """When the order is for: the promised time of a scheduled order, else now."""
+    promised = order.fulfillment.promised_time
+    return promised if not order.fulfillment.asap and promised is not None else now
+
+
+class _Checker:
+    """One run of the checks for one order; each stage appends to its own list of failures."""
+
+    def __init__(
+        self,
+        session: Session,
+        tenant: Tenant,
+        merchant: Merchant,
+        location: Location,
+        order: WixOrder,
+        now: datetime,
+        *,
+        lock: bool,
+    ) -> None:
+        self.session = session
+        self.tenant = tenant
+        self.merchant = merchant
+        self.location = location
+        self.order = order
+        self.now = now
+        self.lock = lock
+        self.at = _fulfilment_time(order, now)
+        self.tz = location.timezone
+        self.errors: list[ErrorDetail] = []
+
+    def fail(self, code: str, message: str, **params: object) -> None:
+        """Record one failure (params as strings, as Wix wants them)."""
+        self.errors.append(ErrorDetail(code, message, {k: str(v) for k, v in params.items()}))
+
+    def run(self) -> OrderPlan:
+        """All stages in product.md's order; raise if any failed."""
+        live_menus = self._live_menus()
+        closed = self._check_open(live_menus)
+        self._check_fulfillment()
+        lines = self._resolve_lines()
+        demand, stock = self._check_items(lines, live_menus, closed)
+        self._check_options(lines)
+        slot = hours.slot_start(self.at, self.tz, self.location.slot_minutes or 15)
+        self._check_capacity(slot)
+        self.errors.extend(totals_errors(self.order))
+        self._check_contact()
+        if self.errors:
+            raise WixError(self.errors)
+        return OrderPlan(self.tenant, self.merchant, self.location, self.at, slot, lines, demand, stock)
+
+    # --- when and how ----------------------------------------------------------------------
+
+    def _live_menus(self) -> list[Menu]:
+        """Menus selected for this configuration that are active and sold at the paired location."""
+        query = (
+            select(Menu)
+            .join(ConfigurationMenu, ConfigurationMenu.menu_id == Menu.id)
+            .join(MenuLocation, (MenuLocation.menu_id == Menu.id) & (MenuLocation.location_id == self.location.id))
+            .where(
+                ConfigurationMenu.configuration_id == self.tenant.configuration.id,
+                Menu.merchant_id == self.merchant.id,
+                Menu.active.is_(True),
+            )
+            .order_by(ConfigurationMenu.position)
+        )
+        return list(self.session.scalars(query))
+
+    def _check_open(self, live_menus: list[Menu]) -> bool:
+        """CLOSED when the location is shut at the fulfilment time, or no menu is offered then."""
+        when = hours.clock_text(self.at, self.tz)
+        if not hours.is_open(self.location.hours, self.tz, self.at):
+            self.fail("CLOSED", f"{self.location.name} is closed at {when}", time=self.at.isoformat())
+            return True
+        if live_menus and not any(hours.menu_available(m.availability, self.tz, self.at) for m in live_menus):
+            names = ", ".join(m.name for m in live_menus)
+            self.fail("CLOSED", f"No menu is served at {when} (menus: {names})", time=self.at.isoformat())
+            return True
+        return False
+
+    def _check_fulfillment(self) -> None:
+        """The fulfillment type is offered; a restaurant delivery lands inside the delivery radius."""
+        fulfillment = self.order.fulfillment
+        offered = [str(kind).upper() for kind in self.location.fulfillment or []]
+        if fulfillment.type not in offered:
+            self.fail(
+                "ORDER_REJECTED",
+                f"{self.location.name} does not offer {fulfillment.type.lower().replace('_', '-')} orders",
+                fulfillmentType=fulfillment.type,
+            )
+            return
+        details = fulfillment.delivery_details
+        if fulfillment.type != "DELIVERY" or self.location.delivery_radius_km is None:
+            return
+        if details is not None and details.external_provider is not None:
+            return  # an external courier's own service area applies, not the restaurant's radius
+        if self.location.latitude is None or self.location.longitude is None:
+            return  # a radius without a centre cannot be applied; the menu import requires both
+        point = details.address.location if details is not None and details.address is not None else None
+        radius = self.location.delivery_radius_km
+        if point is None or point.latitude is None or point.longitude is None:
+            self.fail(
+                "OUT_OF_SERVICE_AREA",
+                "The delivery address has no coordinates, so it cannot be placed in the delivery area",
+                radiusKm=radius,
+            )
+            return
+        distance = geo.haversine_km(self.location.latitude, self.location.longitude, point.latitude, point.longitude)
+        if distance > float(radius):
+            self.fail(
+                "OUT_OF_SERVICE_AREA",
+                f"The delivery address is {distance:.1f} km away; {self.location.name} delivers within {radius} km",
+                distanceKm=f"{distance:.2f}",
+                radiusKm=radius,
+            )
+
+    # --- the catalog -----------------------------------------------------------------------
+
+    def _resolve_lines(self) -> list[ResolvedLine]:
+        """Map every line and choice through the sync id map to POS items and variations (no judging yet)."""
+        wix_ids = {line.catalog_item_id for line in self.order.line_items if line.catalog_item_id}
+        wix_ids |= {
+            c.catalog_item_id for line in self.order.line_items for c in _all_choices(line) if c.catalog_item_id
+        }
+        catalog_id = self.tenant.configuration.catalog_id
+        rows: list[SyncIdMap] = []
+        if wix_ids and catalog_id:
+            rows = list(
+                self.session.scalars(
+                    select(SyncIdMap).where(
+                        SyncIdMap.instance_id == self.tenant.configuration.instance_id,
+                        SyncIdMap.catalog_id == catalog_id,
+                        SyncIdMap.wix_id.in_(wix_ids),
+                    )
+                )
+            )
+        self.id_map = {row.wix_id: row for row in rows}
+        item_refs = {row.pos_ref for row in rows if row.kind == DISH}
+        variation_refs = {row.pos_ref for row in rows if row.kind == VARIATION}
+        items = {
+            item.id: item
+            for item in self.session.scalars(
+                select(Item)
+                .where(Item.id.in_(item_refs), Item.merchant_id == self.merchant.id)
+                .options(selectinload(Item.location_prices), selectinload(Item.option_groups))
+            )
+        }
+        group_ids = {link.group_id for item in items.values() for link in item.option_groups}
+        self.groups = {
+            group.id: group
+            for group in self.session.scalars(
+                select(OptionGroup).where(OptionGroup.id.in_(group_ids)).options(selectinload(OptionGroup.choices))
+            )
+        }
+        self.variations = {
+            v.id: v
+            for v in self.session.scalars(
+                select(Variation).where(Variation.id.in_(variation_refs), Variation.merchant_id == self.merchant.id)
+            )
+        }
+        resolved = []
+        for position, line in enumerate(self.order.line_items):
+            row = self.id_map.get(line.catalog_item_id or "")
+            item = items.get(row.pos_ref) if row is not None and row.kind == DISH else None
+            resolved.append(ResolvedLine(position, line, item, self._resolve_choices(line, item)))
+        return resolved
+
+    def _resolve_choices(self, line: LineItem, item: Item | None) -> list[ResolvedChoice]:
+        groups = [self.groups[link.group_id] for link in item.option_groups] if item is not None else []
+        by_name = {_norm(group.name): group for group in groups}
+        resolved = []
+        for option in line.dish_options:
+            group = by_name.get(_norm(option.name))
+            for choice in option.selected_choices:
+                row = self.id_map.get(choice.catalog_item_id or "")
+                variation = self.variations.get(row.pos_ref) if row is not None and row.kind == VARIATION else None
+                children = [
+                    ResolvedChoice(sub_option, sub_choice, None, None)
+                    for sub_option in choice.dish_options
+                    for sub_choice in sub_option.selected_choices
+                ]
+                resolved.append(ResolvedChoice(option, choice, group, variation, children))
+        return resolved
+
+    def _item_menus(self, item_ids: set[int], live_menus: list[Menu]) -> dict[int, list[Menu]]:
+        """For each item, the live menus it appears on."""
+        menus = {menu.id: menu for menu in live_menus}
+        placed: dict[int, list[Menu]] = defaultdict(list)
+        if not item_ids or not menus:
+            return placed
+        rows = self.session.execute(
+            select(SectionItem.item_id, Section.menu_id)
+            .join(Section, Section.id == SectionItem.section_id)
+            .where(SectionItem.item_id.in_(item_ids), Section.menu_id.in_(menus))
+            .distinct()
+        )
+        for item_id, menu_id in rows:
+            placed[item_id].append(menus[menu_id])
+        return placed
+
+    def _check_items(
+        self, lines: list[ResolvedLine], live_menus: list[Menu], closed: bool
+    ) -> tuple[dict[int, int], dict[int, Stock]]:
+        """ORDER_ITEM for lines that do not map; AVAILABILITY_CHANGED; PRICE_CHANGED (old = order, new = POS)."""
+        if not lines:
+            self.fail("ORDER_ITEM", "The order has no items")
+        known = [line for line in lines if line.item is not None]
+        demand: dict[int, int] = defaultdict(int)
+        for line in known:
+            assert line.item is not None
+            demand[line.item.id] += line.line.quantity
+        placed = self._item_menus(set(demand), live_menus)
+        stock = stock_rows(self.session, self.location.id, demand, lock=self.lock)
+        reported_stock: set[int] = set()
+        for line in lines:
+            label = _line_label(line)
+            wix_id = line.line.catalog_item_id or ""
+            item = line.item
+            if item is None:
+                self.fail(
+                    "ORDER_ITEM", f"{label} is not on this location's menu", itemId=wix_id, line=line.position + 1
+                )
+                continue
+            row = self.id_map[wix_id]
+            menus = placed.get(item.id, [])
+            if row.detached_at is not None or not item.active or not menus:
+                self.fail("AVAILABILITY_CHANGED", f"'{item.name}' is no longer sold online", itemId=wix_id)
+                continue
+            if not closed and not any(hours.menu_available(m.availability, self.tz, self.at) for m in menus):
+                when = hours.clock_text(self.at, self.tz)
+                self.fail("AVAILABILITY_CHANGED", f"'{item.name}' is not served at {when}", itemId=wix_id)
+                continue
+            available = available_quantity(stock.get(item.id), self.at)
+            if available is not None and available < demand[item.id] and item.id not in reported_stock:
+                reported_stock.add(item.id)
+                message = (
+                    f"'{item.name}' is out of stock"
+                    if available == 0
+                    else f"Only {available} × '{item.name}' left, {demand[item.id]} ordered"
+                )
+                self.fail(
+                    "AVAILABILITY_CHANGED", message, itemId=wix_id, available=available, requested=demand[item.id]
+                )
+            current = price_at(item, self.location.id)
+            if line.line.price != current:
+                self.fail(
+                    "PRICE_CHANGED",
+                    f"'{item.name}' costs {money_text(current)}, not {money_text(line.line.price)}",
+                    itemId=wix_id,
+                    oldPrice=money_text(line.line.price),
+                    newPrice=money_text(current),
+                )
+        return dict(demand), stock
+
+    def _check_options(self, lines: list[ResolvedLine]) -> None:
+        """REQUIREMENTS_NOT_MET for unknown options or choices and counts outside min..max; PRICE_CHANGED."""
+        for line in lines:
+            item = line.item
+            if item is None:
+                continue
+            counts: dict[int, int] = defaultdict(int)
+            for option in line.line.dish_options:
+                if option.selected_choices and _norm(option.name) not in {
+                    _norm(self.groups[link.group_id].name) for link in item.option_groups
+                }:
+                    self.fail(
+                        "REQUIREMENTS_NOT_MET",
+                        f"'{item.name}' has no option '{option.name}'",
+                        itemId=line.line.catalog_item_id or "",
+                        option=option.name,
+                    )
+            for choice in line.choices:
+                if choice.group is None:
+                    continue  # reported above with its option
+                counts[choice.group.id] += choice.choice.quantity
+                self._check_choice(item, choice)
+            for link in item.option_groups:
+                self._check_count(item, line, self.groups[link.group_id], counts[link.group_id])
+
+    def _check_choice(self, item: Item, choice: ResolvedChoice) -> None:
+        group = choice.group
+        assert group is not None
+        wix_id = choice.choice.catalog_item_id or ""
+        name = choice.choice.catalog_reference.catalog_item_name or wix_id
+        offered: OptionChoice | None = None
+        if choice.variation is not None:
+            offered = next((c for c in group.choices if c.variation_id == choice.variation.id), None)
+        if offered is None:
+            self.fail(
+                "REQUIREMENTS_NOT_MET",
+                f"'{name}' is not a choice of '{group.name}' for '{item.name}'",
+                itemId=wix_id,
+                option=group.name,
+            )
+            return
+        assert choice.variation is not None
+        if self.id_map[wix_id].detached_at is not None:
+            self.fail("AVAILABILITY_CHANGED", f"'{choice.variation.name}' is no longer offered", itemId=wix_id)
+        if choice.children:
+            self.fail(
+                "REQUIREMENTS_NOT_MET",
+                f"'{choice.variation.name}' takes no further options",
+                itemId=wix_id,
+                option=group.name,
+            )
+        if choice.choice.price != offered.price:
+            self.fail(
+                "PRICE_CHANGED",
+                f"'{choice.variation.name}' ({group.name}) costs {money_text(offered.price)}, "
+                f"not {money_text(choice.choice.price)}",
+                itemId=wix_id,
+                oldPrice=money_text(choice.choice.price),
+                newPrice=money_text(offered.price),
+            )
+
+    def _check_count(self, item: Item, line: ResolvedLine, group: OptionGroup, count: int) -> None:
+        if group.min_choices <= count <= group.max_choices:
+            return
+        if group.min_choices == group.max_choices:
+            wanted = f"exactly {group.min_choices}"
+        elif count < group.min_choices:
+            wanted = f"at least {group.min_choices}"
+        else:
+            wanted = f"at most {group.max_choices}"
+        self.fail(
+            "REQUIREMENTS_NOT_MET",
+            f"Choose {wanted} of '{group.name}' for '{item.name}' ({count} chosen)",
+            itemId=line.line.catalog_item_id or "",
+            option=group.name,
+            min=group.min_choices,
+            max=group.max_choices,
+            selected=count,
+        )
+
+    # --- capacity and people ---------------------------------------------------------------
+
+    def _check_capacity(self, slot: datetime) -> None:
+        """NO_CAPACITY when the slot already holds `orders_per_slot` live orders at this location."""
+        limit = self.location.orders_per_slot
+        if limit is None:
+            return
+        taken = self.session.scalar(
+            select(func.count(Order.id)).where(
+                Order.location_id == self.location.id, Order.slot_start == slot, Order.status != "CANCELED"
+            )
+        )
+        if (taken or 0) >= limit:
+            when = hours.clock_text(slot, self.tz)
+            self.fail(
+                "NO_CAPACITY",
+                f"{self.location.name} takes no more orders for the slot starting {when}",
+                slotStart=slot.isoformat(),
+                ordersPerSlot=limit,
+            )
+
+    def _check_contact(self) -> None:
+        """The contact details the location requires are present."""
+        customer = self.order.customer
+        if self.location.require_customer_phone and not (customer.phone or "").strip():
+            self.fail("CUSTOMER_PHONE_MISSING", f"{self.location.name} needs the customer's phone number")
+        if self.location.require_customer_email and not (customer.email or "").strip():
+            self.fail("CUSTOMER_EMAIL_MISSING", f"{self.location.name} needs the customer's email address")
+
+
+def _all_choices(line: LineItem) -> list[LineItem]:
+    """Every selected choice of a line, at any depth."""
+    found = []
+    for option in line.dish_options:
+        for choice in option.selected_choices:
+            found.append(choice)
+            found.extend(_all_choices(choice))
+    return found
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _line_label(line: ResolvedLine) -> str:
+    reference = line.line.catalog_reference
+    name = reference.catalog_item_name or reference.catalog_item_id or "without a catalog id"
+    return f"Line {line.position + 1} ('{name}')"
+
+
+__all__ = ["OrderPlan", "ResolvedChoice", "ResolvedLine", "check_order", "lock_location"]
