@@ -32,8 +32,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         try:
             response = await call_next(request)
         finally:
-            # A handler may have replaced it with the SPI envelope's metadata.requestId.
-            rid = request_id_var.get() or rid
+            # A handler may have replaced it with the SPI envelope's metadata.requestId; the
+            # endpoint runs in a child task, so it leaves it on request.state, not in the context var.
+            rid = getattr(request.state, "request_id", None) or request_id_var.get() or rid
             request_id_var.reset(token)
         response.headers[REQUEST_ID_HEADER] = rid
         return response

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from posbridge.config import Settings
 from posbridge.store.db import Database
+
+
+class SyncQueue(Protocol):
+    """The job queue as the SPI sees it: something that can be woken to run a configuration's sync."""
+
+    def enqueue_sync(self, configuration_pk: int) -> None:
+        """Schedule the configuration's PENDING sync."""
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,7 @@ class SpiCall:
     request_id: str
     metadata: dict[str, Any]
     request: dict[str, Any]
+    jobs: SyncQueue | None = None
 
     @property
     def currency(self) -> str | None:
