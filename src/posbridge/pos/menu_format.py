@@ -171,7 +171,7 @@ def parse_document(document: Any) -> MenuDocument:
     reader = _Reader()
     parsed = reader.document(document)
     if reader.problems or parsed is None:
-        raise InvalidMenuDocument(reader.problems)
+        raise InvalidMenuDocument(sorted(reader.problems, key=_path_order))
     return parsed
 
 
@@ -182,6 +182,11 @@ def _known_timezone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def _path_order(problem: Problem) -> list[tuple[int, int | str]]:
+    """Sort key putting problems in path order, with list indexes compared as numbers."""
+    return [(0, int(tok)) if tok.isdigit() else (1, tok) for tok in re.findall(r"\d+|[^\d\[\].]+", problem.path)]
 
 
 def _key_path(path: str, key: str) -> str:
