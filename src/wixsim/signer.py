@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import secrets
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -46,12 +47,20 @@ def generate_key_pair() -> tuple[str, str]:
 
 def public_key_of(private_pem: str) -> str:
     """The public PEM matching a private PEM."""
-    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
     return (
-        key.public_key()
+        load_private_key(private_pem)
+        .public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
+
+
+@lru_cache(maxsize=16)
+def load_private_key(private_pem: str) -> rsa.RSAPrivateKey:
+    """The key object for a PEM (cached: loading checks the key and is slow)."""
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
 
 
 _OTHER_KEY: list[str] = []
@@ -104,7 +113,7 @@ def sign(
         key = _other_private_key()
     if variant == "unsigned":
         return jwt.encode(claims, None, algorithm="none")
-    token = jwt.encode(claims, key, algorithm="RS256")
+    token = jwt.encode(claims, load_private_key(key), algorithm="RS256")
     if variant == "tampered":
         token = _tamper(token)
     return token

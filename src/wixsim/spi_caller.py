@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+import weakref
 from typing import Any
 
 import httpx
@@ -113,13 +115,25 @@ def provider_url(site: Site, default_base: str | None, method: str, base_uri: st
     return base.rstrip("/") + SPI_PATHS[method]
 
 
+_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+
+
+def _client() -> httpx.AsyncClient:
+    """One pooled client per event loop (building TLS contexts per call is slow)."""
+    loop = asyncio.get_running_loop()
+    client = _CLIENTS.get(loop)
+    if client is None:
+        client = httpx.AsyncClient()
+        _CLIENTS[loop] = client
+    return client
+
+
 async def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> dict[str, Any]:
     """POST and describe what came back: {status, body, headers, error, elapsedMs}."""
     started = time.perf_counter()
     result: dict[str, Any] = {"url": url, "status": None, "body": None, "headers": {}, "error": None}
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            response = await client.post(url, content=body, headers=headers)
+        response = await _client().post(url, content=body, headers=headers, timeout=timeout)
     except httpx.TimeoutException:
         result["error"] = "timeout"
     except httpx.HTTPError as exc:

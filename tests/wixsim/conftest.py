@@ -2,76 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from wixsim_test_helpers import MENU_SPEC, SiteInfo
+from wixsim_test_helpers import MENU_SPEC, ProviderStub, SiteInfo
 
 from wixsim.client import WixSimClient
 from wixsim.server import serve_in_thread
 
 pytest_plugins = ["wixsim.testing"]
-
-
-@dataclass
-class Reply:
-    """A scripted provider answer."""
-
-    status: int = 200
-    body: Any = None
-    delay: float = 0.0
-
-
-@dataclass
-class ProviderStub:
-    """Records every request; answers from per-path scripts (else a sensible default)."""
-
-    base_url: str = ""
-    received: list[dict[str, Any]] = field(default_factory=list)
-    scripts: dict[str, list[Reply]] = field(default_factory=dict)
-
-    def script(self, path: str, *replies: Reply) -> None:
-        """Queue answers for a path (the last one repeats)."""
-        self.scripts[path] = list(replies)
-
-    def calls(self, path: str) -> list[dict[str, Any]]:
-        """Requests received on a path."""
-        return [r for r in self.received if r["path"] == path]
-
-    def reset(self) -> None:
-        """Forget requests and scripts."""
-        self.received.clear()
-        self.scripts.clear()
-
-    def default(self, path: str) -> Reply:
-        """What an agreeable provider answers."""
-        suffix = path.rsplit("/", 1)[-1]
-        bodies = {
-            "account-ids": {"accountIds": ["acct-1"]},
-            "validate-order": {"posOrderStatus": "VALID"},
-            "create-order": {"posOrderId": f"pos-{len(self.received)}", "posLocationId": "loc-1"},
-            "get-configuration-status": {"status": "READY"},
-            "get-catalog-sync-status": {"status": "PENDING"},
-        }
-        return Reply(200, bodies.get(suffix, {}))
-
-    async def handle(self, request: Request) -> Response:
-        """Record and answer one request."""
-        path = request.url.path
-        self.received.append({"path": path, "headers": dict(request.headers), "body": await request.body()})
-        queue = self.scripts.get(path)
-        reply = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else self.default(path)
-        if reply.delay:
-            await asyncio.sleep(reply.delay)
-        return JSONResponse(reply.body if reply.body is not None else {}, status_code=reply.status)
 
 
 @pytest.fixture(scope="session")
