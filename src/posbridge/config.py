@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     queue_path: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
     run_worker: bool = True
+    worker_threads: int = 2
+    sync_reconcile_minutes: int = 15
+    # Calls to Wix: Wix allows 200 requests per minute per app instance; the window is settable for tests.
+    wix_rate_limit_per_minute: int = 200
+    wix_rate_window_seconds: float = 60.0
+    wix_timeout_seconds: float = 30.0
+    wix_max_attempts: int = 5
+    wix_retry_base_seconds: float = 0.5
+    wix_retry_max_seconds: float = 120.0
     log_level: str = "INFO"
     log_json: bool = True
     dashboard_instance_max_age_seconds: int = 600
