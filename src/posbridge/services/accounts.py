@@ -1,0 +1,117 @@
+"""Connect a POS account to a Wix instance, and disconnect it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from posbridge.crypto import CredentialBox, CredentialsError, api_key_matches
+from posbridge.errors import WixError
+from posbridge.services.pairing import release_configuration
+from posbridge.store.db import Database
+from posbridge.store.models import Account, Configuration, Instance, Merchant
+from posbridge.store.types import utcnow
+
+ACTIVE, DISCONNECTED = "ACTIVE", "DISCONNECTED"
+
+
+def link_account(
+    db: Database,
+    *,
+    instance_id: str,
+    account_id: str,
+    credentials: str | None = None,
+    secret_key: str | None = None,
+) -> Account:
+    """Connect a POS account (for the built-in POS: the merchant's POS id) to a Wix instance.
+
+    Records the instance if new. One connected account per instance: linking another while one is
+    connected is a 409 until it is disconnected; linking the same again changes nothing.
+    `credentials` (e.g. the POS API key) are checked against the merchant's key when it has one
+    and stored encrypted with a key derived from `secret_key`; they are never logged.
+    """
+    if credentials is not None and not secret_key:
+        raise ValueError("storing POS credentials needs the secret key (POSBRIDGE_SECRET_KEY)")
+    box = CredentialBox(secret_key) if credentials is not None and secret_key else None
+    try:
+        with db.transaction() as session:
+            return _link(session, instance_id, account_id, credentials, box)
+    except IntegrityError:
+        # A concurrent first link recorded the instance (or account) first; re-run against its rows.
+        with db.transaction() as session:
+            return _link(session, instance_id, account_id, credentials, box)
+
+
+def disconnect_account(db: Database, *, instance_id: str, account_id: str) -> Account:
+    """Disconnect an instance's POS account: credentials wiped, its configurations unpaired; idempotent."""
+    with db.transaction() as session:
+        account = session.scalar(
+            select(Account)
+            .where(Account.instance_id == instance_id, Account.account_id == account_id)
+            .with_for_update()
+        )
+        if account is None:
+            raise WixError.of("ACCOUNT_NOT_FOUND", f"Account '{account_id}' not found", accountId=account_id)
+        if account.status == ACTIVE:
+            account.status = DISCONNECTED
+            account.disconnected_at = utcnow()
+            account.credentials_encrypted = None
+        for configuration in session.scalars(select(Configuration).where(Configuration.account_pk == account.id)):
+            release_configuration(configuration)
+        return account
+
+
+def _link(
+    session: Session, instance_id: str, account_id: str, credentials: str | None, box: CredentialBox | None
+) -> Account:
+    # Locking the instance row serialises links of one instance, so "one connected account" holds.
+    instance = session.get(Instance, instance_id, with_for_update=True)
+    if instance is None:
+        session.add(Instance(id=instance_id))
+        session.flush()
+    elif instance.status != "ACTIVE":
+        raise WixError.of(
+            "ACCOUNT_NOT_CONNECTED", f"The app is no longer installed on site '{instance_id}'", http_status=409
+        )
+    merchant = session.scalar(select(Merchant).where(Merchant.pos_id == account_id))
+    if merchant is None:
+        raise WixError.of("ACCOUNT_NOT_FOUND", f"No POS account '{account_id}'", accountId=account_id)
+    if credentials is not None and merchant.api_key_hash and not api_key_matches(credentials, merchant.api_key_hash):
+        raise WixError.of(
+            "ACCOUNT_NOT_AUTHORIZED", f"The credentials are not valid for POS account '{account_id}'", http_status=403
+        )
+    other = session.scalar(
+        select(Account.account_id).where(
+            Account.instance_id == instance_id, Account.status == ACTIVE, Account.account_id != account_id
+        )
+    )
+    if other is not None:
+        raise WixError.of(
+            "ACCOUNT_CONFIGURATION",
+            f"Site '{instance_id}' is already connected to POS account '{other}': disconnect it first",
+            http_status=409,
+            accountId=other,
+        )
+    account = session.scalar(
+        select(Account).where(Account.instance_id == instance_id, Account.account_id == account_id)
+    )
+    if account is None:
+        account = Account(instance_id=instance_id, account_id=account_id, merchant_id=merchant.id)
+        session.add(account)
+    elif account.status != ACTIVE:
+        account.status, account.authorized = ACTIVE, True
+        account.linked_at, account.disconnected_at = utcnow(), None
+    if box is not None and credentials is not None and not _holds(box, account.credentials_encrypted, credentials):
+        account.credentials_encrypted = box.seal(credentials)
+    return account
+
+
+def _holds(box: CredentialBox, sealed: bytes | None, credentials: str) -> bool:
+    """True when the stored credentials already are these (sealing is randomised, so compare plaintexts)."""
+    if sealed is None:
+        return False
+    try:
+        return box.open(sealed) == credentials
+    except CredentialsError:
+        return False

@@ -1,0 +1,267 @@
+"""Read-only listings for operators (CLI, admin API, dashboard): instances, accounts, configurations, orders.
+
+Views are Pydantic models with camelCase aliases, so every adapter renders the same JSON
+(`view.model_dump(mode="json", by_alias=True)`) and the admin API documents them in OpenAPI.
+Every listing can be narrowed to one instance; a row of another instance is never returned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from posbridge.errors import WixError
+from posbridge.services.status import readiness
+from posbridge.services.tenancy import active_accounts
+from posbridge.store.db import Database
+from posbridge.store.models import (
+    Account,
+    Configuration,
+    ConfigurationMenu,
+    Instance,
+    Location,
+    Menu,
+    Merchant,
+    Order,
+)
+
+MAX_PAGE = 500
+T = TypeVar("T", bound=BaseModel)
+
+
+class View(BaseModel):
+    """Base of the views: camelCase on the wire, built from attributes."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class InstanceView(View):
+    """A Wix site install and how far it is set up."""
+
+    id: str
+    status: str
+    installed_at: datetime
+    removed_at: datetime | None = None
+    connected_accounts: int = 0
+    configurations: int = 0
+
+
+class AccountView(View):
+    """A POS account linked to an instance (credentials never shown, only whether some are stored)."""
+
+    instance_id: str
+    account_id: str
+    merchant_name: str
+    status: str
+    authorized: bool
+    has_credentials: bool
+    linked_at: datetime
+    disconnected_at: datetime | None = None
+
+
+class ConfigurationView(View):
+    """A Wix configuration, its pairing and its status by the readiness rules."""
+
+    instance_id: str
+    configuration_id: str
+    account_id: str | None = None
+    location_id: str | None = None
+    location_name: str | None = None
+    menu_ids: list[str] = []
+    catalog_id: str | None = None
+    enabled: bool
+    paired_at: datetime | None = None
+    status: str
+    reason: str | None = None
+
+
+class OrderView(View):
+    """An order's summary line."""
+
+    pos_order_id: str
+    instance_id: str
+    configuration_id: str
+    wix_order_id: str
+    location_id: str
+    status: str
+    currency: str
+    total: Decimal
+    fulfillment_type: str
+    wix_push_status: str
+    needs_attention: str | None = None
+    created_at: datetime
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a listing and the total number of rows it was cut from."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+def list_instances(db: Database, *, status: str | None = None, limit: int = 100, offset: int = 0) -> Page[InstanceView]:
+    """Instances, newest first, with how many accounts are connected and configurations are known."""
+    accounts = (
+        select(func.count(Account.id))
+        .where(Account.instance_id == Instance.id, Account.status == "ACTIVE")
+        .scalar_subquery()
+    )
+    configurations = select(func.count(Configuration.id)).where(Configuration.instance_id == Instance.id)
+    query = select(Instance, accounts, configurations.scalar_subquery())
+    if status is not None:
+        query = query.where(Instance.status == status)
+    limit, offset = _page_bounds(limit, offset)
+    with db.transaction(write=False) as session:
+        total = _count(session, query)
+        rows = session.execute(query.order_by(Instance.installed_at.desc(), Instance.id).limit(limit).offset(offset))
+        items = [
+            InstanceView(
+                id=inst.id,
+                status=inst.status,
+                installed_at=inst.installed_at,
+                removed_at=inst.removed_at,
+                connected_accounts=n_accounts,
+                configurations=n_configurations,
+            )
+            for inst, n_accounts, n_configurations in rows
+        ]
+    return Page[InstanceView](items=items, total=total, limit=limit, offset=offset)
+
+
+def list_accounts(db: Database, *, instance_id: str | None = None, status: str | None = None) -> list[AccountView]:
+    """POS accounts linked to instances (or to one instance), oldest link first."""
+    query = select(Account, Merchant.name).join(Merchant, Merchant.id == Account.merchant_id)
+    if instance_id is not None:
+        query = query.where(Account.instance_id == instance_id)
+    if status is not None:
+        query = query.where(Account.status == status)
+    with db.transaction(write=False) as session:
+        rows = session.execute(query.order_by(Account.linked_at, Account.id))
+        return [_account_view(account, name) for account, name in rows]
+
+
+def get_account(db: Database, *, instance_id: str, account_id: str) -> AccountView:
+    """One instance's account; another instance's is 'not found'."""
+    for view in list_accounts(db, instance_id=instance_id):
+        if view.account_id == account_id:
+            return view
+    raise WixError.of("ACCOUNT_NOT_FOUND", f"Account '{account_id}' not found", accountId=account_id)
+
+
+def list_configurations(db: Database, *, instance_id: str | None = None) -> list[ConfigurationView]:
+    """Configurations (of one instance, or all) with their pairing and status."""
+    query = select(Configuration)
+    if instance_id is not None:
+        query = query.where(Configuration.instance_id == instance_id)
+    with db.transaction(write=False) as session:
+        configurations = list(session.scalars(query.order_by(Configuration.instance_id, Configuration.id)))
+        return [_configuration_view(session, configuration) for configuration in configurations]
+
+
+def get_configuration(db: Database, *, instance_id: str, configuration_id: str) -> ConfigurationView:
+    """One instance's configuration; another instance's is 'not found'."""
+    with db.transaction(write=False) as session:
+        configuration = session.scalar(
+            select(Configuration).where(
+                Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id
+            )
+        )
+        if configuration is None:
+            raise WixError.of(
+                "LOCATION_NOT_FOUND",
+                f"Configuration '{configuration_id}' is not known",
+                configurationId=configuration_id,
+            )
+        return _configuration_view(session, configuration)
+
+
+def list_orders(
+    db: Database, *, instance_id: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0
+) -> Page[OrderView]:
+    """Orders, newest first, optionally of one instance and in one status."""
+    query = select(Order, Location.pos_id).join(Location, Location.id == Order.location_id)
+    if instance_id is not None:
+        query = query.where(Order.instance_id == instance_id)
+    if status is not None:
+        query = query.where(Order.status == status)
+    limit, offset = _page_bounds(limit, offset)
+    with db.transaction(write=False) as session:
+        total = _count(session, query)
+        rows = session.execute(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit).offset(offset))
+        items = [
+            OrderView(
+                pos_order_id=order.pos_order_id,
+                instance_id=order.instance_id,
+                configuration_id=order.configuration_wix_id,
+                wix_order_id=order.wix_order_id,
+                location_id=location_id,
+                status=order.status,
+                currency=order.currency,
+                total=order.total,
+                fulfillment_type=order.fulfillment_type,
+                wix_push_status=order.wix_push_status,
+                needs_attention=order.needs_attention,
+                created_at=order.created_at,
+            )
+            for order, location_id in rows
+        ]
+    return Page[OrderView](items=items, total=total, limit=limit, offset=offset)
+
+
+def _page_bounds(limit: int, offset: int) -> tuple[int, int]:
+    return max(1, min(limit, MAX_PAGE)), max(0, offset)
+
+
+def _count(session: Session, query: Select[tuple[object, ...]]) -> int:
+    return int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+
+
+def _account_view(account: Account, merchant_name: str) -> AccountView:
+    return AccountView(
+        instance_id=account.instance_id,
+        account_id=account.account_id,
+        merchant_name=merchant_name,
+        status=account.status,
+        authorized=account.authorized,
+        has_credentials=account.credentials_encrypted is not None,
+        linked_at=account.linked_at,
+        disconnected_at=account.disconnected_at,
+    )
+
+
+def _configuration_view(session: Session, configuration: Configuration) -> ConfigurationView:
+    account = session.get(Account, configuration.account_pk) if configuration.account_pk is not None else None
+    if account is None:
+        connected = active_accounts(session, configuration.instance_id)
+        account = connected[0] if connected else None
+    location = session.get(Location, configuration.location_id) if configuration.location_id is not None else None
+    menu_ids = list(
+        session.scalars(
+            select(Menu.pos_id)
+            .join(ConfigurationMenu, ConfigurationMenu.menu_id == Menu.id)
+            .where(ConfigurationMenu.configuration_id == configuration.id)
+            .order_by(ConfigurationMenu.position)
+        )
+    )
+    state = readiness(session, account, configuration)
+    return ConfigurationView(
+        instance_id=configuration.instance_id,
+        configuration_id=configuration.wix_id,
+        account_id=account.account_id if account is not None and configuration.account_pk is not None else None,
+        location_id=location.pos_id if location is not None else None,
+        location_name=location.name if location is not None else None,
+        menu_ids=menu_ids,
+        catalog_id=configuration.catalog_id,
+        enabled=configuration.enabled,
+        paired_at=configuration.paired_at,
+        status=state.status,
+        reason=state.reason,
+    )
