@@ -75,19 +75,21 @@ def pair_configuration(
 def unpair_configuration(db: Database, *, instance_id: str, configuration_id: str) -> Configuration:
     """Undo a pairing: no POS location, no menus (status PENDING); the Wix catalog id is kept."""
     with db.transaction() as session:
-        configuration = session.scalar(
-            select(Configuration).where(
-                Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id
-            )
-        )
-        if configuration is None:
-            raise WixError.of(
-                "LOCATION_NOT_FOUND",
-                f"Configuration '{configuration_id}' is not known",
-                configurationId=configuration_id,
-            )
+        configuration = find_configuration(session, instance_id, configuration_id)
         release_configuration(configuration)
         return configuration
+
+
+def find_configuration(session: Session, instance_id: str, configuration_id: str) -> Configuration:
+    """The instance's configuration with Wix's id; another instance's is 'not known', like a missing one."""
+    configuration = session.scalar(
+        select(Configuration).where(Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id)
+    )
+    if configuration is None:
+        raise WixError.of(
+            "LOCATION_NOT_FOUND", f"Configuration '{configuration_id}' is not known", configurationId=configuration_id
+        )
+    return configuration
 
 
 def release_configuration(configuration: Configuration) -> None:

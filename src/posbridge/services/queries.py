@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from posbridge.errors import WixError
+from posbridge.services.pairing import find_configuration
 from posbridge.services.status import readiness
 from posbridge.services.tenancy import active_accounts
 from posbridge.store.db import Database
@@ -169,18 +170,7 @@ def list_configurations(db: Database, *, instance_id: str | None = None) -> list
 def get_configuration(db: Database, *, instance_id: str, configuration_id: str) -> ConfigurationView:
     """One instance's configuration; another instance's is 'not found'."""
     with db.transaction(write=False) as session:
-        configuration = session.scalar(
-            select(Configuration).where(
-                Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id
-            )
-        )
-        if configuration is None:
-            raise WixError.of(
-                "LOCATION_NOT_FOUND",
-                f"Configuration '{configuration_id}' is not known",
-                configurationId=configuration_id,
-            )
-        return _configuration_view(session, configuration)
+        return _configuration_view(session, find_configuration(session, instance_id, configuration_id))
 
 
 def list_orders(
