@@ -1,0 +1,56 @@
+"""The `wixsim serve` command: generated credentials written with --keys-out, a working server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_generates_keys_and_writes_them(tmp_path):
+    keys = tmp_path / "keys.json"
+    port = free_port()
+    command = [
+        sys.executable,
+        "-c",
+        "from wixsim.cli import main; main()",
+        "serve",
+        "--port",
+        str(port),
+        "--keys-out",
+        str(keys),
+        "--rate-limit",
+        "0",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                app = httpx.get(f"http://127.0.0.1:{port}/_sim/app", timeout=1).json()
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "wixsim serve did not come up"
+                time.sleep(0.05)
+        written = json.loads(keys.read_text())
+        assert written["appId"] == app["appId"]
+        assert written["publicKeyPem"] == app["publicKeyPem"]
+        assert written["baseUrl"] == f"http://127.0.0.1:{port}"
+        settings = httpx.get(f"http://127.0.0.1:{port}/_sim/settings").json()
+        assert settings["rateLimitPerMinute"] is None
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert app["appId"] in output
+    assert "BEGIN PUBLIC KEY" in output

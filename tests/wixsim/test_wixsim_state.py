@@ -1,0 +1,41 @@
+"""Persistence: a restarted emulator keeps its app keys, sites, catalogs and orders."""
+
+from __future__ import annotations
+
+import pytest
+
+from wixsim.testing import start_wixsim
+
+
+@pytest.mark.parametrize("filename", ["state.json", "state.sqlite"])
+def test_restart_with_state_file_keeps_keys_and_sites(tmp_path, filename):
+    state = tmp_path / filename
+    handle, client = start_wixsim(state_file=state)
+    try:
+        site = client.create_site(configurations=[{"name": "Kept", "catalog": {"menus": [{"name": "M"}]}}])
+        app_id, public_key = client.app_id, client.public_key_pem
+        catalog_id = site["configurations"][0]["catalogId"]
+        client.wix("POST", f"/v3/draft-catalogs/{catalog_id}/create", instance_id=site["instanceId"])
+    finally:
+        client.close()
+        handle.stop()
+    handle, client = start_wixsim(state_file=state)
+    try:
+        assert (client.app_id, client.public_key_pem) == (app_id, public_key)
+        kept = client.get_site(site["instanceId"])
+        assert kept["configurations"][0]["location"] == {"name": "Kept"}
+        assert client.draft_catalog(catalog_id) is not None
+        assert [m["name"] for m in client.live_catalog(catalog_id)["menus"]] == ["M"]
+    finally:
+        client.close()
+        handle.stop()
+
+
+def test_given_credentials_are_used(tmp_path):
+    handle, client = start_wixsim(app_id="my-app", app_secret="s3cret")
+    try:
+        assert (client.app_id, client.app_secret) == ("my-app", "s3cret")
+        assert client.public_key_pem.startswith("-----BEGIN PUBLIC KEY-----")
+    finally:
+        client.close()
+        handle.stop()
