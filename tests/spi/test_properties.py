@@ -1,0 +1,137 @@
+"""Property: validly signed but random or mutated requests to any method never get a 500 and never write halfway.
+
+Every answer is either the method's success shape or a Wix-shaped error. A refused call leaves every
+table as it was, with one documented exception: a call naming an instance not seen before records
+that instance (a Wix-signed call proves the app is installed), and nothing else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from posbridge.store.db import Database
+from posbridge.store.models import Sync
+from tests.spi.conftest import assert_wix_error, table_counts
+from tests.support.fixtures_pos import EVERY_DAY, PosWorld, build_pos
+from tests.support.orders import line, order_dict
+from tests.support.signer import TestSigner
+
+METHODS = [
+    "account-ids",
+    "get-configuration-status",
+    "sync-catalog",
+    "get-catalog-sync-status",
+    "validate-order",
+    "create-order",
+]
+SUCCESS_KEYS = {
+    "account-ids": {"accountIds"},
+    "get-configuration-status": {"status"},
+    "sync-catalog": set(),
+    "get-catalog-sync-status": {"status", "inProgress", "synced", "failed"},
+    "validate-order": {"posOrderStatus"},
+    "create-order": {"posOrderId", "posLocationId"},
+}
+ALWAYS_OPEN = {"hours": [{"day": day, "open": "00:00", "close": "24:00"} for day in EVERY_DAY]}
+
+# Any JSON value, including control characters, huge numbers and deep nesting.
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@st.composite
+def mutated(draw: st.DrawFn, base: dict[str, Any], depth: int = 2) -> dict[str, Any]:
+    """`base` with some members dropped, replaced by random JSON or (for objects) mutated in turn."""
+    out: dict[str, Any] = {}
+    for key, value in base.items():
+        action = draw(st.sampled_from(["keep", "keep", "keep", "drop", "replace", "recurse"]))
+        if action == "keep":
+            out[key] = value
+        elif action == "replace":
+            out[key] = draw(json_values)
+        elif action == "recurse" and depth > 0 and isinstance(value, dict):
+            out[key] = draw(mutated(value, depth - 1))
+        elif action == "recurse" and depth > 0 and isinstance(value, list) and value and isinstance(value[0], dict):
+            out[key] = [draw(mutated(value[0], depth - 1)), *value[1:]]
+        elif action != "drop":
+            out[key] = value
+    if draw(st.booleans()):
+        out[draw(st.text(max_size=10))] = draw(json_values)
+    return out
+
+
+@pytest.fixture()
+def worlds(db: Database) -> tuple[PosWorld, PosWorld]:
+    """Two READY tenants: the caller's and a stranger's."""
+    return build_pos(db, str(uuid.uuid4()), location=ALWAYS_OPEN), build_pos(db, str(uuid.uuid4()))
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_signed_garbage_never_500s_or_writes_halfway(
+    data: st.DataObject, spi: httpx.Client, signer: TestSigner, db: Database, worlds: tuple[PosWorld, PosWorld]
+) -> None:
+    mine, theirs = worlds
+    method = data.draw(st.sampled_from(METHODS), label="method")
+    baseline = {
+        "accountId": data.draw(st.sampled_from([mine.account_id, theirs.account_id])),
+        "configurationId": data.draw(st.sampled_from([mine.configuration_id, theirs.configuration_id])),
+        "order": order_dict([line("item-3")]),
+        "paidByPosGateway": False,
+    }
+    request: Any = data.draw(st.one_of(mutated(baseline), json_values, st.just(baseline)), label="request")
+    instance = data.draw(
+        st.sampled_from([mine.instance_id, mine.instance_id, theirs.instance_id, str(uuid.uuid4())]), label="instance"
+    )
+    metadata: Any = data.draw(
+        st.one_of(mutated(signer.metadata(instance)), st.just(signer.metadata(instance))), label="metadata"
+    )
+    token = signer.sign(signer.claims({}, {}, data={"request": request, "metadata": metadata}))
+
+    before = table_counts(db)
+    response = spi.post(f"/wix/pos-spi/{method}", content=token)
+    after = table_counts(db)
+
+    event(f"{method} → {response.status_code}")
+    assert response.status_code < 500, response.text
+    if response.status_code == 200:
+        assert set(response.json()) <= SUCCESS_KEYS[method]
+    else:
+        assert_wix_error(response, response.status_code)
+        new_instance = (
+            isinstance(metadata, dict)
+            and metadata.get("instanceId") == instance
+            and instance
+            not in {
+                mine.instance_id,
+                theirs.instance_id,
+            }
+        )
+        if new_instance and after["instances"] == before["instances"] + 1:
+            after["instances"] -= 1
+        assert after == before
+    with db.transaction(write=False) as session:
+        pending = session.scalar(
+            select(func.count())
+            .select_from(Sync)
+            .where(Sync.configuration_id == mine.configuration, Sync.status == "PENDING")
+        )
+    assert pending <= 1
