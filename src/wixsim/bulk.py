@@ -21,9 +21,7 @@ def entries(body: dict[str, Any], field: str) -> list[Any]:
     return value
 
 
-def run(
-    body: dict[str, Any], field: str, op: Callable[[Any], Entity], entry_type: type = dict
-) -> dict[str, Any]:
+def run(body: dict[str, Any], field: str, op: Callable[[Any], Entity], entry_type: type = dict) -> dict[str, Any]:
     """Apply `op` to each entry; each succeeds or fails on its own."""
     return_full = body.get("returnFullEntity", True) is not False
     results: list[dict[str, Any]] = []
@@ -41,9 +39,7 @@ def run(
             results.append({"entityMetadata": meta})
             continue
         successes += 1
-        result: dict[str, Any] = {
-            "entityMetadata": {"id": entity["id"], "originalIndex": index, "success": True}
-        }
+        result: dict[str, Any] = {"entityMetadata": {"id": entity["id"], "originalIndex": index, "success": True}}
         if return_full:
             result["entity"] = copy.deepcopy(entity)
         results.append(result)

@@ -105,9 +105,7 @@ def _option_line(choice_id: str, price: str, cat: CatalogRecord) -> Entity:
     }
 
 
-def _dish_options(
-    dish: Entity, picked: list[BasketOption], cat: CatalogRecord
-) -> tuple[list[Entity], Decimal]:
+def _dish_options(dish: Entity, picked: list[BasketOption], cat: CatalogRecord) -> tuple[list[Entity], Decimal]:
     """Mirror the dish's options with the customer's selectedChoices; returns (options, unit add-on)."""
     picks = {p.name: p.choices for p in picked}
     known = {o.get("name") for o in dish.get("dishOptions", {}).get("values", [])}
@@ -163,9 +161,7 @@ def _line(line: BasketLine, cat: CatalogRecord) -> tuple[Entity, Decimal, Decima
     dish = cat.live.items.get(line.itemId)
     if dish is None:
         if line.price is None:
-            raise CheckoutError(
-                f"item {line.itemId} is not in the live catalog (give price to send it anyway)"
-            )
+            raise CheckoutError(f"item {line.itemId} is not in the live catalog (give price to send it anyway)")
         dish = {"id": line.itemId, "name": line.name or "Unknown item", "price": {"value": line.price}}
     unit = Decimal(line.price if line.price is not None else dish.get("price", {}).get("value", "0"))
     options, extra = _dish_options(dish, line.options, cat)
@@ -383,9 +379,7 @@ async def run_checkout(store: Store, basket: Basket) -> dict[str, Any]:
     rec = OrderRecord(
         id=order["id"], instance_id=site.instance_id, configuration_id=conf.id, order=wix_order(order, conf)
     )
-    rec.status_history.append(
-        {"status": "NEW", "at": rec.order["createdDate"], "source": "wix", "message": None}
-    )
+    rec.status_history.append({"status": "NEW", "at": rec.order["createdDate"], "source": "wix", "message": None})
     store.data.orders[rec.id] = rec
     create_request = {**request, "paidByPosGateway": basket.paidByPosGateway}
     timeout = basket.createTimeoutSeconds or settings.create_order_timeout_seconds
@@ -393,9 +387,7 @@ async def run_checkout(store: Store, basket: Basket) -> dict[str, Any]:
     meta = spi_caller.metadata(site, identity=meta_identity)
     attempts = []
     for _attempt in range(max_resends + 1):
-        answer = await spi_caller.call(
-            app, site, "create-order", create_request, timeout=timeout, meta=meta, **common
-        )
+        answer = await spi_caller.call(app, site, "create-order", create_request, timeout=timeout, meta=meta, **common)
         attempts.append(answer)
         if answer["error"] is None and (answer["status"] or 0) < 500:
             break

@@ -12,9 +12,7 @@ import uvicorn
 from wixsim.server import make_store, uvicorn_config
 from wixsim.state import Settings
 
-cli = typer.Typer(
-    help="wixsim: an emulator of Wix for the Restaurants POS integration.", no_args_is_help=True
-)
+cli = typer.Typer(help="wixsim: an emulator of Wix for the Restaurants POS integration.", no_args_is_help=True)
 
 
 @cli.callback()
@@ -38,18 +36,12 @@ def serve(
     dashboard_url: Annotated[
         str, typer.Option("--dashboard-url", help="Default dashboard page URL")
     ] = "http://127.0.0.1:8000/dashboard",
-    state: Annotated[
-        Path | None, typer.Option("--state", help="Persist state (.json, or .db/.sqlite)")
-    ] = None,
+    state: Annotated[Path | None, typer.Option("--state", help="Persist state (.json, or .db/.sqlite)")] = None,
     keys_out: Annotated[
         Path | None, typer.Option("--keys-out", help="Write app id, secret and public key here (JSON)")
     ] = None,
-    rate_limit: Annotated[
-        int, typer.Option("--rate-limit", help="Requests/minute per instance; 0 = off")
-    ] = 200,
-    token_lifetime: Annotated[
-        int, typer.Option("--token-lifetime", help="Access token lifetime (s)")
-    ] = 14400,
+    rate_limit: Annotated[int, typer.Option("--rate-limit", help="Requests/minute per instance; 0 = off")] = 200,
+    token_lifetime: Annotated[int, typer.Option("--token-lifetime", help="Access token lifetime (s)")] = 14400,
     create_order_timeout: Annotated[
         float, typer.Option("--create-order-timeout", help="Seconds before Create Order is resent")
     ] = 10.0,

@@ -20,9 +20,7 @@ class WixSimError(RuntimeError):
     """A control API call failed."""
 
     def __init__(self, response: httpx.Response) -> None:
-        super().__init__(
-            f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}"
-        )
+        super().__init__(f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}")
         self.response = response
 
 
@@ -145,9 +143,7 @@ class WixSimClient:
         Returns {status, body, headers, error, elapsedMs, url, request, metadata, jwt}."""
         return self._sim("POST", f"/spi/{method}", json={"instanceId": instance_id, **_camel_keys(opts)})
 
-    def checkout(
-        self, instance_id: str, configuration_id: str, lines: list[dict[str, Any]], **opts: Any
-    ) -> dict:
+    def checkout(self, instance_id: str, configuration_id: str, lines: list[dict[str, Any]], **opts: Any) -> dict:
         """A customer checkout. lines: [{itemId, quantity, options: [{name, choices}], comment}]. opts:
         account_id, fulfillment_type, fee, tip, discounts, loyalty_amount, service_fees, customer, tax,
         overrides {dotted.path: value}, provider_base_uri, create_timeout_seconds, max_resends, ...

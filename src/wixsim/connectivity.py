@@ -41,9 +41,7 @@ async def disconnect_account(account_id: str, request: Request, who: Caller = De
 
 
 @router.post("/configurations/{configuration_id}/disconnect", name="disconnectConfiguration")
-async def disconnect_configuration(
-    configuration_id: str, request: Request, who: Caller = Depends(caller)
-) -> dict:
+async def disconnect_configuration(configuration_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
     """Disconnect one configuration (it becomes disabled)."""
     conf = store_of(request).configuration(who.instance_id, configuration_id)
     conf.enabled = False

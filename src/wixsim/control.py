@@ -29,9 +29,7 @@ class ConfigurationSpec(BaseModel):
     enabled: bool = True
     archived: bool = False
     integrationSettingsUrl: str | None = None
-    catalog: dict[str, Any] | None = Field(
-        None, description="Nested {menus: [...]} spec, see seed.build_content"
-    )
+    catalog: dict[str, Any] | None = Field(None, description="Nested {menus: [...]} spec, see seed.build_content")
 
 
 class SiteSpec(BaseModel):
@@ -367,9 +365,7 @@ def create_control_app(sim: Sim) -> FastAPI:
             meta=meta,
         )
 
-    @api.post(
-        "/checkout", summary="Customer checkout: build a WixOrder, Validate Order, record, Create Order"
-    )
+    @api.post("/checkout", summary="Customer checkout: build a WixOrder, Validate Order, record, Create Order")
     async def checkout(basket: Basket) -> dict:
         try:
             return await run_checkout(store(), basket)

@@ -48,15 +48,11 @@ def sign_instance(secret: str, data_part: str) -> str:
     return b64url(hmac.new(secret.encode(), data_part.encode(), hashlib.sha256).digest())
 
 
-def instance_param(
-    app: AppCredentials, site: Site, variant: str = "valid", age_seconds: float | None = None
-) -> str:
+def instance_param(app: AppCredentials, site: Site, variant: str = "valid", age_seconds: float | None = None) -> str:
     """`<signature>.<data>` as Wix puts it in the iframe URL."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
-    data_part = b64url(
-        json.dumps(instance_data(app, site, variant, age_seconds), separators=(",", ":")).encode()
-    )
+    data_part = b64url(json.dumps(instance_data(app, site, variant, age_seconds), separators=(",", ":")).encode())
     secret = "not-the-app-secret" if variant == "forged" else app.app_secret
     signature = sign_instance(secret, data_part)
     if variant == "tampered":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
@@ -24,6 +24,17 @@ def _draft(cat: CatalogRecord) -> CatalogContent:
     if cat.draft is None:
         raise WixApiError(404, "DRAFT_CATALOG_NOT_FOUND", f"Catalog {cat.id} has no draft")
     return cat.draft
+
+
+async def drafted(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> CatalogRecord:
+    """FastAPI dependency: the caller's catalog, which must have a draft (else 404)."""
+    cat = _catalog(request, who, catalog_id)
+    _draft(cat)
+    return cat
+
+
+Drafted = Annotated[CatalogRecord, Depends(drafted)]
+Body = Annotated[dict[str, Any], Depends(json_body)]
 
 
 def _find(pool: dict[str, Entity], entity_id: Any, what: str) -> Entity:
@@ -49,9 +60,8 @@ async def create_draft(catalog_id: str, request: Request, who: Caller = Depends(
 
 
 @router.post("/publish", name="publishDraftCatalog")
-async def publish_draft(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+async def publish_draft(cat: Drafted) -> dict:
     """Replace the live catalog with the draft in one step and end the draft."""
-    cat = _catalog(request, who, catalog_id)
     cat.live = _draft(cat)
     cat.draft = None
     cat.draft_created_date = None
@@ -61,32 +71,30 @@ async def publish_draft(catalog_id: str, request: Request, who: Caller = Depends
 
 
 @router.delete("/discard", name="discardDraftCatalog")
-async def discard_draft(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+async def discard_draft(cat: Drafted) -> dict:
     """Drop the draft; the live catalog is untouched."""
-    cat = _catalog(request, who, catalog_id)
-    _draft(cat)
     cat.draft = None
     cat.draft_created_date = None
     return {}
 
 
 @router.post("/bulk/menus/create", name="bulkCreateMenus")
-async def bulk_create_menus(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+async def bulk_create_menus(cat: Drafted, body: Body) -> dict:
     """Create menus in the draft."""
-    draft = _draft(_catalog(request, who, catalog_id))
+    draft = _draft(cat)
 
     def op(data: Entity) -> Entity:
         menu = apply_menu(data, draft)
         draft.menus[menu["id"]] = menu
         return menu
 
-    return bulk.run(await json_body(request), "menus", op)
+    return bulk.run(body, "menus", op)
 
 
 @router.post("/bulk/menus/update", name="bulkUpdateMenus")
-async def bulk_update_menus(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+async def bulk_update_menus(cat: Drafted, body: Body) -> dict:
     """Update menus in the draft (given fields replace; sectionIds sets order and membership)."""
-    draft = _draft(_catalog(request, who, catalog_id))
+    draft = _draft(cat)
 
     def op(data: Entity) -> Entity:
         existing = _find(draft.menus, data.get("id"), "menu")
@@ -95,36 +103,36 @@ async def bulk_update_menus(catalog_id: str, request: Request, who: Caller = Dep
         draft.menus[menu["id"]] = menu
         return menu
 
-    return bulk.run(await json_body(request), "menus", op)
+    return bulk.run(body, "menus", op)
 
 
-async def _set_menu_archived(catalog_id: str, request: Request, who: Caller, archived: bool) -> dict:
-    draft = _draft(_catalog(request, who, catalog_id))
+def _set_menu_archived(cat: CatalogRecord, body: dict[str, Any], archived: bool) -> dict:
+    draft = _draft(cat)
 
     def op(menu_id: Any) -> Entity:
         menu = _find(draft.menus, menu_id, "menu")
         menu["archived"] = archived
         return menu
 
-    return bulk.run(await json_body(request), "ids", op, entry_type=str)
+    return bulk.run(body, "ids", op, entry_type=str)
 
 
 @router.post("/bulk/menus/archive", name="bulkArchiveMenus")
-async def bulk_archive_menus(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+async def bulk_archive_menus(cat: Drafted, body: Body) -> dict:
     """Archive menus in the draft (idempotent)."""
-    return await _set_menu_archived(catalog_id, request, who, True)
+    return _set_menu_archived(cat, body, True)
 
 
 @router.post("/bulk/menus/unarchive", name="bulkUnarchiveMenus")
-async def bulk_unarchive_menus(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+async def bulk_unarchive_menus(cat: Drafted, body: Body) -> dict:
     """Unarchive menus in the draft (idempotent)."""
-    return await _set_menu_archived(catalog_id, request, who, False)
+    return _set_menu_archived(cat, body, False)
 
 
 @router.post("/bulk/sections/create", name="bulkCreateSections")
-async def bulk_create_sections(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+async def bulk_create_sections(cat: Drafted, body: Body) -> dict:
     """Create sections; each id is appended to its menu's sectionIds."""
-    draft = _draft(_catalog(request, who, catalog_id))
+    draft = _draft(cat)
 
     def op(entry: Entity) -> Entity:
         menu = _find(draft.menus, entry.get("menuId"), "menu")
@@ -134,13 +142,13 @@ async def bulk_create_sections(catalog_id: str, request: Request, who: Caller = 
         menu.setdefault("sectionIds", {"values": []}).setdefault("values", []).append(section["id"])
         return section
 
-    return bulk.run(await json_body(request), "createSectionRequests", op)
+    return bulk.run(body, "createSectionRequests", op)
 
 
 @router.post("/bulk/sections/update", name="bulkUpdateSections")
-async def bulk_update_sections(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+async def bulk_update_sections(cat: Drafted, body: Body) -> dict:
     """Update sections ({menuId, section}); itemIds sets order and membership."""
-    draft = _draft(_catalog(request, who, catalog_id))
+    draft = _draft(cat)
 
     def op(entry: Entity) -> Entity:
         data = entry.get("section") or {}
@@ -151,13 +159,12 @@ async def bulk_update_sections(catalog_id: str, request: Request, who: Caller = 
         draft.sections[section["id"]] = section
         return section
 
-    return bulk.run(await json_body(request), "updateSectionsRequests", op)
+    return bulk.run(body, "updateSectionsRequests", op)
 
 
 @router.post("/bulk/dishes/create", name="bulkCreateDishes")
-async def bulk_create_dishes(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+async def bulk_create_dishes(cat: Drafted, body: Body) -> dict:
     """Create dishes; each id is appended to its section's itemIds."""
-    cat = _catalog(request, who, catalog_id)
     draft = _draft(cat)
 
     def op(entry: Entity) -> Entity:
@@ -170,13 +177,12 @@ async def bulk_create_dishes(catalog_id: str, request: Request, who: Caller = De
         section.setdefault("itemIds", {"values": []}).setdefault("values", []).append(dish["id"])
         return dish
 
-    return bulk.run(await json_body(request), "createDishRequests", op)
+    return bulk.run(body, "createDishRequests", op)
 
 
 @router.post("/bulk/variations/create", name="bulkCreateVariations")
-async def bulk_create_variations(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+async def bulk_create_variations(cat: Drafted, body: Body) -> dict:
     """Create variations by name (priced and stocked later through bulk/items/update)."""
-    cat = _catalog(request, who, catalog_id)
     draft = _draft(cat)
 
     def op(entry: Entity) -> Entity:
@@ -184,13 +190,12 @@ async def bulk_create_variations(catalog_id: str, request: Request, who: Caller 
         draft.items[variation["id"]] = variation
         return variation
 
-    return bulk.run(await json_body(request), "variations", op)
+    return bulk.run(body, "variations", op)
 
 
 @router.post("/bulk/items/update", name="bulkUpdateItems")
-async def bulk_update_items(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+async def bulk_update_items(cat: Drafted, body: Body) -> dict:
     """Update dishes and variations in the draft."""
-    cat = _catalog(request, who, catalog_id)
     draft = _draft(cat)
 
     def op(data: Entity) -> Entity:
@@ -200,4 +205,4 @@ async def bulk_update_items(catalog_id: str, request: Request, who: Caller = Dep
         draft.items[item["id"]] = item
         return item
 
-    return bulk.run(await json_body(request), "items", op)
+    return bulk.run(body, "items", op)

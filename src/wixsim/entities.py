@@ -188,43 +188,38 @@ def _check_refs(ids: dict[str, list[str]], pool: dict[str, Entity], field: str) 
         raise EntryError("NOT_FOUND", f"{field}: unknown ids {missing}", field)
 
 
+def _apply_container(
+    data: Entity, fields: tuple[str, ...], children: tuple[str, dict[str, Entity]], base: Entity
+) -> Entity:
+    """Copy the given fields of a menu or section onto `base`; `children` = (id-list field, its pool)."""
+    list_field, pool = children
+    for field in fields:
+        if field not in data:
+            continue
+        value = data[field]
+        if field == "visibilityCriteria" and value is not None:
+            value = validate_visibility(value)
+        elif field == list_field:
+            value = _string_list(value, field)
+            _check_refs(value, pool, field)
+        base[field] = value
+    base.setdefault("archived", False)
+    return base
+
+
 def apply_menu(data: Entity, content: CatalogContent, existing: Entity | None = None) -> Entity:
     """A validated menu: a new one (existing None) or `existing` with the given fields replaced."""
     _require_name(data, existing is None)
     menu = copy.deepcopy(existing) if existing else {"id": new_id(), "sectionIds": {"values": []}}
-    for field in MENU_FIELDS:
-        if field not in data:
-            continue
-        value = data[field]
-        if field == "visibilityCriteria" and value is not None:
-            value = validate_visibility(value)
-        elif field == "sectionIds":
-            value = _string_list(value, field)
-            _check_refs(value, content.sections, field)
-        menu[field] = value
-    menu.setdefault("archived", False)
-    return menu
+    return _apply_container(data, MENU_FIELDS, ("sectionIds", content.sections), menu)
 
 
-def apply_section(
-    data: Entity, menu_id: str, content: CatalogContent, existing: Entity | None = None
-) -> Entity:
+def apply_section(data: Entity, menu_id: str, content: CatalogContent, existing: Entity | None = None) -> Entity:
     """A validated section of `menu_id`, new or updated."""
     _require_name(data, existing is None)
     section = copy.deepcopy(existing) if existing else {"id": new_id(), "itemIds": {"values": []}}
     section["menuId"] = menu_id
-    for field in SECTION_FIELDS:
-        if field not in data:
-            continue
-        value = data[field]
-        if field == "visibilityCriteria" and value is not None:
-            value = validate_visibility(value)
-        elif field == "itemIds":
-            value = _string_list(value, field)
-            _check_refs(value, content.items, field)
-        section[field] = value
-    section.setdefault("archived", False)
-    return section
+    return _apply_container(data, SECTION_FIELDS, ("itemIds", content.items), section)
 
 
 def apply_item(

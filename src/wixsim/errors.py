@@ -47,9 +47,7 @@ class WixValidationError(WixApiError):
             "message": self.message,
             "details": {
                 "validationError": {
-                    "fieldViolations": [
-                        {"field": self.field, "description": self.message, "violatedRule": self.rule}
-                    ]
+                    "fieldViolations": [{"field": self.field, "description": self.message, "violatedRule": self.rule}]
                 }
             },
         }

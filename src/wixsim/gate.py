@@ -102,11 +102,7 @@ def _endpoint_name(routes: list[BaseRoute], scope: Scope) -> str:
     if path.startswith(DOCS_PREFIX + "/"):
         path = path[len(DOCS_PREFIX) :]
     for route in routes:
-        if (
-            isinstance(route, Route)
-            and route.path_regex.match(path)
-            and scope["method"] in (route.methods or ())
-        ):
+        if isinstance(route, Route) and route.path_regex.match(path) and scope["method"] in (route.methods or ()):
             return route.name
     return "unknown"
 

@@ -71,9 +71,7 @@ async def create_token(request: Request) -> dict:
         if not body.get(field):
             raise WixValidationError(field, "Required", "REQUIRED_FIELD")
     app = store.data.app
-    if body["client_id"] != app.app_id or not secrets.compare_digest(
-        str(body["client_secret"]), app.app_secret
-    ):
+    if body["client_id"] != app.app_id or not secrets.compare_digest(str(body["client_secret"]), app.app_secret):
         raise WixApiError(401, "INVALID_CLIENT", "Invalid client credentials")
     site = store.data.sites.get(body["instance_id"])
     if site is None or not site.installed:
@@ -81,9 +79,7 @@ async def create_token(request: Request) -> dict:
     lifetime = store.data.settings.token_lifetime_seconds
     issued = int(now())
     token = "OauthNG.JWS." + secrets.token_urlsafe(32)
-    store.data.tokens[token] = TokenRecord(
-        token=token, instance_id=site.instance_id, iat=issued, exp=issued + lifetime
-    )
+    store.data.tokens[token] = TokenRecord(token=token, instance_id=site.instance_id, iat=issued, exp=issued + lifetime)
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime}
 
 

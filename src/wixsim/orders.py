@@ -42,9 +42,7 @@ async def _transition(order_id: str, request: Request, who: Caller, target: str)
         raise WixValidationError("id", "must match the id in the path")
     message = body.get("message")
     if message is not None and (not isinstance(message, str) or len(message) > MAX_MESSAGE):
-        raise WixValidationError(
-            "message", f"must be a string of at most {MAX_MESSAGE} characters", "MAX_LENGTH"
-        )
+        raise WixValidationError("message", f"must be a string of at most {MAX_MESSAGE} characters", "MAX_LENGTH")
     current = rec.order.get("status")
     if current == target:
         return {"order": copy.deepcopy(rec.order)}

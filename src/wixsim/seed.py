@@ -21,9 +21,7 @@ def build_content(spec: dict[str, Any] | None, currency: str) -> CatalogContent:
     """
     content = CatalogContent()
     for menu_spec in (spec or {}).get("menus", []):
-        menu = apply_menu(
-            _pick(menu_spec, ("name", "description", "imageUrl", "visibilityCriteria")), content
-        )
+        menu = apply_menu(_pick(menu_spec, ("name", "description", "imageUrl", "visibilityCriteria")), content)
         menu["archived"] = bool(menu_spec.get("archived", False))
         content.menus[menu["id"]] = menu
         for section_spec in menu_spec.get("sections", []):
@@ -71,9 +69,7 @@ def _option(spec: dict[str, Any], content: CatalogContent, currency: str) -> Ent
     choices = []
     for choice in spec.get("choices", []):
         price = str(choice.get("price", "0"))
-        variation = apply_item(
-            {"name": choice["name"], "price": {"value": price}}, "VARIATION", content, currency
-        )
+        variation = apply_item({"name": choice["name"], "price": {"value": price}}, "VARIATION", content, currency)
         content.items[variation["id"]] = variation
         by_name[choice["name"]] = variation["id"]
         choices.append({"itemId": variation["id"], "price": {"value": price, "currency": currency}})

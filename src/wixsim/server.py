@@ -26,9 +26,7 @@ def make_store(
 ) -> Store:
     """A store with the given (or generated) credentials and settings."""
     given = any((app_id, app_secret, private_key_pem))
-    credentials = (
-        new_app_credentials(app_id, app_secret, private_key_pem) if given or not state_file else None
-    )
+    credentials = new_app_credentials(app_id, app_secret, private_key_pem) if given or not state_file else None
     return build_store(credentials, settings, state_file)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +189,6 @@ class Store:
         self.data = data
         self.state_file = state_file
         self.initial_settings = data.settings.model_copy()
-        self.lock = threading.RLock()
 
     # ---- tenancy-checked lookups -------------------------------------------------------------
     def site(self, instance_id: str) -> Site:
