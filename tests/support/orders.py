@@ -91,7 +91,7 @@ def order_dict(
     totals: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A WixOrder dict whose totals add up (unless `totals` overrides them)."""
-    lines = [line()] if lines is None else lines
+    lines = [line("item-3")] if lines is None else lines  # Tiramisu: no options to choose
     fulfillment: dict[str, Any] = {"type": fulfillment_type, "asap": asap}
     if promised_time is not None:
         fulfillment["promisedTime"] = promised_time.isoformat().replace("+00:00", "Z")

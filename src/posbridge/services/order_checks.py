@@ -245,7 +245,7 @@ class _Checker:
         if self.location.latitude is None or self.location.longitude is None:
             return  # a radius without a centre cannot be applied; the menu import requires both
         point = details.address.location if details is not None and details.address is not None else None
-        radius = self.location.delivery_radius_km
+        radius = format(self.location.delivery_radius_km.normalize(), "f")
         if point is None or point.latitude is None or point.longitude is None:
             self.fail(
                 "OUT_OF_SERVICE_AREA",
@@ -254,7 +254,7 @@ class _Checker:
             )
             return
         distance = geo.haversine_km(self.location.latitude, self.location.longitude, point.latitude, point.longitude)
-        if distance > float(radius):
+        if distance > float(self.location.delivery_radius_km):
             self.fail(
                 "OUT_OF_SERVICE_AREA",
                 f"The delivery address is {distance:.1f} km away; {self.location.name} delivers within {radius} km",
@@ -420,12 +420,13 @@ class _Checker:
             for choice in line.choices:
                 if choice.group is None:
                     continue  # reported above with its option
-                counts[choice.group.id] += choice.choice.quantity
-                self._check_choice(item, choice)
+                if self._check_choice(item, choice):
+                    counts[choice.group.id] += choice.choice.quantity  # only real choices count towards min..max
             for link in item.option_groups:
                 self._check_count(item, line, self.groups[link.group_id], counts[link.group_id])
 
-    def _check_choice(self, item: Item, choice: ResolvedChoice) -> None:
+    def _check_choice(self, item: Item, choice: ResolvedChoice) -> bool:
+        """Judge one selected choice; False when it is not a choice of its group at all."""
         group = choice.group
         assert group is not None
         wix_id = choice.choice.catalog_item_id or ""
@@ -440,7 +441,7 @@ class _Checker:
                 itemId=wix_id,
                 option=group.name,
             )
-            return
+            return False
         assert choice.variation is not None
         if self.id_map[wix_id].detached_at is not None:
             self.fail("AVAILABILITY_CHANGED", f"'{choice.variation.name}' is no longer offered", itemId=wix_id)
@@ -460,6 +461,7 @@ class _Checker:
                 oldPrice=money_text(choice.choice.price),
                 newPrice=money_text(offered.price),
             )
+        return True
 
     def _check_count(self, item: Item, line: ResolvedLine, group: OptionGroup, count: int) -> None:
         if group.min_choices <= count <= group.max_choices:

@@ -1,0 +1,144 @@
+"""The WixOrder wire model: camelCase, money as exact decimal strings, oneof groups flat or grouped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from posbridge.spi.order_wire import WixOrder
+from tests.support.orders import choice, line, order_dict
+
+
+def test_a_full_order_round_trips_through_the_flat_wire_form() -> None:
+    raw = order_dict(
+        [line("item-1", 2, options={"Size": ["var-large"], "Extras": ["var-bacon"]})],
+        fulfillment_type="DELIVERY",
+        delivery="3.00",
+        tax="2.66",
+        tip="4.00",
+        service_fees=("1.25",),
+    )
+    order = WixOrder.model_validate(raw)
+    assert order.line_items[0].price == Decimal("12.50")
+    assert order.line_items[0].dish_options[0].selected_choices[0].price == Decimal("3.00")
+    assert order.totals.service_fees[0].fee.value == Decimal("1.25")
+    assert order.fulfillment.delivery_details is not None
+    assert order.fulfillment.delivery_details.restaurant is not None
+    wire = order.to_wire()
+    assert wire["totals"]["subtotal"] == "35.00"
+    assert wire["fulfillment"]["deliveryDetails"]["restaurant"]["fee"] == "3.00"
+    assert "details" not in wire["fulfillment"]
+    assert WixOrder.model_validate(wire) == order
+
+
+def test_grouped_oneofs_are_accepted_and_emitted_flat() -> None:
+    order = WixOrder.model_validate(
+        {
+            "fulfillment": {
+                "type": "DELIVERY",
+                "details": {
+                    "deliveryDetails": {
+                        "provider": {"externalProvider": {"id": "courier-1", "customerFee": "4.50"}},
+                        "address": {"location": {"latitude": 40.7, "longitude": -73.9}},
+                    }
+                },
+            },
+            "customer": {"firstName": "Ada", "id": {"memberId": "member-1"}},
+        }
+    )
+    details = order.fulfillment.delivery_details
+    assert details is not None and details.external_provider is not None
+    assert details.external_provider.customer_fee == Decimal("4.50")
+    assert order.customer.member_id == "member-1"
+    wire = order.to_wire()
+    assert wire["fulfillment"]["deliveryDetails"]["externalProvider"]["customerFee"] == "4.50"
+    assert wire["customer"] == {"firstName": "Ada", "memberId": "member-1"}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"customer": {"memberId": "m", "visitorId": "v"}},
+        {"fulfillment": {"pickupDetails": {}, "dineInDetails": {"label": "table"}}},
+        {"fulfillment": {"deliveryDetails": {"restaurant": {}, "externalProvider": {}}}},
+        {"customer": {"memberId": "m", "id": {"memberId": "other"}}},
+    ],
+)
+def test_two_members_of_one_oneof_are_refused(payload: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match=r"only one of|both flat and inside"):
+        WixOrder.model_validate(payload)
+
+
+def test_unknown_fields_are_ignored() -> None:
+    order = WixOrder.model_validate({"id": "o-1", "brandNew": {"x": 1}, "totals": {"total": "1.00", "futureField": 3}})
+    assert order.id == "o-1"
+    assert order.totals.total == Decimal("1.00")
+
+
+@pytest.mark.parametrize(
+    ("amount", "problem"),
+    [
+        (12.5, "not a JSON number"),
+        ("12,50", "not a decimal amount"),
+        ("ten", "not a decimal amount"),
+        ("NaN", "not a decimal amount"),
+        ("Infinity", "not a decimal amount"),
+        ("-1.00", "must not be negative"),
+        (True, "not a JSON number"),
+    ],
+)
+def test_money_that_is_not_an_exact_decimal_string_is_refused(amount: Any, problem: str) -> None:
+    with pytest.raises(ValidationError, match=problem) as raised:
+        WixOrder.model_validate({"totals": {"total": amount}})
+    assert raised.value.errors()[0]["loc"] == ("totals", "total")
+
+
+def test_money_keeps_every_digit() -> None:
+    order = WixOrder.model_validate({"totals": {"total": "0.1", "tax": "0.2", "subtotal": 3}})
+    assert order.totals.total + order.totals.tax == Decimal("0.3")
+    assert order.totals.subtotal == Decimal("3")
+    assert order.to_wire()["totals"]["total"] == "0.1"
+
+
+def test_timestamps_must_carry_a_time_zone() -> None:
+    order = WixOrder.model_validate({"fulfillment": {"promisedTime": "2026-11-27T18:00:00-05:00", "asap": False}})
+    assert order.fulfillment.promised_time == datetime(2026, 11, 27, 23, 0, tzinfo=UTC)
+    assert order.to_wire()["fulfillment"]["promisedTime"] == "2026-11-27T18:00:00-05:00"
+    with pytest.raises(ValidationError, match="timezone"):
+        WixOrder.model_validate({"fulfillment": {"promisedTime": "2026-11-27T18:00:00"}})
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"fulfillment": {"type": "TELEPORT"}},
+        {"lineItems": [{"quantity": 0}]},
+        {"lineItems": [{"dishOptions": [{"type": "RANDOM"}]}]},
+        {"payments": [{"type": "SEASHELLS"}]},
+        {"discounts": [{"catalogDiscountType": "HALF_OFF"}]},
+    ],
+)
+def test_values_outside_wix_enums_and_ranges_are_refused(payload: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        WixOrder.model_validate(payload)
+
+
+def test_defaults_follow_proto3() -> None:
+    order = WixOrder.model_validate({"lineItems": [{"catalogReference": {"catalogItemId": "x"}}]})
+    assert order.id is None
+    assert order.fulfillment.asap is True
+    assert order.line_items[0].quantity == 1
+    assert order.totals.total == Decimal("0")
+
+
+def test_selected_choices_are_line_items_and_nest() -> None:
+    nested = choice("var-large")
+    nested["dishOptions"] = [{"name": "Crust", "selectedChoices": [choice("var-basil")]}]
+    order = WixOrder.model_validate({"lineItems": [line("item-1", options={"Size": [nested]})]})
+    inner = order.line_items[0].dish_options[0].selected_choices[0].dish_options[0].selected_choices[0]
+    assert inner.catalog_item_id == "wix-var-var-basil"
+    assert inner.price == Decimal("0.50")
