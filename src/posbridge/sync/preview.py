@@ -1,0 +1,114 @@
+"""Dry run: the exact diff the next sync would apply, read from the live catalog without writing to Wix."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from posbridge.config import Settings
+from posbridge.store.db import Database
+from posbridge.store.types import utcnow
+from posbridge.sync.catalog import CHILDREN, Option, Ref, plain
+from posbridge.sync.diff import Change, Diff, compute_diff
+from posbridge.sync.plan import plan, planned_calls
+from posbridge.sync.store import prepare
+from posbridge.sync.validate import Problem
+from posbridge.sync.writer import CatalogsV3Writer
+from posbridge.wix.client import WixClient
+
+
+@dataclass
+class Preview:
+    """A dry run's outcome: validation problems, or the diff and the bulk calls it would take."""
+
+    diff: Diff = field(default_factory=Diff)
+    problems: list[Problem] = field(default_factory=list)
+    failure_code: str | None = None
+    planned_calls: int = 0
+    reads: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """Machine-readable form (admin API, `posbridge sync --dry-run --json`)."""
+        return {
+            "valid": not self.problems,
+            "failureCode": self.failure_code,
+            "problems": [{"code": p.code, "where": p.where, "message": p.message} for p in self.problems],
+            "counts": self.diff.counts(),
+            "plannedCalls": self.planned_calls,
+            "changes": [change_json(c, self.diff.names) for c in self.diff.changes],
+        }
+
+    def render(self) -> str:
+        """Human-readable lines, one per change and one per changed field (before → after)."""
+        if self.problems:
+            lines = [f"The sync would fail with {self.failure_code}:"]
+            lines += [f"  - {p}" for p in self.problems]
+            return "\n".join(lines)
+        if not self.diff.changes:
+            return "No changes: the live catalog already matches the POS."
+        lines = []
+        for change in self.diff.changes:
+            lines.append(headline(change))
+            for name in change.before or change.after:
+                if change.op == "create" and name == CHILDREN.get(change.kind):
+                    continue
+                before = show(change.before.get(name), self.diff.names)
+                after = show(change.after.get(name), self.diff.names)
+                lines.append(f"    {name}: {before} → {after}" if change.op != "create" else f"    {name}: {after}")
+        summary = ", ".join(f"{kind.lower()}s {ops}" for kind, ops in self.diff.counts().items())
+        lines.append(f"Total: {summary}; {self.planned_calls} bulk calls + draft create and publish.")
+        return "\n".join(lines)
+
+
+def dry_run(db: Database, settings: Settings, configuration_pk: int, *, client: WixClient) -> Preview:
+    """What the next sync of the configuration would change (reads the live catalog, never writes)."""
+    prepared = prepare(db, settings, configuration_pk, utcnow())
+    if not prepared.verdict.ok or prepared.desired is None or prepared.catalog_id is None:
+        return Preview(problems=prepared.verdict.problems, failure_code=prepared.verdict.code)
+    writer = CatalogsV3Writer(client, prepared.instance_id, prepared.catalog_id)
+    live = writer.read_live()
+    diff = compute_diff(prepared.desired, live, prepared.id_map, prepared.ownership)
+    steps = plan(diff)
+    return Preview(diff=diff, planned_calls=planned_calls(steps, writer.batch_size), reads=sum(writer.calls.values()))
+
+
+def headline(change: Change) -> str:
+    """ "DISH update 'Margherita' (wix id)" and the like."""
+    where = change.wix_id or "new"
+    tag = " (not created by the POS)" if change.foreign else ""
+    return f"{change.kind} {change.op} '{change.name}' [{where}]{tag}"
+
+
+def show(value: Any, names: dict[Any, str]) -> str:
+    """A field value for humans: money as text, ids as names, lists shortened."""
+    if value is None:
+        return "—"
+    if isinstance(value, tuple | list):
+        shown = [show(v, names) for v in value[:8]]
+        more = f", … {len(value) - 8} more" if len(value) > 8 else ""
+        return "[" + ", ".join(shown) + more + "]"
+    if isinstance(value, str | Ref) and value in names:
+        return repr(names[value])
+    if isinstance(value, Option):
+        choices = ", ".join(f"{show(k, names)} +{plain(p)}" for k, p in value.choices)
+        bounds = f" {value.min_choices}..{value.max_choices}" if value.type == "EXTRAS" else ""
+        return f"{value.name} ({value.type}{bounds}: {choices})"
+    rendered = plain(value)
+    return rendered if isinstance(rendered, str) else json.dumps(rendered, ensure_ascii=False)
+
+
+def change_json(change: Change, names: dict[Any, str]) -> dict[str, Any]:
+    """One change as JSON, before/after values in plain form."""
+    return {
+        "kind": change.kind,
+        "op": change.op,
+        "wixId": change.wix_id,
+        "posRef": change.pos_ref,
+        "name": change.name,
+        "foreign": change.foreign,
+        "fields": {
+            name: {"before": plain(change.before.get(name)), "after": plain(change.after.get(name))}
+            for name in (change.before or change.after)
+        },
+    }

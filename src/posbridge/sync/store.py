@@ -1,0 +1,148 @@
+"""The sync's own database work: preparing a run (scope, verdict, desired catalog, id map) and the id map's upkeep.
+
+The id map is written in two moments. Right after each bulk create, the new Wix ids are
+recorded, so a crash after publish can never lose them (a later sync would otherwise create
+duplicates); an id recorded for a draft that was then discarded is simply missing from the live
+catalog next time, and the differ creates the entity again. After publish, content hashes and
+detach marks are brought up to date in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from posbridge.config import Settings
+from posbridge.store.db import Database
+from posbridge.store.models import Sync, SyncIdMap
+from posbridge.sync.catalog import MENU, Ref
+from posbridge.sync.desired import DesiredCatalog, build_desired, load_scope
+from posbridge.sync.diff import ARCHIVE, DETACH, Diff, MapEntry
+from posbridge.sync.ownership import Ownership
+from posbridge.sync.validate import Verdict, validate
+
+
+@dataclass
+class Prepared:
+    """Everything a sync or a dry run needs before talking to Wix."""
+
+    configuration_pk: int
+    instance_id: str
+    catalog_id: str | None
+    verdict: Verdict
+    desired: DesiredCatalog | None
+    id_map: dict[tuple[str, int], MapEntry]
+    ownership: Ownership
+    last_summary: dict[str, Any] | None
+    skipped_menus: list[str] = field(default_factory=list)
+
+
+def prepare(db: Database, settings: Settings, configuration_pk: int, now: datetime) -> Prepared:
+    """Read and validate the configuration's POS menus and build its desired catalog (one read transaction)."""
+    ownership = Ownership.parse(settings.catalog_sync_configuration)
+    with db.transaction(write=False) as session:
+        scope = load_scope(session, configuration_pk, now)
+        verdict = validate(scope)
+        desired = build_desired(scope) if verdict.ok else None
+        configuration = scope.configuration
+        id_map = load_id_map(db, configuration.catalog_id, session=session) if configuration.catalog_id else {}
+        last = session.scalar(
+            select(Sync)
+            .where(Sync.configuration_id == configuration_pk, Sync.status == "SYNCED")
+            .order_by(Sync.id.desc())
+            .limit(1)
+        )
+        return Prepared(
+            configuration_pk=configuration_pk,
+            instance_id=configuration.instance_id,
+            catalog_id=configuration.catalog_id,
+            verdict=verdict,
+            desired=desired,
+            id_map=id_map,
+            ownership=ownership,
+            last_summary=dict(last.summary or {}) if last is not None else None,
+            skipped_menus=[f"{menu.name}: {why}" for menu, why in scope.skipped_menus],
+        )
+
+
+def load_id_map(db: Database, catalog_id: str, *, session: Any = None) -> dict[tuple[str, int], MapEntry]:
+    """The catalog's id map by (kind, POS ref)."""
+    query = select(SyncIdMap.kind, SyncIdMap.pos_ref, SyncIdMap.wix_id, SyncIdMap.detached_at).where(
+        SyncIdMap.catalog_id == catalog_id
+    )
+    if session is not None:
+        rows = session.execute(query).all()
+    else:
+        with db.transaction(write=False) as own:
+            rows = own.execute(query).all()
+    return {(kind, ref): MapEntry(wix_id, detached_at is not None) for kind, ref, wix_id, detached_at in rows}
+
+
+def record_created(db: Database, instance_id: str, catalog_id: str, created: list[tuple[Ref, str]]) -> None:
+    """Remember Wix ids of entities just created in the draft (before publish: see the module docstring)."""
+    if not created:
+        return
+    with db.transaction() as session:
+        by_key = _rows(session, catalog_id, [ref for ref, _ in created])
+        for ref, wix_id in created:
+            row = by_key.get((ref.kind, ref.pos_ref))
+            if row is None:
+                session.add(
+                    SyncIdMap(
+                        instance_id=instance_id,
+                        catalog_id=catalog_id,
+                        kind=ref.kind,
+                        pos_ref=ref.pos_ref,
+                        wix_id=wix_id,
+                    )
+                )
+            else:
+                row.wix_id, row.content_hash, row.detached_at = wix_id, None, None
+
+
+def record_synced(
+    db: Database, instance_id: str, catalog_id: str, desired: DesiredCatalog, diff: Diff, now: datetime
+) -> None:
+    """After publish (or when nothing needed writing): hashes, ids and detach marks as the live catalog now is."""
+    hashes = desired.hashes()
+    with db.transaction() as session:
+        rows = {
+            (r.kind, r.pos_ref): r for r in session.scalars(select(SyncIdMap).where(SyncIdMap.catalog_id == catalog_id))
+        }
+        for (kind, ref), value in hashes.items():
+            wix_id = diff.ids.get(Ref(kind, ref))
+            if wix_id is None:
+                continue
+            row = rows.get((kind, ref))
+            if row is None:
+                session.add(
+                    SyncIdMap(
+                        instance_id=instance_id,
+                        catalog_id=catalog_id,
+                        kind=kind,
+                        pos_ref=ref,
+                        wix_id=wix_id,
+                        content_hash=value,
+                    )
+                )
+            elif (row.wix_id, row.content_hash, row.detached_at) != (wix_id, value, None):
+                row.wix_id, row.content_hash, row.detached_at = wix_id, value, None
+        for change in diff.changes:
+            if change.pos_ref is None or change.op not in (DETACH, ARCHIVE):
+                continue
+            kind = MENU if change.op == ARCHIVE else change.kind
+            row = rows.get((kind, change.pos_ref))
+            if row is not None and row.detached_at is None:
+                row.detached_at = now
+
+
+def _rows(session: Any, catalog_id: str, refs: list[Ref]) -> dict[tuple[str, int], SyncIdMap]:
+    kinds = {r.kind for r in refs}
+    pos_refs = {r.pos_ref for r in refs}
+    query = select(SyncIdMap).where(
+        SyncIdMap.catalog_id == catalog_id, SyncIdMap.kind.in_(kinds), SyncIdMap.pos_ref.in_(pos_refs)
+    )
+    return {(r.kind, r.pos_ref): r for r in session.scalars(query)}

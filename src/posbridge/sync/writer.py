@@ -1,0 +1,395 @@
+"""Where a sync writes: the `CatalogWriter` interface and its Catalogs v3 + Draft Catalogs implementation.
+
+The mapping, the differ, the planner and the runner speak the neutral model of
+`posbridge.sync.catalog`; a writer alone knows its API's wire shapes, endpoints, bulk size and
+draft workflow. Adding Wix's newer Menus API means adding a writer, nothing else.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Protocol
+
+from posbridge.sync.catalog import (
+    DISH,
+    MENU,
+    SECTION,
+    VARIATION,
+    Entity,
+    Key,
+    LiveCatalog,
+    Option,
+    Period,
+    money_text,
+    rate_text,
+)
+from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE
+from posbridge.sync.plan import ITEM, WriteEntry
+from posbridge.wix.client import WixClient
+from posbridge.wix.errors import WixApiError
+
+Resolve = Callable[[Key], str]
+OPTION_KEYS = {"SELECTION": "selection", "EXTRAS": "extras", "DESELECTION": "deselection"}
+
+
+class RejectedEntities(Exception):
+    """Wix refused some entries of a bulk call (a 200 that holds failures)."""
+
+    def __init__(self, endpoint: str, failures: list[tuple[str, str, str]]) -> None:
+        self.endpoint = endpoint
+        self.failures = failures  # (entity name, Wix code, Wix description)
+        name, code, description = failures[0]
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        super().__init__(f"Wix rejected '{name}': {code} {description}{more}")
+
+
+class CatalogWriter(Protocol):
+    """What a sync needs from its target: read live, write a draft in bulk, publish or discard."""
+
+    batch_size: int
+    calls: Counter[str]  # logical calls made, per endpoint name
+
+    def live_version(self) -> str | None:
+        """A marker that changes whenever the live catalog is published (None if never)."""
+        ...
+
+    def read_live(self, *, sections: bool = True, items: bool = True) -> LiveCatalog:
+        """The live catalog, archived menus included; sections/items may be skipped when none can be ours."""
+        ...
+
+    def open_draft(self) -> None:
+        """Start a draft (discarding one a crashed sync left behind)."""
+        ...
+
+    def write(self, op: str, kind: str, entries: list[WriteEntry], resolve: Resolve) -> list[str]:
+        """Apply at most `batch_size` entries of one step; the Wix id of each entry, in order."""
+        ...
+
+    def publish(self) -> str | None:
+        """Make the draft live; the new live version."""
+        ...
+
+    def discard(self) -> None:
+        """Drop the draft, if any (never raises for a missing draft)."""
+        ...
+
+
+class CatalogsV3Writer:
+    """Catalogs v3 live reads and Draft Catalogs bulk writes (20 entries per call) through WixClient."""
+
+    batch_size = 20
+
+    def __init__(
+        self,
+        client: WixClient,
+        instance_id: str,
+        catalog_id: str,
+        *,
+        before_call: Callable[[str], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.instance_id = instance_id
+        self.catalog_id = catalog_id
+        self.calls: Counter[str] = Counter()
+        self._before_call = before_call
+        self._live = f"/v3/catalogs/{catalog_id}"
+        self._draft = f"/v3/draft-catalogs/{catalog_id}"
+
+    def _call(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        if self._before_call is not None:
+            self._before_call(name)
+        self.calls[name] += 1
+        return self.client.call(self.instance_id, method, path, json=body, params=params)
+
+    # --- reads -------------------------------------------------------------------------------
+    def live_version(self) -> str | None:
+        """The catalog's draftPublishedDate (one list call)."""
+        answer = self._call("listCatalogs", "GET", "/v3/catalogs", params={"paging.limit": 1000, "archived": "true"})
+        for catalog in answer.get("catalogs", []):
+            if catalog.get("id") == self.catalog_id:
+                return catalog.get("draftPublishedDate")
+        return None
+
+    def read_live(self, *, sections: bool = True, items: bool = True) -> LiveCatalog:
+        """Menus, and unless skipped sections and items, of the live catalog (one call each)."""
+        params = {"archived": "true"}
+        live = LiveCatalog()
+        for raw in self._call("listMenus", "GET", f"{self._live}/menus", params=params).get("menus", []):
+            live.menus[raw["id"]] = menu_from_wire(raw)
+        if sections:
+            for raw in self._call("listSections", "GET", f"{self._live}/sections", params=params).get("sections", []):
+                live.sections[raw["id"]] = section_from_wire(raw)
+        if items:
+            for raw in self._call("listItems", "GET", f"{self._live}/items", params=params).get("items", []):
+                live.items[raw["id"]] = item_from_wire(raw)
+        return live
+
+    # --- the draft ---------------------------------------------------------------------------
+    def open_draft(self) -> None:
+        """Create the draft; a 409 means a leftover draft, which is discarded first."""
+        try:
+            self._call("createDraftCatalog", "POST", f"{self._draft}/create", {})
+        except WixApiError as exc:
+            if exc.status != 409:
+                raise
+            self.discard()
+            self._call("createDraftCatalog", "POST", f"{self._draft}/create", {})
+
+    def publish(self) -> str | None:
+        """Publish the draft; the catalog's new draftPublishedDate."""
+        answer = self._call("publishDraftCatalog", "POST", f"{self._draft}/publish", {})
+        return (answer.get("catalog") or {}).get("draftPublishedDate")
+
+    def discard(self) -> None:
+        """Discard the draft; a missing draft is fine."""
+        try:
+            self._call("discardDraftCatalog", "DELETE", f"{self._draft}/discard")
+        except WixApiError as exc:
+            if exc.status != 404:
+                raise
+
+    def write(self, op: str, kind: str, entries: list[WriteEntry], resolve: Resolve) -> list[str]:
+        """One bulk call for up to 20 entries of a step."""
+        assert 1 <= len(entries) <= self.batch_size
+        name, path, field, payload = self._request(op, kind, entries, resolve)
+        answer = self._call(name, "POST", f"{self._draft}/bulk/{path}", {field: payload, "returnFullEntity": False})
+        return _bulk_ids(name, answer, entries)
+
+    def _request(
+        self, op: str, kind: str, entries: list[WriteEntry], resolve: Resolve
+    ) -> tuple[str, str, str, list[Any]]:
+        if op == CREATE and kind == VARIATION:
+            return (
+                "bulkCreateVariations",
+                "variations/create",
+                "variations",
+                [{"name": e.fields["name"]} for e in entries],
+            )
+        if op == CREATE and kind == MENU:
+            return "bulkCreateMenus", "menus/create", "menus", [menu_to_wire(e.fields, {}, resolve) for e in entries]
+        if op == CREATE and kind == SECTION:
+            body = [{"menuId": resolve(e.parent[0]), "section": section_to_wire(e.fields, resolve)} for e in entries]
+            return "bulkCreateSections", "sections/create", "createSectionRequests", body
+        if op == CREATE and kind == DISH:
+            body = [
+                {
+                    "menuId": resolve(e.parent[0]),
+                    "sectionId": resolve(e.parent[1]),
+                    "dish": item_to_wire(e.fields, resolve),
+                }
+                for e in entries
+            ]
+            return "bulkCreateDishes", "dishes/create", "createDishRequests", body
+        if op == UPDATE and kind == ITEM:
+            body = [{"id": resolve(e.change.key), **item_to_wire(e.fields, resolve)} for e in entries]
+            return "bulkUpdateItems", "items/update", "items", body
+        if op == UPDATE and kind == SECTION:
+            body = [
+                {
+                    "menuId": resolve(e.parent[0]),
+                    "section": {"id": resolve(e.change.key), **section_to_wire(e.fields, resolve)},
+                }
+                for e in entries
+            ]
+            return "bulkUpdateSections", "sections/update", "updateSectionsRequests", body
+        if op == UPDATE and kind == MENU:
+            body = [{"id": resolve(e.change.key), **menu_to_wire(e.fields, e.change.raw, resolve)} for e in entries]
+            return "bulkUpdateMenus", "menus/update", "menus", body
+        if op in (ARCHIVE, UNARCHIVE) and kind == MENU:
+            verb = "archive" if op == ARCHIVE else "unarchive"
+            name = "bulkArchiveMenus" if op == ARCHIVE else "bulkUnarchiveMenus"
+            return name, f"menus/{verb}", "ids", [resolve(e.change.key) for e in entries]
+        raise ValueError(f"no Catalogs v3 call for {op} {kind}")
+
+
+def _bulk_ids(name: str, answer: dict[str, Any], entries: list[WriteEntry]) -> list[str]:
+    ids: list[str | None] = [None] * len(entries)
+    failures = []
+    for result in answer.get("results", []):
+        meta = result.get("entityMetadata") or {}
+        index = meta.get("originalIndex")
+        if not isinstance(index, int) or not 0 <= index < len(entries):
+            continue
+        if meta.get("success"):
+            ids[index] = meta.get("id")
+        else:
+            error = meta.get("error") or {}
+            failures.append((entries[index].change.name, str(error.get("code")), str(error.get("description"))))
+    missing = [e.change.name for e, i in zip(entries, ids, strict=True) if i is None]
+    if failures or missing:
+        raise RejectedEntities(name, failures or [(n, "NO_RESULT", "no result for this entry") for n in missing])
+    return [i for i in ids if i is not None]
+
+
+# --- wire mapping (Catalogs v3 REST shapes) ------------------------------------------------------
+
+
+def _visibility(fields: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any] | None:
+    # Wix keeps visible, fulfillment types and availability in one object: start from the live one
+    # so parts posbridge does not manage (platforms, special hours) survive an update.
+    parts = ("visible", "fulfillmentTypes", "availability")
+    if not any(p in fields for p in parts):
+        return None
+    vc = copy.deepcopy(raw.get("visibilityCriteria") or {})
+    if "visible" in fields:
+        vc["visible"] = bool(fields["visible"])
+    if "fulfillmentTypes" in fields:
+        if fields["fulfillmentTypes"]:
+            vc["fulfillmentTypes"] = list(fields["fulfillmentTypes"])
+        else:
+            vc.pop("fulfillmentTypes", None)
+    if "availability" in fields:
+        special = (vc.get("availability") or {}).get("specialHourPeriods")
+        periods = fields["availability"]
+        if periods:
+            vc["availability"] = {"periods": [_period_wire(p) for p in periods]}
+            if special:
+                vc["availability"]["specialHourPeriods"] = special
+        elif special:
+            vc["availability"] = {"specialHourPeriods": special}
+        else:
+            vc.pop("availability", None)
+    return vc
+
+
+def _period_wire(p: Period) -> dict[str, str]:
+    return {"openDay": p.open_day, "openTime": p.open_time, "closeDay": p.close_day, "closeTime": p.close_time}
+
+
+def menu_to_wire(fields: dict[str, Any], raw: dict[str, Any], resolve: Resolve) -> dict[str, Any]:
+    """A Menu body (only the fields given)."""
+    out: dict[str, Any] = {k: fields[k] for k in ("name", "description") if k in fields}
+    vc = _visibility(fields, raw)
+    if vc is not None:
+        out["visibilityCriteria"] = vc
+    if "sections" in fields:
+        out["sectionIds"] = {"values": [resolve(k) for k in fields["sections"]]}
+    return out
+
+
+def section_to_wire(fields: dict[str, Any], resolve: Resolve) -> dict[str, Any]:
+    """A Section body (only the fields given)."""
+    out: dict[str, Any] = {k: fields[k] for k in ("name", "description") if k in fields}
+    if "items" in fields:
+        out["itemIds"] = {"values": [resolve(k) for k in fields["items"]]}
+    return out
+
+
+def item_to_wire(fields: dict[str, Any], resolve: Resolve) -> dict[str, Any]:
+    """An Item body (dish or variation; only the fields given, None clears a field)."""
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in ("name", "description", "inStock", "acceptSpecialRequest", "imageUrl"):
+            out[name] = value
+        elif name == "price":
+            out["price"] = {"value": money_text(value)} if value is not None else None
+        elif name == "taxRate":
+            out["taxRate"] = rate_text(value) if value is not None else None
+        elif name == "labels":
+            out["labels"] = {"values": list(value)}
+        elif name == "options":
+            out["dishOptions"] = {"values": [_option_wire(o, resolve) for o in value]}
+    return out
+
+
+def _option_wire(option: Option, resolve: Resolve) -> dict[str, Any]:
+    choices = [{"itemId": resolve(k), "price": {"value": money_text(p)}} for k, p in option.choices]
+    body: dict[str, Any] = {"availableChoices": choices}
+    if option.type == "SELECTION" and option.defaults:
+        body["defaultChoice"] = resolve(option.defaults[0])
+    elif option.type == "EXTRAS":
+        body["defaultChoices"] = [resolve(k) for k in option.defaults]
+        body["minChoices"] = option.min_choices
+        body["maxChoices"] = option.max_choices
+    return {"name": option.name, OPTION_KEYS[option.type]: body}
+
+
+def _periods(vc: dict[str, Any]) -> tuple[Period, ...] | None:
+    raw = (vc.get("availability") or {}).get("periods") or []
+    if not raw:
+        return None
+    return tuple(
+        Period(p.get("openDay", ""), p.get("openTime", ""), p.get("closeDay", ""), p.get("closeTime", "")) for p in raw
+    )
+
+
+def menu_from_wire(raw: dict[str, Any]) -> Entity:
+    """A live Menu in the neutral model."""
+    vc = raw.get("visibilityCriteria") or {}
+    fields = {
+        "name": raw.get("name") or "",
+        "description": raw.get("description") or "",
+        "visible": vc.get("visible", True) is not False,
+        "availability": _periods(vc),
+        "fulfillmentTypes": tuple(sorted(vc.get("fulfillmentTypes") or ())),
+        "sections": tuple((raw.get("sectionIds") or {}).get("values") or ()),
+    }
+    return Entity(MENU, raw["id"], fields, archived=bool(raw.get("archived")), raw=raw)
+
+
+def section_from_wire(raw: dict[str, Any]) -> Entity:
+    """A live Section in the neutral model."""
+    fields = {
+        "name": raw.get("name") or "",
+        "description": raw.get("description") or "",
+        "items": tuple((raw.get("itemIds") or {}).get("values") or ()),
+    }
+    return Entity(SECTION, raw["id"], fields, archived=bool(raw.get("archived")), parent=raw.get("menuId"), raw=raw)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _option_from_wire(raw: dict[str, Any]) -> Option:
+    kind = next((k for k in ("selection", "extras", "deselection") if raw.get(k) is not None), "extras")
+    body = raw.get(kind) or {}
+    choices = tuple(
+        (c.get("itemId", ""), _decimal((c.get("price") or {}).get("value")) or Decimal(0))
+        for c in body.get("availableChoices") or ()
+    )
+    if kind == "selection":
+        default = body.get("defaultChoice")
+        return Option(raw.get("name") or "", "SELECTION", choices, (default,) if default else ())
+    if kind == "extras":
+        return Option(
+            raw.get("name") or "",
+            "EXTRAS",
+            choices,
+            tuple(body.get("defaultChoices") or ()),
+            body.get("minChoices"),
+            body.get("maxChoices"),
+        )
+    return Option(raw.get("name") or "", "DESELECTION", choices)
+
+
+def item_from_wire(raw: dict[str, Any]) -> Entity:
+    """A live Item (dish or variation) in the neutral model."""
+    kind = VARIATION if raw.get("type") == "VARIATION" else DISH
+    price = _decimal((raw.get("price") or {}).get("value"))
+    fields: dict[str, Any]
+    if kind == VARIATION:
+        fields = {"name": raw.get("name") or "", "price": price, "inStock": raw.get("inStock", True) is not False}
+    else:
+        fields = {
+            "name": raw.get("name") or "",
+            "description": raw.get("description") or "",
+            "price": price,
+            "taxRate": _decimal(raw.get("taxRate")),
+            "labels": tuple((raw.get("labels") or {}).get("values") or ()),
+            "imageUrl": raw.get("imageUrl") or None,
+            "inStock": raw.get("inStock", True) is not False,
+            "acceptSpecialRequest": raw.get("acceptSpecialRequest", True) is not False,
+            "options": tuple(_option_from_wire(o) for o in (raw.get("dishOptions") or {}).get("values") or ()),
+        }
+    return Entity(kind, raw["id"], fields, archived=bool(raw.get("archived")), raw=raw)
