@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from posbridge.logs import request_id_var
 from posbridge.services import configurations
 from tests.spi.conftest import SPI, assert_wix_error, signed_call
 from tests.support.signer import TestSigner
@@ -95,3 +96,18 @@ def test_first_valid_call_records_the_instance(
     with db.transaction(write=False) as session:  # type: ignore[attr-defined]
         instance = session.get(Instance, instance_id)
     assert instance is not None and instance.status == "ACTIVE"
+
+
+def test_handler_thread_sees_wix_request_id_for_its_logs(
+    spi: httpx.Client, signer: TestSigner, instance_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str | None] = []
+
+    def spy(*_args: object, **_kwargs: object) -> list[str]:
+        seen.append(request_id_var.get())  # what every structured log line of the handler carries
+        return []
+
+    monkeypatch.setattr(configurations, "list_account_ids", spy)
+    metadata = signer.metadata(instance_id, requestId="wix-req-logs")
+    assert signed_call(spi, signer, "account-ids", {}, instance_id, metadata=metadata).status_code == 200
+    assert seen == ["wix-req-logs"]

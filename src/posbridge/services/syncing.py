@@ -9,6 +9,8 @@ follow-up, which picks up menu changes the running sync may have read too early.
 The invariant holds under concurrency because the check-then-insert runs while holding the
 configuration's write lock: `SELECT … FOR UPDATE` on the configuration row on PostgreSQL; on
 SQLite writing transactions begin IMMEDIATE, which already serialises all writers.
+The queue is only a wake-up: if waking it fails, the request still stands (the queue's periodic
+sweep enqueues every configuration with a due PENDING sync).
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posbridge.errors import SYNC_FAILED_CODES, WixError
+from posbridge.logs import get_logger
 from posbridge.services.tenancy import account_for, configuration_for
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Sync
 from posbridge.store.types import utcnow
 
 PENDING, IN_PROGRESS, SYNCED, FAILED = "PENDING", "IN_PROGRESS", "SYNCED", "FAILED"
+log = get_logger("syncing")
 
 
 def request_sync(
@@ -36,9 +40,14 @@ def request_sync(
     configuration_id: str,
     trigger: str = "WIX",
     *,
+    not_before: datetime | None = None,
     notify: Callable[[int], None] | None = None,
 ) -> Sync:
     """Record (or join) the configuration's PENDING sync, then wake the queue with its configuration key.
+
+    `not_before` debounces the sync (None: run at once). Joining a PENDING sync keeps the earlier
+    start of the two, so an explicit request (Wix's, a "Sync now") pulls a debounced sync forward
+    and no request ever delays one already due.
 
     Unknown account → ACCOUNT_NOT_FOUND, unknown configuration → LOCATION_NOT_FOUND (404); a
     configuration not paired with a POS location has nothing to sync → ACCOUNT_CONFIGURATION (428).
@@ -58,13 +67,25 @@ def request_sync(
         session.execute(select(Configuration.id).where(Configuration.id == configuration.id).with_for_update())
         sync = _latest(session, configuration.id, PENDING)
         if sync is None:
-            sync = Sync(configuration_id=configuration.id, status=PENDING, trigger=trigger, requested_at=utcnow())
+            sync = Sync(
+                configuration_id=configuration.id,
+                status=PENDING,
+                trigger=trigger,
+                requested_at=utcnow(),
+                not_before=not_before,
+            )
             session.add(sync)
             session.flush()
-    # Notified on every request, not only on a new row, so a lost wake-up is repaired by the next
-    # request; the queue's job claims "the configuration's PENDING sync", so repeats are harmless.
+        elif sync.not_before is not None and (not_before is None or not_before < sync.not_before):
+            sync.not_before = not_before
+    # Woken on every request, not only for a new row, so a lost wake-up is repaired by the next
+    # request; the queue's task runs "what the configuration owes", so repeats are harmless.
     if notify is not None:
-        notify(sync.configuration_id)
+        try:
+            notify(sync.configuration_id)
+        except Exception:
+            # The PENDING row is durable and the queue's sweep enqueues it; the request stands.
+            log.exception("sync_wake_up_failed", configuration_pk=sync.configuration_id, sync_id=sync.id)
     return sync
 
 
