@@ -1,0 +1,456 @@
+"""The `posbridge` command: serve, migrate, import menus, link and pair, run the worker, list what is set up.
+
+Each command is a thin adapter over the service layer. Human output is a Rich table or summary;
+`--json` prints machine-readable JSON instead. Exit codes: 0 done, 1 refused (bad input or a
+business rule, with the reason), 2 cannot start (configuration or database not ready).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tomllib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from posbridge.config import ConfigError, Settings, load_settings
+from posbridge.errors import WixError
+from posbridge.pos.importer import ImportReport, import_menu
+from posbridge.pos.menu_format import InvalidMenuDocument
+from posbridge.services import queries
+from posbridge.services.accounts import disconnect_account, link_account
+from posbridge.services.pairing import pair_configuration, unpair_configuration
+from posbridge.store import migrate
+from posbridge.store.db import Database
+
+app = typer.Typer(
+    help="posbridge: plug a restaurant POS into Wix Restaurants.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Plain tracebacks for real bugs: Rich's pretty ones can print local variables, secrets included.
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+InstanceOpt = Annotated[str, typer.Option("--instance", help="The Wix instance id (the site's app install).")]
+
+
+class DatabaseSettings(Settings):
+    """Settings of commands that only touch the database: Wix app credentials are not needed there."""
+
+    # pydantic-settings validates defaults; the empty stand-ins below must not meet the PEM check.
+    model_config = {**Settings.model_config, "validate_default": False}
+    wix_app_id: str = ""
+    wix_app_secret: str = ""
+    wix_public_key: str = ""
+    secret_key: str | None = None  # only needed to store POS credentials (`link --credentials-stdin`)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="posbridge")
+
+
+# --- plumbing ----------------------------------------------------------------------------------
+
+
+def _exit(message: str, code: int) -> NoReturn:
+    err.print(f"posbridge: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def _settings(*, server: bool) -> Settings:
+    """Settings for a command; a missing or malformed one stops it with one line naming it (exit 2)."""
+    try:
+        return load_settings() if server else _database_settings()
+    except ConfigError as exc:
+        _exit(str(exc), 2)
+
+
+def _database_settings() -> DatabaseSettings:
+    """Like `config.load_settings`, for `DatabaseSettings` (same TOML folding, same one-line errors)."""
+    values: dict[str, Any] = {}
+    toml_path = os.environ.get("POSBRIDGE_CONFIG")
+    if toml_path:
+        with open(toml_path, "rb") as fh:
+            values = {k: v for k, v in tomllib.load(fh).items() if f"POSBRIDGE_{k.upper()}" not in os.environ}
+    try:
+        return DatabaseSettings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "POSBRIDGE_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        reason = "is required but not set" if first["type"] == "missing" else f"is invalid: {first['msg']}"
+        raise ConfigError(f"{name} {reason}") from None
+
+
+def _database(settings: Settings, *, migrated: bool = True) -> Database:
+    """The database, reachable and (unless upgrading it) at the code's schema revision, or exit 2."""
+    db = Database(settings.database_url)
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        current = migrate.current_revision(db)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unreachable"
+        _exit(f"cannot reach the database {shown}: {reason}", 2)
+    if migrated and current != migrate.head_revision():
+        where = "is not migrated" if current is None else f"is at revision {current}, not {migrate.head_revision()}"
+        _exit(f"the database {shown} {where}: run `posbridge db upgrade` first", 2)
+    return db
+
+
+@contextmanager
+def _refusals(as_json: bool) -> Iterator[None]:
+    """Render a business error (WixError) the same way for every command: exit 1 with the reason."""
+    try:
+        yield
+    except WixError as exc:
+        details = [d.to_wire() for d in exc.details]
+        if as_json:
+            _print_json({"message": exc.message, "code": exc.code, "details": {"errors": details}})
+            raise typer.Exit(1) from None
+        err.print(f"posbridge: {exc.code}: {exc.message}", markup=False)
+        raise typer.Exit(1) from None
+
+
+def _print_json(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json", by_alias=True)
+    elif isinstance(value, list):
+        value = [v.model_dump(mode="json", by_alias=True) if isinstance(v, BaseModel) else v for v in value]
+    sys.stdout.write(json.dumps(value, indent=2) + "\n")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "-"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")  # UTC, short enough for an 80-column table
+    return str(value)
+
+
+def _table(title: str, rows: Sequence[BaseModel], columns: Sequence[tuple[str, str]], footer: str = "") -> None:
+    """Rows as a Rich table (columns: header, attribute)."""
+    if not rows:
+        out.print(f"{title}: none")
+        return
+    table = Table(title=title, title_justify="left")
+    for header, _ in columns:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*(_cell(getattr(row, attr)) for _, attr in columns))
+    out.print(table)
+    if footer:
+        out.print(footer)
+
+
+def _page_footer(page: queries.Page[Any]) -> str:
+    shown_to = page.offset + len(page.items)
+    return f"{page.offset + 1}-{shown_to} of {page.total}" if page.total > len(page.items) else ""
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the SPI, the admin API and the dashboard (refuses an unmigrated database)."""
+    import uvicorn
+
+    from posbridge.app import create_app
+
+    settings = _settings(server=True)
+    db = _database(settings)
+    uvicorn.run(create_app(settings, db), host=host, port=port, log_level=settings.log_level.lower())
+
+
+@app.command()
+def worker() -> None:
+    """Run a standalone job worker (status pushes, stock pushes, syncs)."""
+    settings = _settings(server=True)
+    _database(settings)
+    try:
+        from posbridge.jobs import run_worker
+    except ModuleNotFoundError as exc:
+        if exc.name != "posbridge.jobs":
+            raise
+        _exit("the job worker is not available in this build (module posbridge.jobs is missing)", 1)
+    run_worker(settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade(as_json: JsonFlag = False) -> None:
+    """Migrate the database to the schema this version needs."""
+    db = _database(_settings(server=False), migrated=False)
+    before = migrate.current_revision(db)
+    migrate.upgrade(db)
+    after = migrate.current_revision(db)
+    if as_json:
+        _print_json({"from": before, "to": after})
+    elif before == after:
+        out.print(f"database already at revision {after}")
+    else:
+        out.print(f"database migrated from {before or 'empty'} to revision {after}")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[str, typer.Argument(help="A posbridge.menu/1 JSON document, or - to read standard input.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Import a merchant's locations and menus; an invalid document is refused whole, every problem listed."""
+    db = _database(_settings(server=False))
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except OSError as exc:
+        _exit(f"cannot read {file}: {exc.strerror}", 1)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _exit(f"{file} is not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}", 1)
+    try:
+        if as_json:
+            report = import_menu(db, document)
+        else:
+            with err.status(f"Importing {file}…"):
+                report = import_menu(db, document)
+    except InvalidMenuDocument as exc:
+        if as_json:
+            _print_json(
+                {
+                    "message": str(exc),
+                    "code": "INVALID_MENU_DOCUMENT",
+                    "details": {"problems": [{"path": p.path, "reason": p.reason} for p in exc.problems]},
+                }
+            )
+            raise typer.Exit(1) from None
+        err.print(f"{file}: {exc}; nothing was imported", markup=False)
+        for problem in exc.problems:
+            err.print(f"  {problem}", markup=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        _print_report(file, report)
+
+
+def _print_report(file: str, report: ImportReport) -> None:
+    table = Table(title=f"Imported {file} (merchant {report.merchant_id})", title_justify="left")
+    for header in ("kind", "created", "updated", "removed", "unchanged"):
+        table.add_column(header, justify="left" if header == "kind" else "right")
+    for kind, c in report.kinds.items():
+        table.add_row(kind, str(c.created), str(c.updated), str(c.removed), str(c.unchanged))
+    out.print(table)
+    out.print(f"{report.changed} rows changed" if report.changed else "no changes: the store already matched")
+
+
+@app.command()
+def link(
+    instance: InstanceOpt,
+    account: Annotated[str, typer.Option("--account", help="The POS account id (built-in POS: the merchant id).")],
+    credentials_stdin: Annotated[
+        bool, typer.Option("--credentials-stdin", help="Read the POS credentials (API key) from standard input.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Connect a POS account to a Wix instance (one connected account per instance)."""
+    settings = _settings(server=False)
+    credentials = None
+    if credentials_stdin:
+        credentials = sys.stdin.read().strip()
+        if not credentials:
+            _exit("--credentials-stdin: nothing was read from standard input", 1)
+        if not settings.secret_key:
+            _exit("POSBRIDGE_SECRET_KEY is required but not set (it encrypts the stored credentials)", 2)
+    db = _database(settings)
+    with _refusals(as_json):
+        link_account(
+            db, instance_id=instance, account_id=account, credentials=credentials, secret_key=settings.secret_key
+        )
+        _show_account(queries.get_account(db, instance_id=instance, account_id=account), as_json)
+
+
+@app.command()
+def disconnect(
+    instance: InstanceOpt,
+    account: Annotated[str, typer.Option("--account", help="The POS account id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Disconnect a POS account from a Wix instance (its configurations are unpaired)."""
+    db = _database(_settings(server=False))
+    with _refusals(as_json):
+        disconnect_account(db, instance_id=instance, account_id=account)
+        _show_account(queries.get_account(db, instance_id=instance, account_id=account), as_json)
+
+
+def _show_account(view: queries.AccountView, as_json: bool) -> None:
+    if as_json:
+        _print_json(view)
+    else:
+        out.print(f"account {view.account_id} ({view.merchant_name}) is {view.status} on instance {view.instance_id}")
+
+
+@app.command()
+def pair(
+    instance: InstanceOpt,
+    configuration: Annotated[str, typer.Option("--configuration", help="Wix's configuration id (one Wix location).")],
+    location: Annotated[str, typer.Option("--location", help="The POS location id.")],
+    menus: Annotated[
+        str | None, typer.Option("--menus", help="Comma-separated POS menu ids (default: all sold there).")
+    ] = None,
+    catalog: Annotated[str | None, typer.Option("--catalog", help="Wix's catalog id of the configuration.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Pair a Wix configuration with a POS location and choose its online menus."""
+    db = _database(_settings(server=False))
+    menu_ids = [m.strip() for m in menus.split(",") if m.strip()] if menus is not None else None
+    with _refusals(as_json):
+        pair_configuration(
+            db,
+            instance_id=instance,
+            configuration_id=configuration,
+            location_id=location,
+            menu_ids=menu_ids,
+            catalog_id=catalog,
+        )
+        _show_configuration(
+            queries.get_configuration(db, instance_id=instance, configuration_id=configuration), as_json
+        )
+
+
+@app.command()
+def unpair(
+    instance: InstanceOpt,
+    configuration: Annotated[str, typer.Option("--configuration", help="Wix's configuration id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Unpair a Wix configuration from its POS location."""
+    db = _database(_settings(server=False))
+    with _refusals(as_json):
+        unpair_configuration(db, instance_id=instance, configuration_id=configuration)
+        _show_configuration(
+            queries.get_configuration(db, instance_id=instance, configuration_id=configuration), as_json
+        )
+
+
+def _show_configuration(view: queries.ConfigurationView, as_json: bool) -> None:
+    if as_json:
+        _print_json(view)
+        return
+    where = f"POS location {view.location_id}" if view.location_id else "no POS location"
+    out.print(
+        f"configuration {view.configuration_id}: {where}, menus {_cell(view.menu_ids)}, status {view.status}"
+        + (f" ({view.reason})" if view.reason else "")
+    )
+
+
+@app.command()
+def instances(
+    status: Annotated[str | None, typer.Option(help="ACTIVE or REMOVED.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows per page.")] = 100,
+    offset: Annotated[int, typer.Option(help="Rows to skip.")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """List Wix instances (sites that installed the app)."""
+    page = queries.list_instances(_database(_settings(server=False)), status=status, limit=limit, offset=offset)
+    if as_json:
+        _print_json(page)
+        return
+    columns = [
+        ("instance", "id"),
+        ("status", "status"),
+        ("installed", "installed_at"),
+        ("accounts", "connected_accounts"),
+        ("configurations", "configurations"),
+    ]
+    _table("Instances", page.items, columns, _page_footer(page))
+
+
+@app.command()
+def accounts(
+    instance: Annotated[str | None, typer.Option("--instance", help="Only this instance.")] = None,
+    status: Annotated[str | None, typer.Option(help="ACTIVE or DISCONNECTED.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List POS accounts linked to instances."""
+    rows = queries.list_accounts(_database(_settings(server=False)), instance_id=instance, status=status)
+    if as_json:
+        _print_json(rows)
+        return
+    columns = [
+        ("instance", "instance_id"),
+        ("account", "account_id"),
+        ("merchant", "merchant_name"),
+        ("status", "status"),
+        ("authorized", "authorized"),
+        ("linked", "linked_at"),
+    ]
+    _table("Accounts", rows, columns)
+
+
+@app.command()
+def configurations(
+    instance: Annotated[str | None, typer.Option("--instance", help="Only this instance.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List Wix configurations with their pairing and status."""
+    rows = queries.list_configurations(_database(_settings(server=False)), instance_id=instance)
+    if as_json:
+        _print_json(rows)
+        return
+    columns = [
+        ("instance", "instance_id"),
+        ("configuration", "configuration_id"),
+        ("location", "location_id"),
+        ("menus", "menu_ids"),
+        ("status", "status"),
+        ("reason", "reason"),
+    ]
+    _table("Configurations", rows, columns)
+
+
+@app.command()
+def orders(
+    instance: Annotated[str | None, typer.Option("--instance", help="Only this instance.")] = None,
+    status: Annotated[str | None, typer.Option(help="NEW, ACCEPTED, READY, FULFILLED or CANCELED.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows per page.")] = 50,
+    offset: Annotated[int, typer.Option(help="Rows to skip.")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """List orders, newest first."""
+    db = _database(_settings(server=False))
+    page = queries.list_orders(db, instance_id=instance, status=status, limit=limit, offset=offset)
+    if as_json:
+        _print_json(page)
+        return
+    columns = [
+        ("order", "pos_order_id"),
+        ("instance", "instance_id"),
+        ("location", "location_id"),
+        ("status", "status"),
+        ("total", "total"),
+        ("fulfillment", "fulfillment_type"),
+        ("created", "created_at"),
+        ("attention", "needs_attention"),
+    ]
+    _table("Orders", page.items, columns, _page_footer(page))
