@@ -18,6 +18,9 @@ from tests.support.databases import database_url, enabled_backends
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
 
+# wixsim's fixtures (a real emulator server on a free port) for every test that asks for them.
+pytest_plugins = ["wixsim.testing"]
+
 APP_ID = "8f0c1c2e-app-posbridge-tests"
 APP_SECRET = "test-app-secret-0123456789"
 ADMIN_TOKEN = "test-operator-token"

@@ -13,8 +13,6 @@ from wixsim_test_helpers import MENU_SPEC, ProviderStub, SiteInfo
 from wixsim.client import WixSimClient
 from wixsim.server import serve_in_thread
 
-pytest_plugins = ["wixsim.testing"]
-
 
 @pytest.fixture(scope="session")
 def provider_server() -> Iterator[ProviderStub]:
