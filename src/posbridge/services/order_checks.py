@@ -176,6 +176,10 @@ class _Checker:
         self.at = _fulfilment_time(order, now)
         self.tz = location.timezone
         self.errors: list[ErrorDetail] = []
+        # Filled by _resolve_lines: the order's Wix ids in the sync id map, and the POS rows they reach.
+        self.id_map: dict[str, SyncIdMap] = {}
+        self.groups: dict[int, OptionGroup] = {}
+        self.variations: dict[int, Variation] = {}
 
     def fail(self, code: str, message: str, **params: object) -> None:
         """Record one failure (params as strings, as Wix wants them)."""

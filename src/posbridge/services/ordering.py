@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from posbridge.errors import InvalidArgument
+from posbridge.errors import InvalidArgument, WixError
+from posbridge.logs import get_logger
 from posbridge.pos.stock import decrement
 from posbridge.services.order_checks import OrderPlan, ResolvedChoice, ResolvedLine, check_order, lock_location
 from posbridge.services.order_totals import line_amount, service_fees_of
@@ -25,6 +26,8 @@ from posbridge.spi.order_wire import WixOrder
 from posbridge.store.db import Database
 from posbridge.store.models import Location, Order, OrderLine, OrderLineOption, OrderStatusChange
 from posbridge.store.types import utcnow
+
+log = get_logger("ordering")
 
 
 @dataclass(frozen=True)
@@ -47,15 +50,19 @@ def validate_order(
     now: datetime | None = None,
 ) -> None:
     """Check an order against the POS; raise one WixError listing every failure, in check order."""
-    with db.transaction(write=False) as session:
-        check_order(
-            session,
-            instance_id=instance_id,
-            account_id=account_id,
-            configuration_id=configuration_id,
-            order=order,
-            now=_aware(now),
-        )
+    try:
+        with db.transaction(write=False) as session:
+            check_order(
+                session,
+                instance_id=instance_id,
+                account_id=account_id,
+                configuration_id=configuration_id,
+                order=order,
+                now=_aware(now),
+            )
+    except WixError as exc:
+        _log_refusal("order_invalid", exc, instance_id, configuration_id, order, request_id)
+        raise
 
 
 def create_order(
@@ -94,7 +101,19 @@ def create_order(
                 now=moment,
                 lock=True,
             )
-            return _write(session, plan, order, configuration_id, paid_by_pos_gateway, request_id)
+            created = _write(session, plan, order, configuration_id, paid_by_pos_gateway, request_id)
+        log.info(
+            "order_created",
+            instance_id=instance_id,
+            configuration_id=configuration_id,
+            wix_order_id=order.id,
+            pos_order_id=created.pos_order_id,
+            request_id=request_id,
+        )
+        return created
+    except WixError as exc:
+        _log_refusal("order_refused", exc, instance_id, configuration_id, order, request_id)
+        raise
     except IntegrityError:
         # A concurrent duplicate won the unique key; ours rolled back whole. Answer with the winner's.
         with db.transaction(write=False) as session:
@@ -102,6 +121,20 @@ def create_order(
         if found is None:
             raise
         return found
+
+
+def _log_refusal(
+    event: str, exc: WixError, instance_id: str, configuration_id: str, order: WixOrder, request_id: str | None
+) -> None:
+    """One log line per refused order, with every code, so operators see why without the response body."""
+    log.info(
+        event,
+        instance_id=instance_id,
+        configuration_id=configuration_id,
+        wix_order_id=order.id,
+        codes=[detail.code for detail in exc.details],
+        request_id=request_id,
+    )
 
 
 def _aware(now: datetime | None) -> datetime:
