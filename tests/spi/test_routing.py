@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from posbridge.logs import request_id_var
 from posbridge.services import configurations
-from tests.spi.conftest import SPI, assert_wix_error, signed_call
+from posbridge.store.db import Database
+from posbridge.store.models import Instance
+from tests.spi.conftest import SPI, SpiServer, assert_wix_error, signed_call
 from tests.support.signer import TestSigner
 
 
@@ -88,12 +93,10 @@ def test_unexpected_failure_is_500_with_request_id_and_no_internals(
 
 
 def test_first_valid_call_records_the_instance(
-    spi: httpx.Client, signer: TestSigner, instance_id: str, db: object
+    spi: httpx.Client, signer: TestSigner, instance_id: str, db: Database
 ) -> None:
-    from posbridge.store.models import Instance
-
     assert signed_call(spi, signer, "account-ids", {}, instance_id).status_code == 200
-    with db.transaction(write=False) as session:  # type: ignore[attr-defined]
+    with db.transaction(write=False) as session:
         instance = session.get(Instance, instance_id)
     assert instance is not None and instance.status == "ACTIVE"
 
@@ -111,3 +114,14 @@ def test_handler_thread_sees_wix_request_id_for_its_logs(
     metadata = signer.metadata(instance_id, requestId="wix-req-logs")
     assert signed_call(spi, signer, "account-ids", {}, instance_id, metadata=metadata).status_code == 200
     assert seen == ["wix-req-logs"]
+
+
+def test_concurrent_first_calls_record_the_instance_once(
+    spi_server: SpiServer, signer: TestSigner, db: Database, instance_id: str
+) -> None:
+    tokens = [signer.envelope({}, instance_id) for _ in range(12)]
+    with httpx.Client(base_url=spi_server.url, timeout=60) as client, ThreadPoolExecutor(12) as pool:
+        statuses = list(pool.map(lambda t: client.post(f"{SPI}/account-ids", content=t).status_code, tokens))
+    assert statuses == [200] * 12
+    with db.transaction(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Instance).where(Instance.id == instance_id)) == 1
