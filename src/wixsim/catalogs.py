@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from wixsim.entities import EntryError, apply_item
+from wixsim import catalog_ops as ops
+from wixsim.entities import EntryError
 from wixsim.errors import WixApiError, WixValidationError, json_body
 from wixsim.oauth import Caller, caller, store_of
 from wixsim.state import Entity
@@ -138,24 +140,98 @@ async def get_item(catalog_id: str, item_id: str, request: Request, who: Caller 
     return {"item": item}
 
 
+def _live_write(op: Callable[[], Entity]) -> Entity:
+    """Run a catalog operation on live data; an entry error becomes the matching HTTP error."""
+    try:
+        return copy.deepcopy(op())
+    except EntryError as err:
+        if err.code == "NOT_FOUND":
+            raise WixApiError(404, "NOT_FOUND", err.description, err.wire()["data"]) from err
+        if err.code == "FAILED_PRECONDITION":
+            raise WixApiError(428, "FAILED_PRECONDITION", err.description) from err
+        raise WixValidationError(err.field or "body", err.description) from err
+
+
+def _entity(body: dict[str, Any], field: str, path_id: str | None = None) -> Entity:
+    data = body.get(field)
+    if not isinstance(data, dict):
+        raise WixValidationError(field, "Required", "REQUIRED_FIELD")
+    if path_id is not None:
+        if data.get("id", path_id) != path_id:
+            raise WixValidationError(f"{field}.id", "must match the id in the path")
+        data = {**data, "id": path_id}
+    return data
+
+
 @router.patch("/{catalog_id}/items/{item_id}", name="updateItem")
 async def update_item(catalog_id: str, item_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
     """Patch one live item with the fields given in {item} (no draft needed)."""
     cat = store_of(request).catalog(who.instance_id, catalog_id)
+    data = _entity(await json_body(request), "item", item_id)
+    return {"item": _live_write(lambda: ops.update_item(cat.live, cat.currency, data))}
+
+
+@router.post("/{catalog_id}/menus", name="createMenu")
+async def create_menu(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+    """Create a live menu."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    data = _entity(await json_body(request), "menu")
+    return {"menu": _live_write(lambda: ops.create_menu(cat.live, data))}
+
+
+@router.patch("/{catalog_id}/menus/{menu_id}", name="updateMenu")
+async def update_menu(catalog_id: str, menu_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+    """Update a live menu."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    data = _entity(await json_body(request), "menu", menu_id)
+    return {"menu": _live_write(lambda: ops.update_menu(cat.live, data))}
+
+
+@router.post("/{catalog_id}/menus/{menu_id}/archive", name="archiveMenu")
+async def archive_menu(catalog_id: str, menu_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+    """Archive a live menu."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    return {"menu": _live_write(lambda: ops.set_menu_archived(cat.live, menu_id, True))}
+
+
+@router.post("/{catalog_id}/menus/{menu_id}/unarchive", name="unarchiveMenu")
+async def unarchive_menu(catalog_id: str, menu_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+    """Unarchive a live menu."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    return {"menu": _live_write(lambda: ops.set_menu_archived(cat.live, menu_id, False))}
+
+
+@router.post("/{catalog_id}/menus/{menu_id}/sections", name="createSection")
+async def create_section(catalog_id: str, menu_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+    """Create a live section (appended to the menu's sectionIds)."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    data = _entity(await json_body(request), "section")
+    return {"section": _live_write(lambda: ops.create_section(cat.live, menu_id, data))}
+
+
+@router.patch("/{catalog_id}/menus/{menu_id}/sections/{section_id}", name="updateSection")
+async def update_section(
+    catalog_id: str, menu_id: str, section_id: str, request: Request, who: Caller = Depends(caller)
+) -> dict:
+    """Update a live section."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    data = _entity(await json_body(request), "section", section_id)
+    return {"section": _live_write(lambda: ops.update_section(cat.live, menu_id, data))}
+
+
+@router.post("/{catalog_id}/menus/{menu_id}/sections/{section_id}/items", name="createDish")
+async def create_dish(
+    catalog_id: str, menu_id: str, section_id: str, request: Request, who: Caller = Depends(caller)
+) -> dict:
+    """Create a live dish (appended to the section's itemIds)."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
+    data = _entity(await json_body(request), "dish")
+    return {"dish": _live_write(lambda: ops.create_dish(cat.live, cat.currency, menu_id, section_id, data))}
+
+
+@router.post("/{catalog_id}/variations", name="createVariation")
+async def create_variation(catalog_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+    """Create a live variation by name."""
+    cat = store_of(request).catalog(who.instance_id, catalog_id)
     body = await json_body(request)
-    data: Any = body.get("item")
-    if not isinstance(data, dict):
-        raise WixValidationError("item", "Required", "REQUIRED_FIELD")
-    if data.get("id", item_id) != item_id:
-        raise WixValidationError("item.id", "must match the id in the path")
-    existing = cat.live.items.get(item_id)
-    if existing is None:
-        raise WixApiError(404, "ITEM_NOT_FOUND", f"Item {item_id} not found")
-    if existing.get("archived"):
-        raise WixApiError(428, "ITEM_ARCHIVED", "Archived items can't be updated")
-    try:
-        item = apply_item(data, existing["type"], cat.live, cat.currency, existing)
-    except EntryError as err:
-        raise WixValidationError(err.field or "item", err.description) from err
-    cat.live.items[item_id] = item
-    return {"item": copy.deepcopy(item)}
+    return {"variation": _live_write(lambda: ops.create_variation(cat.live, cat.currency, body.get("name")))}

@@ -91,3 +91,32 @@ def test_patch_unknown_item_is_404(wixsim, site):
         "PATCH", f"/v3/catalogs/{site.catalog_id}/items/nope", instance_id=site.instance_id, json={"item": {}}
     )
     assert response.status_code == 404
+
+
+def _write(wixsim, site, method, path, body=None):
+    return wixsim.wix(method, f"/v3/catalogs/{site.catalog_id}{path}", instance_id=site.instance_id, json=body)
+
+
+def test_live_writes_create_menu_section_dish_and_variation(wixsim, site):
+    menu = _write(wixsim, site, "POST", "/menus", {"menu": {"name": "Live"}}).json()["menu"]
+    section = _write(wixsim, site, "POST", f"/menus/{menu['id']}/sections", {"section": {"name": "S"}}).json()
+    section_id = section["section"]["id"]
+    variation = _write(wixsim, site, "POST", "/variations", {"name": "Big"}).json()["variation"]
+    dish = {"name": "D", "price": {"value": "5"}}
+    created = _write(wixsim, site, "POST", f"/menus/{menu['id']}/sections/{section_id}/items", {"dish": dish})
+    live = wixsim.live_catalog(site.catalog_id)
+    live_menu = next(m for m in live["menus"] if m["id"] == menu["id"])
+    assert live_menu["sectionIds"]["values"] == [section_id]
+    live_section = next(s for s in live["sections"] if s["id"] == section_id)
+    assert live_section["itemIds"]["values"] == [created.json()["dish"]["id"]]
+    assert variation["type"] == "VARIATION"
+
+
+def test_live_menu_update_archive_and_errors(wixsim, site):
+    menu_id = wixsim.live_catalog(site.catalog_id)["menus"][0]["id"]
+    renamed = _write(wixsim, site, "PATCH", f"/menus/{menu_id}", {"menu": {"name": "Renamed"}})
+    assert renamed.json()["menu"]["name"] == "Renamed"
+    assert _write(wixsim, site, "POST", f"/menus/{menu_id}/archive").json()["menu"]["archived"] is True
+    assert _write(wixsim, site, "PATCH", f"/menus/{menu_id}", {"menu": {"name": "X"}}).status_code == 428
+    assert _write(wixsim, site, "POST", "/menus/ghost/archive").status_code == 404
+    assert _write(wixsim, site, "POST", "/menus", {"menu": {"name": ""}}).status_code == 400
