@@ -250,6 +250,19 @@ def test_a_fulfillment_type_the_location_does_not_offer_is_rejected(db: Database
     assert only(error).params == {"fulfillmentType": "DINE_IN"}
 
 
+def test_an_order_without_a_fulfillment_type_is_rejected(db: Database, world: PosWorld) -> None:
+    raw = wix_order().to_wire()
+    del raw["fulfillment"]["type"]
+    assert codes(failures(db, world, WixOrder.model_validate(raw))) == ["ORDER_REJECTED"]
+
+
+def test_unreadable_hours_stop_with_account_configuration(db: Database, instance_id: str) -> None:
+    world = build_pos(db, instance_id, location={"hours": [{"day": "FRI", "open": "late", "close": "23:00"}]})
+    error = failures(db, world, wix_order([line("item-3", price="1.00")]))
+    assert codes(error) == ["ACCOUNT_CONFIGURATION"]
+    assert "cannot be read" in error.message
+
+
 # --- items --------------------------------------------------------------------------------
 
 
@@ -354,6 +367,17 @@ def test_price_changed_for_a_choice(db: Database, world: PosWorld) -> None:
     detail = only(failures(db, world, order))
     assert detail.code == "PRICE_CHANGED"
     assert detail.params == {"itemId": "wix-var-var-large", "oldPrice": "2.50", "newPrice": "3.00"}
+
+
+def test_availability_changed_for_a_choice_the_sync_detached(db: Database, world: PosWorld) -> None:
+    with db.transaction() as session:
+        row = session.scalar(
+            select(SyncIdMap).where(SyncIdMap.catalog_id == world.catalog_id, SyncIdMap.wix_id == "wix-var-var-bacon")
+        )
+        row.detached_at = FRIDAY_EVENING - timedelta(hours=1)
+    order = wix_order([line("item-1", options={"Size": ["var-small"], "Extras": ["var-bacon"]})])
+    detail = only(failures(db, world, order))
+    assert (detail.code, detail.message) == ("AVAILABILITY_CHANGED", "'Bacon' is no longer offered")
 
 
 # --- options ------------------------------------------------------------------------------

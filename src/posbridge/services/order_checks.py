@@ -188,6 +188,7 @@ class _Checker:
     def run(self) -> OrderPlan:
         """All stages in product.md's order; raise if any failed."""
         live_menus = self._live_menus()
+        self._require_readable_schedules(live_menus)
         closed = self._check_open(live_menus)
         self._check_fulfillment()
         lines = self._resolve_lines()
@@ -202,6 +203,18 @@ class _Checker:
         return OrderPlan(self.tenant, self.merchant, self.location, self.at, slot, lines, demand, stock)
 
     # --- when and how ----------------------------------------------------------------------
+
+    def _require_readable_schedules(self, live_menus: list[Menu]) -> None:
+        """Stop with ACCOUNT_CONFIGURATION when hours or menu windows cannot be read (nothing can be timed)."""
+        try:
+            hours.hours_windows(self.location.hours or [])
+            for menu in live_menus:
+                hours.availability_windows(menu.availability or [])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise WixError.of(
+                "ACCOUNT_CONFIGURATION",
+                f"The opening hours or menu times of {self.location.name} cannot be read ({exc})",
+            ) from None
 
     def _live_menus(self) -> list[Menu]:
         """Menus selected for this configuration that are active and sold at the paired location."""
@@ -234,6 +247,9 @@ class _Checker:
         """The fulfillment type is offered; a restaurant delivery lands inside the delivery radius."""
         fulfillment = self.order.fulfillment
         offered = [str(kind).upper() for kind in self.location.fulfillment or []]
+        if fulfillment.type == "UNSPECIFIED_FULFILLMENT_TYPE":
+            self.fail("ORDER_REJECTED", "The order does not say how it is fulfilled", fulfillmentType=fulfillment.type)
+            return
         if fulfillment.type not in offered:
             self.fail(
                 "ORDER_REJECTED",
