@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from posbridge import __version__
 from posbridge.config import Settings
+from posbridge.jobs import build_queue
 from posbridge.logs import configure_logging, get_logger, request_id_var
 from posbridge.store.db import Database
 
@@ -20,9 +22,16 @@ log = get_logger("app")
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     """Build the application for these settings (and this database, when the caller owns it)."""
     configure_logging(settings.log_level, json=settings.log_json)
-    app = FastAPI(title="posbridge", version=__version__, openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs")
+    app = FastAPI(
+        title="posbridge",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        lifespan=_jobs_lifespan,
+    )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
+    app.state.jobs = build_queue(settings, app.state.db)
 
     @app.middleware("http")
     async def request_id_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -51,6 +60,21 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     _mount_routers(app)
     return app
+
+
+# --- Background jobs ----------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def _jobs_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """`posbridge serve` runs an in-process worker (settings.run_worker); stopped, letting jobs finish, on exit."""
+    jobs = app.state.jobs
+    if app.state.settings.run_worker:
+        jobs.start_consumer()
+    try:
+        yield
+    finally:
+        jobs.close()
 
 
 def _mount_routers(app: FastAPI) -> None:

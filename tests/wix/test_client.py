@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -228,8 +229,13 @@ def test_each_attempt_is_logged_with_wix_request_id_and_no_secret(
 ) -> None:
     client = make_client(wix_settings(), db, sleeps)
     fake_wix.push(FULL_MENUS, Scripted(503, {"message": "boom"}))
-    with structlog.testing.capture_logs() as logs:
-        client.call(instance, "GET", MENUS)
+    saved = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))  # suite logs at WARNING
+    try:
+        with structlog.testing.capture_logs() as logs:
+            client.call(instance, "GET", MENUS)
+    finally:
+        structlog.configure(**saved)
     calls = [e for e in logs if e["event"] == "wix_call"]
     assert [(e["path"], e["status"]) for e in calls] == [("/oauth2/token", "200"), (MENUS, "503"), (MENUS, "200")]
     assert [e["wix_request_id"] for e in calls[1:]] == ["wix-req-0", "wix-req-1"]

@@ -1,0 +1,388 @@
+"""Background jobs on Huey: catalog syncs now, outbound pushes later; one queue, three storages.
+
+- `sqlite` (embedded default): SqliteHuey in a file next to the database — persistent, no server.
+- `redis` (scaled out): RedisHuey — workers on several machines share the queue.
+- `immediate` (tests): Huey's immediate mode, tasks run inline when enqueued.
+
+The database is the source of truth; a queued task is only a wake-up. A sync request first writes
+a PENDING `Sync` row, then enqueues "sync configuration N"; the task runs whatever that
+configuration owes. So a wake-up lost with a crashed worker (Huey removes a task from the queue
+when a worker takes it) is repaired by the sweep, which runs when a consumer starts and every
+minute: it enqueues every configuration with a due PENDING sync or an abandoned IN_PROGRESS one.
+
+One sync at a time per configuration is a database lease (`job_leases`, name `sync-<pk>`), not
+Huey's `lock_task`: Huey's lock has no expiry on SQLite (nor on Redis before 7.4), so a worker
+killed mid-sync would block that configuration for good, and flushing locks at start-up is unsafe
+with several workers. The lease expires unless its holder's heartbeat renews it, works the same
+with every queue storage, and tells the sweep whether a sync is really running.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.api import Huey
+from huey.consumer import Consumer
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
+
+from posbridge.config import ConfigError, Settings
+from posbridge.logs import configure_logging, get_logger
+from posbridge.store.db import Database
+from posbridge.store.models import JobLease, Sync
+from posbridge.store.types import utcnow
+from posbridge.wix.client import WixClient
+
+log = get_logger("jobs")
+
+QUEUE_NAME = "posbridge"
+LEASE_SECONDS = 60.0
+# A sync that finds its configuration busy looks again after this long (the running sync may
+# have finished its follow-up check just before the new request was recorded).
+RELOCK_DELAY_SECONDS = 2.0
+SYNC_RETRIES, SYNC_RETRY_DELAY_SECONDS = 3, 10.0
+OUTBOUND_RETRIES, OUTBOUND_RETRY_DELAY_SECONDS = 5, 10.0
+# Idle workers poll SQLite at most this far apart (Huey's default of 10 s delays syncs visibly).
+MAX_POLL_DELAY_SECONDS = 1.0
+SHUTDOWN_TIMEOUT_SECONDS = 30.0
+
+
+class SyncRunner(Protocol):
+    """`posbridge.sync.runner.run_sync`: runs the configuration's PENDING sync; True if another is owed."""
+
+    def __call__(self, db: Database, settings: Settings, configuration_pk: int, *, client: WixClient) -> bool: ...
+
+
+class OutboundRunner(Protocol):
+    """Runs one outbound job (status or stock push) to its end or its next attempt."""
+
+    def __call__(self, db: Database, settings: Settings, job_id: int, *, client: WixClient) -> None: ...
+
+
+class Leases:
+    """Named leases in the database: held until released or until the holder stops renewing them."""
+
+    def __init__(self, db: Database, *, seconds: float = LEASE_SECONDS, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self.seconds = seconds
+        self._clock = clock
+        self._insert = sqlite_insert if db.is_sqlite else pg_insert
+
+    def acquire(self, name: str, holder: str) -> bool:
+        """Take the lease if it is free, expired, or already ours."""
+        now = self._clock()
+        stmt = self._insert(JobLease).values(name=name, holder=holder, expires_at=now + self.seconds)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[JobLease.name],
+            set_={"holder": holder, "expires_at": now + self.seconds},
+            where=or_(JobLease.expires_at < now, JobLease.holder == holder),
+        )
+        with self._db.transaction() as session:
+            session.execute(stmt)
+            return session.execute(select(JobLease.holder).where(JobLease.name == name)).scalar() == holder
+
+    def renew(self, name: str, holder: str) -> bool:
+        """Push the expiry forward; False if the lease was lost (expired and taken)."""
+        with self._db.transaction() as session:
+            result = session.execute(
+                update(JobLease)
+                .where(JobLease.name == name, JobLease.holder == holder)
+                .values(expires_at=self._clock() + self.seconds)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def release(self, name: str, holder: str) -> None:
+        """Give the lease up (only if we still hold it)."""
+        with self._db.transaction() as session:
+            session.execute(delete(JobLease).where(JobLease.name == name, JobLease.holder == holder))
+
+    def is_held(self, name: str) -> bool:
+        """Whether someone holds an unexpired lease of this name."""
+        with self._db.transaction(write=False) as session:
+            expires = session.execute(select(JobLease.expires_at).where(JobLease.name == name)).scalar()
+        return expires is not None and expires >= self._clock()
+
+    @contextmanager
+    def hold(self, name: str) -> Iterator[bool]:
+        """Try to take the lease for the block, renewing it in the background; yields whether we got it."""
+        holder = uuid.uuid4().hex
+        if not self.acquire(name, holder):
+            yield False
+            return
+        stop = threading.Event()
+        heartbeat = threading.Thread(target=self._renew_until, args=(name, holder, stop), daemon=True)
+        heartbeat.start()
+        try:
+            yield True
+        finally:
+            stop.set()
+            heartbeat.join()
+            self.release(name, holder)
+
+    def _renew_until(self, name: str, holder: str, stop: threading.Event) -> None:
+        while not stop.wait(self.seconds / 3):
+            try:
+                if not self.renew(name, holder):
+                    log.error("lease_lost", lease=name)
+                    return
+            except Exception:
+                # A database hiccup: keep trying; the lease only lapses after `seconds`.
+                log.exception("lease_renew_failed", lease=name)
+
+
+class _EmbeddedConsumer(Consumer):
+    """Huey's consumer without signal handlers: inside `posbridge serve` the web server owns the signals."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+def queue_file(settings: Settings) -> str:
+    """SqliteHuey's file: `queue_path`, else beside a SQLite database, else in the working folder."""
+    if settings.queue_path:
+        return settings.queue_path
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        return str(database.with_name(database.stem + ".queue.db"))
+    return str(Path.cwd() / "posbridge.queue.db")
+
+
+def huey_for(settings: Settings, *, name: str = QUEUE_NAME) -> Huey:
+    """The Huey instance for `settings.queue`."""
+    if settings.queue == "sqlite":
+        return SqliteHuey(name, filename=queue_file(settings), results=False)
+    if settings.queue == "redis":
+        return RedisHuey(name, url=settings.redis_url, results=False)
+    if settings.queue == "immediate":
+        return MemoryHuey(name, immediate=True, results=False)
+    raise ConfigError(f"POSBRIDGE_QUEUE is invalid: {settings.queue!r} (sqlite | redis | immediate)")
+
+
+class JobQueue:
+    """posbridge's background work: enqueue from anywhere, run by in-process or standalone workers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        huey: Huey | None = None,
+        name: str = QUEUE_NAME,
+        client: WixClient | None = None,
+        sync_runner: SyncRunner | None = None,
+        outbound_runner: OutboundRunner | None = None,
+        lease_seconds: float = LEASE_SECONDS,
+        relock_delay: float = RELOCK_DELAY_SECONDS,
+        sync_retries: int = SYNC_RETRIES,
+        sync_retry_delay: float = SYNC_RETRY_DELAY_SECONDS,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.huey = huey or huey_for(settings, name=name)
+        self.leases = Leases(db, seconds=lease_seconds)
+        self.relock_delay = relock_delay
+        self._client = client
+        self._client_lock = threading.Lock()
+        self._sync_runner = sync_runner
+        self._outbound_runner = outbound_runner
+        self._consumer: Consumer | None = None
+        # Huey names a task by module and name; every process registers the same names.
+        self._sync_task = self.huey.task(retries=sync_retries, retry_delay=sync_retry_delay, name="sync_configuration")(
+            self._run_sync
+        )
+        self._outbound_task = self.huey.task(
+            retries=OUTBOUND_RETRIES, retry_delay=OUTBOUND_RETRY_DELAY_SECONDS, name="run_outbound_job"
+        )(self._run_outbound)
+        self.huey.periodic_task(crontab(), name="sweep_owed_syncs")(self.sweep)
+        every = max(1, settings.sync_reconcile_minutes)
+        self.huey.periodic_task(crontab(minute=f"*/{every}"), name="reconcile_syncs")(self.reconcile)
+
+    @property
+    def client(self) -> WixClient:
+        """The Wix client every job of this process shares (one token cache, one connection pool)."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = WixClient(self.settings, self.db)
+            return self._client
+
+    def enqueue_sync(self, configuration_pk: int) -> None:
+        """Wake a worker to run what the configuration's syncs owe (the PENDING row must exist already)."""
+        self._sync_task(configuration_pk)
+
+    def enqueue_outbound(self, job_id: int) -> None:
+        """Wake a worker to run one outbound job (status or stock push)."""
+        self._outbound_task(job_id)
+
+    def start_consumer(self, workers: int | None = None) -> None:
+        """Start worker threads in this process (for `posbridge serve`); immediate mode has nothing to start."""
+        if self.huey.immediate or self._consumer is not None:
+            return
+        self._consumer = _EmbeddedConsumer(
+            self.huey,
+            workers=workers or self.settings.worker_threads,
+            worker_type="thread",
+            periodic=True,
+            max_delay=MAX_POLL_DELAY_SECONDS,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+        )
+        self._consumer.start()
+        self._sweep_safely()
+        log.info("consumer_started", queue=self.settings.queue, workers=self._consumer.workers)
+
+    def stop_consumer(self) -> None:
+        """Stop the in-process workers, letting running tasks finish (up to a timeout)."""
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            consumer.stop(graceful=True)
+            log.info("consumer_stopped")
+
+    def close(self) -> None:
+        """Stop workers and release the Wix client's connections."""
+        self.stop_consumer()
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def owed_syncs(self) -> list[int]:
+        """Configurations with a due PENDING sync, or an IN_PROGRESS one nobody is running any more."""
+        now = utcnow()
+        with self.db.transaction(write=False) as session:
+            rows = session.execute(
+                select(Sync.configuration_id)
+                .where(
+                    or_(
+                        (Sync.status == "PENDING") & or_(Sync.not_before.is_(None), Sync.not_before <= now),
+                        (Sync.status == "IN_PROGRESS") & or_(Sync.lease_until.is_(None), Sync.lease_until < now),
+                    )
+                )
+                .distinct()
+            ).scalars()
+            candidates = sorted(set(rows))
+        return [pk for pk in candidates if not self.leases.is_held(_sync_lease(pk))]
+
+    def sweep(self) -> int:
+        """Enqueue every owed sync; the number enqueued."""
+        owed = self.owed_syncs()
+        for pk in owed:
+            self.enqueue_sync(pk)
+        if owed:
+            log.info("owed_syncs_enqueued", configurations=owed)
+        return len(owed)
+
+    def reconcile(self) -> None:
+        """The periodic reconcile: request a RECONCILE sync of every paired configuration, then run what is owed."""
+        try:
+            from posbridge.services.syncing import request_reconcile_syncs
+        except ImportError:
+            log.warning("reconcile_unavailable", reason="posbridge.services.syncing.request_reconcile_syncs missing")
+        else:
+            request_reconcile_syncs(self.db)
+        self.sweep()
+
+    def _sweep_safely(self) -> None:
+        try:
+            self.sweep()
+        except Exception:
+            # The consumer still runs new work; the periodic sweep tries again within a minute.
+            log.exception("sweep_failed")
+
+    def _run_sync(self, configuration_pk: int) -> None:
+        runner = self._sync_runner or _default_sync_runner()
+        while True:
+            with self.leases.hold(_sync_lease(configuration_pk)) as held:
+                if held:
+                    more = runner(self.db, self.settings, configuration_pk, client=self.client)
+                    break
+            if not self.huey.immediate:
+                self._sync_task.schedule(args=(configuration_pk,), delay=self.relock_delay)
+                log.info("sync_busy_requeued", configuration_pk=configuration_pk, delay=self.relock_delay)
+                return
+            # Immediate mode (tests) has no scheduler: the caller waits for the running sync instead.
+            time.sleep(min(self.relock_delay, 0.05))
+        if more:
+            self._enqueue_follow_up(configuration_pk)
+
+    def _enqueue_follow_up(self, configuration_pk: int) -> None:
+        """Run the follow-up sync now, or when its debounce time comes."""
+        delay = self._debounce_left(configuration_pk)
+        if delay <= 0:
+            self.enqueue_sync(configuration_pk)
+        elif not self.huey.immediate:
+            self._sync_task.schedule(args=(configuration_pk,), delay=delay)
+        else:
+            log.info("follow_up_left_to_sweep", configuration_pk=configuration_pk, delay=delay)
+
+    def _debounce_left(self, configuration_pk: int) -> float:
+        with self.db.transaction(write=False) as session:
+            not_before = session.execute(
+                select(func.min(Sync.not_before)).where(
+                    Sync.configuration_id == configuration_pk, Sync.status == "PENDING"
+                )
+            ).scalar()
+        return 0.0 if not_before is None else (not_before - utcnow()).total_seconds()
+
+    def _run_outbound(self, job_id: int) -> None:
+        runner = self._outbound_runner or _default_outbound_runner()
+        if runner is None:
+            # The job stays PENDING in the database; nothing is lost until a runner is installed.
+            log.error("outbound_runner_missing", job_id=job_id)
+            return
+        runner(self.db, self.settings, job_id, client=self.client)
+
+
+def _sync_lease(configuration_pk: int) -> str:
+    return f"sync-{configuration_pk}"
+
+
+def _default_sync_runner() -> SyncRunner:
+    from posbridge.sync.runner import run_sync  # imported late: the sync engine imports much of posbridge
+
+    return run_sync  # type: ignore[no-any-return]
+
+
+def _default_outbound_runner() -> OutboundRunner | None:
+    try:
+        from posbridge.services.outbound import run_outbound_job
+    except ImportError:
+        return None
+    return run_outbound_job  # type: ignore[no-any-return]
+
+
+def build_queue(settings: Settings, db: Database, **options: Any) -> JobQueue:
+    """The job queue for these settings (options go to JobQueue, e.g. `name=` or test runners)."""
+    return JobQueue(settings, db, **options)
+
+
+def run_worker(settings: Settings, *, workers: int | None = None) -> None:
+    """Run standalone workers until SIGINT/SIGTERM (`posbridge worker`); SIGTERM lets running jobs finish."""
+    if settings.queue == "immediate":
+        raise ConfigError("POSBRIDGE_QUEUE is invalid for a worker: immediate mode runs jobs where they are enqueued")
+    configure_logging(settings.log_level, json=settings.log_json)
+    db = Database(settings.database_url)
+    queue = build_queue(settings, db)
+    consumer = queue.huey.create_consumer(
+        workers=workers or settings.worker_threads,
+        worker_type="thread",
+        periodic=True,
+        max_delay=MAX_POLL_DELAY_SECONDS,
+        shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+        graceful_signal="TERM",
+    )
+    queue._sweep_safely()
+    log.info("worker_started", queue=settings.queue, workers=consumer.workers)
+    try:
+        consumer.run()
+    finally:
+        queue.close()
+        db.dispose()

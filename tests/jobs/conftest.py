@@ -1,0 +1,105 @@
+"""Fixtures for the job engine: queue settings per storage and a recording fake sync runner."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from posbridge.config import Settings
+from posbridge.jobs import JobQueue
+from posbridge.store.db import Database
+from tests.conftest import make_settings
+from tests.support.signer import TestSigner
+
+# Configuration keys far from any real row, so the sweep's own findings never collide with them.
+_KEYS = itertools.count(9_000_000 + uuid.uuid4().int % 1_000_000 * 100)
+
+
+class FakeSyncRunner:
+    """Records each run; can fail the first runs, take time, and ask for follow-ups."""
+
+    def __init__(self, *, fail_first: int = 0, duration: float = 0.0, follow_ups: int = 0) -> None:
+        self.fail_first = fail_first
+        self.duration = duration
+        self.follow_ups = follow_ups
+        self.runs: list[int] = []
+        self.active: dict[int, int] = {}
+        self.max_parallel: dict[int, int] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, db: Database, settings: Settings, configuration_pk: int, *, client: Any) -> bool:
+        with self.lock:
+            self.active[configuration_pk] = self.active.get(configuration_pk, 0) + 1
+            self.max_parallel[configuration_pk] = max(
+                self.max_parallel.get(configuration_pk, 0), self.active[configuration_pk]
+            )
+            self.runs.append(configuration_pk)
+            attempt = len(self.runs)
+        try:
+            time.sleep(self.duration)
+            if attempt <= self.fail_first:
+                raise RuntimeError(f"sync crashed (run {attempt})")
+            with self.lock:
+                if self.follow_ups > 0:
+                    self.follow_ups -= 1
+                    return True
+            return False
+        finally:
+            with self.lock:
+                self.active[configuration_pk] -= 1
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> None:
+        """Block until `count` runs happened (or fail)."""
+        deadline = time.monotonic() + timeout
+        while len(self.runs) < count:
+            assert time.monotonic() < deadline, f"only {len(self.runs)} of {count} runs after {timeout}s"
+            time.sleep(0.02)
+
+
+@pytest.fixture()
+def key() -> int:
+    """A configuration key of this test's own."""
+    return next(_KEYS)
+
+
+@pytest.fixture()
+def queue_settings(db_url: str, signer: TestSigner, tmp_path: Path) -> Callable[..., Settings]:
+    """Settings for a queue storage (`sqlite` in tmp_path, `redis`, `immediate`)."""
+
+    def build(queue: str, **overrides: Any) -> Settings:
+        return make_settings(db_url, signer, queue=queue, queue_path=str(tmp_path / "queue.db"), **overrides)
+
+    return build
+
+
+@pytest.fixture()
+def make_queue(db: Database) -> Iterator[Callable[..., JobQueue]]:
+    """Builds JobQueues with fast retries and a unique name; stops their workers and empties Redis queues after."""
+    queues: list[JobQueue] = []
+    name = f"posbridge-test-{uuid.uuid4().hex[:10]}"
+
+    def build(settings: Settings, runner: FakeSyncRunner, **options: Any) -> JobQueue:
+        values: dict[str, Any] = {
+            "name": name,
+            "sync_runner": runner,
+            "sync_retry_delay": 0.0,
+            "relock_delay": 0.1,
+            "lease_seconds": 5.0,
+        }
+        values.update(options)
+        queue = JobQueue(settings, db, **values)
+        queues.append(queue)
+        return queue
+
+    yield build
+    for queue in queues:
+        queue.close()
+        if queue.settings.queue == "redis":
+            queue.huey.flush()

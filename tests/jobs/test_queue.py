@@ -1,0 +1,107 @@
+"""The job engine: persistence across restarts, Redis, retries of crashed jobs, one sync at a time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from posbridge.config import ConfigError, Settings
+from posbridge.jobs import JobQueue, Leases, queue_file, run_worker
+from posbridge.store.db import Database
+from tests.jobs.conftest import FakeSyncRunner
+
+
+def test_a_queued_sync_survives_a_restart(
+    queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], key: int
+) -> None:
+    settings = queue_settings("sqlite")
+    before = FakeSyncRunner()
+    make_queue(settings, before).enqueue_sync(key)  # no worker running: it waits in the SQLite file
+    after = FakeSyncRunner()
+    restarted = make_queue(settings, after)
+    restarted.start_consumer(workers=1)
+    after.wait_for(1)
+    assert before.runs == [] and after.runs == [key]
+
+
+@pytest.mark.parametrize("storage", ["sqlite", "redis"])
+def test_a_crashed_sync_is_retried(
+    storage: str, queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], key: int
+) -> None:
+    runner = FakeSyncRunner(fail_first=2)
+    queue = make_queue(queue_settings(storage), runner, sync_retries=3)
+    queue.start_consumer(workers=2)
+    queue.enqueue_sync(key)
+    runner.wait_for(3)
+    assert runner.runs == [key, key, key]
+
+
+@pytest.mark.parametrize("storage", ["sqlite", "redis"])
+def test_one_sync_at_a_time_per_configuration_and_none_dropped(
+    storage: str, queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], key: int
+) -> None:
+    runner = FakeSyncRunner(duration=0.3)
+    queue = make_queue(queue_settings(storage), runner)
+    queue.start_consumer(workers=4)
+    for pk in (key, key, key, key + 1):
+        queue.enqueue_sync(pk)
+    runner.wait_for(4, timeout=15)
+    assert runner.max_parallel == {key: 1, key + 1: 1}
+    assert sorted(runner.runs) == [key, key, key, key + 1]
+
+
+def test_a_follow_up_runs_after_the_sync_that_asked_for_it(
+    queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], key: int
+) -> None:
+    runner = FakeSyncRunner(follow_ups=1)
+    queue = make_queue(queue_settings("sqlite"), runner)
+    queue.start_consumer(workers=1)
+    queue.enqueue_sync(key)
+    runner.wait_for(2)
+    time.sleep(0.3)
+    assert runner.runs == [key, key]
+
+
+def test_immediate_mode_runs_the_sync_inline(
+    queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], key: int
+) -> None:
+    runner = FakeSyncRunner(follow_ups=1)
+    queue = make_queue(queue_settings("immediate"), runner)
+    queue.start_consumer()  # nothing to start
+    queue.enqueue_sync(key)
+    assert runner.runs == [key, key]
+
+
+def test_leases_exclude_expire_and_release(db: Database, key: int) -> None:
+    clock = [1000.0]
+    leases = Leases(db, seconds=10, clock=lambda: clock[0])
+    name = f"test-{key}"
+    assert leases.acquire(name, "a")
+    assert not leases.acquire(name, "b")
+    assert leases.is_held(name)
+    clock[0] += 9
+    assert leases.renew(name, "a")
+    clock[0] += 9
+    assert not leases.acquire(name, "b")  # renewed: still a's
+    clock[0] += 11
+    assert not leases.is_held(name)
+    assert leases.acquire(name, "b")  # expired: b takes it over
+    assert not leases.renew(name, "a")
+    leases.release(name, "a")  # not a's any more: no effect
+    assert leases.is_held(name)
+    leases.release(name, "b")
+    assert not leases.is_held(name)
+
+
+def test_queue_file_sits_beside_a_sqlite_database(queue_settings: Callable[..., Settings]) -> None:
+    settings = queue_settings("sqlite").model_copy(
+        update={"queue_path": None, "database_url": "sqlite:////srv/pb/main.db"}
+    )
+    assert queue_file(settings) == "/srv/pb/main.queue.db"
+
+
+def test_a_standalone_worker_refuses_immediate_mode(queue_settings: Callable[..., Settings]) -> None:
+    with pytest.raises(ConfigError):
+        run_worker(queue_settings("immediate"))
