@@ -33,16 +33,17 @@ from posbridge.store.models import (
 )
 
 MAX_PAGE = 500
+_CENTS = Decimal("0.01")
 T = TypeVar("T", bound=BaseModel)
 
 
-class View(BaseModel):
-    """Base of the views: camelCase on the wire, built from attributes."""
+class WireModel(BaseModel):
+    """Base of the views and the admin API's bodies: camelCase on the wire."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
-class InstanceView(View):
+class InstanceView(WireModel):
     """A Wix site install and how far it is set up."""
 
     id: str
@@ -53,7 +54,7 @@ class InstanceView(View):
     configurations: int = 0
 
 
-class AccountView(View):
+class AccountView(WireModel):
     """A POS account linked to an instance (credentials never shown, only whether some are stored)."""
 
     instance_id: str
@@ -66,7 +67,7 @@ class AccountView(View):
     disconnected_at: datetime | None = None
 
 
-class ConfigurationView(View):
+class ConfigurationView(WireModel):
     """A Wix configuration, its pairing and its status by the readiness rules."""
 
     instance_id: str
@@ -82,7 +83,7 @@ class ConfigurationView(View):
     reason: str | None = None
 
 
-class OrderView(View):
+class OrderView(WireModel):
     """An order's summary line."""
 
     pos_order_id: str
@@ -195,7 +196,7 @@ def list_orders(
                 location_id=location_id,
                 status=order.status,
                 currency=order.currency,
-                total=order.total,
+                total=_money(order.total),
                 fulfillment_type=order.fulfillment_type,
                 wix_push_status=order.wix_push_status,
                 needs_attention=order.needs_attention,
@@ -204,6 +205,13 @@ def list_orders(
             for order, location_id in rows
         ]
     return Page[OrderView](items=items, total=total, limit=limit, offset=offset)
+
+
+def _money(amount: Decimal) -> Decimal:
+    """The same amount written the same way on every backend: no trailing zeros beyond the cents."""
+    normal = amount.normalize()
+    exponent = normal.as_tuple().exponent
+    return normal.quantize(_CENTS) if isinstance(exponent, int) and exponent > -2 else normal
 
 
 def _page_bounds(limit: int, offset: int) -> tuple[int, int]:

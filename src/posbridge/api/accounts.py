@@ -1,0 +1,54 @@
+"""Link, list and disconnect an instance's POS accounts."""
+
+from __future__ import annotations
+
+from fastapi import Depends, Path, Request
+from pydantic import Field
+
+from posbridge.api.common import ERROR_RESPONSES, admin_router, database
+from posbridge.services import queries
+from posbridge.services.accounts import disconnect_account, link_account
+from posbridge.services.queries import AccountView, WireModel
+from posbridge.store.db import Database
+
+router = admin_router(tags=["accounts"])
+InstancePath = Path(alias="instanceId", description="The Wix instance id.")
+
+
+class LinkAccountRequest(WireModel):
+    """Which POS account to connect, and optionally its credentials (stored encrypted, never shown)."""
+
+    account_id: str = Field(min_length=1, max_length=128, description="Built-in POS: the merchant id.")
+    credentials: str | None = Field(default=None, repr=False, description="e.g. the POS API key")
+
+
+@router.get("/instances/{instanceId}/accounts", response_model=list[AccountView], responses=ERROR_RESPONSES)
+def get_accounts(instance_id: str = InstancePath, db: Database = Depends(database)) -> list[AccountView]:
+    """The instance's POS accounts, connected or not."""
+    return queries.list_accounts(db, instance_id=instance_id)
+
+
+@router.post("/instances/{instanceId}/accounts", response_model=AccountView, responses=ERROR_RESPONSES)
+def post_account(
+    body: LinkAccountRequest, request: Request, instance_id: str = InstancePath, db: Database = Depends(database)
+) -> AccountView:
+    """Connect a POS account (records the instance if new); linking the connected account again is a no-op."""
+    link_account(
+        db,
+        instance_id=instance_id,
+        account_id=body.account_id,
+        credentials=body.credentials,
+        secret_key=request.app.state.settings.secret_key,
+    )
+    return queries.get_account(db, instance_id=instance_id, account_id=body.account_id)
+
+
+@router.delete("/instances/{instanceId}/accounts/{accountId}", response_model=AccountView, responses=ERROR_RESPONSES)
+def delete_account(
+    instance_id: str = InstancePath,
+    account_id: str = Path(alias="accountId"),
+    db: Database = Depends(database),
+) -> AccountView:
+    """Disconnect the account: credentials wiped, its configurations unpaired."""
+    disconnect_account(db, instance_id=instance_id, account_id=account_id)
+    return queries.get_account(db, instance_id=instance_id, account_id=account_id)

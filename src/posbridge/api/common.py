@@ -1,0 +1,114 @@
+"""What every admin API module shares: the operator-token guard, one error shape, the database.
+
+Routers of the admin API are built with `admin_router()`, so their errors render as
+`{"message", "code", "details"}` with a proper status code, whatever raised them (a service's
+`WixError`, a rejected body, the token guard).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from posbridge.errors import WixError
+from posbridge.services.queries import WireModel
+from posbridge.store.db import Database
+
+
+class ErrorBody(WireModel):
+    """Every admin API error: a readable message, a stable code, and details (per-field or per-problem)."""
+
+    message: str
+    code: str
+    details: dict[str, Any] = {}
+
+
+class ApiError(Exception):
+    """An admin API refusal that is not a business rule (auth, body size, malformed JSON)."""
+
+    def __init__(self, status: int, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details or {}
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> JSONResponse:
+    """The one error shape."""
+    body = ErrorBody(message=message, code=code, details=details or {})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+class AdminRoute(APIRoute):
+    """A route whose failures all render as `ErrorBody`."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        """Wrap FastAPI's handler so errors raised while solving dependencies or running it are rendered."""
+        handler = super().get_route_handler()
+
+        async def render_errors(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ApiError as exc:
+                return error_response(exc.status, exc.code, exc.message, exc.details)
+            except WixError as exc:
+                return error_response(
+                    exc.http_status, exc.code, exc.message, {"errors": [d.to_wire() for d in exc.details]}
+                )
+            except RequestValidationError as exc:
+                return _validation_response(exc)
+
+        return render_errors
+
+
+def _validation_response(exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": ".".join(str(part) for part in error.get("loc", ())), "message": str(error.get("msg", ""))}
+        for error in exc.errors()
+    ]
+    if any(error.get("type") == "json_invalid" for error in exc.errors()):
+        return error_response(400, "INVALID_JSON", "The request body is not valid JSON", {"errors": errors})
+    return error_response(422, "INVALID_ARGUMENT", "The request is not valid", {"errors": errors})
+
+
+_bearer = HTTPBearer(auto_error=False, description="The operator token (POSBRIDGE_ADMIN_TOKEN).")
+
+
+def require_operator(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
+    """Let only the operator through: `Authorization: Bearer <POSBRIDGE_ADMIN_TOKEN>`, compared in constant time."""
+    expected = request.app.state.settings.admin_token
+    if not expected:
+        raise ApiError(503, "ADMIN_API_DISABLED", "admin API disabled (POSBRIDGE_ADMIN_TOKEN is not set)")
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(401, "UNAUTHENTICATED", "A valid operator token is required (Authorization: Bearer …)")
+
+
+def admin_router(**kwargs: Any) -> APIRouter:
+    """A router for an admin API module: operator-only, errors in the one shape."""
+    return APIRouter(route_class=AdminRoute, dependencies=[Depends(require_operator)], **kwargs)
+
+
+def database(request: Request) -> Database:
+    """The application's database (a dependency)."""
+    db: Database = request.app.state.db
+    return db
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "Invalid request"),
+        (401, "Missing or wrong operator token"),
+        (404, "Not found (or another instance's)"),
+        (409, "Conflicts with the current state"),
+        (422, "Invalid body"),
+        (503, "Admin API disabled"),
+    )
+}

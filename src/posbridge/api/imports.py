@@ -1,0 +1,73 @@
+"""POST /imports: load a merchant's menu document (posbridge.menu/1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from posbridge.api.common import ERROR_RESPONSES, ApiError, admin_router, database
+from posbridge.pos.importer import import_menu
+from posbridge.pos.menu_format import InvalidMenuDocument
+from posbridge.services.queries import WireModel
+from posbridge.store.db import Database
+
+# A 2,000-item document is about 1 MB; menus are big but bounded.
+MAX_IMPORT_BYTES = 32 * 1024 * 1024
+
+router = admin_router(tags=["imports"])
+
+
+class KindChanges(WireModel):
+    """Rows of one kind an import created, updated, removed (deactivated/deleted) or left alone."""
+
+    created: int
+    updated: int
+    removed: int
+    unchanged: int
+
+
+class ImportReportOut(WireModel):
+    """What an import changed; `changed` is 0 when the store already matched the document."""
+
+    merchant_id: str
+    changed: int
+    kinds: dict[str, KindChanges]
+
+
+_DOCUMENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "A posbridge.menu/1 document (see docs: the POS menu import format).",
+        "content": {"application/json": {"schema": {"type": "object", "additionalProperties": True}}},
+    }
+}
+
+
+@router.post(
+    "/imports",
+    response_model=ImportReportOut,
+    responses=ERROR_RESPONSES,
+    openapi_extra=_DOCUMENT_BODY,
+    summary="Import a merchant's menu document",
+)
+async def post_import(request: Request, db: Database = Depends(database)) -> ImportReportOut:
+    """Validate the whole document, then import it in one transaction; 422 lists every problem."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
+        raise ApiError(413, "TOO_LARGE", f"A menu document may be at most {MAX_IMPORT_BYTES} bytes")
+    raw = await request.body()
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ApiError(413, "TOO_LARGE", f"A menu document may be at most {MAX_IMPORT_BYTES} bytes")
+    try:
+        document: Any = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "INVALID_JSON", f"The body is not JSON: {exc}") from None
+    try:
+        report = await run_in_threadpool(import_menu, db, document)
+    except InvalidMenuDocument as exc:
+        problems = [{"path": p.path, "reason": p.reason} for p in exc.problems]
+        raise ApiError(422, "INVALID_MENU_DOCUMENT", f"{exc}; nothing was imported", {"problems": problems}) from None
+    return ImportReportOut.model_validate(report.to_dict())

@@ -1,0 +1,49 @@
+"""Operator listings: instances and orders (paginated)."""
+
+from __future__ import annotations
+
+from fastapi import Depends, Path, Query
+
+from posbridge.api.common import ERROR_RESPONSES, admin_router, database
+from posbridge.services import queries
+from posbridge.services.queries import InstanceView, OrderView, Page
+from posbridge.store.db import Database
+
+router = admin_router(tags=["listings"])
+Limit = Query(50, ge=1, le=queries.MAX_PAGE, description="Rows per page.")
+Offset = Query(0, ge=0, description="Rows to skip.")
+
+
+@router.get("/instances", response_model=Page[InstanceView], responses=ERROR_RESPONSES)
+def get_instances(
+    status: str | None = Query(None, description="ACTIVE or REMOVED."),
+    limit: int = Limit,
+    offset: int = Offset,
+    db: Database = Depends(database),
+) -> Page[InstanceView]:
+    """Wix instances (sites that installed the app), newest first."""
+    return queries.list_instances(db, status=status, limit=limit, offset=offset)
+
+
+@router.get("/orders", response_model=Page[OrderView], responses=ERROR_RESPONSES)
+def get_orders(
+    instance_id: str | None = Query(None, alias="instanceId", description="Only this instance."),
+    status: str | None = Query(None, description="NEW, ACCEPTED, READY, FULFILLED or CANCELED."),
+    limit: int = Limit,
+    offset: int = Offset,
+    db: Database = Depends(database),
+) -> Page[OrderView]:
+    """Orders, newest first."""
+    return queries.list_orders(db, instance_id=instance_id, status=status, limit=limit, offset=offset)
+
+
+@router.get("/instances/{instanceId}/orders", response_model=Page[OrderView], responses=ERROR_RESPONSES)
+def get_instance_orders(
+    instance_id: str = Path(alias="instanceId", description="The Wix instance id."),
+    status: str | None = Query(None, description="NEW, ACCEPTED, READY, FULFILLED or CANCELED."),
+    limit: int = Limit,
+    offset: int = Offset,
+    db: Database = Depends(database),
+) -> Page[OrderView]:
+    """One instance's orders, newest first."""
+    return queries.list_orders(db, instance_id=instance_id, status=status, limit=limit, offset=offset)
