@@ -1,0 +1,81 @@
+"""Workers: a crashed one leaves live intact and its sync is taken over; concurrent requests run one sync."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+
+from sqlalchemy import update
+
+from posbridge.store.models import Item
+from posbridge.sync.runner import claim_sync, run_sync
+from tests.sync.world import SyncWorld
+
+
+def _settings_json(world: SyncWorld) -> str:
+    keys = ("database_url", "wix_app_id", "wix_app_secret", "wix_public_key", "wix_api_base", "secret_key")
+    return json.dumps({k: getattr(world.settings, k) for k in keys} | {"log_level": "ERROR"})
+
+
+def test_killed_worker_leaves_live_unchanged_and_the_next_run_completes(world: SyncWorld, repo_root) -> None:
+    world.sync()
+    before = world.live()
+    with world.db.transaction() as session:
+        session.execute(update(Item).where(Item.merchant_id == world.merchant).values(price=Decimal("7.75")))
+    sync = world.request()
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.sync.crash_worker", _settings_json(world), str(world.configuration), "6"],
+        cwd=repo_root,
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 9, done.stderr.decode()[-2000:]
+    assert world.row(sync.id).status == "IN_PROGRESS"
+    assert world.live() == before  # nothing published
+    assert world.sim.draft_catalog(world.catalog_id) is not None  # the dead worker's draft is left behind
+    assert claim_sync(world.db, world.configuration) is None  # its lease still holds
+    time.sleep(1.1)
+    run_sync(world.db, world.settings, world.configuration, client=world.client)
+    finished = world.row(sync.id)
+    assert finished.status == "SYNCED", finished.failure_reason
+    assert finished.attempts == 2
+    assert all(i["price"]["value"] == "7.75" for i in world.live()["items"].values() if i["type"] == "DISH")
+    assert world.sim.draft_catalog(world.catalog_id) is None
+
+
+def test_concurrent_sync_requests_run_one_sync(world: SyncWorld) -> None:
+    first, second = world.request(), world.request()
+    assert first.id == second.id  # coalesced into one PENDING sync
+    results: list[bool] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(run_sync(world.db, world.settings, world.configuration, client=world.client))
+        )
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    counts = world.counts()
+    assert counts["createDraftCatalog"] == 1 and counts["publishDraftCatalog"] == 1
+    assert world.row(first.id).status == "SYNCED"
+
+
+def test_a_request_during_a_running_sync_queues_one_follow_up(world: SyncWorld) -> None:
+    joined: list[int] = []
+
+    def progress(event) -> None:  # type: ignore[no-untyped-def]
+        if event.phase == "write" and not joined:
+            joined.extend([world.request().id, world.request().id])
+
+    sync = world.request()
+    waiting = run_sync(world.db, world.settings, world.configuration, client=world.client, progress=progress)
+    assert waiting is True
+    assert joined[0] == joined[1] != sync.id
+    assert run_sync(world.db, world.settings, world.configuration, client=world.client) is False
+    assert world.row(joined[0]).status == "SYNCED"
