@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from wixsim import spi_caller
 from wixsim.clock import new_id, now, rfc3339
+from wixsim.models import StrictModel
 from wixsim.state import CatalogRecord, ConfigurationRecord, Entity, OrderRecord, Site, Store
 
 CENT = Decimal("0.01")
@@ -25,14 +26,14 @@ class CheckoutError(ValueError):
     """The basket cannot be turned into an order (unknown item, unknown option...)."""
 
 
-class BasketOption(BaseModel):
+class BasketOption(StrictModel):
     """Choices picked for one dish option, by option name; choices by item id or choice name."""
 
     name: str
     choices: list[str] = Field(default_factory=list)
 
 
-class BasketLine(BaseModel):
+class BasketLine(StrictModel):
     """One dish in the basket. `price`/`name` are used only when itemId is not in the live catalog."""
 
     itemId: str
@@ -43,7 +44,7 @@ class BasketLine(BaseModel):
     name: str | None = None
 
 
-class BasketDiscount(BaseModel):
+class BasketDiscount(StrictModel):
     """A discount applied by Wix."""
 
     amount: str
@@ -53,7 +54,7 @@ class BasketDiscount(BaseModel):
     description: str | None = None
 
 
-class BasketServiceFee(BaseModel):
+class BasketServiceFee(StrictModel):
     """A service fee rule applied by Wix."""
 
     fee: str
@@ -62,7 +63,7 @@ class BasketServiceFee(BaseModel):
     ruleId: str = Field(default_factory=new_id)
 
 
-class Basket(BaseModel):
+class Basket(StrictModel):
     """What the customer chose. Fulfillment: type PICKUP|DELIVERY|DINE_IN plus optional details."""
 
     instanceId: str

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from wixsim import dashboard, spi_caller, webhooks
 from wixsim.checkout import Basket, CheckoutError, run_checkout
@@ -15,13 +15,14 @@ from wixsim.clock import new_id, now, rfc3339
 from wixsim.entities import EntryError
 from wixsim.errors import WixApiError, wix_error_handler
 from wixsim.faults import FaultRule
+from wixsim.models import StrictModel
 from wixsim.orders import set_status
 from wixsim.runtime import Sim
 from wixsim.seed import build_content
 from wixsim.state import CatalogRecord, ConfigurationRecord, Site, Store
 
 
-class ConfigurationSpec(BaseModel):
+class ConfigurationSpec(StrictModel):
     """One Wix location configuration to create, with its catalog's pre-existing Wix menus."""
 
     name: str | None = None
@@ -32,7 +33,7 @@ class ConfigurationSpec(BaseModel):
     catalog: dict[str, Any] | None = Field(None, description="Nested {menus: [...]} spec, see seed.build_content")
 
 
-class SiteSpec(BaseModel):
+class SiteSpec(StrictModel):
     """A site (app instance) to create."""
 
     instanceId: str | None = None
@@ -49,7 +50,7 @@ class SiteSpec(BaseModel):
     sendInstallWebhook: bool = False
 
 
-class SitePatch(BaseModel):
+class SitePatch(StrictModel):
     """Fields of a site that can change after creation."""
 
     providerBaseUri: str | None = None
@@ -61,7 +62,7 @@ class SitePatch(BaseModel):
     installed: bool | None = None
 
 
-class ConfigurationPatch(BaseModel):
+class ConfigurationPatch(StrictModel):
     """Fields of a configuration that the merchant changes in Wix."""
 
     name: str | None = None
@@ -69,7 +70,7 @@ class ConfigurationPatch(BaseModel):
     archived: bool | None = None
 
 
-class SettingsPatch(BaseModel):
+class SettingsPatch(StrictModel):
     """Runtime settings; rateLimitPerMinute 0 switches the limit off."""
 
     rateLimitPerMinute: int | None = Field(None, ge=0)
@@ -82,7 +83,7 @@ class SettingsPatch(BaseModel):
     defaultDashboardUrl: str | None = None
 
 
-class SpiCall(BaseModel):
+class SpiCall(StrictModel):
     """One SPI call to make to the provider."""
 
     instanceId: str
@@ -97,7 +98,7 @@ class SpiCall(BaseModel):
     timeoutSeconds: float | None = Field(None, gt=0)
 
 
-class WebhookCall(BaseModel):
+class WebhookCall(StrictModel):
     """A webhook to send."""
 
     instanceId: str
@@ -108,7 +109,7 @@ class WebhookCall(BaseModel):
     apply: bool = Field(True, description="Also change the site's installed state as Wix would")
 
 
-class DashboardCall(BaseModel):
+class DashboardCall(StrictModel):
     """A dashboard URL to mint for the site's owner."""
 
     instanceId: str
@@ -117,14 +118,14 @@ class DashboardCall(BaseModel):
     ageSeconds: float | None = None
 
 
-class OrderStatusPatch(BaseModel):
+class OrderStatusPatch(StrictModel):
     """Wix-side status change (e.g. PENDING -> NEW when payment clears)."""
 
     status: str = Field(..., pattern="^(PENDING|NEW|ACCEPTED|CANCELED|FULFILLED)$")
     message: str | None = None
 
 
-class TokenExpiry(BaseModel):
+class TokenExpiry(StrictModel):
     """Which tokens to expire at once (all when instanceId is null)."""
 
     instanceId: str | None = None

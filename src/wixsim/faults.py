@@ -5,14 +5,15 @@ from __future__ import annotations
 import random
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from wixsim.clock import new_id
+from wixsim.models import StrictModel
 
 FaultKind = Literal["latency", "429", "5xx", "drop"]
 
 
-class FaultRule(BaseModel):
+class FaultRule(StrictModel):
     """One rule: which calls it hits (endpoint, instance, next N or a fraction) and what it does."""
 
     id: str = Field(default_factory=new_id)
