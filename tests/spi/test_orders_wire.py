@@ -65,11 +65,10 @@ def test_grouped_oneofs_are_accepted_and_emitted_flat() -> None:
         {"customer": {"memberId": "m", "visitorId": "v"}},
         {"fulfillment": {"pickupDetails": {}, "dineInDetails": {"label": "table"}}},
         {"fulfillment": {"deliveryDetails": {"restaurant": {}, "externalProvider": {}}}},
-        {"customer": {"memberId": "m", "id": {"memberId": "other"}}},
     ],
 )
 def test_two_members_of_one_oneof_are_refused(payload: dict[str, Any]) -> None:
-    with pytest.raises(ValidationError, match=r"only one of|both flat and inside"):
+    with pytest.raises(ValidationError, match="only one of"):
         WixOrder.model_validate(payload)
 
 
@@ -87,6 +86,9 @@ def test_unknown_fields_are_ignored() -> None:
         ("ten", "not a decimal amount"),
         ("NaN", "not a decimal amount"),
         ("Infinity", "not a decimal amount"),
+        ("1_000", "not a decimal amount"),
+        ("1e3", "not a decimal amount"),
+        ({"units": 12}, "not a decimal amount"),
         ("-1.00", "must not be negative"),
         (True, "not a JSON number"),
     ],

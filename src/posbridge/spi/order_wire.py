@@ -9,29 +9,30 @@ raises pydantic's `ValidationError`, which the SPI layer answers with 400.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
-from pydantic.alias_generators import to_camel, to_snake
+from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, model_validator
+from pydantic.alias_generators import to_snake
+
+from posbridge.spi.wire import WireModel, flatten_groups
+
+# Plain decimal notation only: no exponents, no digit separators, no NaN or Infinity.
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def _parse_money(value: Any) -> Decimal:
     """A non-negative, finite Decimal from a decimal string (or an int); floats and junk are refused."""
     if isinstance(value, bool | float):
         raise ValueError('money must be a decimal string such as "12.50", not a JSON number')
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal) and value.is_finite():
         parsed = value
     elif isinstance(value, int):
         parsed = Decimal(value)
-    elif isinstance(value, str):
-        try:
-            parsed = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"not a decimal amount: {value!r}") from None
+    elif isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        parsed = Decimal(value.strip())
     else:
-        raise ValueError("money must be a decimal string")
-    if not parsed.is_finite():
         raise ValueError(f"not a decimal amount: {value!r}")
     if parsed < 0:
         raise ValueError(f"amount must not be negative: {value!r}")
@@ -45,33 +46,13 @@ Money = Annotated[
 ]
 
 
-class WireModel(BaseModel):
-    """camelCase on the wire, snake_case in Python, unknown fields ignored."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
-
-    def to_wire(self) -> dict[str, Any]:
-        """The flat camelCase JSON form (money as decimal strings, times as RFC 3339), unset fields left out."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def _flatten_oneof(data: Any, group: str, members: tuple[str, ...]) -> Any:
-    """Lift a grouped oneof (`{group: {member: …}}`) onto the parent and insist on at most one member."""
-    if not isinstance(data, dict):
-        return data
-    data = dict(data)
-    grouped = data.pop(group, None)
-    if isinstance(grouped, dict):
-        for name in members:
-            if name in grouped:
-                if data.get(name) is not None and data[name] != grouped[name]:
-                    raise ValueError(f"'{name}' is given both flat and inside '{group}' with different values")
-                data[name] = grouped[name]
-    elif grouped is not None:
-        data[group] = grouped  # not the grouped form: leave it for normal validation (it is ignored)
-    present = [name for name in members if data.get(name) is not None or data.get(to_snake(name)) is not None]
-    if len(present) > 1:
-        raise ValueError(f"only one of {', '.join(members)} may be set, got {', '.join(present)}")
+def _one_of(data: Any, *members: str) -> Any:
+    """Accept a oneof flat or grouped (`{"details": {"pickupDetails": …}}`), and insist on at most one member."""
+    data = flatten_groups(data, frozenset(members))
+    if isinstance(data, dict):
+        present = [name for name in members if data.get(name) is not None or data.get(to_snake(name)) is not None]
+        if len(present) > 1:
+            raise ValueError(f"only one of {', '.join(members)} may be set, got {', '.join(present)}")
     return data
 
 
@@ -236,7 +217,7 @@ class DeliveryDetails(WireModel):
     @model_validator(mode="before")
     @classmethod
     def _provider_oneof(cls, data: Any) -> Any:
-        return _flatten_oneof(data, "provider", ("restaurant", "externalProvider"))
+        return _one_of(data, "restaurant", "externalProvider")
 
 
 class Curbside(WireModel):
@@ -275,7 +256,7 @@ class Fulfillment(WireModel):
     @model_validator(mode="before")
     @classmethod
     def _details_oneof(cls, data: Any) -> Any:
-        return _flatten_oneof(data, "details", ("deliveryDetails", "pickupDetails", "dineInDetails"))
+        return _one_of(data, "deliveryDetails", "pickupDetails", "dineInDetails")
 
 
 # --- Customer and totals ---------------------------------------------------------------------
@@ -295,7 +276,7 @@ class Customer(WireModel):
     @model_validator(mode="before")
     @classmethod
     def _id_oneof(cls, data: Any) -> Any:
-        return _flatten_oneof(data, "id", ("memberId", "visitorId"))
+        return _one_of(data, "memberId", "visitorId")
 
 
 class FeeAmount(WireModel):
