@@ -71,7 +71,7 @@ class Tenant:
 
 
 def configuration_for(session: Session, instance_id: str, account_id: str, configuration_id: str) -> Tenant:
-    """The account and the configuration (created on first sight: Wix owns configuration ids)."""
+    """The account and its configuration; unknown or another account's configuration is LOCATION_NOT_FOUND."""
     account = account_for(session, instance_id, account_id)
     configuration = session.scalar(
         select(Configuration).where(Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id)
