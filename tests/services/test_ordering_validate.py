@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -92,7 +93,7 @@ def test_validation_writes_nothing(db: Database, world: PosWorld) -> None:
 
 
 def test_account_not_found(db: Database, world: PosWorld) -> None:
-    error = failures(db, world.__class__(**{**world.__dict__, "account_id": "acct-nobody"}), wix_order())
+    error = failures(db, replace(world, account_id="acct-nobody"), wix_order())
     assert only(error).code == "ACCOUNT_NOT_FOUND"
     assert error.http_status == 404
 
@@ -155,7 +156,7 @@ def test_location_not_found_when_deactivated(db: Database, world: PosWorld) -> N
 
 
 def test_location_not_found_for_an_unknown_configuration(db: Database, world: PosWorld) -> None:
-    error = failures(db, world.__class__(**{**world.__dict__, "configuration_id": "cfg-unknown"}), wix_order())
+    error = failures(db, replace(world, configuration_id="cfg-unknown"), wix_order())
     assert only(error).code == "LOCATION_NOT_FOUND"
     assert error.http_status == 404
 
