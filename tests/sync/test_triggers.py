@@ -1,0 +1,69 @@
+"""POS changes request a debounced sync; the periodic reconcile requests a full one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from posbridge.store.models import SectionItem, Sync
+from posbridge.sync.runner import claim_sync, next_due, run_sync
+from posbridge.sync.triggers import request_pos_change_sync, request_reconcile
+from tests.sync.world import SyncWorld
+
+
+def test_pos_changes_coalesce_into_one_debounced_sync(world: SyncWorld) -> None:
+    due: list[tuple[int, object]] = []
+    first = request_pos_change_sync(
+        world.db, world.merchant, delay_seconds=30, notify=lambda c, at: due.append((c, at))
+    )
+    again = request_pos_change_sync(world.db, world.merchant, delay_seconds=30)
+    assert [s.id for s in first] == [s.id for s in again]
+    assert first[0].not_before is not None and first[0].not_before > first[0].requested_at
+    assert due == [(world.configuration, first[0].not_before)]
+    assert claim_sync(world.db, world.configuration) is None  # not due yet
+    assert run_sync(world.db, world.settings, world.configuration, client=world.client) is True
+    assert world.counts() == {}
+    # Once due, it runs.
+    with world.db.transaction() as session:
+        session.execute(update(Sync).where(Sync.id == first[0].id).values(not_before=first[0].requested_at))
+    assert next_due(world.db, world.configuration) == first[0].requested_at
+    assert run_sync(world.db, world.settings, world.configuration, client=world.client) is False
+    assert world.row(first[0].id).status == "SYNCED"
+
+
+def test_debounce_is_capped_after_the_first_request(world: SyncWorld) -> None:
+    (sync,) = request_pos_change_sync(world.db, world.merchant, delay_seconds=100, max_wait_seconds=10)
+    assert sync.not_before is not None
+    assert sync.not_before - sync.requested_at <= timedelta(seconds=10)
+
+
+def test_a_wix_request_is_not_delayed_by_a_pos_change(world: SyncWorld) -> None:
+    world.request("WIX")
+    (sync,) = request_pos_change_sync(world.db, world.merchant, delay_seconds=60)
+    assert sync.trigger == "WIX" and sync.not_before is None
+
+
+def test_reconcile_repairs_pos_order_changes_and_reports_them(world: SyncWorld) -> None:
+    world.sync()
+    with world.db.transaction() as session:
+        first_section = session.scalar(
+            select(SectionItem.section_id).limit(1).where(SectionItem.item_id == world.item("item-1").id)
+        )
+        for row in session.scalars(select(SectionItem).where(SectionItem.section_id == first_section)):
+            row.position = 1000 - row.position
+    (sync,) = [s for s in request_reconcile(world.db) if s.configuration_id == world.configuration]
+    assert sync.trigger == "RECONCILE"
+    run_sync(world.db, world.settings, world.configuration, client=world.client)
+    assert world.row(sync.id).summary["counts"] == {"SECTION": {"update": 1}}
+    with world.db.transaction(write=False) as session:
+        pos_order = list(
+            session.scalars(
+                select(SectionItem.item_id)
+                .where(SectionItem.section_id == first_section)
+                .order_by(SectionItem.position)
+            )
+        )
+    ids = world.id_map()
+    wix_section = world.live()["sections"][ids[("SECTION", first_section)].wix_id]
+    assert wix_section["itemIds"]["values"] == [ids[("DISH", ref)].wix_id for ref in pos_order]
