@@ -14,8 +14,10 @@ import pytest
 
 from posbridge.config import Settings
 from posbridge.jobs import JobQueue
+from posbridge.store import migrate
 from posbridge.store.db import Database
 from tests.conftest import make_settings
+from tests.support.databases import database_url
 from tests.support.signer import TestSigner
 
 # Configuration keys far from any real row, so the sweep's own findings never collide with them.
@@ -57,9 +59,13 @@ class FakeSyncRunner:
 
     def wait_for(self, count: int, timeout: float = 10.0) -> None:
         """Block until `count` runs happened (or fail)."""
+        self.wait_until(lambda runs: len(runs) >= count, timeout)
+
+    def wait_until(self, done: Callable[[list[int]], bool], timeout: float = 10.0) -> None:
+        """Block until the runs so far satisfy `done` (or fail)."""
         deadline = time.monotonic() + timeout
-        while len(self.runs) < count:
-            assert time.monotonic() < deadline, f"only {len(self.runs)} of {count} runs after {timeout}s"
+        while not done(list(self.runs)):
+            assert time.monotonic() < deadline, f"runs after {timeout}s: {self.runs}"
             time.sleep(0.02)
 
 
@@ -69,18 +75,30 @@ def key() -> int:
     return next(_KEYS)
 
 
+@pytest.fixture(scope="module")
+def jobs_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A database of the module's own: the sweep at consumer start must find only what these tests made."""
+    with database_url(backend, tmp_path_factory.mktemp("jobs")) as url:
+        database = Database(url)
+        migrate.upgrade(database)
+        yield database
+        database.dispose()
+
+
 @pytest.fixture()
-def queue_settings(db_url: str, signer: TestSigner, tmp_path: Path) -> Callable[..., Settings]:
+def queue_settings(jobs_db: Database, signer: TestSigner, tmp_path: Path) -> Callable[..., Settings]:
     """Settings for a queue storage (`sqlite` in tmp_path, `redis`, `immediate`)."""
 
     def build(queue: str, **overrides: Any) -> Settings:
-        return make_settings(db_url, signer, queue=queue, queue_path=str(tmp_path / "queue.db"), **overrides)
+        values: dict[str, Any] = {"queue": queue, "queue_path": str(tmp_path / "queue.db")}
+        values.update(overrides)
+        return make_settings(jobs_db.url, signer, **values)
 
     return build
 
 
 @pytest.fixture()
-def make_queue(db: Database) -> Iterator[Callable[..., JobQueue]]:
+def make_queue(jobs_db: Database) -> Iterator[Callable[..., JobQueue]]:
     """Builds JobQueues with fast retries and a unique name; stops their workers and empties Redis queues after."""
     queues: list[JobQueue] = []
     name = f"posbridge-test-{uuid.uuid4().hex[:10]}"
@@ -94,7 +112,7 @@ def make_queue(db: Database) -> Iterator[Callable[..., JobQueue]]:
             "lease_seconds": 5.0,
         }
         values.update(options)
-        queue = JobQueue(settings, db, **values)
+        queue = JobQueue(settings, jobs_db, **values)
         queues.append(queue)
         return queue
 

@@ -74,9 +74,9 @@ def test_immediate_mode_runs_the_sync_inline(
     assert runner.runs == [key, key]
 
 
-def test_leases_exclude_expire_and_release(db: Database, key: int) -> None:
+def test_leases_exclude_expire_and_release(jobs_db: Database, key: int) -> None:
     clock = [1000.0]
-    leases = Leases(db, seconds=10, clock=lambda: clock[0])
+    leases = Leases(jobs_db, seconds=10, clock=lambda: clock[0])
     name = f"test-{key}"
     assert leases.acquire(name, "a")
     assert not leases.acquire(name, "b")
