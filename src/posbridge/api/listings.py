@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Query
 
 from posbridge.api.common import ERROR_RESPONSES, admin_router, database
 from posbridge.services import queries
@@ -34,16 +34,4 @@ def get_orders(
     db: Database = Depends(database),
 ) -> Page[OrderView]:
     """Orders, newest first."""
-    return queries.list_orders(db, instance_id=instance_id, status=status, limit=limit, offset=offset)
-
-
-@router.get("/instances/{instanceId}/orders", response_model=Page[OrderView], responses=ERROR_RESPONSES)
-def get_instance_orders(
-    instance_id: str = Path(alias="instanceId", description="The Wix instance id."),
-    status: str | None = Query(None, description="NEW, ACCEPTED, READY, FULFILLED or CANCELED."),
-    limit: int = Limit,
-    offset: int = Offset,
-    db: Database = Depends(database),
-) -> Page[OrderView]:
-    """One instance's orders, newest first."""
     return queries.list_orders(db, instance_id=instance_id, status=status, limit=limit, offset=offset)
