@@ -10,7 +10,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wixsim.clock import rfc3339
+from wixsim.clock import new_id, rfc3339
 from wixsim.errors import application_error_body
 from wixsim.faults import FaultRule
 from wixsim.oauth import lookup_token, token_from_header
@@ -56,6 +56,7 @@ class WixGate:
             "instanceId": instance_id,
             "status": None,
             "fault": None,
+            "requestId": new_id(),
         }
         self.sim.log.add(entry)
         status_box: list[int] = []
@@ -63,6 +64,8 @@ class WixGate:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_box.append(message["status"])
+                headers = [*message.get("headers", []), (b"x-wix-request-id", entry["requestId"].encode())]
+                message = {**message, "headers": headers}
             await send(message)
 
         try:

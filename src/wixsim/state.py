@@ -6,7 +6,7 @@ import copy
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -170,6 +170,9 @@ class TokenRecord(BaseModel):
     exp: int
 
 
+Owned = TypeVar("Owned", ConfigurationRecord, CatalogRecord, OrderRecord)
+
+
 class StateData(BaseModel):
     """Everything that survives a restart when --state is given."""
 
@@ -200,24 +203,15 @@ class Store:
 
     def configuration(self, instance_id: str, configuration_id: str) -> ConfigurationRecord:
         """A configuration owned by the instance; another instance's is reported as not found."""
-        conf = self.data.configurations.get(configuration_id)
-        if conf is None or conf.instance_id != instance_id:
-            raise WixApiError(404, "CONFIGURATION_NOT_FOUND", f"Configuration {configuration_id} not found")
-        return conf
+        return _owned(self.data.configurations, configuration_id, instance_id, "Configuration")
 
     def catalog(self, instance_id: str, catalog_id: str) -> CatalogRecord:
         """A catalog owned by the instance; another instance's is reported as not found."""
-        cat = self.data.catalogs.get(catalog_id)
-        if cat is None or cat.instance_id != instance_id:
-            raise WixApiError(404, "CATALOG_NOT_FOUND", f"Catalog {catalog_id} not found")
-        return cat
+        return _owned(self.data.catalogs, catalog_id, instance_id, "Catalog")
 
     def order(self, instance_id: str, order_id: str) -> OrderRecord:
         """An order owned by the instance; another instance's is reported as not found."""
-        rec = self.data.orders.get(order_id)
-        if rec is None or rec.instance_id != instance_id:
-            raise WixApiError(404, "ORDER_NOT_FOUND", f"Order {order_id} not found")
-        return rec
+        return _owned(self.data.orders, order_id, instance_id, "Order")
 
     def configurations_of(self, instance_id: str) -> list[ConfigurationRecord]:
         """All configurations of one site, in creation order."""
@@ -242,6 +236,14 @@ class Store:
             tmp = self.state_file.with_suffix(self.state_file.suffix + ".tmp")
             tmp.write_text(text)
             tmp.replace(self.state_file)
+
+
+def _owned(pool: dict[str, Owned], key: str, instance_id: str, label: str) -> Owned:
+    """pool[key] if it belongs to the instance, else a 404 (`<LABEL>_NOT_FOUND`) that leaks nothing."""
+    record = pool.get(key)
+    if record is None or record.instance_id != instance_id:
+        raise WixApiError(404, f"{label.upper()}_NOT_FOUND", f"{label} {key} not found")
+    return record
 
 
 def _is_sqlite(path: Path) -> bool:

@@ -99,3 +99,10 @@ def test_request_log_counts_per_endpoint(wixsim, site):
     assert counts == {"listConfigurations": 3, "listItems": 1}
     wixsim.clear_request_log()
     assert wixsim.request_log()["total"] == 0
+
+
+def test_every_wix_answer_carries_a_request_id_that_is_logged(wixsim, site):
+    response = get_configs(wixsim, site)
+    request_id = response.headers["x-wix-request-id"]
+    log = wixsim.request_log(endpoint="listConfigurations")["requests"]
+    assert log[-1]["requestId"] == request_id
