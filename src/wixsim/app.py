@@ -55,7 +55,8 @@ def build_store(
 
 def create_app(store: Store) -> FastAPI:
     """The ASGI app serving the Wix APIs and /_sim."""
-    sim = Sim(store)
+    routes = [route for router in (oauth.router, *WIX_ROUTERS) for route in router.routes]
+    sim = Sim(store, frozenset(getattr(route, "name", "") for route in routes))
     app = FastAPI(title="wixsim: Wix APIs", version="1", description="Emulated Wix APIs for posbridge tests.")
     app.state.store = store
     app.state.sim = sim
@@ -67,6 +68,5 @@ def create_app(store: Store) -> FastAPI:
     for router in WIX_ROUTERS:
         app.include_router(router, include_in_schema=False)
     app.mount("/_sim", control.create_control_app(sim))
-    routes = [route for router in (oauth.router, *WIX_ROUTERS) for route in router.routes]
     app.add_middleware(WixGate, sim=sim, routes=routes)
     return app

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from wixsim import spi_caller
 from wixsim.clock import new_id, now, rfc3339
@@ -15,6 +15,20 @@ from wixsim.models import StrictModel
 from wixsim.state import CatalogRecord, ConfigurationRecord, Entity, OrderRecord, Site, Store
 
 CENT = Decimal("0.01")
+
+
+def _decimal_string(value: str) -> str:
+    try:
+        number = Decimal(value)
+    except InvalidOperation as exc:
+        raise ValueError(f"{value!r} is not a decimal string") from exc
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite decimal")
+    return value
+
+
+DecimalStr = Annotated[str, AfterValidator(_decimal_string)]
+"""A money amount as a decimal string ("12.50")."""
 
 
 def money(value: Decimal) -> str:
@@ -40,14 +54,14 @@ class BasketLine(StrictModel):
     quantity: int = Field(1, ge=1)
     comment: str | None = None
     options: list[BasketOption] = Field(default_factory=list)
-    price: str | None = None
+    price: DecimalStr | None = None
     name: str | None = None
 
 
 class BasketDiscount(StrictModel):
     """A discount applied by Wix."""
 
-    amount: str
+    amount: DecimalStr
     name: str = "Discount"
     type: str = "OFF_ORDER"
     id: str = Field(default_factory=new_id)
@@ -57,9 +71,9 @@ class BasketDiscount(StrictModel):
 class BasketServiceFee(StrictModel):
     """A service fee rule applied by Wix."""
 
-    fee: str
+    fee: DecimalStr
     name: str = "Service fee"
-    tax: str = "0"
+    tax: DecimalStr = "0"
     ruleId: str = Field(default_factory=new_id)
 
 
@@ -73,17 +87,17 @@ class Basket(StrictModel):
     fulfillmentType: str = Field("PICKUP", pattern="^(PICKUP|DELIVERY|DINE_IN)$")
     asap: bool = True
     promisedTime: str | None = None
-    fee: str = "0"
+    fee: DecimalStr = "0"
     address: dict[str, Any] | None = None
     externalProvider: dict[str, Any] | None = None
     curbside: str | None = None
     dineIn: dict[str, str] | None = None
     customer: dict[str, Any] | None = None
-    tip: str = "0"
+    tip: DecimalStr = "0"
     discounts: list[BasketDiscount] = Field(default_factory=list)
-    loyaltyAmount: str = "0"
+    loyaltyAmount: DecimalStr = "0"
     serviceFees: list[BasketServiceFee] = Field(default_factory=list)
-    tax: str | None = Field(None, description="Override the computed tax")
+    tax: DecimalStr | None = Field(None, description="Override the computed tax")
     comment: str | None = None
     paymentType: str = "WIX_PAYMENTS"
     paymentMethod: str | None = "CREDIT_CARD"

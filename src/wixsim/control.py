@@ -390,6 +390,8 @@ def create_control_app(sim: Sim) -> FastAPI:
 
     @api.post("/faults", status_code=201, summary="Inject a fault on a Wix endpoint")
     async def add_fault(rule: FaultRule) -> dict:
+        if rule.endpoint != "*" and rule.endpoint not in sim.endpoints:
+            raise HTTPException(400, f"unknown endpoint {rule.endpoint!r}; one of {sorted(sim.endpoints)}")
         return sim.faults.add(rule).model_dump()
 
     @api.get("/faults")

@@ -175,7 +175,9 @@ def _check_extras(body: Entity, ids: set[str], where: str) -> None:
         raise invalid(f"{where}.extras", "minChoices must not exceed maxChoices")
 
 
-def _require_name(data: Entity, required: bool) -> None:
+def _require_name(data: Any, required: bool) -> None:
+    if not isinstance(data, dict):
+        raise invalid("entity", "must be an object")
     if "name" in data or required:
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():

@@ -47,8 +47,9 @@ class RequestLog:
 class Sim:
     """Everything one wixsim server holds."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, endpoints: frozenset[str] = frozenset()) -> None:
         self.store = store
+        self.endpoints = endpoints
         self.faults = FaultInjector()
         self.limiter = RateLimiter()
         self.log = RequestLog()

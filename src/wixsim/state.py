@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 from wixsim.errors import WixApiError
 
 Entity = dict[str, Any]
+CREATE_TABLE = "CREATE TABLE IF NOT EXISTS wixsim_state (id INTEGER PRIMARY KEY, body TEXT)"
 
 
 class AppCredentials(BaseModel):
@@ -229,8 +231,8 @@ class Store:
             return
         text = self.data.model_dump_json()
         if _is_sqlite(self.state_file):
-            with sqlite3.connect(self.state_file) as db:
-                db.execute("CREATE TABLE IF NOT EXISTS wixsim_state (id INTEGER PRIMARY KEY, body TEXT)")
+            with closing(sqlite3.connect(self.state_file)) as db, db:
+                db.execute(CREATE_TABLE)
                 db.execute("INSERT OR REPLACE INTO wixsim_state (id, body) VALUES (1, ?)", (text,))
         else:
             tmp = self.state_file.with_suffix(self.state_file.suffix + ".tmp")
@@ -255,8 +257,8 @@ def load_state(path: Path) -> StateData | None:
     if not path.exists():
         return None
     if _is_sqlite(path):
-        with sqlite3.connect(path) as db:
-            db.execute("CREATE TABLE IF NOT EXISTS wixsim_state (id INTEGER PRIMARY KEY, body TEXT)")
+        with closing(sqlite3.connect(path)) as db, db:
+            db.execute(CREATE_TABLE)
             row = db.execute("SELECT body FROM wixsim_state WHERE id = 1").fetchone()
         return StateData.model_validate(json.loads(row[0])) if row else None
     return StateData.model_validate_json(path.read_text())

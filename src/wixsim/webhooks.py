@@ -56,11 +56,11 @@ async def send(
     target = url or site.webhook_url or store.data.settings.default_webhook_url
     if not target:
         raise ValueError("no webhook URL: set it per call, per site, or with --webhook-url")
-    if apply:
-        apply_event(store, site, event_type)
     app = store.data.app
     payload = webhook_payload(app.app_id, site, event_type, data)
     token = sign(payload, app.private_key_pem, app_id=None, variant=variant, with_iss=False)
+    if apply:
+        apply_event(store, site, event_type)
     result = await spi_caller.post(
         target, token.encode(), {"content-type": "text/plain"}, store.data.settings.spi_timeout_seconds
     )

@@ -192,3 +192,14 @@ def test_explicit_account_skips_list_account_ids(wixsim, site, provider):
     soda = item_named(wixsim, site.catalog_id, "Soda")
     wixsim.checkout(site.instance_id, site.configuration_id, [{"itemId": soda["id"]}], account_id="acct-9")
     assert [c["path"].rsplit("/", 1)[1] for c in provider.received] == ["validate-order", "create-order"]
+
+
+def test_non_decimal_amounts_are_refused_by_the_control_api(wixsim, site):
+    soda = item_named(wixsim, site.catalog_id, "Soda")
+    body = {
+        "instanceId": site.instance_id,
+        "configurationId": site.configuration_id,
+        "lines": [{"itemId": soda["id"]}],
+        "tip": "lots",
+    }
+    assert wixsim.http.post("/_sim/checkout", json=body).status_code == 422

@@ -106,3 +106,9 @@ def test_every_wix_answer_carries_a_request_id_that_is_logged(wixsim, site):
     request_id = response.headers["x-wix-request-id"]
     log = wixsim.request_log(endpoint="listConfigurations")["requests"]
     assert log[-1]["requestId"] == request_id
+
+
+def test_fault_on_an_unknown_endpoint_name_is_refused(wixsim):
+    response = wixsim.http.post("/_sim/faults", json={"endpoint": "bulkCreateDish", "kind": "5xx"})
+    assert response.status_code == 400
+    assert "bulkCreateDishes" in response.text
