@@ -18,6 +18,7 @@ from wixsim.runtime import Sim
 
 CONTROL_PREFIX = "/_sim"
 DOCS_PREFIX = "/restaurants"
+WIX_PREFIXES = ("/restaurants/", "/v1/", "/v3/", "/oauth2/")
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -34,7 +35,7 @@ class WixGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"].startswith(CONTROL_PREFIX):
+        if scope["path"].startswith(CONTROL_PREFIX) or not scope["path"].startswith(WIX_PREFIXES):
             await self.app(scope, receive, send)
             self._persist(scope)
             return

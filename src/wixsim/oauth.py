@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 
@@ -64,7 +65,10 @@ async def caller(request: Request) -> Caller:
 async def create_token(request: Request) -> dict:
     """Client credentials grant: an access token for one app instance."""
     store = store_of(request)
-    body = await json_body(request)
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        body = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+    else:
+        body = await json_body(request)
     if body.get("grant_type") != "client_credentials":
         raise WixValidationError("grant_type", "Only client_credentials is supported")
     for field in ("client_id", "client_secret", "instance_id"):

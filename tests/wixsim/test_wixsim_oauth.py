@@ -119,3 +119,15 @@ def test_a_token_cannot_write_another_instances_catalog_or_orders(wixsim, site):
 
 def _soda(wixsim: WixSimClient, site) -> str:
     return next(i["id"] for i in wixsim.live_catalog(site.catalog_id)["items"] if i["name"] == "Soda")
+
+
+def test_token_request_may_be_form_encoded(wixsim, site):
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": wixsim.app_id,
+        "client_secret": wixsim.app_secret,
+        "instance_id": site.instance_id,
+    }
+    response = wixsim.http.post("/oauth2/token", data=form)
+    assert response.status_code == 200
+    assert response.json()["access_token"]
