@@ -7,11 +7,14 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import update
 
-from posbridge.store.models import Item
+from posbridge.store.models import Item, Sync
+from posbridge.store.types import utcnow
+from posbridge.sync import runner
 from posbridge.sync.runner import claim_sync, run_sync
 from tests.sync.world import SyncWorld
 
@@ -79,3 +82,29 @@ def test_a_request_during_a_running_sync_queues_one_follow_up(world: SyncWorld) 
     assert joined[0] == joined[1] != sync.id
     assert run_sync(world.db, world.settings, world.configuration, client=world.client) is False
     assert world.row(joined[0]).status == "SYNCED"
+
+
+def test_a_worker_that_lost_its_lease_stops_without_touching_the_draft(world: SyncWorld, monkeypatch) -> None:
+    monkeypatch.setattr(runner, "HEARTBEAT_EVERY", 0.0)
+    sync = world.request()
+    taken: list[int] = []
+
+    def progress(event) -> None:  # type: ignore[no-untyped-def]
+        if event.phase == "write" and event.done >= 3 and not taken:
+            # Another worker decides this one is dead and takes the sync over.
+            with world.db.transaction() as session:
+                session.execute(
+                    update(Sync).where(Sync.id == sync.id).values(lease_until=utcnow() - timedelta(seconds=1))
+                )
+            claim = claim_sync(world.db, world.configuration)
+            assert claim is not None
+            taken.append(claim.attempt)
+
+    run_sync(world.db, world.settings, world.configuration, client=world.client, progress=progress)
+    row = world.row(sync.id)
+    assert taken == [2] and row.status == "IN_PROGRESS" and row.attempts == 2  # nothing recorded by the loser
+    assert world.sim.draft_catalog(world.catalog_id) is not None  # and its draft left alone
+    with world.db.transaction() as session:
+        session.execute(update(Sync).where(Sync.id == sync.id).values(lease_until=utcnow() - timedelta(seconds=1)))
+    run_sync(world.db, world.settings, world.configuration, client=world.client)
+    assert world.row(sync.id).status == "SYNCED"

@@ -25,6 +25,7 @@ from posbridge.store.models import Configuration, Sync, SyncLog
 from posbridge.store.types import utcnow
 from posbridge.sync.catalog import KINDS, Ref
 from posbridge.sync.diff import ARCHIVE, CREATE, Diff, compute_diff
+from posbridge.sync.ownership import OwnershipError
 from posbridge.sync.plan import Step, plan, planned_calls
 from posbridge.sync.store import Prepared, prepare, record_created, record_synced
 from posbridge.sync.writer import CatalogsV3Writer, CatalogWriter, RejectedEntities
@@ -248,6 +249,8 @@ class _Run:
             return
         except SyncFailure as failure:
             self.fail(failure)
+        except OwnershipError as exc:
+            self.fail(SyncFailure("SYSTEM_ERROR", f"The provider's catalogSyncConfiguration is invalid: {exc}"))
         except RejectedEntities as exc:
             detail = {
                 f"entity{n}": f"{name}: {code} {text}" for n, (name, code, text) in enumerate(exc.failures[:5], 1)
@@ -283,6 +286,8 @@ class _Run:
                     self.client, prepared.instance_id, prepared.catalog_id, self.before_call
                 )
                 self.run_writes(prepared, fingerprint, now)
+            except LeaseLost:
+                raise  # the draft now belongs to the worker that took the sync over
             except BaseException:
                 if self.draft_open:
                     self.discard()

@@ -1,0 +1,173 @@
+"""Catalog sync benchmark: first sync and no-change re-sync of genmenu menus against a real wixsim.
+
+    .venv/bin/python bench/sync.py [--sizes 100,1000,5000] [--modes off,on] [--markdown]
+
+For each size and rate-limit mode (wixsim and posbridge both at Wix's 200 requests/minute, or
+both unlimited) it prints wall time, Wix calls made, calls ÷ the minimum possible
+(ceil(entities/20) per bulk kind + draft create + publish) and wall time ÷ the rate-limit floor
+(calls × 60/200 s). Every run is a fresh tenant on a fresh SQLite database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.sync.world import build_world  # noqa: E402
+
+from posbridge.config import load_settings  # noqa: E402
+from posbridge.logs import configure_logging  # noqa: E402
+from posbridge.store import migrate  # noqa: E402
+from posbridge.store.db import Database  # noqa: E402
+from wixsim.testing import start_wixsim  # noqa: E402
+
+RATE = 200  # Wix: requests per minute per app instance
+BATCH = 20
+
+
+@dataclass
+class Result:
+    """One measured sync."""
+
+    size: int
+    mode: str
+    kind: str  # first | re-sync
+    seconds: float
+    calls: int
+    minimum: int
+    status: str
+    retries: int
+
+    @property
+    def call_ratio(self) -> float:
+        """Calls made ÷ the minimum possible."""
+        return self.calls / self.minimum if self.minimum else float("nan")
+
+    @property
+    def floor(self) -> float:
+        """The rate limit's floor for these calls (seconds)."""
+        return self.calls * 60 / RATE
+
+    @property
+    def time_ratio(self) -> float:
+        """Wall time ÷ the rate-limit floor."""
+        return self.seconds / self.floor if self.floor else float("nan")
+
+
+def minimum_calls(summary: dict[str, Any]) -> int:
+    """ceil(entities/20) per bulk kind + draft create + publish, from the sync's own counts."""
+    counts = summary.get("counts") or {}
+    per_kind = {
+        "variations/create": counts.get("VARIATION", {}).get("create", 0),
+        "menus/create": counts.get("MENU", {}).get("create", 0),
+        "sections/create": counts.get("SECTION", {}).get("create", 0),
+        "dishes/create": counts.get("DISH", {}).get("create", 0),
+        # New variations get their price in an items update, together with dish/variation updates.
+        "items/update": counts.get("VARIATION", {}).get("create", 0)
+        + counts.get("VARIATION", {}).get("update", 0)
+        + counts.get("DISH", {}).get("update", 0),
+        "sections/update": counts.get("SECTION", {}).get("update", 0),
+        "menus/update": counts.get("MENU", {}).get("update", 0),
+        "menus/archive": counts.get("MENU", {}).get("archive", 0),
+    }
+    bulk = sum(math.ceil(n / BATCH) for n in per_kind.values())
+    return bulk + 2 if bulk else 2
+
+
+def run(size: int, mode: str, sim: Any, workdir: Path) -> list[Result]:
+    """First sync and a no-change re-sync of one fresh tenant."""
+    sim.reset()
+    sim.set_rate_limit(RATE if mode == "on" else 0)
+    db_path = workdir / f"bench-{size}-{mode}.db"
+    settings = load_settings(
+        database_url=f"sqlite:///{db_path}",
+        wix_api_base=sim.base_url,
+        wix_app_id=sim.app_id,
+        wix_app_secret=sim.app_secret,
+        wix_public_key=sim.public_key_pem,
+        secret_key="bench-secret-key-0123456789",
+        wix_rate_limit_per_minute=RATE if mode == "on" else 1_000_000,
+        log_level="ERROR",
+        queue="immediate",
+        run_worker=False,
+    )
+    db = Database(settings.database_url)
+    migrate.upgrade(db)
+    world = build_world(db, settings, sim, items=size, locations=2, menus=2, seed=size)
+    out = []
+    for kind in ("first", "re-sync"):
+        world.client.call(world.instance_id, "GET", "/v3/catalogs")  # token fetched outside the measurement
+        started = time.perf_counter()
+        sync = world.sync()
+        seconds = time.perf_counter() - started
+        summary = sync.summary or {}
+        out.append(
+            Result(
+                size,
+                mode,
+                kind,
+                seconds,
+                int(summary.get("callsTotal", 0)),
+                minimum_calls(summary),
+                sync.status,
+                int(summary.get("retries", 0)),
+            )
+        )
+    db.dispose()
+    return out
+
+
+def table(results: list[Result]) -> str:
+    """A Markdown table of the results."""
+    lines = [
+        "| items | rate limit | sync | status | wall s | Wix calls | minimum | calls ÷ min | floor s "
+        "| wall ÷ floor | retries |",
+        "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.size} | {r.mode} | {r.kind} | {r.status} | {r.seconds:.2f} | {r.calls} | {r.minimum} "
+            f"| {r.call_ratio:.3f} | {r.floor:.1f} | {r.time_ratio:.3f} | {r.retries} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the matrix and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--modes", default="off,on")
+    args = parser.parse_args()
+    configure_logging("ERROR", json=False)
+    handle, sim = start_wixsim()
+    results: list[Result] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for mode in args.modes.split(","):
+                for size in (int(s) for s in args.sizes.split(",")):
+                    for result in run(size, mode, sim, Path(tmp)):
+                        results.append(result)
+                        print(
+                            f"{result.size:>5} items, rate limit {result.mode:>3}, {result.kind:<7}: "
+                            f"{result.seconds:7.2f} s, {result.calls:4d} calls (min {result.minimum}, "
+                            f"×{result.call_ratio:.3f}), floor {result.floor:6.1f} s (×{result.time_ratio:.3f})",
+                            flush=True,
+                        )
+    finally:
+        sim.close()
+        handle.stop()
+    print()
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
