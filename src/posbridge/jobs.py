@@ -24,13 +24,15 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from huey.consumer import Consumer
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -54,6 +56,10 @@ OUTBOUND_RETRIES, OUTBOUND_RETRY_DELAY_SECONDS = 5, 10.0
 # Idle workers poll SQLite at most this far apart (Huey's default of 10 s delays syncs visibly).
 MAX_POLL_DELAY_SECONDS = 1.0
 SHUTDOWN_TIMEOUT_SECONDS = 30.0
+FOLLOW_UP_MIN_DELAY_SECONDS = 1.0
+# Immediate mode runs follow-ups inline (recursively): a bound keeps a stuck claim from recursing forever.
+MAX_INLINE_FOLLOW_UPS = 3
+_INLINE_FOLLOW_UPS: ContextVar[int] = ContextVar("inline_follow_ups", default=0)
 
 
 class SyncRunner(Protocol):
@@ -280,14 +286,22 @@ class JobQueue:
             log.info("owed_syncs_enqueued", configurations=owed)
         return len(owed)
 
+    def schedule_sync(self, configuration_pk: int, due: datetime) -> None:
+        """Run the configuration's sync when it is due (a debounced POS change); the sync triggers' `notify`."""
+        delay = (due - utcnow()).total_seconds()
+        if delay <= 0:
+            self.enqueue_sync(configuration_pk)
+        elif self.huey.immediate:
+            # Immediate mode (tests) has no scheduler; a caller that wants it runs the sync itself.
+            log.info("debounced_sync_not_scheduled", configuration_pk=configuration_pk, delay=round(delay, 3))
+        else:
+            self._sync_task.schedule(args=(configuration_pk,), delay=delay)
+
     def reconcile(self) -> None:
         """The periodic reconcile: request a RECONCILE sync of every paired configuration, then run what is owed."""
-        try:
-            from posbridge.services.syncing import request_reconcile_syncs
-        except ImportError:
-            log.warning("reconcile_unavailable", reason="posbridge.services.syncing.request_reconcile_syncs missing")
-        else:
-            request_reconcile_syncs(self.db)
+        from posbridge.sync.triggers import request_reconcile  # late: the sync engine imports much of posbridge
+
+        request_reconcile(self.db, notify=self.schedule_sync)
         self.sweep()
 
     def _sweep_safely(self) -> None:
@@ -314,23 +328,27 @@ class JobQueue:
             self._enqueue_follow_up(configuration_pk)
 
     def _enqueue_follow_up(self, configuration_pk: int) -> None:
-        """Run the follow-up sync now, or when its debounce time comes."""
-        delay = self._debounce_left(configuration_pk)
-        if delay <= 0:
-            self.enqueue_sync(configuration_pk)
-        elif not self.huey.immediate:
-            self._sync_task.schedule(args=(configuration_pk,), delay=delay)
-        else:
-            log.info("follow_up_left_to_sweep", configuration_pk=configuration_pk, delay=delay)
+        """Run the configuration's next PENDING sync when it is due (its debounce time, or now)."""
+        from posbridge.sync.runner import next_due
 
-    def _debounce_left(self, configuration_pk: int) -> float:
-        with self.db.transaction(write=False) as session:
-            not_before = session.execute(
-                select(func.min(Sync.not_before)).where(
-                    Sync.configuration_id == configuration_pk, Sync.status == "PENDING"
-                )
-            ).scalar()
-        return 0.0 if not_before is None else (not_before - utcnow()).total_seconds()
+        due = next_due(self.db, configuration_pk)
+        if due is None:
+            return  # another worker claimed it meanwhile
+        delay = (due - utcnow()).total_seconds()
+        if not self.huey.immediate:
+            # Never at once: if the sync could not be claimed (a lapsing lease of a dead worker), an
+            # immediate follow-up would spin; a second later costs a follow-up nothing.
+            self._sync_task.schedule(args=(configuration_pk,), delay=max(delay, FOLLOW_UP_MIN_DELAY_SECONDS))
+            return
+        depth = _INLINE_FOLLOW_UPS.get()
+        if delay > 0 or depth >= MAX_INLINE_FOLLOW_UPS:
+            log.info("follow_up_not_run_inline", configuration_pk=configuration_pk, delay=round(delay, 3))
+            return
+        token = _INLINE_FOLLOW_UPS.set(depth + 1)
+        try:
+            self.enqueue_sync(configuration_pk)
+        finally:
+            _INLINE_FOLLOW_UPS.reset(token)
 
     def _run_outbound(self, job_id: int) -> None:
         runner = self._outbound_runner or _default_outbound_runner()

@@ -7,15 +7,19 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from posbridge.config import Settings
 from posbridge.jobs import JobQueue
 from posbridge.store import migrate
 from posbridge.store.db import Database
+from posbridge.store.models import Configuration, Instance, Sync
+from posbridge.store.types import utcnow
 from tests.conftest import make_settings
 from tests.support.databases import database_url
 from tests.support.signer import TestSigner
@@ -32,6 +36,7 @@ class FakeSyncRunner:
         self.duration = duration
         self.follow_ups = follow_ups
         self.runs: list[int] = []
+        self.times: list[datetime] = []
         self.active: dict[int, int] = {}
         self.max_parallel: dict[int, int] = {}
         self.lock = threading.Lock()
@@ -43,6 +48,7 @@ class FakeSyncRunner:
                 self.max_parallel.get(configuration_pk, 0), self.active[configuration_pk]
             )
             self.runs.append(configuration_pk)
+            self.times.append(utcnow())
             attempt = len(self.runs)
         try:
             time.sleep(self.duration)
@@ -52,6 +58,13 @@ class FakeSyncRunner:
                 if self.follow_ups > 0:
                     self.follow_ups -= 1
                     return True
+            # Done: nothing is owed any more (as the real runner leaves it).
+            with db.transaction() as session:
+                session.execute(
+                    update(Sync)
+                    .where(Sync.configuration_id == configuration_pk, Sync.status.in_(("PENDING", "IN_PROGRESS")))
+                    .values(status="SYNCED")
+                )
             return False
         finally:
             with self.lock:
@@ -121,3 +134,20 @@ def make_queue(jobs_db: Database) -> Iterator[Callable[..., JobQueue]]:
         queue.close()
         if queue.settings.queue == "redis":
             queue.huey.flush()
+
+
+def configurations_with_syncs(db: Database, *syncs: dict[str, object] | None) -> list[int]:
+    """One configuration per entry, with a Sync row of those fields (None: no sync at all)."""
+    keys = []
+    with db.transaction() as session:
+        instance = Instance(id=str(uuid.uuid4()))
+        session.add(instance)
+        session.flush()
+        for fields in syncs:
+            configuration = Configuration(instance_id=instance.id, wix_id=str(uuid.uuid4()))
+            session.add(configuration)
+            session.flush()
+            if fields is not None:
+                session.add(Sync(configuration_id=configuration.id, **fields))
+            keys.append(configuration.id)
+    return keys

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
 from posbridge.config import ConfigError, Settings
 from posbridge.jobs import JobQueue, Leases, queue_file, run_worker
 from posbridge.store.db import Database
-from tests.jobs.conftest import FakeSyncRunner
+from posbridge.store.types import utcnow
+from tests.jobs.conftest import FakeSyncRunner, configurations_with_syncs
 
 
 def test_a_queued_sync_survives_a_restart(
@@ -53,25 +54,28 @@ def test_one_sync_at_a_time_per_configuration_and_none_dropped(
 
 
 def test_a_follow_up_runs_after_the_sync_that_asked_for_it(
-    queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], key: int
+    jobs_db: Database, queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue]
 ) -> None:
+    due = utcnow() + timedelta(seconds=1.5)  # a debounced follow-up: not before this
+    (pk,) = configurations_with_syncs(jobs_db, {"status": "PENDING", "not_before": due})
     runner = FakeSyncRunner(follow_ups=1)
     queue = make_queue(queue_settings("sqlite"), runner)
     queue.start_consumer(workers=1)
-    queue.enqueue_sync(key)
+    queue.enqueue_sync(pk)  # the running sync, which finds the follow-up waiting
     runner.wait_for(2)
-    time.sleep(0.3)
-    assert runner.runs == [key, key]
+    assert runner.runs[:2] == [pk, pk]
+    assert runner.times[0] < due <= runner.times[1]
 
 
-def test_immediate_mode_runs_the_sync_inline(
-    queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], key: int
+def test_immediate_mode_runs_the_sync_and_its_follow_up_inline(
+    jobs_db: Database, queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue]
 ) -> None:
-    runner = FakeSyncRunner(follow_ups=1)
+    (pk,) = configurations_with_syncs(jobs_db, {"status": "PENDING"})
+    runner = FakeSyncRunner(follow_ups=10)  # a claim that never succeeds must not recurse forever
     queue = make_queue(queue_settings("immediate"), runner)
     queue.start_consumer()  # nothing to start
-    queue.enqueue_sync(key)
-    assert runner.runs == [key, key]
+    queue.enqueue_sync(pk)
+    assert runner.runs == [pk] * 4
 
 
 def test_leases_exclude_expire_and_release(jobs_db: Database, key: int) -> None:

@@ -4,34 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-import posbridge.services.syncing as syncing
+import posbridge.sync.triggers as triggers
 from posbridge.config import Settings
 from posbridge.jobs import JobQueue
 from posbridge.store.db import Database
-from posbridge.store.models import Configuration, Instance, Sync
+from posbridge.store.models import Sync
 from posbridge.store.types import utcnow
-from tests.jobs.conftest import FakeSyncRunner
-
-
-def configurations_with_syncs(db: Database, *syncs: dict[str, object] | None) -> list[int]:
-    """One configuration per entry, with a Sync row of those fields (None: no sync at all)."""
-    keys = []
-    with db.transaction() as session:
-        instance = Instance(id=str(uuid.uuid4()))
-        session.add(instance)
-        session.flush()
-        for fields in syncs:
-            configuration = Configuration(instance_id=instance.id, wix_id=str(uuid.uuid4()))
-            session.add(configuration)
-            session.flush()
-            if fields is not None:
-                session.add(Sync(configuration_id=configuration.id, **fields))
-            keys.append(configuration.id)
-    return keys
+from tests.jobs.conftest import FakeSyncRunner, configurations_with_syncs
 
 
 def test_owed_syncs_are_due_pending_and_abandoned_ones(
@@ -69,11 +52,31 @@ def test_a_starting_worker_resumes_what_a_crash_left_behind(
     runner.wait_until(lambda runs: abandoned in runs)
 
 
-def test_reconcile_asks_the_sync_service_then_sweeps(
-    queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], monkeypatch: pytest.MonkeyPatch
+def test_reconcile_requests_syncs_and_runs_what_they_notify(
+    jobs_db: Database,
+    queue_settings: Callable[..., Settings],
+    make_queue: Callable[..., JobQueue],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    asked: list[Database] = []
-    queue = make_queue(queue_settings("immediate"), FakeSyncRunner())
-    monkeypatch.setattr(syncing, "request_reconcile_syncs", asked.append, raising=False)
-    queue.reconcile()
-    assert asked == [queue.db]
+    (paired,) = configurations_with_syncs(jobs_db, None)
+
+    def request_reconcile(db: Database, *, notify: Callable[[int, datetime], None]) -> list[Sync]:
+        # The real one records RECONCILE syncs first; this one only notifies.
+        notify(paired, utcnow())
+        return []
+
+    monkeypatch.setattr(triggers, "request_reconcile", request_reconcile)
+    runner = FakeSyncRunner()
+    make_queue(queue_settings("immediate"), runner).reconcile()
+    assert paired in runner.runs
+
+
+def test_a_debounced_sync_is_scheduled_for_its_time(
+    queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], key: int
+) -> None:
+    queue = make_queue(queue_settings("sqlite"), FakeSyncRunner())
+    queue.schedule_sync(key, utcnow() + timedelta(seconds=30))
+    queue.schedule_sync(key, utcnow() - timedelta(seconds=1))
+    later, now = queue.huey.pending()
+    assert later.eta is not None and 25 < (later.eta - datetime.utcnow()).total_seconds() <= 30
+    assert now.eta is None
