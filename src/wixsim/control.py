@@ -242,6 +242,11 @@ def create_control_app(sim: Sim) -> FastAPI:
             if name != "list-account-ids":
                 request = {"accountId": call.accountId, "configurationId": call.configurationId}
         meta = spi_caller.metadata(site, request_id=call.requestId, identity=call.identity)
+        for key, value in (call.metadata or {}).items():
+            if value is None:
+                meta.pop(key, None)
+            else:
+                meta[key] = value
         settings = s.data.settings
         return await spi_caller.call(
             s.data.app,

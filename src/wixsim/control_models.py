@@ -82,6 +82,9 @@ class SpiCall(StrictModel):
     variant: str = Field("valid", description="valid, tampered, expired, wrong_aud, wrong_iss, unsigned, ...")
     identity: dict[str, Any] | None = None
     requestId: str | None = None
+    metadata: dict[str, Any] | None = Field(
+        None, description="Merged over the generated metadata (null deletes a key), e.g. languages: 'en-US'"
+    )
     timeoutSeconds: float | None = Field(None, gt=0)
 
 

@@ -8,8 +8,8 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
-from wixsim_test_helpers import MENU_SPEC, ProviderStub, SiteInfo
 
+from tests.wixsim.wixsim_test_helpers import MENU_SPEC, ProviderStub, SiteInfo
 from wixsim.client import WixSimClient
 from wixsim.server import serve_in_thread
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wixsim_test_helpers import item_named
+from tests.wixsim.wixsim_test_helpers import item_named
 
 
 def _get(wixsim, site, path, **params):

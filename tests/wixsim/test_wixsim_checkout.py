@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import jwt
-from wixsim_test_helpers import Reply, item_named
+
+from tests.wixsim.wixsim_test_helpers import Reply, item_named
 
 
 def sent_order(wixsim, call):

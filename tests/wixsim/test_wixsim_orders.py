@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from wixsim_test_helpers import item_named
+
+from tests.wixsim.wixsim_test_helpers import item_named
 
 
 @pytest.fixture

@@ -134,3 +134,13 @@ def test_explicit_request_and_identity_are_sent_verbatim(wixsim, site, provider)
 def test_unknown_method_is_a_400_from_the_control_api(wixsim, site):
     response = wixsim.http.post("/_sim/spi/delete-everything", json={"instanceId": site.instance_id})
     assert response.status_code == 400
+
+
+def test_metadata_can_be_bent_for_tolerance_tests(wixsim, site, provider):
+    wixsim.spi_call(
+        "list-account-ids", site.instance_id, metadata={"languages": "en-US", "newField": 1, "appExtensionType": None}
+    )
+    meta = decode(wixsim, provider.received[0]["body"].decode())["data"]["metadata"]
+    assert meta["languages"] == "en-US"
+    assert meta["newField"] == 1
+    assert "appExtensionType" not in meta
