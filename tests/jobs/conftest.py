@@ -116,10 +116,10 @@ def make_queue(jobs_db: Database) -> Iterator[Callable[..., JobQueue]]:
     queues: list[JobQueue] = []
     name = f"posbridge-test-{uuid.uuid4().hex[:10]}"
 
-    def build(settings: Settings, runner: FakeSyncRunner, **options: Any) -> JobQueue:
+    def build(settings: Settings, runner: FakeSyncRunner | None, **options: Any) -> JobQueue:
         values: dict[str, Any] = {
             "name": name,
-            "sync_runner": runner,
+            "sync_runner": runner,  # None: the real sync engine
             "sync_retry_delay": 0.0,
             "relock_delay": 0.1,
             "lease_seconds": 5.0,
