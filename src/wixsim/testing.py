@@ -3,11 +3,13 @@
 Use with `pytest_plugins = ["wixsim.testing"]`. Fixtures:
 - `wixsim_server` (session): starts the server once; yields a WixSimClient.
 - `wixsim` (function): the same server, reset before the test (no sites, faults, log; start-up settings).
+For other scopes or options: `with running_wixsim(state_file=..., app_id=...) as client: ...`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -21,15 +23,22 @@ def start_wixsim(**store_options: object) -> tuple[ServerHandle, WixSimClient]:
     return handle, WixSimClient(handle.base_url)
 
 
-@pytest.fixture(scope="session")
-def wixsim_server() -> Iterator[WixSimClient]:
-    """A wixsim server for the whole session."""
-    handle, client = start_wixsim()
+@contextmanager
+def running_wixsim(**store_options: object) -> Iterator[WixSimClient]:
+    """A wixsim server for the duration of the block (app_id, app_secret, private_key_pem, state_file, settings)."""
+    handle, client = start_wixsim(**store_options)
     try:
         yield client
     finally:
         client.close()
         handle.stop()
+
+
+@pytest.fixture(scope="session")
+def wixsim_server() -> Iterator[WixSimClient]:
+    """A wixsim server for the whole session."""
+    with running_wixsim() as client:
+        yield client
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wixsim.testing import start_wixsim
+from wixsim.testing import running_wixsim, start_wixsim
 
 
 @pytest.mark.parametrize("filename", ["state.json", "state.sqlite"])
@@ -31,11 +31,7 @@ def test_restart_with_state_file_keeps_keys_and_sites(tmp_path, filename):
         handle.stop()
 
 
-def test_given_credentials_are_used(tmp_path):
-    handle, client = start_wixsim(app_id="my-app", app_secret="s3cret")
-    try:
+def test_given_credentials_are_used():
+    with running_wixsim(app_id="my-app", app_secret="s3cret") as client:
         assert (client.app_id, client.app_secret) == ("my-app", "s3cret")
         assert client.public_key_pem.startswith("-----BEGIN PUBLIC KEY-----")
-    finally:
-        client.close()
-        handle.stop()
