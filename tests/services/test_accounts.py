@@ -115,3 +115,13 @@ def test_disconnecting_another_instances_account_is_not_found(db: Database, inst
 def test_credentials_need_the_secret_key(db: Database, instance_id: str) -> None:
     with pytest.raises(ValueError, match="secret key"):
         link_account(db, instance_id=instance_id, account_id="x", credentials="k")
+
+
+def test_linking_again_restores_a_revoked_authorization(db: Database, instance_id: str) -> None:
+    merchant = _merchant(db)
+    account = link_account(db, instance_id=instance_id, account_id=merchant)
+    with db.transaction() as session:
+        row = session.get(Account, account.id)
+        assert row is not None
+        row.authorized = False
+    assert link_account(db, instance_id=instance_id, account_id=merchant).authorized is True

@@ -246,8 +246,6 @@ class _Reader:
     def integer(self, obj: dict[str, Any], key: str, path: str, *, default: int | None, low: int = 0) -> int | None:
         value = obj.get(key)
         if value is None:
-            if default is None and key in obj:
-                return None
             return default
         # bool is an int in Python; a JSON true is not a count.
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -405,7 +403,9 @@ class _Reader:
             if offered and default not in offered:
                 self.problem(f"{path}.defaults[{i}]", f"'{default}' is not one of the group's choices")
         if low is not None and high is not None:
-            self.bounds(path, str(kind), low, high, len(obj.get("choices") or []), len(defaults))
+            raw_choices = obj.get("choices")
+            offered_count = len(raw_choices) if isinstance(raw_choices, list) else 0
+            self.bounds(path, str(kind), low, high, offered_count, len(defaults))
         return OptionGroupDoc(
             self.ident(obj, path),
             self.text(obj, "name", path, required=True),

@@ -102,6 +102,8 @@ def _link(
     elif account.status != ACTIVE:
         account.status, account.authorized = ACTIVE, True
         account.linked_at, account.disconnected_at = utcnow(), None
+    elif not account.authorized:
+        account.authorized = True  # linking again (credentials checked above) restores a revoked authorization
     if box is not None and credentials is not None and not _holds(box, account.credentials_encrypted, credentials):
         account.credentials_encrypted = box.seal(credentials)
     return account
