@@ -20,6 +20,7 @@ CONTROL_PREFIX = "/_sim"
 DOCS_PREFIX = "/restaurants"
 WIX_PREFIXES = ("/restaurants/", "/v1/", "/v3/", "/oauth2/")
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_LOGGED_BODY = 256 * 1024
 
 
 class WixGate:
@@ -61,6 +62,15 @@ class WixGate:
         }
         self.sim.log.add(entry)
         status_box: list[int] = []
+        chunks: list[bytes] = []
+
+        async def receive_wrapper() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    _record_body(entry, b"".join(chunks))
+            return message
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -90,7 +100,7 @@ class WixGate:
                 )
                 await _send_json(send_wrapper, 429, body, {"retry-after": str(retry_after)})
                 return
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive_wrapper, send_wrapper)
         finally:
             entry["status"] = status_box[0] if status_box else None
             entry["durationMs"] = round((time.perf_counter() - started) * 1000, 2)
@@ -98,6 +108,17 @@ class WixGate:
     def _persist(self, scope: Scope) -> None:
         if scope["method"] in MUTATING and self.sim.store.state_file is not None:
             self.sim.store.save()
+
+
+def _record_body(entry: dict[str, Any], raw: bytes) -> None:
+    """Keep the request body in the log entry (parsed JSON up to MAX_LOGGED_BODY bytes)."""
+    entry["bodyBytes"] = len(raw)
+    if not raw or len(raw) > MAX_LOGGED_BODY:
+        return
+    try:
+        entry["body"] = json.loads(raw)
+    except ValueError:
+        entry["body"] = raw.decode(errors="replace")
 
 
 def _endpoint_name(routes: list[BaseRoute], scope: Scope) -> str:

@@ -9,7 +9,7 @@ from wixsim.faults import FaultInjector
 from wixsim.ratelimit import RateLimiter
 from wixsim.state import Store
 
-LOG_CAPACITY = 20000
+LOG_CAPACITY = 10000
 
 
 class RequestLog:

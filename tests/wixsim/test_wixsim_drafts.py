@@ -262,3 +262,11 @@ def test_visibility_criteria_are_validated(wixsim, site):
     ]
     body = bulk_ok(draft_call(wixsim, site, "bulk/menus/create", {"menus": bad_menus}))
     assert [r["entityMetadata"]["success"] for r in body["results"]] == [False, False, True]
+
+
+def test_request_log_keeps_bulk_bodies(wixsim, site):
+    draft_call(wixsim, site, "create")
+    draft_call(wixsim, site, "bulk/menus/create", {"menus": [{"name": "A"}, {"name": "B"}]})
+    [entry] = wixsim.request_log(endpoint="bulkCreateMenus")["requests"]
+    assert entry["body"] == {"menus": [{"name": "A"}, {"name": "B"}]}
+    assert entry["bodyBytes"] > 0
