@@ -199,7 +199,8 @@ class WixSimClient:
         return self._sim("POST", f"/orders/{order_id}/status", json={"status": status, "message": message})
 
     def request_log(self, endpoint: str | None = None, instance_id: str | None = None) -> dict[str, Any]:
-        """{requests: [{seq, time, method, path, endpoint, instanceId, status, fault}], counts, total}."""
+        """{requests: [{seq, time, method, path, endpoint, instanceId, requestId, status, fault, body}],
+        counts, total}."""
         return self._sim("GET", "/requests", params={"endpoint": endpoint, "instanceId": instance_id})
 
     def request_counts(self, instance_id: str | None = None) -> dict[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from wixsim.signer import generate_key_pair
 from wixsim.testing import running_wixsim, start_wixsim
 
 
@@ -35,3 +36,12 @@ def test_given_credentials_are_used():
     with running_wixsim(app_id="my-app", app_secret="s3cret") as client:
         assert (client.app_id, client.app_secret) == ("my-app", "s3cret")
         assert client.public_key_pem.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_given_private_key_signs_and_its_public_half_is_served(tmp_path):
+    private_pem, public_pem = generate_key_pair()
+    with running_wixsim(private_key_pem=private_pem, state_file=tmp_path / "s.json") as client:
+        assert client.public_key_pem == public_pem
+    with running_wixsim(state_file=tmp_path / "s.json") as client:
+        assert client.public_key_pem == public_pem
+        assert client.app["privateKeyPem"] == private_pem
