@@ -1,0 +1,79 @@
+"""Helpers the benchmarks share: the machine, a free port, and sections of docs/benchmarks.md.
+
+Importing it puts the repository root on sys.path, so benchmarks can use `tests.support` (throwaway
+databases, signers) the way the test suite does.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import socket
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+BENCHMARKS_DOC = ROOT / "docs" / "benchmarks.md"
+DOC_INTRO = "Measured numbers from the scripts in `bench/` (`make bench`); each section says how to reproduce it."
+
+
+def cpu_model() -> str:
+    """The CPU model name from /proc/cpuinfo (or the platform's guess)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_line() -> str:
+    """One line describing where the numbers come from: cores, CPU, Python, OS, date (UTC)."""
+    today = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{os.cpu_count()} cores ({cpu_model()}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}, {today}"
+    )
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def replace_section(text: str, heading: str, body: str) -> str:
+    """`text` with its `## heading` section (up to the next `## ` heading) replaced by `body`, or body appended."""
+    if not text.strip():
+        text = f"# Benchmarks\n\n{DOC_INTRO}\n"
+    section = f"## {heading}\n\n{body.strip()}\n"
+    lines = text.splitlines(keepends=True)
+    start = end = None
+    fenced = False
+    for i, line in enumerate(lines):
+        if line.startswith("```"):
+            fenced = not fenced
+        if fenced or not re.match(r"## \S", line):
+            continue
+        if start is None and line.strip() == f"## {heading}":
+            start = i
+        elif start is not None:
+            end = i
+            break
+    if start is None:
+        return text.rstrip("\n") + "\n\n" + section
+    tail = "".join(lines[end:]) if end is not None else ""
+    return "".join(lines[:start]) + section + ("\n" + tail if tail else "")
+
+
+def write_section(heading: str, body: str, path: Path = BENCHMARKS_DOC) -> None:
+    """Replace (or add) one `## heading` section of docs/benchmarks.md, leaving the other sections alone."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(replace_section(text, heading, body), encoding="utf-8")
