@@ -30,7 +30,7 @@ from wixsim.faults import FaultRule
 from wixsim.orders import set_status
 from wixsim.runtime import Sim
 from wixsim.seed import build_content
-from wixsim.state import CatalogRecord, ConfigurationRecord, Site, Store
+from wixsim.state import CatalogRecord, ConfigurationRecord, OrderRecord, Site, Store
 
 
 def site_view(store: Store, site: Site) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def catalog_view(cat: CatalogRecord) -> dict[str, Any]:
     }
 
 
-def order_view(rec: Any) -> dict[str, Any]:
+def order_view(rec: OrderRecord) -> dict[str, Any]:
     """An order with its status history and the provider's answers."""
     return {
         "order": copy.deepcopy(rec.order),
@@ -84,8 +84,8 @@ def add_configuration(store: Store, site: Site, spec: ConfigurationSpec, index: 
     )
     try:
         content = build_content(spec.catalog, site.currency)
-    except (EntryError, KeyError) as err:
-        raise HTTPException(400, f"invalid catalog spec: {err}") from err
+    except (EntryError, KeyError, TypeError, AttributeError) as err:
+        raise HTTPException(400, f"invalid catalog spec: {err!r}") from err
     store.data.configurations[conf_id] = conf
     store.data.catalogs[catalog_id] = CatalogRecord(
         id=catalog_id,
@@ -96,6 +96,14 @@ def add_configuration(store: Store, site: Site, spec: ConfigurationSpec, index: 
         live=content,
     )
     return conf
+
+
+def _forget_site(store: Store, instance_id: str) -> None:
+    """Remove a half-created site and whatever it got."""
+    store.data.sites.pop(instance_id, None)
+    for pool in (store.data.configurations, store.data.catalogs):
+        for key in [k for k, v in pool.items() if v.instance_id == instance_id]:
+            del pool[key]
 
 
 def create_control_app(sim: Sim) -> FastAPI:
@@ -165,8 +173,12 @@ def create_control_app(sim: Sim) -> FastAPI:
         confs = spec.configurations
         specs = [ConfigurationSpec() for _ in range(confs)] if isinstance(confs, int) else confs
         s.data.sites[instance_id] = site
-        for index, conf_spec in enumerate(specs):
-            add_configuration(s, site, conf_spec, index)
+        try:
+            for index, conf_spec in enumerate(specs):
+                add_configuration(s, site, conf_spec, index)
+        except HTTPException:
+            _forget_site(s, instance_id)
+            raise
         view = site_view(s, site)
         if spec.sendInstallWebhook:
             view["installWebhook"] = await webhooks.send(s, site, "AppInstalled")
@@ -227,8 +239,8 @@ def create_control_app(sim: Sim) -> FastAPI:
         cat = catalog(catalog_id)
         try:
             cat.live = build_content(spec, cat.currency)
-        except (EntryError, KeyError) as err:
-            raise HTTPException(400, f"invalid catalog spec: {err}") from err
+        except (EntryError, KeyError, TypeError, AttributeError) as err:
+            raise HTTPException(400, f"invalid catalog spec: {err!r}") from err
         return catalog_view(cat)
 
     @api.post("/spi/{method}", summary="Make one signed SPI call to the provider and return its answer")

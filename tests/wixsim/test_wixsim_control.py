@@ -64,3 +64,11 @@ def test_duplicate_instance_id_is_409(wixsim):
     with pytest.raises(WixSimError) as caught:
         wixsim.create_site(instance_id="fixed")
     assert caught.value.response.status_code == 409
+
+
+def test_a_bad_catalog_spec_creates_no_site(wixsim):
+    bad = {"menus": [{"name": "M", "sections": [{"name": "S", "items": [{"name": "X", "price": "-1"}]}]}]}
+    with pytest.raises(WixSimError) as caught:
+        wixsim.create_site(instance_id="half", configurations=[{"name": "ok"}, {"name": "bad", "catalog": bad}])
+    assert caught.value.response.status_code == 400
+    assert wixsim.http.get("/_sim/sites").json()["sites"] == []
