@@ -204,3 +204,49 @@ def test_non_decimal_amounts_are_refused_by_the_control_api(wixsim, site):
         "tip": "lots",
     }
     assert wixsim.http.post("/_sim/checkout", json=body).status_code == 422
+
+
+def test_deselection_and_external_delivery(wixsim, site, provider):
+    spec = {
+        "menus": [
+            {
+                "name": "M",
+                "sections": [
+                    {
+                        "name": "S",
+                        "items": [
+                            {
+                                "name": "Salad",
+                                "price": "8.00",
+                                "options": [
+                                    {
+                                        "name": "Remove",
+                                        "type": "DESELECTION",
+                                        "choices": [{"name": "Onion"}, {"name": "Feta"}],
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+    wixsim.set_live_catalog(site.catalog_id, spec)
+    salad = item_named(wixsim, site.catalog_id, "Salad")
+    line = {"itemId": salad["id"], "options": [{"name": "Remove", "choices": ["Onion"]}]}
+    result = wixsim.checkout(
+        site.instance_id,
+        site.configuration_id,
+        [line],
+        fulfillment_type="DELIVERY",
+        external_provider={"name": "Wolt", "customerFee": "3.50"},
+    )
+    option = result["order"]["lineItems"][0]["dishOptions"][0]
+    assert (option["type"], option["minChoices"], option["maxChoices"]) == ("DESELECTION", 0, 2)
+    assert [c["catalogReference"]["catalogItemName"] for c in option["selectedChoices"]] == ["Onion"]
+    details = result["order"]["fulfillment"]["deliveryDetails"]
+    assert details["externalProvider"]["name"] == "Wolt"
+    assert "restaurant" not in details
+    assert result["order"]["totals"]["delivery"] == "3.50"
+    assert result["order"]["totals"]["total"] == "11.50"
