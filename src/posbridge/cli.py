@@ -29,7 +29,7 @@ from posbridge.errors import WixError
 from posbridge.pos.importer import ImportReport, import_menu
 from posbridge.pos.menu_format import InvalidMenuDocument
 from posbridge.services import queries
-from posbridge.services.accounts import disconnect_account, link_account
+from posbridge.services.accounts import disconnect_account, issue_api_key, link_account
 from posbridge.services.pairing import pair_configuration, unpair_configuration
 from posbridge.store import migrate
 from posbridge.store.db import Database
@@ -288,6 +288,22 @@ def link(
             db, instance_id=instance, account_id=account, credentials=credentials, secret_key=settings.secret_key
         )
         _show_account(queries.get_account(db, instance_id=instance, account_id=account), as_json)
+
+
+@app.command("api-key")
+def api_key(
+    merchant: Annotated[str, typer.Option("--merchant", help="The POS merchant id (its account id).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Issue a new API key for a POS merchant (replaces the old one); it is shown once, only its hash is stored."""
+    db = _database(_settings(server=False))
+    with _refusals(as_json):
+        key = issue_api_key(db, merchant_id=merchant)
+    if as_json:
+        _print_json({"merchantId": merchant, "apiKey": key})
+    else:
+        err.print(f"new API key for merchant {merchant} (shown once; the old key no longer works):")
+        sys.stdout.write(key + "\n")
 
 
 @app.command()

@@ -141,6 +141,29 @@ def test_link_pair_and_list_an_instance(http: httpx.Client, admin_headers: dict[
     assert mine and mine[0]["connectedAccounts"] == 0 and mine[0]["configurations"] == 1
 
 
+def test_a_merchant_api_key_is_issued_once_and_checked_when_linking(
+    http: httpx.Client, admin_headers: dict[str, str], instance_id: str
+) -> None:
+    merchant = _import(http, admin_headers)
+    issued = http.post(f"/api/v1/merchants/{merchant}/api-key", headers=admin_headers)
+    assert issued.status_code == 200
+    key = issued.json()["apiKey"]
+    wrong = http.post(
+        f"/api/v1/instances/{instance_id}/accounts",
+        json={"accountId": merchant, "credentials": "pbk_wrong"},
+        headers=admin_headers,
+    )
+    assert (wrong.status_code, wrong.json()["code"]) == (403, "ACCOUNT_NOT_AUTHORIZED")
+    assert "pbk_wrong" not in wrong.text
+    linked = http.post(
+        f"/api/v1/instances/{instance_id}/accounts",
+        json={"accountId": merchant, "credentials": key},
+        headers=admin_headers,
+    )
+    assert linked.status_code == 200 and linked.json()["hasCredentials"] is True
+    assert key not in linked.text
+
+
 def test_business_errors_come_in_one_shape_with_their_status(
     http: httpx.Client, admin_headers: dict[str, str], instance_id: str
 ) -> None:

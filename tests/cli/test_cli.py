@@ -183,13 +183,17 @@ def test_link_pair_and_list(tmp_path: Path, sqlite_url: str, migrated: Database,
     merchant = document["merchant"]["id"]
     env = _env(database_url=sqlite_url, secret_key=SECRET)
 
+    issued = posbridge("api-key", "--merchant", merchant, env=env, cwd=tmp_path)
+    assert issued.returncode == 0, issued.stderr
+    key = issued.stdout.strip()
+    assert key.startswith("pbk_") and "shown once" in issued.stderr
     linked = posbridge(
         "link", "--instance", instance_id, "--account", merchant, "--credentials-stdin", "--json",
-        env=env, cwd=tmp_path, stdin="pos-api-key\n",
+        env=env, cwd=tmp_path, stdin=key + "\n",
     )  # fmt: skip
     assert linked.returncode == 0, linked.stderr
     assert json.loads(linked.stdout)["hasCredentials"] is True
-    assert "pos-api-key" not in linked.stdout + linked.stderr
+    assert key not in linked.stdout + linked.stderr
 
     refused = posbridge(
         "pair", "--instance", instance_id, "--configuration", "cfg-1", "--location", "loc-2", "--menus", "menu-2",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from posbridge.crypto import CredentialBox, hash_api_key
 from posbridge.errors import WixError
 from posbridge.pos.importer import import_menu
-from posbridge.services.accounts import disconnect_account, link_account
+from posbridge.services.accounts import disconnect_account, issue_api_key, link_account
 from posbridge.services.pairing import pair_configuration
 from posbridge.services.queries import get_configuration, list_accounts
 from posbridge.store.db import Database
@@ -125,3 +125,19 @@ def test_linking_again_restores_a_revoked_authorization(db: Database, instance_i
         assert row is not None
         row.authorized = False
     assert link_account(db, instance_id=instance_id, account_id=merchant).authorized is True
+
+
+def test_an_issued_api_key_is_what_linking_checks(db: Database, instance_id: str) -> None:
+    merchant = _merchant(db)
+    old = issue_api_key(db, merchant_id=merchant)
+    new = issue_api_key(db, merchant_id=merchant)
+    assert old != new and new.startswith("pbk_")
+    with db.transaction(write=False) as session:
+        row = session.scalar(select(Merchant).where(Merchant.pos_id == merchant))
+        assert row is not None and row.api_key_hash == hash_api_key(new)
+    with pytest.raises(WixError):
+        link_account(db, instance_id=instance_id, account_id=merchant, credentials=old, secret_key=SECRET)
+    assert link_account(db, instance_id=instance_id, account_id=merchant, credentials=new, secret_key=SECRET).authorized
+    with pytest.raises(WixError) as raised:
+        issue_api_key(db, merchant_id="nobody")
+    assert raised.value.code == "ACCOUNT_NOT_FOUND"

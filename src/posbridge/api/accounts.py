@@ -7,7 +7,7 @@ from pydantic import Field
 
 from posbridge.api.common import ERROR_RESPONSES, admin_router, database
 from posbridge.services import queries
-from posbridge.services.accounts import disconnect_account, link_account
+from posbridge.services.accounts import disconnect_account, issue_api_key, link_account
 from posbridge.services.queries import AccountView, WireModel
 from posbridge.store.db import Database
 
@@ -20,6 +20,19 @@ class LinkAccountRequest(WireModel):
 
     account_id: str = Field(min_length=1, max_length=128, description="Built-in POS: the merchant id.")
     credentials: str | None = Field(default=None, repr=False, description="e.g. the POS API key")
+
+
+class ApiKeyOut(WireModel):
+    """A merchant's new POS API key, shown this once."""
+
+    merchant_id: str
+    api_key: str
+
+
+@router.post("/merchants/{merchantId}/api-key", response_model=ApiKeyOut, responses=ERROR_RESPONSES)
+def post_api_key(merchant_id: str = Path(alias="merchantId"), db: Database = Depends(database)) -> ApiKeyOut:
+    """Issue a new API key for a POS merchant (the old one stops working); only its hash is stored."""
+    return ApiKeyOut(merchant_id=merchant_id, api_key=issue_api_key(db, merchant_id=merchant_id))
 
 
 @router.get("/instances/{instanceId}/accounts", response_model=list[AccountView], responses=ERROR_RESPONSES)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from posbridge.crypto import CredentialBox, CredentialsError, api_key_matches
+from posbridge.crypto import CredentialBox, CredentialsError, api_key_matches, hash_api_key
 from posbridge.errors import WixError
 from posbridge.services.pairing import release_configuration
 from posbridge.store.db import Database
@@ -60,6 +62,20 @@ def disconnect_account(db: Database, *, instance_id: str, account_id: str) -> Ac
         for configuration in session.scalars(select(Configuration).where(Configuration.account_pk == account.id)):
             release_configuration(configuration)
         return account
+
+
+def issue_api_key(db: Database, *, merchant_id: str) -> str:
+    """Give a POS merchant a new API key (replacing any old one); the key is returned once, only its hash is kept.
+
+    The merchant types it when connecting the POS account to a Wix site (`link_account` checks it).
+    """
+    api_key = "pbk_" + secrets.token_urlsafe(32)
+    with db.transaction() as session:
+        merchant = session.scalar(select(Merchant).where(Merchant.pos_id == merchant_id).with_for_update())
+        if merchant is None:
+            raise WixError.of("ACCOUNT_NOT_FOUND", f"No POS account '{merchant_id}'", accountId=merchant_id)
+        merchant.api_key_hash = hash_api_key(api_key)
+    return api_key
 
 
 def _link(
