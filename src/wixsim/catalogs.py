@@ -12,41 +12,13 @@ from wixsim import catalog_ops as ops
 from wixsim.entities import EntryError
 from wixsim.errors import WixApiError, WixValidationError, json_body
 from wixsim.oauth import Caller, caller, store_of
+from wixsim.query import query_bool, query_int, query_list
 from wixsim.state import Entity
 
 router = APIRouter(prefix="/v3/catalogs")
 
 MAX_CATALOG_PAGE = 1000
 DEFAULT_CATALOG_PAGE = 50
-
-
-def query_bool(request: Request, name: str, default: bool = False) -> bool:
-    """A boolean query parameter ("true"/"false")."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if raw.lower() not in ("true", "false", "1", "0"):
-        raise WixValidationError(name, "must be true or false")
-    return raw.lower() in ("true", "1")
-
-
-def query_list(request: Request, name: str) -> list[str]:
-    """A repeated (or comma-separated) query parameter."""
-    values: list[str] = []
-    for raw in request.query_params.getlist(name):
-        values.extend(v for v in raw.split(",") if v)
-    return values
-
-
-def query_int(request: Request, name: str, default: int) -> int:
-    """An integer query parameter."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise WixValidationError(name, "must be an integer") from exc
 
 
 def listing(request: Request, entities: dict[str, Entity]) -> list[Entity]:

@@ -10,11 +10,14 @@ from fastapi import APIRouter, Depends, Request
 from wixsim.clock import rfc3339
 from wixsim.errors import WixApiError, WixValidationError, json_body
 from wixsim.oauth import Caller, caller, store_of
+from wixsim.query import query_int, query_list
 from wixsim.state import OrderRecord
 
 router = APIRouter(prefix="/v3/orders")
 
 MAX_MESSAGE = 1000
+DEFAULT_LIST_LIMIT = 100
+MAX_LIST_LIMIT = 1000
 ALLOWED_FROM = {
     "ACCEPTED": {"NEW"},
     "FULFILLED": {"ACCEPTED"},
@@ -55,6 +58,24 @@ async def _transition(order_id: str, request: Request, who: Caller, target: str)
         )
     set_status(rec, target, "api", message)
     return {"order": copy.deepcopy(rec.order)}
+
+
+@router.get("", name="listOrders")
+async def list_orders(request: Request, who: Caller = Depends(caller)) -> dict:
+    """The site's orders, newest first (status, locationIds, limit 1..1000, default 100)."""
+    limit = query_int(request, "limit", DEFAULT_LIST_LIMIT)
+    if not 1 <= limit <= MAX_LIST_LIMIT:
+        raise WixValidationError("limit", f"must be 1..{MAX_LIST_LIMIT}", "MAX")
+    status = request.query_params.get("status")
+    locations = set(query_list(request, "locationIds"))
+    orders = [
+        copy.deepcopy(rec.order)
+        for rec in reversed(store_of(request).data.orders.values())
+        if rec.instance_id == who.instance_id
+        and status in (None, rec.order.get("status"))
+        and (not locations or rec.order.get("locationId") in locations)
+    ]
+    return {"orders": orders[:limit]}
 
 
 @router.get("/{order_id}", name="getOrder")

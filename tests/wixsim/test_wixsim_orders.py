@@ -90,3 +90,16 @@ def test_body_id_must_match_the_path(wixsim, site, order_id):
 
 def test_unknown_order_is_404(wixsim, site):
     assert act(wixsim, site, "nope", "accept").status_code == 404
+
+
+def test_list_orders_filters_by_status_and_stays_in_the_instance(wixsim, site, order_id):
+    soda = item_named(wixsim, site.catalog_id, "Soda")
+    second = wixsim.checkout(site.instance_id, site.configuration_id, [{"itemId": soda["id"]}])["orderId"]
+    act(wixsim, site, order_id, "accept")
+    listed = wixsim.wix("GET", "/restaurants/v3/orders", instance_id=site.instance_id).json()["orders"]
+    assert [o["id"] for o in listed] == [second, order_id]
+    accepted = wixsim.wix("GET", "/v3/orders", instance_id=site.instance_id, params={"status": "ACCEPTED"})
+    assert [o["id"] for o in accepted.json()["orders"]] == [order_id]
+    other = wixsim.create_site()["instanceId"]
+    assert wixsim.wix("GET", "/v3/orders", instance_id=other).json()["orders"] == []
+    assert wixsim.wix("GET", "/v3/orders", instance_id=other, params={"limit": 0}).status_code == 400
