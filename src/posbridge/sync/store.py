@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from posbridge.config import Settings
 from posbridge.store.db import Database
 from posbridge.store.models import Sync, SyncIdMap
+from posbridge.store.types import utcnow
 from posbridge.sync.catalog import MENU, Ref
 from posbridge.sync.desired import DesiredCatalog, build_desired, load_scope
 from posbridge.sync.diff import ARCHIVE, DETACH, Diff, MapEntry
@@ -85,22 +86,21 @@ def record_created(db: Database, instance_id: str, catalog_id: str, created: lis
     """Remember Wix ids of entities just created in the draft (before publish: see the module docstring)."""
     if not created:
         return
+    now = utcnow()
     with db.transaction() as session:
-        by_key = _rows(session, catalog_id, [ref for ref, _ in created])
+        existing = _row_ids(session, catalog_id, [ref for ref, _ in created])
+        updates, inserts = [], []
         for ref, wix_id in created:
-            row = by_key.get((ref.kind, ref.pos_ref))
-            if row is None:
-                session.add(
-                    SyncIdMap(
-                        instance_id=instance_id,
-                        catalog_id=catalog_id,
-                        kind=ref.kind,
-                        pos_ref=ref.pos_ref,
-                        wix_id=wix_id,
-                    )
+            row_id = existing.get((ref.kind, ref.pos_ref))
+            values = {"wix_id": wix_id, "content_hash": None, "detached_at": None, "updated_at": now}
+            if row_id is None:
+                inserts.append(
+                    {"instance_id": instance_id, "catalog_id": catalog_id, "kind": ref.kind, "pos_ref": ref.pos_ref}
+                    | values
                 )
             else:
-                row.wix_id, row.content_hash, row.detached_at = wix_id, None, None
+                updates.append({"id": row_id} | values)
+        _bulk(session, updates, inserts)
 
 
 def record_synced(
@@ -108,41 +108,67 @@ def record_synced(
 ) -> None:
     """After publish (or when nothing needed writing): hashes, ids and detach marks as the live catalog now is."""
     hashes = desired.hashes()
+    detached = {
+        (MENU if c.op == ARCHIVE else c.kind, c.pos_ref)
+        for c in diff.changes
+        if c.pos_ref is not None and c.op in (DETACH, ARCHIVE)
+    }
     with db.transaction() as session:
         rows = {
-            (r.kind, r.pos_ref): r for r in session.scalars(select(SyncIdMap).where(SyncIdMap.catalog_id == catalog_id))
+            (kind, ref): (row_id, wix_id, value, gone)
+            for row_id, kind, ref, wix_id, value, gone in session.execute(
+                select(
+                    SyncIdMap.id,
+                    SyncIdMap.kind,
+                    SyncIdMap.pos_ref,
+                    SyncIdMap.wix_id,
+                    SyncIdMap.content_hash,
+                    SyncIdMap.detached_at,
+                ).where(SyncIdMap.catalog_id == catalog_id)
+            )
         }
+        updates, inserts = [], []
         for (kind, ref), value in hashes.items():
             wix_id = diff.ids.get(Ref(kind, ref))
             if wix_id is None:
                 continue
             row = rows.get((kind, ref))
             if row is None:
-                session.add(
-                    SyncIdMap(
-                        instance_id=instance_id,
-                        catalog_id=catalog_id,
-                        kind=kind,
-                        pos_ref=ref,
-                        wix_id=wix_id,
-                        content_hash=value,
-                    )
+                inserts.append(
+                    {
+                        "instance_id": instance_id,
+                        "catalog_id": catalog_id,
+                        "kind": kind,
+                        "pos_ref": ref,
+                        "wix_id": wix_id,
+                        "content_hash": value,
+                        "detached_at": None,
+                        "updated_at": now,
+                    }
                 )
-            elif (row.wix_id, row.content_hash, row.detached_at) != (wix_id, value, None):
-                row.wix_id, row.content_hash, row.detached_at = wix_id, value, None
-        for change in diff.changes:
-            if change.pos_ref is None or change.op not in (DETACH, ARCHIVE):
-                continue
-            kind = MENU if change.op == ARCHIVE else change.kind
-            row = rows.get((kind, change.pos_ref))
-            if row is not None and row.detached_at is None:
-                row.detached_at = now
+            elif row[1:] != (wix_id, value, None):
+                updates.append(
+                    {"id": row[0], "wix_id": wix_id, "content_hash": value, "detached_at": None, "updated_at": now}
+                )
+        for key in detached:
+            row = rows.get(key)
+            if row is not None and row[3] is None:
+                updates.append({"id": row[0], "detached_at": now, "updated_at": now})
+        _bulk(session, updates, inserts)
 
 
-def _rows(session: Any, catalog_id: str, refs: list[Ref]) -> dict[tuple[str, int], SyncIdMap]:
+def _bulk(session: Any, updates: list[dict[str, Any]], inserts: list[dict[str, Any]]) -> None:
+    # One executemany each: thousands of map rows in a few statements, not one per row.
+    if updates:
+        session.execute(update(SyncIdMap), updates)
+    if inserts:
+        session.execute(insert(SyncIdMap), inserts)
+
+
+def _row_ids(session: Any, catalog_id: str, refs: list[Ref]) -> dict[tuple[str, int], int]:
     kinds = {r.kind for r in refs}
     pos_refs = {r.pos_ref for r in refs}
-    query = select(SyncIdMap).where(
+    query = select(SyncIdMap.id, SyncIdMap.kind, SyncIdMap.pos_ref).where(
         SyncIdMap.catalog_id == catalog_id, SyncIdMap.kind.in_(kinds), SyncIdMap.pos_ref.in_(pos_refs)
     )
-    return {(r.kind, r.pos_ref): r for r in session.scalars(query)}
+    return {(kind, ref): row_id for row_id, kind, ref in session.execute(query)}
