@@ -17,8 +17,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from tests.support.databases import database_url  # noqa: E402  (re-exported: a fresh SQLite file or PostgreSQL database)
+
 BENCHMARKS_DOC = ROOT / "docs" / "benchmarks.md"
 DOC_INTRO = "Measured numbers from the scripts in `bench/` (`make bench`); each section says how to reproduce it."
+
+
+__all__ = ["BENCHMARKS_DOC", "ROOT", "database_url", "free_port", "machine_line", "replace_section", "write_section"]
 
 
 def cpu_model() -> str:

@@ -19,7 +19,6 @@ import json
 import multiprocessing as mp
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -35,12 +34,11 @@ from typing import Any
 
 import httpx
 import jwt
-from _common import ROOT, free_port, machine_line, write_section
+from _common import ROOT, database_url, free_port, machine_line, write_section
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from rich.console import Console
 from rich.table import Table
-from tests.support.databases import database_url
 
 APP_ID = "bench-app"
 INSTANCE = "bench-instance"
@@ -319,8 +317,8 @@ class CellResult:
     failures: list[str]  # non-2xx bodies and connection errors (a few samples)
     issued: int  # requests sent in total (warm-up included)
     exhausted: bool  # the request pool ran out before the window ended
-    client_cpu: float = 0.0  # load generator CPU seconds
-    server_cpu: float = 0.0  # server CPU seconds inside the window (filled by the parent)
+    # Percent of one core over the measured window, by whom: server, client (load generator), others.
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def rps(self) -> float:
@@ -430,10 +428,7 @@ def _load_process(
         uvloop.install()
     except ImportError:
         pass
-    result = asyncio.run(_drive(port, requests, connections, warmup, duration, cycle, marks))
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    result.client_cpu = usage.ru_utime + usage.ru_stime
-    out.put(result)
+    out.put(asyncio.run(_drive(port, requests, connections, warmup, duration, cycle, marks)))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -442,24 +437,39 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def _machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, everything but idle and iowait)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
+def _cpu_sample(server: int, client: int) -> tuple[float, float, float, float]:
+    return time.perf_counter(), _cpu_seconds(server), _cpu_seconds(client), _machine_busy_seconds()
+
+
 def run_cell(
     port: int, pid: int, requests: list[bytes], connections: int, warmup: float, duration: float, *, cycle: bool
 ) -> CellResult:
-    """Drive one cell from a separate process; sample the server's CPU over the measured window."""
+    """Drive one cell from a separate process; sample who used the CPU over the measured window."""
     ctx = mp.get_context("spawn")
     marks = (ctx.Event(), ctx.Event())
     out = ctx.Queue()
     proc = ctx.Process(target=_load_process, args=(port, requests, connections, warmup, duration, cycle, marks, out))
     proc.start()
-    cpu_before = cpu_after = None
+    assert proc.pid is not None
+    before = after = None
     if marks[0].wait(timeout=warmup + duration + 60):
-        cpu_before = _cpu_seconds(pid)
+        before = _cpu_sample(pid, proc.pid)
     if marks[1].wait(timeout=warmup + duration + 120):
-        cpu_after = _cpu_seconds(pid)
+        after = _cpu_sample(pid, proc.pid)
     result: CellResult = out.get(timeout=120)
     proc.join(timeout=30)
-    if cpu_before is not None and cpu_after is not None:
-        result.server_cpu = cpu_after - cpu_before
+    if before is not None and after is not None and after[0] > before[0]:
+        wall = after[0] - before[0]
+        server, client, machine = (100 * (a - b) / wall for a, b in zip(after[1:], before[1:], strict=True))
+        result.cpu = {"server": server, "client": client, "others": max(0.0, machine - server - client)}
     return result
 
 
@@ -533,14 +543,26 @@ def _order_count(url: str) -> int:
         db.dispose()
 
 
-COLUMNS = ("backend", "conns", "endpoint", "req/s", "p50 ms", "p99 ms", "× floor req/s", "× floor p50", "server CPU")
+COLUMNS = (
+    "backend",
+    "conns",
+    "endpoint",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "× floor req/s",
+    "× floor p50",
+    "CPU server",
+    "CPU client",
+    "CPU others",
+)
 
 
 def _cells(row: Row) -> list[str]:
     r, floor = row.result, row.floor
     ratio_rps = f"{r.rps / floor.rps:.3f}" if floor and floor.rps else "1"
     ratio_p50 = f"{r.p50_ms / floor.p50_ms:.1f}" if floor and floor.p50_ms else "1"
-    cpu = f"{100 * r.server_cpu / r.seconds:.0f}%" if r.seconds else "-"
+    cpu = [f"{r.cpu[who]:.0f}%" if r.cpu else "-" for who in ("server", "client", "others")]
     return [
         row.backend,
         str(row.connections),
@@ -550,7 +572,7 @@ def _cells(row: Row) -> list[str]:
         f"{r.p99_ms:.1f}",
         ratio_rps,
         ratio_p50,
-        cpu,
+        *cpu,
     ]
 
 
@@ -571,7 +593,13 @@ def print_table(rows: list[Row]) -> None:
 
 def markdown(rows: list[Row], args: argparse.Namespace, order: str) -> str:
     """The docs section: how it was measured, the table, and how to reproduce it."""
-    head = "| " + " | ".join(COLUMNS) + " |\n|" + "|".join("---" if i in (0, 2) else "---:" for i in range(9)) + "|\n"
+    head = (
+        "| "
+        + " | ".join(COLUMNS)
+        + " |\n|"
+        + "|".join("---" if i in (0, 2) else "---:" for i in range(len(COLUMNS)))
+        + "|\n"
+    )
     body = "".join("| " + " | ".join(_cells(row)) + " |\n" for row in rows)
     errors = sum(row.result.errors for row in rows)
     return (
@@ -584,9 +612,11 @@ def markdown(rows: list[Row], args: argparse.Namespace, order: str) -> str:
         "create-order carries a new Wix order id; the *idempotent repeat* row resends orders already created. "
         f"A separate process keeps N keep-alive connections busy; {args.warmup:g} s warm-up, then a "
         f"{args.duration:g} s measured window per row. *× floor* compares with `/livez` (no I/O) on the same "
-        "server and connection count; *server CPU* is the server process's CPU time over the window "
-        f"(100% = one core). The load generator shares this {os.cpu_count()}-core machine with the server, "
-        f"so the floor is partly bounded by the client. Non-2xx answers in the whole run: {errors}.\n\n"
+        "server and connection count. *CPU* columns: CPU time over the window of the server process, the "
+        "load generator and everything else on the machine (100% = one core). The load generator shares "
+        f"this {os.cpu_count()}-core machine with the server, so the floor is partly bounded by the client; "
+        "*others* above a few percent means the machine was not quiet and the row is pessimistic. "
+        f"Non-2xx answers in the whole run: {errors}.\n\n"
         + head
         + body
         + "\nReproduce: `make bench` (runs `.venv/bin/python bench/spi.py`); options "
