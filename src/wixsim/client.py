@@ -140,7 +140,7 @@ class WixSimClient:
         """One signed SPI call (method: list-account-ids, get-configuration-status, sync-catalog,
         get-catalog-sync-status, validate-order, create-order). opts: account_id, configuration_id,
         request, provider_base_uri, style (jwt|digest), variant, identity, request_id, metadata (merged
-        over the generated metadata; None deletes a key), timeout_seconds.
+        over the generated metadata; None deletes a key), content_type, timeout_seconds.
         Returns {status, body, headers, error, elapsedMs, url, request, metadata, jwt}."""
         return self._sim("POST", f"/spi/{method}", json={"instanceId": instance_id, **_camel_keys(opts)})
 

@@ -271,6 +271,7 @@ def create_control_app(sim: Sim) -> FastAPI:
             style=call.style,
             variant=call.variant,
             meta=meta,
+            content_type=call.contentType,
         )
 
     @api.post("/checkout", summary="Customer checkout: build a WixOrder, Validate Order, record, Create Order")

@@ -85,6 +85,7 @@ class SpiCall(StrictModel):
     metadata: dict[str, Any] | None = Field(
         None, description="Merged over the generated metadata (null deletes a key), e.g. languages: 'en-US'"
     )
+    contentType: str | None = Field(None, description="Override Content-Type (e.g. Wix's own 'plain/text')")
     timeoutSeconds: float | None = Field(None, gt=0)
 
 

@@ -161,12 +161,15 @@ async def call(
     style: str = "jwt",
     variant: str = "valid",
     meta: dict[str, Any] | None = None,
+    content_type: str | None = None,
 ) -> dict[str, Any]:
     """Make one signed SPI call and report the provider's answer with what was sent."""
     method = method_name(method)
     url = provider_url(site, default_base, method, base_uri)
     meta = meta or metadata(site)
     body, headers, token = build_envelope(app, request, meta, style=style, variant=variant)
+    if content_type:
+        headers["content-type"] = content_type
     result = await post(url, body, headers, timeout)
     result.update(
         {

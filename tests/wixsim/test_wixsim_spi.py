@@ -144,3 +144,10 @@ def test_metadata_can_be_bent_for_tolerance_tests(wixsim, site, provider):
     assert meta["languages"] == "en-US"
     assert meta["newField"] == 1
     assert "appExtensionType" not in meta
+
+
+def test_content_type_can_be_wixs_own_plain_text_spelling(wixsim, site, provider):
+    wixsim.spi_call("list-account-ids", site.instance_id, content_type="plain/text")
+    call = provider.received[0]
+    assert call["headers"]["content-type"] == "plain/text"
+    assert decode(wixsim, call["body"].decode())["data"]["metadata"]["instanceId"] == site.instance_id
