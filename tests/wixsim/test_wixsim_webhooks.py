@@ -7,6 +7,8 @@ import json
 import jwt
 import pytest
 
+from wixsim.client import WixSimError
+
 
 def unwrap(wixsim, body: bytes):
     """Decode like a provider: verify, then parse data (string) -> event -> data/identity (strings)."""
@@ -39,16 +41,9 @@ def test_app_removed_uninstalls_and_revokes_tokens(wixsim, site, provider):
     assert wixsim.get_site(site.instance_id)["installed"] is False
     path = "/restaurants/v1/pos-integration/configurations"
     assert wixsim.wix("GET", path, token=token).status_code == 401
-    refused = wixsim.http.post(
-        "/oauth2/token",
-        json={
-            "grant_type": "client_credentials",
-            "client_id": wixsim.app_id,
-            "client_secret": wixsim.app_secret,
-            "instance_id": site.instance_id,
-        },
-    )
-    assert refused.status_code == 403
+    with pytest.raises(WixSimError) as refused:
+        wixsim.wix_token(site.instance_id, fresh=True)
+    assert refused.value.response.status_code == 403
 
 
 def test_reinstall_allows_tokens_again(wixsim, site, provider):
