@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +22,17 @@ from tests.support.signer import TestSigner
 from tests.sync.world import SyncWorld, build_world
 from wixsim.client import WixSimClient
 from wixsim.testing import start_wixsim
+
+WORKER_SETTINGS = (
+    "database_url",
+    "wix_app_id",
+    "wix_app_secret",
+    "wix_public_key",
+    "wix_api_base",
+    "secret_key",
+    "queue",
+    "queue_path",
+)
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +91,38 @@ def test_requests_during_a_sync_run_as_one_follow_up(
     statuses = [r["status"] for r in sim.request_log(instance_id=tenant.instance_id)["requests"]]
     assert 429 not in statuses and len(statuses) > 5
     assert len(tenant.live()["items"]) > 0
+
+
+def test_a_standalone_worker_process_runs_what_was_queued_before_it_started(
+    world: Callable[[str], SyncWorld], tmp_path: Path
+) -> None:
+    tenant = world("sqlite")
+    settings = tenant.settings
+    producer = JobQueue(settings, tenant.db)  # the web process: enqueues, runs no worker
+    sync = tenant.request()
+    producer.enqueue_sync(sync.configuration_id)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSBRIDGE_")}
+    env.update({f"POSBRIDGE_{k.upper()}": str(getattr(settings, k)) for k in WORKER_SETTINGS})
+    env["POSBRIDGE_LOG_LEVEL"] = "WARNING"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from posbridge.config import load_settings as s; from posbridge.jobs import run_worker as r; r(s())",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while tenant.row(sync.id).status != "SYNCED":
+            assert worker.poll() is None, worker.communicate()[1].decode()[-2000:]
+            assert time.monotonic() < deadline, tenant.row(sync.id).status
+            time.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGTERM)  # graceful: running jobs finish, then the worker exits
+        _out, err = worker.communicate(timeout=30)
+        producer.close()
+    assert worker.returncode == 0, err.decode()[-2000:]

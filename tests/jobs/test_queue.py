@@ -109,3 +109,17 @@ def test_queue_file_sits_beside_a_sqlite_database(queue_settings: Callable[..., 
 def test_a_standalone_worker_refuses_immediate_mode(queue_settings: Callable[..., Settings]) -> None:
     with pytest.raises(ConfigError):
         run_worker(queue_settings("immediate"))
+
+
+def test_outbound_jobs_reach_their_runner(
+    queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue]
+) -> None:
+    ran: list[int] = []
+
+    def outbound(db: Database, settings: Settings, job_id: int, *, client: object) -> None:
+        ran.append(job_id)
+
+    queue = make_queue(queue_settings("immediate"), FakeSyncRunner(), outbound_runner=outbound)
+    queue.enqueue_outbound(41)
+    queue.enqueue_outbound(42)
+    assert ran == [41, 42]
