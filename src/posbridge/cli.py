@@ -8,9 +8,7 @@ business rule, with the reason), 2 cannot start (configuration or database not r
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,13 +16,13 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from posbridge.config import ConfigError, Settings, load_settings
+from posbridge.config import ConfigError, DatabaseSettings, Settings, load_settings
 from posbridge.errors import WixError
 from posbridge.pos.importer import ImportReport, import_menu
 from posbridge.pos.menu_format import InvalidMenuDocument
@@ -51,17 +49,6 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a 
 InstanceOpt = Annotated[str, typer.Option("--instance", help="The Wix instance id (the site's app install).")]
 
 
-class DatabaseSettings(Settings):
-    """Settings of commands that only touch the database: Wix app credentials are not needed there."""
-
-    # pydantic-settings validates defaults; the empty stand-ins below must not meet the PEM check.
-    model_config = {**Settings.model_config, "validate_default": False}
-    wix_app_id: str = ""
-    wix_app_secret: str = ""
-    wix_public_key: str = ""
-    secret_key: str | None = None  # only needed to store POS credentials (`link --credentials-stdin`)
-
-
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="posbridge")
@@ -78,25 +65,9 @@ def _exit(message: str, code: int) -> NoReturn:
 def _settings(*, server: bool) -> Settings:
     """Settings for a command; a missing or malformed one stops it with one line naming it (exit 2)."""
     try:
-        return load_settings() if server else _database_settings()
+        return load_settings() if server else load_settings(DatabaseSettings)
     except ConfigError as exc:
         _exit(str(exc), 2)
-
-
-def _database_settings() -> DatabaseSettings:
-    """Like `config.load_settings`, for `DatabaseSettings` (same TOML folding, same one-line errors)."""
-    values: dict[str, Any] = {}
-    toml_path = os.environ.get("POSBRIDGE_CONFIG")
-    if toml_path:
-        with open(toml_path, "rb") as fh:
-            values = {k: v for k, v in tomllib.load(fh).items() if f"POSBRIDGE_{k.upper()}" not in os.environ}
-    try:
-        return DatabaseSettings(**values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "POSBRIDGE_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
-        reason = "is required but not set" if first["type"] == "missing" else f"is invalid: {first['msg']}"
-        raise ConfigError(f"{name} {reason}") from None
 
 
 def _database(settings: Settings, *, migrated: bool = True) -> Database:

@@ -8,6 +8,7 @@ import os
 import tomllib
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -113,7 +114,21 @@ class Settings(BaseSettings):
         return self.wix_api_base.rstrip("/") + self.wix_api_prefix
 
 
-def load_settings(**overrides: object) -> Settings:
+class DatabaseSettings(Settings):
+    """Settings of commands that only touch the database: Wix app credentials are not needed there."""
+
+    # pydantic-settings validates defaults; the empty stand-ins below must not meet the PEM check.
+    model_config = {**Settings.model_config, "validate_default": False}
+    wix_app_id: str = ""
+    wix_app_secret: str = ""
+    wix_public_key: str = ""
+    secret_key: str | None = None  # type: ignore[assignment]  # only needed to store POS credentials
+
+
+SettingsT = TypeVar("SettingsT", bound=Settings)
+
+
+def load_settings(settings_class: type[SettingsT] = Settings, **overrides: object) -> SettingsT:  # type: ignore[assignment]
     """Load settings, folding POSBRIDGE_CONFIG (a TOML file) under the environment."""
     values: dict[str, object] = {}
     toml_path = os.environ.get("POSBRIDGE_CONFIG")
@@ -122,7 +137,7 @@ def load_settings(**overrides: object) -> Settings:
             values.update({k: v for k, v in tomllib.load(fh).items() if f"POSBRIDGE_{k.upper()}" not in os.environ})
     values.update(overrides)
     try:
-        return Settings(**values)  # type: ignore[arg-type]
+        return settings_class(**values)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "POSBRIDGE_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
