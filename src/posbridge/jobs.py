@@ -298,11 +298,14 @@ class JobQueue:
             self._sync_task.schedule(args=(configuration_pk,), delay=delay)
 
     def reconcile(self) -> None:
-        """The periodic reconcile: request a RECONCILE sync of every paired configuration, then run what is owed."""
+        """The periodic reconcile: request a RECONCILE sync of every paired configuration and wake its worker.
+
+        Every consumer with periodic tasks runs it; the requests coalesce into one PENDING sync per
+        configuration, so several workers cost a few extra queries, never an extra sync.
+        """
         from posbridge.sync.triggers import request_reconcile  # late: the sync engine imports much of posbridge
 
         request_reconcile(self.db, notify=self.schedule_sync)
-        self.sweep()
 
     def _sweep_safely(self) -> None:
         try:

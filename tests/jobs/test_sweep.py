@@ -52,7 +52,7 @@ def test_a_starting_worker_resumes_what_a_crash_left_behind(
     runner.wait_until(lambda runs: abandoned in runs)
 
 
-def test_reconcile_requests_syncs_and_runs_what_they_notify(
+def test_reconcile_requests_syncs_and_wakes_what_they_notify(
     jobs_db: Database,
     queue_settings: Callable[..., Settings],
     make_queue: Callable[..., JobQueue],
