@@ -31,6 +31,7 @@ lint: install
 
 bench: install
 	scripts/ensure-services
+	$(BIN)/python bench/import_menu.py
 	$(BIN)/python bench/spi.py
 	$(BIN)/python bench/sync.py
 
