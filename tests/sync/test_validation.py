@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from posbridge.store.models import Configuration, Item, Menu, OptionGroup
+from posbridge.store.models import Configuration, Item, Location, Menu, OptionGroup
 from tests.sync.world import SyncWorld
 
 
@@ -66,3 +66,15 @@ def test_a_failed_sync_keeps_the_last_good_catalog(world: SyncWorld) -> None:
         session.execute(update(Item).where(Item.merchant_id == world.merchant).values(tax_rate=Decimal("140")))
     assert world.sync().failure_code == "ACCOUNT_CONFIGURATION"
     assert world.live() == before
+
+
+def test_broken_location_hours_are_reported(world: SyncWorld) -> None:
+    with world.db.transaction() as session:
+        session.execute(
+            update(Location)
+            .where(Location.id == world.location)
+            .values(hours=[{"day": "MON", "open": "25:00", "close": "23:00"}])
+        )
+    sync = world.sync()
+    assert sync.failure_code == "ACCOUNT_CONFIGURATION"
+    assert "opening hours are not valid" in sync.failure_reason

@@ -24,6 +24,7 @@ from typing import Any
 
 MENU, SECTION, DISH, VARIATION = "MENU", "SECTION", "DISH", "VARIATION"
 KINDS = (MENU, SECTION, DISH, VARIATION)
+PLURAL = {MENU: "menus", SECTION: "sections", DISH: "dishes", VARIATION: "variations"}
 # Fields whose value lists other entities (membership and display order).
 CHILDREN = {MENU: "sections", SECTION: "items"}
 

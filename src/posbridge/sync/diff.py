@@ -32,6 +32,7 @@ from posbridge.sync.ownership import Ownership
 
 CREATE, UPDATE, DETACH, ARCHIVE, UNARCHIVE = "create", "update", "detach", "archive", "unarchive"
 OPS = (CREATE, UPDATE, DETACH, ARCHIVE, UNARCHIVE)
+PAST = {CREATE: "created", UPDATE: "updated", DETACH: "detached", ARCHIVE: "archived", UNARCHIVE: "unarchived"}
 
 
 @dataclass(frozen=True)

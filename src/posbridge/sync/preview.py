@@ -9,8 +9,8 @@ from typing import Any
 from posbridge.config import Settings
 from posbridge.store.db import Database
 from posbridge.store.types import utcnow
-from posbridge.sync.catalog import CHILDREN, Option, Ref, plain
-from posbridge.sync.diff import Change, Diff, compute_diff
+from posbridge.sync.catalog import CHILDREN, PLURAL, Option, Ref, plain
+from posbridge.sync.diff import PAST, Change, Diff, compute_diff
 from posbridge.sync.plan import plan, planned_calls
 from posbridge.sync.store import prepare
 from posbridge.sync.validate import Problem
@@ -56,8 +56,11 @@ class Preview:
                 before = show(change.before.get(name), self.diff.names)
                 after = show(change.after.get(name), self.diff.names)
                 lines.append(f"    {name}: {before} → {after}" if change.op != "create" else f"    {name}: {after}")
-        summary = ", ".join(f"{kind.lower()}s {ops}" for kind, ops in self.diff.counts().items())
-        lines.append(f"Total: {summary}; {self.planned_calls} bulk calls + draft create and publish.")
+        summary = "; ".join(
+            f"{PLURAL[kind]}: " + ", ".join(f"{n} {PAST[op]}" for op, n in sorted(ops.items()))
+            for kind, ops in self.diff.counts().items()
+        )
+        lines.append(f"Total: {summary}. {self.planned_calls} bulk calls + draft create and publish.")
         return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from posbridge.pos.hours import parse_clock
+from posbridge.pos.hours import hours_windows, parse_clock
 from posbridge.pos.pricing import price_at
 from posbridge.store.models import Item, OptionGroup
 from posbridge.sync.desired import FULFILLMENT, WIX_DAYS, PosScope
@@ -101,6 +101,10 @@ def validate(scope: PosScope) -> Verdict:
         return verdict
     if not configuration.catalog_id:
         add(Problem("ACCOUNT_CONFIGURATION", "", "Wix has not given this location a catalog yet"))
+    try:
+        hours_windows(location.hours or [])
+    except (KeyError, TypeError, ValueError) as exc:
+        add(Problem("ACCOUNT_CONFIGURATION", f"location '{location.name}'", f"the opening hours are not valid ({exc})"))
     if not any(f in FULFILLMENT for f in location.fulfillment or ()):
         add(Problem("ACCOUNT_CONFIGURATION", location.name, "the location offers no pickup, delivery or dine-in"))
     if not scope.menus:
