@@ -80,7 +80,14 @@ def build_fake_wix() -> FastAPI:
             instance = state.tokens.get(auth or "")
             number = len(state.calls)
             state.calls.append(
-                {"at": time.time(), "path": path, "method": request.method, "auth": auth, "instance": instance}
+                {
+                    "at": time.time(),
+                    "path": path,
+                    "method": request.method,
+                    "auth": auth,
+                    "instance": instance,
+                    "body": body.decode(),
+                }
             )
             answer = state.script[path].pop(0) if state.script.get(path) else None
         rid = f"wix-req-{number}"
