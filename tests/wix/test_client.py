@@ -242,3 +242,17 @@ def test_each_attempt_is_logged_with_wix_request_id_and_no_secret(
     assert all(e["method"] and e["duration_ms"] >= 0 for e in calls)
     text = repr(logs)
     assert APP_SECRET not in text and "tok-" not in text
+
+
+def test_a_call_that_must_not_run_twice_is_not_resent_after_a_timeout(
+    wix_settings: Callable[..., Settings], db: Database, fake_wix: FakeWixState, sleeps: RecordingSleep, instance: str
+) -> None:
+    client = make_client(wix_settings(wix_timeout_seconds=0.2), db, sleeps)
+    path = "/v3/draft-catalogs/c1/bulk/dishes/create"
+    fake_wix.push("/restaurants" + path, Scripted(delay=0.6), Scripted(503, {"message": "busy"}), Scripted())
+    with pytest.raises(WixApiError) as caught:
+        client.call(instance, "POST", path, json={"createDishRequests": []}, idempotent=False)
+    assert caught.value.code == "TIMEOUT" and len(fake_wix.calls) == 1
+    # An answered 503 is still retried: Wix answered that it is unavailable.
+    client.call(instance, "POST", path, json={"createDishRequests": []}, idempotent=False)
+    assert len(fake_wix.calls) == 3

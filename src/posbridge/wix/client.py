@@ -58,9 +58,16 @@ class WixClient:
         *,
         json: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
+        idempotent: bool = True,
     ) -> dict[str, Any]:
-        """Call `path` (relative to the restaurants base) for the instance; the parsed JSON, `{}` when empty."""
-        return self._exchange(instance_id, method.upper(), self._base + path, path, json, params, authorized=True)
+        """Call `path` (relative to the restaurants base) for the instance; the parsed JSON, `{}` when empty.
+
+        `idempotent=False` (e.g. bulk creates) stops retries after a timeout or a dropped connection,
+        where Wix may have done the work without our hearing of it; answered 429/5xx are still retried.
+        """
+        return self._exchange(
+            instance_id, method.upper(), self._base + path, path, json, params, authorized=True, idempotent=idempotent
+        )
 
     @contextmanager
     def track(self) -> Iterator[CallStats]:
@@ -100,6 +107,7 @@ class WixClient:
         params: dict[str, Any] | None,
         *,
         authorized: bool,
+        idempotent: bool = True,
     ) -> dict[str, Any]:
         """Send with retries: 401 → new token once; 429/5xx/timeouts → wait (Retry-After or backoff) and resend."""
         endpoint = f"{method} {path_template(path)}"
@@ -123,7 +131,8 @@ class WixClient:
                 error = WixApiError.from_transport(exc, method=method, path=path)
                 self._note_attempt(instance_id, endpoint, method, path, error.code, None, started, attempt)
                 delay = self._retry.delay(attempt, None)
-                if not is_retryable_exception(exc) or not self._may_retry(attempt, delay, deadline):
+                retryable = is_retryable_exception(exc, idempotent=idempotent)
+                if not retryable or not self._may_retry(attempt, delay, deadline):
                     raise error from exc
                 self._pause(delay)
                 continue

@@ -83,6 +83,11 @@ def is_retryable_status(status: int) -> bool:
     return status in (408, 429) or status >= 500
 
 
-def is_retryable_exception(exc: Exception) -> bool:
-    """Timeouts, network errors and dropped connections are transient; protocol misuse is not."""
+def is_retryable_exception(exc: Exception, *, idempotent: bool = True) -> bool:
+    """Timeouts, network errors and dropped connections are transient; protocol misuse is not.
+
+    A call that must not run twice is retried only when it surely never reached Wix (no connection).
+    """
+    if not idempotent:
+        return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
