@@ -78,7 +78,7 @@ def test_each_instance_sees_its_own_configurations(
     assert one["catalogId"] == listed[0]["catalogId"]
     with pytest.raises(WixApiError) as caught:  # another site's configuration is not visible
         connectivity.get_configuration(client, second["instanceId"], listed[0]["id"])
-    assert caught.value.status == 404
+    assert caught.value.status == 404 and caught.value.request_id  # Wix's x-wix-request-id, for support
 
 
 def test_disconnects_reach_wix(sim: WixSimClient, sim_settings: Callable[..., Settings], db: Database) -> None:
