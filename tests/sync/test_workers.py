@@ -10,9 +10,9 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from posbridge.store.models import Item, Sync
+from posbridge.store.models import Item, Sync, SyncLog
 from posbridge.store.types import utcnow
 from posbridge.sync import runner
 from posbridge.sync.runner import claim_sync, run_sync
@@ -48,6 +48,13 @@ def test_killed_worker_leaves_live_unchanged_and_the_next_run_completes(world: S
     assert finished.attempts == 2
     assert all(i["price"]["value"] == "7.75" for i in world.live()["items"].values() if i["type"] == "DISH")
     assert world.sim.draft_catalog(world.catalog_id) is None
+    with world.db.transaction(write=False) as session:
+        lines = list(session.scalars(select(SyncLog).where(SyncLog.sync_id == sync.id).order_by(SyncLog.id)))
+    assert [line.event for line in lines if line.attempt == 1] == ["started"]  # the dead worker got no further
+    second = [line for line in lines if line.attempt == 2]
+    assert [line.event for line in second] == ["started", "live_read", "diff", "step", "published", "synced"]
+    assert second[-1].data["calls"]["bulkUpdateItems"] == 3
+    assert list(second[-1].data["counts"]["DISH"]) == ["update"]
 
 
 def test_concurrent_sync_requests_run_one_sync(world: SyncWorld) -> None:

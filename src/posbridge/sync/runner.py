@@ -381,14 +381,14 @@ class _Run:
     def succeed(self) -> None:
         """Record SYNCED."""
         self.summary["durationMs"] = round((time.monotonic() - self.started) * 1000)
-        self.note("synced", calls=self.summary.get("callsTotal", 0))
+        self.note("synced", calls=self.summary.get("calls", {}), counts=self.summary.get("counts", {}))
         self.finish(SYNCED, None)
         self.report("done", "synced")
 
     def fail(self, failure: SyncFailure) -> None:
         """Record FAILED with Wix's code, the reason and params."""
         self.summary["durationMs"] = round((time.monotonic() - self.started) * 1000)
-        self.note("failed", "ERROR", code=failure.code, reason=failure.reason)
+        self.note("failed", "ERROR", code=failure.code, reason=failure.reason, calls=self.summary.get("calls", {}))
         try:
             self.finish(FAILED, failure)
         except LeaseLost:
