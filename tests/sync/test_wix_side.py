@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
@@ -111,3 +114,23 @@ def test_a_sync_never_touches_another_tenants_catalog(world_factory: Callable[..
     assert set(first.id_map()) and not {r.wix_id for r in first.id_map().values()} & {
         r.wix_id for r in second.id_map().values()
     }
+
+
+def test_the_sync_paces_itself_within_the_rate_budget(
+    world_factory: Callable[..., SyncWorld], sim_settings: Callable[..., Settings]
+) -> None:
+    # A budget of 5 calls per (1 s window + margin) instead of 200 per minute keeps the test fast.
+    settings = sim_settings(wix_rate_limit_per_minute=5, wix_rate_window_seconds=1.0)
+    world = world_factory(items=20, settings=settings)
+    started = time.monotonic()
+    sync = world.sync()
+    elapsed = time.monotonic() - started
+    assert sync.status == "SYNCED"
+    calls = sync.summary["callsTotal"]
+    assert calls > 5 and sync.summary["throttledSeconds"] > 0
+    assert elapsed >= (math.ceil(calls / 5) - 1) * 1.0
+    times = sorted(
+        datetime.fromisoformat(r["time"].replace("Z", "+00:00"))
+        for r in world.sim.request_log(instance_id=world.instance_id)["requests"]
+    )
+    assert all((later - first).total_seconds() >= 1.0 for first, later in zip(times, times[5:], strict=False))

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from posbridge.store.models import Item, Sync, SyncLog
 from posbridge.store.types import utcnow
 from posbridge.sync import runner
-from posbridge.sync.runner import claim_sync, run_sync
+from posbridge.sync.runner import Progress, claim_sync, run_sync
 from tests.sync.world import SyncWorld
 
 
@@ -79,7 +79,7 @@ def test_concurrent_sync_requests_run_one_sync(world: SyncWorld) -> None:
 def test_a_request_during_a_running_sync_queues_one_follow_up(world: SyncWorld) -> None:
     joined: list[int] = []
 
-    def progress(event) -> None:  # type: ignore[no-untyped-def]
+    def progress(event: Progress) -> None:
         if event.phase == "write" and not joined:
             joined.extend([world.request().id, world.request().id])
 
@@ -96,7 +96,7 @@ def test_a_worker_that_lost_its_lease_stops_without_touching_the_draft(world: Sy
     sync = world.request()
     taken: list[int] = []
 
-    def progress(event) -> None:  # type: ignore[no-untyped-def]
+    def progress(event: Progress) -> None:
         if event.phase == "write" and event.done >= 3 and not taken:
             # Another worker decides this one is dead and takes the sync over.
             with world.db.transaction() as session:

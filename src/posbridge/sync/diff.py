@@ -136,14 +136,15 @@ class _Differ:
                 entry = self.id_map.get((kind, ref))
                 found = self.live.get(kind, entry.wix_id) if entry else None
                 # Archived items cannot be updated; an archived menu can be unarchived.
-                if found is not None and (kind == MENU or not found.archived):
-                    ids[Ref(kind, ref)] = found.key  # type: ignore[assignment]
+                if entry is not None and found is not None and (kind == MENU or not found.archived):
+                    ids[Ref(kind, ref)] = entry.wix_id
         for ref, menu_ref in self.desired.section_menu.items():
             entry = self.id_map.get((SECTION, ref))
             found = self.live.get(SECTION, entry.wix_id) if entry else None
             # A section cannot change menus on Wix: one the POS moved is created in its new menu.
-            if found is not None and not found.archived and found.parent == ids.get(Ref(MENU, menu_ref)):
-                ids[Ref(SECTION, ref)] = found.key  # type: ignore[assignment]
+            moved = found is None or found.parent != ids.get(Ref(MENU, menu_ref))
+            if entry is not None and found is not None and not found.archived and not moved:
+                ids[Ref(SECTION, ref)] = entry.wix_id
 
     def resolve(self, key: Key) -> Key:
         """A Ref's Wix id when it exists, else the Ref itself."""
@@ -198,7 +199,7 @@ class _Differ:
         children = CHILDREN.get(kind)
         wix_id = self.diff.ids.get(key)
         live = self.live.pool(kind)[wix_id] if wix_id else None
-        if live is None:
+        if live is None or wix_id is None:
             self._create(kind, ref, entity, target, children, created_children.get(key, []))
             return
         entry = self.id_map.get((kind, ref))
@@ -215,10 +216,10 @@ class _Differ:
         before = {n: live.fields.get(n) for n, v in target.items() if not _same(live.fields.get(n), v)}
         after = {n: target[n] for n in before}
         if live.archived:
-            self.diff.changes.append(Change(kind, UNARCHIVE, wix_id, entity.name, ref, raw=live.raw))  # type: ignore[arg-type]
+            self.diff.changes.append(Change(kind, UNARCHIVE, wix_id, entity.name, ref, raw=live.raw))
         if before:
             self.diff.changes.append(
-                Change(kind, UPDATE, wix_id, entity.name, ref, before, after, write=dict(after), raw=live.raw)  # type: ignore[arg-type]
+                Change(kind, UPDATE, wix_id, entity.name, ref, before, after, write=dict(after), raw=live.raw)
             )
 
     def _create(
