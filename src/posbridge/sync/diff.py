@@ -85,6 +85,8 @@ class Diff:
     reattached: list[Ref] = field(default_factory=list)  # detached in the map, sold again now
     live_version: str | None = None
     names: dict[Any, str] = field(default_factory=dict)  # key → display name, for rendering
+    # The children list each desired menu and section must end with (to repair a parent exactly).
+    children: dict[Ref, tuple[Key, ...]] = field(default_factory=dict)
 
     @property
     def needs_writes(self) -> bool:
@@ -210,9 +212,12 @@ class _Differ:
         if kind == DISH and self.ownership.wix_min_max:
             target["options"] = _carry_min_max(target["options"], live.fields.get("options", ()))
         if children:
-            target[children] = self._children_target(
-                live.fields.get(children, ()), target[children], created_children.get(key, [])
-            )
+            wanted = self._children_wanted(live.fields.get(children, ()), target[children])
+            self.diff.children[key] = wanted
+            predicted = tuple(live.fields.get(children, ())) + tuple(created_children.get(key, []))
+            # When Wix's own appending of the new children already yields the wanted list, no update
+            # is needed: report the list as unchanged (the creates show what is added).
+            target[children] = tuple(live.fields.get(children, ())) if predicted == wanted else wanted
         before = {n: live.fields.get(n) for n, v in target.items() if not _same(live.fields.get(n), v)}
         after = {n: target[n] for n in before}
         if live.archived:
@@ -233,8 +238,10 @@ class _Differ:
     ) -> None:
         write = {n: v for n, v in target.items() if n != children}
         post: dict[str, Any] = {}
-        if children and list(target[children]) != list(appended):
-            post[children] = target[children]
+        if children:
+            self.diff.children[Ref(kind, ref)] = tuple(target[children])
+            if list(target[children]) != list(appended):
+                post[children] = target[children]
         if kind == VARIATION:
             # Wix creates variations by name only; price and stock follow in an items update.
             post.update({n: v for n, v in write.items() if n != "name"})
@@ -249,16 +256,13 @@ class _Differ:
         change.parent = parent
         self.diff.changes.append(change)
 
-    def _children_target(self, live_list: tuple[Key, ...], wanted: tuple[Key, ...], appended: list[Ref]) -> tuple:
-        if self.ownership.wix_sorts:
-            # Wix owns the order: keep live order for what stays, append what is new in POS order.
-            keep = set(wanted)
-            ordered = [k for k in live_list if k in keep]
-            wanted = tuple(ordered + [k for k in wanted if k not in set(ordered)])
-        predicted = tuple(live_list) + tuple(appended)
-        # When Wix's own appending of the new children already yields the wanted list, no update
-        # is needed: report the list as unchanged (the creates show what is added).
-        return tuple(live_list) if predicted == tuple(wanted) else tuple(wanted)
+    def _children_wanted(self, live_list: tuple[Key, ...], wanted: tuple[Key, ...]) -> tuple[Key, ...]:
+        if not self.ownership.wix_sorts:
+            return tuple(wanted)
+        # Wix owns the order: keep live order for what stays, append what is new in POS order.
+        keep = set(wanted)
+        ordered = [k for k in live_list if k in keep]
+        return tuple(ordered + [k for k in wanted if k not in set(ordered)])
 
     def _detaches(self) -> None:
         for (kind, ref), entry in sorted(self.id_map.items()):

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION, Key
+from posbridge.sync.catalog import CHILDREN, DISH, MENU, SECTION, VARIATION, Key, Ref
 from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Change, Diff
 
 ITEM = "ITEM"  # dishes and variations share one update endpoint
@@ -71,6 +71,38 @@ def plan(diff: Diff) -> list[Step]:
         elif change.op in (ARCHIVE, UNARCHIVE):
             steps["archive" if change.op == ARCHIVE else "unarchive"].entries.append(WriteEntry(change, {}))
     return [step for step in steps.values() if step.entries]
+
+
+def repair_steps(diff: Diff, parents: set[Ref], done: list[Step], section_menu: dict[int, int]) -> list[Step]:
+    """Updates that reset these parents' children lists exactly (after a create whose outcome was unsure).
+
+    A bulk create that failed ambiguously (5xx, timeout) and was retried may have been applied
+    twice, appending unknown duplicates to their parents; writing the exact wanted list drops them
+    (the orphans stay unlisted, so nobody sees them). Parents already given their full list skip it.
+    """
+    covered = {
+        entry.change.key
+        for step in done
+        if step.op == UPDATE
+        for entry in step.entries
+        if CHILDREN.get(entry.change.kind) in entry.fields
+    }
+    steps = []
+    for kind in (SECTION, MENU):  # sections first: a menu's list may name new sections, never the reverse
+        step = Step(UPDATE, kind)
+        for parent in sorted(p for p in parents if p.kind == kind):
+            key: Key = diff.ids.get(parent, parent)
+            if key in covered or parent in covered or parent not in diff.children:
+                continue
+            change = Change(kind, UPDATE, key, diff.names.get(parent, ""), parent.pos_ref)
+            where: tuple[Key, ...] = ()
+            if kind == SECTION:
+                menu = Ref(MENU, section_menu[parent.pos_ref])
+                where = (diff.ids.get(menu, menu),)
+            step.entries.append(WriteEntry(change, {CHILDREN[kind]: diff.children[parent]}, where))
+        if step.entries:
+            steps.append(step)
+    return steps
 
 
 def planned_calls(steps: list[Step], batch_size: int) -> int:

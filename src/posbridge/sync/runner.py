@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,11 +24,11 @@ from posbridge.logs import get_logger
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Sync, SyncLog
 from posbridge.store.types import utcnow
-from posbridge.sync.catalog import KINDS, Ref
+from posbridge.sync.catalog import DISH, KINDS, MENU, SECTION, Ref
 from posbridge.sync.diff import ARCHIVE, CREATE, Diff, compute_diff
 from posbridge.sync.ownership import OwnershipError
-from posbridge.sync.plan import Step, plan, planned_calls
-from posbridge.sync.store import Prepared, prepare, record_created, record_synced
+from posbridge.sync.plan import Step, plan, planned_calls, repair_steps
+from posbridge.sync.store import Prepared, load_id_map, prepare, record_created, record_synced
 from posbridge.sync.writer import CatalogsV3Writer, CatalogWriter, RejectedEntities
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
@@ -38,6 +39,8 @@ PENDING, IN_PROGRESS, SYNCED, FAILED = "PENDING", "IN_PROGRESS", "SYNCED", "FAIL
 LEASE_SECONDS = 60.0
 # Renew the lease at most this often (each renewal is a database write).
 HEARTBEAT_EVERY = 2.0
+# Attempts at one sync's draft when a menu create may have been applied twice (see _Run.apply).
+MAX_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,10 @@ class SyncFailure(Exception):
         self.code = code
         self.reason = reason
         self.params = params or {}
+
+
+class UnsureCreate(Exception):
+    """A create may have been applied twice in a way that cannot be repaired in this draft."""
 
 
 class LeaseLost(Exception):
@@ -303,7 +310,7 @@ class _Run:
     def run_writes(self, prepared: Prepared, fingerprint: str, now: datetime) -> None:
         """Fast path, or read → diff → draft → write → publish."""
         assert self.writer is not None and prepared.desired is not None and prepared.catalog_id is not None
-        writer, desired, last = self.writer, prepared.desired, prepared.last_summary or {}
+        writer, last = self.writer, prepared.last_summary or {}
         self.report("read", "reading the live catalog")
         if self.claim.trigger != "RECONCILE" and last.get("fingerprint") == fingerprint and last.get("publishedDate"):
             # Nothing changed in the POS since the last sync and nobody published since: done.
@@ -312,6 +319,20 @@ class _Run:
                 self.summary.update(unchanged=True, publishedDate=version, counts={})
                 self.note("unchanged", publishedDate=version)
                 return
+        for round_ in range(1, MAX_ROUNDS + 1):
+            try:
+                self.read_diff_write(prepared, now)
+                return
+            except UnsureCreate as exc:
+                self.discard()
+                self.note("restarted", "WARNING", round=round_, reason=str(exc))
+                prepared.id_map = load_id_map(self.db, prepared.catalog_id)
+        raise SyncFailure("SYSTEM_ERROR", f"Wix kept failing while menus were created ({MAX_ROUNDS} tries)")
+
+    def read_diff_write(self, prepared: Prepared, now: datetime) -> None:
+        """Read live, diff, and unless nothing changed write a draft and publish it."""
+        assert self.writer is not None and prepared.desired is not None and prepared.catalog_id is not None
+        writer, desired = self.writer, prepared.desired
         has = {kind for kind, _ in prepared.id_map}
         live = writer.read_live(sections="SECTION" in has, items=bool(has & {"DISH", "VARIATION"}))
         self.note("live_read", menus=len(live.menus), sections=len(live.sections), items=len(live.items))
@@ -327,8 +348,16 @@ class _Run:
         self.report("write", "writing the draft")
         writer.open_draft()
         self.draft_open = True
+        unsure: set[Ref] = set()
         for step in steps:
-            self.apply(step, diff, prepared)
+            self.apply(step, diff, prepared, unsure)
+        if unsure:
+            # A create may have been applied twice: give the parents their exact lists.
+            repairs = repair_steps(diff, unsure, steps, desired.section_menu)
+            self.note("repair", parents=len(unsure), calls=planned_calls(repairs, writer.batch_size))
+            self.calls_total += planned_calls(repairs, writer.batch_size)
+            for step in repairs:
+                self.apply(step, diff, prepared, unsure)
         self.report("publish", "publishing")
         version = writer.publish()
         self.draft_open = False
@@ -336,9 +365,15 @@ class _Run:
         record_synced(self.db, prepared.instance_id, prepared.catalog_id, desired, diff, utcnow())
         self.summary.update(unchanged=False, publishedDate=version)
 
-    def apply(self, step: Step, diff: Diff, prepared: Prepared) -> None:
-        """Write one step in bulk batches, recording created ids as they arrive."""
-        assert self.writer is not None and prepared.catalog_id is not None
+    def apply(self, step: Step, diff: Diff, prepared: Prepared, unsure: set[Ref]) -> None:
+        """Write one step in bulk batches, recording created ids as they arrive.
+
+        A create batch that Wix answered only after a 5xx or a lost connection may have been
+        applied twice. Duplicate variations are harmless (nothing lists them); duplicate dishes
+        and sections would show, so their parents go into `unsure` for an exact-list update; a
+        duplicate menu cannot be found without reading the draft, so the attempt starts over.
+        """
+        assert self.writer is not None and prepared.catalog_id is not None and prepared.desired is not None
         size = self.writer.batch_size
 
         def resolve(key: str | Ref) -> str:
@@ -346,7 +381,18 @@ class _Run:
 
         for start in range(0, len(step.entries), size):
             batch = step.entries[start : start + size]
-            ids = self.writer.write(step.op, step.kind, batch, resolve)
+            with self.client.track() as call:
+                ids = self.writer.write(step.op, step.kind, batch, resolve)
+            if step.op == CREATE and _unsure(call.statuses):
+                if step.kind == MENU:
+                    raise UnsureCreate(f"a menu create was retried after {dict(call.statuses)}")
+                for entry in batch:
+                    ref = entry.change.pos_ref
+                    assert ref is not None
+                    if step.kind == DISH:
+                        unsure.add(Ref(SECTION, prepared.desired.placement[ref][1]))
+                    elif step.kind == SECTION:
+                        unsure.add(Ref(MENU, prepared.desired.section_menu[ref]))
             if step.op == CREATE:
                 created = []
                 for entry, wix_id in zip(batch, ids, strict=True):
@@ -419,6 +465,11 @@ class _Run:
             code=failure.code if failure else None,
             calls=self.summary.get("callsTotal"),
         )
+
+
+def _unsure(statuses: Counter[str]) -> bool:
+    """Whether an attempt failed in a way Wix may still have applied (5xx, timeout, dropped connection)."""
+    return any(not (outcome.isdigit() and int(outcome) < 500) for outcome in statuses)
 
 
 def _wix_failure(exc: WixApiError) -> SyncFailure:
