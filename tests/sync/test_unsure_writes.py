@@ -75,3 +75,13 @@ def test_a_menu_create_applied_twice_restarts_the_draft(
         row.wix_id for (kind, _), row in world.id_map().items() if kind == "MENU"
     )
     assert world.sim.draft_catalog(world.catalog_id) is None
+
+
+def test_a_publish_whose_answer_was_lost_is_confirmed(
+    world_factory: Callable[..., SyncWorld], sim_settings: Callable[..., Settings]
+) -> None:
+    world, transport = _world(world_factory, sim_settings, "/publish")
+    sync = world.sync()
+    assert transport.lost == 1 and sync.status == "SYNCED", sync.failure_reason
+    assert "publish_confirmed" in _events(world, sync.id)
+    assert world.sim.catalog(world.catalog_id)["publishCount"] == 1

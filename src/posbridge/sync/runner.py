@@ -359,11 +359,26 @@ class _Run:
             for step in repairs:
                 self.apply(step, diff, prepared, unsure)
         self.report("publish", "publishing")
-        version = writer.publish()
+        version = self.publish(prepared)
         self.draft_open = False
         self.note("published", publishedDate=version)
         record_synced(self.db, prepared.instance_id, prepared.catalog_id, desired, diff, utcnow())
         self.summary.update(unchanged=False, publishedDate=version)
+
+    def publish(self, prepared: Prepared) -> str | None:
+        """Publish the draft; a retried publish that finds no draft checks whether the first one went through."""
+        assert self.writer is not None
+        try:
+            return self.writer.publish()
+        except WixApiError as exc:
+            if exc.status != 404:
+                raise
+            # The first publish may have succeeded with its answer lost: then the live version moved on.
+            version = self.writer.live_version()
+            if version is None or version == (prepared.last_summary or {}).get("publishedDate"):
+                raise
+            self.note("publish_confirmed", "WARNING", publishedDate=version)
+            return version
 
     def apply(self, step: Step, diff: Diff, prepared: Prepared, unsure: set[Ref]) -> None:
         """Write one step in bulk batches, recording created ids as they arrive.
