@@ -53,9 +53,13 @@ class Preview:
             for name in change.before or change.after:
                 if change.op == "create" and name == CHILDREN.get(change.kind):
                     continue
-                before = show(change.before.get(name), self.diff.names)
-                after = show(change.after.get(name), self.diff.names)
-                lines.append(f"    {name}: {before} → {after}" if change.op != "create" else f"    {name}: {after}")
+                if change.op == "create":
+                    lines.append(f"    {name}: {show(change.after.get(name), self.diff.names)}")
+                else:
+                    lines.extend(
+                        f"    {line}"
+                        for line in field_lines(name, change.before.get(name), change.after.get(name), self.diff.names)
+                    )
         summary = "; ".join(
             f"{PLURAL[kind]}: " + ", ".join(f"{n} {PAST[op]}" for op, n in sorted(ops.items()))
             for kind, ops in self.diff.counts().items()
@@ -81,6 +85,33 @@ def headline(change: Change) -> str:
     where = change.wix_id or "new"
     tag = " (not created by the POS)" if change.foreign else ""
     return f"{change.kind} {change.op} '{change.name}' [{where}]{tag}"
+
+
+def field_lines(name: str, before: Any, after: Any, names: dict[Any, str]) -> list[str]:
+    """One changed field as lines: lists of children as added/removed/reordered, options one by one."""
+    if name in ("items", "sections"):
+        gone = [k for k in before or () if k not in set(after or ())]
+        new = [k for k in after or () if k not in set(before or ())]
+        parts = []
+        if gone:
+            parts.append("removed " + show(gone, names))
+        if new:
+            parts.append("added " + show(new, names))
+        kept_before = [k for k in before or () if k not in gone]
+        kept_after = [k for k in after or () if k not in new]
+        if kept_before != kept_after:
+            parts.append("order changed")
+        return [f"{name}: " + "; ".join(parts or ["unchanged"])]
+    if name == "options":
+        old_options, new_options = tuple(before or ()), tuple(after or ())
+        out = []
+        for n in range(max(len(old_options), len(new_options))):
+            was = old_options[n] if n < len(old_options) else None
+            now = new_options[n] if n < len(new_options) else None
+            if was != now:
+                out.append(f"option {n + 1}: {show(was, names)} → {show(now, names)}")
+        return out or [f"{name}: {show(before, names)} → {show(after, names)}"]
+    return [f"{name}: {show(before, names)} → {show(after, names)}"]
 
 
 def show(value: Any, names: dict[Any, str]) -> str:
