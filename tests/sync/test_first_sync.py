@@ -42,6 +42,7 @@ def test_first_sync_publishes_the_menu_field_for_field(world: SyncWorld) -> None
                     .order_by(SectionItem.position)
                 )
                 wix_section = live["sections"][ids[("SECTION", section.id)].wix_id]
+                assert wix_section["name"] == section.name
                 assert wix_section["itemIds"]["values"] == [ids[("DISH", i)].wix_id for i in entries]
         groups = {
             g.id: g
@@ -57,7 +58,7 @@ def test_first_sync_publishes_the_menu_field_for_field(world: SyncWorld) -> None
             assert live["items"][ids[("VARIATION", ref)].wix_id]["type"] == "VARIATION"
         for item in items.values():
             dish = live["items"][ids[("DISH", item.id)].wix_id]
-            assert dish["name"] == item.name
+            assert dish["name"] == item.name and dish["description"] == item.description
             assert Decimal(dish["price"]["value"]) == price_at(item, world.location)
             assert Decimal(dish["taxRate"]) == item.tax_rate
             assert dish["labels"]["values"] == list(item.labels)
