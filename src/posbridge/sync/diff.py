@@ -163,6 +163,7 @@ class _Differ:
 
     # --- the diff ------------------------------------------------------------------------------
     def run(self) -> Diff:
+        """Match, then one change per entity that differs, then detaches and foreign menus."""
         self._match()
         self._names()
         created_children = self._created_children()

@@ -392,6 +392,7 @@ class _Run:
         size = self.writer.batch_size
 
         def resolve(key: str | Ref) -> str:
+            """The Wix id of a key (a Ref is created by an earlier step)."""
             return key if isinstance(key, str) else diff.ids[key]
 
         for start in range(0, len(step.entries), size):
