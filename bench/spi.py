@@ -445,14 +445,37 @@ def _machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
+def wait_for_quiet(max_wait: float, threshold: float = 25.0) -> float:
+    """Wait (up to max_wait s) until the rest of the machine uses under `threshold`% of a core; return that %."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        start, busy = time.perf_counter(), _machine_busy_seconds()
+        time.sleep(0.5)
+        used = 100 * (_machine_busy_seconds() - busy) / (time.perf_counter() - start)
+        if used < threshold or time.monotonic() >= deadline:
+            return used
+        console.print(f"    machine busy ({used:.0f}% of a core used by others), waiting", style="dim")
+        time.sleep(2)
+
+
 def _cpu_sample(server: int, client: int) -> tuple[float, float, float, float]:
     return time.perf_counter(), _cpu_seconds(server), _cpu_seconds(client), _machine_busy_seconds()
 
 
 def run_cell(
-    port: int, pid: int, requests: list[bytes], connections: int, warmup: float, duration: float, *, cycle: bool
+    port: int,
+    pid: int,
+    requests: list[bytes],
+    connections: int,
+    warmup: float,
+    duration: float,
+    *,
+    cycle: bool,
+    quiet: float = 0.0,
 ) -> CellResult:
     """Drive one cell from a separate process; sample who used the CPU over the measured window."""
+    if quiet > 0:
+        wait_for_quiet(quiet)
     ctx = mp.get_context("spawn")
     marks = (ctx.Event(), ctx.Event())
     out = ctx.Queue()
@@ -489,7 +512,7 @@ class Row:
 
 
 def bench_backend(
-    name: str, concurrency: list[int], warmup: float, duration: float, workdir: Path
+    name: str, concurrency: list[int], warmup: float, duration: float, quiet: float, workdir: Path
 ) -> tuple[list[Row], str]:
     """Every cell of one backend; returns the rows and a description of the order used."""
     rows: list[Row] = []
@@ -501,25 +524,24 @@ def bench_backend(
             for connections in concurrency:
                 label = f"{name} ×{connections}"
                 console.print(f"  {label}: floor /livez")
-                floor = run_cell(
-                    port, pid, [_http_request(port, "GET", "/livez")], connections, warmup, duration, cycle=True
-                )
+                livez = [_http_request(port, "GET", "/livez")]
+                floor = run_cell(port, pid, livez, connections, warmup, duration, cycle=True, quiet=quiet)
                 rows.append(Row(name, connections, "floor (GET /livez)", floor))
                 console.print(f"  {label}: validate-order")
                 validate = signed_requests(backend, port, "validate-order", 256, distinct_orders=False)
-                result = run_cell(port, pid, validate, connections, warmup, duration, cycle=True)
+                result = run_cell(port, pid, validate, connections, warmup, duration, cycle=True, quiet=quiet)
                 rows.append(Row(name, connections, "validate-order", result, floor))
                 # Each create is a new Wix order id: sign enough for the window at up to 1.5× validate's rate.
                 pool = min(40_000, int(max(result.rps, 200) * (warmup + duration) * 1.5) + 200)
                 console.print(f"  {label}: create-order (signing {pool} distinct orders)")
                 creates = signed_requests(backend, port, "create-order", pool, distinct_orders=True)
-                result = run_cell(port, pid, creates, connections, warmup, duration, cycle=False)
+                result = run_cell(port, pid, creates, connections, warmup, duration, cycle=False, quiet=quiet)
                 notes = [f"pool of {pool} ran out"] if result.exhausted else []
                 rows.append(Row(name, connections, "create-order", result, floor, notes))
                 created += result.statuses.get(200, 0)
                 console.print(f"  {label}: create-order (idempotent repeat)")
                 repeats = creates[: max(1, min(result.issued, 2000))]
-                result = run_cell(port, pid, repeats, connections, warmup, duration, cycle=True)
+                result = run_cell(port, pid, repeats, connections, warmup, duration, cycle=True, quiet=quiet)
                 rows.append(Row(name, connections, "create-order, idempotent repeat", result, floor))
         stored = _order_count(url)
         if stored != created:
@@ -620,7 +642,7 @@ def markdown(rows: list[Row], args: argparse.Namespace, order: str) -> str:
         + head
         + body
         + "\nReproduce: `make bench` (runs `.venv/bin/python bench/spi.py`); options "
-        "`--backends sqlite,postgresql --concurrency 16,64 --duration 6 --warmup 2 --no-write`.\n"
+        "`--backends sqlite,postgresql --concurrency 16,64 --duration 6 --warmup 2 --wait-quiet 20 --no-write`.\n"
     )
 
 
@@ -631,6 +653,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", default="16,64", help="comma-separated connection counts")
     parser.add_argument("--duration", type=float, default=6.0, help="measured seconds per row")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per row")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=20.0,
+        help="before each row, wait up to this many seconds for the rest of the machine to go idle (0: never)",
+    )
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -639,7 +667,7 @@ def main(argv: list[str] | None = None) -> int:
     order = ""
     for name in backends:
         with tempfile.TemporaryDirectory(prefix=f"posbridge-bench-{name}-") as tmp:
-            found, order = bench_backend(name, concurrency, args.warmup, args.duration, Path(tmp))
+            found, order = bench_backend(name, concurrency, args.warmup, args.duration, args.wait_quiet, Path(tmp))
             rows.extend(found)
     print_table(rows)
     invalid = any(row.result.errors for row in rows)
