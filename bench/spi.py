@@ -86,11 +86,9 @@ def _env(url: str, key: rsa.RSAPrivateKey) -> dict[str, str]:
     return env
 
 
-def _cli(env: dict[str, str], cwd: Path, *args: str, stdin: str | None = None) -> str:
+def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
     """Run one `posbridge` command; stop the benchmark with its output when it fails."""
-    done = subprocess.run(
-        [sys.executable, "-m", "posbridge", *args], env=env, cwd=cwd, input=stdin, capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-m", "posbridge", *args], env=env, cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"posbridge {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return done.stdout
@@ -310,7 +308,7 @@ def signed_requests(backend: Backend, port: int, suffix: str, count: int, *, dis
 class CellResult:
     """One measured cell: window throughput, latency percentiles and every status seen."""
 
-    requests: int  # completed inside the measured window
+    requests: int  # answered inside the measured window
     seconds: float
     p50_ms: float
     p99_ms: float
@@ -399,9 +397,12 @@ async def _drive(
     marks[1].set()
     last = max((end for _, end in samples), default=window_start)
     window_stop = min(window_end, last)
-    inside = sorted((end - start) * 1000 for start, end in samples if start >= window_start and end <= window_stop)
+    # Throughput: answers that arrived inside the window. Latency: every request sent inside it, including
+    # those answered after it closed (dropping them would hide the slowest).
+    arrived = sum(1 for _, end in samples if window_start <= end <= window_stop)
+    inside = sorted((end - start) * 1000 for start, end in samples if window_start <= start < window_stop)
     return CellResult(
-        requests=len(inside),
+        requests=arrived,
         seconds=max(0.0, window_stop - window_start),
         p50_ms=_percentile(inside, 0.50),
         p99_ms=_percentile(inside, 0.99),
@@ -617,9 +618,8 @@ READING = """\
 Reading (investigated 2026-11-28; the numbers below come from that day's runs, not from the table):
 
 - **Every order row is bound by the server's Python CPU.** The server sits at ~100% of a core from one
-  connection on (validate-order at 1 connection: 70-90 req/s on SQLite, 45-60 on PostgreSQL, p50 11-23 ms),
-  so more connections only add
-  queueing: p50 ≈ connections ÷ req/s. In-process, `ordering.validate_order` alone costs ~8 ms of CPU and
+  connection on (validate-order at 1 connection: 70-90 req/s on SQLite, 45-60 on PostgreSQL, p50 11-23
+  ms), so more connections only add queueing: p50 ≈ connections ÷ req/s. In-process, `ordering.validate_order` alone costs ~8 ms of CPU and
   19 SQL statements, of which the driver takes under 1 ms on SQLite; cProfile puts ~3/4 of it in
   SQLAlchemy (building statements, cache keys, ORM objects). Idempotent repeats skip the checks and run
   4-5× faster.
@@ -633,13 +633,15 @@ Reading (investigated 2026-11-28; the numbers below come from that day's runs, n
   the location row, held to commit). Sampling `pg_stat_activity` at 16 connections found on average
   12.4 of ~14.7 sessions waiting on that lock (`Lock:tuple`/`transactionid`) while the holder sat
   `idle in transaction`, i.e. in the server's Python between its ~30 statements. So creates per location
-  ≈ 1 ÷ that critical section, which contention stretches: ~45 req/s at 1 connection, ~20 at 64. The
+  ≈ 1 ÷ that critical section, which contention stretches: ~45 req/s at 1 connection, 20-33 at 64. The
   lock queue is fair: p99 stays within ~1.3× p50.
 - **SQLite create-order has a long tail.** Writers wait in SQLite's busy handler (`BEGIN IMMEDIATE`,
   30 s busy timeout), which sleeps and retries instead of queueing, so a newcomer can overtake a waiter: at
-  16 connections p50 stayed at 25-80 ms while p99 reached 1.2-3 s. No `database is locked` answer in any run.
+  16 connections p50 stayed at 25-90 ms while p99 reached 1.2-3.1 s. No `database is locked` answer in any run.
 - Orders pile up in the same 15-minute slot during a run, so later rows pay a slightly larger
   capacity count.
+- **Noise:** three back-to-back runs on a quiet machine differed by up to 1.7× on the 64-connection
+  order rows (PostgreSQL validate-order 27-47 req/s, create-order 20-33); compare rows within one run.
 """
 
 
@@ -663,7 +665,8 @@ def markdown(rows: list[Row], args: argparse.Namespace, order: str) -> str:
         "Each request body is a distinct RS256 JWT signed before timing (signing is Wix's cost). Every "
         "create-order carries a new Wix order id; the *idempotent repeat* row resends orders already created. "
         f"A separate process keeps N keep-alive connections busy; {args.warmup:g} s warm-up, then a "
-        f"{args.duration:g} s measured window per row. *× floor* compares with `/livez` (no I/O) on the same "
+        f"{args.duration:g} s measured window per row (req/s: answers inside it; latencies: every request sent "
+        "inside it, answered in time or not). *× floor* compares with `/livez` (no I/O) on the same "
         "server and connection count. *CPU* columns: CPU time over the window of the server process, the "
         "load generator and everything else on the machine (100% = one core; for PostgreSQL, *others* "
         "includes PostgreSQL itself). The load generator shares this "
