@@ -619,10 +619,10 @@ Reading (investigated 2026-11-28; the numbers below come from that day's runs, n
 
 - **Every order row is bound by the server's Python CPU.** The server sits at ~100% of a core from one
   connection on (validate-order at 1 connection: 70-90 req/s on SQLite, 45-60 on PostgreSQL, p50 11-23
-  ms), so more connections only add queueing: p50 ≈ connections ÷ req/s. In-process, `ordering.validate_order` alone costs ~8 ms of CPU and
-  19 SQL statements, of which the driver takes under 1 ms on SQLite; cProfile puts ~3/4 of it in
-  SQLAlchemy (building statements, cache keys, ORM objects). Idempotent repeats skip the checks and run
-  4-5× faster.
+  ms), so more connections only add queueing: p50 ≈ connections ÷ req/s. In-process,
+  `ordering.validate_order` alone costs ~8 ms of CPU and 19 SQL statements, of which the driver takes
+  under 1 ms on SQLite; cProfile puts ~3/4 of it in SQLAlchemy (building statements, cache keys, ORM
+  objects). Idempotent repeats skip the checks and run 4-5× faster.
 - **Threads on two cores cost about twice the CPU per request.** At 16 connections validate-order ran at
   42-53 req/s with the server free to use both cores (21-27 ms of CPU per request) but at 90-101 req/s
   with the server pinned to one core (`--pin-server 0`, ~10 ms per request); on PostgreSQL 36-39 against
