@@ -6,11 +6,12 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from posbridge import __version__
-from posbridge.config import Settings
+from posbridge.config import Settings, load_settings
 from posbridge.jobs import build_queue
 from posbridge.logs import configure_logging, get_logger, request_id_var
 from posbridge.store.db import Database
@@ -30,7 +31,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         lifespan=_jobs_lifespan,
     )
     app.state.settings = settings
-    app.state.db = db or Database(settings.database_url)
+    # Every handler thread may hold a pooled connection at once, so the pool is never the smaller.
+    app.state.db = db or Database(settings.database_url, pool_size=max(20, settings.threadpool_size))
     app.state.jobs = build_queue(settings, app.state.db)
 
     @app.middleware("http")
@@ -62,12 +64,19 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     return app
 
 
+def create_app_from_env() -> FastAPI:
+    """The application for the environment's settings (`uvicorn posbridge.app:create_app_from_env --factory`)."""
+    return create_app(load_settings())
+
+
 # --- Background jobs ----------------------------------------------------------------------------
 
 
 @asynccontextmanager
 async def _jobs_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """`posbridge serve` runs an in-process worker (settings.run_worker); stopped, letting jobs finish, on exit."""
+    """Size the handler threadpool; run the in-process worker (settings.run_worker) until exit."""
+    # The limiter belongs to the running event loop, so it can only be sized once the loop runs.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.threadpool_size
     jobs = app.state.jobs
     if app.state.settings.run_worker:
         jobs.start_consumer()

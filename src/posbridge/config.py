@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     run_worker: bool = True
     worker_threads: int = 2
+    # Threads serving synchronous handlers (anyio's default is 40). Few threads keep the GIL on one
+    # core instead of bouncing it between many; see docs/benchmarks.md "## SPI".
+    threadpool_size: int = Field(default=6, ge=1)
     sync_reconcile_minutes: int = 15
     # Calls to Wix: Wix allows 200 requests per minute per app instance; the window is settable for tests.
     wix_rate_limit_per_minute: int = 200
