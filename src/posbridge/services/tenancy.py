@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -29,6 +30,22 @@ def record_instance(db: Database, instance_id: str) -> Instance:
             found = session.get(Instance, instance_id)
             assert found is not None
             return found
+
+
+# Per database, the instance ids whose row is known to exist. Instance rows are never deleted (a
+# removed app only changes the status, which every call still reads), so a hit can skip the look-up.
+_KNOWN_INSTANCES: weakref.WeakKeyDictionary[Database, set[str]] = weakref.WeakKeyDictionary()
+
+
+def note_instance(db: Database, instance_id: str) -> None:
+    """`record_instance`, without a database round trip once this process has seen the instance's row."""
+    known = _KNOWN_INSTANCES.get(db)
+    if known is None:
+        known = _KNOWN_INSTANCES.setdefault(db, set())
+    if instance_id in known:
+        return
+    record_instance(db, instance_id)
+    known.add(instance_id)
 
 
 def active_instance(session: Session, instance_id: str) -> Instance:

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from posbridge.errors import WixError
 from posbridge.logs import get_logger, request_id_var
-from posbridge.services.tenancy import record_instance
+from posbridge.services.tenancy import note_instance
 from posbridge.spi import responses
 from posbridge.spi.context import SpiCall
 from posbridge.spi.envelope import open_envelope, read_limited
@@ -87,5 +87,5 @@ async def _verified_call(request: Request, method: Method) -> tuple[SpiCall, Wir
 
 def _run(method: Method, call: SpiCall, body: WireModel) -> WireModel:
     """Record a first-seen instance, then handle the call (in a worker thread)."""
-    record_instance(call.db, call.instance_id)
+    note_instance(call.db, call.instance_id)
     return method.handler(call, body)
