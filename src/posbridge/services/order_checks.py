@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from posbridge.errors import ErrorDetail, WixError
 from posbridge.pos import geo, hours
@@ -310,15 +310,16 @@ class _Checker:
             for item in self.session.scalars(
                 select(Item)
                 .where(Item.id.in_(item_refs), Item.merchant_id == self.merchant.id)
-                .options(selectinload(Item.location_prices), selectinload(Item.option_groups))
-            )
+                # Joined, not selectin: an order names a few items, and one statement costs less Python than three.
+                .options(joinedload(Item.location_prices), joinedload(Item.option_groups))
+            ).unique()
         }
         group_ids = {link.group_id for item in items.values() for link in item.option_groups}
         self.groups = {
             group.id: group
             for group in self.session.scalars(
-                select(OptionGroup).where(OptionGroup.id.in_(group_ids)).options(selectinload(OptionGroup.choices))
-            )
+                select(OptionGroup).where(OptionGroup.id.in_(group_ids)).options(joinedload(OptionGroup.choices))
+            ).unique()
         }
         self.variations = {
             v.id: v
