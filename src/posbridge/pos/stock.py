@@ -34,7 +34,8 @@ def stock_rows(session: Session, location_id: int, item_ids: Iterable[int], *, l
         return {}
     query = select(Stock).where(Stock.location_id == location_id, Stock.item_id.in_(ids)).order_by(Stock.item_id)
     if lock:
-        query = query.with_for_update()
+        # Locked rows must carry the committed quantities, not ones this session read before the lock.
+        query = query.with_for_update().execution_options(populate_existing=True)
     return {row.item_id: row for row in session.scalars(query)}
 
 

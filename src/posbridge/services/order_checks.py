@@ -8,7 +8,7 @@ Tenancy and readiness failures stop at once: without a READY pairing nothing els
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -104,6 +104,12 @@ def check_order(
     tenant, merchant, location = _gate(session, instance_id, account_id, configuration_id, order)
     checker = _Checker(session, tenant, merchant, location, order, now, lock=lock)
     return checker.run()
+
+
+def recheck_locked(session: Session, plan: OrderPlan, order: WixOrder, now: datetime) -> OrderPlan:
+    """Re-judge a checked plan's stock and slot capacity after `lock_location`; the plan with locked stock rows."""
+    checker = _Checker(session, plan.tenant, plan.merchant, plan.location, order, now, lock=True)
+    return checker.recheck(plan)
 
 
 def _gate(
@@ -399,17 +405,7 @@ class _Checker:
                 when = hours.clock_text(self.at, self.tz)
                 self.fail("AVAILABILITY_CHANGED", f"'{item.name}' is not served at {when}", itemId=wix_id)
                 continue
-            available = available_quantity(stock.get(item.id), self.at)
-            if available is not None and available < demand[item.id] and item.id not in reported_stock:
-                reported_stock.add(item.id)
-                message = (
-                    f"'{item.name}' is out of stock"
-                    if available == 0
-                    else f"Only {available} × '{item.name}' left, {demand[item.id]} ordered"
-                )
-                self.fail(
-                    "AVAILABILITY_CHANGED", message, itemId=wix_id, available=available, requested=demand[item.id]
-                )
+            self._check_stock(item, wix_id, demand, stock, reported_stock)
             current = price_at(item, self.location.id)
             if line.line.price != current:
                 self.fail(
@@ -420,6 +416,32 @@ class _Checker:
                     newPrice=money_text(current),
                 )
         return dict(demand), stock
+
+    def _check_stock(
+        self, item: Item, wix_id: str, demand: dict[int, int], stock: dict[int, Stock], reported: set[int]
+    ) -> None:
+        """AVAILABILITY_CHANGED when tracked stock holds fewer units than the order asks for (once per item)."""
+        available = available_quantity(stock.get(item.id), self.at)
+        if available is not None and available < demand[item.id] and item.id not in reported:
+            reported.add(item.id)
+            message = (
+                f"'{item.name}' is out of stock"
+                if available == 0
+                else f"Only {available} × '{item.name}' left, {demand[item.id]} ordered"
+            )
+            self.fail("AVAILABILITY_CHANGED", message, itemId=wix_id, available=available, requested=demand[item.id])
+
+    def recheck(self, plan: OrderPlan) -> OrderPlan:
+        """Under the location lock, judge again what a concurrent order can change: stock, then slot capacity."""
+        stock = stock_rows(self.session, self.location.id, plan.demand, lock=True)
+        reported: set[int] = set()
+        for line in plan.lines:
+            assert line.item is not None  # a plan only holds lines that mapped
+            self._check_stock(line.item, line.line.catalog_item_id or "", plan.demand, stock, reported)
+        self._check_capacity(plan.slot_start)
+        if self.errors:
+            raise WixError(self.errors)
+        return replace(plan, stock=stock)
 
     def _check_options(self, lines: list[ResolvedLine]) -> None:
         """REQUIREMENTS_NOT_MET for unknown options or choices and counts outside min..max; PRICE_CHANGED."""
@@ -553,4 +575,4 @@ def _line_label(line: ResolvedLine) -> str:
     return f"Line {line.position + 1} ('{name}')"
 
 
-__all__ = ["OrderPlan", "ResolvedChoice", "ResolvedLine", "check_order", "lock_location"]
+__all__ = ["OrderPlan", "ResolvedChoice", "ResolvedLine", "check_order", "lock_location", "recheck_locked"]

@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 from posbridge.errors import InvalidArgument, WixError
 from posbridge.logs import get_logger
 from posbridge.pos.stock import decrement
-from posbridge.services.order_checks import OrderPlan, ResolvedChoice, ResolvedLine, check_order, lock_location
+from posbridge.services.order_checks import (
+    OrderPlan,
+    ResolvedChoice,
+    ResolvedLine,
+    check_order,
+    lock_location,
+    recheck_locked,
+)
 from posbridge.services.order_totals import line_amount, service_fees_of
 from posbridge.spi.order_wire import WixOrder
 from posbridge.store.db import Database
@@ -86,21 +93,31 @@ def create_order(
             return found
     try:
         with db.transaction(write=True) as session:
+            # The checks run before the location lock, so concurrent creates do their Python work in
+            # parallel; the lock then covers only what a concurrent order can change.
+            try:
+                plan = check_order(
+                    session,
+                    instance_id=instance_id,
+                    account_id=account_id,
+                    configuration_id=configuration_id,
+                    order=order,
+                    now=moment,
+                )
+            except WixError:
+                # A duplicate that committed meanwhile (perhaps taking the last unit) is answered, not refused.
+                lock_location(session, instance_id, configuration_id)
+                found = _existing(session, instance_id, configuration_id, order.id)
+                if found is not None:
+                    return found
+                raise
             # Serialise creates per location (PostgreSQL row lock; SQLite writers already queue), then
             # look again: a duplicate that committed while we waited is answered, not re-created.
             lock_location(session, instance_id, configuration_id)
             found = _existing(session, instance_id, configuration_id, order.id)
             if found is not None:
                 return found
-            plan = check_order(
-                session,
-                instance_id=instance_id,
-                account_id=account_id,
-                configuration_id=configuration_id,
-                order=order,
-                now=moment,
-                lock=True,
-            )
+            plan = recheck_locked(session, plan, order, moment)
             created = _write(session, plan, order, configuration_id, paid_by_pos_gateway, request_id)
         log.info(
             "order_created",
