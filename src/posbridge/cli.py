@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -24,13 +24,17 @@ from sqlalchemy.exc import OperationalError
 
 from posbridge.config import ConfigError, DatabaseSettings, Settings, load_settings
 from posbridge.errors import WixError
-from posbridge.pos.importer import ImportReport, import_menu
+from posbridge.logs import configure_logging
+from posbridge.pos.importer import ImportReport
 from posbridge.pos.menu_format import InvalidMenuDocument
 from posbridge.services import queries
 from posbridge.services.accounts import disconnect_account, issue_api_key, link_account
+from posbridge.services.menus import import_menu_document
 from posbridge.services.pairing import pair_configuration, unpair_configuration
 from posbridge.store import migrate
 from posbridge.store.db import Database
+from posbridge.store.models import Sync
+from posbridge.sync.runner import Progress
 
 app = typer.Typer(
     help="posbridge: plug a restaurant POS into Wix Restaurants.",
@@ -65,9 +69,12 @@ def _exit(message: str, code: int) -> NoReturn:
 def _settings(*, server: bool) -> Settings:
     """Settings for a command; a missing or malformed one stops it with one line naming it (exit 2)."""
     try:
-        return load_settings() if server else load_settings(DatabaseSettings)
+        settings = load_settings() if server else load_settings(DatabaseSettings)
     except ConfigError as exc:
         _exit(str(exc), 2)
+    # Logs go to stderr, so `--json` output on stdout stays parseable.
+    configure_logging(settings.log_level, json=settings.log_json)
+    return settings
 
 
 def _database(settings: Settings, *, migrated: bool = True) -> Database:
@@ -201,10 +208,10 @@ def import_(
         _exit(f"{file} is not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}", 1)
     try:
         if as_json:
-            report = import_menu(db, document)
+            done = import_menu_document(db, document)
         else:
             with err.status(f"Importing {file}…"):
-                report = import_menu(db, document)
+                done = import_menu_document(db, document)
     except InvalidMenuDocument as exc:
         if as_json:
             _print_json(
@@ -220,9 +227,12 @@ def import_(
             err.print(f"  {problem}", markup=False)
         raise typer.Exit(1) from None
     if as_json:
-        _print_json(report.to_dict())
+        _print_json({**done.report.to_dict(), "syncsRequested": len(done.syncs)})
     else:
-        _print_report(file, report)
+        _print_report(file, done.report)
+        if done.syncs:
+            # No worker runs inside this command: the requests are durable, a worker's sweep runs them.
+            out.print(f"{len(done.syncs)} catalog sync(s) requested; a running worker publishes them shortly")
 
 
 def _print_report(file: str, report: ImportReport) -> None:
@@ -338,6 +348,80 @@ def unpair(
         _show_configuration(
             queries.get_configuration(db, instance_id=instance, configuration_id=configuration), as_json
         )
+
+
+@app.command()
+def sync(
+    instance: InstanceOpt,
+    configuration: Annotated[str, typer.Option("--configuration", help="Wix's configuration id.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the exact diff the next sync would apply; write nothing.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Sync the POS menus of a configuration into its Wix catalog now (or preview it with --dry-run)."""
+    from posbridge.sync.foreground import describe, find_configuration, sync_now
+    from posbridge.sync.preview import dry_run as preview
+    from posbridge.wix.client import WixClient
+
+    settings = _settings(server=True)
+    db = _database(settings)
+    client = WixClient(settings, db)
+    try:
+        with _refusals(as_json):
+            if dry_run:
+                configuration_pk, _account = find_configuration(db, instance, configuration)
+                result = preview(db, settings, configuration_pk, client=client)
+                if as_json:
+                    _print_json(result.to_json())
+                else:
+                    out.print(result.render(), markup=False)
+                if result.problems:
+                    raise typer.Exit(1)
+                return
+            if as_json:
+                done = sync_now(db, settings, instance, configuration, client=client)
+            else:
+                with _sync_progress() as progress:
+                    done = sync_now(db, settings, instance, configuration, client=client, progress=progress)
+    finally:
+        client.close()
+    if as_json:
+        _print_json(_sync_json(done))
+    else:
+        (out if done.status == "SYNCED" else err).print(describe(done), markup=False)
+    if done.status != "SYNCED":
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _sync_progress() -> Iterator[Callable[[Progress], None]]:
+    """A Rich progress bar fed by the sync's progress callback (phase, calls done of planned)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    with Bar(
+        TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as bar:
+        task = bar.add_task("validating the POS menu", total=None)
+
+        def update(step: Progress) -> None:
+            bar.update(task, description=step.message or step.phase, completed=step.done, total=step.total or None)
+
+        yield update
+
+
+def _sync_json(done: Sync) -> dict[str, Any]:
+    return {
+        "syncId": done.id,
+        "status": done.status,
+        "trigger": done.trigger,
+        "startedAt": done.started_at.isoformat() if done.started_at else None,
+        "endedAt": done.ended_at.isoformat() if done.ended_at else None,
+        "failureCode": done.failure_code,
+        "failureReason": done.failure_reason,
+        "summary": done.summary or {},
+    }
 
 
 def _show_configuration(view: queries.ConfigurationView, as_json: bool) -> None:

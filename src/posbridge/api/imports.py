@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from posbridge.api.common import ERROR_RESPONSES, ApiError, admin_router, database
-from posbridge.pos.importer import import_menu
 from posbridge.pos.menu_format import InvalidMenuDocument
+from posbridge.services.menus import import_menu_document
 from posbridge.services.queries import WireModel
 from posbridge.store.db import Database
 
@@ -35,6 +35,7 @@ class ImportReportOut(WireModel):
     merchant_id: str
     changed: int
     kinds: dict[str, KindChanges]
+    syncs_requested: int
 
 
 _DOCUMENT_BODY = {
@@ -54,7 +55,7 @@ _DOCUMENT_BODY = {
     summary="Import a merchant's menu document",
 )
 async def post_import(request: Request, db: Database = Depends(database)) -> ImportReportOut:
-    """Validate the whole document, then import it in one transaction; 422 lists every problem."""
+    """Validate the whole document, import it in one transaction (422 lists every problem); a change syncs."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
         raise ApiError(413, "TOO_LARGE", f"A menu document may be at most {MAX_IMPORT_BYTES} bytes")
@@ -66,8 +67,10 @@ async def post_import(request: Request, db: Database = Depends(database)) -> Imp
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(400, "INVALID_JSON", f"The body is not JSON: {exc}") from None
     try:
-        report = await run_in_threadpool(import_menu, db, document)
+        jobs = getattr(request.app.state, "jobs", None)
+        notify = jobs.schedule_sync if jobs is not None else None
+        done = await run_in_threadpool(lambda: import_menu_document(db, document, notify=notify))
     except InvalidMenuDocument as exc:
         problems = [{"path": p.path, "reason": p.reason} for p in exc.problems]
         raise ApiError(422, "INVALID_MENU_DOCUMENT", f"{exc}; nothing was imported", {"problems": problems}) from None
-    return ImportReportOut.model_validate(report.to_dict())
+    return ImportReportOut.model_validate({**done.report.to_dict(), "syncsRequested": len(done.syncs)})

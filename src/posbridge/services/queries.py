@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
@@ -30,6 +30,8 @@ from posbridge.store.models import (
     Menu,
     Merchant,
     Order,
+    Sync,
+    SyncLog,
 )
 
 MAX_PAGE = 500
@@ -263,3 +265,60 @@ def _configuration_view(session: Session, configuration: Configuration) -> Confi
         status=state.status,
         reason=state.reason,
     )
+
+
+class SyncView(WireModel):
+    """One catalog sync of a configuration: why it ran, how it ended, what it changed."""
+
+    id: int
+    status: str
+    trigger: str
+    requested_at: datetime
+    not_before: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    attempts: int
+    failure_code: str | None
+    failure_reason: str | None
+    failure_params: dict[str, str] | None
+    summary: dict[str, Any] | None
+
+
+class SyncLogLine(WireModel):
+    """One line of a sync's per-attempt log."""
+
+    attempt: int
+    at: datetime
+    level: str
+    event: str
+    data: dict[str, Any] | None
+
+
+class SyncDetail(SyncView):
+    """A sync with its log."""
+
+    log: list[SyncLogLine]
+
+
+def list_syncs(db: Database, *, instance_id: str, configuration_id: str, limit: int = 20) -> list[SyncView]:
+    """A configuration's most recent syncs, newest first; another instance's configuration is 'not found'."""
+    with db.transaction(write=False) as session:
+        configuration = find_configuration(session, instance_id, configuration_id)
+        rows = session.scalars(
+            select(Sync).where(Sync.configuration_id == configuration.id).order_by(Sync.id.desc()).limit(limit)
+        )
+        return [SyncView.model_validate(row, from_attributes=True) for row in rows]
+
+
+def get_sync(db: Database, *, instance_id: str, configuration_id: str, sync_id: int) -> SyncDetail:
+    """One sync of the configuration with its log lines; any other sync id is 'not found'."""
+    with db.transaction(write=False) as session:
+        configuration = find_configuration(session, instance_id, configuration_id)
+        sync = session.get(Sync, sync_id)
+        if sync is None or sync.configuration_id != configuration.id:
+            raise WixError.of("OTHER", f"Sync {sync_id} not found", http_status=404, syncId=sync_id)
+        lines = session.scalars(select(SyncLog).where(SyncLog.sync_id == sync.id).order_by(SyncLog.id))
+        view = SyncView.model_validate(sync, from_attributes=True)
+        return SyncDetail(
+            **view.model_dump(), log=[SyncLogLine.model_validate(line, from_attributes=True) for line in lines]
+        )

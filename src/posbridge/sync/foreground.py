@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from posbridge.config import Settings
 from posbridge.errors import WixError
+from posbridge.services.pairing import find_configuration as find_wix_configuration
 from posbridge.services.syncing import request_sync
 from posbridge.store.db import Database
-from posbridge.store.models import Account, Configuration, Sync
+from posbridge.store.models import Account, Sync
 from posbridge.sync.catalog import PLURAL
 from posbridge.sync.diff import PAST
 from posbridge.sync.runner import ProgressCallback, run_sync
@@ -23,17 +22,7 @@ FINAL = ("SYNCED", "FAILED")
 def find_configuration(db: Database, instance_id: str, configuration_wix_id: str) -> tuple[int, str]:
     """The configuration's primary key and its account's accountId; LOCATION_NOT_FOUND / ACCOUNT_NOT_FOUND otherwise."""
     with db.transaction(write=False) as session:
-        configuration = session.scalar(
-            select(Configuration).where(
-                Configuration.instance_id == instance_id, Configuration.wix_id == configuration_wix_id
-            )
-        )
-        if configuration is None:
-            raise WixError.of(
-                "LOCATION_NOT_FOUND",
-                f"Configuration '{configuration_wix_id}' is not known",
-                configurationId=configuration_wix_id,
-            )
+        configuration = find_wix_configuration(session, instance_id, configuration_wix_id)
         account = session.get(Account, configuration.account_pk) if configuration.account_pk else None
         if account is None:
             raise WixError.of("ACCOUNT_NOT_FOUND", "No POS account is linked to this configuration")

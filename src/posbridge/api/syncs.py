@@ -1,0 +1,83 @@
+"""Catalog syncs of a configuration: request one, preview it (dry run), read the history and logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from posbridge.api.common import ERROR_RESPONSES, admin_router, database
+from posbridge.services import queries
+from posbridge.services.queries import SyncDetail, SyncView
+from posbridge.services.syncing import request_sync
+from posbridge.store.db import Database
+from posbridge.sync.foreground import find_configuration
+from posbridge.sync.preview import dry_run
+from posbridge.wix.client import WixClient
+
+router = admin_router(tags=["syncs"])
+InstancePath = Path(alias="instanceId", description="The Wix instance id.")
+ConfigurationPath = Path(alias="configurationId", description="Wix's configuration id (one Wix location).")
+SYNCS = "/instances/{instanceId}/configurations/{configurationId}/syncs"
+
+
+@router.post(SYNCS, status_code=202, response_model=SyncView, responses=ERROR_RESPONSES)
+def post_sync(
+    request: Request,
+    instance_id: str = InstancePath,
+    configuration_id: str = ConfigurationPath,
+    db: Database = Depends(database),
+) -> SyncView:
+    """Request a sync now (joins a pending one); a worker runs it. 202 with the pending sync."""
+    _pk, account_id = find_configuration(db, instance_id, configuration_id)
+    jobs = getattr(request.app.state, "jobs", None)
+    sync = request_sync(
+        db, instance_id, account_id, configuration_id, "ADMIN", notify=jobs.enqueue_sync if jobs else None
+    )
+    return SyncView.model_validate(sync, from_attributes=True)
+
+
+@router.get(SYNCS + "/preview", responses=ERROR_RESPONSES)
+async def get_preview(
+    request: Request,
+    instance_id: str = InstancePath,
+    configuration_id: str = ConfigurationPath,
+    db: Database = Depends(database),
+) -> dict[str, Any]:
+    """The exact diff the next sync would apply (reads Wix's live catalog, writes nothing)."""
+    configuration_pk, _account = await run_in_threadpool(find_configuration, db, instance_id, configuration_id)
+    jobs = getattr(request.app.state, "jobs", None)
+    settings = request.app.state.settings
+    if jobs is not None:
+        # The queue's client: one token cache and one rate budget for every caller in this process.
+        preview = await run_in_threadpool(lambda: dry_run(db, settings, configuration_pk, client=jobs.client))
+        return preview.to_json()
+    client = WixClient(settings, db)
+    try:
+        preview = await run_in_threadpool(lambda: dry_run(db, settings, configuration_pk, client=client))
+    finally:
+        client.close()
+    return preview.to_json()
+
+
+@router.get(SYNCS, response_model=list[SyncView], responses=ERROR_RESPONSES)
+def get_syncs(
+    instance_id: str = InstancePath,
+    configuration_id: str = ConfigurationPath,
+    limit: int = Query(20, ge=1, le=200),
+    db: Database = Depends(database),
+) -> list[SyncView]:
+    """The configuration's recent syncs, newest first."""
+    return queries.list_syncs(db, instance_id=instance_id, configuration_id=configuration_id, limit=limit)
+
+
+@router.get(SYNCS + "/{syncId}", response_model=SyncDetail, responses=ERROR_RESPONSES)
+def get_sync(
+    instance_id: str = InstancePath,
+    configuration_id: str = ConfigurationPath,
+    sync_id: int = Path(alias="syncId"),
+    db: Database = Depends(database),
+) -> SyncDetail:
+    """One sync with its per-attempt log."""
+    return queries.get_sync(db, instance_id=instance_id, configuration_id=configuration_id, sync_id=sync_id)

@@ -1,0 +1,173 @@
+"""Syncs from the operator's side: `posbridge sync` as a real process, the admin API's sync routes, imports."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from posbridge.app import create_app
+from posbridge.config import Settings
+from posbridge.services.menus import import_menu_document
+from posbridge.store.models import Sync
+from posbridge.store.types import utcnow
+from tests.conftest import ADMIN_TOKEN
+from tests.support.server import serve_in_thread
+from tests.sync.world import SyncWorld
+from wixsim.client import WixSimClient
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def _cli(settings: Settings, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m posbridge ARGS` configured by environment from these settings (no .env in `cwd`)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSBRIDGE_")}
+    env.update(
+        POSBRIDGE_DATABASE_URL=settings.database_url,
+        POSBRIDGE_WIX_APP_ID=settings.wix_app_id,
+        POSBRIDGE_WIX_APP_SECRET=settings.wix_app_secret,
+        POSBRIDGE_WIX_PUBLIC_KEY=settings.wix_public_key,
+        POSBRIDGE_WIX_API_BASE=settings.wix_api_base,
+        POSBRIDGE_SECRET_KEY=settings.secret_key,
+        POSBRIDGE_LOG_LEVEL="WARNING",
+        COLUMNS="200",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "posbridge", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def _target(world: SyncWorld) -> list[str]:
+    return ["--instance", world.instance_id, "--configuration", world.configuration_wix_id]
+
+
+def test_cli_dry_run_lists_creates_and_writes_nothing_then_sync_publishes(
+    world: SyncWorld, wixsim: WixSimClient, tmp_path: Path
+) -> None:
+    wixsim.clear_request_log()
+    preview = _cli(world.settings, "sync", *_target(world), "--dry-run", "--json", cwd=tmp_path)
+    assert preview.returncode == 0, preview.stderr
+    diff = json.loads(preview.stdout)
+    assert diff["valid"] is True
+    assert "createDraftCatalog" not in wixsim.request_counts(world.instance_id)
+    assert world.sim.live_catalog(world.catalog_id)["items"] == []
+
+    done = _cli(world.settings, "sync", *_target(world), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "SYNCED" in done.stdout and "60 created" in done.stdout
+    live_names = {item["name"] for item in world.live()["items"].values()}
+    assert {item["name"] for item in world.document["items"]} <= live_names
+
+    again = _cli(world.settings, "sync", *_target(world), "--json", cwd=tmp_path)
+    assert again.returncode == 0 and json.loads(again.stdout)["status"] == "SYNCED"
+
+
+def test_cli_sync_of_a_broken_menu_fails_with_its_code(world_factory: Callable[..., SyncWorld], tmp_path: Path) -> None:
+    world = world_factory(items=20)
+    broken = copy.deepcopy(world.document)
+    broken["items"][0]["price"] = "0"  # valid for import; then break it below the importer's reach
+    import_menu_document(world.db, broken)
+    with world.db.transaction() as session:
+        from posbridge.store.models import Item
+
+        item = session.scalar(select(Item).where(Item.merchant_id == world.merchant, Item.pos_id == "item-1"))
+        assert item is not None
+        item.price = item.price - 1  # a negative price: the sync must refuse to publish it
+    result = _cli(world.settings, "sync", *_target(world), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "FAILED (ACCOUNT_CONFIGURATION)" in result.stderr
+    assert world.sim.live_catalog(world.catalog_id)["items"] == []
+
+
+def test_cli_sync_of_an_unknown_configuration_is_refused(world: SyncWorld, tmp_path: Path) -> None:
+    result = _cli(world.settings, "sync", "--instance", world.instance_id, "--configuration", "nope", cwd=tmp_path)
+    assert result.returncode == 1 and "LOCATION_NOT_FOUND" in result.stderr
+
+
+@pytest.fixture()
+def admin(world: SyncWorld) -> Iterator[httpx.Client]:
+    """posbridge (immediate queue: a requested sync runs inside the request) aimed at the world's wixsim."""
+    with (
+        serve_in_thread(create_app(world.settings, world.db)) as url,
+        httpx.Client(base_url=url, headers=ADMIN, timeout=60) as client,
+    ):
+        yield client
+
+
+def _syncs_path(world: SyncWorld) -> str:
+    return f"/api/v1/instances/{world.instance_id}/configurations/{world.configuration_wix_id}/syncs"
+
+
+def test_admin_api_requests_previews_and_lists_syncs(world: SyncWorld, admin: httpx.Client) -> None:
+    preview = admin.get(_syncs_path(world) + "/preview")
+    assert preview.status_code == 200 and preview.json()["valid"] is True
+    assert world.sim.live_catalog(world.catalog_id)["items"] == []
+
+    requested = admin.post(_syncs_path(world))
+    assert requested.status_code == 202
+    sync_id = requested.json()["id"]
+
+    history = admin.get(_syncs_path(world)).json()
+    assert history[0]["id"] == sync_id and history[0]["status"] == "SYNCED"
+    assert history[0]["trigger"] == "ADMIN"
+    detail = admin.get(f"{_syncs_path(world)}/{sync_id}").json()
+    assert detail["summary"]["counts"] and any(line["event"] for line in detail["log"])
+    assert len(world.live()["items"]) >= 60
+
+
+def test_admin_api_sync_routes_are_tenant_and_token_guarded(
+    world_factory: Callable[..., SyncWorld], admin: httpx.Client, world: SyncWorld
+) -> None:
+    other = world_factory(items=10)
+    foreign = f"/api/v1/instances/{world.instance_id}/configurations/{other.configuration_wix_id}/syncs"
+    assert admin.post(foreign).status_code == 404
+    assert admin.get(foreign).status_code == 404
+    assert admin.get(f"{_syncs_path(other)}/999999").status_code == 404
+    unauthorized = httpx.post(str(admin.base_url) + _syncs_path(world))
+    assert unauthorized.status_code == 401
+    with world.db.transaction(write=False) as session:
+        assert session.scalars(select(Sync).where(Sync.configuration_id == other.configuration)).all() == []
+
+
+def _pending(world: SyncWorld) -> list[Sync]:
+    with world.db.transaction(write=False) as session:
+        rows = session.scalars(
+            select(Sync).where(Sync.configuration_id == world.configuration, Sync.status == "PENDING")
+        )
+        return list(rows)
+
+
+def test_a_changed_import_requests_a_debounced_pos_change_sync(world: SyncWorld) -> None:
+    changed: dict[str, Any] = copy.deepcopy(world.document)
+    changed["items"][0]["price"] = "99.50"
+    notified: list[int] = []
+    done = import_menu_document(world.db, changed, notify=lambda pk, _due: notified.append(pk))
+    assert done.report.changed > 0 and notified == [world.configuration]
+    (pending,) = _pending(world)
+    assert pending.trigger == "POS_CHANGE" and pending.not_before is not None and pending.not_before > utcnow()
+
+
+def test_an_unchanged_import_requests_no_sync(world: SyncWorld) -> None:
+    done = import_menu_document(world.db, copy.deepcopy(world.document))
+    assert done.report.changed == 0 and done.syncs == []
+    assert _pending(world) == []
+
+
+def test_cli_import_of_a_change_records_the_sync_for_a_worker(world: SyncWorld, tmp_path: Path) -> None:
+    changed = copy.deepcopy(world.document)
+    changed["items"][1]["name"] = "Renamed dish"
+    path = tmp_path / "menu.json"
+    path.write_text(json.dumps(changed))
+    result = _cli(world.settings, "import", str(path), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["syncsRequested"] == 1
+    assert [s.trigger for s in _pending(world)] == ["POS_CHANGE"]
