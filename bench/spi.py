@@ -619,30 +619,37 @@ READING = """\
 Reading (investigated 2026-11-28; the numbers below come from that day's runs, not from the table):
 
 - **Every order row is bound by the server's Python CPU.** The server sits at ~100% of a core from one
-  connection on (validate-order at 1 connection: 70-90 req/s on SQLite, 45-60 on PostgreSQL, p50 11-23
-  ms), so more connections only add queueing: p50 ≈ connections ÷ req/s. In-process,
-  `ordering.validate_order` alone costs ~8 ms of CPU and 19 SQL statements, of which the driver takes
-  under 1 ms on SQLite; cProfile puts ~3/4 of it in SQLAlchemy (building statements, cache keys, ORM
-  objects). Idempotent repeats skip the checks and run 4-5× faster.
-- **Threads on two cores cost about twice the CPU per request.** At 16 connections validate-order ran at
-  42-53 req/s with the server free to use both cores (21-27 ms of CPU per request) but at 90-101 req/s
-  with the server pinned to one core (`--pin-server 0`, ~10 ms per request); on PostgreSQL 36-39 against
-  64-66. The event loop and the default 40-thread pool hand the GIL back and forth across cores. One
-  process cannot use the second core anyway: several worker processes, or a smaller threadpool, should
-  do better than one process with many threads.
+  connection on, so more connections only add queueing: p50 ≈ connections ÷ req/s. In-process (SQLite,
+  this menu and order), a validate-order call, instance check included, cost 6.7 ms of CPU and 21 SQL
+  statements before the 2026-11-28 changes and 4.1 ms and 16 after; a create-order 11.2 ms and 36
+  statements before, 8.7 ms and 31 after. cProfile put ~3/4 of it in SQLAlchemy (building statements,
+  cache keys, ORM objects), so the changes cut statements: a known instance skips its look-up (the row
+  is never deleted; its status is still read by every call), and items with their prices and option
+  groups, and groups with their choices, come in one joined statement each instead of three selectin
+  round trips. Idempotent repeats skip the checks and run 4-6× faster.
+- **Threads on two cores cost about twice the CPU per request.** With anyio's default 40-thread pool,
+  validate-order at 16 connections ran at 42-53 req/s with the server free to use both cores (21-27 ms
+  of CPU per request) but at 90-101 req/s pinned to one core (`--pin-server 0`, ~10 ms per request): the
+  event loop and many threads hand the GIL back and forth across cores. `threadpool_size`
+  (`POSBRIDGE_THREADPOOL_SIZE`, default 6) now sizes the pool at startup; with 6 threads alone the same
+  cell ran at 82 req/s on SQLite and 56 on PostgreSQL (from 50 and 38 in the run before). One process
+  cannot use the second core: `uvicorn posbridge.app:create_app_from_env --factory --workers N` runs
+  several.
 - **PostgreSQL create-order is serialised per location** by `lock_location` (`SELECT … FOR UPDATE` on
-  the location row, held to commit). Sampling `pg_stat_activity` at 16 connections found on average
-  12.4 of ~14.7 sessions waiting on that lock (`Lock:tuple`/`transactionid`) while the holder sat
-  `idle in transaction`, i.e. in the server's Python between its ~30 statements. So creates per location
-  ≈ 1 ÷ that critical section, which contention stretches: ~45 req/s at 1 connection, 20-33 at 64. The
-  lock queue is fair: p99 stays within ~1.3× p50.
+  the location row, held to commit). Before, the lock was taken first and held across all ~30 statements
+  of checks and writes: sampling `pg_stat_activity` at 16 connections found 12.4 of ~14.7 sessions
+  waiting on it while the holder sat `idle in transaction` in the server's Python. Now the checks run
+  before the lock and only stock (re-read `FOR UPDATE`), slot capacity and the idempotency key are judged
+  again under it; a refused order also looks for a duplicate that committed meanwhile. The lock queue is
+  fair: p99 stays within ~1.5× p50.
 - **SQLite create-order has a long tail.** Writers wait in SQLite's busy handler (`BEGIN IMMEDIATE`,
-  30 s busy timeout), which sleeps and retries instead of queueing, so a newcomer can overtake a waiter: at
-  16 connections p50 stayed at 25-90 ms while p99 reached 1.2-3.4 s. No `database is locked` answer in any run.
+  30 s busy timeout), which sleeps and retries instead of queueing, so a newcomer can overtake a waiter:
+  p99 reaches seconds while p50 stays in the hundreds of ms. No `database is locked` answer in any run.
+  The checks run inside the write transaction here too, so the early-check change does not help SQLite.
 - Orders pile up in the same 15-minute slot during a run, so later rows pay a slightly larger
   capacity count.
-- **Noise:** three back-to-back runs on a quiet machine differed by up to 1.7× on the 64-connection
-  order rows (PostgreSQL validate-order 27-47 req/s, create-order 20-33); compare rows within one run.
+- **Noise:** back-to-back runs on a quiet machine differed by up to 1.7× on the 64-connection order
+  rows; another job on the machine shows as *CPU others*. Compare rows within one run.
 """
 
 
