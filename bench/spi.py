@@ -634,7 +634,9 @@ Reading (investigated 2026-11-28; the numbers below come from that day's runs, n
   (`POSBRIDGE_THREADPOOL_SIZE`, default 6) now sizes the pool at startup; with 6 threads alone the same
   cell ran at 82 req/s on SQLite and 56 on PostgreSQL (from 50 and 38 in the run before). One process
   cannot use the second core: `uvicorn posbridge.app:create_app_from_env --factory --workers N` runs
-  several.
+  several. One run at 16 connections (5 s windows), 1 process against 2 workers of 6 threads each:
+  validate-order 85 → 216 req/s on SQLite and 72 → 83 on PostgreSQL (its own processes share the two
+  cores); create-order 54 → 53 on SQLite (one writer at a time) and 47 → 64 on PostgreSQL.
 - **PostgreSQL create-order is serialised per location** by `lock_location` (`SELECT … FOR UPDATE` on
   the location row, held to commit). Before, the lock was taken first and held across all ~30 statements
   of checks and writes: sampling `pg_stat_activity` at 16 connections found 12.4 of ~14.7 sessions
