@@ -151,15 +151,30 @@ def _page_footer(page: queries.Page[Any]) -> str:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes (one Python process uses one core; see docs/benchmarks.md).")
+    ] = 1,
 ) -> None:
-    """Serve the SPI, the admin API and the dashboard (refuses an unmigrated database)."""
+    """Serve the SPI and the admin API, with an in-process job worker (refuses an unmigrated database)."""
     import uvicorn
 
     from posbridge.app import create_app
 
     settings = _settings(server=True)
     db = _database(settings)
-    uvicorn.run(create_app(settings, db), host=host, port=port, log_level=settings.log_level.lower())
+    if workers == 1:
+        uvicorn.run(create_app(settings, db), host=host, port=port, log_level=settings.log_level.lower())
+        return
+    db.dispose()
+    # Each process builds its own app from the same environment (uvicorn needs an import string for that).
+    uvicorn.run(
+        "posbridge.app:create_app_from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+    )
 
 
 @app.command()

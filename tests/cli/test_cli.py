@@ -111,8 +111,9 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path, sqlite_url: str, s
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_database_commands_need_no_wix_settings_and_serve_runs_after_upgrade(
-    tmp_path: Path, sqlite_url: str, signer: TestSigner
+    tmp_path: Path, sqlite_url: str, signer: TestSigner, workers: int
 ) -> None:
     env = _env(database_url=sqlite_url)
     upgraded = posbridge("db", "upgrade", "--json", env=env, cwd=tmp_path)
@@ -121,7 +122,7 @@ def test_database_commands_need_no_wix_settings_and_serve_runs_after_upgrade(
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "posbridge", "serve", "--port", str(port)],
+        [sys.executable, "-m", "posbridge", "serve", "--port", str(port), "--workers", str(workers)],
         env=_server_env(sqlite_url, signer),
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
