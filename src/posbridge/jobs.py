@@ -354,12 +354,12 @@ class JobQueue:
             _INLINE_FOLLOW_UPS.reset(token)
 
     def _run_outbound(self, job_id: int) -> None:
-        runner = self._outbound_runner or _default_outbound_runner()
-        if runner is None:
-            # The job stays PENDING in the database; nothing is lost until a runner is installed.
+        if self._outbound_runner is None:
+            # No producer enqueues outbound jobs until status push exists; a job that arrives anyway
+            # stays PENDING in the database, so nothing is lost until a runner is installed.
             log.error("outbound_runner_missing", job_id=job_id)
             return
-        runner(self.db, self.settings, job_id, client=self.client)
+        self._outbound_runner(self.db, self.settings, job_id, client=self.client)
 
 
 def _sync_lease(configuration_pk: int) -> str:
@@ -370,14 +370,6 @@ def _default_sync_runner() -> SyncRunner:
     from posbridge.sync.runner import run_sync  # imported late: the sync engine imports much of posbridge
 
     return run_sync  # type: ignore[no-any-return]
-
-
-def _default_outbound_runner() -> OutboundRunner | None:
-    try:
-        from posbridge.services.outbound import run_outbound_job
-    except ImportError:
-        return None
-    return run_outbound_job  # type: ignore[no-any-return]
 
 
 def build_queue(settings: Settings, db: Database, **options: Any) -> JobQueue:
