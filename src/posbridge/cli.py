@@ -66,14 +66,19 @@ def _exit(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _settings(*, server: bool) -> Settings:
+def _settings(*, server: bool, one_shot: bool = True) -> Settings:
     """Settings for a command; a missing or malformed one stops it with one line naming it (exit 2)."""
     try:
         settings = load_settings() if server else load_settings(DatabaseSettings)
     except ConfigError as exc:
         _exit(str(exc), 2)
+    level = settings.log_level
+    if one_shot and "log_level" not in settings.model_fields_set:
+        # A command run by a person prints its own summary; a log line per Wix call would bury it
+        # (and the progress bar). POSBRIDGE_LOG_LEVEL=INFO brings them back.
+        level = "WARNING"
     # Logs go to stderr, so `--json` output on stdout stays parseable.
-    configure_logging(settings.log_level, json=settings.log_json)
+    configure_logging(level, json=settings.log_json)
     return settings
 
 
@@ -160,7 +165,7 @@ def serve(
 
     from posbridge.app import create_app
 
-    settings = _settings(server=True)
+    settings = _settings(server=True, one_shot=False)
     db = _database(settings)
     if workers == 1:
         uvicorn.run(create_app(settings, db), host=host, port=port, log_level=settings.log_level.lower())
@@ -179,15 +184,11 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run a standalone job worker (status pushes, stock pushes, syncs)."""
-    settings = _settings(server=True)
+    """Run a standalone job worker (catalog syncs and the periodic reconcile)."""
+    from posbridge.jobs import run_worker
+
+    settings = _settings(server=True, one_shot=False)
     _database(settings)
-    try:
-        from posbridge.jobs import run_worker
-    except ModuleNotFoundError as exc:
-        if exc.name != "posbridge.jobs":
-            raise
-        _exit("the job worker is not available in this build (module posbridge.jobs is missing)", 1)
     run_worker(settings)
 
 

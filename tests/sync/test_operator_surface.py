@@ -28,7 +28,9 @@ from wixsim.client import WixSimClient
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-def _cli(settings: Settings, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _cli(
+    settings: Settings, *args: str, cwd: Path, log_level: str | None = "WARNING"
+) -> subprocess.CompletedProcess[str]:
     """`python -m posbridge ARGS` configured by environment from these settings (no .env in `cwd`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSBRIDGE_")}
     env.update(
@@ -38,9 +40,10 @@ def _cli(settings: Settings, *args: str, cwd: Path) -> subprocess.CompletedProce
         POSBRIDGE_WIX_PUBLIC_KEY=settings.wix_public_key,
         POSBRIDGE_WIX_API_BASE=settings.wix_api_base,
         POSBRIDGE_SECRET_KEY=settings.secret_key,
-        POSBRIDGE_LOG_LEVEL="WARNING",
         COLUMNS="200",
     )
+    if log_level is not None:
+        env["POSBRIDGE_LOG_LEVEL"] = log_level
     return subprocess.run(
         [sys.executable, "-m", "posbridge", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
     )
@@ -69,6 +72,18 @@ def test_cli_dry_run_lists_creates_and_writes_nothing_then_sync_publishes(
 
     again = _cli(world.settings, "sync", *_target(world), "--json", cwd=tmp_path)
     assert again.returncode == 0 and json.loads(again.stdout)["status"] == "SYNCED"
+
+
+def test_cli_sync_logs_each_wix_call_only_when_asked(world: SyncWorld, tmp_path: Path) -> None:
+    quiet = _cli(world.settings, "sync", *_target(world), cwd=tmp_path, log_level=None)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "SYNCED" in quiet.stdout
+    assert "wix_call" not in quiet.stderr
+    world.request("CLI")  # something to run again, so the verbose run calls Wix too
+    verbose = _cli(world.settings, "sync", *_target(world), cwd=tmp_path, log_level="INFO")
+    assert verbose.returncode == 0, verbose.stderr
+    calls = [json.loads(line) for line in verbose.stderr.splitlines() if '"wix_call"' in line]
+    assert calls and all(call["instance_id"] == world.instance_id for call in calls)
 
 
 def test_cli_sync_of_a_broken_menu_fails_with_its_code(world_factory: Callable[..., SyncWorld], tmp_path: Path) -> None:

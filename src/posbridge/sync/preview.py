@@ -14,6 +14,7 @@ from posbridge.sync.diff import PAST, Change, Diff, compute_diff
 from posbridge.sync.plan import plan, planned_calls
 from posbridge.sync.store import prepare
 from posbridge.sync.validate import Problem
+from posbridge.sync.wix_location import learn_catalog_id
 from posbridge.sync.writer import CatalogsV3Writer
 from posbridge.wix.client import WixClient
 
@@ -70,6 +71,9 @@ class Preview:
 
 def dry_run(db: Database, settings: Settings, configuration_pk: int, *, client: WixClient) -> Preview:
     """What the next sync of the configuration would change (reads the live catalog, never writes)."""
+    problem = learn_catalog_id(db, client, configuration_pk).problem
+    if problem is not None:
+        return Preview(problems=[problem], failure_code=problem.code)
     prepared = prepare(db, settings, configuration_pk, utcnow())
     if not prepared.verdict.ok or prepared.desired is None or prepared.catalog_id is None:
         return Preview(problems=prepared.verdict.problems, failure_code=prepared.verdict.code)

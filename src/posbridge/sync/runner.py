@@ -29,6 +29,7 @@ from posbridge.sync.diff import ARCHIVE, CREATE, Diff, compute_diff
 from posbridge.sync.ownership import OwnershipError
 from posbridge.sync.plan import Step, plan, planned_calls, repair_steps
 from posbridge.sync.store import Prepared, load_id_map, prepare, record_created, record_synced
+from posbridge.sync.wix_location import learn_catalog_id
 from posbridge.sync.writer import CatalogsV3Writer, CatalogWriter, RejectedEntities
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
@@ -273,6 +274,13 @@ class _Run:
         """The happy path; raises SyncFailure (or Wix/lease errors) otherwise."""
         now = utcnow()
         self.report("validate", "checking the POS menus")
+        lookup = learn_catalog_id(self.db, self.client, self.configuration_pk)
+        if lookup.asked:
+            self.summary["calls"] = {"getConfiguration": 1}
+            self.summary["callsTotal"] = 1
+        if lookup.problem is not None:
+            self.note("invalid", "WARNING", code=lookup.problem.code, problem=str(lookup.problem))
+            raise SyncFailure(lookup.problem.code, lookup.problem.message)
         prepared = prepare(self.db, self.settings, self.configuration_pk, now)
         if prepared.skipped_menus:
             self.summary["skippedMenus"] = prepared.skipped_menus
@@ -300,8 +308,10 @@ class _Run:
                     self.discard()
                 raise
             finally:
-                self.summary["calls"] = dict(self.writer.calls) if self.writer else {}
-                self.summary["callsTotal"] = sum(self.summary["calls"].values())
+                calls = Counter(self.summary.get("calls") or {})
+                calls.update(self.writer.calls if self.writer else {})
+                self.summary["calls"] = dict(calls)
+                self.summary["callsTotal"] = sum(calls.values())
                 self.summary["attempts"] = dict(stats.calls)
                 self.summary["retries"] = stats.retries
                 self.summary["throttledSeconds"] = round(stats.throttled_seconds, 3)
