@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from posbridge.store.models import Stock
+
+# Built once: every Validate and Create Order reads stock, and building a statement costs more than running it.
+_ROWS = (
+    select(Stock)
+    .where(Stock.location_id == bindparam("location"), Stock.item_id.in_(bindparam("items", expanding=True)))
+    .order_by(Stock.item_id)
+)
+# Locked rows must carry the committed quantities, not ones this session read before the lock.
+_LOCKED_ROWS = _ROWS.with_for_update().execution_options(populate_existing=True)
 
 
 def is_86ed(stock: Stock | None, at: datetime) -> bool:
@@ -32,11 +41,8 @@ def stock_rows(session: Session, location_id: int, item_ids: Iterable[int], *, l
     ids = sorted(set(item_ids))  # a fixed lock order, so two writers never deadlock
     if not ids:
         return {}
-    query = select(Stock).where(Stock.location_id == location_id, Stock.item_id.in_(ids)).order_by(Stock.item_id)
-    if lock:
-        # Locked rows must carry the committed quantities, not ones this session read before the lock.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return {row.item_id: row for row in session.scalars(query)}
+    query = _LOCKED_ROWS if lock else _ROWS
+    return {row.item_id: row for row in session.scalars(query, {"location": location_id, "items": ids})}
 
 
 def decrement(stock: Stock | None, quantity: int) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from posbridge.errors import ErrorDetail, WixError
@@ -42,6 +42,56 @@ from posbridge.store.models import (
 )
 
 DISH, VARIATION = "DISH", "VARIATION"
+
+# The hot statements of every Validate and Create Order call, built once: building a statement
+# (coercing each clause, the loader options) costs more Python than SQLAlchemy's compiled cache
+# saves, so only parameters change per call.
+_LIVE_MENUS = (
+    select(Menu)
+    .join(ConfigurationMenu, ConfigurationMenu.menu_id == Menu.id)
+    .join(MenuLocation, (MenuLocation.menu_id == Menu.id) & (MenuLocation.location_id == bindparam("location")))
+    .where(
+        ConfigurationMenu.configuration_id == bindparam("configuration"),
+        Menu.merchant_id == bindparam("merchant"),
+        Menu.active.is_(True),
+    )
+    .order_by(ConfigurationMenu.position)
+)
+_ID_MAP = select(SyncIdMap).where(
+    SyncIdMap.instance_id == bindparam("instance"),
+    SyncIdMap.catalog_id == bindparam("catalog"),
+    SyncIdMap.wix_id.in_(bindparam("wix_ids", expanding=True)),
+)
+# Joined, not selectin: an order names a few items, and one statement costs less Python than three.
+_ITEMS = (
+    select(Item)
+    .where(Item.id.in_(bindparam("ids", expanding=True)), Item.merchant_id == bindparam("merchant"))
+    .options(joinedload(Item.location_prices), joinedload(Item.option_groups))
+)
+_GROUPS = (
+    select(OptionGroup)
+    .where(OptionGroup.id.in_(bindparam("ids", expanding=True)))
+    .options(joinedload(OptionGroup.choices))
+)
+_VARIATIONS = select(Variation).where(
+    Variation.id.in_(bindparam("ids", expanding=True)), Variation.merchant_id == bindparam("merchant")
+)
+_ITEM_MENUS = (
+    select(SectionItem.item_id, Section.menu_id)
+    .join(Section, Section.id == SectionItem.section_id)
+    .where(
+        SectionItem.item_id.in_(bindparam("items", expanding=True)),
+        Section.menu_id.in_(bindparam("menus", expanding=True)),
+    )
+    .distinct()
+)
+_PAIRED_LOCATION = select(Configuration.location_id).where(
+    Configuration.instance_id == bindparam("instance"), Configuration.wix_id == bindparam("configuration")
+)
+_LOCK_LOCATION = select(Location.id).where(Location.id == bindparam("location")).with_for_update()
+_SLOT_ORDERS = select(func.count(Order.id)).where(
+    Order.location_id == bindparam("location"), Order.slot_start == bindparam("slot"), Order.status != "CANCELED"
+)
 
 
 @dataclass
@@ -81,13 +131,14 @@ class OrderPlan:
 
 def lock_location(session: Session, instance_id: str, configuration_id: str) -> None:
     """Hold the paired location's row until commit (PostgreSQL), so slot counts and stock see no race."""
-    location_id = session.scalar(
-        select(Configuration.location_id).where(
-            Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id
-        )
-    )
+    location_id = session.scalar(_PAIRED_LOCATION, {"instance": instance_id, "configuration": configuration_id})
     if location_id is not None:
-        session.execute(select(Location.id).where(Location.id == location_id).with_for_update())
+        lock_location_row(session, location_id)
+
+
+def lock_location_row(session: Session, location_id: int) -> None:
+    """`lock_location` for a location already known (a checked plan's)."""
+    session.execute(_LOCK_LOCATION, {"location": location_id})
 
 
 def check_order(
@@ -124,8 +175,10 @@ def _gate(
             f"The POS account '{account_id}' is no longer authorized; reconnect it in the dashboard",
             accountId=account_id,
         )
-    state = readiness(session, account, configuration)
+    # Loaded before readiness() looks at it: the session's identity map holds objects weakly, so the
+    # location readiness() loads on its own would be gone, and read again, by the time it returns.
     location = session.get(Location, configuration.location_id) if configuration.location_id is not None else None
+    state = readiness(session, account, configuration)
     if not state.ready:
         if configuration.location_id is not None and (location is None or not location.active):
             raise WixError.of("LOCATION_NOT_FOUND", state.reason or "The paired POS location is gone")
@@ -224,18 +277,12 @@ class _Checker:
 
     def _live_menus(self) -> list[Menu]:
         """Menus selected for this configuration that are active and sold at the paired location."""
-        query = (
-            select(Menu)
-            .join(ConfigurationMenu, ConfigurationMenu.menu_id == Menu.id)
-            .join(MenuLocation, (MenuLocation.menu_id == Menu.id) & (MenuLocation.location_id == self.location.id))
-            .where(
-                ConfigurationMenu.configuration_id == self.tenant.configuration.id,
-                Menu.merchant_id == self.merchant.id,
-                Menu.active.is_(True),
-            )
-            .order_by(ConfigurationMenu.position)
-        )
-        return list(self.session.scalars(query))
+        params = {
+            "location": self.location.id,
+            "configuration": self.tenant.configuration.id,
+            "merchant": self.merchant.id,
+        }
+        return list(self.session.scalars(_LIVE_MENUS, params))
 
     def _check_open(self, live_menus: list[Menu]) -> bool:
         """CLOSED when the location is shut at the fulfilment time, or no menu is offered then."""
@@ -299,39 +346,21 @@ class _Checker:
         catalog_id = self.tenant.configuration.catalog_id
         rows: list[SyncIdMap] = []
         if wix_ids and catalog_id:
-            rows = list(
-                self.session.scalars(
-                    select(SyncIdMap).where(
-                        SyncIdMap.instance_id == self.tenant.configuration.instance_id,
-                        SyncIdMap.catalog_id == catalog_id,
-                        SyncIdMap.wix_id.in_(wix_ids),
-                    )
-                )
-            )
+            instance_id = self.tenant.configuration.instance_id
+            params = {"instance": instance_id, "catalog": catalog_id, "wix_ids": list(wix_ids)}
+            rows = list(self.session.scalars(_ID_MAP, params))
         self.id_map = {row.wix_id: row for row in rows}
         item_refs = {row.pos_ref for row in rows if row.kind == DISH}
         variation_refs = {row.pos_ref for row in rows if row.kind == VARIATION}
+        merchant = self.merchant.id
         items = {
             item.id: item
-            for item in self.session.scalars(
-                select(Item)
-                .where(Item.id.in_(item_refs), Item.merchant_id == self.merchant.id)
-                # Joined, not selectin: an order names a few items, and one statement costs less Python than three.
-                .options(joinedload(Item.location_prices), joinedload(Item.option_groups))
-            ).unique()
+            for item in self.session.scalars(_ITEMS, {"ids": list(item_refs), "merchant": merchant}).unique()
         }
         group_ids = {link.group_id for item in items.values() for link in item.option_groups}
-        self.groups = {
-            group.id: group
-            for group in self.session.scalars(
-                select(OptionGroup).where(OptionGroup.id.in_(group_ids)).options(joinedload(OptionGroup.choices))
-            ).unique()
-        }
+        self.groups = {group.id: group for group in self.session.scalars(_GROUPS, {"ids": list(group_ids)}).unique()}
         self.variations = {
-            v.id: v
-            for v in self.session.scalars(
-                select(Variation).where(Variation.id.in_(variation_refs), Variation.merchant_id == self.merchant.id)
-            )
+            v.id: v for v in self.session.scalars(_VARIATIONS, {"ids": list(variation_refs), "merchant": merchant})
         }
         resolved = []
         for position, line in enumerate(self.order.line_items):
@@ -363,12 +392,7 @@ class _Checker:
         placed: dict[int, list[Menu]] = defaultdict(list)
         if not item_ids or not menus:
             return placed
-        rows = self.session.execute(
-            select(SectionItem.item_id, Section.menu_id)
-            .join(Section, Section.id == SectionItem.section_id)
-            .where(SectionItem.item_id.in_(item_ids), Section.menu_id.in_(menus))
-            .distinct()
-        )
+        rows = self.session.execute(_ITEM_MENUS, {"items": list(item_ids), "menus": list(menus)})
         for item_id, menu_id in rows:
             placed[item_id].append(menus[menu_id])
         return placed
@@ -532,11 +556,7 @@ class _Checker:
         limit = self.location.orders_per_slot
         if limit is None:
             return
-        taken = self.session.scalar(
-            select(func.count(Order.id)).where(
-                Order.location_id == self.location.id, Order.slot_start == slot, Order.status != "CANCELED"
-            )
-        )
+        taken = self.session.scalar(_SLOT_ORDERS, {"location": self.location.id, "slot": slot})
         if (taken or 0) >= limit:
             when = hours.clock_text(slot, self.tz)
             self.fail(
@@ -575,4 +595,12 @@ def _line_label(line: ResolvedLine) -> str:
     return f"Line {line.position + 1} ('{name}')"
 
 
-__all__ = ["OrderPlan", "ResolvedChoice", "ResolvedLine", "check_order", "lock_location", "recheck_locked"]
+__all__ = [
+    "OrderPlan",
+    "ResolvedChoice",
+    "ResolvedLine",
+    "check_order",
+    "lock_location",
+    "lock_location_row",
+    "recheck_locked",
+]

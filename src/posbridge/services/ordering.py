@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from posbridge.services.order_checks import (
     ResolvedLine,
     check_order,
     lock_location,
+    lock_location_row,
     recheck_locked,
 )
 from posbridge.services.order_totals import line_amount, service_fees_of
@@ -35,6 +36,17 @@ from posbridge.store.models import Location, Order, OrderLine, OrderLineOption, 
 from posbridge.store.types import utcnow
 
 log = get_logger("ordering")
+
+# Built once (every Create Order runs it twice): building a statement costs more than running it.
+_EXISTING = (
+    select(Order.pos_order_id, Location.pos_id)
+    .join(Location, Location.id == Order.location_id)
+    .where(
+        Order.instance_id == bindparam("instance"),
+        Order.configuration_wix_id == bindparam("configuration"),
+        Order.wix_order_id == bindparam("order"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,7 @@ def create_order(
                 raise
             # Serialise creates per location (PostgreSQL row lock; SQLite writers already queue), then
             # look again: a duplicate that committed while we waited is answered, not re-created.
-            lock_location(session, instance_id, configuration_id)
+            lock_location_row(session, plan.location.id)
             found = _existing(session, instance_id, configuration_id, order.id)
             if found is not None:
                 return found
@@ -164,15 +176,8 @@ def _aware(now: datetime | None) -> datetime:
 
 def _existing(session: Session, instance_id: str, configuration_wix_id: str, wix_order_id: str) -> CreatedOrder | None:
     """The answer already given for this Wix order, if any."""
-    row = session.execute(
-        select(Order.pos_order_id, Location.pos_id)
-        .join(Location, Location.id == Order.location_id)
-        .where(
-            Order.instance_id == instance_id,
-            Order.configuration_wix_id == configuration_wix_id,
-            Order.wix_order_id == wix_order_id,
-        )
-    ).first()
+    params = {"instance": instance_id, "configuration": configuration_wix_id, "order": wix_order_id}
+    row = session.execute(_EXISTING, params).first()
     return None if row is None else CreatedOrder(pos_order_id=row[0], pos_location_id=row[1], created=False)
 
 

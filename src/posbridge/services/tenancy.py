@@ -5,13 +5,21 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from posbridge.errors import WixError
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Instance
+
+# Built once: every SPI call resolves its tenant, and building a statement costs more than running it.
+_ACCOUNT = select(Account).where(
+    Account.instance_id == bindparam("instance"), Account.account_id == bindparam("account")
+)
+_CONFIGURATION = select(Configuration).where(
+    Configuration.instance_id == bindparam("instance"), Configuration.wix_id == bindparam("configuration")
+)
 
 
 def record_instance(db: Database, instance_id: str) -> Instance:
@@ -69,9 +77,7 @@ def active_accounts(session: Session, instance_id: str) -> list[Account]:
 def account_for(session: Session, instance_id: str, account_id: str) -> Account:
     """The instance's account with this id; another tenant's account is 'not found', like a missing one."""
     active_instance(session, instance_id)
-    account = session.scalar(
-        select(Account).where(Account.instance_id == instance_id, Account.account_id == account_id)
-    )
+    account = session.scalar(_ACCOUNT, {"instance": instance_id, "account": account_id})
     if account is None:
         raise WixError.of("ACCOUNT_NOT_FOUND", f"Account '{account_id}' not found", accountId=account_id)
     if account.status != "ACTIVE":
@@ -90,9 +96,7 @@ class Tenant:
 def configuration_for(session: Session, instance_id: str, account_id: str, configuration_id: str) -> Tenant:
     """The account and its configuration; unknown or another account's configuration is LOCATION_NOT_FOUND."""
     account = account_for(session, instance_id, account_id)
-    configuration = session.scalar(
-        select(Configuration).where(Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id)
-    )
+    configuration = session.scalar(_CONFIGURATION, {"instance": instance_id, "configuration": configuration_id})
     if configuration is None:
         raise WixError.of(
             "LOCATION_NOT_FOUND", f"Configuration '{configuration_id}' is not known", configurationId=configuration_id
