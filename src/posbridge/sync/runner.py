@@ -238,7 +238,7 @@ class _Run:
         """Extend the lease, if this worker still holds it."""
         now = utcnow()
         with self.db.transaction() as session:
-            renewed = session.execute(
+            renewed = session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult; typed as Result
                 update(Sync)
                 .where(Sync.id == self.claim.sync_id, Sync.status == IN_PROGRESS, Sync.attempts == self.claim.attempt)
                 .values(lease_until=now + timedelta(seconds=self.lease_seconds), heartbeat_at=now)
@@ -435,7 +435,7 @@ class _Run:
         self.summary["counts"] = counts
         self.summary["archivedMenus"] = [c.name for c in diff.of(ARCHIVE) if c.foreign]
         self.summary["plannedCalls"] = planned_calls(steps, batch_size)
-        self.note("diff", **{k: v for k, v in counts.items() if k in KINDS})
+        self.note("diff", "INFO", **{k: v for k, v in counts.items() if k in KINDS})
         if self.summary["archivedMenus"]:
             self.note("archived_wix_menus", "WARNING", menus=self.summary["archivedMenus"])
 
