@@ -23,11 +23,13 @@ serve: install
 test: install
 	scripts/ensure-services
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 bench: install
 	scripts/ensure-services
@@ -36,4 +38,4 @@ bench: install
 	$(BIN)/python bench/sync.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

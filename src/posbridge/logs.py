@@ -9,20 +9,21 @@ from contextvars import ContextVar
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 _SECRET_KEYS = re.compile(r"(secret|token|password|api_?key|authorization|credential|private)", re.I)
 
 
-def _add_request_id(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_request_id(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
     rid = request_id_var.get()
     if rid and "request_id" not in event:
         event["request_id"] = rid
     return event
 
 
-def _mask_secrets(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _mask_secrets(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
     for key in list(event):
         if _SECRET_KEYS.search(key) and event[key] is not None:
             event[key] = "***"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, TypedDict
 
 from wixsim import spi_caller
 from wixsim.basket import Basket
@@ -12,6 +12,13 @@ from wixsim.order_builder import CheckoutError, build_order
 from wixsim.state import ConfigurationRecord, Entity, OrderRecord, Store
 
 __all__ = ["Basket", "CheckoutError", "run_checkout"]
+
+
+class _Bases(TypedDict):
+    """The provider base URIs every SPI call of a checkout shares (keyword arguments of `spi_caller.call`)."""
+
+    default_base: str | None
+    base_uri: str | None
 
 
 def wix_order(order: Entity, conf: ConfigurationRecord) -> Entity:
@@ -40,7 +47,7 @@ async def run_checkout(store: Store, basket: Basket) -> dict[str, Any]:
     order = build_order(basket, site, cat)
     app = store.data.app
     meta_identity = spi_caller.visitor_identity(order["customer"].get("visitorId") or new_id())
-    common = {"default_base": settings.default_provider_base_uri, "base_uri": basket.providerBaseUri}
+    common: _Bases = {"default_base": settings.default_provider_base_uri, "base_uri": basket.providerBaseUri}
     result: dict[str, Any] = {
         "orderId": order["id"],
         "order": order,
@@ -90,7 +97,8 @@ async def run_checkout(store: Store, basket: Basket) -> dict[str, Any]:
     result["resendCount"] = len(attempts) - 1
     last = attempts[-1]
     result["create"] = {**last, "attempts": attempts}
-    body = last.get("body") if isinstance(last.get("body"), dict) else {}
+    body = last.get("body")
+    body = body if isinstance(body, dict) else {}
     if last["status"] == 200 and body.get("posOrderId"):
         rec.pos_order_id = str(body["posOrderId"])
         rec.pos_location_id = body.get("posLocationId")

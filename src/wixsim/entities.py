@@ -229,7 +229,7 @@ def apply_item(
 ) -> Entity:
     """A validated item (kind DISH or VARIATION), new or updated; type and archived are read-only."""
     _require_name(data, existing is None)
-    item = copy.deepcopy(existing) if existing else {"id": new_id(), "type": kind}
+    item: Entity = copy.deepcopy(existing) if existing else {"id": new_id(), "type": kind}
     for field in ITEM_FIELDS:
         if field not in data:
             continue

@@ -8,7 +8,7 @@ Routers of the admin API are built with `admin_router()`, so their errors render
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -48,7 +48,7 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
 class AdminRoute(APIRoute):
     """A route whose failures all render as `ErrorBody`."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """Wrap FastAPI's handler so errors raised while solving dependencies or running it are rendered."""
         handler = super().get_route_handler()
 

@@ -193,6 +193,11 @@ def _key_path(path: str, key: str) -> str:
     return f"{path}.{key}" if _PLAIN_KEY.match(key) else f"{path}[{key!r}]"
 
 
+def _list(value: Any) -> list[Any]:
+    """The value if it is a list, else an empty one (bad parts are reported elsewhere)."""
+    return value if isinstance(value, list) else []
+
+
 _MISSING = object()
 
 
@@ -613,7 +618,7 @@ class _Reader:
                 if isinstance(part, dict) and isinstance(part.get("id"), str):
                     label = {"group": "option group", "var": "variation"}.get(kind, kind)
                     self.unique(ids[kind], part["id"], f"$.{key}[{i}]", label)
-        menus = root.get("menus") if isinstance(root.get("menus"), list) else []
+        menus = _list(root.get("menus"))
         for m, menu in enumerate(menus):
             sections = menu.get("sections") if isinstance(menu, dict) else None
             for s, section in enumerate(sections if isinstance(sections, list) else []):
@@ -628,7 +633,7 @@ class _Reader:
             for s, section in enumerate(sections if isinstance(sections, list) else []):
                 if isinstance(section, dict):
                     self.refs(section.get("items"), f"$.menus[{m}].sections[{s}].items", ids["item"], "item")
-        items = root.get("items") if isinstance(root.get("items"), list) else []
+        items = _list(root.get("items"))
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
@@ -638,7 +643,7 @@ class _Reader:
                 for loc in mapping if isinstance(mapping, dict) else {}:
                     if loc not in ids["location"]:
                         self.problem(_key_path(f"$.items[{i}].{key}", loc), f"unknown location '{loc}'")
-        groups = root.get("optionGroups") if isinstance(root.get("optionGroups"), list) else []
+        groups = _list(root.get("optionGroups"))
         for g, group in enumerate(groups):
             choices = group.get("choices") if isinstance(group, dict) else None
             for c, choice in enumerate(choices if isinstance(choices, list) else []):

@@ -143,8 +143,8 @@ def _menus_for(session: Session, location: Location, menu_ids: list[str] | None)
 def _select_menus(configuration: Configuration, menu_pks: list[int]) -> None:
     """Make the configuration's menu choice exactly `menu_pks`, in order, touching only what differs."""
     current = {entry.menu_id: entry for entry in configuration.selected_menus}
-    for entry in [entry for menu_pk, entry in current.items() if menu_pk not in menu_pks]:
-        configuration.selected_menus.remove(entry)
+    for stale in [entry for menu_pk, entry in current.items() if menu_pk not in menu_pks]:
+        configuration.selected_menus.remove(stale)
     for position, menu_pk in enumerate(menu_pks):
         entry = current.get(menu_pk)
         if entry is None:

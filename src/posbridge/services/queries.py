@@ -220,7 +220,7 @@ def _page_bounds(limit: int, offset: int) -> tuple[int, int]:
     return max(1, min(limit, MAX_PAGE)), max(0, offset)
 
 
-def _count(session: Session, query: Select[tuple[object, ...]]) -> int:
+def _count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
     return int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
 
 

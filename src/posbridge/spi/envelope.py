@@ -27,12 +27,15 @@ import hmac
 import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from posbridge.errors import ErrorDetail, InvalidArgument, WixError
+
+if TYPE_CHECKING:
+    from jwt.types import Options  # typing only: a recent PyJWT TypedDict, and pyproject allows pyjwt>=2.8
 
 ISSUER = "wix.com"
 ALGORITHMS = ["RS256"]
@@ -140,7 +143,7 @@ def _decode(
     issuer: str | None,
     require: list[str],
 ) -> dict[str, Any]:
-    options: dict[str, Any] = {"require": require, "verify_aud": audience is not None}
+    options: Options = {"require": require, "verify_aud": audience is not None}
     try:
         claims = jwt.decode(
             token, public_key, algorithms=ALGORITHMS, audience=audience, issuer=issuer, leeway=leeway, options=options

@@ -162,7 +162,7 @@ class WixClient:
         waited = False
         while (wait := self._budget.acquire(instance_id)) > 0:
             waited = True
-            self._each_stats(lambda s, w=wait: s.record_throttle(w))
+            self._each_stats(lambda s: s.record_throttle(wait))  # called at once, so no late binding
             log.info("wix_throttled", instance_id=instance_id, wait_seconds=round(wait, 3))
             self._sleep(wait)
         return waited

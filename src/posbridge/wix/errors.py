@@ -49,7 +49,8 @@ class WixApiError(Exception):
             body = {"raw": response.text[:2000]}
         code, message = f"HTTP_{response.status_code}", response.reason_phrase or "error"
         if isinstance(body, dict):
-            details = body.get("details") if isinstance(body.get("details"), dict) else {}
+            details = body.get("details")
+            details = details if isinstance(details, dict) else {}
             app_error = details.get("applicationError") if isinstance(details.get("applicationError"), dict) else None
             if app_error is not None:
                 code = str(app_error.get("code") or code)
