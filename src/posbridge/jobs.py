@@ -369,7 +369,7 @@ def _sync_lease(configuration_pk: int) -> str:
 def _default_sync_runner() -> SyncRunner:
     from posbridge.sync.runner import run_sync  # imported late: the sync engine imports much of posbridge
 
-    return run_sync  # type: ignore[no-any-return]
+    return run_sync
 
 
 def build_queue(settings: Settings, db: Database, **options: Any) -> JobQueue:

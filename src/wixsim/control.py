@@ -172,7 +172,7 @@ def create_control_app(sim: Sim) -> FastAPI:
         )
         confs = spec.configurations
         # catalog=None spelled out: its default is given as Field(None, ...), which type checkers don't read as one.
-        specs = [ConfigurationSpec(catalog=None) for _ in range(confs)] if isinstance(confs, int) else confs
+        specs = [ConfigurationSpec() for _ in range(confs)] if isinstance(confs, int) else confs
         s.data.sites[instance_id] = site
         try:
             for index, conf_spec in enumerate(specs):

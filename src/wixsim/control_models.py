@@ -17,7 +17,9 @@ class ConfigurationSpec(StrictModel):
     enabled: bool = True
     archived: bool = False
     integrationSettingsUrl: str | None = None
-    catalog: dict[str, Any] | None = Field(None, description="Nested {menus: [...]} spec, see seed.build_content")
+    catalog: dict[str, Any] | None = Field(
+        default=None, description="Nested {menus: [...]} spec, see seed.build_content"
+    )
 
 
 class SiteSpec(StrictModel):
