@@ -32,6 +32,7 @@ def test_first_sync_asks_wix_for_the_catalog_once_and_writes_into_it(world: Sync
     assert world.counts()["getConfiguration"] == 1
     assert sync.summary["calls"]["getConfiguration"] == 1
     assert sync.summary["callsTotal"] == sum(sync.summary["calls"].values())
+    assert [n for path, n in sync.summary["attempts"].items() if "pos-integration/configurations" in path] == [1]
     names = {item["name"] for item in world.live()["items"].values()}
     assert {item["name"] for item in world.document["items"]} & names
     world.sim.clear_request_log()
@@ -48,6 +49,7 @@ def test_a_configuration_wix_does_not_know_fails_with_location_not_found(world: 
     assert sync.status == "FAILED"
     assert sync.failure_code == "LOCATION_NOT_FOUND"
     assert "not-a-wix-configuration" in (sync.failure_reason or "")
+    assert sync.summary["calls"] == {"getConfiguration": 1}
     assert _catalog_id(world) is None
     assert world.sim.catalog(world.catalog_id)["publishCount"] == 0
 

@@ -205,6 +205,7 @@ class _Run:
         self.calls_total = 0
         self.phase = "read"
         self.writer: CatalogWriter | None = None
+        self.lookup_calls: Counter[str] = Counter()  # Wix calls made outside the writer
         self.draft_open = False
 
     # --- bookkeeping helpers -----------------------------------------------------------------
@@ -273,11 +274,31 @@ class _Run:
     def sync(self) -> None:
         """The happy path; raises SyncFailure (or Wix/lease errors) otherwise."""
         now = utcnow()
+        with self.client.track() as stats:
+            try:
+                self.prepare_and_write(now)
+            except LeaseLost:
+                raise  # the draft now belongs to the worker that took the sync over
+            except BaseException:
+                if self.draft_open:
+                    self.discard()
+                raise
+            finally:
+                calls = Counter(self.lookup_calls)
+                calls.update(self.writer.calls if self.writer else {})
+                self.summary["calls"] = dict(calls)
+                self.summary["callsTotal"] = sum(calls.values())
+                self.summary["attempts"] = dict(stats.calls)
+                self.summary["retries"] = stats.retries
+                self.summary["throttledSeconds"] = round(stats.throttled_seconds, 3)
+        self.succeed()
+
+    def prepare_and_write(self, now: datetime) -> None:
+        """Learn the catalog id if need be, validate and build the desired catalog, then write it."""
         self.report("validate", "checking the POS menus")
         lookup = learn_catalog_id(self.db, self.client, self.configuration_pk)
         if lookup.asked:
-            self.summary["calls"] = {"getConfiguration": 1}
-            self.summary["callsTotal"] = 1
+            self.lookup_calls["getConfiguration"] += 1
         if lookup.problem is not None:
             self.note("invalid", "WARNING", code=lookup.problem.code, problem=str(lookup.problem))
             raise SyncFailure(lookup.problem.code, lookup.problem.message)
@@ -295,27 +316,8 @@ class _Run:
         fingerprint = desired.fingerprint(prepared.ownership)
         self.summary["fingerprint"] = fingerprint
         self.summary["ownership"] = prepared.ownership.describe()
-        with self.client.track() as stats:
-            try:
-                self.writer = self.writer_factory(
-                    self.client, prepared.instance_id, prepared.catalog_id, self.before_call
-                )
-                self.run_writes(prepared, fingerprint, now)
-            except LeaseLost:
-                raise  # the draft now belongs to the worker that took the sync over
-            except BaseException:
-                if self.draft_open:
-                    self.discard()
-                raise
-            finally:
-                calls = Counter(self.summary.get("calls") or {})
-                calls.update(self.writer.calls if self.writer else {})
-                self.summary["calls"] = dict(calls)
-                self.summary["callsTotal"] = sum(calls.values())
-                self.summary["attempts"] = dict(stats.calls)
-                self.summary["retries"] = stats.retries
-                self.summary["throttledSeconds"] = round(stats.throttled_seconds, 3)
-        self.succeed()
+        self.writer = self.writer_factory(self.client, prepared.instance_id, prepared.catalog_id, self.before_call)
+        self.run_writes(prepared, fingerprint, now)
 
     def run_writes(self, prepared: Prepared, fingerprint: str, now: datetime) -> None:
         """Fast path, or read → diff → draft → write → publish."""
