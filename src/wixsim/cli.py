@@ -10,6 +10,7 @@ import typer
 import uvicorn
 
 from wixsim.server import make_store, uvicorn_config
+from wixsim.signer import load_private_key
 from wixsim.state import Settings
 
 cli = typer.Typer(help="wixsim: an emulator of Wix for the Restaurants POS integration.", no_args_is_help=True)
@@ -58,7 +59,7 @@ def serve(
     store = make_store(
         app_id=app_id,
         app_secret=app_secret,
-        private_key_pem=private_key.read_text() if private_key else None,
+        private_key_pem=_private_key_pem(private_key) if private_key else None,
         state_file=state,
         settings=settings,
     )
@@ -78,6 +79,17 @@ def serve(
     typer.echo("public key (give it to the provider):")
     typer.echo(app.public_key_pem.rstrip())
     uvicorn.Server(uvicorn_config(store, host, port)).run()
+
+
+def _private_key_pem(path: Path) -> str:
+    """The PEM text of `--private-key`; an unreadable, empty or non-RSA file stops start-up with one line."""
+    try:
+        pem = path.read_text()
+        load_private_key(pem)
+    except (OSError, ValueError, TypeError) as exc:
+        typer.echo(f"wixsim: --private-key {path}: not a readable RSA private key in PEM ({exc})", err=True)
+        raise typer.Exit(2) from None
+    return pem
 
 
 def main() -> None:

@@ -59,7 +59,8 @@ def public_key_of(private_pem: str) -> str:
 def load_private_key(private_pem: str) -> rsa.RSAPrivateKey:
     """The key object for a PEM (cached: loading checks the key and is slow)."""
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    assert isinstance(key, rsa.RSAPrivateKey)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError(f"Wix signs RS256: an RSA key is needed, not {type(key).__name__}")
     return key
 
 

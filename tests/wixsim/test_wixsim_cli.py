@@ -54,3 +54,26 @@ def test_serve_generates_keys_and_writes_them(tmp_path):
         output, _ = process.communicate(timeout=10)
     assert app["appId"] in output
     assert "BEGIN PUBLIC KEY" in output
+
+
+def test_a_private_key_that_is_not_an_rsa_pem_stops_start_up(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ec_key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    cases = {"empty.pem": b"", "garbage.pem": b"not a key\n", "ec.pem": ec_key}
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        command = [sys.executable, "-c", "from wixsim.cli import main; main()", "serve"]
+        done = subprocess.run(
+            [*command, "--port", str(free_port()), "--private-key", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 2, (name, done.stdout, done.stderr)
+        assert f"--private-key {path}" in done.stderr
+        assert "listening" not in done.stdout
