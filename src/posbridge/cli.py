@@ -28,7 +28,7 @@ from posbridge.logs import configure_logging
 from posbridge.pos.importer import ImportReport
 from posbridge.pos.menu_format import InvalidMenuDocument
 from posbridge.services import queries
-from posbridge.services.accounts import disconnect_account, issue_api_key, link_account
+from posbridge.services.accounts import issue_api_key, link_account
 from posbridge.services.menus import import_menu_document
 from posbridge.services.pairing import pair_configuration, unpair_configuration
 from posbridge.store import migrate
@@ -309,11 +309,28 @@ def disconnect(
     account: Annotated[str, typer.Option("--account", help="The POS account id.")],
     as_json: JsonFlag = False,
 ) -> None:
-    """Disconnect a POS account from a Wix instance (its configurations are unpaired)."""
-    db = _database(_settings(server=False))
-    with _refusals(as_json):
-        disconnect_account(db, instance_id=instance, account_id=account)
-        _show_account(queries.get_account(db, instance_id=instance, account_id=account), as_json)
+    """Disconnect a POS account from a Wix instance (its configurations are unpaired) and tell Wix.
+
+    Exits 1 when Wix could not be told; running the command again retries that part.
+    """
+    from posbridge.services.disconnection import disconnect as disconnect_and_tell_wix
+    from posbridge.wix.client import WixClient
+
+    settings = _settings(server=True)
+    db = _database(settings)
+    client = WixClient(settings, db)
+    try:
+        with _refusals(as_json):
+            done = disconnect_and_tell_wix(db, client, instance_id=instance, account_id=account)
+    finally:
+        client.close()
+    _show_account(done, as_json)
+    if done.wix_notified:
+        if not as_json:
+            out.print("Wix was told (POS connectivity: account disconnected)")
+        return
+    err.print(f"posbridge: Wix was not told: {done.wix_error}; run the command again to retry", markup=False)
+    raise typer.Exit(1)
 
 
 def _show_account(view: queries.AccountView, as_json: bool) -> None:

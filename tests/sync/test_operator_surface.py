@@ -18,7 +18,7 @@ from sqlalchemy import select
 from posbridge.app import create_app
 from posbridge.config import Settings
 from posbridge.services.menus import import_menu_document
-from posbridge.store.models import Sync
+from posbridge.store.models import Account, Configuration, Sync
 from posbridge.store.types import utcnow
 from tests.conftest import ADMIN_TOKEN
 from tests.support.server import serve_in_thread
@@ -40,6 +40,8 @@ def _cli(
         POSBRIDGE_WIX_PUBLIC_KEY=settings.wix_public_key,
         POSBRIDGE_WIX_API_BASE=settings.wix_api_base,
         POSBRIDGE_SECRET_KEY=settings.secret_key,
+        POSBRIDGE_WIX_RETRY_BASE_SECONDS=str(settings.wix_retry_base_seconds),
+        POSBRIDGE_WIX_RETRY_MAX_SECONDS=str(settings.wix_retry_max_seconds),
         COLUMNS="200",
     )
     if log_level is not None:
@@ -186,3 +188,61 @@ def test_cli_import_of_a_change_records_the_sync_for_a_worker(world: SyncWorld, 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["syncsRequested"] == 1
     assert [s.trigger for s in _pending(world)] == ["POS_CHANGE"]
+
+
+# --- disconnecting an account tells Wix --------------------------------------------------------
+
+
+def _local_account(world: SyncWorld) -> tuple[str, int | None]:
+    """The account's status and its configuration's paired location, as posbridge holds them."""
+    with world.db.transaction(write=False) as session:
+        status = session.scalar(
+            select(Account.status).where(
+                Account.instance_id == world.instance_id, Account.account_id == world.account_id
+            )
+        )
+        location = session.scalar(select(Configuration.location_id).where(Configuration.id == world.configuration))
+    assert status is not None
+    return status, location
+
+
+def test_cli_disconnect_unpairs_here_and_tells_wix(world: SyncWorld, tmp_path: Path) -> None:
+    done = _cli(
+        world.settings, "disconnect", "--instance", world.instance_id, "--account", world.account_id, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "DISCONNECTED" in done.stdout and "Wix was told" in done.stdout
+    assert _local_account(world) == ("DISCONNECTED", None)
+    site = world.sim.get_site(world.instance_id)
+    assert site["disconnectedAccounts"] == [world.account_id]
+    assert [c["enabled"] for c in site["configurations"]] == [False]
+
+
+def test_cli_disconnect_says_when_wix_was_not_told_and_exits_1(world: SyncWorld, tmp_path: Path) -> None:
+    world.sim.inject_fault("disconnectAccount", "5xx", count=100)
+    args = ("disconnect", "--instance", world.instance_id, "--account", world.account_id, "--json")
+    done = _cli(world.settings, *args, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Wix was not told" in done.stderr and "run the command again" in done.stderr
+    body = json.loads(done.stdout)
+    assert body["status"] == "DISCONNECTED" and body["wixNotified"] is False and "503" in body["wixError"]
+    assert _local_account(world) == ("DISCONNECTED", None)
+    assert world.sim.get_site(world.instance_id)["disconnectedAccounts"] == []
+
+
+def test_admin_api_disconnect_reports_a_wix_failure_and_a_retry_completes_it(
+    world: SyncWorld, admin: httpx.Client
+) -> None:
+    path = f"/api/v1/instances/{world.instance_id}/accounts/{world.account_id}"
+    world.sim.inject_fault("disconnectAccount", "5xx", count=100)
+    failed = admin.delete(path)
+    assert failed.status_code == 200, failed.text
+    assert failed.json()["status"] == "DISCONNECTED"
+    assert failed.json()["wixNotified"] is False and "503" in failed.json()["wixError"]
+    assert world.sim.get_site(world.instance_id)["disconnectedAccounts"] == []
+    world.sim.clear_faults()
+    again = admin.delete(path)
+    assert again.status_code == 200
+    assert again.json()["wixNotified"] is True and again.json()["wixError"] is None
+    assert world.sim.get_site(world.instance_id)["disconnectedAccounts"] == [world.account_id]
+    assert _local_account(world) == ("DISCONNECTED", None)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import Depends, Path, Request
 from pydantic import Field
 
-from posbridge.api.common import ERROR_RESPONSES, admin_router, database
+from posbridge.api.common import ERROR_RESPONSES, admin_router, database, wix_client
 from posbridge.services import queries
-from posbridge.services.accounts import disconnect_account, issue_api_key, link_account
+from posbridge.services.accounts import issue_api_key, link_account
+from posbridge.services.disconnection import Disconnection, disconnect
 from posbridge.services.queries import AccountView, WireModel
 from posbridge.store.db import Database
+from posbridge.wix.client import WixClient
 
 router = admin_router(tags=["accounts"])
 InstancePath = Path(alias="instanceId", description="The Wix instance id.")
@@ -56,12 +58,15 @@ def post_account(
     return queries.get_account(db, instance_id=instance_id, account_id=body.account_id)
 
 
-@router.delete("/instances/{instanceId}/accounts/{accountId}", response_model=AccountView, responses=ERROR_RESPONSES)
+@router.delete("/instances/{instanceId}/accounts/{accountId}", response_model=Disconnection, responses=ERROR_RESPONSES)
 def delete_account(
     instance_id: str = InstancePath,
     account_id: str = Path(alias="accountId"),
     db: Database = Depends(database),
-) -> AccountView:
-    """Disconnect the account: credentials wiped, its configurations unpaired."""
-    disconnect_account(db, instance_id=instance_id, account_id=account_id)
-    return queries.get_account(db, instance_id=instance_id, account_id=account_id)
+    client: WixClient = Depends(wix_client),
+) -> Disconnection:
+    """Disconnect the account (credentials wiped, configurations unpaired), then tell Wix.
+
+    `wixNotified` false with `wixError` says Wix could not be told; deleting again retries that part.
+    """
+    return disconnect(db, client, instance_id=instance_id, account_id=account_id)

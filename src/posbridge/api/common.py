@@ -8,7 +8,7 @@ Routers of the admin API are built with `admin_router()`, so their errors render
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from posbridge.errors import WixError
 from posbridge.services.queries import WireModel
 from posbridge.store.db import Database
+from posbridge.wix.client import WixClient
 
 
 class ErrorBody(WireModel):
@@ -99,6 +100,20 @@ def database(request: Request) -> Database:
     """The application's database (a dependency)."""
     db: Database = request.app.state.db
     return db
+
+
+def wix_client(request: Request) -> Iterator[WixClient]:
+    """A Wix client (a dependency): the job queue's when the app has one, else one for this request."""
+    jobs = getattr(request.app.state, "jobs", None)
+    if jobs is not None:
+        # The queue's client: one token cache and one rate budget for every caller in this process.
+        yield jobs.client
+        return
+    client = WixClient(request.app.state.settings, request.app.state.db)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from posbridge.api.common import ERROR_RESPONSES, admin_router, database
+from posbridge.api.common import ERROR_RESPONSES, admin_router, database, wix_client
 from posbridge.services import queries
 from posbridge.services.queries import SyncDetail, SyncView
 from posbridge.services.syncing import request_sync
@@ -44,20 +44,12 @@ async def get_preview(
     instance_id: str = InstancePath,
     configuration_id: str = ConfigurationPath,
     db: Database = Depends(database),
+    client: WixClient = Depends(wix_client),
 ) -> dict[str, Any]:
     """The exact diff the next sync would apply (reads Wix's live catalog, writes nothing)."""
     configuration_pk, _account = await run_in_threadpool(find_configuration, db, instance_id, configuration_id)
-    jobs = getattr(request.app.state, "jobs", None)
     settings = request.app.state.settings
-    if jobs is not None:
-        # The queue's client: one token cache and one rate budget for every caller in this process.
-        preview = await run_in_threadpool(lambda: dry_run(db, settings, configuration_pk, client=jobs.client))
-        return preview.to_json()
-    client = WixClient(settings, db)
-    try:
-        preview = await run_in_threadpool(lambda: dry_run(db, settings, configuration_pk, client=client))
-    finally:
-        client.close()
+    preview = await run_in_threadpool(lambda: dry_run(db, settings, configuration_pk, client=client))
     return preview.to_json()
 
 
