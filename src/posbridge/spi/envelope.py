@@ -91,14 +91,8 @@ def open_envelope(
 
 
 def _open_jwt_style(raw: bytes, *, public_key: RSAPublicKey, app_id: str, leeway: int) -> Envelope:
-    try:
-        token = raw.decode("ascii").strip()
-    except UnicodeDecodeError:
-        raise Unauthorized() from None
-    if len(token) >= 2 and token[0] == token[-1] == '"':
-        token = token[1:-1]  # some senders JSON-quote the token
     claims = _decode(
-        token,
+        token_of(raw),
         public_key=public_key,
         leeway=leeway,
         audience=app_id,
@@ -112,12 +106,7 @@ def _open_jwt_style(raw: bytes, *, public_key: RSAPublicKey, app_id: str, leeway
 
 
 def _open_digest_style(raw: bytes, token: str, *, public_key: RSAPublicKey, app_id: str, leeway: int) -> Envelope:
-    claims = _decode(token, public_key=public_key, leeway=leeway, audience=None, issuer=None, require=["exp"])
-    # iss/aud are optional in this older style, but a token that names another issuer or app is refused.
-    if "iss" in claims and claims["iss"] != ISSUER:
-        raise Unauthorized()
-    if "aud" in claims and not _audience_matches(claims["aud"], app_id):
-        raise Unauthorized()
+    claims = decode_optional_claims(token, public_key=public_key, app_id=app_id, leeway=leeway)
     data = claims.get("data")
     expected = data.get("SHA256") if isinstance(data, dict) else None
     if not isinstance(expected, str):
@@ -132,6 +121,27 @@ def _open_digest_style(raw: bytes, token: str, *, public_key: RSAPublicKey, app_
     if not isinstance(body, dict):
         raise InvalidArgument("The body must be a JSON object")
     return _split(body, "digest")
+
+
+def decode_optional_claims(token: str, *, public_key: RSAPublicKey, app_id: str, leeway: int) -> dict[str, Any]:
+    """Verify a token that must carry `exp` and may carry `iss`/`aud` (refused when they name another issuer or app)."""
+    claims = _decode(token, public_key=public_key, leeway=leeway, audience=None, issuer=None, require=["exp"])
+    if "iss" in claims and claims["iss"] != ISSUER:
+        raise Unauthorized()
+    if "aud" in claims and not _audience_matches(claims["aud"], app_id):
+        raise Unauthorized()
+    return claims
+
+
+def token_of(raw: bytes) -> str:
+    """The compact JWT a body carries (ASCII, perhaps JSON-quoted); Unauthorized when it cannot be one."""
+    try:
+        token = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise Unauthorized() from None
+    if len(token) >= 2 and token[0] == token[-1] == '"':
+        token = token[1:-1]  # some senders JSON-quote the token
+    return token
 
 
 def _decode(
