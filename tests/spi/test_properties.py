@@ -7,6 +7,7 @@ that instance (a Wix-signed call proves the app is installed), and nothing else.
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -14,10 +15,10 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from posbridge.store.db import Database
-from posbridge.store.models import Sync
+from posbridge.store.models import Instance, Sync
 from tests.spi.conftest import assert_wix_error, table_counts
 from tests.support.fixtures_pos import EVERY_DAY, PosWorld, build_pos
 from tests.support.orders import line, order_dict
@@ -135,3 +136,50 @@ def test_signed_garbage_never_500s_or_writes_halfway(
             .where(Sync.configuration_id == mine.configuration, Sync.status == "PENDING")
         )
     assert pending <= 1
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_signed_garbage_webhooks_never_500_and_write_only_what_they_apply(
+    data: st.DataObject, spi: httpx.Client, signer: TestSigner, db: Database, worlds: tuple[PosWorld, PosWorld]
+) -> None:
+    mine, _theirs = worlds
+    inner = {
+        "eventType": data.draw(st.sampled_from(["AppInstalled", "AppRemoved", "SomethingElse"]), label="type"),
+        "instanceId": data.draw(st.sampled_from([mine.instance_id, str(uuid.uuid4())]), label="instance"),
+        "data": json.dumps({"appId": signer.app_id, "originInstanceId": ""}),
+        "identity": json.dumps({"identityType": "WIX_USER", "wixUserId": "u-1"}),
+    }
+    layered = data.draw(
+        st.one_of(mutated(inner).map(json.dumps), mutated(inner), json_values, st.just(json.dumps(inner))),
+        label="data",
+    )
+    token = signer.sign(signer.claims({}, {}, data=layered))
+
+    before = table_counts(db)
+    response = spi.post("/wix/webhooks", content=token)
+    after = table_counts(db)
+
+    event(f"webhook → {response.status_code}")
+    assert response.status_code < 500, response.text
+    if response.status_code == 200:
+        assert response.json() == {}
+        # One event recorded (none for a repeat of an identical body); at most one instance (a new site's).
+        recorded = after["webhook_events"] - before["webhook_events"]
+        assert recorded in (0, 1)
+        assert 0 <= after["instances"] - before["instances"] <= recorded
+        assert {k: v for k, v in after.items() if k not in ("webhook_events", "instances")} == {
+            k: v for k, v in before.items() if k not in ("webhook_events", "instances")
+        }
+    else:
+        assert_wix_error(response, response.status_code)
+        assert after == before
+    with db.transaction() as session:
+        # Put the tenant back for the next example: a removal is applied for real.
+        session.execute(
+            update(Instance).where(Instance.id == mine.instance_id).values(status="ACTIVE", removed_at=None)
+        )
