@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -49,6 +50,7 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sqlite_writers = threading.RLock()
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -57,6 +59,15 @@ class Database:
         On SQLite a writing transaction begins IMMEDIATE so two writers never deadlock on lock
         upgrade (they queue on the busy timeout instead).
         """
+        if self.is_sqlite and write:
+            # One writer at a time per file anyway: this process's writers queue on a lock (woken in
+            # turn) instead of SQLite's busy handler, whose sleep-and-retry lets newcomers overtake.
+            with self._sqlite_writers:
+                yield from self._unit_of_work(write=True)
+            return
+        yield from self._unit_of_work(write=write)
+
+    def _unit_of_work(self, *, write: bool) -> Iterator[Session]:
         session = self._sessions()
         try:
             if self.is_sqlite:
