@@ -657,10 +657,10 @@ Reading (investigated 2026-11-28; the numbers below come from that day's runs, n
   SQLite's busy handler (`BEGIN IMMEDIATE`, 30 s busy timeout), which sleeps and retries instead of
   queueing, so a newcomer could overtake a waiter: p99 1,541 ms at 16 connections and 3,351 ms at 64,
   against p50 256 and 1,436. SQLite takes one writer at a time anyway, so a process's write
-  transactions now queue on one lock per database (`store/db.py`), woken in turn; the busy handler
-  only arbitrates between processes. Same machine, same day: p99 429 ms at 16 connections and 1,461
-  ms at 64 (p99 ÷ p50 1.3 and 1.06), throughput within the noise. No `database is locked` answer in
-  any run.
+  transactions now queue on one lock per database (`store/db.py`), granted in arrival order; the
+  busy handler only arbitrates between processes. Same machine, same day: p99 510 ms at 16
+  connections and 1,683 ms at 64 (p99 ÷ p50 1.5 and 1.17), throughput within the noise. No
+  `database is locked` answer in any run.
 - Orders pile up in the same 15-minute slot during a run, so later rows pay a slightly larger
   capacity count.
 - **Noise:** back-to-back runs on a quiet machine differed by up to 1.7× on the 64-connection order

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,10 +11,42 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+# How long a SQLite writer waits for the write lock (this process's queue, then SQLite's busy handler).
+SQLITE_BUSY_SECONDS = 30
 # How the next SQLite transaction begins; set by Database.transaction for the current context.
 _SQLITE_BEGIN_MODE: ContextVar[str] = ContextVar("sqlite_begin_mode", default="DEFERRED")
+
+
+class FifoLock:
+    """A lock granted in arrival order (`threading.Lock` promises no order); a waiter may give up its turn."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next_ticket = 0
+        self._serving = 0
+        self._abandoned: set[int] = set()
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait for our turn, at most `timeout` seconds; False (and the turn passed on) when it did not come."""
+        with self._cond:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            if self._cond.wait_for(lambda: self._serving == ticket, timeout):
+                return True
+            self._abandoned.add(ticket)
+            return False
+
+    def release(self) -> None:
+        """Hand the lock to the next waiter still waiting."""
+        with self._cond:
+            self._serving += 1
+            while self._serving in self._abandoned:
+                self._abandoned.discard(self._serving)
+                self._serving += 1
+            self._cond.notify_all()
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -26,7 +59,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -42,7 +75,7 @@ class Database:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine = create_engine(url, **kwargs)
@@ -50,7 +83,7 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._sqlite_writers = threading.RLock()
+        self._sqlite_writers = FifoLock()
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -60,10 +93,16 @@ class Database:
         upgrade (they queue on the busy timeout instead).
         """
         if self.is_sqlite and write:
-            # One writer at a time per file anyway: this process's writers queue on a lock (woken in
-            # turn) instead of SQLite's busy handler, whose sleep-and-retry lets newcomers overtake.
-            with self._sqlite_writers:
+            # One writer at a time per file anyway: this process's writers queue on a lock, in arrival
+            # order, instead of SQLite's busy handler, whose sleep-and-retry lets newcomers overtake.
+            # Not re-entrant: a write transaction never opens another (SQLite would refuse it too).
+            # Bounded like the busy handler: a writer stuck for that long is refused, not waited for forever.
+            if not self._sqlite_writers.acquire(timeout=SQLITE_BUSY_SECONDS):
+                raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+            try:
                 yield from self._unit_of_work(write=True)
+            finally:
+                self._sqlite_writers.release()
             return
         yield from self._unit_of_work(write=write)
 
