@@ -75,17 +75,21 @@ def mutated(draw: st.DrawFn, base: dict[str, Any], depth: int = 2) -> dict[str, 
     return out
 
 
+# Each example is a real HTTP call against a real database: few examples, no per-example deadline.
+PROPERTY_SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
+
+
 @pytest.fixture()
 def worlds(db: Database) -> tuple[PosWorld, PosWorld]:
     """Two READY tenants: the caller's and a stranger's."""
     return build_pos(db, str(uuid.uuid4()), location=ALWAYS_OPEN), build_pos(db, str(uuid.uuid4()))
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
-)
+@PROPERTY_SETTINGS
 @given(data=st.data())
 def test_signed_garbage_never_500s_or_writes_halfway(
     data: st.DataObject, spi: httpx.Client, signer: TestSigner, db: Database, worlds: tuple[PosWorld, PosWorld]
@@ -138,11 +142,7 @@ def test_signed_garbage_never_500s_or_writes_halfway(
     assert pending <= 1
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
-)
+@PROPERTY_SETTINGS
 @given(data=st.data())
 def test_signed_garbage_webhooks_never_500_and_write_only_what_they_apply(
     data: st.DataObject, spi: httpx.Client, signer: TestSigner, db: Database, worlds: tuple[PosWorld, PosWorld]
