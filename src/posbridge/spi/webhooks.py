@@ -14,6 +14,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
@@ -48,7 +49,7 @@ async def webhook_endpoint(request: Request) -> Response:
     return Response(content=b"{}", media_type="application/json")
 
 
-def open_webhook(raw: bytes, *, public_key: Any, app_id: str, leeway: int) -> AppEvent:
+def open_webhook(raw: bytes, *, public_key: RSAPublicKey, app_id: str, leeway: int) -> AppEvent:
     """Verify a webhook body and unwrap its layers; 401 for a bad signature, 400 for a malformed event."""
     token = token_of(raw)
     claims = decode_optional_claims(token, public_key=public_key, app_id=app_id, leeway=leeway)

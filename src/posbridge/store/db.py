@@ -90,7 +90,7 @@ class Database:
         """A unit of work: commit on success, roll back on any error.
 
         On SQLite a writing transaction begins IMMEDIATE so two writers never deadlock on lock
-        upgrade (they queue on the busy timeout instead).
+        upgrade; this process's writers first queue, in arrival order, on the Database's lock.
         """
         if self.is_sqlite and write:
             # One writer at a time per file anyway: this process's writers queue on a lock, in arrival
