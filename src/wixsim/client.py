@@ -127,6 +127,10 @@ class WixSimClient:
         """The live catalog: {menus, sections, items}."""
         return self.catalog(catalog_id)["live"]
 
+    def site_menus(self, instance_id: str) -> dict[str, Any]:
+        """New generation: {instanceId, locations: [{id, name, operationId, menus: [...nested]}], entities}."""
+        return self._sim("GET", f"/sites/{instance_id}/menus")
+
     def draft_catalog(self, catalog_id: str) -> dict[str, Any] | None:
         """The draft catalog {menus, sections, items}, or None when there is no draft."""
         return self.catalog(catalog_id)["draft"]

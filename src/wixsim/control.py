@@ -27,6 +27,9 @@ from wixsim.control_models import (
 from wixsim.entities import EntryError
 from wixsim.errors import WixApiError, wix_error_handler
 from wixsim.faults import FaultRule
+from wixsim.newgen.access import newgen_site
+from wixsim.newgen.sites import build_site, locations_summary
+from wixsim.newgen.views import menus_tree
 from wixsim.orders import set_status
 from wixsim.runtime import Sim
 from wixsim.seed import build_content
@@ -34,7 +37,9 @@ from wixsim.state import CatalogRecord, ConfigurationRecord, OrderRecord, Site, 
 
 
 def site_view(store: Store, site: Site) -> dict[str, Any]:
-    """A site with its configurations (and their catalog ids)."""
+    """A site with its configurations (and their catalog ids), or its business locations (new generation)."""
+    if site.generation == "new":
+        return {**site.public(), "locations": locations_summary(store.data.newgen[site.instance_id])}
     confs = [
         {**c.wire(), "locationId": c.location_id, "instanceId": c.instance_id}
         for c in store.configurations_of(site.instance_id)
@@ -101,6 +106,7 @@ def add_configuration(store: Store, site: Site, spec: ConfigurationSpec, index: 
 def _forget_site(store: Store, instance_id: str) -> None:
     """Remove a half-created site and whatever it got."""
     store.data.sites.pop(instance_id, None)
+    store.data.newgen.pop(instance_id, None)
     for pool in (store.data.configurations, store.data.catalogs):
         for key in [k for k, v in pool.items() if v.instance_id == instance_id]:
             del pool[key]
@@ -169,7 +175,14 @@ def create_control_app(sim: Sim) -> FastAPI:
             webhook_url=spec.webhookUrl,
             dashboard_url=spec.dashboardUrl,
             installed_date=rfc3339(),
+            generation=spec.generation,
+            validations_base_uri=spec.validationsBaseUri,
         )
+        if spec.generation == "new":
+            return await create_newgen_site(s, site, spec)
+        new_only = {"locations", "menus", "validationsBaseUri"} & spec.model_fields_set
+        if new_only:
+            raise HTTPException(400, f"{', '.join(sorted(new_only))}: only for generation 'new'")
         confs = spec.configurations
         # catalog=None spelled out: its default is given as Field(None, ...), which type checkers don't read as one.
         specs = [ConfigurationSpec() for _ in range(confs)] if isinstance(confs, int) else confs
@@ -185,6 +198,20 @@ def create_control_app(sim: Sim) -> FastAPI:
             view["installWebhook"] = await webhooks.send(s, site, "AppInstalled")
         return view
 
+    async def create_newgen_site(s: Store, site: Site, spec: SiteSpec) -> dict:
+        if {"configurations", "providerBaseUri"} & spec.model_fields_set:
+            raise HTTPException(400, "configurations, providerBaseUri: the new generation has no POS service plugin")
+        try:
+            state = build_site(site.instance_id, site.name, 1 if spec.locations is None else spec.locations, spec.menus)
+        except ValueError as err:
+            raise HTTPException(400, str(err)) from err
+        s.data.sites[site.instance_id] = site
+        s.data.newgen[site.instance_id] = state
+        view = site_view(s, site)
+        if spec.sendInstallWebhook:
+            view["installWebhook"] = await webhooks.send(s, site, "AppInstalled")
+        return view
+
     @api.get("/sites")
     async def list_sites() -> dict:
         s = store()
@@ -194,6 +221,10 @@ def create_control_app(sim: Sim) -> FastAPI:
     async def get_site(instance_id: str) -> dict:
         s = store()
         return site_view(s, s.site(instance_id))
+
+    @api.get("/sites/{instance_id}/menus", summary="New generation: the menu tree per business location")
+    async def get_site_menus(instance_id: str) -> dict:
+        return menus_tree(newgen_site(store(), instance_id))
 
     @api.patch("/sites/{instance_id}", summary="Change provider base URI, webhook URL, dashboard URL...")
     async def patch_site(instance_id: str, patch: SitePatch) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -37,6 +37,16 @@ class SiteSpec(StrictModel):
     dashboardUrl: str | None = None
     configurations: int | list[ConfigurationSpec] = 1
     sendInstallWebhook: bool = False
+    generation: Literal["legacy", "new"] = Field(
+        "legacy", description="legacy: POS SPI + Catalogs v3; new: Wix Restaurants (New) + eCommerce"
+    )
+    locations: int | list[str] | None = Field(
+        None, description="new generation: N business locations (1..100), or their names; default 1"
+    )
+    menus: dict[str, Any] | list[Any] | None = Field(
+        None, description="new generation: pre-existing menus, the nested spec (see wixsim.newgen.seed)"
+    )
+    validationsBaseUri: str | None = Field(None, description="new generation: the Validations service plugin")
 
 
 class SitePatch(StrictModel):

@@ -54,7 +54,8 @@ def invalid(field: str, description: str) -> EntryError:
     return EntryError("INVALID_ARGUMENT", f"{field}: {description}", field)
 
 
-def _decimal(value: Any, field: str, max_scale: int) -> Decimal:
+def decimal_value(value: Any, field: str, max_scale: int) -> Decimal:
+    """A non-negative decimal with at most max_scale decimals, else an INVALID_ARGUMENT entry error."""
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
@@ -71,7 +72,7 @@ def money(value: Any, currency: str, field: str) -> dict[str, str]:
     """A validated Money {value, currency}; currency is the catalog's (read-only)."""
     if not isinstance(value, dict) or "value" not in value:
         raise invalid(field, "must be {value, currency}")
-    _decimal(value["value"], f"{field}.value", 3)
+    decimal_value(value["value"], f"{field}.value", 3)
     return {"value": str(value["value"]), "currency": currency}
 
 
@@ -240,7 +241,7 @@ def apply_item(
         if field == "price":
             value = money(value, currency, "price")
         elif field == "taxRate":
-            _decimal(value, "taxRate", 3)
+            decimal_value(value, "taxRate", 3)
             value = str(value)
         elif field == "labels":
             value = _string_list(value, "labels")

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field
 
 from wixsim.errors import WixApiError
+from wixsim.newgen.model import NewGenSite
 
 Entity = dict[str, Any]
 CREATE_TABLE = "CREATE TABLE IF NOT EXISTS wixsim_state (id INTEGER PRIMARY KEY, body TEXT)"
@@ -56,6 +57,9 @@ class Site(BaseModel):
     installed_date: str
     removed_date: str | None = None
     disconnected_accounts: list[str] = Field(default_factory=list)
+    # "legacy": POS SPI + Catalogs v3 + Orders v3; "new": Wix Restaurants (New), state in StateData.newgen.
+    generation: str = "legacy"
+    validations_base_uri: str | None = None
 
     def public(self) -> dict[str, Any]:
         """Camel-case view for the control API."""
@@ -74,6 +78,8 @@ class Site(BaseModel):
             "installedDate": self.installed_date,
             "removedDate": self.removed_date,
             "disconnectedAccounts": self.disconnected_accounts,
+            "generation": self.generation,
+            "validationsBaseUri": self.validations_base_uri,
         }
 
 
@@ -185,6 +191,7 @@ class StateData(BaseModel):
     catalogs: dict[str, CatalogRecord] = Field(default_factory=dict)
     orders: dict[str, OrderRecord] = Field(default_factory=dict)
     tokens: dict[str, TokenRecord] = Field(default_factory=dict)
+    newgen: dict[str, NewGenSite] = Field(default_factory=dict)
 
 
 class Store:
