@@ -12,11 +12,16 @@ from wixsim import catalogs, connectivity, control, drafts, oauth, orders
 from wixsim.clock import new_id
 from wixsim.errors import WixApiError, request_validation_handler, wix_error_handler
 from wixsim.gate import WixGate
+from wixsim.newgen import ecom_api
 from wixsim.runtime import Sim
 from wixsim.signer import generate_key_pair, public_key_of
 from wixsim.state import AppCredentials, Settings, StateData, Store, load_state
 
 WIX_ROUTERS = (connectivity.router, catalogs.router, drafts.router, orders.router)
+ECOM_ROUTERS = (
+    (ecom_api.orders_router, ecom_api.PATH_PREFIXES["orders"]),
+    (ecom_api.fulfillments_router, ecom_api.PATH_PREFIXES["fulfillments"]),
+)
 
 
 def new_app_credentials(
@@ -55,7 +60,8 @@ def build_store(
 
 def create_app(store: Store) -> FastAPI:
     """The ASGI app serving the Wix APIs and /_sim."""
-    routes = [route for router in (oauth.router, *WIX_ROUTERS) for route in router.routes]
+    all_routers = (oauth.router, *WIX_ROUTERS, *(router for router, _ in ECOM_ROUTERS))
+    routes = [route for router in all_routers for route in router.routes]
     sim = Sim(store, frozenset(getattr(route, "name", "") for route in routes))
     app = FastAPI(title="wixsim: Wix APIs", version="1", description="Emulated Wix APIs for posbridge tests.")
     app.state.store = store
@@ -67,6 +73,9 @@ def create_app(store: Store) -> FastAPI:
         app.include_router(router, prefix="/restaurants")
     for router in WIX_ROUTERS:
         app.include_router(router, include_in_schema=False)
+    for router, prefixes in ECOM_ROUTERS:
+        for prefix in prefixes:
+            app.include_router(router, prefix=prefix, include_in_schema=prefix == "/ecom")
     app.mount("/_sim", control.create_control_app(sim))
     app.add_middleware(WixGate, sim=sim, routes=routes)
     return app

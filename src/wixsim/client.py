@@ -161,6 +161,32 @@ class WixSimClient:
         }
         return self._sim("POST", "/checkout", json=body)
 
+    # ---- eCommerce (new-generation sites) --------------------------------------------------------
+    def ecom_checkout(self, instance_id: str, location_id: str, lines: list[dict[str, Any]], **opts: Any) -> dict:
+        """A checkout on a new-generation site. lines: [{itemId, quantity, variantId, modifiers: [{groupId,
+        modifierIds}], specialRequests}]. opts: fulfillment (PICKUP|DELIVERY), payment (CARD|CASH), buyer,
+        address, buyer_note, tax, overrides, validations_base_uri.
+        Returns {orderId, order, validations, events, outcome: APPROVED|BLOCKED}."""
+        body = {"instanceId": instance_id, "locationId": location_id, "lines": lines, **_camel_keys(opts)}
+        return self._sim("POST", "/checkout", json=body)
+
+    def ecom_cancel(self, order_id: str, **opts: Any) -> dict[str, Any]:
+        """Cancel as the merchant in Wix's dashboard. opts: refund, custom_message, restock_all_items."""
+        return self._sim("POST", f"/orders/{order_id}/cancel", json=_camel_keys(opts))
+
+    def ecom_refund(self, order_id: str, amount: str | None = None, reason: str | None = None) -> dict[str, Any]:
+        """Refund everything paid (or `amount`) as the merchant would."""
+        return self._sim("POST", f"/orders/{order_id}/refund", json={"amount": amount, "reason": reason})
+
+    def ecom_mark_paid(self, order_id: str) -> dict[str, Any]:
+        """Mark an unpaid (cash) order as paid."""
+        return self._sim("POST", f"/orders/{order_id}/mark-paid")
+
+    def ecom_events(self, instance_id: str | None = None, event_type: str | None = None) -> list[dict[str, Any]]:
+        """eCom webhooks delivered so far (after waiting for the queued ones)."""
+        self._sim("POST", "/events/drain")
+        return self._sim("GET", "/events", params={"instanceId": instance_id, "eventType": event_type})["events"]
+
     def send_webhook(self, instance_id: str, event_type: str, **opts: Any) -> dict[str, Any]:
         """Send AppInstalled/AppRemoved. opts: url, variant, data, apply. Returns the provider's answer."""
         return self._sim(

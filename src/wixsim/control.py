@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Body, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from wixsim import dashboard, spi_caller, webhooks
 from wixsim.checkout import Basket, CheckoutError, run_checkout
@@ -27,6 +29,7 @@ from wixsim.control_models import (
 from wixsim.entities import EntryError
 from wixsim.errors import WixApiError, wix_error_handler
 from wixsim.faults import FaultRule
+from wixsim.newgen import ecom_checkout, ecom_control
 from wixsim.newgen.access import newgen_site
 from wixsim.newgen.sites import build_site, locations_summary
 from wixsim.newgen.views import menus_tree
@@ -234,7 +237,10 @@ def create_control_app(sim: Sim) -> FastAPI:
             "providerBaseUri": "provider_base_uri",
             "webhookUrl": "webhook_url",
             "dashboardUrl": "dashboard_url",
+            "validationsBaseUri": "validations_base_uri",
         }
+        if "validationsBaseUri" in patch.model_fields_set and site.generation != "new":
+            raise HTTPException(400, "validationsBaseUri belongs to new-generation sites")
         for field in patch.model_fields_set:
             setattr(site, names.get(field, field), getattr(patch, field))
         return site_view(s, site)
@@ -306,10 +312,17 @@ def create_control_app(sim: Sim) -> FastAPI:
             content_type=call.contentType,
         )
 
-    @api.post("/checkout", summary="Customer checkout: build a WixOrder, Validate Order, record, Create Order")
-    async def checkout(basket: Basket) -> dict:
+    @api.post("/checkout", summary="Customer checkout (legacy: Validate/Create Order SPI; new: eCom order)")
+    async def checkout(body: dict[str, Any] = Body(...)) -> dict:
+        # The site's generation picks the basket model: Basket (legacy) or NewGenCheckout (new).
+        site = store().data.sites.get(str(body.get("instanceId")))
+        new = site is not None and site.generation == "new"
         try:
-            return await run_checkout(store(), basket)
+            if new:
+                return await ecom_checkout.run_checkout(sim, ecom_checkout.NewGenCheckout.model_validate(body))
+            return await run_checkout(store(), Basket.model_validate(body))
+        except ValidationError as err:
+            raise RequestValidationError(err.errors()) from err
         except CheckoutError as err:
             raise HTTPException(400, str(err)) from err
 
@@ -346,13 +359,16 @@ def create_control_app(sim: Sim) -> FastAPI:
     @api.get("/orders", summary="Orders that reached Wix, with status history")
     async def list_orders(instanceId: str | None = None) -> dict:
         recs = [r for r in store().data.orders.values() if instanceId in (None, r.instance_id)]
-        return {"orders": [order_view(r) for r in recs]}
+        return {"orders": [order_view(r) for r in recs] + ecom_control.ecom_orders_of(sim, instanceId)}
 
     @api.get("/orders/{order_id}")
     async def get_order(order_id: str) -> dict:
         rec = store().data.orders.get(order_id)
         if rec is None:
-            raise HTTPException(404, "order not found")
+            ecom = store().data.ecom_orders.get(order_id)
+            if ecom is None:
+                raise HTTPException(404, "order not found")
+            return ecom_control.ecom_order_view(ecom)
         return order_view(rec)
 
     @api.post("/orders/{order_id}/status", summary="Wix-side status change (no transition rules)")
@@ -362,6 +378,8 @@ def create_control_app(sim: Sim) -> FastAPI:
             raise HTTPException(404, "order not found")
         set_status(rec, patch.status, "wix", patch.message)
         return order_view(rec)
+
+    ecom_control.register(api, sim)
 
     @api.get("/requests", summary="Calls that reached the Wix APIs, with counts per endpoint")
     async def requests(endpoint: str | None = None, instanceId: str | None = None) -> dict:

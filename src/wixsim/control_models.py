@@ -59,6 +59,7 @@ class SitePatch(StrictModel):
     languages: list[str] | None = None
     locale: str | None = None
     installed: bool | None = None
+    validationsBaseUri: str | None = Field(None, description="new generation: the Validations service plugin")
 
 
 class ConfigurationPatch(StrictModel):

@@ -13,12 +13,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wixsim.clock import new_id, rfc3339
 from wixsim.errors import application_error_body
 from wixsim.faults import FaultRule
+from wixsim.newgen.ecom_api import ECOM_SDK_PREFIXES
 from wixsim.oauth import lookup_token, token_from_header
 from wixsim.runtime import Sim
 
 CONTROL_PREFIX = "/_sim"
-DOCS_PREFIX = "/restaurants"
-WIX_PREFIXES = ("/restaurants/", "/v1/", "/v3/", "/oauth2/")
+ALIAS_PREFIXES = ("/restaurants", "/ecom", *ECOM_SDK_PREFIXES)
+"""Path prefixes stripped to find the endpoint (the docs' and the SDK's forms of the same route)."""
+WIX_PREFIXES = ("/restaurants/", "/v1/", "/v3/", "/oauth2/", "/ecom/", "/_api/")
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_LOGGED_BODY = 256 * 1024
 
@@ -124,8 +126,10 @@ def _record_body(entry: dict[str, Any], raw: bytes) -> None:
 def _endpoint_name(routes: list[BaseRoute], scope: Scope) -> str:
     """The Wix method name (route name) a path and method map to, or "unknown"."""
     path = scope["path"]
-    if path.startswith(DOCS_PREFIX + "/"):
-        path = path[len(DOCS_PREFIX) :]
+    for prefix in ALIAS_PREFIXES:
+        if path.startswith(prefix + "/"):
+            path = path[len(prefix) :]
+            break
     for route in routes:
         if isinstance(route, Route) and route.path_regex.match(path) and scope["method"] in (route.methods or ()):
             return route.name

@@ -6,6 +6,7 @@ from collections import Counter, deque
 from typing import Any
 
 from wixsim.faults import FaultInjector
+from wixsim.newgen.ecom_events import EventOutbox
 from wixsim.ratelimit import RateLimiter
 from wixsim.state import Store
 
@@ -53,6 +54,7 @@ class Sim:
         self.faults = FaultInjector()
         self.limiter = RateLimiter()
         self.log = RequestLog()
+        self.ecom_outbox = EventOutbox()
 
     def reset(self) -> None:
         """Back to an empty emulator with the same app credentials and start-up settings."""
@@ -60,3 +62,4 @@ class Sim:
         self.faults.clear()
         self.limiter.reset()
         self.log.clear()
+        self.ecom_outbox.clear()

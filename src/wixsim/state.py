@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field
 
 from wixsim.errors import WixApiError
+from wixsim.newgen.ecom_state import EcomOrderRecord
 from wixsim.newgen.model import NewGenSite
 
 Entity = dict[str, Any]
@@ -192,6 +193,7 @@ class StateData(BaseModel):
     orders: dict[str, OrderRecord] = Field(default_factory=dict)
     tokens: dict[str, TokenRecord] = Field(default_factory=dict)
     newgen: dict[str, NewGenSite] = Field(default_factory=dict)
+    ecom_orders: dict[str, EcomOrderRecord] = Field(default_factory=dict)
 
 
 class Store:
