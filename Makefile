@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a fresh machine:
-#   make serve   — install, migrate and run posbridge on the embedded default (SQLite + SQLite queue)
+#   make demo    — install, then play the whole journey against wixsim (embedded defaults, nothing else needed)
 #   make test    — install and pass the whole test suite (SQLite and PostgreSQL)
+# make serve is the production-like entry: install, migrate and run posbridge (needs a real Wix app's settings).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install serve test lint bench clean
+.PHONY: install demo serve test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +16,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+demo: install
+	$(BIN)/posbridge demo
 
 serve: install
 	scripts/dev-env

@@ -558,3 +558,30 @@ def orders(
         ("attention", "needs_attention"),
     ]
     _table("Orders", page.items, columns, _page_footer(page))
+
+
+@app.command()
+def demo(
+    items: Annotated[
+        int | None, typer.Option(min=1, help="Grow the built-in menu to this many dishes (default: its own 30).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="posbridge's port (default: a free one).")] = None,
+    folder: Annotated[
+        Path | None, typer.Option("--dir", help="Folder for the demo's database, keys and logs (default: a new one).")
+    ] = None,
+    exit_after: Annotated[
+        bool, typer.Option("--exit", help="End after the journey (exit 0 only if every step checked out).")
+    ] = False,
+) -> None:
+    """Play the whole journey against wixsim (started here) on the embedded defaults; serve until Ctrl-C."""
+    from posbridge.demo.run import run_demo
+
+    if items is not None and items < (least := _demo_menu_size()):
+        _exit(f"--items must be at least {least} (the built-in menu's dishes)", 1)
+    raise typer.Exit(run_demo(out, items=items, port=port, folder=folder, exit_after=exit_after))
+
+
+def _demo_menu_size() -> int:
+    from posbridge.demo.data import builtin_item_count
+
+    return builtin_item_count()

@@ -1,0 +1,668 @@
+"""The demo's journey: a restaurant goes online through posbridge, each step checked against Wix's state.
+
+Every step acts the way the product is used (the operator through posbridge's admin API; Wix,
+the site owner and customers through wixsim, whose calls reach posbridge as signed SPI calls and
+webhooks) and then checks the outcome where it shows: Wix's catalogs, orders and SPI answers as
+wixsim holds them, and posbridge's own records through its admin API. A step whose check fails
+stops the journey; its line says what was expected and what was answered.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.tree import Tree
+
+from posbridge.demo import data
+from posbridge.demo.clients import Admin, CallFailed, Wix, error_codes
+
+MERCHANT = "trattoria-uno"
+SYNC_TIMEOUT_SECONDS = 120.0
+POLL_SECONDS = 0.2
+# The site's own menu on Wix before the app arrives: the first sync archives it (the seed's warning).
+WIX_OWN_MENU = {
+    "name": "Chef's Menu",
+    "sections": [
+        {
+            "name": "Favourites",
+            "items": [
+                {"name": "House Burger", "price": "13.00"},
+                {"name": "Caesar Salad", "price": "11.00"},
+                {"name": "Lemonade", "price": "4.00"},
+            ],
+        }
+    ],
+}
+# Wix location name → (POS location id, POS menus sold online there; None = every menu sold there).
+PAIRING: dict[str, tuple[str, list[str] | None]] = {
+    "SoHo": ("loc-soho", ["menu-all-day", "menu-drinks"]),
+    "Williamsburg": ("loc-williamsburg", None),
+}
+PRICE_CHANGE = ("diavola", Decimal("18.50"))
+NEAR_WILLIAMSBURG = {
+    "formatted": "85 N 3rd St, Brooklyn, NY 11249, US",
+    "country": "US",
+    "countryCode": "US",
+    "city": "Brooklyn",
+    "street": "N 3rd St",
+    "streetNumber": "85",
+    "zipCode": "11249",
+    "subdivision": "US-NY",
+    "approximate": False,
+    "location": {"latitude": 40.7182, "longitude": -73.9612},
+}
+
+
+class CheckFailed(Exception):
+    """What a step expected did not happen; the message says what was answered instead."""
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+
+
+@dataclass
+class StepResult:
+    """One step's outcome: checked or not, what was answered, and what it cost."""
+
+    title: str
+    ok: bool
+    lines: list[str] = field(default_factory=list)
+    wix_calls: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Location:
+    """A Wix location of the demo's site (one configuration) and its catalog."""
+
+    name: str
+    configuration_id: str
+    catalog_id: str
+
+
+def money(value: Any) -> str:
+    return f"${Decimal(str(value)):.2f}"
+
+
+def short(identifier: str) -> str:
+    return identifier[:8]
+
+
+class Journey:
+    """Plays the steps in order; `run` returns every step's result (a failed step ends the journey)."""
+
+    def __init__(self, wix: Wix, admin: Admin, console: Console, document: dict[str, Any]) -> None:
+        self.wix, self.admin, self.console = wix, admin, console
+        self.document = document
+        self.instance_id = ""
+        self.locations: dict[str, Location] = {}
+        self.results: list[StepResult] = []
+
+    # --- running ---------------------------------------------------------------------------------
+
+    def steps(self) -> list[tuple[str, Callable[[], list[str]]]]:
+        return [
+            ("A Wix site installs the app", self.install),
+            ("The POS menu is imported", self.import_menu),
+            ("An API key is issued", self.issue_key),
+            ("The POS account is connected", self.connect),
+            ("Both locations are paired", self.pair),
+            ("Wix asks for a catalog sync", self.first_sync),
+            ("The live catalog on Wix", self.show_catalog),
+            ("Pickup, with options, extras and a tip", self.pickup),
+            ("Delivery", self.delivery),
+            ("Dine-in", self.dine_in),
+            ("An item that ran out", self.ran_out),
+            ("Create Order resent after a timeout", self.resent),
+            ("A price changes in the POS", self.price_change),
+            ("A stale price is caught", self.stale_price),
+            ("The new price reaches Wix by itself", self.price_reaches_wix),
+        ]
+
+    def run(self) -> list[StepResult]:
+        steps = self.steps()
+        for number, (title, action) in enumerate(steps, start=1):
+            result = self._play(number, title, action)
+            self.results.append(result)
+            if not result.ok:
+                for later in steps[number:]:
+                    self.results.append(StepResult(later[0], False, ["not played: an earlier step failed"]))
+                break
+        return self.results
+
+    def _play(self, number: int, title: str, action: Callable[[], list[str]]) -> StepResult:
+        calls_before = self.wix.calls_so_far()
+        started = time.monotonic()
+        try:
+            lines, ok = action(), True
+        except (CheckFailed, CallFailed) as exc:
+            lines, ok = [f"[bold red]{exc}[/]"], False
+        result = StepResult(title, ok, lines, self.wix.calls_so_far() - calls_before, time.monotonic() - started)
+        mark = "[green]✓[/]" if ok else "[red]✗[/]"
+        cost = f"{result.seconds:.1f} s, {result.wix_calls} Wix call{'s' if result.wix_calls != 1 else ''}"
+        self.console.print(f"{mark} [bold]{number:>2}. {title}[/]  [dim]({cost})[/]")
+        for line in lines:
+            self.console.print(f"      {line}")
+        return result
+
+    # --- the steps -------------------------------------------------------------------------------
+
+    def install(self) -> list[str]:
+        site = self.wix.create_site(
+            {
+                "name": "Trattoria Uno",
+                "currency": "USD",
+                "configurations": [{"name": name, "catalog": {"menus": [WIX_OWN_MENU]}} for name in PAIRING],
+                "sendInstallWebhook": True,
+            }
+        )
+        self.instance_id = site["instanceId"]
+        hook = site.get("installWebhook") or {}
+        check(hook.get("status") == 200, f"AppInstalled webhook: posbridge answered {hook.get('status')} {hook}")
+        for conf in site["configurations"]:
+            name = conf["location"]["name"]
+            self.locations[name] = Location(name, conf["id"], conf["catalogId"])
+        known = {row["id"]: row for row in self.admin.instances()}
+        check(self.instance_id in known, f"posbridge does not list instance {self.instance_id}")
+        status = known[self.instance_id]["status"]
+        check(status == "ACTIVE", f"posbridge holds instance {self.instance_id} as {status}")
+        lines = [
+            f"AppInstalled webhook → posbridge [bold]{hook['status']}[/]; "
+            f"instance {short(self.instance_id)}… is {status} in posbridge"
+        ]
+        for location in self.locations.values():
+            live = self.live(location)
+            own = [m["name"] for m in live["menus"] if not m.get("archived")]
+            check(own == [WIX_OWN_MENU["name"]], f"{location.name}: Wix shows menus {own}")
+            lines.append(
+                f"Wix location {location.name}: configuration {short(location.configuration_id)}…, "
+                f"catalog {short(location.catalog_id)}…, Wix's own menu '{own[0]}' "
+                f"({sum(1 for i in live['items'] if i.get('type') == 'DISH')} dishes)"
+            )
+        return lines
+
+    def import_menu(self) -> list[str]:
+        report = self.admin.import_menu(self.document)
+        kinds = report["kinds"]
+        created = {kind: counts["created"] for kind, counts in kinds.items()}
+        dishes = len(self.document["items"])
+        check(created.get("items") == dishes, f"import created {created.get('items')} dishes, not {dishes}")
+        check(report["syncsRequested"] == 0, f"{report['syncsRequested']} syncs requested before any pairing")
+        tracked = sum(len([q for q in i.get("stock", {}).values() if q is not None]) for i in self.document["items"])
+        return [
+            f"POST /api/v1/imports → 200: merchant {report['merchantId']}, {created['locations']} locations, "
+            f"{created['menus']} menus, {created['sections']} sections, {created['items']} dishes, "
+            f"{created['optionGroups']} option groups",
+            f"{created['locationPrices']} location prices, {tracked} tracked stock levels, "
+            f"{report['changed']} rows written in one transaction",
+        ]
+
+    def issue_key(self) -> list[str]:
+        self.api_key = self.admin.issue_api_key(MERCHANT)
+        check(len(self.api_key) >= 32, "the API key is too short to be a secret")
+        return [
+            f"POST /api/v1/merchants/{MERCHANT}/api-key → 200: {self.api_key[:10]}… "
+            "(shown once; posbridge keeps only its hash)"
+        ]
+
+    def connect(self) -> list[str]:
+        account = self.admin.link_account(self.instance_id, MERCHANT, self.api_key)
+        check(
+            account["status"] == "ACTIVE" and account["authorized"],
+            f"account is {account['status']}, authorized={account['authorized']}",
+        )
+        answer = self.wix.spi("account-ids", self.instance_id)
+        ids = (answer.get("body") or {}).get("accountIds")
+        check(answer["status"] == 200 and ids == [MERCHANT], f"List Account IDs → {answer['status']} {answer['body']}")
+        return [
+            f"the merchant enters the key: account {MERCHANT} is {account['status']} "
+            f"(credentials stored encrypted: {account['hasCredentials']})",
+            f"Wix's List Account IDs → [bold]{answer['status']}[/] {ids}",
+        ]
+
+    def pair(self) -> list[str]:
+        lines = []
+        for location in self.locations.values():
+            pos_location, menus = PAIRING[location.name]
+            view = self.admin.pair(self.instance_id, location.configuration_id, pos_location, menus)
+            answer = self.spi_for(location, "get-configuration-status")
+            status = (answer.get("body") or {}).get("status")
+            check(
+                answer["status"] == 200 and status == "READY",
+                f"{location.name}: Get Configuration Status → {answer['status']} {answer['body']}",
+            )
+            lines.append(
+                f"{location.name} ↔ {view['locationName']} ({', '.join(self.menu_names(view['menuIds']))}): "
+                f"Wix's Get Configuration Status → [bold]{answer['status']} {status}[/]"
+            )
+        return lines
+
+    def first_sync(self) -> list[str]:
+        for location in self.locations.values():
+            answer = self.spi_for(location, "sync-catalog")
+            check(answer["status"] == 200, f"{location.name}: Sync Catalog → {answer['status']} {answer['body']}")
+        took = self.wait_for_syncs("WIX")
+        lines = [f"Sync Catalog → [bold]200[/] for both; Get Catalog Sync Status → [bold]SYNCED[/] ({took})"]
+        for location in self.locations.values():
+            live = self.live(location)
+            _pos_location, menus = PAIRING[location.name]
+            expected_menus = self.menu_names(menus or self.menus_sold_at(PAIRING[location.name][0]))
+            shown = [m["name"] for m in live["menus"] if not m.get("archived")]
+            archived = [m["name"] for m in live["menus"] if m.get("archived")]
+            check(shown == expected_menus, f"{location.name}: Wix shows menus {shown}, expected {expected_menus}")
+            check(archived == [WIX_OWN_MENU["name"]], f"{location.name}: archived menus on Wix: {archived}")
+            dishes = self.menu_dishes(live)
+            expected = self.dishes_in(menus or self.menus_sold_at(PAIRING[location.name][0]))
+            check(len(dishes) == expected, f"{location.name}: {len(dishes)} dishes live on Wix, expected {expected}")
+            sections = sum(
+                len((m.get("sectionIds") or {}).get("values", [])) for m in live["menus"] if m["name"] in shown
+            )
+            lines.append(
+                f"{location.name}: {len(shown)} menus, {sections} sections, {len(dishes)} dishes live; "
+                f"Wix's own '{archived[0]}' archived"
+            )
+        return lines
+
+    def show_catalog(self) -> list[str]:
+        soho, williamsburg = self.locations["SoHo"], self.locations["Williamsburg"]
+        live = self.live(soho)
+        self.console.print(catalog_tree(live, f"Wix catalog of {soho.name}"))
+        margherita = data.item(self.document, "margherita")
+        at_soho = self.live_price(soho, margherita["name"])
+        at_williamsburg = self.live_price(williamsburg, margherita["name"])
+        expected = (Decimal(margherita["price"]), Decimal(margherita["locationPrices"]["loc-williamsburg"]))
+        check(
+            (at_soho, at_williamsburg) == expected,
+            f"Margherita on Wix: {at_soho} / {at_williamsburg}, POS says {expected}",
+        )
+        return [
+            f"location prices hold on Wix: Margherita {money(at_soho)} at SoHo, "
+            f"{money(at_williamsburg)} at Williamsburg (as in the POS)"
+        ]
+
+    def pickup(self) -> list[str]:
+        lines = [
+            self.line("SoHo", "Margherita", options={"Size": ["16 inch"], "Extra toppings": ["Burrata", "'Nduja"]}),
+            self.line("SoHo", "Cappuccino", quantity=2, options={"Milk": ["Oat milk"]}),
+        ]
+        return self.place("SoHo", lines, fulfillmentType="PICKUP", tip="3.00")
+
+    def delivery(self) -> list[str]:
+        lines = [
+            self.line("Williamsburg", "Spaghetti Carbonara", quantity=2, options={"Pasta": ["Gluten-free pasta"]}),
+            self.line("Williamsburg", "Burrata"),
+        ]
+        return self.place(
+            "Williamsburg", lines, fulfillmentType="DELIVERY", address=NEAR_WILLIAMSBURG, fee="4.99", tip="6.00"
+        )
+
+    def dine_in(self) -> list[str]:
+        lines = [
+            self.line("SoHo", "Bistecca Tagliata", options={"Side": ["Charred broccolini"], "Doneness": ["Rare"]}),
+            self.line("SoHo", "Tiramisu", quantity=2),
+        ]
+        return self.place("SoHo", lines, fulfillmentType="DINE_IN", dineIn={"label": "table", "value": "12"})
+
+    def ran_out(self) -> list[str]:
+        before = len(self.admin.orders(self.instance_id))
+        result = self.checkout("SoHo", [self.line("SoHo", "Tiramisu")], fulfillmentType="PICKUP")
+        validate = result.get("validate") or {}
+        codes = error_codes(validate.get("body"))
+        check(
+            result["outcome"] == "VALIDATION_FAILED" and "AVAILABILITY_CHANGED" in codes,
+            f"the sold-out Tiramisu: {result['outcome']}, Validate Order → {validate.get('status')} {codes}",
+        )
+        check(len(self.admin.orders(self.instance_id)) == before, "posbridge recorded an order anyway")
+        return [
+            f"the dine-in table took the last 2 Tiramisu at SoHo; the next customer's Validate Order → "
+            f"[bold]{validate['status']} {codes[0]}[/]: {first_message(validate.get('body'))}",
+            "Wix never records the order; posbridge's order count is unchanged",
+        ]
+
+    def resent(self) -> list[str]:
+        # A Create Order that times out at Wix's side (far shorter than posbridge needs), never resent by
+        # the checkout itself; Wix's resend follows below: the same request with the same request id.
+        basket = {"fulfillmentType": "PICKUP", "createTimeoutSeconds": 0.001, "maxResends": 0}
+        result = self.checkout("SoHo", [self.line("SoHo", "Arancini", quantity=3)], **basket)
+        first = result["create"]["attempts"][0]
+        check(result["outcome"] == "CREATE_FAILED", f"the first Create Order did not time out: {result['outcome']}")
+        order_id = result["orderId"]
+        arrived = self.wait_for_order(order_id, seconds=5.0)
+        location = self.locations["SoHo"]
+        again = self.wix.spi(
+            "create-order",
+            self.instance_id,
+            accountId=MERCHANT,
+            configurationId=location.configuration_id,
+            request=first["request"],
+            requestId=first["metadata"]["requestId"],
+            identity=first["metadata"]["identity"],
+        )
+        body = again.get("body") or {}
+        check(
+            again["status"] == 200 and bool(body.get("posOrderId")), f"the resend → {again['status']} {again['body']}"
+        )
+        rows = [o for o in self.admin.orders(self.instance_id) if o["wixOrderId"] == order_id]
+        check(len(rows) == 1, f"posbridge holds {len(rows)} orders for Wix order {order_id}")
+        check(
+            rows[0]["posOrderId"] == body["posOrderId"],
+            f"the resend answered posOrderId {body['posOrderId']}, posbridge holds {rows[0]['posOrderId']}",
+        )
+        how = "posbridge had already created it" if arrived else "it had not reached posbridge"
+        return [
+            f"Create Order → {first.get('error') or first.get('status')} after 1 ms at Wix ({how})",
+            f"Wix resends it (same request id) → [bold]200[/] posOrderId {body['posOrderId']}: "
+            f"the same order, posbridge holds exactly 1 for Wix order {short(order_id)}…",
+        ]
+
+    def price_change(self) -> list[str]:
+        item_id, price = PRICE_CHANGE
+        self.before_change = {name: self.live(location) for name, location in self.locations.items()}
+        self.old_price = Decimal(data.item(self.document, item_id)["price"])
+        self.document = data.with_price(self.document, item_id, price)
+        self.changed_at = time.monotonic()
+        report = self.admin.import_menu(self.document)
+        updated = report["kinds"]["items"]["updated"]
+        check(updated == 1, f"the import updated {updated} dishes, expected 1")
+        check(report["syncsRequested"] == 2, f"the import requested {report['syncsRequested']} syncs, expected 2")
+        name = data.item(self.document, item_id)["name"]
+        return [
+            f"the POS sells {name} at {money(price)} (was {money(self.old_price)}): "
+            f"POST /api/v1/imports → 200, {updated} dish updated, "
+            f"{report['syncsRequested']} syncs requested (debounced, nobody presses Sync)"
+        ]
+
+    def stale_price(self) -> list[str]:
+        item_id, _price = PRICE_CHANGE
+        name = data.item(self.document, item_id)["name"]
+        result = self.checkout("SoHo", [self.line("SoHo", name)], fulfillmentType="PICKUP")
+        validate = result.get("validate") or {}
+        codes = error_codes(validate.get("body"))
+        check(
+            result["outcome"] == "VALIDATION_FAILED" and "PRICE_CHANGED" in codes,
+            f"{name} at Wix's old price: {result['outcome']}, Validate Order → {validate.get('status')} {codes}",
+        )
+        return [
+            f"a customer still sees {name} at {money(self.old_price)} on Wix; Validate Order → "
+            f"[bold]{validate['status']} PRICE_CHANGED[/]: {first_message(validate.get('body'))}",
+        ]
+
+    def price_reaches_wix(self) -> list[str]:
+        item_id, price = PRICE_CHANGE
+        name = data.item(self.document, item_id)["name"]
+        self.wait_for_syncs("POS_CHANGE")
+        after_edit = time.monotonic() - self.changed_at
+        lines = []
+        for location_name, location in self.locations.items():
+            changes = item_changes(self.before_change[location_name], self.live(location))
+            check(
+                changes == [(name, self.old_price, price)],
+                f"{location_name}: expected only {name} {self.old_price} → {price} on Wix, found {changes}",
+            )
+            lines.append(f"{location_name}: 1 item changed on Wix: {name} {money(self.old_price)} → {money(price)}")
+        newest = self.admin.syncs(self.instance_id, self.locations["SoHo"].configuration_id)[0]
+        counts = (newest.get("summary") or {}).get("counts") or {}
+        diff = ", ".join(f"{kind} {op} {n}" for kind, ops in counts.items() for op, n in ops.items()) or "none"
+        lines.insert(
+            0, f"POS_CHANGE syncs SYNCED {after_edit:.1f} s after the edit, debounced (posbridge's diff: {diff})"
+        )
+        return lines
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def spi_for(self, location: Location, method: str) -> dict[str, Any]:
+        return self.wix.spi(method, self.instance_id, accountId=MERCHANT, configurationId=location.configuration_id)
+
+    def live(self, location: Location) -> dict[str, Any]:
+        live: dict[str, Any] = self.wix.catalog(location.catalog_id)["live"]
+        return live
+
+    @staticmethod
+    def live_dishes(live: dict[str, Any]) -> list[dict[str, Any]]:
+        return [i for i in live["items"] if i.get("type") == "DISH" and not i.get("archived")]
+
+    @staticmethod
+    def menu_dishes(live: dict[str, Any]) -> set[str]:
+        """Ids of the dishes that menus not archived show (an archived menu's dishes stay in the catalog)."""
+        sections = {s["id"]: s for s in live["sections"]}
+        return {
+            item_id
+            for menu in live["menus"]
+            if not menu.get("archived")
+            for section_id in (menu.get("sectionIds") or {}).get("values", [])
+            for item_id in (sections[section_id].get("itemIds") or {}).get("values", [])
+        }
+
+    def live_price(self, location: Location, name: str) -> Decimal:
+        dish = next((d for d in self.live_dishes(self.live(location)) if d["name"] == name), None)
+        check(dish is not None, f"{name} is not live at {location.name}")
+        assert dish is not None
+        return Decimal(dish["price"]["value"])
+
+    def menu_names(self, menu_ids: list[str]) -> list[str]:
+        names = {m["id"]: m["name"] for m in self.document["menus"]}
+        return [names[m] for m in menu_ids]
+
+    def menus_sold_at(self, location_id: str) -> list[str]:
+        return [m["id"] for m in self.document["menus"] if location_id in m["locations"]]
+
+    def dishes_in(self, menu_ids: list[str]) -> int:
+        return len(
+            {
+                item_id
+                for menu in self.document["menus"]
+                if menu["id"] in menu_ids
+                for section in menu["sections"]
+                for item_id in section["items"]
+            }
+        )
+
+    def line(
+        self, location_name: str, dish: str, *, quantity: int = 1, options: dict[str, list[str]] | None = None
+    ) -> dict[str, Any]:
+        """A basket line for a live dish (by name), with choices picked by option and choice name."""
+        live = self.live(self.locations[location_name])
+        found = next((d for d in self.live_dishes(live) if d["name"] == dish), None)
+        check(found is not None, f"{dish} is not on Wix at {location_name}")
+        assert found is not None
+        picked = [{"name": name, "choices": choices} for name, choices in (options or {}).items()]
+        return {"itemId": found["id"], "quantity": quantity, "options": picked, "name": dish}
+
+    def checkout(self, location_name: str, lines: list[dict[str, Any]], **basket: Any) -> dict[str, Any]:
+        location = self.locations[location_name]
+        return self.wix.checkout(
+            {
+                "instanceId": self.instance_id,
+                "configurationId": location.configuration_id,
+                "lines": [{k: v for k, v in line.items() if k != "name"} for line in lines],
+                **basket,
+            }
+        )
+
+    def place(self, location_name: str, lines: list[dict[str, Any]], **basket: Any) -> list[str]:
+        """A checkout that must be created, and show the same order at Wix and in posbridge."""
+        result = self.checkout(location_name, lines, **basket)
+        validate, create = result.get("validate") or {}, result.get("create") or {}
+        check(
+            result["outcome"] == "CREATED",
+            f"{result['outcome']}: Validate Order → {validate.get('status')} {error_codes(validate.get('body'))}, "
+            f"Create Order → {create.get('status')} {error_codes(create.get('body'))}",
+        )
+        order = result["order"]
+        at_wix = self.wix.order(result["orderId"])
+        check(at_wix.get("posOrderId") == result["posOrderId"], f"Wix holds posOrderId {at_wix.get('posOrderId')}")
+        rows = [o for o in self.admin.orders(self.instance_id) if o["wixOrderId"] == result["orderId"]]
+        check(len(rows) == 1, f"posbridge holds {len(rows)} orders for Wix order {result['orderId']}")
+        row, totals = rows[0], order["totals"]
+        check(
+            Decimal(str(row["total"])) == Decimal(totals["total"]),
+            f"posbridge's total {row['total']} differs from Wix's {totals['total']}",
+        )
+        check(row["fulfillmentType"] == basket["fulfillmentType"], f"posbridge holds a {row['fulfillmentType']} order")
+        basket_text = " + ".join(describe_line(line) for line in lines)
+        parts = [f"subtotal {money(totals['subtotal'])}", f"tax {money(totals['tax'])}"]
+        if Decimal(totals.get("delivery") or 0):
+            parts.append(f"delivery {money(totals['delivery'])}")
+        if Decimal(totals.get("tip") or 0):
+            parts.append(f"tip {money(totals['tip'])}")
+        return [
+            basket_text,
+            f"Validate Order → [bold]{validate['status']}[/] · Create Order → [bold]{create['status']}[/] "
+            f"posOrderId {result['posOrderId']} at {result.get('posLocationId')}",
+            f"total {money(totals['total'])} ({', '.join(parts)}); posbridge holds it: "
+            f"{row['status']}, {row['fulfillmentType']}, {money(row['total'])}",
+        ]
+
+    def wait_for_order(self, order_id: str, *, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if any(o["wixOrderId"] == order_id for o in self.admin.orders(self.instance_id)):
+                return True
+            time.sleep(POLL_SECONDS)
+        return False
+
+    def wait_for_syncs(self, trigger: str) -> str:
+        """Poll Get Catalog Sync Status as Wix does, with posbridge's own progress line, until each ends."""
+        started = time.monotonic()
+        done: dict[str, str] = {}
+        with self.progress() as bar:
+            tasks = {name: bar.add_task(f"{name}: requested", total=None) for name in self.locations}
+            while len(done) < len(self.locations):
+                check(
+                    time.monotonic() - started < SYNC_TIMEOUT_SECONDS,
+                    f"syncs still running after {SYNC_TIMEOUT_SECONDS:.0f} s",
+                )
+                for name, location in self.locations.items():
+                    if name in done:
+                        continue
+                    newest = self.admin.syncs(self.instance_id, location.configuration_id)[0]
+                    answer = self.spi_for(location, "get-catalog-sync-status")
+                    status = (answer.get("body") or {}).get("status")
+                    ours = newest["trigger"] == trigger and newest["status"] in ("SYNCED", "FAILED")
+                    if ours and status in ("SYNCED", "FAILED"):
+                        check(
+                            status == "SYNCED",
+                            f"{name}: Get Catalog Sync Status → {answer['body']} ({newest.get('failureReason')})",
+                        )
+                        done[name] = f"{name} {time.monotonic() - started:.1f} s"
+                        bar.update(tasks[name], description=f"{name}: SYNCED", total=1, completed=1)
+                    else:
+                        bar.update(
+                            tasks[name], description=f"{name}: {status} · {self.sync_activity(location, newest)}"
+                        )
+                time.sleep(POLL_SECONDS)
+        return ", ".join(done.values())
+
+    def sync_activity(self, location: Location, sync: dict[str, Any]) -> str:
+        """posbridge's latest log line of a sync, for the progress display."""
+        if sync["status"] == "PENDING":
+            return "waiting for its turn" if sync.get("notBefore") is None else "debouncing POS edits"
+        log = self.admin.sync(self.instance_id, location.configuration_id, sync["id"]).get("log") or []
+        if not log:
+            return sync["status"].lower()
+        last = log[-1]
+        detail = ", ".join(f"{k}={v}" for k, v in (last.get("data") or {}).items() if not isinstance(v, dict | list))
+        return f"{last['event']} {detail}".strip()
+
+    @contextmanager
+    def progress(self) -> Iterator[Progress]:
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=self.console, transient=True
+        ) as bar:
+            yield bar
+
+
+def first_message(body: Any) -> str:
+    """The first error's message of an error body (Wix's shapes)."""
+    if isinstance(body, dict):
+        details = ((body.get("details") or {}).get("applicationError") or {}).get("data") or {}
+        errors = details.get("errors") if isinstance(details, dict) else None
+        if errors:
+            return str(errors[0].get("message", ""))
+        return str(body.get("message", ""))
+    return str(body)
+
+
+def describe_line(line: dict[str, Any]) -> str:
+    picked = [c for option in line.get("options", []) for c in option["choices"]]
+    extra = f" ({', '.join(picked)})" if picked else ""
+    quantity = f"{line['quantity']}× " if line.get("quantity", 1) > 1 else ""
+    return f"{quantity}{line['name']}{extra}"
+
+
+def item_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Decimal | None, Decimal | None]]:
+    """Live items whose price, name or presence differ between two reads of a catalog."""
+
+    def prices(live: dict[str, Any]) -> dict[str, tuple[str, Decimal | None]]:
+        return {
+            i["id"]: (i["name"], Decimal(i["price"]["value"]) if i.get("price") else None)
+            for i in live["items"]
+            if not i.get("archived")
+        }
+
+    old, new = prices(before), prices(after)
+    out = []
+    for item_id in sorted(old.keys() | new.keys()):
+        if old.get(item_id) != new.get(item_id):
+            name = (new.get(item_id) or old[item_id])[0]
+            out.append((name, old.get(item_id, (name, None))[1], new.get(item_id, (name, None))[1]))
+    return out
+
+
+def catalog_tree(live: dict[str, Any], title: str, *, dishes_per_section: int = 2) -> Tree:
+    """The live catalog as a short tree: menus, sections with counts, a few dishes with prices and options."""
+    sections = {s["id"]: s for s in live["sections"]}
+    items = {i["id"]: i for i in live["items"]}
+    tree = Tree(f"[bold]{title}[/]")
+    for menu in live["menus"]:
+        section_ids = (menu.get("sectionIds") or {}).get("values", [])
+        if menu.get("archived"):
+            tree.add(f"[dim]{menu['name']} (archived: Wix's own menu)[/]")
+            continue
+        dish_count = sum(len((sections[s].get("itemIds") or {}).get("values", [])) for s in section_ids)
+        branch = tree.add(f"[bold]{menu['name']}[/] · {len(section_ids)} sections · {dish_count} dishes")
+        for section_id in section_ids:
+            section = sections[section_id]
+            item_ids = (section.get("itemIds") or {}).get("values", [])
+            node = branch.add(f"{section['name']} ({len(item_ids)})")
+            for item_id in item_ids[:dishes_per_section]:
+                node.add(describe_dish(items[item_id]))
+            if len(item_ids) > dishes_per_section:
+                node.add(f"[dim]… {len(item_ids) - dishes_per_section} more[/]")
+    return tree
+
+
+def describe_dish(dish: dict[str, Any]) -> str:
+    """A dish in one short line: name, price, stock and its options' names."""
+    text = f"{dish['name']} {money(dish['price']['value'])}"
+    if not dish.get("inStock", True):
+        text += " [red](out of stock)[/]"
+    options = [option["name"] for option in (dish.get("dishOptions") or {}).get("values", [])]
+    if options:
+        text += f" [dim]· {', '.join(options)}[/]"
+    return text
+
+
+def summary_table(results: list[StepResult]) -> Table:
+    table = Table(title="The journey", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("step")
+    table.add_column("outcome")
+    table.add_column("Wix calls", justify="right")
+    table.add_column("time", justify="right")
+    for number, result in enumerate(results, start=1):
+        outcome = "[green]checked[/]" if result.ok else "[red]failed[/]"
+        if not result.ok and result.lines and result.lines[0].startswith("not played"):
+            outcome = "[dim]not played[/]"
+        table.add_row(str(number), result.title, outcome, str(result.wix_calls), f"{result.seconds:.1f} s")
+    return table
