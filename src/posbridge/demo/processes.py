@@ -51,7 +51,6 @@ class Wiring:
     app_id: str
     app_secret: str
     private_key_file: Path
-    public_key_pem: str
     secret_key: str
     admin_token: str
     posbridge_port: int
@@ -75,7 +74,7 @@ class Wiring:
             "POSBRIDGE_DATABASE_URL": self.database_url,
             "POSBRIDGE_WIX_APP_ID": self.app_id,
             "POSBRIDGE_WIX_APP_SECRET": self.app_secret,
-            "POSBRIDGE_WIX_PUBLIC_KEY": self.public_key_pem,
+            "POSBRIDGE_WIX_PUBLIC_KEY": f"@{self.folder / 'wix-public-key.pem'}",
             "POSBRIDGE_WIX_API_BASE": self.wixsim_url,
             "POSBRIDGE_SECRET_KEY": self.secret_key,
             "POSBRIDGE_ADMIN_TOKEN": self.admin_token,
@@ -95,6 +94,7 @@ def make_wiring(folder: Path, *, posbridge_port: int | None = None, wixsim_port:
     )
     private_key_file.chmod(0o600)
     public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (folder / "wix-public-key.pem").write_bytes(public)
     pb_port = posbridge_port or free_port()
     sim_port = wixsim_port or free_port()
     while sim_port == pb_port:
@@ -104,7 +104,6 @@ def make_wiring(folder: Path, *, posbridge_port: int | None = None, wixsim_port:
         app_id=str(uuid.uuid4()),
         app_secret=secrets.token_urlsafe(24),
         private_key_file=private_key_file,
-        public_key_pem=public.decode(),
         secret_key=secrets.token_urlsafe(32),
         admin_token=secrets.token_urlsafe(24),
         posbridge_port=pb_port,

@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from rich.console import Console
 
@@ -24,9 +25,13 @@ def run_demo(
     port: int | None = None,
     folder: Path | None = None,
     exit_after: bool = False,
+    document: dict[str, Any] | None = None,
 ) -> int:
-    """Play the journey; the exit code is 0 only if every step checked out (2 if a server did not start)."""
-    document = data.menu_document(items)
+    """Play the journey; the exit code is 0 only if every step checked out (2 if a server did not start).
+
+    `document` replaces the built-in merchant menu (grown to `items` dishes) with another one.
+    """
+    document = document or data.menu_document(items)
     folder = folder or Path(tempfile.mkdtemp(prefix="posbridge-demo-"))
     started = time.monotonic()
     wiring = make_wiring(folder, posbridge_port=port)
