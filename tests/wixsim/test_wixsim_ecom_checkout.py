@@ -275,3 +275,34 @@ def test_overrides_change_the_built_order_last(wixsim, ecom):
     assert answer["order"]["lineItems"][0]["price"]["amount"] == "16.75"
     stored = wixsim.order(answer["orderId"])["order"]
     assert stored["priceSummary"]["total"]["amount"] == "1.00"
+
+
+def test_money_follows_the_currency_and_lines_add_up(wixsim):
+    yen = new_site(wixsim, currency="JPY")
+    order = wixsim.ecom_checkout(yen.instance_id, yen.location_id, [{"itemId": yen.item("Soda")["id"], "quantity": 3}])[
+        "order"
+    ]
+    assert order["lineItems"][0]["price"] == {"amount": "2", "formattedAmount": "¥2"}
+    assert order["priceSummary"]["total"]["amount"] == "6"
+    spec = {"menus": [{"name": "M", "sections": [{"name": "S", "items": [{"name": "Olive", "price": "0.125"}]}]}]}
+    raw = wixsim.create_site(generation="new", menus=spec)
+    tree = wixsim.site_menus(raw["instanceId"])
+    item = tree["locations"][0]["menus"][0]["sections"][0]["items"][0]["id"]
+    lines = [{"itemId": item, "quantity": 3}, {"itemId": item, "quantity": 3}]
+    order = wixsim.ecom_checkout(raw["instanceId"], raw["locations"][0]["id"], lines)["order"]
+    assert [line["lineItemPrice"]["amount"] for line in order["lineItems"]] == ["0.38", "0.38"]
+    assert order["priceSummary"]["subtotal"]["amount"] == "0.76"
+
+
+def test_a_scheduled_order_carries_its_time_slot(wixsim, ecom, provider):
+    slot = {"from": "2026-12-01T18:00:00+01:00", "to": "2026-12-01T18:15:00+01:00"}
+    answer = wixsim.ecom_checkout(ecom.instance_id, ecom.location_id, [margherita_line(ecom)], time_slot=slot)
+    logistics = answer["order"]["shippingInfo"]["logistics"]
+    assert logistics["deliveryTimeSlot"] == {"from": "2026-12-01T17:00:00.000Z", "to": "2026-12-01T17:15:00.000Z"}
+    assert "deliveryTime" not in logistics
+    sent = answer["validations"]["request"]["validationInfo"]["shippingInfo"]["selectedCarrierServiceOption"]
+    assert sent["deliveryTimeSlot"] == logistics["deliveryTimeSlot"]
+    for bad in ({"from": slot["to"], "to": slot["from"]}, {"from": "2026-12-01T18:00:00", "to": slot["to"]}):
+        with pytest.raises(WixSimError) as refused:
+            wixsim.ecom_checkout(ecom.instance_id, ecom.location_id, [margherita_line(ecom)], time_slot=bad)
+        assert refused.value.response.status_code == 422

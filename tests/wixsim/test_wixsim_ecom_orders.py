@@ -279,3 +279,39 @@ def test_ecom_orders_survive_a_restart(tmp_path, provider):
         assert again["fulfillments"][0]["status"] == "Accepted"
         got = second.wix("GET", f"/ecom/v1/orders/{order_id}", instance_id=site.instance_id)
         assert got.status_code == 200
+
+
+def test_bulk_create_fulfillments_is_per_order(wixsim, ecom, placed):
+    second = wixsim.ecom_checkout(ecom.instance_id, ecom.location_id, [margherita_line(ecom, 1)])["order"]
+    line, other_line = placed["lineItems"][0]["id"], second["lineItems"][0]["id"]
+    body = {
+        "ordersWithFulfillments": [
+            {
+                "orderId": placed["id"],
+                "fulfillments": [{"lineItems": [{"id": line, "quantity": 1}], "status": "Accepted"}],
+            },
+            {
+                "orderId": second["id"],
+                "fulfillments": [
+                    {"lineItems": [{"id": other_line}], "status": "Accepted"},
+                    {"lineItems": [{"id": other_line}], "status": "Ready"},
+                ],
+            },
+            {"orderId": "nope", "fulfillments": [{"lineItems": [{"id": line}]}]},
+        ]
+    }
+    response = wixsim.wix(
+        "POST", "/ecom/v1/fulfillments/orders/bulk/create-fulfillments", instance_id=ecom.instance_id, json=body
+    )
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["itemMetadata"]["success"] for r in results] == [True, False, False]
+    assert results[1]["itemMetadata"]["error"]["code"] == "INSUFFICIENT_QUANTITY_TO_FULFILL"
+    assert results[2]["itemMetadata"]["error"]["code"] == "ORDER_NOT_FOUND"
+    assert response.json()["bulkActionMetadata"] == {"totalSuccesses": 1, "totalFailures": 2, "undetailedFailures": 0}
+    assert wixsim.order(second["id"])["fulfillments"] == []
+    assert wixsim.order(placed["id"])["order"]["fulfillmentStatus"] == "PARTIALLY_FULFILLED"
+    empty = wixsim.wix(
+        "POST", "/v1/fulfillments/orders/bulk/create-fulfillments", instance_id=ecom.instance_id, json={}
+    )
+    assert empty.status_code == 400

@@ -123,6 +123,7 @@ def test_orders_and_fulfillments_packages_drive_wixsim(wixsim, sdk_dir, form, or
         "ecom.listFulfillmentsForSingleOrder",
         "ecom.deleteFulfillment",
         "ecom.cancelOrder",
+        "ecom.bulkCreateFulfillments",
     }
     for call in calls:
         prefix = fulfillments_prefix if "Fulfillment" in call["endpoint"] else orders_prefix

@@ -226,6 +226,14 @@ def _changed(request: Request, rec: EcomOrderRecord, action: str) -> None:
     _raise(request, rec, events)
 
 
+def _orders_list(body: Entity, field: str) -> list[Any]:
+    """body[field]: a list of 1..100 entries (one per order)."""
+    value = body.get(field)
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_LIST_ORDERS:
+        raise WixValidationError(field, f"must hold 1..{MAX_LIST_ORDERS} entries", "SIZE")
+    return value
+
+
 @fulfillments_router.get("/orders/{order_id}", name="ecom.listFulfillmentsForSingleOrder")
 async def list_for_order(order_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
     """{orderWithFulfillments{orderId, fulfillments}}."""
@@ -237,10 +245,7 @@ async def list_for_order(order_id: str, request: Request, who: Caller = Depends(
 @fulfillments_router.post("/list-by-ids", name="ecom.listFulfillmentsForMultipleOrders")
 async def list_for_orders(request: Request, who: Caller = Depends(caller)) -> dict:
     """{ordersWithFulfillments}: 1..100 order ids; unknown ids (or another site's) are left out."""
-    body = await json_body(request)
-    ids = body.get("orderIds")
-    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_LIST_ORDERS:
-        raise WixValidationError("orderIds", f"must hold 1..{MAX_LIST_ORDERS} ids", "SIZE")
+    ids = _orders_list(await json_body(request), "orderIds")
     pool = store_of(request).data.ecom_orders
     found = [pool[i] for i in ids if isinstance(i, str) and i in pool and pool[i].instance_id == who.instance_id]
     return {"ordersWithFulfillments": [model.fulfillment_view(rec) for rec in found]}
@@ -256,14 +261,64 @@ async def create_fulfillment(order_id: str, request: Request, who: Caller = Depe
     if not isinstance(raw, dict):
         raise WixValidationError("fulfillment", "Required", "REQUIRED_FIELD")
     rec = model.find_order(store_of(request), who.instance_id, order_id)
+    new = _create(rec, raw)
+    _changed(request, rec, "create-fulfillment")
+    return {"orderWithFulfillments": model.fulfillment_view(rec), "fulfillmentId": new["id"]}
+
+
+def _create(rec: EcomOrderRecord, raw: Any) -> Entity:
+    """Validate and add one fulfillment to an approved order (nothing added when refused)."""
+    if not isinstance(raw, dict):
+        raise WixValidationError("fulfillment", "must be an object")
     _approved(rec)
     new: Entity = {"id": new_id(), "createdDate": rfc3339()}
     new["lineItems"] = _lines(rec, raw.get("lineItems"), None)
     _status(raw, new)
     _info(raw, new)
     rec.fulfillments.append(new)
-    _changed(request, rec, "create-fulfillment")
-    return {"orderWithFulfillments": model.fulfillment_view(rec), "fulfillmentId": new["id"]}
+    return new
+
+
+@fulfillments_router.post("/orders/bulk/create-fulfillments", name="ecom.bulkCreateFulfillments")
+async def bulk_create(request: Request, who: Caller = Depends(caller)) -> dict:
+    """BulkCreateFulfillment: 1..100 orders, each all-or-nothing; failures are per item inside a 200."""
+    entries = _orders_list(await json_body(request), "ordersWithFulfillments")
+    store = store_of(request)
+    results: list[Entity] = []
+    for index, entry in enumerate(entries):
+        entry = entry if isinstance(entry, dict) else {}
+        order_id = entry.get("orderId")
+        meta: Entity = {"id": order_id, "originalIndex": index, "success": True}
+        rec: EcomOrderRecord | None = None
+        before: list[Entity] = []
+        try:
+            if not isinstance(order_id, str):
+                raise WixValidationError(f"ordersWithFulfillments[{index}].orderId", "Required", "REQUIRED_FIELD")
+            fulfillments = entry.get("fulfillments")
+            if not isinstance(fulfillments, list) or not fulfillments:
+                raise WixValidationError(f"ordersWithFulfillments[{index}].fulfillments", "at least one", "SIZE")
+            rec = model.find_order(store, who.instance_id, order_id)
+            before = list(rec.fulfillments)
+            for raw in fulfillments:
+                _create(rec, raw)
+        except WixApiError as err:
+            if rec is not None:
+                rec.fulfillments[:] = before
+            meta.update(success=False, error={"code": err.code, "description": err.message, "data": err.data})
+            results.append({"itemMetadata": meta})
+            continue
+        assert rec is not None
+        _changed(request, rec, "bulk-create-fulfillments")
+        results.append({"itemMetadata": meta, "ordersWithFulfillments": model.fulfillment_view(rec)})
+    failures = sum(1 for r in results if not r["itemMetadata"]["success"])
+    return {
+        "results": results,
+        "bulkActionMetadata": {
+            "totalSuccesses": len(results) - failures,
+            "totalFailures": failures,
+            "undetailedFailures": 0,
+        },
+    }
 
 
 @fulfillments_router.patch("/{fulfillment_id}/orders/{order_id}", name="ecom.updateFulfillment")

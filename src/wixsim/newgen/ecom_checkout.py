@@ -6,7 +6,7 @@ import copy
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from wixsim import spi_caller
 from wixsim.basket import DecimalStr
@@ -16,7 +16,7 @@ from wixsim.models import StrictModel
 from wixsim.newgen import ecom_events as ev
 from wixsim.newgen import ecom_model as model
 from wixsim.newgen.access import newgen_site
-from wixsim.newgen.ecom_state import RESTAURANTS_APP_ID, EcomOrderRecord, Entity, price
+from wixsim.newgen.ecom_state import RESTAURANTS_APP_ID, EcomOrderRecord, Entity, price, round_money
 from wixsim.newgen.model import NewGenSite
 from wixsim.newgen.pricing import PricingError, item_price, modifier_charge
 from wixsim.order_builder import CheckoutError, set_path
@@ -48,6 +48,23 @@ class CartLine(StrictModel):
     specialRequests: str | None = Field(None, max_length=MAX_SPECIAL_REQUESTS)
 
 
+class TimeSlot(StrictModel):
+    """When a scheduled order is wanted (RFC 3339 instants with a zone, `from` before `to`)."""
+
+    from_: AwareDatetime = Field(alias="from")
+    to: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeSlot:
+        if self.to <= self.from_:
+            raise ValueError("timeSlot.to must be after timeSlot.from")
+        return self
+
+    def wire(self) -> Entity:
+        """{from, to} as eCom writes them (UTC, milliseconds)."""
+        return {"from": rfc3339(self.from_.timestamp()), "to": rfc3339(self.to.timestamp())}
+
+
 class NewGenCheckout(StrictModel):
     """A checkout on a new-generation site (see docs/wixsim.md)."""
 
@@ -62,6 +79,7 @@ class NewGenCheckout(StrictModel):
     tax: DecimalStr | None = Field(None, description="Tax to charge (Wix's tax settings are not emulated)")
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted.path -> value on the order")
     validationsBaseUri: str | None = Field(None, description="Override the site's Validations plugin base URI")
+    timeSlot: TimeSlot | None = Field(None, description="A scheduled order's slot; ASAP when absent")
 
 
 def _offer(ng: NewGenSite, location_id: str, operation_id: str, item_id: str) -> tuple[str, str]:
@@ -169,7 +187,8 @@ def _line(line: CartLine, ng: NewGenSite, location_id: str, operation_id: str, c
         if chosen
     ]
     unit += sum((charge for _group, chosen in picked for _m, charge in chosen), Decimal("0"))
-    total = unit * line.quantity
+    # Rounded per line, so the subtotal is exactly the sum of the line prices a reader sees.
+    total = round_money(unit * line.quantity, currency)
     name = item.get("name", "")
     return (
         {
@@ -231,7 +250,9 @@ def _shipping(
             raise CheckoutError("a DELIVERY checkout needs an address")
         info["logistics"] = {"shippingDestination": {"address": basket.address, "contactDetails": _contact(basket)}}
     minutes = (method.get("deliveryOptions") or {}).get("deliveryTimeInMinutes")
-    if minutes:
+    if basket.timeSlot is not None:
+        info["logistics"]["deliveryTimeSlot"] = basket.timeSlot.wire()
+    elif minutes:
         info["logistics"]["deliveryTime"] = f"{minutes} min"
     return info, fee
 
@@ -356,6 +377,11 @@ def validation_request(order: Entity) -> Entity:
                 "code": shipping.get("code", ""),
                 "title": shipping.get("title", ""),
                 "cost": {"price": copy.deepcopy((shipping.get("cost") or {}).get("price"))},
+                **(
+                    {"deliveryTimeSlot": copy.deepcopy(shipping["logistics"]["deliveryTimeSlot"])}
+                    if "deliveryTimeSlot" in (shipping.get("logistics") or {})
+                    else {}
+                ),
             }
         },
         "appliedDiscounts": [],

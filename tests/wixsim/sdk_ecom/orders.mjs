@@ -59,6 +59,18 @@ assert.ok(refused, 'a wrongly cased status is refused');
 const deleted = await client.fulfillments.deleteFulfillment({ orderId, fulfillmentId });
 assert.deepEqual(deleted.orderWithFulfillments.fulfillments, []);
 
+const other = await client.orders.getOrder(cancelId);
+const bulk = await client.fulfillments.bulkCreateFulfillments([
+  { orderId: cancelId, fulfillments: [{ lineItems: [{ _id: other.lineItems[0]._id }], status: 'Pending' }] },
+  { orderId: '00000000-0000-0000-0000-000000000000', fulfillments: [{ lineItems: [{ _id: other.lineItems[0]._id }] }] },
+]);
+assert.deepEqual(
+  bulk.results.map((r) => r.itemMetadata.success),
+  [true, false],
+);
+assert.equal(bulk.bulkActionMetadata.totalFailures, 1);
+assert.equal(bulk.results[0].ordersWithFulfillments.fulfillments[0].status, 'Pending');
+
 const canceled = await client.orders.cancelOrder(cancelId, { customMessage: 'Out of dough' });
 assert.equal(canceled.order.status, 'CANCELED');
 
