@@ -306,3 +306,11 @@ def test_a_scheduled_order_carries_its_time_slot(wixsim, ecom, provider):
         with pytest.raises(WixSimError) as refused:
             wixsim.ecom_checkout(ecom.instance_id, ecom.location_id, [margherita_line(ecom)], time_slot=bad)
         assert refused.value.response.status_code == 422
+
+
+def test_a_slow_plugin_times_out_and_fails_open(wixsim, ecom, provider):
+    wixsim.settings(spi_timeout_seconds=0.2)
+    provider.script("/validations/v1/get-violations", Reply(200, {"violations": []}, delay=2.0))
+    answer = wixsim.ecom_checkout(ecom.instance_id, ecom.location_id, [margherita_line(ecom, 1)])
+    assert answer["outcome"] == "APPROVED"
+    assert (answer["validations"]["error"], answer["validations"]["failedOpen"]) == ("timeout", True)

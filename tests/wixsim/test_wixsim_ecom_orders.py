@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.wixsim.ecom_helpers import EcomSite, margherita_line, new_site, unwrap_event
+from tests.wixsim.wixsim_test_helpers import Reply
 from wixsim.testing import running_wixsim
 
 ORDER_FORMS = ("/ecom/v1/orders", "/v1/orders", "/_api/ecom-orders/v1/orders", "/_api/orders/v1/orders")
@@ -315,3 +316,16 @@ def test_bulk_create_fulfillments_is_per_order(wixsim, ecom, placed):
         "POST", "/v1/fulfillments/orders/bulk/create-fulfillments", instance_id=ecom.instance_id, json={}
     )
     assert empty.status_code == 400
+
+
+def test_a_failing_or_missing_webhook_does_not_undo_the_order(wixsim, provider):
+    site = new_site(wixsim, webhook_url=provider.base_url + "/wix/webhooks")
+    provider.script("/wix/webhooks", Reply(500, {}))
+    answer = wixsim.ecom_checkout(site.instance_id, site.location_id, [margherita_line(site, 1)])
+    assert answer["outcome"] == "APPROVED"
+    assert [e["status"] for e in answer["events"]] == [500, 500, 500]
+    assert [e["status"] for e in wixsim.order(answer["orderId"])["events"]] == [500, 500, 500]
+    quiet = new_site(wixsim)
+    silent = wixsim.ecom_checkout(quiet.instance_id, quiet.location_id, [margherita_line(quiet, 1)])
+    assert {e["error"] for e in silent["events"]} == {"no webhook URL"}
+    assert wixsim.order(silent["orderId"])["order"]["status"] == "APPROVED"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -10,7 +11,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from wixsim import spi_caller
 from wixsim.basket import DecimalStr
-from wixsim.clock import new_id, rfc3339
+from wixsim.clock import new_id, now, rfc3339
 from wixsim.errors import WixApiError
 from wixsim.models import StrictModel
 from wixsim.newgen import ecom_events as ev
@@ -257,6 +258,21 @@ def _shipping(
     return info, fee
 
 
+def _ordering_open(operation: Entity) -> bool:
+    """ENABLED, or PAUSED_UNTIL a time that has passed."""
+    status = operation.get("onlineOrderingStatus")
+    if status in (None, "ENABLED"):
+        return True
+    if status != "PAUSED_UNTIL":
+        return False
+    until = (operation.get("pausedUntilOptions") or {}).get("time")
+    try:
+        moment = datetime.fromisoformat(str(until).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return moment.tzinfo is not None and moment.timestamp() <= now()
+
+
 def _contact(basket: NewGenCheckout) -> Entity:
     buyer = basket.buyer or {}
     return {k: buyer[k] for k in ("firstName", "lastName", "phone") if buyer.get(k) is not None}
@@ -269,7 +285,7 @@ def build_order(basket: NewGenCheckout, site: Site, ng: NewGenSite, number: int)
     operation = next((o for o in ng.operations.values() if o.get("businessLocationId") == basket.locationId), None)
     if operation is None:
         raise CheckoutError(f"location {basket.locationId} has no operation")
-    if operation.get("onlineOrderingStatus") not in (None, "ENABLED"):
+    if not _ordering_open(operation):
         raise CheckoutError(f"online ordering is {operation['onlineOrderingStatus']} at this location")
     currency = site.currency
     lines, subtotal = [], Decimal("0")
