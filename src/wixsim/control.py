@@ -143,6 +143,7 @@ def create_control_app(sim: Sim) -> FastAPI:
 
     @api.post("/reset", summary="Forget all sites, orders, tokens, faults, log; restore start-up settings")
     async def reset() -> dict:
+        await sim.ecom_outbox.stop()
         sim.reset()
         return {}
 

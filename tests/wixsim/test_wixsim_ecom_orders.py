@@ -329,3 +329,21 @@ def test_a_failing_or_missing_webhook_does_not_undo_the_order(wixsim, provider):
     silent = wixsim.ecom_checkout(quiet.instance_id, quiet.location_id, [margherita_line(quiet, 1)])
     assert {e["error"] for e in silent["events"]} == {"no webhook URL"}
     assert wixsim.order(silent["orderId"])["order"]["status"] == "APPROVED"
+
+
+def test_reset_cuts_deliveries_still_queued(wixsim, provider):
+    site = new_site(wixsim, webhook_url=provider.base_url + "/slow")
+    provider.script("/slow", Reply(200, {}, delay=0.5))
+    wixsim.settings(spi_timeout_seconds=5)
+    order = wixsim.ecom_checkout(site.instance_id, site.location_id, [margherita_line(site, 1)])["order"]
+    for _ in range(3):
+        wixsim.wix(
+            "POST",
+            f"/ecom/v1/orders/{order['id']}/activities/add",
+            instance_id=site.instance_id,
+            json={"orderActivities": [{"activityType": "MERCHANT_COMMENT", "merchantComment": {"message": "x"}}]},
+        )
+    wixsim.reset()
+    provider.reset()
+    assert wixsim.ecom_events() == []
+    assert provider.received == []

@@ -174,6 +174,14 @@ class EventOutbox:
         self.delivered.append(result)
         return result
 
+    async def stop(self) -> None:
+        """Drop queued events and cut deliveries in flight, so nothing from before a reset arrives later."""
+        self.pending.clear()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def clear(self) -> None:
         """Forget queued and delivered events."""
         self.pending.clear()
