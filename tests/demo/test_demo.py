@@ -32,8 +32,10 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
         timeout=DEMO_TIMEOUT_SECONDS,
         cwd=tmp_path,
     )
-    failed = done.stdout[done.stdout.find("✗") :] if "✗" in done.stdout else done.stdout[-3000:]
-    assert done.returncode == 0, failed[:3000] + done.stderr[-2000:]
+    if done.returncode != 0:  # the failing step's lines, and what posbridge logged
+        failed = done.stdout[done.stdout.find("✗") :] if "✗" in done.stdout else done.stdout[-3000:]
+        log = (folder / "posbridge.log").read_text(errors="replace")[-3000:] if folder.exists() else ""
+        pytest.fail(f"{failed[:3000]}\n{done.stderr[-2000:]}\nposbridge.log:\n{log}")
     assert "every step checked out" in done.stdout
     assert "not played" not in done.stdout and "failed" not in done.stdout
     for answer in ("200 READY", "SYNCED", "AVAILABILITY_CHANGED", "PRICE_CHANGED", "Diavola $17.00 → $18.50"):
