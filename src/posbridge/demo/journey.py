@@ -350,7 +350,9 @@ class Journey:
         )
         body = again.get("body") or {}
         check(
-            again["status"] == 200 and bool(body.get("posOrderId")), f"the resend → {again['status']} {again['body']}"
+            again["status"] == 200 and bool(body.get("posOrderId")),
+            f"the resend → {again['status']} {again.get('error') or ''} {again['body']} "
+            f"(first attempt: {first.get('error')} after {first.get('elapsedMs')} ms; reached posbridge: {arrived})",
         )
         rows = [o for o in self.admin.orders(self.instance_id) if o["wixOrderId"] == order_id]
         check(len(rows) == 1, f"posbridge holds {len(rows)} orders for Wix order {order_id}")
