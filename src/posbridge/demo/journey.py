@@ -79,6 +79,7 @@ class StepResult:
     lines: list[str] = field(default_factory=list)
     wix_calls: int = 0
     seconds: float = 0.0
+    outcome: str = ""
 
 
 @dataclass
@@ -107,6 +108,7 @@ class Journey:
         self.instance_id = ""
         self.locations: dict[str, Location] = {}
         self.results: list[StepResult] = []
+        self.outcome = ""  # the step's short outcome for the summary, set by each step
 
     # --- running ---------------------------------------------------------------------------------
 
@@ -143,11 +145,14 @@ class Journey:
     def _play(self, number: int, title: str, action: Callable[[], list[str]]) -> StepResult:
         calls_before = self.wix.calls_so_far()
         started = time.monotonic()
+        self.outcome = ""
         try:
             lines, ok = action(), True
         except (CheckFailed, CallFailed) as exc:
             lines, ok = [f"[bold red]{exc}[/]"], False
-        result = StepResult(title, ok, lines, self.wix.calls_so_far() - calls_before, time.monotonic() - started)
+            self.outcome = "did not check out"
+        calls = self.wix.calls_so_far() - calls_before
+        result = StepResult(title, ok, lines, calls, time.monotonic() - started, self.outcome)
         mark = "[green]✓[/]" if ok else "[red]✗[/]"
         cost = f"{result.seconds:.1f} s, {result.wix_calls} Wix call{'s' if result.wix_calls != 1 else ''}"
         self.console.print(f"{mark} [bold]{number:>2}. {title}[/]  [dim]({cost})[/]")
@@ -189,6 +194,7 @@ class Journey:
                 f"catalog {short(location.catalog_id)}…, Wix's own menu '{own[0]}' "
                 f"({sum(1 for i in live['items'] if i.get('type') == 'DISH')} dishes)"
             )
+        self.outcome = f"webhook {hook['status']}, instance {status}"
         return lines
 
     def import_menu(self) -> list[str]:
@@ -199,6 +205,7 @@ class Journey:
         check(created.get("items") == dishes, f"import created {created.get('items')} dishes, not {dishes}")
         check(report["syncsRequested"] == 0, f"{report['syncsRequested']} syncs requested before any pairing")
         tracked = sum(len([q for q in i.get("stock", {}).values() if q is not None]) for i in self.document["items"])
+        self.outcome = f"200, {created['items']} dishes"
         return [
             f"POST /api/v1/imports → 200: merchant {report['merchantId']}, {created['locations']} locations, "
             f"{created['menus']} menus, {created['sections']} sections, {created['items']} dishes, "
@@ -210,6 +217,7 @@ class Journey:
     def issue_key(self) -> list[str]:
         self.api_key = self.admin.issue_api_key(MERCHANT)
         check(len(self.api_key) >= 32, "the API key is too short to be a secret")
+        self.outcome = "200, key shown once"
         return [
             f"POST /api/v1/merchants/{MERCHANT}/api-key → 200: {self.api_key[:10]}… "
             "(shown once; posbridge keeps only its hash)"
@@ -224,6 +232,7 @@ class Journey:
         answer = self.wix.spi("account-ids", self.instance_id)
         ids = (answer.get("body") or {}).get("accountIds")
         check(answer["status"] == 200 and ids == [MERCHANT], f"List Account IDs → {answer['status']} {answer['body']}")
+        self.outcome = f"account {account['status']}, Wix lists it"
         return [
             f"the merchant enters the key: account {MERCHANT} is {account['status']} "
             f"(credentials stored encrypted: {account['hasCredentials']})",
@@ -245,6 +254,7 @@ class Journey:
                 f"{location.name} ↔ {view['locationName']} ({', '.join(self.menu_names(view['menuIds']))}): "
                 f"Wix's Get Configuration Status → [bold]{answer['status']} {status}[/]"
             )
+        self.outcome = "READY ×2"
         return lines
 
     def first_sync(self) -> list[str]:
@@ -267,10 +277,14 @@ class Journey:
             sections = sum(
                 len((m.get("sectionIds") or {}).get("values", [])) for m in live["menus"] if m["name"] in shown
             )
+            newest = self.admin.syncs(self.instance_id, location.configuration_id)[0]
+            warned = (newest.get("summary") or {}).get("archivedMenus")
+            check(warned == archived, f"{location.name}: posbridge's sync reports archiving {warned}")
             lines.append(
                 f"{location.name}: {len(shown)} menus, {sections} sections, {len(dishes)} dishes live; "
-                f"Wix's own '{archived[0]}' archived"
+                f"Wix's own '{archived[0]}' archived (posbridge's sync {newest['id']} reports it: archivedMenus)"
             )
+        self.outcome = "SYNCED ×2, Wix menu archived"
         return lines
 
     def show_catalog(self) -> list[str]:
@@ -285,6 +299,7 @@ class Journey:
             (at_soho, at_williamsburg) == expected,
             f"Margherita on Wix: {at_soho} / {at_williamsburg}, POS says {expected}",
         )
+        self.outcome = "location prices hold"
         return [
             f"location prices hold on Wix: Margherita {money(at_soho)} at SoHo, "
             f"{money(at_williamsburg)} at Williamsburg (as in the POS)"
@@ -323,6 +338,7 @@ class Journey:
             f"the sold-out Tiramisu: {result['outcome']}, Validate Order → {validate.get('status')} {codes}",
         )
         check(len(self.admin.orders(self.instance_id)) == before, "posbridge recorded an order anyway")
+        self.outcome = f"{validate['status']} AVAILABILITY_CHANGED"
         return [
             f"the dine-in table took the last 2 Tiramisu at SoHo; the next customer's Validate Order → "
             f"[bold]{validate['status']} {codes[0]}[/]: {first_message(validate.get('body'))}",
@@ -361,6 +377,7 @@ class Journey:
             f"the resend answered posOrderId {body['posOrderId']}, posbridge holds {rows[0]['posOrderId']}",
         )
         how = "posbridge had already created it" if arrived else "it had not reached posbridge"
+        self.outcome = "200, same posOrderId, 1 order"
         return [
             f"Create Order → {first.get('error') or first.get('status')} after 1 ms at Wix ({how})",
             f"Wix resends it (same request id) → [bold]200[/] posOrderId {body['posOrderId']}: "
@@ -378,6 +395,7 @@ class Journey:
         check(updated == 1, f"the import updated {updated} dishes, expected 1")
         check(report["syncsRequested"] == 2, f"the import requested {report['syncsRequested']} syncs, expected 2")
         name = data.item(self.document, item_id)["name"]
+        self.outcome = f"1 dish updated, {report['syncsRequested']} syncs requested"
         return [
             f"the POS sells {name} at {money(price)} (was {money(self.old_price)}): "
             f"POST /api/v1/imports → 200, {updated} dish updated, "
@@ -394,6 +412,7 @@ class Journey:
             result["outcome"] == "VALIDATION_FAILED" and "PRICE_CHANGED" in codes,
             f"{name} at Wix's old price: {result['outcome']}, Validate Order → {validate.get('status')} {codes}",
         )
+        self.outcome = f"{validate['status']} PRICE_CHANGED"
         return [
             f"a customer still sees {name} at {money(self.old_price)} on Wix; Validate Order → "
             f"[bold]{validate['status']} PRICE_CHANGED[/]: {first_message(validate.get('body'))}",
@@ -418,6 +437,7 @@ class Journey:
         lines.insert(
             0, f"POS_CHANGE syncs SYNCED {after_edit:.1f} s after the edit, debounced (posbridge's diff: {diff})"
         )
+        self.outcome = "1 item changed on Wix"
         return lines
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -517,6 +537,7 @@ class Journey:
             parts.append(f"delivery {money(totals['delivery'])}")
         if Decimal(totals.get("tip") or 0):
             parts.append(f"tip {money(totals['tip'])}")
+        self.outcome = f"CREATED {result['posOrderId'][:11]}…"
         return [
             basket_text,
             f"Validate Order → [bold]{validate['status']}[/] · Create Order → [bold]{create['status']}[/] "
@@ -663,7 +684,7 @@ def summary_table(results: list[StepResult]) -> Table:
     table.add_column("Wix calls", justify="right")
     table.add_column("time", justify="right")
     for number, result in enumerate(results, start=1):
-        outcome = "[green]checked[/]" if result.ok else "[red]failed[/]"
+        outcome = f"[green]✓[/] {result.outcome}" if result.ok else f"[red]✗ {result.outcome}[/]"
         if not result.ok and result.lines and result.lines[0].startswith("not played"):
             outcome = "[dim]not played[/]"
         table.add_row(str(number), result.title, outcome, str(result.wix_calls), f"{result.seconds:.1f} s")
