@@ -5,14 +5,14 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from wixsim import catalogs, connectivity, control, drafts, oauth, orders
 from wixsim.clock import new_id
 from wixsim.errors import WixApiError, request_validation_handler, wix_error_handler
 from wixsim.gate import WixGate
-from wixsim.newgen import ecom_api
+from wixsim.newgen import business_api, ecom_api, menus_api
 from wixsim.runtime import Sim
 from wixsim.signer import generate_key_pair, public_key_of
 from wixsim.state import AppCredentials, Settings, StateData, Store, load_state
@@ -21,6 +21,12 @@ WIX_ROUTERS = (connectivity.router, catalogs.router, drafts.router, orders.route
 ECOM_ROUTERS = (
     (ecom_api.orders_router, ecom_api.PATH_PREFIXES["orders"]),
     (ecom_api.fulfillments_router, ecom_api.PATH_PREFIXES["fulfillments"]),
+)
+# New generation: each router at its proto paths (/v1/...) under every prefix Wix's SDK maps them to
+# (the first one is the one shown in the OpenAPI), and bare, as the SDK requests them from other hosts.
+NEWGEN_ROUTERS: tuple[tuple[APIRouter, tuple[str, ...]], ...] = (
+    *((router, (*svc.prefixes, "")) for svc, router in menus_api.ROUTERS),
+    *business_api.ROUTERS,
 )
 
 
@@ -60,7 +66,12 @@ def build_store(
 
 def create_app(store: Store) -> FastAPI:
     """The ASGI app serving the Wix APIs and /_sim."""
-    all_routers = (oauth.router, *WIX_ROUTERS, *(router for router, _ in ECOM_ROUTERS))
+    all_routers = (
+        oauth.router,
+        *WIX_ROUTERS,
+        *(router for router, _ in ECOM_ROUTERS),
+        *(router for router, _ in NEWGEN_ROUTERS),
+    )
     routes = [route for router in all_routers for route in router.routes]
     sim = Sim(store, frozenset(getattr(route, "name", "") for route in routes))
     app = FastAPI(title="wixsim: Wix APIs", version="1", description="Emulated Wix APIs for posbridge tests.")
@@ -76,6 +87,15 @@ def create_app(store: Store) -> FastAPI:
     for router, prefixes in ECOM_ROUTERS:
         for prefix in prefixes:
             app.include_router(router, prefix=prefix, include_in_schema=prefix == "/ecom")
+    for router, mapped in NEWGEN_ROUTERS:
+        for index, prefix in enumerate(mapped):
+            app.include_router(router, prefix=prefix, include_in_schema=index == 0)
     app.mount("/_sim", control.create_control_app(sim))
-    app.add_middleware(WixGate, sim=sim, routes=routes)
+    mounted = [
+        *(("", route) for route in oauth.router.routes),
+        *((prefix, route) for router in WIX_ROUTERS for prefix in ("/restaurants", "") for route in router.routes),
+        *((prefix, route) for router, prefixes in ECOM_ROUTERS for prefix in prefixes for route in router.routes),
+        *((prefix, route) for router, prefixes in NEWGEN_ROUTERS for prefix in prefixes for route in router.routes),
+    ]
+    app.add_middleware(WixGate, sim=sim, routes=mounted)
     return app

@@ -12,7 +12,7 @@ from wixsim import catalog_ops as ops
 from wixsim.entities import EntryError
 from wixsim.errors import WixApiError, WixValidationError, json_body
 from wixsim.oauth import Caller, caller, store_of
-from wixsim.query import query_bool, query_int, query_list
+from wixsim.query import offset_paging, query_bool, query_list
 from wixsim.state import Entity
 
 router = APIRouter(prefix="/v3/catalogs")
@@ -38,12 +38,7 @@ def listing(request: Request, entities: dict[str, Entity]) -> list[Entity]:
 @router.get("", name="listCatalogs")
 async def list_catalogs(request: Request, who: Caller = Depends(caller)) -> dict:
     """The site's catalogs (paging.limit <= 1000, locationIds, archived)."""
-    limit = query_int(request, "paging.limit", DEFAULT_CATALOG_PAGE)
-    offset = query_int(request, "paging.offset", 0)
-    if not 0 <= limit <= MAX_CATALOG_PAGE:
-        raise WixValidationError("paging.limit", f"must be at most {MAX_CATALOG_PAGE}", "MAX")
-    if offset < 0:
-        raise WixValidationError("paging.offset", "must be non-negative", "MIN")
+    limit, offset = offset_paging(request, DEFAULT_CATALOG_PAGE, MAX_CATALOG_PAGE)
     locations = set(query_list(request, "locationIds"))
     with_archived = query_bool(request, "archived")
     catalogs = [

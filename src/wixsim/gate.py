@@ -13,14 +13,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wixsim.clock import new_id, rfc3339
 from wixsim.errors import application_error_body
 from wixsim.faults import FaultRule
-from wixsim.newgen.ecom_api import ECOM_SDK_PREFIXES
 from wixsim.oauth import lookup_token, token_from_header
 from wixsim.runtime import Sim
 
 CONTROL_PREFIX = "/_sim"
-ALIAS_PREFIXES = ("/restaurants", "/ecom", *ECOM_SDK_PREFIXES)
-"""Path prefixes stripped to find the endpoint (the docs' and the SDK's forms of the same route)."""
-WIX_PREFIXES = ("/restaurants/", "/v1/", "/v3/", "/oauth2/", "/ecom/", "/_api/")
+WIX_PREFIXES = (
+    "/restaurants/",
+    "/v1/",
+    "/v3/",
+    "/oauth2/",
+    "/_api/",
+    "/ecom/",
+    "/locations/",
+    "/restaurants-operations/",
+    "/menu-ordering-settings/",
+)
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_LOGGED_BODY = 256 * 1024
 
@@ -28,7 +35,7 @@ MAX_LOGGED_BODY = 256 * 1024
 class WixGate:
     """Wraps the whole app; only Wix API paths (not /_sim) are logged, faulted and rate limited."""
 
-    def __init__(self, app: ASGIApp, sim: Sim, routes: list[BaseRoute]) -> None:
+    def __init__(self, app: ASGIApp, sim: Sim, routes: list[tuple[str, BaseRoute]]) -> None:
         self.app = app
         self.sim = sim
         self.routes = routes
@@ -123,15 +130,13 @@ def _record_body(entry: dict[str, Any], raw: bytes) -> None:
         entry["body"] = raw.decode(errors="replace")
 
 
-def _endpoint_name(routes: list[BaseRoute], scope: Scope) -> str:
-    """The Wix method name (route name) a path and method map to, or "unknown"."""
-    path = scope["path"]
-    for prefix in ALIAS_PREFIXES:
-        if path.startswith(prefix + "/"):
-            path = path[len(prefix) :]
-            break
-    for route in routes:
-        if isinstance(route, Route) and route.path_regex.match(path) and scope["method"] in (route.methods or ()):
+def _endpoint_name(routes: list[tuple[str, BaseRoute]], scope: Scope) -> str:
+    """The Wix method name (route name) a path and method map to, or "unknown" (routes with their mount prefix)."""
+    path, method = scope["path"], scope["method"]
+    for prefix, route in routes:
+        if not isinstance(route, Route) or not path.startswith(prefix) or method not in (route.methods or ()):
+            continue
+        if route.path_regex.match(path[len(prefix) :]):
             return route.name
     return "unknown"
 

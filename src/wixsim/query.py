@@ -34,3 +34,14 @@ def query_int(request: Request, name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise WixValidationError(name, "must be an integer") from exc
+
+
+def offset_paging(request: Request, default_limit: int, max_limit: int) -> tuple[int, int]:
+    """(`paging.limit`, `paging.offset`) of a list call: 0..max_limit and non-negative, else 400."""
+    limit = query_int(request, "paging.limit", default_limit)
+    offset = query_int(request, "paging.offset", 0)
+    if not 0 <= limit <= max_limit:
+        raise WixValidationError("paging.limit", f"must be at most {max_limit}", "MAX")
+    if offset < 0:
+        raise WixValidationError("paging.offset", "must be non-negative", "MIN")
+    return limit, offset

@@ -7,6 +7,7 @@ from typing import Any
 
 from wixsim.faults import FaultInjector
 from wixsim.newgen.ecom_events import EventOutbox
+from wixsim.outbox import Outbox
 from wixsim.ratelimit import RateLimiter
 from wixsim.state import Store
 
@@ -55,6 +56,7 @@ class Sim:
         self.limiter = RateLimiter()
         self.log = RequestLog()
         self.ecom_outbox = EventOutbox()
+        self.menu_outbox = Outbox()  # menu and operation events (eCom events have their own)
 
     def reset(self) -> None:
         """Back to an empty emulator with the same app credentials and start-up settings."""
@@ -63,3 +65,4 @@ class Sim:
         self.limiter.reset()
         self.log.clear()
         self.ecom_outbox.clear()
+        self.menu_outbox.clear()

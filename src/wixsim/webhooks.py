@@ -1,4 +1,4 @@
-"""Wix's app webhooks (AppInstalled, AppRemoved): an RS256 JWT whose `data` is layered JSON strings."""
+"""Wix's webhooks: an RS256 JWT whose `data` is layered JSON strings (app events and domain events alike)."""
 
 from __future__ import annotations
 
@@ -13,18 +13,33 @@ from wixsim.state import Site, Store
 EVENT_TYPES = ("AppInstalled", "AppRemoved")
 
 
-def webhook_payload(app_id: str, site: Site, event_type: str, data: dict[str, Any] | None = None) -> dict:
+def event_payload(instance_id: str, event_type: str, data: dict[str, Any], identity: dict[str, Any]) -> dict:
     """The decoded JWT payload: {"data": "<JSON of {eventType, instanceId, data: str, identity: str}>"}."""
-    if data is None:
-        data = {"appId": app_id, "originInstanceId": ""} if event_type == "AppInstalled" else {}
-    identity = {"identityType": "WIX_USER", "wixUserId": site.owner_user_id}
     inner = {
         "eventType": event_type,
-        "instanceId": site.instance_id,
+        "instanceId": instance_id,
         "data": json.dumps(data),
         "identity": json.dumps(identity),
     }
     return {"data": json.dumps(inner)}
+
+
+def webhook_payload(app_id: str, site: Site, event_type: str, data: dict[str, Any] | None = None) -> dict:
+    """The payload of an app event; its identity is the site's owner."""
+    if data is None:
+        data = {"appId": app_id, "originInstanceId": ""} if event_type == "AppInstalled" else {}
+    return event_payload(site.instance_id, event_type, data, spi_caller.owner_identity(site))
+
+
+async def deliver(store: Store, target: str, payload: dict[str, Any], variant: str = "valid") -> dict[str, Any]:
+    """Sign a payload and POST it as text/plain; the provider's answer with the JWT sent."""
+    app = store.data.app
+    token = sign(payload, app.private_key_pem, app_id=None, variant=variant, with_iss=False)
+    result = await spi_caller.post(
+        target, token.encode(), {"content-type": "text/plain"}, store.data.settings.spi_timeout_seconds
+    )
+    result.update({"variant": variant, "jwt": token, "payload": payload})
+    return result
 
 
 def apply_event(store: Store, site: Site, event_type: str) -> None:
@@ -56,13 +71,9 @@ async def send(
     target = url or site.webhook_url or store.data.settings.default_webhook_url
     if not target:
         raise ValueError("no webhook URL: set it per call, per site, or with --webhook-url")
-    app = store.data.app
-    payload = webhook_payload(app.app_id, site, event_type, data)
-    token = sign(payload, app.private_key_pem, app_id=None, variant=variant, with_iss=False)
+    payload = webhook_payload(store.data.app.app_id, site, event_type, data)
     if apply:
         apply_event(store, site, event_type)
-    result = await spi_caller.post(
-        target, token.encode(), {"content-type": "text/plain"}, store.data.settings.spi_timeout_seconds
-    )
-    result.update({"eventType": event_type, "variant": variant, "jwt": token, "payload": payload})
+    result = await deliver(store, target, payload, variant)
+    result["eventType"] = event_type
     return result

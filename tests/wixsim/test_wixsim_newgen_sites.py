@@ -6,7 +6,7 @@ import pytest
 
 from tests.wixsim.wixsim_test_helpers import MENU_SPEC
 from wixsim.client import WixSimError
-from wixsim.testing import start_wixsim
+from wixsim.testing import running_wixsim
 
 
 def test_new_site_has_locations_operations_and_no_configurations(wixsim):
@@ -110,18 +110,10 @@ def test_variants_labels_and_location_by_index(wixsim):
 @pytest.mark.parametrize("filename", ["state.json", "state.sqlite"])
 def test_new_generation_state_survives_a_restart(tmp_path, filename):
     state = tmp_path / filename
-    handle, client = start_wixsim(state_file=state)
-    try:
+    with running_wixsim(state_file=state) as client:
         site = client.create_site(generation="new", locations=2, menus=MENU_SPEC, validations_base_uri="http://x/v")
         before = client.site_menus(site["instanceId"])
-    finally:
-        client.close()
-        handle.stop()
-    handle, client = start_wixsim(state_file=state)
-    try:
+    with running_wixsim(state_file=state) as client:
         kept = client.get_site(site["instanceId"])
         assert (kept["generation"], kept["validationsBaseUri"]) == ("new", "http://x/v")
         assert client.site_menus(site["instanceId"]) == before
-    finally:
-        client.close()
-        handle.stop()

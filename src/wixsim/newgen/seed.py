@@ -17,6 +17,7 @@ from typing import Any
 from wixsim.entities import EntryError
 from wixsim.newgen.model import Entity, NewGenSite, stamp
 from wixsim.newgen.rules import derive_locations, validate_entity
+from wixsim.newgen.writes import ordering_settings
 
 
 def _menus_list(spec: dict[str, Any] | list[Any] | None) -> list[Any]:
@@ -81,15 +82,7 @@ def seed_menus(site: NewGenSite, spec: dict[str, Any] | list[Any] | None) -> Non
             menu["sectionIds"].append(section["id"])
             for item_spec in section_spec.get("items", []):
                 section["itemIds"].append(_item(site, item_spec, labels)["id"])
-        site.ordering_settings[menu["id"]] = stamp(
-            {
-                "operationId": site.operation_of(location_id)["id"],
-                "menuId": menu["id"],
-                "onlineOrderingEnabled": True,
-                "availability": {"type": "ALWAYS_AVAILABLE", "timeZone": "America/New_York"},
-                "businessLocationId": location_id,
-            }
-        )
+        site.ordering_settings[menu["id"]] = ordering_settings(site, menu)
     derive_locations(site)
 
 

@@ -1,0 +1,316 @@
+"""The Menus API (menus, sections, items, variants, modifiers, modifier groups, labels) as Wix's SDK calls it.
+
+One router per entity kind, built from a table of what differs between the seven services (paths, bulk
+result keys, list response keys, limits); app.py mounts each under every prefix the SDK maps.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from wixsim import bulk
+from wixsim.entities import EntryError
+from wixsim.errors import WixApiError, WixValidationError, json_body
+from wixsim.newgen import events as menu_events
+from wixsim.newgen import writes
+from wixsim.newgen.access import newgen_site
+from wixsim.newgen.model import Entity, NewGenSite
+from wixsim.newgen.querying import cursor_query, decode_cursor, matches, page
+from wixsim.oauth import Caller, caller, store_of
+from wixsim.query import query_bool, query_int, query_list
+
+MAX_BULK = 100
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Service:
+    """What one Menus API service looks like on the wire."""
+
+    kind: str  # body key of one entity, e.g. "modifierGroup"
+    plural: str  # body key of many, e.g. "modifierGroups"
+    path: str  # REST collection, e.g. "modifier-groups"
+    sdk: str  # SDK module namespace, prefix of the endpoint names
+    name: str  # singular in SDK method names, e.g. "ModifierGroup"
+    prefixes: tuple[str, ...]
+    create_meta: str | None  # bulk-create result key of ItemMetadata (None: no bulk create)
+    update_meta: str | None  # bulk-update result key (None: no bulk update)
+    bulk_path: str  # REST collection in bulk update/delete paths
+    bulk_update_fn: str
+    bulk_delete_max: int | None  # None: no bulk delete; 0: no declared maximum
+    list_meta: str | None  # list response paging key (None: list has no paging)
+    ids_param: str
+    only_visible: bool
+    count: bool
+    query_default_limit: int
+    create_result: str  # entity key inside a bulk create result
+
+
+SERVICES = (
+    Service(
+        "menu", "menus", "menus", "menus", "Menu",
+        ("/restaurants/menus-menu", "/restaurants/menus", "/_api/restaurants-menus-menu"),
+        "menuMetadata", "menuMetadata", "menus", "bulkUpdateMenu", None,
+        "pagingMetadata", "menuIds", True, False, 100, "menu",
+    ),
+    Service(
+        "section", "sections", "sections", "sections", "Section",
+        ("/restaurants/menus-section", "/restaurants/menus", "/_api/restaurants-menus-section"),
+        "itemMetadata", "sectionMetadata", "sections", "bulkUpdateSection", 0,
+        "pagingMetadata", "sectionIds", True, False, 100, "item",
+    ),
+    Service(
+        "item", "items", "items", "items", "Item",
+        ("/restaurants/menus-item", "/restaurants/menus", "/_api/restaurants-menus-item"),
+        "itemMetadata", "itemMetadata", "items", "bulkUpdateItem", 0,
+        "pagingMetadata", "itemIds", True, True, 500, "item",
+    ),
+    Service(
+        "variant", "variants", "variants", "itemVariants", "Variant",
+        ("/restaurants/item-variants", "/restaurants/menus", "/_api/restaurants-menus-item-variant"),
+        "itemMetadata", "itemMetadata", "variants", "bulkUpdateVariants", 200,
+        "metadata", "variantIds", False, True, 500, "variant",
+    ),
+    Service(
+        "modifier", "modifiers", "modifiers", "itemModifiers", "Modifier",
+        ("/restaurants/item-modifiers", "/restaurants/menus", "/_api/restaurants-menus-item-modifier"),
+        "itemMetadata", "itemMetadata", "modifiers", "bulkUpdateModifiers", 200,
+        "metadata", "modifierIds", False, True, 500, "modifier",
+    ),
+    Service(
+        "modifierGroup", "modifierGroups", "modifier-groups", "itemModifierGroups", "ModifierGroup",
+        ("/restaurants/item-modifier-group", "/restaurants/menus", "/_api/restaurants-modifier-group"),
+        "itemMetadata", "itemMetadata", "modifiers-groups", "bulkUpdateModifierGroups", 200,
+        "metadata", "modifierGroupIds", False, True, 500, "modifierGroup",
+    ),
+    Service(
+        "label", "labels", "labels", "itemLabels", "Label",
+        ("/restaurants/item-labels", "/restaurants/menus", "/_api/restaurants-menus-item-labels"),
+        None, None, "labels", "", 200,
+        None, "labelIds", False, True, 500, "label",
+    ),
+)  # fmt: skip
+
+
+def app_identity(request: Request) -> Entity:
+    """Who a call through the API is: the provider's app (Wix's WebhookIdentityType APP)."""
+    return {"identityType": "APP", "appId": store_of(request).data.app.app_id}
+
+
+def site_of(request: Request, who: Caller) -> NewGenSite:
+    """The caller's new-generation site (428 when the Restaurants (New) apps are not installed)."""
+    return newgen_site(store_of(request), who.instance_id)
+
+
+def single(op: Callable[[], Any]) -> Any:
+    """Run one write; an entry error becomes the HTTP error Wix answers a single call with."""
+    try:
+        return op()
+    except EntryError as err:
+        raise http_error(err) from err
+
+
+def http_error(err: EntryError) -> WixApiError:
+    """The status and shape of a per-entity error when it fails a whole (single-entity) call."""
+    if err.code == "NOT_FOUND":
+        return WixApiError(404, "NOT_FOUND", err.description, err.wire()["data"])
+    if err.code == "REVISION_MISMATCH":
+        return WixApiError(409, "REVISION_MISMATCH", err.description, err.wire()["data"])
+    return WixValidationError(err.field or "body", err.description)
+
+
+def _bulk_list(body: dict[str, Any], field: str, most: int = MAX_BULK) -> list[Any]:
+    value = body.get(field)
+    if not isinstance(value, list) or not 1 <= len(value) <= most:
+        raise WixValidationError(field, f"must hold 1 to {most} entries", "SIZE")
+    return value
+
+
+def _bulk(
+    entries: list[Any],
+    meta_key: str,
+    entity_key: str | None,
+    op: Callable[[Any], Entity | None],
+    return_entity: bool,
+) -> dict[str, Any]:
+    """Apply op to each entry on its own; ItemMetadata per entry and the totals."""
+    return bulk.each(entries, lambda _index, entry: op(entry), meta_key, entity_key if return_entity else None)
+
+
+def _listing(svc: Service, site: NewGenSite, request: Request, who: Caller) -> dict[str, Any]:
+    """GET list: `<kind>Ids`, `paging.limit` (≤ 500), `paging.cursor`, `onlyVisible`."""
+    pool = site.menus.pool(svc.kind)
+    if svc.list_meta is None:
+        return {svc.plural: copy.deepcopy(list(pool.values())[:MAX_PAGE])}
+    scope = f"list:{svc.kind}"
+    cursor = request.query_params.get("paging.cursor")
+    if cursor:
+        state = decode_cursor(cursor, who.instance_id, scope)
+        ids, visible, offset = state["ids"], state["v"], state["o"]
+        limit = query_int(request, "paging.limit", state["l"])
+    else:
+        ids = query_list(request, svc.ids_param)
+        if len(ids) > MAX_PAGE:
+            raise WixValidationError(svc.ids_param, f"at most {MAX_PAGE} ids", "MAX_SIZE")
+        visible = svc.only_visible and query_bool(request, "onlyVisible")
+        offset, limit = 0, query_int(request, "paging.limit", MAX_PAGE)
+    if not 1 <= limit <= MAX_PAGE:
+        raise WixValidationError("paging.limit", f"must be 1 to {MAX_PAGE}", "MAX")
+    chosen = [e for e in pool.values() if (not ids or e["id"] in ids) and (not visible or e.get("visible", True))]
+    chunk, meta = page(chosen, offset, limit, {"i": who.instance_id, "s": scope, "ids": ids, "v": visible})
+    return {svc.plural: copy.deepcopy(chunk), svc.list_meta: meta}
+
+
+def _query(svc: Service, site: NewGenSite, body: dict[str, Any], who: Caller) -> dict[str, Any]:
+    """POST query: {query: {filter, sort, cursorPaging{limit ≤ 500, cursor}}}; after page 1 only the cursor."""
+    pool = list(site.menus.pool(svc.kind).values())
+    scope = f"query:{svc.kind}"
+    chunk, meta = cursor_query(body, pool, who.instance_id, scope, svc.query_default_limit, MAX_PAGE)
+    return {svc.plural: copy.deepcopy(chunk), "pagingMetadata": meta}
+
+
+def build_router(svc: Service) -> APIRouter:
+    """The routes of one service, at its proto paths (/v1/...)."""
+    router = APIRouter()
+    one, many, bulk = f"/v1/{svc.path}", f"/v1/{svc.path}/{{entity_id}}", f"/v1/bulk/{svc.bulk_path}"
+
+    def name(verb: str, plural: bool = False) -> str:
+        return f"{svc.sdk}.{verb}{svc.name}{'s' if plural else ''}"
+
+    async def create(request: Request, who: Caller = Depends(caller)) -> dict:
+        site = site_of(request, who)
+        body = await json_body(request)
+        if not isinstance(body.get(svc.kind), dict):
+            raise WixValidationError(svc.kind, "Required", "REQUIRED_FIELD")
+        events: list[writes.MenuEvent] = []
+        entity = single(lambda: writes.create(site, svc.kind, body[svc.kind], app_identity(request), events))
+        menu_events.dispatch(request, who.instance_id, events)
+        return {svc.kind: copy.deepcopy(entity)}
+
+    router.add_api_route(one, create, methods=["POST"], name=name("create"))
+
+    if svc.create_meta:
+        meta_key = svc.create_meta
+
+        async def bulk_create(request: Request, who: Caller = Depends(caller)) -> dict:
+            site = site_of(request, who)
+            body = await json_body(request)
+            entries = _bulk_list(body, svc.plural)
+            events: list[writes.MenuEvent] = []
+            identity = app_identity(request)
+            out = _bulk(
+                entries,
+                meta_key,
+                svc.create_result,
+                lambda entry: writes.create(site, svc.kind, entry, identity, events),
+                body.get("returnEntity") is True,
+            )
+            menu_events.dispatch(request, who.instance_id, events)
+            return out
+
+        # Bulk create uses the collection name; bulk update/delete of groups spell it `modifiers-groups`.
+        router.add_api_route(
+            f"/v1/bulk/{svc.path}/create", bulk_create, methods=["POST"], name=name("bulkCreate", True)
+        )
+
+    async def list_entities(request: Request, who: Caller = Depends(caller)) -> dict:
+        return _listing(svc, site_of(request, who), request, who)
+
+    router.add_api_route(one, list_entities, methods=["GET"], name=name("list", True))
+
+    async def query_entities(request: Request, who: Caller = Depends(caller)) -> dict:
+        return _query(svc, site_of(request, who), await json_body(request), who)
+
+    router.add_api_route(f"{one}/query", query_entities, methods=["POST"], name=name("query", True))
+
+    if svc.count:
+
+        async def count_entities(request: Request, who: Caller = Depends(caller)) -> dict:
+            site = site_of(request, who)
+            flt = (await json_body(request)).get("filter")
+            return {"count": sum(1 for e in site.menus.pool(svc.kind).values() if matches(e, flt))}
+
+        router.add_api_route(f"{one}/count", count_entities, methods=["POST"], name=name("count", True))
+
+    async def get_entity(entity_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+        site = site_of(request, who)
+        return {svc.kind: copy.deepcopy(single(lambda: writes.existing(site, svc.kind, entity_id)))}
+
+    router.add_api_route(many, get_entity, methods=["GET"], name=name("get"))
+
+    async def update_entity(entity_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+        site = site_of(request, who)
+        body = await json_body(request)
+        data = body.get(svc.kind)
+        if not isinstance(data, dict):
+            raise WixValidationError(svc.kind, "Required", "REQUIRED_FIELD")
+        if data.get("id", entity_id) != entity_id:
+            raise WixValidationError(f"{svc.kind}.id", "must match the id in the path")
+        data = {**data, "id": entity_id}
+        events: list[writes.MenuEvent] = []
+        identity = app_identity(request)
+        entity = single(lambda: writes.update(site, svc.kind, data, identity, events, body.get("mask")))
+        menu_events.dispatch(request, who.instance_id, events)
+        return {svc.kind: copy.deepcopy(entity)}
+
+    router.add_api_route(many, update_entity, methods=["PATCH"], name=name("update"))
+
+    if svc.update_meta:
+        update_meta = svc.update_meta
+
+        async def bulk_update(request: Request, who: Caller = Depends(caller)) -> dict:
+            site = site_of(request, who)
+            body = await json_body(request)
+            entries = _bulk_list(body, svc.plural)
+            events: list[writes.MenuEvent] = []
+            identity = app_identity(request)
+
+            def apply(entry: Any) -> Entity:
+                if not isinstance(entry, dict) or not isinstance(entry.get(svc.kind), dict):
+                    raise EntryError("INVALID_ARGUMENT", f"{svc.plural}[].{svc.kind}: is required", svc.kind)
+                return writes.update(site, svc.kind, entry[svc.kind], identity, events, entry.get("mask"))
+
+            out = _bulk(entries, update_meta, svc.kind, apply, body.get("returnEntity") is True)
+            menu_events.dispatch(request, who.instance_id, events)
+            return out
+
+        router.add_api_route(f"{bulk}/update", bulk_update, methods=["POST"], name=f"{svc.sdk}.{svc.bulk_update_fn}")
+
+    async def delete_entity(entity_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
+        site = site_of(request, who)
+        events: list[writes.MenuEvent] = []
+        single(lambda: writes.delete(site, svc.kind, entity_id, app_identity(request), events))
+        menu_events.dispatch(request, who.instance_id, events)
+        return {}
+
+    router.add_api_route(many, delete_entity, methods=["DELETE"], name=name("delete"))
+
+    if svc.bulk_delete_max is not None:
+        most = svc.bulk_delete_max or 10_000
+
+        async def bulk_delete(request: Request, who: Caller = Depends(caller)) -> dict:
+            site = site_of(request, who)
+            ids = query_list(request, "ids")
+            if not 1 <= len(ids) <= most:
+                raise WixValidationError("ids", f"must hold 1 to {most} ids", "SIZE")
+            events: list[writes.MenuEvent] = []
+            identity = app_identity(request)
+
+            def remove(entity_id: Any) -> None:
+                writes.delete(site, svc.kind, entity_id, identity, events)
+
+            out = _bulk(ids, "itemMetadata", None, remove, False)
+            menu_events.dispatch(request, who.instance_id, events)
+            return out
+
+        router.add_api_route(f"{bulk}/delete", bulk_delete, methods=["DELETE"], name=name("bulkDelete", True))
+
+    return router
+
+
+ROUTERS = [(svc, build_router(svc)) for svc in SERVICES]
