@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.padding import Padding
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
@@ -109,6 +110,7 @@ class Journey:
         self.locations: dict[str, Location] = {}
         self.results: list[StepResult] = []
         self.outcome = ""  # the step's short outcome for the summary, set by each step
+        self.shown: list[RenderableType] = []  # what a step shows below its lines
 
     # --- running ---------------------------------------------------------------------------------
 
@@ -145,7 +147,7 @@ class Journey:
     def _play(self, number: int, title: str, action: Callable[[], list[str]]) -> StepResult:
         calls_before = self.wix.calls_so_far()
         started = time.monotonic()
-        self.outcome = ""
+        self.outcome, self.shown = "", []
         try:
             lines, ok = action(), True
         except (CheckFailed, CallFailed) as exc:
@@ -158,6 +160,8 @@ class Journey:
         self.console.print(f"{mark} [bold]{number:>2}. {title}[/]  [dim]({cost})[/]")
         for line in lines:
             self.console.print(f"      {line}")
+        for renderable in self.shown:
+            self.console.print(Padding(renderable, (0, 0, 0, 6), expand=False))
         return result
 
     # --- the steps -------------------------------------------------------------------------------
@@ -290,7 +294,7 @@ class Journey:
     def show_catalog(self) -> list[str]:
         soho, williamsburg = self.locations["SoHo"], self.locations["Williamsburg"]
         live = self.live(soho)
-        self.console.print(catalog_tree(live, f"Wix catalog of {soho.name}"))
+        self.shown.append(catalog_tree(live, f"Wix catalog of {soho.name}"))
         margherita = data.item(self.document, "margherita")
         at_soho = self.live_price(soho, margherita["name"])
         at_williamsburg = self.live_price(williamsburg, margherita["name"])
