@@ -6,9 +6,10 @@ import base64
 import binascii
 import os
 import tomllib
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -73,6 +74,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     dashboard_instance_max_age_seconds: int = 600
+    # Order intake (docs/decisions.md "Order intake"). observe: every check runs and is logged and
+    # recorded, but only those protecting the kitchen refuse (for the first days of a new Wix release).
+    order_checks: Literal["enforce", "observe"] = "enforce"
+    order_max_quantity: int = Field(default=999, ge=1, le=100_000)  # per line or choice; the wire allows 100,000
+    order_total_tolerance: Decimal = Field(default=Decimal("0.01"), ge=0, le=1)  # per line, for rounding
+    order_promised_time_grace_seconds: int = Field(default=600, ge=0)  # a scheduled time this far past still passes
     # catalogSyncConfiguration as registered with Wix (wix-pos-spi.md §6): flag -> "WIX" | "POS"; absent = POS.
     catalog_sync_configuration: dict[str, str] = Field(default_factory=dict)
 

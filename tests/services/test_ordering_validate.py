@@ -478,7 +478,7 @@ def test_order_total(db: Database, world: PosWorld) -> None:
     error = failures(db, world, wix_order([line("item-3")], tax="0.62", totals={"total": "7.00"}))
     detail = only(error)
     assert detail.code == "ORDER_TOTAL"
-    assert detail.params == {"field": "total", "expected": "7.62", "actual": "7.00"}
+    assert detail.params == {"field": "total", "stated": "7.00", "computed": "7.62", "difference": "-0.62"}
 
 
 def test_customer_phone_missing(db: Database, world: PosWorld) -> None:

@@ -90,6 +90,7 @@ def test_unknown_fields_are_ignored() -> None:
         ("1e3", "not a decimal amount"),
         ({"units": 12}, "not a decimal amount"),
         ("-1.00", "must not be negative"),
+        (10**30, "below"),
         (True, "not a JSON number"),
     ],
 )
@@ -119,14 +120,133 @@ def test_timestamps_must_carry_a_time_zone() -> None:
     [
         {"fulfillment": {"type": "TELEPORT"}},
         {"lineItems": [{"quantity": 0}]},
-        {"lineItems": [{"dishOptions": [{"type": "RANDOM"}]}]},
-        {"payments": [{"type": "SEASHELLS"}]},
-        {"discounts": [{"catalogDiscountType": "HALF_OFF"}]},
     ],
 )
-def test_values_outside_wix_enums_and_ranges_are_refused(payload: dict[str, Any]) -> None:
+def test_fulfillment_type_stays_strict_and_quantities_positive(payload: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         WixOrder.model_validate(payload)
+
+
+def test_open_enums_keep_an_unknown_value_verbatim() -> None:
+    order = WixOrder.model_validate(
+        {
+            "lineItems": [{"dishOptions": [{"type": "RANDOM"}]}],
+            "payments": [{"type": "SEASHELLS"}],
+            "discounts": [{"catalogDiscountType": "HALF_OFF"}],
+            "fulfillment": {"type": "DELIVERY", "deliveryDetails": {"address": {"onArrival": "KNOCK_TWICE"}}},
+        }
+    )
+    assert order.line_items[0].dish_options[0].type == "RANDOM"
+    assert order.payments[0].type == "SEASHELLS"
+    assert order.discounts[0].catalog_discount_type == "HALF_OFF"
+    details = order.fulfillment.delivery_details
+    assert details is not None and details.address is not None and details.address.on_arrival == "KNOCK_TWICE"
+    assert order.to_wire()["payments"][0]["type"] == "SEASHELLS"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"payments": [{"type": "a" * 65}]}, ("payments", 0, "type")),
+        ({"payments": [{"type": "TWO WORDS"}]}, ("payments", 0, "type")),
+        ({"discounts": [{"catalogDiscountType": 3}]}, ("discounts", 0, "catalogDiscountType")),
+    ],
+)
+def test_an_open_enum_still_takes_only_enum_names(payload: dict[str, Any], field: tuple[Any, ...]) -> None:
+    with pytest.raises(ValidationError) as raised:
+        WixOrder.model_validate(payload)
+    assert raised.value.errors()[0]["loc"] == field
+
+
+def test_null_means_absent() -> None:
+    order = WixOrder.model_validate(
+        {
+            "id": None,
+            "fulfillment": {"type": "PICKUP", "asap": None, "promisedTime": None},
+            "lineItems": [{"price": "1.00", "dishOptions": [{"name": None, "selectedChoices": None}]}],
+            "totals": {
+                "subtotal": "1.00",
+                "total": "1.00",
+                "delivery": None,
+                "tax": None,
+                "discount": None,
+                "tip": None,
+                "loyaltySavings": None,
+            },
+            "payments": [{"type": "CASH", "amount": None}],
+            "discounts": None,
+            "loyaltyInfo": None,
+        }
+    )
+    assert order.fulfillment.asap is True
+    assert order.line_items[0].dish_options[0].name == ""
+    assert order.totals.delivery == order.totals.tax == order.totals.discount == Decimal("0")
+    assert order.totals.tip == order.totals.loyalty_savings == Decimal("0")
+    assert order.payments[0].amount is None
+    assert order.discounts == []
+
+
+def test_negative_amounts_where_wix_money_allows_them() -> None:
+    order = WixOrder.model_validate(
+        {
+            "totals": {
+                "discount": "-2.00",
+                "serviceFees": [{"fee": {"value": "-1.50"}, "tax": {"value": "-0.15"}}],
+            },
+            "discounts": [{"appliedAmount": "-2.00"}],
+        }
+    )
+    assert order.totals.discount == Decimal("-2.00")
+    assert order.totals.service_fees[0].fee.value == Decimal("-1.50")
+    assert order.discounts[0].applied_amount == Decimal("-2.00")
+    for where in ({"totals": {"subtotal": "-1"}}, {"lineItems": [{"price": "-1"}]}, {"payments": [{"amount": "-1"}]}):
+        with pytest.raises(ValidationError, match="must not be negative"):
+            WixOrder.model_validate(where)
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "problem"),
+    [
+        ({"comment": "no\x00te"}, ("comment",), "NUL"),
+        ({"comment": "\ud800"}, ("comment",), "lone surrogate"),
+        ({"lineItems": [{"comment": "a\x00"}]}, ("lineItems", 0, "comment"), "NUL"),
+        ({"customer": {"firstName": "\udfff"}}, ("customer", "firstName"), "lone surrogate"),
+        ({"currency": "\ud800"}, ("currency",), "unicode"),
+        ({"currency": "DOLLARS"}, ("currency",), "pattern"),
+        ({"id": "x" * 129}, ("id",), "at most 128"),
+        ({"lineItems": [{"catalogReference": {"catalogItemId": "x" * 129}}]}, None, "at most 128"),
+        ({"lineItems": [{"dishOptions": [{"name": "x" * 256}]}]}, None, "at most 255"),
+        ({"lineItems": [{"quantity": 2**31}]}, ("lineItems", 0, "quantity"), "less than or equal to 100000"),
+        ({"lineItems": [{"quantity": True}]}, ("lineItems", 0, "quantity"), "not a boolean"),
+        ({"lineItems": [{"quantity": 1e308}]}, ("lineItems", 0, "quantity"), "integer"),
+        ({"totals": {"quantity": -1}}, ("totals", "quantity"), "greater than or equal to 0"),
+        ({"fulfillment": {"promisedTime": 0}}, ("fulfillment", "promisedTime"), "RFC 3339"),
+        ({"fulfillment": {"promisedTime": "0001-01-01T00:00:00Z"}}, ("fulfillment", "promisedTime"), "1970"),
+        ({"fulfillment": {"deliveryDetails": {"address": {"location": {"latitude": float("nan")}}}}}, None, "finite"),
+        ({"lineItems": [{"comment": {"nested": "object"}}]}, ("lineItems", 0, "comment"), "string"),
+        ({"lineItems": {"not": "a list"}}, ("lineItems",), "list"),
+    ],
+)
+def test_what_no_column_can_hold_is_refused_naming_the_field(
+    payload: dict[str, Any], field: tuple[Any, ...] | None, problem: str
+) -> None:
+    with pytest.raises(ValidationError, match=problem) as raised:
+        WixOrder.model_validate(payload)
+    if field is not None:
+        assert raised.value.errors()[0]["loc"] == field
+
+
+@pytest.mark.parametrize("amount", [10**30, "1" + "0" * 30, 10**12, "1000000000000.00", "0.00001", "1e308", "NaN"])
+def test_money_is_bounded_in_size_and_decimals(amount: Any) -> None:
+    with pytest.raises(ValidationError) as raised:
+        WixOrder.model_validate({"totals": {"total": amount}})
+    assert raised.value.errors()[0]["loc"] == ("totals", "total")
+
+
+def test_money_just_inside_the_bounds_is_kept() -> None:
+    order = WixOrder.model_validate({"totals": {"total": "999999999999.9999", "tax": "1.10000"}})
+    assert order.totals.total == Decimal("999999999999.9999")
+    assert order.totals.tax == Decimal("1.1")
 
 
 def test_defaults_follow_proto3() -> None:

@@ -122,15 +122,17 @@ def order_dict(
             for i, fee in enumerate(service_fees)
         ],
     }
+    stated = {**computed, **(totals or {})}
     return {
         "id": order_id or f"wix-order-{uuid.uuid4().hex[:12]}",
         "currency": currency,
         "lineItems": lines,
         "discounts": [],
         "fulfillment": fulfillment,
-        "payments": [{"type": "WIX_PAYMENTS", "amount": str(total), "method": "card"}],
+        # Paid in full: the payment follows the stated total, so a test breaking the total breaks only that.
+        "payments": [{"type": "WIX_PAYMENTS", "amount": str(stated.get("total", total)), "method": "card"}],
         "customer": CUSTOMER if customer is None else customer,
-        "totals": {**computed, **(totals or {})},
+        "totals": stated,
     }
 
 

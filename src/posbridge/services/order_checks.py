@@ -3,29 +3,48 @@
 `check_order` either returns an `OrderPlan` (the order resolved against the POS: items, option
 groups, choices, stock, slot) or raises one `WixError` listing every failure in check order.
 Tenancy and readiness failures stop at once: without a READY pairing nothing else can be judged.
+
+In observe mode (`OrderPolicy.mode`, or the instance's own setting) every check still runs, but
+only the checks that protect the kitchen (unknown item, out of stock, closed, capacity, a
+fulfillment the location does not do, quantities and amounts beyond the limits) refuse the order;
+the others come back in `OrderPlan.observed` for the caller to log and record.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from posbridge.config import Settings
 from posbridge.errors import ErrorDetail, WixError
 from posbridge.pos import geo, hours
 from posbridge.pos.pricing import price_at
 from posbridge.pos.stock import available_quantity, stock_rows
-from posbridge.services.order_totals import money_text, totals_errors
+from posbridge.services.order_totals import (
+    CHOICES_ADDED,
+    Reading,
+    choices_amount,
+    line_amount,
+    mismatch,
+    money_text,
+    payments_error,
+    service_fees_of,
+    tolerance_for,
+    totals_errors,
+)
 from posbridge.services.status import readiness
 from posbridge.services.tenancy import Tenant, configuration_for
 from posbridge.spi.order_wire import LineItem, LineItemOption, WixOrder
 from posbridge.store.models import (
     Configuration,
     ConfigurationMenu,
+    Instance,
     Item,
     Location,
     Menu,
@@ -40,8 +59,31 @@ from posbridge.store.models import (
     SyncIdMap,
     Variation,
 )
+from posbridge.store.types import MONEY_MAX
 
 DISH, VARIATION = "DISH", "VARIATION"
+ENFORCE, OBSERVE = "enforce", "observe"
+
+
+@dataclass(frozen=True)
+class OrderPolicy:
+    """How strictly orders are judged (settings `POSBRIDGE_ORDER_*`; docs/decisions.md "Order intake")."""
+
+    mode: str = ENFORCE  # enforce | observe (an instance's own setting wins)
+    max_quantity: int = 999  # units per line or choice
+    tolerance: Decimal = Decimal("0.01")  # rounding allowed per line on the order's sums
+    promised_time_grace: timedelta = timedelta(minutes=10)  # how far past a scheduled time may lie
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OrderPolicy:
+        """The policy the settings describe."""
+        return cls(
+            mode=settings.order_checks,
+            max_quantity=settings.order_max_quantity,
+            tolerance=settings.order_total_tolerance,
+            promised_time_grace=timedelta(seconds=settings.order_promised_time_grace_seconds),
+        )
+
 
 # The hot statements of every Validate and Create Order call, built once: building a statement
 # (coercing each clause, the loader options) costs more Python than SQLAlchemy's compiled cache
@@ -127,6 +169,8 @@ class OrderPlan:
     lines: list[ResolvedLine]
     demand: dict[int, int]  # item id → units ordered
     stock: dict[int, Stock]
+    reading: Reading = field(default_factory=lambda: Reading(CHOICES_ADDED, True))  # how the figures add up
+    observed: list[ErrorDetail] = field(default_factory=list)  # failures observe mode let through
 
 
 def lock_location(session: Session, instance_id: str, configuration_id: str) -> None:
@@ -150,17 +194,31 @@ def check_order(
     order: WixOrder,
     now: datetime,
     lock: bool = False,
+    policy: OrderPolicy = OrderPolicy(),
+    payment_due: bool = False,
 ) -> OrderPlan:
-    """Run every check in order; return the resolved plan or raise one WixError with all failures."""
+    """Run every check in order; return the resolved plan or raise one WixError with all failures.
+
+    `payment_due`: Create Order without the POS's own gateway, where the order must arrive paid.
+    """
     tenant, merchant, location = _gate(session, instance_id, account_id, configuration_id, order)
-    checker = _Checker(session, tenant, merchant, location, order, now, lock=lock)
-    return checker.run()
+    checker = _Checker(session, tenant, merchant, location, order, now, lock=lock, policy=policy)
+    return checker.run(payment_due=payment_due)
 
 
-def recheck_locked(session: Session, plan: OrderPlan, order: WixOrder, now: datetime) -> OrderPlan:
+def recheck_locked(
+    session: Session, plan: OrderPlan, order: WixOrder, now: datetime, policy: OrderPolicy = OrderPolicy()
+) -> OrderPlan:
     """Re-judge a checked plan's stock and slot capacity after `lock_location`; the plan with locked stock rows."""
-    checker = _Checker(session, plan.tenant, plan.merchant, plan.location, order, now, lock=True)
+    checker = _Checker(session, plan.tenant, plan.merchant, plan.location, order, now, lock=True, policy=policy)
     return checker.recheck(plan)
+
+
+def effective_mode(session: Session, instance_id: str, policy: OrderPolicy) -> str:
+    """The instance's own enforce/observe setting, else the policy's."""
+    instance = session.get(Instance, instance_id)
+    own = instance.order_checks if instance is not None else None
+    return own if own in (ENFORCE, OBSERVE) else policy.mode
 
 
 def _gate(
@@ -224,6 +282,7 @@ class _Checker:
         now: datetime,
         *,
         lock: bool,
+        policy: OrderPolicy,
     ) -> None:
         self.session = session
         self.tenant = tenant
@@ -234,20 +293,39 @@ class _Checker:
         self.lock = lock
         self.at = _fulfilment_time(order, now)
         self.tz = location.timezone
+        self.policy = policy
+        self.mode = effective_mode(session, tenant.configuration.instance_id, policy)
         self.errors: list[ErrorDetail] = []
+        self.kitchen: list[bool] = []  # per error: does it protect the kitchen (refuses even in observe mode)
         # Filled by _resolve_lines: the order's Wix ids in the sync id map, and the POS rows they reach.
         self.id_map: dict[str, SyncIdMap] = {}
         self.groups: dict[int, OptionGroup] = {}
         self.variations: dict[int, Variation] = {}
 
-    def fail(self, code: str, message: str, **params: object) -> None:
-        """Record one failure (params as strings, as Wix wants them)."""
-        self.errors.append(ErrorDetail(code, message, {k: str(v) for k, v in params.items()}))
+    def fail(self, code: str, message: str, *, kitchen: bool = False, **params: object) -> None:
+        """Record one failure (params as strings, as Wix wants them); `kitchen` ones refuse in observe mode too."""
+        self.add(ErrorDetail(code, message, {k: str(v) for k, v in params.items()}), kitchen=kitchen)
 
-    def run(self) -> OrderPlan:
+    def add(self, detail: ErrorDetail, *, kitchen: bool = False) -> None:
+        """Record one ready-made failure."""
+        self.errors.append(detail)
+        self.kitchen.append(kitchen)
+
+    def verdict(self) -> list[ErrorDetail]:
+        """Raise with the failures that refuse the order; return those observe mode lets through."""
+        if self.mode == OBSERVE:
+            refusing = [error for error, kitchen in zip(self.errors, self.kitchen, strict=True) if kitchen]
+        else:
+            refusing = self.errors
+        if refusing:
+            raise WixError(refusing)
+        return list(self.errors)
+
+    def run(self, *, payment_due: bool = False) -> OrderPlan:
         """All stages in product.md's order; raise if any failed."""
         live_menus = self._live_menus()
         self._require_readable_schedules(live_menus)
+        self._check_promised_time()
         closed = self._check_open(live_menus)
         self._check_fulfillment()
         lines = self._resolve_lines()
@@ -255,11 +333,14 @@ class _Checker:
         self._check_options(lines)
         slot = hours.slot_start(self.at, self.tz, self.location.slot_minutes or 15)
         self._check_capacity(slot)
-        self.errors.extend(totals_errors(self.order))
+        reading = self._check_totals()
+        self._check_payments(payment_due)
+        self._check_storable(reading)
         self._check_contact()
-        if self.errors:
-            raise WixError(self.errors)
-        return OrderPlan(self.tenant, self.merchant, self.location, self.at, slot, lines, demand, stock)
+        observed = self.verdict()
+        return OrderPlan(
+            self.tenant, self.merchant, self.location, self.at, slot, lines, demand, stock, reading, observed
+        )
 
     # --- when and how ----------------------------------------------------------------------
 
@@ -288,25 +369,43 @@ class _Checker:
         """CLOSED when the location is shut at the fulfilment time, or no menu is offered then."""
         when = hours.clock_text(self.at, self.tz)
         if not hours.is_open(self.location.hours, self.tz, self.at):
-            self.fail("CLOSED", f"{self.location.name} is closed at {when}", time=self.at.isoformat())
+            self.fail("CLOSED", f"{self.location.name} is closed at {when}", kitchen=True, time=self.at.isoformat())
             return True
         if live_menus and not any(hours.menu_available(m.availability, self.tz, self.at) for m in live_menus):
             names = ", ".join(m.name for m in live_menus)
-            self.fail("CLOSED", f"No menu is served at {when} (menus: {names})", time=self.at.isoformat())
+            self.fail("CLOSED", f"No menu is served at {when} (menus: {names})", kitchen=True, time=self.at.isoformat())
             return True
         return False
+
+    def _check_promised_time(self) -> None:
+        """ORDER_REJECTED when a scheduled order's time has passed (beyond the grace for Wix's own delays)."""
+        fulfillment = self.order.fulfillment
+        promised = fulfillment.promised_time
+        if fulfillment.asap or promised is None or promised >= self.now - self.policy.promised_time_grace:
+            return
+        self.fail(
+            "ORDER_REJECTED",
+            f"The order is scheduled for {hours.clock_text(promised, self.tz)}, which has already passed",
+            promisedTime=promised.isoformat(),
+        )
 
     def _check_fulfillment(self) -> None:
         """The fulfillment type is offered; a restaurant delivery lands inside the delivery radius."""
         fulfillment = self.order.fulfillment
         offered = [str(kind).upper() for kind in self.location.fulfillment or []]
         if fulfillment.type == "UNSPECIFIED_FULFILLMENT_TYPE":
-            self.fail("ORDER_REJECTED", "The order does not say how it is fulfilled", fulfillmentType=fulfillment.type)
+            self.fail(
+                "ORDER_REJECTED",
+                "The order does not say how it is fulfilled",
+                kitchen=True,
+                fulfillmentType=fulfillment.type,
+            )
             return
         if fulfillment.type not in offered:
             self.fail(
                 "ORDER_REJECTED",
                 f"{self.location.name} does not offer {fulfillment.type.lower().replace('_', '-')} orders",
+                kitchen=True,
                 fulfillmentType=fulfillment.type,
             )
             return
@@ -331,6 +430,7 @@ class _Checker:
             self.fail(
                 "OUT_OF_SERVICE_AREA",
                 f"The delivery address is {distance:.1f} km away; {self.location.name} delivers within {radius} km",
+                kitchen=True,
                 distanceKm=f"{distance:.2f}",
                 radiusKm=radius,
             )
@@ -402,7 +502,7 @@ class _Checker:
     ) -> tuple[dict[int, int], dict[int, Stock]]:
         """ORDER_ITEM for lines that do not map; AVAILABILITY_CHANGED; PRICE_CHANGED (old = order, new = POS)."""
         if not lines:
-            self.fail("ORDER_ITEM", "The order has no items")
+            self.fail("ORDER_ITEM", "The order has no items", kitchen=True)
         known = [line for line in lines if line.item is not None]
         demand: dict[int, int] = defaultdict(int)
         for line in known:
@@ -412,26 +512,35 @@ class _Checker:
         stock = stock_rows(self.session, self.location.id, demand, lock=self.lock)
         reported_stock: set[int] = set()
         for line in lines:
+            self._check_quantities(line)
+        for line in lines:
             label = _line_label(line)
             wix_id = line.line.catalog_item_id or ""
             item = line.item
             if item is None:
                 self.fail(
-                    "ORDER_ITEM", f"{label} is not on this location's menu", itemId=wix_id, line=line.position + 1
+                    "ORDER_ITEM",
+                    f"{label} is not on this location's menu",
+                    kitchen=True,
+                    itemId=wix_id,
+                    line=line.position + 1,
                 )
                 continue
             row = self.id_map[wix_id]
             menus = placed.get(item.id, [])
             if row.detached_at is not None or not item.active or not menus:
-                self.fail("AVAILABILITY_CHANGED", f"'{item.name}' is no longer sold online", itemId=wix_id)
+                self.fail(
+                    "AVAILABILITY_CHANGED", f"'{item.name}' is no longer sold online", kitchen=True, itemId=wix_id
+                )
                 continue
             if not closed and not any(hours.menu_available(m.availability, self.tz, self.at) for m in menus):
                 when = hours.clock_text(self.at, self.tz)
-                self.fail("AVAILABILITY_CHANGED", f"'{item.name}' is not served at {when}", itemId=wix_id)
+                self.fail("AVAILABILITY_CHANGED", f"'{item.name}' is not served at {when}", kitchen=True, itemId=wix_id)
                 continue
             self._check_stock(item, wix_id, demand, stock, reported_stock)
             current = price_at(item, self.location.id)
-            if line.line.price != current:
+            # Either convention: the unit price alone, or the unit price with its choices included.
+            if line.line.price not in (current, current + choices_amount(line.line)):
                 self.fail(
                     "PRICE_CHANGED",
                     f"'{item.name}' costs {money_text(current)}, not {money_text(line.line.price)}",
@@ -440,6 +549,23 @@ class _Checker:
                     newPrice=money_text(current),
                 )
         return dict(demand), stock
+
+    def _check_quantities(self, line: ResolvedLine) -> None:
+        """ORDER_ITEM when a line or one of its choices asks for more units than one order may."""
+        limit = self.policy.max_quantity
+        for entry in (line.line, *_all_choices(line.line)):
+            if entry.quantity > limit:
+                reference = entry.catalog_reference
+                name = reference.catalog_item_name or reference.catalog_item_id or "an item"
+                self.fail(
+                    "ORDER_ITEM",
+                    f"Line {line.position + 1} asks for {entry.quantity} × '{name}'; one order takes at most {limit}",
+                    kitchen=True,
+                    itemId=reference.catalog_item_id or "",
+                    line=line.position + 1,
+                    quantity=entry.quantity,
+                    maxQuantity=limit,
+                )
 
     def _check_stock(
         self, item: Item, wix_id: str, demand: dict[int, int], stock: dict[int, Stock], reported: set[int]
@@ -453,7 +579,14 @@ class _Checker:
                 if available == 0
                 else f"Only {available} × '{item.name}' left, {demand[item.id]} ordered"
             )
-            self.fail("AVAILABILITY_CHANGED", message, itemId=wix_id, available=available, requested=demand[item.id])
+            self.fail(
+                "AVAILABILITY_CHANGED",
+                message,
+                kitchen=True,
+                itemId=wix_id,
+                available=available,
+                requested=demand[item.id],
+            )
 
     def recheck(self, plan: OrderPlan) -> OrderPlan:
         """Under the location lock, judge again what a concurrent order can change: stock, then slot capacity."""
@@ -511,7 +644,9 @@ class _Checker:
             return False
         assert choice.variation is not None
         if self.id_map[wix_id].detached_at is not None:
-            self.fail("AVAILABILITY_CHANGED", f"'{choice.variation.name}' is no longer offered", itemId=wix_id)
+            self.fail(
+                "AVAILABILITY_CHANGED", f"'{choice.variation.name}' is no longer offered", kitchen=True, itemId=wix_id
+            )
         if choice.children:
             self.fail(
                 "REQUIREMENTS_NOT_MET",
@@ -562,9 +697,74 @@ class _Checker:
             self.fail(
                 "NO_CAPACITY",
                 f"{self.location.name} takes no more orders for the slot starting {when}",
+                kitchen=True,
                 slotStart=slot.isoformat(),
                 ordersPerSlot=limit,
             )
+
+    def _check_totals(self) -> Reading:
+        """ORDER_TOTAL, DISCOUNT and LOYALTY: the order's own figures agree with each other."""
+        order, totals = self.order, self.order.totals
+        errors, reading = totals_errors(order, self.policy.tolerance)
+        for error in errors:
+            self.add(error)
+        tolerance = tolerance_for(order, self.policy.tolerance)
+        fee = order.fulfillment.fee
+        if fee is not None and abs(fee - totals.delivery) > tolerance:
+            self.add(
+                mismatch("ORDER_TOTAL", "delivery", "the fulfillment fee", fee, "totals.delivery", totals.delivery)
+            )
+        if order.discounts:
+            applied = sum((abs(discount.applied_amount) for discount in order.discounts), Decimal("0"))
+            if abs(applied - abs(totals.discount)) > tolerance:
+                self.add(
+                    mismatch(
+                        "DISCOUNT",
+                        "discount",
+                        "the sum of the discounts",
+                        applied,
+                        "totals.discount",
+                        abs(totals.discount),
+                    )
+                )
+        loyalty = order.loyalty_info
+        if loyalty is not None and abs(loyalty.applied_amount - totals.loyalty_savings) > tolerance:
+            self.add(
+                mismatch(
+                    "LOYALTY",
+                    "loyaltySavings",
+                    "loyaltyInfo.appliedAmount",
+                    loyalty.applied_amount,
+                    "totals.loyaltySavings",
+                    totals.loyalty_savings,
+                )
+            )
+        return reading
+
+    def _check_payments(self, payment_due: bool) -> None:
+        """PAYMENT_FAILED: an order handed over unpaid, or payments that do not add up to the total."""
+        if payment_due and not self.order.payments:
+            self.fail("PAYMENT_FAILED", "The order carries no payment, and the POS's own gateway is not taking it")
+            return
+        error = payments_error(self.order, self.policy.tolerance)
+        if error is not None:
+            self.add(error)
+
+    def _check_storable(self, reading: Reading) -> None:
+        """ORDER_TOTAL when an amount the order would store exceeds what a money column holds."""
+        amounts = [("service fees", service_fees_of(self.order.totals))]
+        amounts += [
+            (f"line {position + 1}", line_amount(line, reading.convention))
+            for position, line in enumerate(self.order.line_items)
+        ]
+        for what, amount in amounts:
+            if abs(amount) > MONEY_MAX:
+                self.fail(
+                    "ORDER_TOTAL",
+                    f"The amount of {what} ({money_text(amount)}) is larger than any order can hold",
+                    kitchen=True,
+                    field=what,
+                )
 
     def _check_contact(self) -> None:
         """The contact details the location requires are present."""

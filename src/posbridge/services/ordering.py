@@ -5,6 +5,10 @@ Both run the same checks (`order_checks.check_order`). Create Order is idempoten
 A new order is checked again and written in ONE write transaction: the order row first (its
 unique key is the idempotency key, so a concurrent duplicate fails before any side effect), then
 lines and options, the stock decrement and the NEW status.
+
+An `OrderPolicy` says how strictly (settings `POSBRIDGE_ORDER_*`). In observe mode the failures
+that did not refuse the order are logged (`order_checks_observed`) and, on Create Order, recorded
+on the order (`orders.observed_failures`) for the operator to read.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from posbridge.errors import InvalidArgument, WixError
+from posbridge.errors import ErrorDetail, InvalidArgument, WixError
 from posbridge.logs import get_logger
 from posbridge.pos.stock import decrement
 from posbridge.services.order_checks import (
     OrderPlan,
+    OrderPolicy,
     ResolvedChoice,
     ResolvedLine,
     check_order,
@@ -67,21 +72,29 @@ def validate_order(
     order: WixOrder,
     request_id: str | None = None,
     now: datetime | None = None,
-) -> None:
-    """Check an order against the POS; raise one WixError listing every failure, in check order."""
+    policy: OrderPolicy = OrderPolicy(),
+) -> list[ErrorDetail]:
+    """Check an order against the POS; raise one WixError listing every failure, in check order.
+
+    Returns the failures observe mode let through (empty when enforcing). Payments may still be
+    missing here: Wix validates before the customer pays.
+    """
     try:
         with db.transaction(write=False) as session:
-            check_order(
+            plan = check_order(
                 session,
                 instance_id=instance_id,
                 account_id=account_id,
                 configuration_id=configuration_id,
                 order=order,
                 now=_aware(now),
+                policy=policy,
             )
     except WixError as exc:
         _log_refusal("order_invalid", exc, instance_id, configuration_id, order, request_id)
         raise
+    _log_observed("validate", plan.observed, instance_id, configuration_id, order, request_id)
+    return plan.observed
 
 
 def create_order(
@@ -94,8 +107,13 @@ def create_order(
     paid_by_pos_gateway: bool,
     request_id: str | None = None,
     now: datetime | None = None,
+    policy: OrderPolicy = OrderPolicy(),
 ) -> CreatedOrder:
-    """Place an order in the POS exactly once per Wix order id; a repeat returns the first answer."""
+    """Place an order in the POS exactly once per Wix order id; a repeat returns the first answer.
+
+    Unless the POS's own gateway takes the payment, the order must arrive paid (`payments` adding
+    up to the total).
+    """
     if not order.id:
         raise InvalidArgument("order.id is required to create an order")
     moment = _aware(now)
@@ -115,6 +133,8 @@ def create_order(
                     configuration_id=configuration_id,
                     order=order,
                     now=moment,
+                    policy=policy,
+                    payment_due=not paid_by_pos_gateway,
                 )
             except WixError:
                 # A duplicate that committed meanwhile (perhaps taking the last unit) is answered, not refused.
@@ -129,7 +149,7 @@ def create_order(
             found = _existing(session, instance_id, configuration_id, order.id)
             if found is not None:
                 return found
-            plan = recheck_locked(session, plan, order, moment)
+            plan = recheck_locked(session, plan, order, moment, policy)
             created = _write(session, plan, order, configuration_id, paid_by_pos_gateway, request_id)
         log.info(
             "order_created",
@@ -139,6 +159,8 @@ def create_order(
             pos_order_id=created.pos_order_id,
             request_id=request_id,
         )
+        if created.created:
+            _log_observed("create", plan.observed, instance_id, configuration_id, order, request_id)
         return created
     except WixError as exc:
         _log_refusal("order_refused", exc, instance_id, configuration_id, order, request_id)
@@ -162,6 +184,29 @@ def _log_refusal(
         configuration_id=configuration_id,
         wix_order_id=order.id,
         codes=[detail.code for detail in exc.details],
+        request_id=request_id,
+    )
+
+
+def _log_observed(
+    stage: str,
+    observed: list[ErrorDetail],
+    instance_id: str,
+    configuration_id: str,
+    order: WixOrder,
+    request_id: str | None,
+) -> None:
+    """Observe mode: one warning per order whose failures were let through, with every code and message."""
+    if not observed:
+        return
+    log.warning(
+        "order_checks_observed",
+        stage=stage,
+        instance_id=instance_id,
+        configuration_id=configuration_id,
+        wix_order_id=order.id,
+        codes=[detail.code for detail in observed],
+        messages=[detail.message for detail in observed],
         request_id=request_id,
     )
 
@@ -211,7 +256,7 @@ def _write(
         delivery=totals.delivery,
         tax=totals.tax,
         tip=totals.tip,
-        discount=totals.discount,
+        discount=abs(totals.discount),  # the amount taken off, however Wix signed it
         loyalty_savings=totals.loyalty_savings,
         service_fees=service_fees_of(totals),
         total=totals.total,
@@ -226,18 +271,19 @@ def _write(
         paid_by_pos_gateway=paid_by_pos_gateway,
         wix_order=order.to_wire(),
         request_id=request_id,
+        observed_failures=[detail.to_wire() for detail in plan.observed] or None,
     )
     session.add(row)
     session.flush()  # the unique key is taken here, before any side effect
     for line in plan.lines:
-        _write_line(session, row, line)
+        _write_line(session, row, line, plan.reading.convention)
     for item_id, quantity in plan.demand.items():
         decrement(plan.stock.get(item_id), quantity)
     session.add(OrderStatusChange(order_id=row.id, status="NEW", actor="WIX", note=f"Wix order {order.id}"))
     return CreatedOrder(pos_order_id=row.pos_order_id, pos_location_id=plan.location.pos_id, created=True)
 
 
-def _write_line(session: Session, order: Order, line: ResolvedLine) -> None:
+def _write_line(session: Session, order: Order, line: ResolvedLine, convention: str) -> None:
     assert line.item is not None  # a plan only holds lines that mapped
     row = OrderLine(
         order_id=order.id,
@@ -247,7 +293,7 @@ def _write_line(session: Session, order: Order, line: ResolvedLine) -> None:
         name=line.item.name,
         quantity=line.line.quantity,
         unit_price=line.line.price,
-        line_total=line_amount(line.line),
+        line_total=line_amount(line.line, convention),
         comment=line.line.comment,
     )
     session.add(row)

@@ -105,6 +105,7 @@ def validate_order(call: SpiCall, request: ValidateOrderRequest) -> ValidateOrde
         configuration_id=request.configuration_id,
         order=_wix_order(request.order),
         request_id=call.request_id,
+        policy=_policy(call),
     )
     return ValidateOrderResponse(pos_order_status=POS_ORDER_STATUS_VALID)
 
@@ -121,8 +122,16 @@ def create_order(call: SpiCall, request: CreateOrderRequest) -> CreateOrderRespo
         order=_wix_order(request.order),
         paid_by_pos_gateway=request.paid_by_pos_gateway,
         request_id=call.request_id,
+        policy=_policy(call),
     )
     return CreateOrderResponse(pos_order_id=created.pos_order_id, pos_location_id=created.pos_location_id)
+
+
+def _policy(call: SpiCall) -> Any:
+    """How strictly orders are judged, from the settings."""
+    from posbridge.services.order_checks import OrderPolicy
+
+    return OrderPolicy.from_settings(call.settings)
 
 
 def _wix_order(order: dict[str, Any]) -> Any:

@@ -1,49 +1,149 @@
 """The WixOrder Wix sends to Validate Order and Create Order (wix-pos-spi.md §5), as pydantic models.
 
-Field names are protobuf-JSON camelCase; unknown fields are ignored. Money is a decimal string on
-the wire and a `Decimal` here (a JSON float is refused: money never passes through binary floating
-point). oneof groups are flat on the wire (`fulfillment.deliveryDetails`); the grouped form of
-Wix's docs schema (`fulfillment.details.deliveryDetails`) is accepted on input too. Bad input
+Field names are protobuf-JSON camelCase; unknown fields are ignored and `null` means absent (the
+proto3 JSON rule), so a nullable field Wix sends as `null` takes its default. Money is a decimal
+string on the wire and a `Decimal` here (a JSON float is refused: money never passes through binary
+floating point). oneof groups are flat on the wire (`fulfillment.deliveryDetails`); the grouped form
+of Wix's docs schema (`fulfillment.details.deliveryDetails`) is accepted on input too. Bad input
 raises pydantic's `ValidationError`, which the SPI layer answers with 400.
+
+Bounds are declared here once and match the columns the order is written to (docs/decisions.md
+"Order intake"): whatever this model accepts, Create Order can store. Enums Wix documents as open
+(payment type, discount type, on-arrival type, option type) keep an unknown value verbatim;
+the fulfillment type stays a closed enum.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StrictStr,
+    StringConstraints,
+    model_validator,
+)
 from pydantic.alias_generators import to_snake
 
-from posbridge.spi.wire import WireModel, flatten_groups
+from posbridge.spi.wire import ENUM_LENGTH, WireModel, WireName, WireRef, WireText, flatten_groups
 
 # Plain decimal notation only: no exponents, no digit separators, no NaN or Infinity.
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+# Amounts on the wire stay below 10^12 with at most 4 decimals: money columns are NUMERIC(18,4)
+# (below 10^14), and a line amount is a unit price times a quantity of at most MAX_QUANTITY.
+MONEY_LIMIT = Decimal(10) ** 12
+MONEY_PLACES = 4
+# The most units one line or choice may carry on the wire; the business limit is a setting
+# (POSBRIDGE_ORDER_MAX_QUANTITY, default 999) checked with the order, never above this.
+MAX_QUANTITY = 100_000
+# Timestamps outside these years are no order's (and overflow time-zone arithmetic near 1 and 9999).
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
-def _parse_money(value: Any) -> Decimal:
-    """A non-negative, finite Decimal from a decimal string (or an int); floats and junk are refused."""
+def _parse_amount(value: Any) -> Decimal:
+    """A finite Decimal from a decimal string (or a JSON integer), bounded; floats and junk are refused."""
     if isinstance(value, bool | float):
         raise ValueError('money must be a decimal string such as "12.50", not a JSON number')
     if isinstance(value, Decimal) and value.is_finite():
         parsed = value
     elif isinstance(value, int):
         parsed = Decimal(value)
-    elif isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+    elif isinstance(value, str) and len(value) <= 64 and _DECIMAL.fullmatch(value.strip()):
         parsed = Decimal(value.strip())
     else:
-        raise ValueError(f"not a decimal amount: {value!r}")
-    if parsed < 0:
-        raise ValueError(f"amount must not be negative: {value!r}")
+        raise ValueError("not a decimal amount")
+    if abs(parsed) >= MONEY_LIMIT:
+        raise ValueError(f"amount must be below {MONEY_LIMIT:,}")
+    try:
+        places = -int(parsed.normalize().as_tuple().exponent)
+    except (InvalidOperation, TypeError):  # pragma: no cover - finite by construction
+        raise ValueError("not a decimal amount") from None
+    if places > MONEY_PLACES:
+        raise ValueError(f"amount has more than {MONEY_PLACES} decimal places")
     return parsed
 
 
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_parse_money),
-    PlainSerializer(lambda amount: format(amount, "f"), return_type=str, when_used="json"),
-]
+def _parse_money(value: Any) -> Decimal:
+    """A non-negative amount (prices, totals, tips)."""
+    parsed = _parse_amount(value)
+    if parsed < 0:
+        raise ValueError("amount must not be negative")
+    return parsed
+
+
+_MoneyOut = PlainSerializer(lambda amount: format(amount, "f"), return_type=str, when_used="json")
+Money = Annotated[Decimal, BeforeValidator(_parse_money), _MoneyOut]
+# Where Wix's Money may be negative (service fees and their tax, discounts written as negatives).
+SignedMoney = Annotated[Decimal, BeforeValidator(_parse_amount), _MoneyOut]
+
+
+def _no_bool(value: Any) -> Any:
+    """JSON true is not the number 1."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not a boolean")
+    return value
+
+
+Quantity = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=MAX_QUANTITY)]
+Count = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=MAX_QUANTITY)]
+
+
+def _timestamp(value: Any) -> Any:
+    """RFC 3339 text only (protobuf's Timestamp JSON): the integer 0 is not a time."""
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 timestamp string")
+    return value
+
+
+def _plausible(moment: datetime) -> datetime:
+    if not _EARLIEST <= moment < _LATEST:
+        raise ValueError("must lie between 1970 and 9000")
+    return moment
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_timestamp), AfterValidator(_plausible)]
+
+
+# An open enum: Wix's known values, or any other enum-like name, kept verbatim as "unknown".
+OpenEnum = Annotated[StrictStr, StringConstraints(max_length=ENUM_LENGTH, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+OPTION_TYPES = ("UNSPECIFIED_DISPLAY_TYPE", "SELECTION", "EXTRAS", "DESELECTION")
+DISCOUNT_TYPES = ("UNSPECIFIED_TYPE", "OFF_ITEM", "OFF_ORDER", "OFF_ORDER_MANAGER_DISCOUNT")
+ON_ARRIVAL_TYPES = ("UNSPECIFIED_ON_ARRIVAL_TYPE", "BUZZ_DOOR", "CALL_ME")
+PAYMENT_TYPES = (
+    "UNSPECIFIED_PAYMENT_TYPE",
+    "CASH",
+    "CREDIT",
+    "DELIVERY_CLUB",
+    "DELIVERY_COM",
+    "BITPAY",
+    "CELLARIX",
+    "BITSOFGOLD",
+    "MULTIPASS",
+    "TENBIS",
+    "PAYPAL",
+    "MYSODEXO",
+    "WIX_PAYMENTS",
+)
+Currency = Annotated[StrictStr, StringConstraints(pattern=r"^([A-Za-z]{3})?$")]
+
+
+class OrderModel(WireModel):
+    """Base of the order's models: `null` is the same as absent (proto3 JSON)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(value is None for value in data.values()):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
 
 
 def _one_of(data: Any, *members: str) -> Any:
@@ -59,41 +159,41 @@ def _one_of(data: Any, *members: str) -> Any:
 # --- Line items and options ------------------------------------------------------------------
 
 
-class CatalogReference(WireModel):
+class CatalogReference(OrderModel):
     """Where a line comes from: the Wix catalog item id posbridge created during sync."""
 
-    catalog_item_id: str | None = None
-    catalog_item_name: str | None = None
-    catalog_item_description: str | None = None
-    catalog_item_media: str | None = None
+    catalog_item_id: WireRef | None = None
+    catalog_item_name: WireName | None = None
+    catalog_item_description: WireText | None = None
+    catalog_item_media: WireText | None = None
 
 
-class LineItemOptionItem(WireModel):
+class LineItemOptionItem(OrderModel):
     """A choice an option offered."""
 
-    item_id: str | None = None
-    price: Money | None = None
-    name: str | None = None
+    item_id: WireRef | None = None
+    price: SignedMoney | None = None
+    name: WireName | None = None
 
 
-class LineItemOption(WireModel):
+class LineItemOption(OrderModel):
     """A dish option of a line: what was offered and what the customer selected (selections nest)."""
 
-    name: str = ""
-    type: Literal["UNSPECIFIED_DISPLAY_TYPE", "SELECTION", "EXTRAS", "DESELECTION"] = "UNSPECIFIED_DISPLAY_TYPE"
-    min_choices: int | None = Field(default=None, ge=0)
-    max_choices: int | None = Field(default=None, ge=0)
+    name: WireName = ""
+    type: OpenEnum = "UNSPECIFIED_DISPLAY_TYPE"
+    min_choices: Count | None = None
+    max_choices: Count | None = None
     available_choices: list[LineItemOptionItem] = Field(default_factory=list)
-    default_choices: list[str] = Field(default_factory=list)
+    default_choices: list[WireRef] = Field(default_factory=list)
     selected_choices: list[LineItem] = Field(default_factory=list)
 
 
-class LineItem(WireModel):
+class LineItem(OrderModel):
     """A line: quantity × unit price, with its options."""
 
-    quantity: int = Field(default=1, ge=1)
+    quantity: Quantity = 1
     price: Money = Decimal("0")
-    comment: str | None = None
+    comment: WireText | None = None
     dish_options: list[LineItemOption] = Field(default_factory=list)
     catalog_reference: CatalogReference = Field(default_factory=CatalogReference)
 
@@ -106,106 +206,87 @@ class LineItem(WireModel):
 # --- Discounts and payments ------------------------------------------------------------------
 
 
-class Discount(WireModel):
-    """A discount applied to the order."""
+class Discount(OrderModel):
+    """A discount applied to the order (Wix may write its amount as a negative value)."""
 
-    catalog_discount_id: str | None = None
-    applied_amount: Money = Decimal("0")
-    catalog_discount_type: Literal["UNSPECIFIED_TYPE", "OFF_ITEM", "OFF_ORDER", "OFF_ORDER_MANAGER_DISCOUNT"] = (
-        "UNSPECIFIED_TYPE"
-    )
-    catalog_discount_name: str | None = None
-    catalog_discount_description: str | None = None
+    catalog_discount_id: WireRef | None = None
+    applied_amount: SignedMoney = Decimal("0")
+    catalog_discount_type: OpenEnum = "UNSPECIFIED_TYPE"
+    catalog_discount_name: WireName | None = None
+    catalog_discount_description: WireText | None = None
 
 
-PaymentType = Literal[
-    "UNSPECIFIED_PAYMENT_TYPE",
-    "CASH",
-    "CREDIT",
-    "DELIVERY_CLUB",
-    "DELIVERY_COM",
-    "BITPAY",
-    "CELLARIX",
-    "BITSOFGOLD",
-    "MULTIPASS",
-    "TENBIS",
-    "PAYPAL",
-    "MYSODEXO",
-    "WIX_PAYMENTS",
-]
+class Payment(OrderModel):
+    """One payment of the order (several when split); `amount` absent means not stated."""
 
-
-class Payment(WireModel):
-    """One payment of the order (several when split)."""
-
-    type: PaymentType = "UNSPECIFIED_PAYMENT_TYPE"
-    amount: Money = Decimal("0")
-    method: str | None = None
-    provider_transaction_id: str | None = None
+    type: OpenEnum = "UNSPECIFIED_PAYMENT_TYPE"
+    amount: Money | None = None
+    method: WireName | None = None
+    provider_transaction_id: WireName | None = None
 
 
 # --- Fulfillment -----------------------------------------------------------------------------
 
 
-class DeliveryRestaurant(WireModel):
+class DeliveryRestaurant(OrderModel):
     """Delivery by the restaurant itself."""
 
     fee: Money | None = None
 
 
-class DeliveryExternalProvider(WireModel):
+class DeliveryExternalProvider(OrderModel):
     """Delivery by an external courier."""
 
-    id: str | None = None
-    name: str | None = None
+    id: WireRef | None = None
+    name: WireName | None = None
     customer_fee: Money | None = None
     commission: Money | None = None
-    pickup_time: AwareDatetime | None = None
-    drop_off_time: AwareDatetime | None = None
+    pickup_time: Timestamp | None = None
+    drop_off_time: Timestamp | None = None
 
 
-class PickupInfo(WireModel):
+class PickupInfo(OrderModel):
     """When the courier picks the delivery up."""
 
-    window_start_time: AwareDatetime | None = None
-    window_end_time: AwareDatetime | None = None
+    window_start_time: Timestamp | None = None
+    window_end_time: Timestamp | None = None
 
 
-class DropOffInfo(WireModel):
+class DropOffInfo(OrderModel):
     """How the delivery is handed over."""
 
     contactless: bool | None = None
 
 
-class AddressLocation(WireModel):
+class AddressLocation(OrderModel):
     """Geo coordinates of an address (degrees; geometry, not money, so floats are fine)."""
 
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
 
-class DeliveryAddress(WireModel):
+class DeliveryAddress(OrderModel):
     """Where to deliver."""
 
-    formatted: str | None = None
-    country: str | None = None
-    city: str | None = None
-    street: str | None = None
-    street_number: str | None = None
-    apt: str | None = None
-    floor: str | None = None
-    entrance: str | None = None
-    zip_code: str | None = None
-    country_code: str | None = None
-    on_arrival: Literal["UNSPECIFIED_ON_ARRIVAL_TYPE", "BUZZ_DOOR", "CALL_ME"] | None = None
+    formatted: WireText | None = None
+    country: WireName | None = None
+    city: WireName | None = None
+    street: WireName | None = None
+    street_number: WireName | None = None
+    apt: WireName | None = None
+    floor: WireName | None = None
+    entrance: WireName | None = None
+    zip_code: WireName | None = None
+    country_code: WireName | None = None
+    on_arrival: OpenEnum | None = None
     approximate: bool | None = None
-    comment: str | None = None
+    comment: WireText | None = None
     location: AddressLocation | None = None
-    address_line2: str | None = None
-    subdivision: str | None = None
+    address_line2: WireText | None = None
+    subdivision: WireName | None = None
 
 
-class DeliveryDetails(WireModel):
+class DeliveryDetails(OrderModel):
     """Delivery: address, and who delivers (oneof `provider`: restaurant | externalProvider)."""
 
     restaurant: DeliveryRestaurant | None = None
@@ -220,35 +301,35 @@ class DeliveryDetails(WireModel):
         return _one_of(data, "restaurant", "externalProvider")
 
 
-class Curbside(WireModel):
+class Curbside(OrderModel):
     """Curbside pickup."""
 
-    info: str | None = None
+    info: WireText | None = None
 
 
-class PickupDetails(WireModel):
+class PickupDetails(OrderModel):
     """Pickup by the customer."""
 
     fee: Money | None = None
     curbside: Curbside | None = None
 
 
-class DineInDetails(WireModel):
+class DineInDetails(OrderModel):
     """Dine-in: e.g. label "table", value "#6"."""
 
-    label: str | None = None
-    value: str | None = None
+    label: WireName | None = None
+    value: WireName | None = None
 
 
 FulfillmentType = Literal["UNSPECIFIED_FULFILLMENT_TYPE", "PICKUP", "DELIVERY", "DINE_IN"]
 
 
-class Fulfillment(WireModel):
+class Fulfillment(OrderModel):
     """How and when the order is fulfilled (oneof `details`: delivery | pickup | dine-in)."""
 
     type: FulfillmentType = "UNSPECIFIED_FULFILLMENT_TYPE"
-    promised_time: AwareDatetime | None = None
-    asap: bool = True
+    promised_time: Timestamp | None = None
+    asap: bool = True  # absent or null: as soon as possible (Wix's documented default)
     delivery_details: DeliveryDetails | None = None
     pickup_details: PickupDetails | None = None
     dine_in_details: DineInDetails | None = None
@@ -258,20 +339,32 @@ class Fulfillment(WireModel):
     def _details_oneof(cls, data: Any) -> Any:
         return _one_of(data, "deliveryDetails", "pickupDetails", "dineInDetails")
 
+    @property
+    def fee(self) -> Decimal | None:
+        """The fulfillment fee the details state (restaurant delivery, courier, or pickup), if any."""
+        delivery = self.delivery_details
+        if delivery is not None and delivery.restaurant is not None:
+            return delivery.restaurant.fee
+        if delivery is not None and delivery.external_provider is not None:
+            return delivery.external_provider.customer_fee
+        if self.pickup_details is not None:
+            return self.pickup_details.fee
+        return None
+
 
 # --- Customer and totals ---------------------------------------------------------------------
 
 
-class Customer(WireModel):
+class Customer(OrderModel):
     """Who ordered (oneof `id`: memberId | visitorId)."""
 
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    contact_id: str | None = None
-    member_id: str | None = None
-    visitor_id: str | None = None
+    first_name: WireName | None = None
+    last_name: WireName | None = None
+    phone: WireName | None = None
+    email: WireName | None = None
+    contact_id: WireRef | None = None
+    member_id: WireRef | None = None
+    visitor_id: WireRef | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -279,54 +372,57 @@ class Customer(WireModel):
         return _one_of(data, "memberId", "visitorId")
 
 
-class FeeAmount(WireModel):
-    """An amount in a currency."""
+class FeeAmount(OrderModel):
+    """An amount in a currency (a fee may be negative: a credit)."""
 
-    value: Money = Decimal("0")
-    currency: str | None = None
+    value: SignedMoney = Decimal("0")
+    currency: Currency | None = None
 
 
-class ServiceFee(WireModel):
+class ServiceFee(OrderModel):
     """A service fee rule applied to the order."""
 
-    rule_id: str | None = None
-    name: str | None = None
+    rule_id: WireRef | None = None
+    name: WireName | None = None
     fee: FeeAmount = Field(default_factory=FeeAmount)
     tax: FeeAmount | None = None
 
 
-class Totals(WireModel):
-    """The order's totals (an absent amount is zero, as in proto3)."""
+class Totals(OrderModel):
+    """The order's totals: an absent (or null) amount is zero, as in proto3.
+
+    `discount` may be written as a negative value; it is taken off either way.
+    """
 
     subtotal: Money = Decimal("0")
     total: Money = Decimal("0")
     delivery: Money = Decimal("0")
     tax: Money = Decimal("0")
-    discount: Money = Decimal("0")
+    discount: SignedMoney = Decimal("0")
     loyalty_savings: Money = Decimal("0")
-    quantity: int | None = Field(default=None, ge=0)
+    quantity: Count | None = None
     tip: Money = Decimal("0")
     service_fees: list[ServiceFee] = Field(default_factory=list)
 
 
-class LoyaltyInfo(WireModel):
+class LoyaltyInfo(OrderModel):
     """Wix Loyalty reward redeemed on the order."""
 
     applied_amount: Money = Decimal("0")
 
 
-class WixOrder(WireModel):
+class WixOrder(OrderModel):
     """The order Wix asks the POS to validate or create."""
 
-    id: str | None = None  # absent at Validate Order, before Wix has created the order
-    currency: str | None = None
+    id: WireRef | None = None  # absent (or "") at Validate Order, before Wix has created the order
+    currency: Currency | None = None
     line_items: list[LineItem] = Field(default_factory=list)
     discounts: list[Discount] = Field(default_factory=list)
     fulfillment: Fulfillment = Field(default_factory=Fulfillment)
     payments: list[Payment] = Field(default_factory=list)
     customer: Customer = Field(default_factory=Customer)
     totals: Totals = Field(default_factory=Totals)
-    comment: str | None = None
+    comment: WireText | None = None
     loyalty_info: LoyaltyInfo | None = None
 
 

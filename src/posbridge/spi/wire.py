@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     StrictBool,
     StrictStr,
@@ -32,10 +33,40 @@ from posbridge.errors import ErrorDetail, WixError
 M = TypeVar("M", bound=BaseModel)
 
 # Ids go into queries and logs: non-empty, bounded, no control characters (PostgreSQL refuses NUL).
+# A lone surrogate fails any pattern (pydantic-core cannot read it as a string), so it is a 400 too.
 _ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 WireId = Annotated[StrictStr, StringConstraints(min_length=1, max_length=256, pattern=_ID_PATTERN)]
 # instances.id is 64 characters wide; Wix instance ids are GUIDs.
 InstanceId = Annotated[StrictStr, StringConstraints(min_length=1, max_length=64, pattern=_ID_PATTERN)]
+# Column widths the order intake writes to (store/models.py): a wire bound never exceeds its column.
+REF_LENGTH = 128  # ids: orders.wix_order_id, order_lines.wix_catalog_item_id, order_line_options.wix_item_id
+NAME_LENGTH = 255  # names: order_line_options.group_name / name
+TEXT_LENGTH = 10_000  # free text (comments, addresses) lands in TEXT or JSON; the bound only keeps it sane
+ENUM_LENGTH = 64  # order_line_options.group_type
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean_text(value: Any) -> Any:
+    """Refuse what no database stores: NUL (PostgreSQL) and lone surrogates (not UTF-8 at all).
+
+    Refused rather than replaced: Wix serialises valid Unicode, so either means a broken sender,
+    and silently changing a customer's note is worse than a 400 naming the field.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        if _LONE_SURROGATE.search(value):
+            raise ValueError("must not contain lone surrogates (not valid Unicode)")
+    return value
+
+
+_Clean = BeforeValidator(_clean_text)
+# Strings the database can hold: bounded, no NUL, no lone surrogate (`_clean_text`).
+WireRef = Annotated[StrictStr, StringConstraints(max_length=REF_LENGTH), _Clean]
+WireName = Annotated[StrictStr, StringConstraints(max_length=NAME_LENGTH), _Clean]
+WireText = Annotated[StrictStr, StringConstraints(max_length=TEXT_LENGTH), _Clean]
+
+
 # Echoed in the X-Request-Id header, so only visible ASCII is taken from the wire.
 _REQUEST_ID_PATTERN = r"^[\x21-\x7e]{1,128}$"
 MAX_REPORTED_ERRORS = 20

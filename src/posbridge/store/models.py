@@ -63,6 +63,8 @@ class Instance(Base):
     installed_at: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None]
     origin_instance_id: Mapped[str | None] = mapped_column(String(64))
+    # "enforce" | "observe": this site's order checks; NULL follows POSBRIDGE_ORDER_CHECKS.
+    order_checks: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -400,6 +402,8 @@ class Order(Base):
     wix_push_status: Mapped[str] = mapped_column(String(16), default="NONE")  # NONE|PENDING|PUSHED|FAILED
     needs_attention: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(128))
+    # Observe mode: the failures ({code, message, params}) the order was created despite.
+    observed_failures: Mapped[list[Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -435,7 +439,7 @@ class OrderLineOption(Base):
     line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("order_line_options.id"))
     group_name: Mapped[str] = mapped_column(String(255))
-    group_type: Mapped[str] = mapped_column(String(16))
+    group_type: Mapped[str] = mapped_column(String(64))  # an open enum on the wire (spi.wire.ENUM_LENGTH)
     option_group_id: Mapped[int | None] = mapped_column(ForeignKey("pos_option_groups.id"))
     variation_id: Mapped[int | None] = mapped_column(ForeignKey("pos_variations.id"))
     wix_item_id: Mapped[str] = mapped_column(String(128))

@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+# The largest amount a Money column holds (NUMERIC(18,4): 14 digits before the point).
+MONEY_MAX = Decimal("99999999999999.9999")
+
 
 class Money(TypeDecorator[Decimal]):
     """Decimal stored as NUMERIC on PostgreSQL and as exact text on SQLite (which has no decimal)."""
