@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -10,11 +11,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from posbridge.app import create_app
 from posbridge.store.db import Database
 from posbridge.store.models import Order, Stock
+from tests.conftest import make_settings
 from tests.spi.conftest import SpiServer, assert_wix_error, signed_call, table_counts
 from tests.support.fixtures_pos import EVERY_DAY, PosWorld, build_pos
 from tests.support.orders import line, order_dict
+from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
 
 ALWAYS_OPEN = {"hours": [{"day": day, "open": "00:00", "close": "24:00"} for day in EVERY_DAY]}
@@ -87,3 +91,64 @@ def test_a_closed_location_is_a_failed_precondition(
     response = signed_call(spi, signer, suffix, request_for(world, order_dict(), paidByPosGateway=False), instance_id)
     body = assert_wix_error(response, 428, "CLOSED")
     assert body["message"].startswith("Downtown is closed at ")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        (("comment",), "no\x00te", "order.comment"),
+        (("lineItems", 0, "comment"), "\x00", "order.lineItems[0].comment"),
+        (("id",), "o" * 129, "order.id"),
+        (("lineItems", 0, "quantity"), 2**31, "order.lineItems[0].quantity"),
+        (("totals", "total"), 10**30, "order.totals.total"),
+        (("totals", "tax"), "99999999999999999.00", "order.totals.tax"),
+        (("currency",), "\ud800", "order.currency"),
+        (("customer", "lastName"), "\udc00", "order.customer.lastName"),
+    ],
+)
+def test_what_the_database_cannot_hold_is_a_400_naming_the_field_at_validate_and_create(
+    spi: httpx.Client, signer: TestSigner, db: Database, instance_id: str, path: tuple[Any, ...], value: Any, field: str
+) -> None:
+    world = build_pos(db, instance_id, location=ALWAYS_OPEN)
+    order = copy.deepcopy(order_dict([line("item-3")]))  # the customer is a shared constant
+    target: Any = order
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    before = table_counts(db)
+    for suffix in ("validate-order", "create-order"):
+        response = signed_call(spi, signer, suffix, request_for(world, order, paidByPosGateway=False), instance_id)
+        body = assert_wix_error(response, 400, "OTHER")
+        assert [e["params"]["field"] for e in body["applicationError"]["data"]["errors"]] == [field]
+    assert table_counts(db) == before
+
+
+def test_a_quantity_over_the_maximum_is_a_wix_error_not_an_order(
+    spi: httpx.Client, signer: TestSigner, db: Database, instance_id: str
+) -> None:
+    world = build_pos(db, instance_id, location=ALWAYS_OPEN, stock={})
+    order = order_dict([line("item-3", 100_000)])
+    before = table_counts(db)
+    response = signed_call(spi, signer, "create-order", request_for(world, order, paidByPosGateway=False), instance_id)
+    body = assert_wix_error(response, 400, "ORDER_ITEM")
+    assert body["message"] == "Line 1 asks for 100000 × 'Tiramisu'; one order takes at most 999"
+    assert table_counts(db) == before
+
+
+def test_the_observe_setting_lets_a_mismatched_total_through_and_records_it(
+    db: Database, db_url: str, signer: TestSigner, instance_id: str
+) -> None:
+    world = build_pos(db, instance_id, location=ALWAYS_OPEN)
+    settings = make_settings(db_url, signer, order_checks="observe")
+    order = order_dict([line("item-3")], totals={"total": "8.00"})
+    with serve_in_thread(create_app(settings, db)) as url, httpx.Client(base_url=url, timeout=30) as client:
+        request = request_for(world, order, paidByPosGateway=False)
+        assert signed_call(client, signer, "validate-order", request, instance_id).status_code == 200
+        created = signed_call(client, signer, "create-order", request, instance_id)
+        assert created.status_code == 200, created.text
+        ghost = order_dict([line("item-3", catalog_item_id="wix-dish-ghost")])
+        refused = signed_call(client, signer, "validate-order", request_for(world, ghost), instance_id)
+        assert_wix_error(refused, 400, "ORDER_ITEM")
+    with db.transaction(write=False) as session:
+        row = session.scalars(select(Order).where(Order.wix_order_id == order["id"])).one()
+        assert [f["code"] for f in row.observed_failures or []] == ["ORDER_TOTAL"]
