@@ -131,6 +131,33 @@ class WixSimClient:
         """New generation: {instanceId, locations: [{id, name, operationId, menus: [...nested]}], entities}."""
         return self._sim("GET", f"/sites/{instance_id}/menus")
 
+    def merchant_create(self, instance_id: str, kind: str, **fields: Any) -> dict[str, Any]:
+        """New generation: the merchant creates a menu entity in Wix's dashboard (kind: menu, section,
+        item, variant, modifier, modifierGroup, label; fields as the Menus API takes them).
+        Returns {entity, events}."""
+        return self._sim("POST", f"/sites/{instance_id}/menus/{kind}", json=fields)
+
+    def merchant_edit(self, instance_id: str, kind: str, entity_id: str, **fields: Any) -> dict[str, Any]:
+        """New generation: the merchant edits an entity (revision + 1, an `_updated` event as WIX_USER)."""
+        return self._sim("PATCH", f"/sites/{instance_id}/menus/{kind}/{entity_id}", json=fields)
+
+    def merchant_delete(self, instance_id: str, kind: str, entity_id: str) -> dict[str, Any]:
+        """New generation: the merchant deletes an entity (a `_deleted` event as WIX_USER)."""
+        return self._sim("DELETE", f"/sites/{instance_id}/menus/{kind}/{entity_id}")
+
+    def merchant_operation(self, instance_id: str, operation_id: str, **fields: Any) -> dict[str, Any]:
+        """New generation: the merchant changes onlineOrderingStatus (pausedUntilOptions) of an operation."""
+        return self._sim("PATCH", f"/sites/{instance_id}/operations/{operation_id}", json=fields)
+
+    def menu_events(self, instance_id: str | None = None, event_type: str | None = None) -> list[dict[str, Any]]:
+        """Menu/operation webhooks sent: [{seq, time, instanceId, eventType, url, payload, delivered,
+        status, error}]."""
+        return self._sim("GET", "/menu-events", params={"instanceId": instance_id, "eventType": event_type})["events"]
+
+    def drain_menu_events(self) -> list[dict[str, Any]]:
+        """Wait until queued menu/operation webhooks were delivered (or failed); all logged events."""
+        return self._sim("POST", "/menu-events/drain")["events"]
+
     def draft_catalog(self, catalog_id: str) -> dict[str, Any] | None:
         """The draft catalog {menus, sections, items}, or None when there is no draft."""
         return self.catalog(catalog_id)["draft"]

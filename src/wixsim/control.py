@@ -29,7 +29,7 @@ from wixsim.control_models import (
 from wixsim.entities import EntryError
 from wixsim.errors import WixApiError, wix_error_handler
 from wixsim.faults import FaultRule
-from wixsim.newgen import ecom_checkout, ecom_control
+from wixsim.newgen import ecom_checkout, ecom_control, menus_control
 from wixsim.newgen.access import newgen_site
 from wixsim.newgen.sites import build_site, locations_summary
 from wixsim.newgen.views import menus_tree
@@ -144,6 +144,7 @@ def create_control_app(sim: Sim) -> FastAPI:
     @api.post("/reset", summary="Forget all sites, orders, tokens, faults, log; restore start-up settings")
     async def reset() -> dict:
         await sim.ecom_outbox.stop()
+        await sim.menu_outbox.stop()
         sim.reset()
         return {}
 
@@ -381,6 +382,7 @@ def create_control_app(sim: Sim) -> FastAPI:
         return order_view(rec)
 
     ecom_control.register(api, sim)
+    menus_control.register(api, sim)
 
     @api.get("/requests", summary="Calls that reached the Wix APIs, with counts per endpoint")
     async def requests(endpoint: str | None = None, instanceId: str | None = None) -> dict:

@@ -70,6 +70,14 @@ class Outbox:
         _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
         return not pending
 
+    async def stop(self) -> None:
+        """Cut deliveries queued or in flight, so nothing from before a reset arrives later."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._locks.clear()
+
     def query(self, instance_id: str | None = None, event_type: str | None = None) -> list[dict[str, Any]]:
         """Logged events, filtered by instance and event type."""
         return [e for e in self.log if instance_id in (None, e["instanceId"]) and event_type in (None, e["eventType"])]
