@@ -314,3 +314,26 @@ def test_a_slow_plugin_times_out_and_fails_open(wixsim, ecom, provider):
     answer = wixsim.ecom_checkout(ecom.instance_id, ecom.location_id, [margherita_line(ecom, 1)])
     assert answer["outcome"] == "APPROVED"
     assert (answer["validations"]["error"], answer["validations"]["failedOpen"]) == ("timeout", True)
+
+
+def test_ordering_follows_the_operations_online_ordering_status(wixsim, ecom):
+    path = f"/v1/operations/{ecom.operation_id}"
+    line = [margherita_line(ecom, 1)]
+
+    def set_status(**fields):
+        current = wixsim.wix("GET", path, instance_id=ecom.instance_id).json()["operation"]
+        body = {"operation": {"id": ecom.operation_id, "revision": current["revision"], **fields}}
+        response = wixsim.wix("PATCH", path, instance_id=ecom.instance_id, json=body)
+        assert response.status_code == 200, response.text
+
+    for fields in (
+        {"onlineOrderingStatus": "DISABLED"},
+        {"onlineOrderingStatus": "PAUSED_UNTIL", "pausedUntilOptions": {"time": "2999-01-01T00:00:00Z"}},
+    ):
+        set_status(**fields)
+        with pytest.raises(WixSimError) as refused:
+            wixsim.ecom_checkout(ecom.instance_id, ecom.location_id, line)
+        assert refused.value.response.status_code == 400
+    set_status(onlineOrderingStatus="PAUSED_UNTIL", pausedUntilOptions={"time": "2020-01-01T00:00:00Z"})
+    assert wixsim.ecom_checkout(ecom.instance_id, ecom.location_id, line)["outcome"] == "APPROVED"
+    assert len(wixsim.orders(ecom.instance_id)) == 1
