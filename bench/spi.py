@@ -41,7 +41,7 @@ from rich.console import Console
 from rich.table import Table
 
 APP_ID = "bench-app"
-INSTANCE = "bench-instance"
+INSTANCE = "b3e7c0de-0000-4000-8000-000000be7c11"  # a GUID, as every Wix instance id
 CONFIGURATION = "cfg-bench"
 CATALOG = "cat-bench"
 SPI = "/wix/pos-spi"

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     secret_key: str
     admin_token: str | None = None
     jwt_leeway_seconds: int = 60
+    # SPI envelopes and webhooks (docs/decisions.md "Envelope claims"): the longest lifetime a token may
+    # claim, and without `exp` the greatest age of its `iat`.
+    envelope_max_lifetime_seconds: int = Field(default=86_400, ge=1)
+    envelope_max_age_seconds: int = Field(default=600, ge=1)
     max_body_bytes: int = 1024 * 1024
     queue: str = "sqlite"  # sqlite | redis | immediate
     queue_path: str | None = None

@@ -53,6 +53,20 @@ def _digest_with(signer: TestSigner, instance_id: str, **overrides: Any) -> tupl
     return raw, {"Digest": _digest_token(signer, raw, **overrides)}
 
 
+DEEP = b"[" * 50_000 + b"]" * 50_000
+
+
+def _deep_payload(signer: TestSigner, instance_id: str, where: str = "padding") -> str:
+    """A signed envelope with 50,000 nested lists in its payload (PyJWT cannot build it: it would recurse)."""
+    claims = signer.claims({}, signer.metadata(instance_id))
+    text = json.dumps(claims).encode()
+    if where == "request":
+        text = text.replace(b'"request": {}', b'"request": {"deep": ' + DEEP + b"}")
+    else:
+        text = text[:-1] + b', "padding": ' + DEEP + b"}"
+    return jwt.api_jws.encode(text, signer.key, algorithm="RS256")
+
+
 UNAUTHORIZED: dict[str, Case] = {
     "unsigned JSON": lambda s, i: (json.dumps({"data": {"request": {}, "metadata": s.metadata(i)}}), {}),
     "alg none": lambda s, i: (jwt.encode(s.claims({}, s.metadata(i)), None, algorithm="none"), {}),
@@ -65,7 +79,7 @@ UNAUTHORIZED: dict[str, Case] = {
     "other key": lambda s, i: (s.sign(s.claims({}, s.metadata(i)), OTHER_KEY), {}),
     "expired beyond leeway": lambda s, i: (_jwt(s, i, exp=int(time.time()) - 120), {}),
     "iat in the future": lambda s, i: (_jwt(s, i, iat=int(time.time()) + 600), {}),
-    "no exp": lambda s, i: (s.sign({k: v for k, v in s.claims({}, s.metadata(i)).items() if k != "exp"}), {}),
+    "exp 10**30": lambda s, i: (_jwt(s, i, exp=10**30), {}),
     "wrong iss": lambda s, i: (_jwt(s, i, iss="evil.example"), {}),
     "no iss": lambda s, i: (s.sign({k: v for k, v in s.claims({}, s.metadata(i)).items() if k != "iss"}), {}),
     "wrong aud": lambda s, i: (_jwt(s, i, aud="another-app"), {}),
@@ -78,7 +92,13 @@ UNAUTHORIZED: dict[str, Case] = {
     ),
     "digest by other key": lambda s, i: _digest_with(s, i, key=OTHER_KEY),
     "digest expired": lambda s, i: _digest_with(s, i, exp=int(time.time()) - 120),
-    "digest without exp": lambda s, i: _digest_with(s, i, exp=None),
+    "digest exp 10**30": lambda s, i: _digest_with(s, i, exp=10**30),
+    "digest without exp, iat an hour old": lambda s, i: _digest_with(s, i, exp=None, iat=int(time.time()) - 3600),
+    "digest nbf ahead": lambda s, i: _digest_with(s, i, nbf=int(time.time()) + 600),
+    "deep header": lambda s, i: (
+        jwt.utils.base64url_encode(b"[" * 50_000 + b"]" * 50_000).decode() + "." + _jwt(s, i).split(".", 1)[1],
+        {},
+    ),
     "digest wrong aud": lambda s, i: _digest_with(s, i, aud="another-app"),
     "digest not a JWT": lambda s, i: (b"{}", {"Digest": "JWT=abc.def.ghi"}),
 }
@@ -95,6 +115,18 @@ BAD_REQUEST: dict[str, Case] = {
     ),
     "digest body not JSON": lambda s, i: (b"{not json", {"Digest": _digest_token(s, b"{not json")}),
     "digest body a list": lambda s, i: (b"[1, 2]", {"Digest": _digest_token(s, b"[1, 2]")}),
+    "digest body nested 50,000 deep": lambda s, i: (DEEP, {"Digest": _digest_token(s, DEEP)}),
+    "digest body with NaN": lambda s, i: (b'{"x": NaN}', {"Digest": _digest_token(s, b'{"x": NaN}')}),
+    "digest appExtensionType a number": lambda s, i: _digest(
+        s, i, {"request": {}, "metadata": s.metadata(i, appExtensionType=5)}
+    ),
+    "payload nested 50,000 deep": lambda s, i: (_deep_payload(s, i), {}),
+    "request nested 50,000 deep": lambda s, i: (
+        _deep_payload(s, i, where="request"),
+        {},
+    ),
+    "instanceId not a GUID": lambda s, i: (s.sign(s.claims({}, s.metadata(i, instanceId="\U00020305\u00db,;"))), {}),
+    "instanceId a GUID with a newline": lambda s, i: (s.sign(s.claims({}, s.metadata(i, instanceId=i + "\n"))), {}),
 }
 
 
@@ -156,6 +188,20 @@ def test_digest_style_is_accepted(spi: httpx.Client, signer: TestSigner, instanc
 
 def test_digest_style_without_iss_and_aud_is_accepted(spi: httpx.Client, signer: TestSigner, instance_id: str) -> None:
     raw, headers = _digest_with(signer, instance_id)
+    assert spi.post(URL, content=raw, headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("changes", [{"exp": None}, {"exp": None, "iat": None}, {"iat": None}])
+def test_digest_style_judges_time_claims_as_the_jwt_style(
+    spi: httpx.Client, signer: TestSigner, instance_id: str, changes: dict[str, Any]
+) -> None:
+    raw, headers = _digest_with(signer, instance_id, **changes)
+    assert spi.post(URL, content=raw, headers=headers).status_code == 200
+
+
+def test_digest_style_may_omit_app_extension_type(spi: httpx.Client, signer: TestSigner, instance_id: str) -> None:
+    meta = {k: v for k, v in signer.metadata(instance_id).items() if k != "appExtensionType"}
+    raw, headers = _digest(signer, instance_id, {"request": {}, "metadata": meta})
     assert spi.post(URL, content=raw, headers=headers).status_code == 200
 
 

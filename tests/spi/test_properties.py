@@ -1,8 +1,9 @@
 """Property: validly signed but random or mutated requests to any method never get a 500 and never write halfway.
 
 Every answer is either the method's success shape or a Wix-shaped error. A refused call leaves every
-table as it was, with one documented exception: a call naming an instance not seen before records
-that instance (a Wix-signed call proves the app is installed), and nothing else.
+table as it was; an answered one may record the instance it names (a Wix-signed call proves the app is
+installed). Examples are derandomized and never read from `.hypothesis/` (the profile in
+tests/conftest.py); the finds of earlier runs are regression tests in test_refusals_write_nothing.py.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
@@ -75,12 +76,9 @@ def mutated(draw: st.DrawFn, base: dict[str, Any], depth: int = 2) -> dict[str, 
     return out
 
 
-# Each example is a real HTTP call against a real database: few examples, no per-example deadline.
-PROPERTY_SETTINGS = settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
-)
+# Each example is a real HTTP call against a real database: few examples (the shared profile in
+# tests/conftest.py sets no deadline, no example database and a derandomized search).
+PROPERTY_SETTINGS = settings(max_examples=60)
 
 
 @pytest.fixture()
@@ -119,19 +117,9 @@ def test_signed_garbage_never_500s_or_writes_halfway(
     assert response.status_code < 500, response.text
     if response.status_code == 200:
         assert set(response.json()) <= SUCCESS_KEYS[method]
+        assert before["instances"] <= after["instances"] <= before["instances"] + 1
     else:
         assert_wix_error(response, response.status_code)
-        new_instance = (
-            isinstance(metadata, dict)
-            and metadata.get("instanceId") == instance
-            and instance
-            not in {
-                mine.instance_id,
-                theirs.instance_id,
-            }
-        )
-        if new_instance and after["instances"] == before["instances"] + 1:
-            after["instances"] -= 1
         assert after == before
     with db.transaction(write=False) as session:
         pending = session.scalar(

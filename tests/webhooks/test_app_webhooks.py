@@ -25,6 +25,8 @@ from posbridge.store.models import Account, Configuration, Instance, WebhookEven
 from tests.support.server import serve_in_thread
 from tests.sync.world import SyncWorld
 
+ORIGIN = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+
 
 @pytest.fixture()
 def posbridge_url(world: SyncWorld) -> Iterator[str]:
@@ -92,10 +94,10 @@ def test_a_repeated_event_is_applied_once(world: SyncWorld, posbridge_url: str) 
 
 def test_an_install_of_a_new_site_records_its_instance(world: SyncWorld, posbridge_url: str) -> None:
     site = world.sim.create_site(webhook_url=f"{posbridge_url}/wix/webhooks", configurations=1)
-    answer = world.sim.send_webhook(site["instanceId"], "AppInstalled", data={"appId": "x", "originInstanceId": "o-1"})
+    answer = world.sim.send_webhook(site["instanceId"], "AppInstalled", data={"appId": "x", "originInstanceId": ORIGIN})
     assert answer["status"] == 200
     instance = _instance(world, site["instanceId"])
-    assert instance is not None and instance.status == "ACTIVE" and instance.origin_instance_id == "o-1"
+    assert instance is not None and instance.status == "ACTIVE" and instance.origin_instance_id == ORIGIN
 
 
 @pytest.mark.parametrize("variant", ["tampered", "wrong_key", "expired", "unsigned", "future_iat"])

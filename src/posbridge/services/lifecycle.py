@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from posbridge.services.tenancy import is_instance_id
 from posbridge.store.db import Database
 from posbridge.store.models import Instance, WebhookEvent
 
@@ -72,7 +73,7 @@ def _apply(db: Database, event: AppEvent) -> str:
             instance.status, instance.removed_at = ACTIVE, None
             instance.installed_at = max(instance.installed_at, event.at)
             origin = event.data.get("originInstanceId")
-            if isinstance(origin, str) and origin:
+            if is_instance_id(origin):  # informational: a site copied from another; anything else is no id
                 instance.origin_instance_id = origin
             return INSTALLED
         if at < _second(instance.installed_at):

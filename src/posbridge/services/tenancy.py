@@ -1,7 +1,14 @@
-"""Resolve a Wix call's tenant: instance → account → configuration, never across instances."""
+"""Resolve a Wix call's tenant: instance → account → configuration, never across instances.
+
+A Wix instance id is a GUID; anything else is refused before it can reach a query or a row
+(`require_instance_id`). An SPI call records its instance only once it has been answered
+successfully (`note_instance` after the handler): a refused call writes nothing. Until then a
+signed call's instance counts as installed (Wix signed it), and only a row saying REMOVED refuses it.
+"""
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass
 
@@ -9,7 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from posbridge.errors import WixError
+from posbridge.errors import InvalidArgument, WixError
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Instance
 
@@ -20,6 +27,23 @@ _ACCOUNT = select(Account).where(
 _CONFIGURATION = select(Configuration).where(
     Configuration.instance_id == bindparam("instance"), Configuration.wix_id == bindparam("configuration")
 )
+
+
+# 8-4-4-4-12 hex digits, either case (Wix writes them lower-case).
+_INSTANCE_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def is_instance_id(value: object) -> bool:
+    """Whether `value` has the form of a Wix instance id (a GUID)."""
+    return isinstance(value, str) and _INSTANCE_ID.fullmatch(value) is not None
+
+
+def require_instance_id(value: object, field: str) -> str:
+    """`value` if it is a Wix instance id; a 400 naming `field` otherwise."""
+    if not is_instance_id(value):
+        raise InvalidArgument(f"'{field}' must be a Wix instance id (a GUID)", field=field)
+    assert isinstance(value, str)
+    return value
 
 
 def record_instance(db: Database, instance_id: str) -> Instance:
@@ -56,10 +80,10 @@ def note_instance(db: Database, instance_id: str) -> None:
     known.add(instance_id)
 
 
-def active_instance(session: Session, instance_id: str) -> Instance:
-    """The instance, if installed; a removed app answers ACCOUNT_NOT_CONNECTED."""
+def active_instance(session: Session, instance_id: str) -> Instance | None:
+    """The instance's row (None before its first successful call); a removed app answers ACCOUNT_NOT_CONNECTED."""
     instance = session.get(Instance, instance_id)
-    if instance is None or instance.status != "ACTIVE":
+    if instance is not None and instance.status != "ACTIVE":
         raise WixError.of("ACCOUNT_NOT_CONNECTED", "The app is not installed on this site")
     return instance
 

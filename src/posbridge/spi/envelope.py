@@ -1,44 +1,61 @@
 """Verify the signed envelope of an SPI call and open it (wix-pos-spi.md §1).
 
-Two styles are accepted; both must carry a verifiable RS256 signature by the app's key:
+Envelopes are judged as Wix's own SDK judges them when it plays the provider (`@wix/sdk`
+`AppStrategy.decodeJWT` + `servicePlugins.parseJWT`, read in version 1.21), with two deliberate
+differences (docs/decisions.md "Envelope claims"):
+
+- RS256 signature by the app's key; `exp` and `nbf` are checked only when present (each must then
+  be a number); `iat`, when present, must be a number too. `settings.jwt_leeway_seconds` of
+  leeway on every time check.
+- **Difference 1:** a lifetime (`exp - iat`, and `exp - now`) above
+  `settings.envelope_max_lifetime_seconds` (default one day) is refused: `exp = 10**30` is no expiry.
+- **Difference 2:** without `exp`, an `iat` older than `settings.envelope_max_age_seconds` (default
+  ten minutes) is refused, and so is an `iat` in the future, which would never age. A token with
+  neither `exp` nor `iat` is accepted, as the SDK does; every envelope without `exp` is logged
+  (`envelope.no_exp`) so the first real calls show what Wix sends.
+
+Two styles:
 
 - **JWT body** (what Wix sends today): the raw body, whatever its Content-Type, is one compact
-  JWT. Checked: signature, `iss == "wix.com"`, `aud == <app id>`, `exp` present and not past,
-  `iat` (when present) not in the future, both with `settings.jwt_leeway_seconds` leeway. Its
-  payload's `data` must be an object `{"request": {…}, "metadata": {…}}`.
+  JWT. `iss == "wix.com"` and `aud` (a string, or a list holding the app id) are required. Its
+  payload's `data` must be an object `{"request": {…}, "metadata": {…}}` whose
+  `metadata.appExtensionType` is a string (the SDK refuses it otherwise, absent included).
 - **Digest header** (the older payment-SPI style): a JSON body plus `Digest: JWT=<jwt>` whose
-  payload is `{"data": {"SHA256": "<hex sha256 of the raw body bytes>"}}`. Checked: signature,
-  `exp` present and not past, `iat` not in the future, `iss`/`aud` when present, and the hash over
-  the exact raw bytes. **Decision:** the body then is the same object the JWT style carries in
-  `data`, i.e. `{"request": {…}, "metadata": {…}}` (the digest token carries no metadata, so the
-  tenant can only come from the body).
+  payload is `{"data": {"SHA256": "<hex sha256 of the raw body bytes>"}}`. `iss`/`aud` are checked
+  when present, and the hash over the exact raw bytes. **Decision:** the body then is the same
+  object the JWT style carries in `data`, i.e. `{"request": {…}, "metadata": {…}}` (the digest
+  token carries no metadata, so the tenant can only come from the body); an `appExtensionType`
+  that is present must be a string.
 
 Any failure of the signature or its claims is `Unauthorized` (401) with one generic body that
 says nothing about which check failed. A verified envelope whose content is malformed (`data`
-not an object, body not JSON, `request`/`metadata` missing or not objects) is a 400: Wix signed
-it, so it is a bad request, not a forgery. Bodies over `settings.max_body_bytes` are refused
-(413) before more than the limit is read.
+not an object, body not JSON or nested over `MAX_JSON_DEPTH`, `request`/`metadata` missing or not
+objects) is a 400: Wix signed it, so it is a bad request, not a forgery. Bodies over
+`settings.max_body_bytes` are refused (413) before more than the limit is read. No JSON is
+parsed before its depth is known to be bounded (`posbridge.spi.jsonbound`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+import math
+import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
+from posbridge.config import Settings
 from posbridge.errors import ErrorDetail, InvalidArgument, WixError
-
-if TYPE_CHECKING:
-    from jwt.types import Options  # typing only: a recent PyJWT TypedDict, and pyproject allows pyjwt>=2.8
+from posbridge.logs import get_logger
+from posbridge.spi.jsonbound import MAX_JSON_DEPTH, TooDeep, json_depth, loads_bounded
 
 ISSUER = "wix.com"
 ALGORITHMS = ["RS256"]
+log = get_logger("envelope")
 
 
 class Unauthorized(WixError):
@@ -53,6 +70,26 @@ class BodyTooLarge(WixError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(ErrorDetail("OTHER", f"Request body exceeds {limit} bytes"), http_status=413)
+
+
+@dataclass(frozen=True)
+class ClaimRules:
+    """How a token's claims are judged: whose app, how much clock skew, how long a token may live."""
+
+    app_id: str
+    leeway: int = 60
+    max_lifetime: int = 86_400
+    max_age: int = 600
+
+    @classmethod
+    def of(cls, settings: Settings) -> ClaimRules:
+        """The rules the settings configure."""
+        return cls(
+            app_id=settings.wix_app_id,
+            leeway=settings.jwt_leeway_seconds,
+            max_lifetime=settings.envelope_max_lifetime_seconds,
+            max_age=settings.envelope_max_age_seconds,
+        )
 
 
 @dataclass(frozen=True)
@@ -81,32 +118,39 @@ async def read_limited(chunks: AsyncIterator[bytes], limit: int, declared_length
 
 
 def open_envelope(
-    raw: bytes, headers: Mapping[str, str], *, public_key: RSAPublicKey, app_id: str, leeway: int
+    raw: bytes, headers: Mapping[str, str], *, public_key: RSAPublicKey, rules: ClaimRules, now: float | None = None
 ) -> Envelope:
     """Verify the call's signature and claims and return its request and metadata."""
+    moment = time.time() if now is None else now
     digest_token = _digest_jwt(headers.get("digest"))
     if digest_token is not None:
-        return _open_digest_style(raw, digest_token, public_key=public_key, app_id=app_id, leeway=leeway)
-    return _open_jwt_style(raw, public_key=public_key, app_id=app_id, leeway=leeway)
+        return _open_digest_style(raw, digest_token, public_key=public_key, rules=rules, now=moment)
+    return _open_jwt_style(raw, public_key=public_key, rules=rules, now=moment)
 
 
-def _open_jwt_style(raw: bytes, *, public_key: RSAPublicKey, app_id: str, leeway: int) -> Envelope:
-    claims = _decode(
-        token_of(raw),
-        public_key=public_key,
-        leeway=leeway,
-        audience=app_id,
-        issuer=ISSUER,
-        require=["exp", "iss", "aud"],
+def _no_extension_type() -> InvalidArgument:
+    return InvalidArgument(
+        "The envelope's 'metadata.appExtensionType' must be a string", field="metadata.appExtensionType"
     )
+
+
+def _open_jwt_style(raw: bytes, *, public_key: RSAPublicKey, rules: ClaimRules, now: float) -> Envelope:
+    claims = verify_token(token_of(raw), public_key=public_key, rules=rules, now=now, strict_audience=True)
+    _log_without_exp(claims, "jwt")
     data = claims.get("data")
     if not isinstance(data, dict):
         raise InvalidArgument("The envelope's 'data' must be an object")
-    return _split(data, "jwt")
+    envelope = _split(data, "jwt")
+    if not isinstance(envelope.metadata.get("appExtensionType"), str):
+        raise InvalidArgument(
+            "The envelope's 'metadata.appExtensionType' must be a string", field="metadata.appExtensionType"
+        )
+    return envelope
 
 
-def _open_digest_style(raw: bytes, token: str, *, public_key: RSAPublicKey, app_id: str, leeway: int) -> Envelope:
-    claims = decode_optional_claims(token, public_key=public_key, app_id=app_id, leeway=leeway)
+def _open_digest_style(raw: bytes, token: str, *, public_key: RSAPublicKey, rules: ClaimRules, now: float) -> Envelope:
+    claims = verify_token(token, public_key=public_key, rules=rules, now=now, strict_audience=False)
+    _log_without_exp(claims, "digest")
     data = claims.get("data")
     expected = data.get("SHA256") if isinstance(data, dict) else None
     if not isinstance(expected, str):
@@ -114,23 +158,79 @@ def _open_digest_style(raw: bytes, token: str, *, public_key: RSAPublicKey, app_
     actual = hashlib.sha256(raw).hexdigest()
     if not hmac.compare_digest(actual, expected.strip().lower()):
         raise Unauthorized()
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidArgument("The body is not valid JSON") from None
+    body = parse_json(raw, "The body")
     if not isinstance(body, dict):
         raise InvalidArgument("The body must be a JSON object")
-    return _split(body, "digest")
+    envelope = _split(body, "digest")
+    if "appExtensionType" in envelope.metadata and not isinstance(envelope.metadata["appExtensionType"], str):
+        raise InvalidArgument(
+            "The envelope's 'metadata.appExtensionType' must be a string", field="metadata.appExtensionType"
+        )
+    return envelope
 
 
-def decode_optional_claims(token: str, *, public_key: RSAPublicKey, app_id: str, leeway: int) -> dict[str, Any]:
-    """Verify a token that must carry `exp` and may carry `iss`/`aud` (refused when they name another issuer or app)."""
-    claims = _decode(token, public_key=public_key, leeway=leeway, audience=None, issuer=None, require=["exp"])
-    if "iss" in claims and claims["iss"] != ISSUER:
+def parse_json(text: bytes | str, what: str) -> Any:
+    """JSON that Wix signed: a 400 naming `what` when it is not JSON or nests too deep, never a RecursionError."""
+    try:
+        return loads_bounded(text)
+    except TooDeep:
+        raise InvalidArgument(f"{what} nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidArgument(f"{what} is not valid JSON") from None
+
+
+def verify_token(
+    token: str, *, public_key: RSAPublicKey, rules: ClaimRules, now: float, strict_audience: bool
+) -> dict[str, Any]:
+    """The claims of an RS256 token whose signature and claims hold; Unauthorized otherwise.
+
+    `strict_audience` requires `iss == "wix.com"` and an `aud` naming the app (the JWT-body style,
+    as the SDK's `parseJWT`); otherwise they are checked only when present (Digest style, webhooks).
+    """
+    header = token.split(".", 1)[0]
+    if json_depth(header) > MAX_JSON_DEPTH:
         raise Unauthorized()
-    if "aud" in claims and not _audience_matches(claims["aud"], app_id):
+    try:
+        payload = jwt.api_jws.decode_complete(token, public_key, algorithms=ALGORITHMS)["payload"]
+    except (jwt.PyJWTError, ValueError, TypeError):
+        raise Unauthorized() from None
+    claims = parse_json(payload, "The token's payload")
+    if not isinstance(claims, dict):
+        raise InvalidArgument("The token's payload must be a JSON object")
+    if (strict_audience or "iss" in claims) and claims.get("iss") != ISSUER:
         raise Unauthorized()
+    if (strict_audience or "aud" in claims) and not _audience_matches(claims.get("aud"), rules.app_id):
+        raise Unauthorized()
+    _check_times(claims, rules, now)
     return claims
+
+
+def _check_times(claims: Mapping[str, Any], rules: ClaimRules, now: float) -> None:
+    """`exp`/`nbf` when present (the SDK's rules) plus a bounded lifetime and, without `exp`, a bounded age."""
+    times = {name: claims[name] for name in ("exp", "nbf", "iat") if name in claims}
+    if not all(_is_time(value) for value in times.values()):
+        raise Unauthorized()
+    exp, nbf, iat = times.get("exp"), times.get("nbf"), times.get("iat")
+    if exp is not None:
+        if exp <= now - rules.leeway:
+            raise Unauthorized()
+        if exp - now > rules.max_lifetime + rules.leeway or (iat is not None and exp - iat > rules.max_lifetime):
+            raise Unauthorized()
+    if nbf is not None and nbf > now + rules.leeway:
+        raise Unauthorized()
+    if iat is not None and iat > now + rules.leeway:
+        raise Unauthorized()  # issued in the future: without `exp` it would never age
+    if exp is None and iat is not None and now - iat > rules.max_age + rules.leeway:
+        raise Unauthorized()
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _log_without_exp(claims: Mapping[str, Any], style: str) -> None:
+    if "exp" not in claims:
+        log.warning("envelope.no_exp", style=style, has_iat="iat" in claims, has_nbf="nbf" in claims)
 
 
 def token_of(raw: bytes) -> str:
@@ -142,30 +242,6 @@ def token_of(raw: bytes) -> str:
     if len(token) >= 2 and token[0] == token[-1] == '"':
         token = token[1:-1]  # some senders JSON-quote the token
     return token
-
-
-def _decode(
-    token: str,
-    *,
-    public_key: RSAPublicKey,
-    leeway: int,
-    audience: str | None,
-    issuer: str | None,
-    require: list[str],
-) -> dict[str, Any]:
-    options: Options = {"require": require, "verify_aud": audience is not None}
-    try:
-        claims = jwt.decode(
-            token, public_key, algorithms=ALGORITHMS, audience=audience, issuer=issuer, leeway=leeway, options=options
-        )
-    except jwt.PyJWTError:
-        raise Unauthorized() from None
-    except (ValueError, TypeError, OverflowError):
-        # A signed token with absurd claim values (a huge exp, say) is still not a valid one.
-        raise Unauthorized() from None
-    if not isinstance(claims, dict):
-        raise Unauthorized()
-    return claims
 
 
 def _audience_matches(aud: Any, app_id: str) -> bool:

@@ -4,6 +4,10 @@ One catch-all route serves every prefix (`/wix/pos-spi/account-ids`, `/wix/pos-s
 The body is read (bounded) and verified on the event loop; the synchronous handler, which talks
 to the database, runs in the threadpool. After verification `metadata.requestId` becomes the
 call's request id: logs carry it and the `X-Request-Id` response header echoes it.
+
+`metadata.instanceId` must be a Wix instance id (a GUID) before anything else happens, and the
+instance is recorded only after the handler has answered: a refused call writes nothing. Whatever
+goes wrong, the answer is in Wix's error shape (`responses` never fails to render).
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ from starlette.concurrency import run_in_threadpool
 
 from posbridge.errors import WixError
 from posbridge.logs import get_logger, request_id_var
-from posbridge.services.tenancy import note_instance
+from posbridge.services.tenancy import note_instance, require_instance_id
 from posbridge.spi import responses
 from posbridge.spi.context import SpiCall
-from posbridge.spi.envelope import open_envelope, read_limited
+from posbridge.spi.envelope import ClaimRules, open_envelope, read_limited
 from posbridge.spi.handlers import Method, method_for
 from posbridge.spi.wire import Metadata, WireModel, parse_wire
 
@@ -61,17 +65,12 @@ async def _verified_call(request: Request, method: Method) -> tuple[SpiCall, Wir
     app_state = request.app.state
     settings = app_state.settings
     raw = await read_limited(request.stream(), settings.max_body_bytes, request.headers.get("content-length"))
-    envelope = open_envelope(
-        raw,
-        request.headers,
-        public_key=settings.public_key,
-        app_id=settings.wix_app_id,
-        leeway=settings.jwt_leeway_seconds,
-    )
+    envelope = open_envelope(raw, request.headers, public_key=settings.public_key, rules=ClaimRules.of(settings))
     metadata = parse_wire(Metadata, envelope.metadata, prefix="metadata")
     request_id = metadata.request_id or request_id_var.get() or uuid.uuid4().hex
     request_id_var.set(request_id)
     setattr(request.state, REQUEST_STATE_KEY, request_id)
+    require_instance_id(metadata.instance_id, "metadata.instanceId")
     body = parse_wire(method.request_model, envelope.request)
     call = SpiCall(
         db=app_state.db,
@@ -86,6 +85,7 @@ async def _verified_call(request: Request, method: Method) -> tuple[SpiCall, Wir
 
 
 def _run(method: Method, call: SpiCall, body: WireModel) -> WireModel:
-    """Record a first-seen instance, then handle the call (in a worker thread)."""
+    """Handle the call, then record a first-seen instance: only an answered call records it (in a worker thread)."""
+    result = method.handler(call, body)
     note_instance(call.db, call.instance_id)
-    return method.handler(call, body)
+    return result

@@ -1,16 +1,22 @@
 """Wix's app webhooks (wix-apis.md §5): AppInstalled and AppRemoved, at `POST /wix/webhooks`.
 
-The body is an RS256 JWT signed with the app's key (`exp` required; `iss`/`aud` checked when
-present). Its payload's `data` is a JSON **string** holding `{eventType, instanceId, data,
-identity}`, where `data` and `identity` are JSON strings again. A verified event is applied and
-committed before the `200` (one short transaction, well inside Wix's 1.25 s), so an acknowledged
-event is never lost; repeats and stale events are answered `200` and change nothing.
+The body is an RS256 JWT signed with the app's key, judged by the SPI envelope's claim rules
+(`posbridge.spi.envelope.verify_token`: `exp`/`nbf` when present, bounded lifetime and age;
+`iss`/`aud` checked when present, as the SDK's webhook parser does not require them). Its
+payload's `data` is a JSON **string** holding `{eventType, instanceId, data, identity}`, where
+`data` and `identity` are JSON strings again; each layer's depth is bounded before it is parsed.
+The event is checked whole before anything is written: `instanceId` must be a Wix instance id
+(a GUID), `eventType` plain text of at most 64 characters, and no string anywhere may hold NUL or
+a lone surrogate (neither can be stored on every backend); otherwise a 400 in Wix's error shape.
+A verified event is applied and committed before the `200` (one short transaction, well inside
+Wix's 1.25 s), so an acknowledged event is never lost; repeats and stale events are answered
+`200` and change nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,8 +28,9 @@ from starlette.concurrency import run_in_threadpool
 from posbridge.errors import InvalidArgument, WixError
 from posbridge.logs import get_logger, request_id_var
 from posbridge.services.lifecycle import AppEvent, apply_app_event
+from posbridge.services.tenancy import require_instance_id
 from posbridge.spi import responses
-from posbridge.spi.envelope import decode_optional_claims, read_limited, token_of
+from posbridge.spi.envelope import ClaimRules, parse_json, read_limited, token_of, verify_token
 
 router = APIRouter()
 log = get_logger("webhooks")
@@ -35,9 +42,7 @@ async def webhook_endpoint(request: Request) -> Response:
     settings = request.app.state.settings
     try:
         raw = await read_limited(request.stream(), settings.max_body_bytes, request.headers.get("content-length"))
-        event = open_webhook(
-            raw, public_key=settings.public_key, app_id=settings.wix_app_id, leeway=settings.jwt_leeway_seconds
-        )
+        event = open_webhook(raw, public_key=settings.public_key, rules=ClaimRules.of(settings))
         outcome = await run_in_threadpool(apply_app_event, request.app.state.db, event)
     except WixError as err:
         log.info("webhook.refused", status=err.http_status, code=err.code)
@@ -45,40 +50,66 @@ async def webhook_endpoint(request: Request) -> Response:
     except OperationalError:
         log.exception("webhook.database_unavailable")
         return responses.internal_error(request_id_var.get(), http_status=503)  # Wix retries for 48 h
+    except Exception:
+        log.exception("webhook.failed")
+        return responses.internal_error(request_id_var.get())
     log.info("webhook.applied", event_type=event.event_type, instance_id=event.instance_id, outcome=outcome)
     return Response(content=b"{}", media_type="application/json")
 
 
-def open_webhook(raw: bytes, *, public_key: RSAPublicKey, app_id: str, leeway: int) -> AppEvent:
+def open_webhook(raw: bytes, *, public_key: RSAPublicKey, rules: ClaimRules, now: float | None = None) -> AppEvent:
     """Verify a webhook body and unwrap its layers; 401 for a bad signature, 400 for a malformed event."""
     token = token_of(raw)
-    claims = decode_optional_claims(token, public_key=public_key, app_id=app_id, leeway=leeway)
+    moment = datetime.now(UTC).timestamp() if now is None else now
+    claims = verify_token(token, public_key=public_key, rules=rules, now=moment, strict_audience=False)
     outer = _json_layer(claims.get("data"), "data")
     event_type, instance_id = outer.get("eventType"), outer.get("instanceId")
     if not isinstance(event_type, str) or not event_type:
         raise InvalidArgument("The webhook names no eventType")
+    if not _EVENT_TYPE.fullmatch(event_type):
+        raise InvalidArgument("The webhook's eventType is not an event name", field="data.eventType")
     if not isinstance(instance_id, str) or not instance_id:
         raise InvalidArgument("The webhook names no instanceId")
+    require_instance_id(instance_id, "data.instanceId")
+    data = _json_layer(outer.get("data", "{}"), "data.data")
+    identity = _json_layer(outer.get("identity", "{}"), "data.identity")
+    _refuse_unstorable({"data": data, "identity": identity}, "data")
     issued = claims.get("iat")
-    at = datetime.fromtimestamp(issued, UTC) if isinstance(issued, int | float) else datetime.now(UTC)
     return AppEvent(
         # Wix's retries resend the same signed body, so the token itself identifies the event.
         event_id=hashlib.sha256(token.encode()).hexdigest(),
         event_type=event_type,
         instance_id=instance_id,
-        at=at,
-        data=_json_layer(outer.get("data", "{}"), "data.data"),
-        identity=_json_layer(outer.get("identity", "{}"), "data.identity"),
+        at=datetime.fromtimestamp(issued if isinstance(issued, int | float) else moment, UTC),
+        data=data,
+        identity=identity,
     )
+
+
+# Event names are identifiers (`AppInstalled`, `PaidPlanPurchased`); the column holds 64 characters.
+_EVENT_TYPE = re.compile(r"[A-Za-z0-9_.:/-]{1,64}")
+# What no backend stores in text or JSON: NUL and UTF-16 surrogates (Python holds lone ones as such).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _json_layer(value: Any, where: str) -> dict[str, Any]:
     """One layer of the event: a JSON string holding an object (an object as such is taken too)."""
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise InvalidArgument(f"The webhook's {where} is not valid JSON") from None
+        value = parse_json(value, f"The webhook's {where}")
     if not isinstance(value, dict):
         raise InvalidArgument(f"The webhook's {where} must hold a JSON object")
     return value
+
+
+def _refuse_unstorable(value: Any, where: str) -> None:
+    """A 400 naming the first key or string (at any depth) that holds NUL or a lone surrogate."""
+    if isinstance(value, str):
+        if _UNSTORABLE.search(value):
+            raise InvalidArgument(f"The webhook's {where} holds a character that cannot be stored", field=where)
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            _refuse_unstorable(key, where)
+            _refuse_unstorable(inner, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            _refuse_unstorable(inner, f"{where}[{index}]")
