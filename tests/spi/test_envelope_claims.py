@@ -180,7 +180,7 @@ RULES = ClaimRules(app_id="app-1", leeway=60, max_lifetime=DAY, max_age=600)
 
 def _verify(signer: TestSigner, now: int = NOW, rules: ClaimRules = RULES, **claims: Any) -> dict[str, Any]:
     token = signer.sign({"iss": "wix.com", "aud": "app-1", "data": {}, **claims})
-    return verify_token(token, public_key=signer.key.public_key(), rules=rules, now=now, strict_audience=True)
+    return verify_token(token, public_key=signer.key.public_key(), rules=rules, now=now, style="jwt")
 
 
 @pytest.mark.parametrize(
@@ -225,15 +225,18 @@ def test_every_envelope_without_exp_is_logged(signer: TestSigner, instance_id: s
     rules = ClaimRules(app_id=signer.app_id)
     key = signer.key.public_key()
     with capture_logs() as logs:
-        for token in (_claims(signer, instance_id, NOW), _claims(signer, instance_id, NOW, exp=None)):
-            open_envelope(signer.sign(token).encode(), {}, public_key=key, rules=rules, now=NOW)
+        for claims in (_claims(signer, instance_id, NOW), _claims(signer, instance_id, NOW, exp=None)):
+            open_envelope(signer.sign(claims).encode(), {}, public_key=key, rules=rules, now=NOW)
+        webhook = signer.sign({"data": "{}", "iat": NOW})
+        verify_token(webhook, public_key=key, rules=rules, now=NOW, style="webhook")
     assert [(entry["event"], entry["log_level"], entry["style"]) for entry in logs] == [
-        ("envelope.no_exp", "warning", "jwt")
+        ("envelope.no_exp", "warning", "jwt"),
+        ("envelope.no_exp", "warning", "webhook"),
     ]
 
 
 def test_a_signed_payload_that_is_not_an_object_is_a_400(signer: TestSigner) -> None:
     token = jwt.api_jws.encode(b"[1, 2]", signer.key, algorithm="RS256")
     with pytest.raises(WixError) as refused:
-        verify_token(token, public_key=signer.key.public_key(), rules=RULES, now=NOW, strict_audience=True)
+        verify_token(token, public_key=signer.key.public_key(), rules=RULES, now=NOW, style="jwt")
     assert refused.value.http_status == 400

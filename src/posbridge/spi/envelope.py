@@ -135,8 +135,7 @@ def _no_extension_type() -> InvalidArgument:
 
 
 def _open_jwt_style(raw: bytes, *, public_key: RSAPublicKey, rules: ClaimRules, now: float) -> Envelope:
-    claims = verify_token(token_of(raw), public_key=public_key, rules=rules, now=now, strict_audience=True)
-    _log_without_exp(claims, "jwt")
+    claims = verify_token(token_of(raw), public_key=public_key, rules=rules, now=now, style="jwt")
     data = claims.get("data")
     if not isinstance(data, dict):
         raise InvalidArgument("The envelope's 'data' must be an object")
@@ -149,8 +148,7 @@ def _open_jwt_style(raw: bytes, *, public_key: RSAPublicKey, rules: ClaimRules, 
 
 
 def _open_digest_style(raw: bytes, token: str, *, public_key: RSAPublicKey, rules: ClaimRules, now: float) -> Envelope:
-    claims = verify_token(token, public_key=public_key, rules=rules, now=now, strict_audience=False)
-    _log_without_exp(claims, "digest")
+    claims = verify_token(token, public_key=public_key, rules=rules, now=now, style="digest")
     data = claims.get("data")
     expected = data.get("SHA256") if isinstance(data, dict) else None
     if not isinstance(expected, str):
@@ -179,14 +177,14 @@ def parse_json(text: bytes | str, what: str) -> Any:
         raise InvalidArgument(f"{what} is not valid JSON") from None
 
 
-def verify_token(
-    token: str, *, public_key: RSAPublicKey, rules: ClaimRules, now: float, strict_audience: bool
-) -> dict[str, Any]:
+def verify_token(token: str, *, public_key: RSAPublicKey, rules: ClaimRules, now: float, style: str) -> dict[str, Any]:
     """The claims of an RS256 token whose signature and claims hold; Unauthorized otherwise.
 
-    `strict_audience` requires `iss == "wix.com"` and an `aud` naming the app (the JWT-body style,
-    as the SDK's `parseJWT`); otherwise they are checked only when present (Digest style, webhooks).
+    `style` is "jwt", "digest" or "webhook". The JWT-body style requires `iss == "wix.com"` and an
+    `aud` naming the app (as the SDK's `parseJWT`); the others check them only when present. A
+    token without `exp` is logged with its style.
     """
+    strict_audience = style == "jwt"
     header = token.split(".", 1)[0]
     if json_depth(header) > MAX_JSON_DEPTH:
         raise Unauthorized()
@@ -202,6 +200,8 @@ def verify_token(
     if (strict_audience or "aud" in claims) and not _audience_matches(claims.get("aud"), rules.app_id):
         raise Unauthorized()
     _check_times(claims, rules, now)
+    if "exp" not in claims:
+        log.warning("envelope.no_exp", style=style, has_iat="iat" in claims, has_nbf="nbf" in claims)
     return claims
 
 
@@ -226,11 +226,6 @@ def _check_times(claims: Mapping[str, Any], rules: ClaimRules, now: float) -> No
 
 def _is_time(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _log_without_exp(claims: Mapping[str, Any], style: str) -> None:
-    if "exp" not in claims:
-        log.warning("envelope.no_exp", style=style, has_iat="iat" in claims, has_nbf="nbf" in claims)
 
 
 def token_of(raw: bytes) -> str:

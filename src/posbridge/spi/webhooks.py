@@ -61,7 +61,7 @@ def open_webhook(raw: bytes, *, public_key: RSAPublicKey, rules: ClaimRules, now
     """Verify a webhook body and unwrap its layers; 401 for a bad signature, 400 for a malformed event."""
     token = token_of(raw)
     moment = datetime.now(UTC).timestamp() if now is None else now
-    claims = verify_token(token, public_key=public_key, rules=rules, now=moment, strict_audience=False)
+    claims = verify_token(token, public_key=public_key, rules=rules, now=moment, style="webhook")
     outer = _json_layer(claims.get("data"), "data")
     event_type, instance_id = outer.get("eventType"), outer.get("instanceId")
     if not isinstance(event_type, str) or not event_type:
