@@ -281,7 +281,8 @@ class Journey:
             sections = sum(
                 len((m.get("sectionIds") or {}).get("values", [])) for m in live["menus"] if m["name"] in shown
             )
-            newest = self.admin.syncs(self.instance_id, location.configuration_id)[0]
+            syncs = self.admin.syncs(self.instance_id, location.configuration_id)
+            newest = next(sync for sync in syncs if sync["trigger"] == "WIX")
             warned = (newest.get("summary") or {}).get("archivedMenus")
             check(warned == archived, f"{location.name}: posbridge's sync reports archiving {warned}")
             lines.append(
@@ -454,7 +455,8 @@ class Journey:
                 f"{location_name}: expected only {name} {self.old_price} → {price} on Wix, found {changes}",
             )
             lines.append(f"{location_name}: 1 item changed on Wix: {name} {money(self.old_price)} → {money(price)}")
-        newest = self.admin.syncs(self.instance_id, self.locations["SoHo"].configuration_id)[0]
+        syncs = self.admin.syncs(self.instance_id, self.locations["SoHo"].configuration_id)
+        newest = next(sync for sync in syncs if sync["trigger"] == "POS_CHANGE")
         counts = (newest.get("summary") or {}).get("counts") or {}
         diff = ", ".join(f"{kind} {op} {n}" for kind, ops in counts.items() for op, n in ops.items()) or "none"
         lines.insert(
@@ -591,7 +593,9 @@ class Journey:
                 for name, location in self.locations.items():
                     if name in done:
                         continue
-                    newest = self.admin.syncs(self.instance_id, location.configuration_id)[0]
+                    # The newest sync of this trigger: the periodic reconcile (on the quarter hour) may add one.
+                    syncs = self.admin.syncs(self.instance_id, location.configuration_id)
+                    newest = next((sync for sync in syncs if sync["trigger"] == trigger), syncs[0])
                     answer = self.spi_for(location, "get-catalog-sync-status")
                     status = (answer.get("body") or {}).get("status")
                     ours = newest["trigger"] == trigger and newest["status"] in ("SYNCED", "FAILED")
