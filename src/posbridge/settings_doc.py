@@ -34,8 +34,10 @@ MEANINGS: dict[str, str] = {
     "secret_key": "encrypts POS credentials at rest (≥ 16 characters)",
     "admin_token": "bearer token of the operator's admin API (disabled when unset)",
     "jwt_leeway_seconds": "clock skew allowed when checking the times of Wix's signed tokens",
-    "envelope_max_lifetime_seconds": "the longest lifetime a signed SPI envelope or webhook may claim",
-    "envelope_max_age_seconds": "without `exp`, the greatest age of a signed token's `iat`",
+    "envelope_max_lifetime_seconds": (
+        "longest lifetime (`exp - iat`, `exp - now`) a signed SPI envelope or webhook may claim"
+    ),
+    "envelope_max_age_seconds": "greatest age of the `iat` of a signed envelope or webhook without `exp`",
     "max_body_bytes": "largest SPI request body read",
     "db_timeout_seconds": "the longest wait on the database (connect, pool, statement, SQLite lock); then 503",
     "queue": "job queue: `sqlite` (embedded), `redis` (scaled out), `immediate` (tests)",
