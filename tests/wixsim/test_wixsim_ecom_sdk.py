@@ -3,25 +3,16 @@ receives wixsim's Validations calls and every eCom webhook (node tests in tests/
 
 from __future__ import annotations
 
-import fcntl
-import os
-import queue
-import shutil
-import subprocess
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.wixsim.ecom_helpers import EcomSite, margherita_line, new_site
+from tests.wixsim.node_sdk import node_env, package_fixtures, run_node
 from wixsim.client import WixSimClient
 
 SDK_DIR = Path(__file__).parent / "sdk_ecom"
-NPM_TIMEOUT_SECONDS = 600
-NODE_TIMEOUT_SECONDS = 120
-START_TIMEOUT_SECONDS = 30
 ALL_EVENTS = {
     "order_created",
     "order_approved",
@@ -33,57 +24,7 @@ ALL_EVENTS = {
 }
 
 
-@pytest.fixture(scope="session")
-def sdk_dir() -> Path:
-    """tests/wixsim/sdk_ecom with its locked npm dependencies installed (npm ci, once, under a lock)."""
-    assert shutil.which("node") and shutil.which("npm"), "node and npm are needed for the SDK tests"
-    with open(SDK_DIR / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (SDK_DIR / "node_modules" / "@wix" / "sdk").is_dir():
-            subprocess.run(
-                ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=SDK_DIR,
-                check=True,
-                timeout=NPM_TIMEOUT_SECONDS,
-            )
-    return SDK_DIR
-
-
-def node_env(wixsim: WixSimClient, **extra: str) -> dict[str, str]:
-    return dict(
-        os.environ,
-        WIXSIM_URL=wixsim.base_url,
-        WIX_APP_ID=wixsim.app_id,
-        WIX_APP_SECRET=wixsim.app_secret,
-        WIX_PUBLIC_KEY=wixsim.public_key_pem,
-        **extra,
-    )
-
-
-@pytest.fixture
-def node_provider(sdk_dir: Path, wixsim: WixSimClient) -> Iterator[str]:
-    """provider.mjs on a free port; yields its base URL and stops it after the test."""
-    proc = subprocess.Popen(
-        ["node", "provider.mjs"],
-        cwd=sdk_dir,
-        env=node_env(wixsim),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True).start()
-    try:
-        first = lines.get(timeout=START_TIMEOUT_SECONDS)
-        assert first.startswith("listening "), first
-        yield f"http://127.0.0.1:{int(first.split()[1])}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+sdk_dir, node_provider = package_fixtures(SDK_DIR)
 
 
 def two_orders(wixsim: WixSimClient, site: EcomSite) -> tuple[str, str]:
@@ -103,14 +44,8 @@ def test_orders_and_fulfillments_packages_drive_wixsim(wixsim, sdk_dir, form, or
     site = new_site(wixsim)
     order_id, cancel_id = two_orders(wixsim, site)
     wixsim.clear_request_log()
-    run = subprocess.run(
-        ["node", "orders.mjs", form],
-        cwd=sdk_dir,
-        env=node_env(wixsim, WIX_INSTANCE_ID=site.instance_id, ORDER_ID=order_id, CANCEL_ORDER_ID=cancel_id),
-        capture_output=True,
-        text=True,
-        timeout=NODE_TIMEOUT_SECONDS,
-    )
+    env = node_env(wixsim, WIX_INSTANCE_ID=site.instance_id, ORDER_ID=order_id, CANCEL_ORDER_ID=cancel_id)
+    run = run_node(sdk_dir, env, "orders.mjs", form)
     assert run.returncode == 0, run.stderr
     assert '"missing":"ORDER_NOT_FOUND"' in run.stdout
     calls = [e for e in wixsim.request_log()["requests"] if e["endpoint"] != "token"]

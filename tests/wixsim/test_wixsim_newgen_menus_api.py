@@ -78,6 +78,17 @@ def test_invalid_items_are_refused_with_a_field_violation(wixsim, ng, fields, fi
     assert len(wixsim.site_menus(ng["instanceId"])["entities"]["items"]) == 2
 
 
+def test_a_violation_names_its_field_once(wixsim, ng):
+    body = {"item": {"name": "Pasta", "priceInfo": {"price": "1.0001"}}}
+    response = call(wixsim, ng, "POST", "/v1/items", json=body)
+    [violation] = response.json()["details"]["validationError"]["fieldViolations"]
+    assert violation == {
+        "field": "priceInfo.price",
+        "description": "priceInfo.price: at most 3 decimal places",
+        "violatedRule": "INVALID",
+    }
+
+
 def test_price_variants_limit_and_unknown_references(wixsim, ng):
     variants = [{"variantId": f"v{i}", "priceInfo": {"price": "1"}} for i in range(501)]
     body = {"item": {"name": "Big", "priceVariants": {"variants": variants}}}

@@ -121,7 +121,9 @@ def http_error(err: EntryError) -> WixApiError:
         return WixApiError(404, "NOT_FOUND", err.description, err.wire()["data"])
     if err.code == "REVISION_MISMATCH":
         return WixApiError(409, "REVISION_MISMATCH", err.description, err.wire()["data"])
-    return WixValidationError(err.field or "body", err.description)
+    field = err.field or "body"
+    # An entry error's description already names its field; the validation error adds it again.
+    return WixValidationError(field, err.description.removeprefix(f"{field}: "))
 
 
 def _bulk_list(body: dict[str, Any], field: str, most: int = MAX_BULK) -> list[Any]:

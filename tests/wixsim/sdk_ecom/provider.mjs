@@ -7,7 +7,7 @@ import * as orders from '@wix/auto_sdk_ecom_orders';
 import * as fulfillments from '@wix/auto_sdk_ecom_order-fulfillments';
 import * as validations from '@wix/auto_sdk_ecom_validations';
 import { AppStrategy, createClient } from '@wix/sdk';
-import { env } from './wixsim.mjs';
+import { env, serveProvider } from './wixsim.mjs';
 
 const client = createClient({
   auth: AppStrategy({ appId: env('WIX_APP_ID'), publicKey: env('WIX_PUBLIC_KEY') }),
@@ -70,42 +70,7 @@ client.fulfillments.onFulfillmentsUpdated((event) =>
   }),
 );
 
-async function body(req) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  return Buffer.concat(chunks).toString();
-}
-
-const server = http.createServer(async (req, res) => {
-  try {
-    if (req.method === 'GET' && req.url === '/seen') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(seen));
-      return;
-    }
-    const text = await body(req);
-    if (req.url.startsWith('/validations/')) {
-      const request = new Request(`http://127.0.0.1${req.url}`, { method: 'POST', body: text });
-      const response = await client.servicePlugins.processRequest(request);
-      res.writeHead(response.status, { 'content-type': 'application/json' });
-      res.end(await response.text());
-      return;
-    }
-    if (req.url === '/webhooks') {
-      await client.webhooks.process(text);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-      return;
-    }
-    res.writeHead(404);
-    res.end();
-  } catch (err) {
-    seen.errors.push(`${req.url}: ${err.message}`);
-    res.writeHead(500, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ message: err.message }));
-  }
-});
-
-server.listen(0, '127.0.0.1', () => {
-  console.log(`listening ${server.address().port}`);
+serveProvider(http, client, seen, async (url, text) => {
+  if (!url.startsWith('/validations/')) return null;
+  return client.servicePlugins.processRequest(new Request(`http://127.0.0.1${url}`, { method: 'POST', body: text }));
 });
