@@ -113,3 +113,14 @@ def test_item_changes_names_only_what_differs() -> None:
 
     assert item_changes(live("17.00"), live("17.00")) == []
     assert item_changes(live("17.00"), live("18.50")) == [("Diavola", Decimal("17.00"), Decimal("18.50"))]
+
+
+def test_items_below_the_built_in_menu_are_refused_before_anything_starts(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from posbridge.cli import app
+
+    result = CliRunner().invoke(app, ["demo", "--exit", "--items", "10", "--dir", str(tmp_path / "demo")])
+    assert result.exit_code == 1
+    assert "--items must be at least 30" in result.output
+    assert not (tmp_path / "demo").exists()

@@ -187,11 +187,11 @@ def _base_env() -> dict[str, str]:
 
 
 def _wixsim_command() -> list[str]:
-    """The `wixsim` console script installed beside this interpreter (or the same entry point through it)."""
+    """The `wixsim` console script, installed beside this interpreter by the same package."""
     script = Path(sys.executable).with_name("wixsim")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from wixsim.cli import main; main()"]
+    if not script.exists():
+        raise StartError(f"wixsim is not installed beside {sys.executable} (run `make install`)")
+    return [str(script)]
 
 
 def start_wixsim(wiring: Wiring) -> Server:
