@@ -208,8 +208,8 @@ def create_control_app(sim: Sim) -> FastAPI:
             raise HTTPException(400, "configurations, providerBaseUri: the new generation has no POS service plugin")
         try:
             state = build_site(site.instance_id, site.name, 1 if spec.locations is None else spec.locations, spec.menus)
-        except ValueError as err:
-            raise HTTPException(400, str(err)) from err
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise HTTPException(400, f"invalid new-generation site spec: {err}") from err
         s.data.sites[site.instance_id] = site
         s.data.newgen[site.instance_id] = state
         view = site_view(s, site)

@@ -369,3 +369,59 @@ def test_faults_and_rate_limit_apply_to_the_new_endpoints(wixsim, ng):
     wixsim.set_rate_limit(2)
     statuses = [call(wixsim, ng, "GET", "/locations/v1/locations").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("POST", "/v1/items", {"json": {"item": {"name": "x", "priceInfo": "12"}}}),
+        ("POST", "/v1/items", {"json": {"item": {"name": "x", "priceInfo": {"price": "1"}, "labels": "abc"}}}),
+        ("POST", "/v1/items", {"json": {"item": ["not", "an", "object"]}}),
+        ("POST", "/v1/items", {"content": b"{not json"}),
+        ("POST", "/v1/menus", {"json": {"menu": {"name": "x", "businessLocationId": ["a"]}}}),
+        ("POST", "/v1/modifier-groups", {"json": {"modifierGroup": {"name": "g", "rule": {"minSelections": "1"}}}}),
+        ("POST", "/v1/items/query", {"json": {"query": {"filter": {"$and": 5}}}}),
+        ("POST", "/v1/items/query", {"json": {"query": {"filter": {"name": {"$regex": "a"}}}}}),
+        ("POST", "/v1/items/query", {"json": {"query": "all"}}),
+        ("POST", "/v1/items/query", {"json": {"query": {"cursorPaging": {"cursor": "eyJpIjoxfQ"}}}}),
+        ("GET", "/v1/items", {"params": {"paging.limit": "many"}}),
+        ("PATCH", "/v1/items/x", {"json": {"item": {"revision": {"a": 1}}}}),
+        ("PATCH", "/v1/operations/x", {"json": {"operation": 5}}),
+        ("POST", "/v1/menu-ordering-settings/query", {"json": {"query": {"cursorPaging": {"limit": True}}}}),
+    ],
+)
+def test_malformed_requests_get_4xx_in_wix_shape(wixsim, ng, method, path, kwargs):
+    response = call(wixsim, ng, method, path, **kwargs)
+    assert 400 <= response.status_code < 500, response.text
+    assert "details" in response.json()
+
+
+def test_odd_but_well_formed_requests_are_answered(wixsim, ng):
+    make_item(wixsim, ng, name="Odd", description=None)
+    body = {"query": {"sort": [{"fieldName": "priceInfo"}, {"fieldName": "description"}, {"fieldName": "x"}]}}
+    assert len(ok(call(wixsim, ng, "POST", "/v1/items/query", json=body))["items"]) == 3
+    out = ok(call(wixsim, ng, "POST", "/v1/bulk/items/update", json={"items": [{"item": "x"}, 5]}))
+    assert out["bulkActionMetadata"]["totalFailures"] == 2
+
+
+def test_a_forged_cursor_of_the_right_instance_is_still_refused(wixsim, ng):
+    import base64
+    import json
+
+    forged = {"i": ng["instanceId"], "s": "query:item", "o": "zero", "l": 5}
+    cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
+    body = {"query": {"cursorPaging": {"cursor": cursor}}}
+    assert call(wixsim, ng, "POST", "/v1/items/query", json=body).status_code == 400
+    listing = {"i": ng["instanceId"], "s": "list:item", "o": 0, "l": 5, "ids": "all"}
+    cursor = base64.urlsafe_b64encode(json.dumps(listing).encode()).decode()
+    assert call(wixsim, ng, "GET", "/v1/items", params={"paging.cursor": cursor}).status_code == 400
+
+
+def test_deleting_a_linked_child_leaves_the_link_and_the_tree_readable(wixsim, ng):
+    tree = wixsim.site_menus(ng["instanceId"])
+    soda = tree["locations"][0]["menus"][0]["sections"][0]["items"][1]
+    assert ok(call(wixsim, ng, "DELETE", f"/v1/items/{soda['id']}")) == {}
+    section = tree["entities"]["sections"][0]
+    assert soda["id"] in ok(call(wixsim, ng, "GET", f"/v1/sections/{section['id']}"))["section"]["itemIds"]
+    items = wixsim.site_menus(ng["instanceId"])["locations"][0]["menus"][0]["sections"][0]["items"]
+    assert [i["name"] for i in items] == ["Margherita"]

@@ -43,6 +43,8 @@ def test_legacy_is_the_default_generation(wixsim):
             "generation": "new",
             "menus": [{"name": "M", "sections": [{"name": "S", "items": [{"name": "I", "price": "1.0001"}]}]}],
         },
+        {"generation": "new", "menus": [{"name": "M", "sections": "x"}]},
+        {"generation": "new", "menus": [5]},
         {"locations": 2},
         {"generation": "ancient"},
     ],

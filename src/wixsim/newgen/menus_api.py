@@ -153,7 +153,9 @@ def _listing(svc: Service, site: NewGenSite, request: Request, who: Caller) -> d
     cursor = request.query_params.get("paging.cursor")
     if cursor:
         state = decode_cursor(cursor, who.instance_id, scope)
-        ids, visible, offset = state["ids"], state["v"], state["o"]
+        ids, visible, offset = state.get("ids"), bool(state.get("v")), state["o"]
+        if not isinstance(ids, list):
+            raise WixValidationError("paging.cursor", "invalid cursor")
         limit = query_int(request, "paging.limit", state["l"])
     else:
         ids = query_list(request, svc.ids_param)

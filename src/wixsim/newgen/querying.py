@@ -62,6 +62,8 @@ def matches(entity: Entity, flt: Any) -> bool:
     if not isinstance(flt, dict):
         raise WixValidationError("query.filter", "must be an object")
     for key, condition in flt.items():
+        if key in ("$and", "$or") and not isinstance(condition, list):
+            raise WixValidationError("query.filter", f"{key} takes a list of filters")
         if key == "$and":
             if not all(matches(entity, sub) for sub in condition):
                 return False
@@ -94,9 +96,13 @@ def sort_entities(entities: list[Entity], sort: Any) -> list[Entity]:
         name = "id" if spec["fieldName"] == "_id" else spec["fieldName"]
         descending = str(spec.get("order", "ASC")).upper() == "DESC"
 
-        def key(entity: Entity, name: str = name) -> tuple[int, Any]:
+        def key(entity: Entity, name: str = name) -> tuple[int, str, Any]:
             found = _values(entity, name)
-            return (0, "") if not found else (1, found[0] if not isinstance(found[0], dict) else "")
+            if not found:
+                return (0, "", "")
+            value = found[0] if not isinstance(found[0], dict | list) else json.dumps(found[0], sort_keys=True)
+            # Values of different types never meet in a comparison: they order by type name first.
+            return (1, type(value).__name__, value)
 
         out.sort(key=key, reverse=descending)
     return out
@@ -107,6 +113,10 @@ def encode_cursor(state: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
+def _whole(value: Any, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
 def decode_cursor(cursor: str, instance_id: str, scope: str) -> dict[str, Any]:
     """The state behind a cursor this instance got from this listing; anything else is a 400."""
     try:
@@ -114,6 +124,9 @@ def decode_cursor(cursor: str, instance_id: str, scope: str) -> dict[str, Any]:
     except (ValueError, TypeError) as exc:
         raise WixValidationError("cursorPaging.cursor", "invalid cursor") from exc
     if not isinstance(state, dict) or state.get("i") != instance_id or state.get("s") != scope:
+        raise WixValidationError("cursorPaging.cursor", "invalid cursor")
+    offset, limit = state.get("o"), state.get("l")
+    if not _whole(offset, 0) or not _whole(limit, 1):
         raise WixValidationError("cursorPaging.cursor", "invalid cursor")
     return state
 
@@ -144,7 +157,7 @@ def cursor_query(
     paging = query.get("cursorPaging") or {}
     if paging.get("cursor"):
         state = decode_cursor(str(paging["cursor"]), instance_id, scope)
-        flt, sort, offset, limit = state["f"], state["so"], state["o"], paging.get("limit") or state["l"]
+        flt, sort, offset, limit = state.get("f"), state.get("so"), state["o"], paging.get("limit") or state["l"]
     else:
         flt, sort, offset = query.get("filter"), query.get("sort"), 0
         limit = paging.get("limit") or default_limit

@@ -8,11 +8,18 @@ from typing import Any
 from wixsim.newgen.model import ENTITY_KINDS, PLURAL, Entity, NewGenSite
 
 
+def _present(pool: dict[str, Entity], ids: list[str]) -> list[str]:
+    """The ids that still exist (a deleted child stays linked until its parent is updated, as at Wix)."""
+    return [i for i in ids if i in pool]
+
+
 def _modifier_group(site: NewGenSite, group_id: str) -> Entity:
     group = site.menus.modifier_groups[group_id]
     modifiers = []
     for entry in group.get("modifiers", []):
-        modifier = site.menus.modifiers.get(entry["id"], {})
+        modifier = site.menus.modifiers.get(entry["id"])
+        if modifier is None:
+            continue
         modifiers.append(
             {
                 "id": entry["id"],
@@ -42,8 +49,13 @@ def _item(site: NewGenSite, item_id: str) -> Entity:
         "visible": item.get("visible", True),
         "inStock": settings.get("inStock", True),
         "acceptSpecialRequests": settings.get("acceptSpecialRequests", True),
-        "labels": [site.menus.labels.get(ref["id"], {}).get("name") for ref in item.get("labels", [])],
-        "modifierGroups": [_modifier_group(site, ref["id"]) for ref in item.get("modifierGroups", [])],
+        "labels": [
+            site.menus.labels[i]["name"] for i in _present(site.menus.labels, [r["id"] for r in item.get("labels", [])])
+        ],
+        "modifierGroups": [
+            _modifier_group(site, i)
+            for i in _present(site.menus.modifier_groups, [r["id"] for r in item.get("modifierGroups", [])])
+        ],
     }
     variants = (item.get("priceVariants") or {}).get("variants")
     if variants:
@@ -70,7 +82,7 @@ def menus_tree(site: NewGenSite) -> dict[str, Any]:
         menus = []
         for menu in (m for m in store.menus.values() if m["businessLocationId"] == loc["id"]):
             sections = []
-            for section_id in menu.get("sectionIds", []):
+            for section_id in _present(store.sections, menu.get("sectionIds", [])):
                 section = store.sections[section_id]
                 sections.append(
                     {
@@ -78,7 +90,7 @@ def menus_tree(site: NewGenSite) -> dict[str, Any]:
                         "revision": section["revision"],
                         "name": section.get("name"),
                         "visible": section.get("visible", True),
-                        "items": [_item(site, item_id) for item_id in section.get("itemIds", [])],
+                        "items": [_item(site, i) for i in _present(store.items, section.get("itemIds", []))],
                     }
                 )
             ordering = site.ordering_settings.get(menu["id"])

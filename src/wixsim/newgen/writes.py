@@ -70,7 +70,7 @@ def create(site: NewGenSite, kind: str, data: Any, who: Entity, events: list[Men
     check_references(site, kind, fields)
     if kind == "menu":
         location_id = data.get("businessLocationId") or site.default_location_id
-        if location_id not in site.locations:
+        if not isinstance(location_id, str) or location_id not in site.locations:
             raise invalid("businessLocationId", f"unknown business location {location_id}")
         fields["businessLocationId"] = location_id
     elif kind == "section":
