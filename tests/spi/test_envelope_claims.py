@@ -11,6 +11,7 @@ than ten minutes (or in the future) on a token without `exp`.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -142,17 +143,19 @@ def sdk_verdicts_of() -> Callable[[TestSigner, dict[str, str]], dict[str, str]]:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         pytest.skip("node and npm are needed to run Wix's SDK")
-    if not (SDK_DIR / "node_modules" / "@wix" / "sdk").is_dir():
-        installed = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
-            cwd=SDK_DIR,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if installed.returncode != 0:
-            pytest.skip(f"npm could not install @wix/sdk (registry unreachable?): {installed.stderr[-500:]}")
+    with open(SDK_DIR / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test processes install once, not over each other
+        if not (SDK_DIR / "node_modules" / "@wix" / "sdk").is_dir():
+            installed = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+                cwd=SDK_DIR,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            if installed.returncode != 0:
+                pytest.skip(f"npm could not install @wix/sdk (registry unreachable?): {installed.stderr[-500:]}")
 
     def verdicts(signer: TestSigner, tokens: dict[str, str]) -> dict[str, str]:
         payload = json.dumps({"appId": signer.app_id, "publicKey": signer.public_pem, "tokens": tokens})

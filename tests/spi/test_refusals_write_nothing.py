@@ -31,6 +31,8 @@ from tests.support.orders import line, order_dict
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
 
+pytestmark = pytest.mark.all_backends  # what gets stored, and how it fails, differs per backend
+
 WEBHOOKS = "/wix/webhooks"
 DEEP = "[" * 50_000 + "]" * 50_000
 NOT_INSTANCE_IDS = {

@@ -46,6 +46,7 @@ async def spi_endpoint(path: str, request: Request) -> Response:
     try:
         call, body = await _verified_call(request, method)
         result = await run_in_threadpool(_run, method, call, body)
+        answer = responses.ok(result)
     except WixError as err:
         log.info("spi.refused", method=method.name, status=err.http_status, code=err.code)
         return responses.error(err)
@@ -57,7 +58,7 @@ async def spi_endpoint(path: str, request: Request) -> Response:
         log.exception("spi.failed", method=method.name)
         return responses.internal_error(request_id_var.get())
     log.info("spi.answered", method=method.name, instance_id=call.instance_id)
-    return responses.ok(result)
+    return answer
 
 
 async def _verified_call(request: Request, method: Method) -> tuple[SpiCall, WireModel]:
