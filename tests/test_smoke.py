@@ -6,5 +6,5 @@ import httpx
 def test_healthz_reports_database_reachable(http: httpx.Client) -> None:
     response = http.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True}
+    assert response.json() == {"status": "ok", "database": True, "queue": True}
     assert response.headers["X-Request-Id"]

@@ -23,6 +23,8 @@ log = get_logger("app")
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     """Build the application for these settings (and this database, when the caller owns it)."""
     configure_logging(settings.log_level, json=settings.log_json)
+    for warning in settings.warnings:
+        log.warning("setting_ignored", reason=warning)
     app = FastAPI(
         title="posbridge",
         version=__version__,
@@ -32,7 +34,11 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     # Every handler thread may hold a pooled connection at once, so the pool is never the smaller.
-    app.state.db = db or Database(settings.database_url, pool_size=max(20, settings.threadpool_size))
+    app.state.db = db or Database(
+        settings.database_url,
+        pool_size=max(20, settings.threadpool_size),
+        timeout_seconds=settings.db_timeout_seconds,
+    )
     app.state.jobs = build_queue(settings, app.state.db)
 
     @app.middleware("http")
@@ -57,8 +63,16 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
-        ok = app.state.db.ping()
-        return JSONResponse({"status": "ok" if ok else "unavailable", "database": ok}, status_code=200 if ok else 503)
+        # Each check is bounded (the database budget, the queue's socket timeouts).
+        database = app.state.db.ping()
+        queue_problem = app.state.jobs.problem()
+        if queue_problem:
+            log.warning("healthz.queue_unreachable", reason=queue_problem)
+        ok = database and queue_problem is None
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "database": database, "queue": queue_problem is None},
+            status_code=200 if ok else 503,
+        )
 
     _mount_routers(app)
     return app

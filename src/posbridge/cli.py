@@ -72,6 +72,8 @@ def _settings(*, server: bool, one_shot: bool = True) -> Settings:
         settings = load_settings() if server else load_settings(DatabaseSettings)
     except ConfigError as exc:
         _exit(str(exc), 2)
+    for warning in settings.warnings:
+        err.print(f"posbridge: warning: {warning}", markup=False)
     level = settings.log_level
     if one_shot and "log_level" not in settings.model_fields_set:
         # A command run by a person prints its own summary; a log line per Wix call would bury it
@@ -84,7 +86,7 @@ def _settings(*, server: bool, one_shot: bool = True) -> Settings:
 
 def _database(settings: Settings, *, migrated: bool = True) -> Database:
     """The database, reachable and (unless upgrading it) at the code's schema revision, or exit 2."""
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, timeout_seconds=settings.db_timeout_seconds)
     shown = make_url(settings.database_url).render_as_string(hide_password=True)
     try:
         current = migrate.current_revision(db)
@@ -167,6 +169,7 @@ def serve(
 
     settings = _settings(server=True, one_shot=False)
     db = _database(settings)
+    _require_queue(settings)
     if workers == 1:
         uvicorn.run(create_app(settings, db), host=host, port=port, log_level=settings.log_level.lower())
         return
@@ -189,7 +192,20 @@ def worker() -> None:
 
     settings = _settings(server=True, one_shot=False)
     _database(settings)
-    run_worker(settings)
+    _require_queue(settings)
+    try:
+        run_worker(settings)
+    except ConfigError as exc:
+        _exit(str(exc), 2)
+
+
+def _require_queue(settings: Settings) -> None:
+    """A server or worker whose job queue does not answer cannot start (exit 2, one line)."""
+    from posbridge.jobs import queue_problem
+
+    problem = queue_problem(settings)
+    if problem:
+        _exit(problem, 2)
 
 
 @db_app.command("upgrade")
@@ -213,7 +229,12 @@ def import_(
     as_json: JsonFlag = False,
 ) -> None:
     """Import a merchant's locations and menus; an invalid document is refused whole, every problem listed."""
-    db = _database(_settings(server=False))
+    from posbridge.jobs import build_queue
+
+    settings = _settings(server=False)
+    db = _database(settings)
+    # The debounced syncs go into the queue's storage, where a running worker runs them when due.
+    notify = build_queue(settings, db).schedule_sync
     try:
         text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     except OSError as exc:
@@ -224,10 +245,10 @@ def import_(
         _exit(f"{file} is not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}", 1)
     try:
         if as_json:
-            done = import_menu_document(db, document)
+            done = import_menu_document(db, document, notify=notify)
         else:
             with err.status(f"Importing {file}…"):
-                done = import_menu_document(db, document)
+                done = import_menu_document(db, document, notify=notify)
     except InvalidMenuDocument as exc:
         if as_json:
             _print_json(

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import os
 import tomllib
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from pydantic import Field, ValidationError, field_validator
+from dotenv import dotenv_values
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ENV_PREFIX = "POSBRIDGE_"
+# POSBRIDGE_* names that are not settings yet are read by someone: never reported as misspelt.
+OTHER_KNOWN_NAMES = frozenset({"POSBRIDGE_CONFIG"})
+OTHER_KNOWN_PREFIXES = ("POSBRIDGE_TEST_",)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(Exception):
@@ -29,7 +40,11 @@ def resolve_public_key_text(raw: str) -> str:
     """Turn PEM text, one-line base64 of a PEM, or `@/path/to.pem` into PEM text."""
     raw = raw.strip()
     if raw.startswith("@"):
-        raw = Path(raw[1:]).read_text().strip()
+        try:
+            raw = Path(raw[1:]).read_text().strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a text file"
+            raise ValueError(f"cannot read {raw[1:]}: {reason}") from None
     if "-----BEGIN" not in raw:
         try:
             raw = base64.b64decode(raw, validate=True).decode("ascii").strip()
@@ -42,7 +57,7 @@ def resolve_public_key_text(raw: str) -> str:
 class Settings(BaseSettings):
     """Everything posbridge reads from its environment."""
 
-    model_config = SettingsConfigDict(env_prefix="POSBRIDGE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     database_url: str = Field(default_factory=_default_database_url)
     wix_app_id: str
@@ -59,7 +74,10 @@ class Settings(BaseSettings):
     envelope_max_lifetime_seconds: int = Field(default=86_400, ge=1)
     envelope_max_age_seconds: int = Field(default=600, ge=1)
     max_body_bytes: int = 1024 * 1024
-    queue: str = "sqlite"  # sqlite | redis | immediate
+    # Every wait on the database (connect, pool checkout, statement, SQLite write lock): the SPI
+    # answers 503 past it, well inside Wix's 10 s budget for Create Order.
+    db_timeout_seconds: float = Field(default=5.0, gt=0, le=600)
+    queue: Literal["sqlite", "redis", "immediate"] = "sqlite"
     queue_path: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
     run_worker: bool = True
@@ -75,7 +93,7 @@ class Settings(BaseSettings):
     wix_max_attempts: int = 5
     wix_retry_base_seconds: float = 0.5
     wix_retry_max_seconds: float = 120.0
-    log_level: str = "INFO"
+    log_level: str = "INFO"  # DEBUG | INFO | WARNING | ERROR | CRITICAL
     log_json: bool = True
     dashboard_instance_max_age_seconds: int = 600
     # Order intake (docs/decisions.md "Order intake"). observe: every check runs and is logged and
@@ -86,6 +104,27 @@ class Settings(BaseSettings):
     order_promised_time_grace_seconds: int = Field(default=600, ge=0)  # a scheduled time this far past still passes
     # catalogSyncConfiguration as registered with Wix (wix-pos-spi.md §6): flag -> "WIX" | "POS"; absent = POS.
     catalog_sync_configuration: dict[str, str] = Field(default_factory=dict)
+    # Lines about the settings' sources that do not stop start-up (a misspelt name); shown by the caller.
+    _warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings found while loading (misspelt POSBRIDGE_* names, unknown TOML keys)."""
+        return self._warnings
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_known(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_supported(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
 
     @field_validator("wix_public_key")
     @classmethod
@@ -109,11 +148,16 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url_supported(cls, value: str) -> str:
-        if not value.startswith(("sqlite", "postgresql")):
-            raise ValueError("must start with sqlite:// or postgresql://")
-        if value.startswith("postgresql://"):
-            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
-        return value
+        expected = "must be sqlite:///path/to.db or postgresql://user@host/database"
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(expected) from None
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        if url.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+            raise ValueError(expected)
+        return url.render_as_string(hide_password=False)
 
     @cached_property
     def public_key(self) -> RSAPublicKey:
@@ -142,18 +186,84 @@ class DatabaseSettings(Settings):
 SettingsT = TypeVar("SettingsT", bound=Settings)
 
 
+def setting_names() -> list[str]:
+    """Every setting's environment name (POSBRIDGE_DATABASE_URL, …)."""
+    return [ENV_PREFIX + name.upper() for name in Settings.model_fields]
+
+
 def load_settings(settings_class: type[SettingsT] = Settings, **overrides: object) -> SettingsT:  # type: ignore[assignment]
-    """Load settings, folding POSBRIDGE_CONFIG (a TOML file) under the environment."""
+    """Load settings, folding POSBRIDGE_CONFIG (a TOML file) under the environment.
+
+    Every problem is a ConfigError whose message is one line naming the setting; a name that is no
+    setting (a typo) is a warning on the result, naming the closest known one.
+    """
     values: dict[str, object] = {}
+    warnings = _misspelt(os.environ.keys(), "environment")
+    if Path(".env").is_file():
+        warnings += _misspelt(dotenv_values(".env").keys(), "in .env")
     toml_path = os.environ.get("POSBRIDGE_CONFIG")
     if toml_path:
-        with open(toml_path, "rb") as fh:
-            values.update({k: v for k, v in tomllib.load(fh).items() if f"POSBRIDGE_{k.upper()}" not in os.environ})
+        toml_values, toml_warnings = _read_toml(toml_path)
+        warnings += toml_warnings
+        values.update({k: v for k, v in toml_values.items() if ENV_PREFIX + k.upper() not in _upper(os.environ)})
     values.update(overrides)
     try:
-        return settings_class(**values)  # type: ignore[arg-type]
+        settings = settings_class(**values)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "POSBRIDGE_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
-        reason = "is required but not set" if first["type"] == "missing" else f"is invalid: {first['msg']}"
+        name = ENV_PREFIX + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        reason = "is required but not set" if first["type"] == "missing" else f"is invalid: {message}"
         raise ConfigError(f"{name} {reason}") from None
+    settings._warnings = warnings
+    return settings
+
+
+def _upper(names: Mapping[str, Any]) -> set[str]:
+    return {name.upper() for name in names}
+
+
+def _read_toml(path: str) -> tuple[dict[str, Any], list[str]]:
+    """A POSBRIDGE_CONFIG file's settings by field name; its keys are `database_url` or `POSBRIDGE_DATABASE_URL`."""
+    try:
+        with open(path, "rb") as fh:
+            document = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"POSBRIDGE_CONFIG cannot be read: {path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"POSBRIDGE_CONFIG is not valid TOML: {path}: {exc}") from None
+    known = set(Settings.model_fields)
+    values: dict[str, Any] = {}
+    warnings: list[str] = []
+    for key, value in document.items():
+        field = key.lower().removeprefix(ENV_PREFIX.lower())
+        if field in known:
+            values[field] = value
+        else:
+            warnings.append(_unknown(key, f"in {path}", field_names=True))
+    return values, warnings
+
+
+def _misspelt(names: Any, where: str) -> list[str]:
+    """A warning for each POSBRIDGE_* name that is no setting."""
+    known = set(setting_names()) | OTHER_KNOWN_NAMES
+    return [
+        _unknown(name, where)
+        for name in sorted(names)
+        if name.upper().startswith(ENV_PREFIX)
+        and name.upper() not in known
+        and not name.upper().startswith(OTHER_KNOWN_PREFIXES)
+    ]
+
+
+def _unknown(name: str, where: str, *, field_names: bool = False) -> str:
+    """`NAME (where) is not a posbridge setting and is ignored; did you mean CLOSEST?`"""
+    known = setting_names() + sorted(OTHER_KNOWN_NAMES)
+    probe = name.upper() if name.upper().startswith(ENV_PREFIX) else ENV_PREFIX + name.upper()
+    close = difflib.get_close_matches(probe, known, n=1, cutoff=0.6)
+    hint = ""
+    if close:
+        # Suggest in the spelling the source used: a TOML file may use the field's own name.
+        spelled = close[0].removeprefix(ENV_PREFIX).lower() if field_names and probe != name.upper() else close[0]
+        hint = f"; did you mean {spelled}?"
+    return f"{name} ({where}) is not a posbridge setting and is ignored{hint}"

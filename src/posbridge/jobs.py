@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from huey.consumer import Consumer
+from redis import ConnectionPool
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -54,8 +55,15 @@ RELOCK_DELAY_SECONDS = 2.0
 SYNC_RETRIES, SYNC_RETRY_DELAY_SECONDS = 3, 10.0
 OUTBOUND_RETRIES, OUTBOUND_RETRY_DELAY_SECONDS = 5, 10.0
 # Idle workers poll SQLite at most this far apart (Huey's default of 10 s delays syncs visibly).
-MAX_POLL_DELAY_SECONDS = 1.0
+MAX_POLL_DELAY_SECONDS = 0.5
+# Huey's scheduler moves a task whose time has come onto the queue once a second. A debounced sync
+# is scheduled that much early and its worker waits out the rest (at most EARLY_WAKE_SECONDS), so
+# it starts when due instead of up to a scheduler tick plus a poll late.
+SCHEDULER_INTERVAL_SECONDS = 1.0
+EARLY_WAKE_SECONDS = 2.0
 SHUTDOWN_TIMEOUT_SECONDS = 30.0
+# Every call to Redis: connecting, and a reply (beyond the 1 s a worker's blocking dequeue waits).
+REDIS_TIMEOUT_SECONDS = 5.0
 FOLLOW_UP_MIN_DELAY_SECONDS = 1.0
 # Immediate mode runs follow-ups inline (recursively): a bound keeps a stuck claim from recursing forever.
 MAX_INLINE_FOLLOW_UPS = 3
@@ -168,10 +176,51 @@ def huey_for(settings: Settings, *, name: str = QUEUE_NAME) -> Huey:
     if settings.queue == "sqlite":
         return SqliteHuey(name, filename=queue_file(settings), results=False)
     if settings.queue == "redis":
-        return RedisHuey(name, url=settings.redis_url, results=False)
+        pool = ConnectionPool.from_url(
+            settings.redis_url,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_timeout=REDIS_TIMEOUT_SECONDS + 1,
+        )
+        return RedisHuey(name, connection_pool=pool, results=False)
     if settings.queue == "immediate":
         return MemoryHuey(name, immediate=True, results=False)
     raise ConfigError(f"POSBRIDGE_QUEUE is invalid: {settings.queue!r} (sqlite | redis | immediate)")
+
+
+def queue_problem(settings: Settings) -> str | None:
+    """Why the configured queue cannot be used (one line), or None when it answers."""
+    huey = huey_for(settings, name=QUEUE_NAME)
+    try:
+        return _queue_error(huey)
+    finally:
+        _close_storage(huey)
+
+
+def _queue_error(huey: Huey) -> str | None:
+    try:
+        huey.pending_count()
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"the job queue ({_describe(huey)}) is unreachable: {reason}"
+    return None
+
+
+def _describe(huey: Huey) -> str:
+    storage = huey.storage
+    if isinstance(huey, RedisHuey):
+        kwargs = storage.pool.connection_kwargs
+        where = kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}"
+        return f"POSBRIDGE_QUEUE=redis at {where}"
+    if isinstance(huey, SqliteHuey):
+        return f"POSBRIDGE_QUEUE=sqlite in {storage.filename}"
+    return "POSBRIDGE_QUEUE=immediate"
+
+
+def _close_storage(huey: Huey) -> None:
+    if isinstance(huey, RedisHuey):
+        huey.storage.pool.disconnect()
+    elif isinstance(huey, SqliteHuey):
+        huey.storage.close()
 
 
 class JobQueue:
@@ -191,8 +240,12 @@ class JobQueue:
         relock_delay: float = RELOCK_DELAY_SECONDS,
         sync_retries: int = SYNC_RETRIES,
         sync_retry_delay: float = SYNC_RETRY_DELAY_SECONDS,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings = settings
+        self._clock = clock
+        self._sleep = sleep
         self.db = db
         self.huey = huey or huey_for(settings, name=name)
         self.leases = Leases(db, seconds=lease_seconds)
@@ -228,6 +281,10 @@ class JobQueue:
     def enqueue_outbound(self, job_id: int) -> None:
         """Wake a worker to run one outbound job (status or stock push)."""
         self._outbound_task(job_id)
+
+    def problem(self) -> str | None:
+        """Why the queue cannot be reached now (for /healthz), or None."""
+        return _queue_error(self.huey)
 
     def start_consumer(self, workers: int | None = None) -> None:
         """Start worker threads in this process (for `posbridge serve`); immediate mode has nothing to start."""
@@ -287,15 +344,25 @@ class JobQueue:
         return len(owed)
 
     def schedule_sync(self, configuration_pk: int, due: datetime) -> None:
-        """Run the configuration's sync when it is due (a debounced POS change); the sync triggers' `notify`."""
-        delay = (due - utcnow()).total_seconds()
+        """Run the configuration's sync when it is due (a debounced POS change); the sync triggers' `notify`.
+
+        The task goes into the queue's storage, so a worker of another process runs it on time too
+        (`posbridge import` schedules what a running worker then publishes).
+        """
+        delay = (due - self._clock()).total_seconds()
         if delay <= 0:
             self.enqueue_sync(configuration_pk)
         elif self.huey.immediate:
             # Immediate mode (tests) has no scheduler; a caller that wants it runs the sync itself.
             log.info("debounced_sync_not_scheduled", configuration_pk=configuration_pk, delay=round(delay, 3))
+        elif delay <= SCHEDULER_INTERVAL_SECONDS:
+            self._sync_task(configuration_pk, due=due.isoformat())  # the worker waits out the rest
         else:
-            self._sync_task.schedule(args=(configuration_pk,), delay=delay)
+            self._sync_task.schedule(
+                args=(configuration_pk,),
+                kwargs={"due": due.isoformat()},
+                delay=delay - SCHEDULER_INTERVAL_SECONDS,
+            )
 
     def reconcile(self) -> None:
         """The periodic reconcile: request a RECONCILE sync of every paired configuration and wake its worker.
@@ -314,7 +381,9 @@ class JobQueue:
             # The consumer still runs new work; the periodic sweep tries again within a minute.
             log.exception("sweep_failed")
 
-    def _run_sync(self, configuration_pk: int) -> None:
+    def _run_sync(self, configuration_pk: int, due: str | None = None) -> None:
+        if due is not None:
+            self._wait_until(datetime.fromisoformat(due))
         runner = self._sync_runner or _default_sync_runner()
         while True:
             with self.leases.hold(_sync_lease(configuration_pk)) as held:
@@ -329,6 +398,12 @@ class JobQueue:
             time.sleep(min(self.relock_delay, 0.05))
         if more:
             self._enqueue_follow_up(configuration_pk)
+
+    def _wait_until(self, due: datetime) -> None:
+        """A sync woken early on purpose (see schedule_sync) waits for its time here, a moment at most."""
+        ahead = (due - self._clock()).total_seconds()
+        if 0 < ahead <= EARLY_WAKE_SECONDS:
+            self._sleep(ahead)
 
     def _enqueue_follow_up(self, configuration_pk: int) -> None:
         """Run the configuration's next PENDING sync when it is due (its debounce time, or now)."""
@@ -382,7 +457,7 @@ def run_worker(settings: Settings, *, workers: int | None = None) -> None:
     if settings.queue == "immediate":
         raise ConfigError("POSBRIDGE_QUEUE is invalid for a worker: immediate mode runs jobs where they are enqueued")
     configure_logging(settings.log_level, json=settings.log_json)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, timeout_seconds=settings.db_timeout_seconds)
     queue = build_queue(settings, db)
     consumer = queue.huey.create_consumer(
         workers=workers or settings.worker_threads,

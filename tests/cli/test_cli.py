@@ -139,7 +139,7 @@ def test_database_commands_need_no_wix_settings_and_serve_runs_after_upgrade(
                 assert server.poll() is None, server.stderr.read() if server.stderr else ""
                 assert time.monotonic() < deadline, "posbridge serve did not start"
                 time.sleep(0.2)
-        assert response.json() == {"status": "ok", "database": True}
+        assert response.json() == {"status": "ok", "database": True, "queue": True}
     finally:
         server.terminate()
         server.wait(timeout=15)

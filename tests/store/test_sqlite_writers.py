@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from posbridge.store import db as db_module
 from posbridge.store.db import Database, FifoLock
 
 
@@ -59,8 +58,10 @@ def test_a_failed_write_lets_the_next_writer_in(sqlite_db: Database) -> None:
         assert session.scalars(text("SELECT n FROM log")).all() == [2]
 
 
-def test_a_writer_waits_no_longer_than_the_busy_timeout(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(db_module, "SQLITE_BUSY_SECONDS", 0.2)
+def test_a_writer_waits_no_longer_than_the_busy_timeout(tmp_path: Path) -> None:
+    sqlite_db = Database(f"sqlite:///{tmp_path / 'w.db'}", timeout_seconds=0.2)
+    with sqlite_db.transaction() as session:
+        session.execute(text("CREATE TABLE log (n INTEGER)"))
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from posbridge.store.models import SectionItem, Sync
 from posbridge.sync.runner import claim_sync, next_due, run_sync
@@ -67,3 +68,42 @@ def test_reconcile_repairs_pos_order_changes_and_reports_them(world: SyncWorld) 
     ids = world.id_map()
     wix_section = world.live()["sections"][ids[("SECTION", first_section)].wix_id]
     assert wix_section["itemIds"]["values"] == [ids[("DISH", ref)].wix_id for ref in pos_order]
+
+
+def test_the_debounce_is_committed_with_the_request(world: SyncWorld) -> None:
+    """No committed state ever holds the POS change's sync undelayed (a sweep would claim it at once)."""
+    undelayed: list[int] = []
+
+    def check(session: Session) -> None:
+        pending = select(Sync.id).where(
+            Sync.configuration_id == world.configuration,
+            Sync.status == "PENDING",
+            Sync.trigger == "POS_CHANGE",
+            Sync.not_before.is_(None),
+        )
+        undelayed.extend(session.scalars(pending))
+
+    event.listen(Session, "before_commit", check)
+    try:
+        (sync,) = request_pos_change_sync(world.db, world.merchant, delay_seconds=30)
+    finally:
+        event.remove(Session, "before_commit", check)
+    assert undelayed == []
+    assert sync.not_before is not None and sync.not_before - sync.requested_at == timedelta(seconds=30)
+    assert claim_sync(world.db, world.configuration) is None
+
+
+def test_a_due_sync_stays_due_when_a_pos_change_joins_it(world: SyncWorld) -> None:
+    (debounced,) = request_pos_change_sync(world.db, world.merchant, delay_seconds=60)
+    pulled = world.request("WIX")  # Wix asks now: the debounced sync becomes due
+    assert pulled.id == debounced.id and pulled.not_before is None
+    (joined,) = request_pos_change_sync(world.db, world.merchant, delay_seconds=60)
+    assert joined.id == debounced.id and joined.not_before is None
+
+
+def test_a_burst_of_pos_changes_pushes_the_sync_back_up_to_the_cap(world: SyncWorld) -> None:
+    (first,) = request_pos_change_sync(world.db, world.merchant, delay_seconds=5, max_wait_seconds=6)
+    assert first.not_before is not None
+    (again,) = request_pos_change_sync(world.db, world.merchant, delay_seconds=5, max_wait_seconds=6)
+    assert again.id == first.id and again.not_before is not None
+    assert first.not_before < again.not_before <= first.requested_at + timedelta(seconds=6)

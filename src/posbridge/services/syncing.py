@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,13 +41,20 @@ def request_sync(
     trigger: str = "WIX",
     *,
     not_before: datetime | None = None,
+    debounce_seconds: float | None = None,
+    max_wait_seconds: float | None = None,
     notify: Callable[[int], None] | None = None,
 ) -> Sync:
     """Record (or join) the configuration's PENDING sync, then wake the queue with its configuration key.
 
-    `not_before` debounces the sync (None: run at once). Joining a PENDING sync keeps the earlier
+    `not_before` delays the sync (None: run at once). Joining a PENDING sync keeps the earlier
     start of the two, so an explicit request (Wix's, a "Sync now") pulls a debounced sync forward
     and no request ever delays one already due.
+
+    `debounce_seconds` (a POS change) starts the sync that long from now, and each further request
+    of the same trigger pushes a still-waiting sync back again, but never past `max_wait_seconds`
+    after the first request. A sync already due is never delayed. It is written in the same
+    transaction as the request, so no worker ever sees the sync undelayed and claims it early.
 
     Unknown account → ACCOUNT_NOT_FOUND, unknown configuration → LOCATION_NOT_FOUND (404); a
     configuration not paired with a POS location has nothing to sync → ACCOUNT_CONFIGURATION (428).
@@ -66,16 +73,22 @@ def request_sync(
         # whose IMMEDIATE write transaction already holds the database's write lock).
         session.execute(select(Configuration.id).where(Configuration.id == configuration.id).with_for_update())
         sync = _latest(session, configuration.id, PENDING)
+        now = utcnow()
         if sync is None:
+            if debounce_seconds is not None:
+                not_before = _debounced(now, now, debounce_seconds, max_wait_seconds)
             sync = Sync(
                 configuration_id=configuration.id,
                 status=PENDING,
                 trigger=trigger,
-                requested_at=utcnow(),
+                requested_at=now,
                 not_before=not_before,
             )
             session.add(sync)
             session.flush()
+        elif debounce_seconds is not None:
+            if sync.not_before is not None and sync.trigger == trigger:
+                sync.not_before = _debounced(sync.requested_at, now, debounce_seconds, max_wait_seconds)
         elif sync.not_before is not None and (not_before is None or not_before < sync.not_before):
             sync.not_before = not_before
     # Woken on every request, not only for a new row, so a lost wake-up is repaired by the next
@@ -87,6 +100,14 @@ def request_sync(
             # The PENDING row is durable and the queue's sweep enqueues it; the request stands.
             log.exception("sync_wake_up_failed", configuration_pk=sync.configuration_id, sync_id=sync.id)
     return sync
+
+
+def _debounced(first: datetime, now: datetime, delay_seconds: float, max_wait_seconds: float | None) -> datetime:
+    """`delay_seconds` from now, capped at `max_wait_seconds` after the first request."""
+    due = now + timedelta(seconds=delay_seconds)
+    if max_wait_seconds is None:
+        return due
+    return min(due, first + timedelta(seconds=max_wait_seconds))
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,39 @@
-"""The database handle: engine, sessions and the unit of work."""
+"""The database handle: engine, sessions and the unit of work.
+
+Every wait on the database is bounded by one budget (`Database.timeout`, POSBRIDGE_DB_TIMEOUT_SECONDS):
+on PostgreSQL the connect, the pool checkout, each statement (the server's `statement_timeout`)
+and, as a backstop for a server that cannot answer at all (frozen, partitioned), every network
+wait of the driver; on SQLite the wait for the write lock. A wait that runs out raises
+OperationalError, which the SPI answers as a 503; a PostgreSQL connection that ran out is closed
+and the pool discards its siblings, so service comes back by itself with the database.
+"""
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import psycopg
+import psycopg.errors
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-# How long a SQLite writer waits for the write lock (this process's queue, then SQLite's busy handler).
-SQLITE_BUSY_SECONDS = 30
+# The default budget of one wait on the database (connect, checkout, statement, SQLite write lock).
+DEFAULT_TIMEOUT_SECONDS = 5.0
 # How the next SQLite transaction begins; set by Database.transaction for the current context.
 _SQLITE_BEGIN_MODE: ContextVar[str] = ContextVar("sqlite_begin_mode", default="DEFERRED")
+# While a connection is checked out (pre-ping, then maybe a reconnect) both share one budget:
+# the monotonic time by which the checkout must be done.
+_CHECKOUT_DEADLINE: ContextVar[float | None] = ContextVar("checkout_deadline", default=None)
 
 
 class FifoLock:
@@ -49,7 +65,52 @@ class FifoLock:
             self._cond.notify_all()
 
 
-def _configure_sqlite(engine: Engine) -> None:
+class BoundedConnection(psycopg.Connection[Any]):
+    """A psycopg connection none of whose network waits outlasts `budget` (nor a checkout's deadline).
+
+    The server's statement_timeout cancels a slow statement cleanly; this bound is for a server
+    that answers nothing at all, where only the client can stop waiting. The protocol is then
+    mid-exchange, so the connection is closed: SQLAlchemy sees a disconnect and drops the pool.
+    """
+
+    budget: float = DEFAULT_TIMEOUT_SECONDS
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        limit = _remaining(self.budget)
+        if timeout is not None and timeout <= limit:
+            return super().wait(gen, interval, timeout)  # the caller's own, shorter bound
+        try:
+            return super().wait(gen, interval, limit)
+        except psycopg.errors._WaitTimeout:  # psycopg's own (internal) signal that `timeout` ran out
+            self.pgconn.finish()
+            raise psycopg.OperationalError(f"the database did not answer within {limit:.1f} s") from None
+
+
+def _remaining(budget: float) -> float:
+    """The budget, or what is left of the current checkout's deadline if that is sooner."""
+    deadline = _CHECKOUT_DEADLINE.get()
+    if deadline is None:
+        return budget
+    return max(0.0, min(budget, deadline - time.monotonic()))
+
+
+def _configure_postgresql(engine: Engine, budget: float) -> None:
+    """Connect through BoundedConnection, within what is left of the checkout's budget."""
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]) -> Any:
+        remaining = _remaining(budget)
+        if remaining <= 0:
+            # A pre-ping just used the budget up: the server is not answering, a reconnect would wait again.
+            raise psycopg.OperationalError(f"the database did not answer within {budget:.1f} s")
+        # libpq counts whole seconds, at least 2.
+        cparams = {**cparams, "connect_timeout": max(2, math.ceil(remaining))}
+        connection = BoundedConnection.connect(*cargs, **cparams)
+        connection.budget = budget
+        return connection
+
+
+def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:
     """WAL, foreign keys and a busy timeout; let `transaction(write=True)` take the write lock up front."""
 
     @event.listens_for(engine, "connect")
@@ -59,7 +120,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -71,17 +132,30 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """One engine and its session factory; the only way code reaches the database."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = 20, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    ) -> None:
         self.url = url
+        self.timeout = timeout_seconds
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": timeout_seconds}
+            if make_url(url).database not in (None, "", ":memory:"):
+                kwargs["pool_timeout"] = timeout_seconds  # a file's pool (a memory database has one connection)
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            kwargs.update(
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                pool_timeout=timeout_seconds,
+                connect_args={"options": f"-c statement_timeout={int(timeout_seconds * 1000)}"},
+            )
         self.engine = create_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, timeout_seconds)
+        else:
+            _configure_postgresql(self.engine, timeout_seconds)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._sqlite_writers = FifoLock()
 
@@ -97,7 +171,7 @@ class Database:
             # order, instead of SQLite's busy handler, whose sleep-and-retry lets newcomers overtake.
             # Not re-entrant: a write transaction never opens another (SQLite would refuse it too).
             # Bounded like the busy handler: a writer stuck for that long is refused, not waited for forever.
-            if not self._sqlite_writers.acquire(timeout=SQLITE_BUSY_SECONDS):
+            if not self._sqlite_writers.acquire(timeout=self.timeout):
                 raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
             try:
                 yield from self._unit_of_work(write=True)
@@ -109,12 +183,12 @@ class Database:
     def _unit_of_work(self, *, write: bool) -> Iterator[Session]:
         session = self._sessions()
         try:
-            if self.is_sqlite:
-                token = _SQLITE_BEGIN_MODE.set("IMMEDIATE" if write else "DEFERRED")
-                try:
-                    session.connection()  # begins now, in the chosen mode
-                finally:
-                    _SQLITE_BEGIN_MODE.reset(token)
+            token = _SQLITE_BEGIN_MODE.set("IMMEDIATE" if write else "DEFERRED")
+            try:
+                with self._checkout():
+                    session.connection()  # begins now (on SQLite in the chosen mode)
+            finally:
+                _SQLITE_BEGIN_MODE.reset(token)
             yield session
             session.commit()
         except BaseException:
@@ -123,10 +197,22 @@ class Database:
         finally:
             session.close()
 
-    def ping(self) -> bool:
-        """True when the database answers a trivial query."""
+    @contextmanager
+    def _checkout(self) -> Iterator[None]:
+        """One budget for taking a pooled connection: the wait for a free one, its pre-ping, a reconnect."""
+        token = _CHECKOUT_DEADLINE.set(time.monotonic() + self.timeout)
         try:
-            with self.engine.connect() as conn:
+            yield
+        except PoolTimeout as exc:
+            # Every pooled connection is busy (all stuck on the database, most likely): as unavailable as down.
+            raise OperationalError("pool checkout", None, exc) from None
+        finally:
+            _CHECKOUT_DEADLINE.reset(token)
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query within the budget."""
+        try:
+            with self._checkout(), self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             return True
         except Exception:

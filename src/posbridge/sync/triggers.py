@@ -9,16 +9,17 @@ PENDING sync that Wix or a person requested is never delayed by a POS change joi
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from posbridge.errors import WixError
+from posbridge.logs import get_logger
 from posbridge.services.syncing import request_sync
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Location, Sync
-from posbridge.store.types import utcnow
 
+log = get_logger("triggers")
 POS_CHANGE, RECONCILE = "POS_CHANGE", "RECONCILE"
 DEBOUNCE_SECONDS = 3.0
 MAX_WAIT_SECONDS = 30.0
@@ -38,13 +39,19 @@ def request_pos_change_sync(
     out = []
     for instance_id, account_id, configuration_id in _syncable(db, merchant_id):
         try:
-            sync = request_sync(db, instance_id, account_id, configuration_id, POS_CHANGE)
+            sync = request_sync(
+                db,
+                instance_id,
+                account_id,
+                configuration_id,
+                POS_CHANGE,
+                debounce_seconds=delay_seconds,
+                max_wait_seconds=max_wait_seconds,
+            )
         except WixError:
             continue  # unpaired or disconnected meanwhile: nothing to sync
-        out.append(_debounce(db, sync.id, delay_seconds, max_wait_seconds))
-    for sync in out:
-        if notify is not None:
-            notify(sync.configuration_id, sync.not_before or sync.requested_at)
+        out.append(sync)
+    _notify_all(out, notify)
     return out
 
 
@@ -56,10 +63,19 @@ def request_reconcile(db: Database, *, notify: Notify | None = None) -> list[Syn
             out.append(request_sync(db, instance_id, account_id, configuration_id, RECONCILE))
         except WixError:
             continue
-    for sync in out:
-        if notify is not None:
-            notify(sync.configuration_id, sync.not_before or sync.requested_at)
+    _notify_all(out, notify)
     return out
+
+
+def _notify_all(syncs: list[Sync], notify: Notify | None) -> None:
+    """Schedule each recorded sync; a failed wake-up leaves it to the queue's sweep (the request stands)."""
+    if notify is None:
+        return
+    for sync in syncs:
+        try:
+            notify(sync.configuration_id, sync.not_before or sync.requested_at)
+        except Exception:
+            log.exception("sync_wake_up_failed", configuration_pk=sync.configuration_id, sync_id=sync.id)
 
 
 def _syncable(db: Database, merchant_id: int | None) -> list[tuple[str, str, str]]:
@@ -74,14 +90,3 @@ def _syncable(db: Database, merchant_id: int | None) -> list[tuple[str, str, str
         query = query.where(Location.merchant_id == merchant_id)
     with db.transaction(write=False) as session:
         return [(row[0], row[1], row[2]) for row in session.execute(query)]
-
-
-def _debounce(db: Database, sync_id: int, delay_seconds: float, max_wait_seconds: float) -> Sync:
-    now = utcnow()
-    with db.transaction() as session:
-        sync = session.get(Sync, sync_id)
-        assert sync is not None
-        if sync.status == "PENDING" and sync.trigger == POS_CHANGE:
-            cap = sync.requested_at + timedelta(seconds=max_wait_seconds)
-            sync.not_before = min(now + timedelta(seconds=delay_seconds), cap)
-        return sync
