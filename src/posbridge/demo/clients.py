@@ -133,6 +133,10 @@ class Wix(_Json):
         result: dict[str, Any] = self.call("POST", "/checkout", json=basket)
         return result
 
+    def orders(self, instance_id: str) -> list[dict[str, Any]]:
+        """The orders Wix recorded for a site."""
+        return list(self.call("GET", "/orders", params={"instanceId": instance_id})["orders"])
+
     def order(self, order_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.call("GET", f"/orders/{order_id}")
         return result

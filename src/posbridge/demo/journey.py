@@ -335,6 +335,7 @@ class Journey:
 
     def ran_out(self) -> list[str]:
         before = len(self.admin.orders(self.instance_id))
+        at_wix_before = len(self.wix.orders(self.instance_id))
         result = self.checkout("SoHo", [self.line("SoHo", "Tiramisu")], fulfillmentType="PICKUP")
         validate = result.get("validate") or {}
         codes = error_codes(validate.get("body"))
@@ -343,6 +344,7 @@ class Journey:
             f"the sold-out Tiramisu: {result['outcome']}, Validate Order → {validate.get('status')} {codes}",
         )
         check(len(self.admin.orders(self.instance_id)) == before, "posbridge recorded an order anyway")
+        check(len(self.wix.orders(self.instance_id)) == at_wix_before, "Wix recorded the refused order")
         self.outcome = f"{validate['status']} AVAILABILITY_CHANGED"
         return [
             f"the dine-in table took the last 2 Tiramisu at SoHo; the next customer's Validate Order → "
