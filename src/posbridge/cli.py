@@ -414,8 +414,7 @@ def sync(
     as_json: JsonFlag = False,
 ) -> None:
     """Sync the POS menus of a configuration into its Wix catalog now (or preview it with --dry-run)."""
-    from posbridge.sync.foreground import describe, find_configuration, sync_now
-    from posbridge.sync.preview import dry_run as preview
+    from posbridge.services.syncing import describe, preview_sync, sync_now
     from posbridge.wix.client import WixClient
 
     settings = _settings(server=True)
@@ -424,8 +423,7 @@ def sync(
     try:
         with _refusals(as_json):
             if dry_run:
-                configuration_pk, _account = find_configuration(db, instance, configuration)
-                result = preview(db, settings, configuration_pk, client=client)
+                result = preview_sync(db, settings, instance, configuration, client=client)
                 if as_json:
                     _print_json(result.to_json())
                 else:

@@ -370,7 +370,7 @@ class JobQueue:
         Every consumer with periodic tasks runs it; the requests coalesce into one PENDING sync per
         configuration, so several workers cost a few extra queries, never an extra sync.
         """
-        from posbridge.sync.triggers import request_reconcile  # late: the sync engine imports much of posbridge
+        from posbridge.services.syncing import request_reconcile  # late: the sync engine imports much of posbridge
 
         request_reconcile(self.db, notify=self.schedule_sync)
 

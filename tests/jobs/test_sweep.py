@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-import posbridge.sync.triggers as triggers
+import posbridge.services.syncing as syncing
 from posbridge.config import Settings
 from posbridge.jobs import JobQueue
 from posbridge.store.db import Database
@@ -65,7 +65,7 @@ def test_reconcile_requests_syncs_and_wakes_what_they_notify(
         notify(paired, utcnow())
         return []
 
-    monkeypatch.setattr(triggers, "request_reconcile", request_reconcile)
+    monkeypatch.setattr(syncing, "request_reconcile", request_reconcile)
     runner = FakeSyncRunner()
     make_queue(queue_settings("immediate"), runner).reconcile()
     assert paired in runner.runs

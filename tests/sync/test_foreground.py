@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from posbridge.errors import WixError
-from posbridge.sync.foreground import describe, sync_now
+from posbridge.services.syncing import describe, sync_now
 from tests.sync.world import SyncWorld
 
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from posbridge.services.syncing import request_pos_change_sync, request_reconcile
 from posbridge.store.models import SectionItem, Sync
 from posbridge.sync.runner import claim_sync, next_due, run_sync
-from posbridge.sync.triggers import request_pos_change_sync, request_reconcile
 from tests.sync.world import SyncWorld
 
 

@@ -10,10 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from posbridge.api.common import ERROR_RESPONSES, admin_router, database, wix_client
 from posbridge.services import queries
 from posbridge.services.queries import SyncDetail, SyncView
-from posbridge.services.syncing import request_sync
+from posbridge.services.syncing import preview_sync, request_configuration_sync
 from posbridge.store.db import Database
-from posbridge.sync.foreground import find_configuration
-from posbridge.sync.preview import dry_run
 from posbridge.wix.client import WixClient
 
 router = admin_router(tags=["syncs"])
@@ -30,10 +28,9 @@ def post_sync(
     db: Database = Depends(database),
 ) -> SyncView:
     """Request a sync now (joins a pending one); a worker runs it. 202 with the pending sync."""
-    _pk, account_id = find_configuration(db, instance_id, configuration_id)
     jobs = getattr(request.app.state, "jobs", None)
-    sync = request_sync(
-        db, instance_id, account_id, configuration_id, "ADMIN", notify=jobs.enqueue_sync if jobs else None
+    sync = request_configuration_sync(
+        db, instance_id, configuration_id, "ADMIN", notify=jobs.enqueue_sync if jobs else None
     )
     return SyncView.model_validate(sync, from_attributes=True)
 
@@ -47,9 +44,8 @@ async def get_preview(
     client: WixClient = Depends(wix_client),
 ) -> dict[str, Any]:
     """The exact diff the next sync would apply (reads Wix's live catalog, writes nothing)."""
-    configuration_pk, _account = await run_in_threadpool(find_configuration, db, instance_id, configuration_id)
     settings = request.app.state.settings
-    preview = await run_in_threadpool(lambda: dry_run(db, settings, configuration_pk, client=client))
+    preview = await run_in_threadpool(lambda: preview_sync(db, settings, instance_id, configuration_id, client=client))
     return preview.to_json()
 
 

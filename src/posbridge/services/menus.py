@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from posbridge.pos.importer import ImportReport, import_menu
+from posbridge.services.syncing import Notify, request_pos_change_sync
 from posbridge.store.db import Database
 from posbridge.store.models import Merchant, Sync
-from posbridge.sync.triggers import Notify, request_pos_change_sync
 
 
 @dataclass

@@ -1,4 +1,7 @@
-"""Catalog sync requests and their status as Wix sees it (wix-pos-spi.md §3, product.md §3.4).
+"""Catalog syncs as use cases: request one, debounce POS changes, run one now, read its status.
+
+`sync/` is the pipeline (validate, build, diff, plan, write, record); this module decides when a
+sync is wanted and answers for it (wix-pos-spi.md §3, product.md §3.4).
 
 A request durably records a PENDING `Sync` row for the configuration before anything else
 happens; the job queue is only a wake-up. Requests coalesce: while a PENDING row exists for a
@@ -11,10 +14,18 @@ configuration's write lock: `SELECT … FOR UPDATE` on the configuration row on 
 SQLite writing transactions begin IMMEDIATE, which already serialises all writers.
 The queue is only a wake-up: if waking it fails, the request still stands (the queue's periodic
 sweep enqueues every configuration with a due PENDING sync).
+
+Besides Wix and people, POS changes ask for syncs: a change records a PENDING sync for every
+configuration that sells the merchant's menus, not before a few seconds from now; each further
+change pushes that time back, up to a cap after the first request, so a burst of edits becomes one
+sync and a steady stream cannot starve it. A PENDING sync that Wix or a person requested is never
+delayed by a POS change joining it. The periodic reconcile asks for a full sync of every paired
+configuration.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,14 +33,27 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from posbridge.config import Settings
 from posbridge.errors import SYNC_FAILED_CODES, WixError
 from posbridge.logs import get_logger
+from posbridge.services.pairing import find_configuration
 from posbridge.services.tenancy import account_for, configuration_for
 from posbridge.store.db import Database
-from posbridge.store.models import Configuration, Sync
+from posbridge.store.models import Account, Configuration, Location, Sync
 from posbridge.store.types import utcnow
+from posbridge.sync.catalog import PLURAL
+from posbridge.sync.diff import PAST
+from posbridge.sync.preview import Preview, dry_run
+from posbridge.sync.runner import ProgressCallback, run_sync
+from posbridge.wix.client import WixClient
 
 PENDING, IN_PROGRESS, SYNCED, FAILED = "PENDING", "IN_PROGRESS", "SYNCED", "FAILED"
+FINAL = (SYNCED, FAILED)
+POS_CHANGE, RECONCILE = "POS_CHANGE", "RECONCILE"
+DEBOUNCE_SECONDS = 3.0
+MAX_WAIT_SECONDS = 30.0
+# Told (configuration pk, when it is due) after each POS-change or reconcile request, to schedule the run.
+Notify = Callable[[int, datetime], None]
 log = get_logger("syncing")
 
 
@@ -108,6 +132,142 @@ def _debounced(first: datetime, now: datetime, delay_seconds: float, max_wait_se
     if max_wait_seconds is None:
         return due
     return min(due, first + timedelta(seconds=max_wait_seconds))
+
+
+def request_pos_change_sync(
+    db: Database,
+    merchant_id: int,
+    *,
+    delay_seconds: float = DEBOUNCE_SECONDS,
+    max_wait_seconds: float = MAX_WAIT_SECONDS,
+    notify: Notify | None = None,
+) -> list[Sync]:
+    """A debounced sync of every configuration selling this merchant's menus (after any menu, price, stock change)."""
+    out = []
+    for instance_id, account_id, configuration_id in _syncable(db, merchant_id):
+        try:
+            sync = request_sync(
+                db,
+                instance_id,
+                account_id,
+                configuration_id,
+                POS_CHANGE,
+                debounce_seconds=delay_seconds,
+                max_wait_seconds=max_wait_seconds,
+            )
+        except WixError:
+            continue  # unpaired or disconnected meanwhile: nothing to sync
+        out.append(sync)
+    _notify_all(out, notify)
+    return out
+
+
+def request_reconcile(db: Database, *, notify: Notify | None = None) -> list[Sync]:
+    """A full (never short-cut) sync of every paired configuration: repairs drift made on the Wix side."""
+    out = []
+    for instance_id, account_id, configuration_id in _syncable(db, None):
+        try:
+            out.append(request_sync(db, instance_id, account_id, configuration_id, RECONCILE))
+        except WixError:
+            continue
+    _notify_all(out, notify)
+    return out
+
+
+def _notify_all(syncs: list[Sync], notify: Notify | None) -> None:
+    """Schedule each recorded sync; a failed wake-up leaves it to the queue's sweep (the request stands)."""
+    if notify is None:
+        return
+    for sync in syncs:
+        try:
+            notify(sync.configuration_id, sync.not_before or sync.requested_at)
+        except Exception:
+            log.exception("sync_wake_up_failed", configuration_pk=sync.configuration_id, sync_id=sync.id)
+
+
+def _syncable(db: Database, merchant_id: int | None) -> list[tuple[str, str, str]]:
+    query = (
+        select(Configuration.instance_id, Account.account_id, Configuration.wix_id)
+        .join(Location, Configuration.location_id == Location.id)
+        .join(Account, Configuration.account_pk == Account.id)
+        .where(Configuration.enabled.is_(True), Configuration.catalog_id.is_not(None), Account.status == "ACTIVE")
+        .order_by(Configuration.id)
+    )
+    if merchant_id is not None:
+        query = query.where(Location.merchant_id == merchant_id)
+    with db.transaction(write=False) as session:
+        return [(row[0], row[1], row[2]) for row in session.execute(query)]
+
+
+def request_configuration_sync(
+    db: Database, instance_id: str, configuration_id: str, trigger: str, *, notify: Callable[[int], None] | None = None
+) -> Sync:
+    """`request_sync` for people (admin API, CLI), who name the configuration only: its paired account is implied."""
+    _pk, account_id = _paired(db, instance_id, configuration_id)
+    return request_sync(db, instance_id, account_id, configuration_id, trigger, notify=notify)
+
+
+def sync_now(
+    db: Database,
+    settings: Settings,
+    instance_id: str,
+    configuration_id: str,
+    *,
+    client: WixClient,
+    trigger: str = "CLI",
+    progress: ProgressCallback | None = None,
+    timeout_seconds: float = 600.0,
+) -> Sync:
+    """Request a sync and run it here; if a worker already runs one, wait for the requested sync to end."""
+    configuration_pk, account_id = _paired(db, instance_id, configuration_id)
+    requested = request_sync(db, instance_id, account_id, configuration_id, trigger)
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        run_sync(db, settings, configuration_pk, client=client, progress=progress)
+        with db.transaction(write=False) as session:
+            sync = session.get(Sync, requested.id)
+            assert sync is not None
+        if sync.status in FINAL or time.monotonic() > deadline:
+            return sync
+        time.sleep(0.5)  # another worker holds the configuration's sync, or the request is debounced
+
+
+def preview_sync(
+    db: Database, settings: Settings, instance_id: str, configuration_id: str, *, client: WixClient
+) -> Preview:
+    """The exact diff the configuration's next sync would apply (reads Wix's live catalog, writes nothing)."""
+    configuration_pk, _account = _paired(db, instance_id, configuration_id)
+    return dry_run(db, settings, configuration_pk, client=client)
+
+
+def _paired(db: Database, instance_id: str, configuration_id: str) -> tuple[int, str]:
+    """The configuration's primary key and its account's accountId; LOCATION_NOT_FOUND / ACCOUNT_NOT_FOUND otherwise."""
+    with db.transaction(write=False) as session:
+        configuration = find_configuration(session, instance_id, configuration_id)
+        account = session.get(Account, configuration.account_pk) if configuration.account_pk else None
+        if account is None:
+            raise WixError.of("ACCOUNT_NOT_FOUND", "No POS account is linked to this configuration")
+        return configuration.id, account.account_id
+
+
+def describe(sync: Sync) -> str:
+    """A final summary for people: outcome, what changed per kind, archived Wix menus, calls and time."""
+    summary = sync.summary or {}
+    if sync.status == FAILED:
+        return f"Sync #{sync.id} FAILED ({sync.failure_code}): {sync.failure_reason}"
+    if sync.status != SYNCED:
+        return f"Sync #{sync.id} is {sync.status}"
+    lines = [f"Sync #{sync.id} SYNCED in {timedelta(milliseconds=summary.get('durationMs', 0))}"]
+    counts = summary.get("counts") or {}
+    if summary.get("unchanged") or not counts:
+        lines.append("  no changes: the live catalog already matched the POS")
+    for kind, ops in counts.items():
+        lines.append(f"  {PLURAL[kind]}: " + ", ".join(f"{n} {PAST[op]}" for op, n in sorted(ops.items())))
+    if summary.get("archivedMenus"):
+        lines.append("  archived Wix menus the POS does not own: " + ", ".join(summary["archivedMenus"]))
+    calls = summary.get("calls") or {}
+    lines.append(f"  {summary.get('callsTotal', 0)} Wix calls: " + ", ".join(f"{k} {v}" for k, v in calls.items()))
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
