@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from posbridge.errors import InvalidArgument, WixError
+from posbridge.orders.model import Order as DomainOrder
 from posbridge.services.ordering import CreatedOrder, create_order
-from posbridge.spi.order_wire import WixOrder
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Order, OrderLine, OrderLineOption, OrderStatusChange, Stock
 from tests.support.fixtures_pos import PosWorld, build_pos
@@ -28,7 +29,7 @@ def world(db: Database, instance_id: str) -> PosWorld:
     return build_pos(db, instance_id)
 
 
-def place(db: Database, world: PosWorld, order: WixOrder, **kwargs: Any) -> CreatedOrder:
+def place(db: Database, world: PosWorld, order: DomainOrder, **kwargs: Any) -> CreatedOrder:
     return create_order(
         db,
         **world.ids(),
@@ -85,7 +86,7 @@ def test_create_writes_the_order_for_the_kitchen(db: Database, world: PosWorld) 
     with db.transaction(write=False) as session:
         row = session.scalar(select(Order).where(Order.pos_order_id == created.pos_order_id))
         assert row is not None
-        assert (row.wix_order_id, row.configuration_wix_id, row.status) == (order.id, world.configuration_id, "NEW")
+        assert (row.wix_order_id, row.configuration_wix_id, row.status) == (order.ref, world.configuration_id, "NEW")
         assert row.subtotal == Decimal("45.00")  # (14 + 3 + 2) × 2 + 7
         assert (row.delivery, row.tax, row.tip, row.discount, row.service_fees) == (
             Decimal("3.00"),
@@ -99,7 +100,7 @@ def test_create_writes_the_order_for_the_kitchen(db: Database, world: PosWorld) 
         assert row.slot_start == FRIDAY_EVENING
         assert row.paid_by_pos_gateway and row.request_id == "req-1"
         assert row.customer["phone"] == "+1 212 555 0100"
-        assert row.wix_order["id"] == order.id
+        assert row.wix_order["id"] == order.ref
         lines = session.scalars(
             select(OrderLine).where(OrderLine.order_id == row.id).order_by(OrderLine.position)
         ).all()
@@ -146,7 +147,7 @@ def test_the_key_is_per_tenant(db: Database, world: PosWorld) -> None:
 
 
 def test_create_without_an_order_id_is_an_invalid_argument(db: Database, world: PosWorld) -> None:
-    order = wix_order().model_copy(update={"id": None})
+    order = replace(wix_order(), ref=None)
     with pytest.raises(InvalidArgument) as raised:
         place(db, world, order)
     assert raised.value.http_status == 400

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from posbridge.config import Settings
 from posbridge.errors import WixError
+from posbridge.orders.model import Order as DomainOrder
 from posbridge.services.order_checks import OBSERVE, OrderPolicy
 from posbridge.services.ordering import create_order, validate_order
 from posbridge.spi.order_wire import WixOrder
@@ -19,7 +20,7 @@ from posbridge.store.db import Database
 from posbridge.store.models import Instance, Order, OrderLine
 from tests.conftest import make_settings
 from tests.support.fixtures_pos import PosWorld, build_pos
-from tests.support.orders import FRIDAY_EVENING, line, order_dict, wix_order
+from tests.support.orders import FRIDAY_EVENING, line, order_dict, parse_order, wix_order
 from tests.support.signer import TestSigner
 
 OBSERVING = OrderPolicy(mode=OBSERVE)
@@ -37,11 +38,11 @@ def refusal(call: Any, *args: Any, **kwargs: Any) -> WixError:
     return raised.value
 
 
-def validate(db: Database, world: PosWorld, order: WixOrder, **kwargs: Any) -> Any:
+def validate(db: Database, world: PosWorld, order: DomainOrder, **kwargs: Any) -> Any:
     return validate_order(db, **world.ids(), order=order, now=kwargs.pop("now", FRIDAY_EVENING), **kwargs)
 
 
-def create(db: Database, world: PosWorld, order: WixOrder, *, paid: bool = False, **kwargs: Any) -> Any:
+def create(db: Database, world: PosWorld, order: DomainOrder, *, paid: bool = False, **kwargs: Any) -> Any:
     return create_order(
         db, **world.ids(), order=order, paid_by_pos_gateway=paid, now=kwargs.pop("now", FRIDAY_EVENING), **kwargs
     )
@@ -64,7 +65,7 @@ def test_an_unpaid_order_is_refused_at_create_unless_the_pos_gateway_takes_the_p
 ) -> None:
     unpaid = order_dict([line("item-3")])
     unpaid["payments"] = []
-    order = WixOrder.model_validate(unpaid)
+    order = parse_order(unpaid)
     validate(db, world, order)  # Wix validates before the customer pays
     error = refusal(create, db, world, order)
     assert codes(error) == ["PAYMENT_FAILED"]
@@ -76,7 +77,7 @@ def test_an_unpaid_order_is_refused_at_create_unless_the_pos_gateway_takes_the_p
 def test_payments_that_do_not_add_up_to_the_total_are_refused(db: Database, world: PosWorld) -> None:
     raw = order_dict([line("item-3")])
     raw["payments"] = [{"type": "CREDIT", "amount": "5.00"}]
-    order = WixOrder.model_validate(raw)
+    order = parse_order(raw)
     for call in (validate, create):
         error = refusal(call, db, world, order)
         assert codes(error) == ["PAYMENT_FAILED"]
@@ -148,7 +149,7 @@ def test_the_setting_sets_the_maximum(signer: TestSigner, db_url: str) -> None:
 def test_a_delivery_fee_that_is_not_in_the_totals_is_refused(db: Database, world: PosWorld) -> None:
     raw = order_dict([line("item-3")], fulfillment_type="DELIVERY", delivery="3.00")
     raw["fulfillment"]["deliveryDetails"]["restaurant"]["fee"] = "1000000000.00"
-    error = refusal(validate, db, world, WixOrder.model_validate(raw))
+    error = refusal(validate, db, world, parse_order(raw))
     assert codes(error) == ["ORDER_TOTAL"]
     assert error.details[0].params == {
         "field": "delivery",
@@ -161,11 +162,11 @@ def test_a_delivery_fee_that_is_not_in_the_totals_is_refused(db: Database, world
 def test_discounts_must_add_up_to_the_discount_total(db: Database, world: PosWorld) -> None:
     raw = order_dict([line("item-3")], discount="2.00")
     raw["discounts"] = [{"catalogDiscountId": "d-1", "appliedAmount": "2.00", "catalogDiscountType": "OFF_ORDER"}]
-    validate(db, world, WixOrder.model_validate(raw))
+    validate(db, world, parse_order(raw))
     raw["discounts"][0]["appliedAmount"] = "-2.00"  # written as a negative value: the same discount
-    validate(db, world, WixOrder.model_validate(raw))
+    validate(db, world, parse_order(raw))
     raw["discounts"].append({"appliedAmount": "999999999.00"})
-    error = refusal(validate, db, world, WixOrder.model_validate(raw))
+    error = refusal(validate, db, world, parse_order(raw))
     assert codes(error) == ["DISCOUNT"]
     assert error.details[0].params["field"] == "discount"
 
@@ -173,9 +174,9 @@ def test_discounts_must_add_up_to_the_discount_total(db: Database, world: PosWor
 def test_loyalty_must_match_the_loyalty_savings(db: Database, world: PosWorld) -> None:
     raw = order_dict([line("item-3")], loyalty="1.00")
     raw["loyaltyInfo"] = {"appliedAmount": "1.00"}
-    validate(db, world, WixOrder.model_validate(raw))
+    validate(db, world, parse_order(raw))
     raw["loyaltyInfo"] = {"appliedAmount": "999999999999"}
-    error = refusal(validate, db, world, WixOrder.model_validate(raw))
+    error = refusal(validate, db, world, parse_order(raw))
     assert codes(error) == ["LOYALTY"]
     assert error.details[0].params == {
         "field": "loyaltySavings",
@@ -188,7 +189,7 @@ def test_loyalty_must_match_the_loyalty_savings(db: Database, world: PosWorld) -
 def test_negative_service_fees_are_accepted_when_the_totals_add_up(db: Database, world: PosWorld) -> None:
     raw = order_dict([line("item-3")], service_fees=("-0.50",))
     raw["totals"]["serviceFees"][0]["tax"] = {"value": "-0.05", "currency": "USD"}
-    created = create(db, world, WixOrder.model_validate(raw))
+    created = create(db, world, parse_order(raw))
     [row] = orders_of(db, world)
     assert row.pos_order_id == created.pos_order_id
     assert (row.service_fees, row.total) == (Decimal("-0.5"), Decimal("6.5"))

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import delete, select
 
 from posbridge.errors import ErrorDetail, WixError
+from posbridge.orders.model import Order as DomainOrder
 from posbridge.services.ordering import create_order, validate_order
-from posbridge.spi.order_wire import WixOrder
 from posbridge.store.db import Database
 from posbridge.store.models import (
     Account,
@@ -27,7 +27,7 @@ from posbridge.store.models import (
     SyncIdMap,
 )
 from tests.support.fixtures_pos import PosWorld, build_pos, dish_wix_id
-from tests.support.orders import FRIDAY_EVENING, choice, line, wix_order
+from tests.support.orders import FRIDAY_EVENING, choice, line, order_dict, parse_order, wix_order
 
 SATURDAY_LATE_MORNING = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)  # 11:00 in New York
 FRIDAY_EARLY_MORNING = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)  # 08:00 in New York: closed
@@ -39,7 +39,7 @@ def world(db: Database, instance_id: str) -> PosWorld:
     return build_pos(db, instance_id)
 
 
-def failures(db: Database, world: PosWorld, order: WixOrder, *, now: datetime = FRIDAY_EVENING) -> WixError:
+def failures(db: Database, world: PosWorld, order: DomainOrder, *, now: datetime = FRIDAY_EVENING) -> WixError:
     """The WixError Validate Order raises for this order."""
     with pytest.raises(WixError) as raised:
         validate_order(db, **world.ids(), order=order, now=now)
@@ -231,10 +231,10 @@ def test_delivery_without_coordinates_cannot_be_placed_in_the_area(db: Database,
 
 
 def test_external_courier_delivery_skips_the_restaurant_radius(db: Database, world: PosWorld) -> None:
-    raw = wix_order(fulfillment_type="DELIVERY", delivery_to=(40.7357, -74.1724)).to_wire()
+    raw = order_dict(fulfillment_type="DELIVERY", delivery_to=(40.7357, -74.1724))
     details = raw["fulfillment"]["deliveryDetails"]
     details["externalProvider"] = {"id": "courier-1", "customerFee": details.pop("restaurant")["fee"]}
-    validate_order(db, **world.ids(), order=WixOrder.model_validate(raw), now=FRIDAY_EVENING)
+    validate_order(db, **world.ids(), order=parse_order(raw), now=FRIDAY_EVENING)
 
 
 def test_a_location_without_a_radius_delivers_anywhere(db: Database, instance_id: str) -> None:
@@ -252,9 +252,9 @@ def test_a_fulfillment_type_the_location_does_not_offer_is_rejected(db: Database
 
 
 def test_an_order_without_a_fulfillment_type_is_rejected(db: Database, world: PosWorld) -> None:
-    raw = wix_order().to_wire()
+    raw = order_dict()
     del raw["fulfillment"]["type"]
-    assert codes(failures(db, world, WixOrder.model_validate(raw))) == ["ORDER_REJECTED"]
+    assert codes(failures(db, world, parse_order(raw))) == ["ORDER_REJECTED"]
 
 
 def test_unreadable_hours_stop_with_account_configuration(db: Database, instance_id: str) -> None:

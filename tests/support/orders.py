@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from posbridge.orders.model import Order
 from posbridge.spi.order_wire import WixOrder
 from tests.support.fixtures_pos import GROUPS, ITEMS, VARIATIONS, dish_wix_id, variation_wix_id
 
@@ -136,9 +137,14 @@ def order_dict(
     }
 
 
-def wix_order(lines: list[dict[str, Any]] | None = None, **kwargs: Any) -> WixOrder:
-    """`order_dict` parsed into the wire model."""
-    return WixOrder.model_validate(order_dict(lines, **kwargs))
+def parse_order(raw: dict[str, Any]) -> Order:
+    """A WixOrder dict parsed as the SPI edge does: the wire model, then the domain's order."""
+    return WixOrder.model_validate(raw).to_order()
 
 
-__all__ = ["CUSTOMER", "FRIDAY_EVENING", "NEAR_DOWNTOWN", "choice", "line", "order_dict", "wix_order"]
+def wix_order(lines: list[dict[str, Any]] | None = None, **kwargs: Any) -> Order:
+    """`order_dict` parsed as the SPI edge does (`parse_order`)."""
+    return parse_order(order_dict(lines, **kwargs))
+
+
+__all__ = ["CUSTOMER", "FRIDAY_EVENING", "NEAR_DOWNTOWN", "choice", "line", "order_dict", "parse_order", "wix_order"]

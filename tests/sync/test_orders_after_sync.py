@@ -8,9 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from posbridge.services.ordering import create_order
-from posbridge.spi.order_wire import WixOrder
 from posbridge.store.models import Order, OrderLine
-from tests.support.orders import order_dict
+from tests.support.orders import order_dict, parse_order
 from tests.sync.world import SyncWorld
 
 
@@ -55,7 +54,7 @@ def test_order_lines_map_back_to_pos_items_and_variations(world: SyncWorld) -> N
         d for d in dishes if any(o["type"] == "SELECTION" for o in d.get("dishOptions", {}).get("values", []))
     ]
     chosen = [*with_options[:3], *[d for d in dishes if not d.get("dishOptions")][:2]]
-    order = WixOrder.model_validate(order_dict([_line(d, live["items"]) for d in chosen]))
+    order = parse_order(order_dict([_line(d, live["items"]) for d in chosen]))
     created = create_order(
         world.db,
         instance_id=world.instance_id,

@@ -8,7 +8,7 @@ Saturday). An empty hours list means no restriction; so does a menu without avai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -94,14 +94,14 @@ def covered(windows: Iterable[Window], at: datetime, timezone: str) -> bool:
     return any(w.covers(local.weekday(), minute) for w in windows)
 
 
-def is_open(hours: list[Mapping[str, Any]] | None, timezone: str, at: datetime) -> bool:
+def is_open(hours: Sequence[Mapping[str, Any]] | None, timezone: str, at: datetime) -> bool:
     """Whether a location with these hours is open at `at` (no hours listed = no restriction)."""
     if not hours:
         return True
     return covered(hours_windows(hours), at, timezone)
 
 
-def menu_available(availability: list[Mapping[str, Any]] | None, timezone: str, at: datetime) -> bool:
+def menu_available(availability: Sequence[Mapping[str, Any]] | None, timezone: str, at: datetime) -> bool:
     """Whether a menu is offered at `at` (no availability = whenever the location is open)."""
     if availability is None:
         return True

@@ -19,13 +19,24 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from posbridge.config import Settings
 from posbridge.errors import ErrorDetail, WixError
+from posbridge.orders.model import FulfillmentType, Order, OrderLine, OrderStatus, all_choices
 from posbridge.pos import geo, hours
-from posbridge.pos.pricing import price_at
-from posbridge.pos.stock import available_quantity, stock_rows
+from posbridge.pos.backend import (
+    MenuScope,
+    PosBackend,
+    PosCatalog,
+    PosItem,
+    PosLocation,
+    PosMenu,
+    PosMerchant,
+    PosOptionGroup,
+    PosVariation,
+    StockLevel,
+)
 from posbridge.services.order_totals import (
     CHOICES_ADDED,
     Reading,
@@ -40,25 +51,8 @@ from posbridge.services.order_totals import (
 )
 from posbridge.services.status import readiness
 from posbridge.services.tenancy import Tenant, configuration_for
-from posbridge.spi.order_wire import LineItem, LineItemOption, WixOrder
-from posbridge.store.models import (
-    Configuration,
-    ConfigurationMenu,
-    Instance,
-    Item,
-    Location,
-    Menu,
-    MenuLocation,
-    Merchant,
-    OptionChoice,
-    OptionGroup,
-    Order,
-    Section,
-    SectionItem,
-    Stock,
-    SyncIdMap,
-    Variation,
-)
+from posbridge.store.models import Configuration, Instance, SyncIdMap
+from posbridge.store.models import Order as OrderRecord
 from posbridge.store.types import MONEY_MAX
 
 DISH, VARIATION = "DISH", "VARIATION"
@@ -85,54 +79,21 @@ class OrderPolicy:
         )
 
 
-# The hot statements of every Validate and Create Order call, built once: building a statement
-# (coercing each clause, the loader options) costs more Python than SQLAlchemy's compiled cache
-# saves, so only parameters change per call.
-_LIVE_MENUS = (
-    select(Menu)
-    .join(ConfigurationMenu, ConfigurationMenu.menu_id == Menu.id)
-    .join(MenuLocation, (MenuLocation.menu_id == Menu.id) & (MenuLocation.location_id == bindparam("location")))
-    .where(
-        ConfigurationMenu.configuration_id == bindparam("configuration"),
-        Menu.merchant_id == bindparam("merchant"),
-        Menu.active.is_(True),
-    )
-    .order_by(ConfigurationMenu.position)
-)
+# The statements of every Validate and Create Order call that read posbridge's own records (the POS
+# is read through its backend), built once: building a statement costs more Python than
+# SQLAlchemy's compiled cache saves, so only parameters change per call.
 _ID_MAP = select(SyncIdMap).where(
     SyncIdMap.instance_id == bindparam("instance"),
     SyncIdMap.catalog_id == bindparam("catalog"),
     SyncIdMap.wix_id.in_(bindparam("wix_ids", expanding=True)),
 )
-# Joined, not selectin: an order names a few items, and one statement costs less Python than three.
-_ITEMS = (
-    select(Item)
-    .where(Item.id.in_(bindparam("ids", expanding=True)), Item.merchant_id == bindparam("merchant"))
-    .options(joinedload(Item.location_prices), joinedload(Item.option_groups))
-)
-_GROUPS = (
-    select(OptionGroup)
-    .where(OptionGroup.id.in_(bindparam("ids", expanding=True)))
-    .options(joinedload(OptionGroup.choices))
-)
-_VARIATIONS = select(Variation).where(
-    Variation.id.in_(bindparam("ids", expanding=True)), Variation.merchant_id == bindparam("merchant")
-)
-_ITEM_MENUS = (
-    select(SectionItem.item_id, Section.menu_id)
-    .join(Section, Section.id == SectionItem.section_id)
-    .where(
-        SectionItem.item_id.in_(bindparam("items", expanding=True)),
-        Section.menu_id.in_(bindparam("menus", expanding=True)),
-    )
-    .distinct()
-)
 _PAIRED_LOCATION = select(Configuration.location_id).where(
     Configuration.instance_id == bindparam("instance"), Configuration.wix_id == bindparam("configuration")
 )
-_LOCK_LOCATION = select(Location.id).where(Location.id == bindparam("location")).with_for_update()
-_SLOT_ORDERS = select(func.count(Order.id)).where(
-    Order.location_id == bindparam("location"), Order.slot_start == bindparam("slot"), Order.status != "CANCELED"
+_SLOT_ORDERS = select(func.count(OrderRecord.id)).where(
+    OrderRecord.location_id == bindparam("location"),
+    OrderRecord.slot_start == bindparam("slot"),
+    OrderRecord.status != OrderStatus.CANCELED,
 )
 
 
@@ -140,10 +101,11 @@ _SLOT_ORDERS = select(func.count(Order.id)).where(
 class ResolvedChoice:
     """A selected choice mapped to the POS: its option group and variation (None when it does not map)."""
 
-    option: LineItemOption
-    choice: LineItem
-    group: OptionGroup | None
-    variation: Variation | None
+    option_name: str
+    option_type: str
+    choice: OrderLine
+    group: PosOptionGroup | None
+    variation: PosVariation | None
     children: list[ResolvedChoice] = field(default_factory=list)
 
 
@@ -152,8 +114,8 @@ class ResolvedLine:
     """An order line mapped to the POS item it sells."""
 
     position: int
-    line: LineItem
-    item: Item | None
+    line: OrderLine
+    item: PosItem | None
     choices: list[ResolvedChoice] = field(default_factory=list)
 
 
@@ -162,55 +124,57 @@ class OrderPlan:
     """A valid order resolved against the POS: what Create Order writes."""
 
     tenant: Tenant
-    merchant: Merchant
-    location: Location
+    merchant: PosMerchant
+    location: PosLocation
     at: datetime
     slot_start: datetime
     lines: list[ResolvedLine]
     demand: dict[int, int]  # item id → units ordered
-    stock: dict[int, Stock]
+    stock: dict[int, StockLevel]
     reading: Reading = field(default_factory=lambda: Reading(CHOICES_ADDED, True))  # how the figures add up
     observed: list[ErrorDetail] = field(default_factory=list)  # failures observe mode let through
 
 
-def lock_location(session: Session, instance_id: str, configuration_id: str) -> None:
-    """Hold the paired location's row until commit (PostgreSQL), so slot counts and stock see no race."""
+def lock_location(session: Session, pos: PosBackend, instance_id: str, configuration_id: str) -> None:
+    """Hold the paired location until commit (PostgreSQL), so slot counts and stock see no race."""
     location_id = session.scalar(_PAIRED_LOCATION, {"instance": instance_id, "configuration": configuration_id})
     if location_id is not None:
-        lock_location_row(session, location_id)
-
-
-def lock_location_row(session: Session, location_id: int) -> None:
-    """`lock_location` for a location already known (a checked plan's)."""
-    session.execute(_LOCK_LOCATION, {"location": location_id})
+        pos.hold_location(location_id)
 
 
 def check_order(
     session: Session,
+    pos: PosBackend,
     *,
     instance_id: str,
     account_id: str,
     configuration_id: str,
-    order: WixOrder,
+    order: Order,
     now: datetime,
-    lock: bool = False,
     policy: OrderPolicy = OrderPolicy(),
     payment_due: bool = False,
 ) -> OrderPlan:
     """Run every check in order; return the resolved plan or raise one WixError with all failures.
 
-    `payment_due`: Create Order without the POS's own gateway, where the order must arrive paid.
+    `session` holds posbridge's own records (tenancy, the sync id map, orders); the POS is read
+    through `pos`. `payment_due`: Create Order without the POS's own gateway, where the order must
+    arrive paid.
     """
-    tenant, merchant, location = _gate(session, instance_id, account_id, configuration_id, order)
-    checker = _Checker(session, tenant, merchant, location, order, now, lock=lock, policy=policy)
+    tenant, merchant, location = _gate(session, pos, instance_id, account_id, configuration_id, order)
+    checker = _Checker(session, pos, tenant, merchant, location, order, now, policy=policy)
     return checker.run(payment_due=payment_due)
 
 
 def recheck_locked(
-    session: Session, plan: OrderPlan, order: WixOrder, now: datetime, policy: OrderPolicy = OrderPolicy()
+    session: Session,
+    pos: PosBackend,
+    plan: OrderPlan,
+    order: Order,
+    now: datetime,
+    policy: OrderPolicy = OrderPolicy(),
 ) -> OrderPlan:
-    """Re-judge a checked plan's stock and slot capacity after `lock_location`; the plan with locked stock rows."""
-    checker = _Checker(session, plan.tenant, plan.merchant, plan.location, order, now, lock=True, policy=policy)
+    """Re-judge a checked plan's stock and slot capacity after `lock_location`; the plan with held stock."""
+    checker = _Checker(session, pos, plan.tenant, plan.merchant, plan.location, order, now, policy=policy)
     return checker.recheck(plan)
 
 
@@ -222,8 +186,8 @@ def effective_mode(session: Session, instance_id: str, policy: OrderPolicy) -> s
 
 
 def _gate(
-    session: Session, instance_id: str, account_id: str, configuration_id: str, order: WixOrder
-) -> tuple[Tenant, Merchant, Location]:
+    session: Session, pos: PosBackend, instance_id: str, account_id: str, configuration_id: str, order: Order
+) -> tuple[Tenant, PosMerchant, PosLocation]:
     """Account → configuration READY → location usable → currency: any failure here stops the checks."""
     tenant = configuration_for(session, instance_id, account_id, configuration_id)
     account, configuration = tenant.account, tenant.configuration
@@ -233,9 +197,9 @@ def _gate(
             f"The POS account '{account_id}' is no longer authorized; reconnect it in the dashboard",
             accountId=account_id,
         )
-    # Loaded before readiness() looks at it: the session's identity map holds objects weakly, so the
-    # location readiness() loads on its own would be gone, and read again, by the time it returns.
-    location = session.get(Location, configuration.location_id) if configuration.location_id is not None else None
+    # Read before readiness() looks at it: the backend keeps the row alive, so readiness() finds it
+    # in the session's identity map instead of reading it again.
+    location = pos.location(configuration.location_id) if configuration.location_id is not None else None
     state = readiness(session, account, configuration)
     if not state.ready:
         if configuration.location_id is not None and (location is None or not location.active):
@@ -244,7 +208,7 @@ def _gate(
     if not configuration.enabled:
         raise WixError.of("ACCOUNT_CONFIGURATION", "Online ordering is switched off for this location")
     assert location is not None  # READY implies a paired, active location
-    merchant = session.get(Merchant, account.merchant_id)
+    merchant = pos.merchant(account.merchant_id)
     assert merchant is not None  # accounts reference their merchant by foreign key
     try:
         ZoneInfo(location.timezone)
@@ -263,44 +227,38 @@ def _gate(
     return tenant, merchant, location
 
 
-def _fulfilment_time(order: WixOrder, now: datetime) -> datetime:
-    """When the order is for: the promised time of a scheduled order, else now."""
-    promised = order.fulfillment.promised_time
-    return promised if not order.fulfillment.asap and promised is not None else now
-
-
 class _Checker:
     """One run of the checks for one order; each stage appends to its own list of failures."""
 
     def __init__(
         self,
         session: Session,
+        pos: PosBackend,
         tenant: Tenant,
-        merchant: Merchant,
-        location: Location,
-        order: WixOrder,
+        merchant: PosMerchant,
+        location: PosLocation,
+        order: Order,
         now: datetime,
         *,
-        lock: bool,
         policy: OrderPolicy,
     ) -> None:
         self.session = session
+        self.pos = pos
         self.tenant = tenant
         self.merchant = merchant
         self.location = location
         self.order = order
         self.now = now
-        self.lock = lock
-        self.at = _fulfilment_time(order, now)
+        self.at = order.fulfillment.at(now)
         self.tz = location.timezone
         self.policy = policy
         self.mode = effective_mode(session, tenant.configuration.instance_id, policy)
         self.errors: list[ErrorDetail] = []
         self.kitchen: list[bool] = []  # per error: does it protect the kitchen (refuses even in observe mode)
-        # Filled by _resolve_lines: the order's Wix ids in the sync id map, and the POS rows they reach.
+        # Filled by _resolve_lines: the order's Wix ids in the sync id map, and what they reach in the POS.
         self.id_map: dict[str, SyncIdMap] = {}
-        self.groups: dict[int, OptionGroup] = {}
-        self.variations: dict[int, Variation] = {}
+        self.catalog = PosCatalog()
+        self.live_menus: list[PosMenu] = []
 
     def fail(self, code: str, message: str, *, kitchen: bool = False, **params: object) -> None:
         """Record one failure (params as strings, as Wix wants them); `kitchen` ones refuse in observe mode too."""
@@ -323,15 +281,15 @@ class _Checker:
 
     def run(self, *, payment_due: bool = False) -> OrderPlan:
         """All stages in product.md's order; raise if any failed."""
-        live_menus = self._live_menus()
+        live_menus = self.live_menus = self._live_menus()
         self._require_readable_schedules(live_menus)
         self._check_promised_time()
         closed = self._check_open(live_menus)
         self._check_fulfillment()
         lines = self._resolve_lines()
-        demand, stock = self._check_items(lines, live_menus, closed)
+        demand, stock = self._check_items(lines, closed)
         self._check_options(lines)
-        slot = hours.slot_start(self.at, self.tz, self.location.slot_minutes or 15)
+        slot = hours.slot_start(self.at, self.tz, self.location.slot_minutes)
         self._check_capacity(slot)
         reading = self._check_totals()
         self._check_payments(payment_due)
@@ -344,10 +302,10 @@ class _Checker:
 
     # --- when and how ----------------------------------------------------------------------
 
-    def _require_readable_schedules(self, live_menus: list[Menu]) -> None:
+    def _require_readable_schedules(self, live_menus: list[PosMenu]) -> None:
         """Stop with ACCOUNT_CONFIGURATION when hours or menu windows cannot be read (nothing can be timed)."""
         try:
-            hours.hours_windows(self.location.hours or [])
+            hours.hours_windows(self.location.hours)
             for menu in live_menus:
                 hours.availability_windows(menu.availability or [])
         except (KeyError, TypeError, ValueError) as exc:
@@ -356,16 +314,16 @@ class _Checker:
                 f"The opening hours or menu times of {self.location.name} cannot be read ({exc})",
             ) from None
 
-    def _live_menus(self) -> list[Menu]:
+    def _live_menus(self) -> list[PosMenu]:
         """Menus selected for this configuration that are active and sold at the paired location."""
-        params = {
-            "location": self.location.id,
-            "configuration": self.tenant.configuration.id,
-            "merchant": self.merchant.id,
-        }
-        return list(self.session.scalars(_LIVE_MENUS, params))
+        return self.pos.menus(self.scope)
 
-    def _check_open(self, live_menus: list[Menu]) -> bool:
+    @property
+    def scope(self) -> MenuScope:
+        """The menus this order may come from."""
+        return MenuScope(self.merchant.id, self.location.id, self.tenant.configuration.id)
+
+    def _check_open(self, live_menus: list[PosMenu]) -> bool:
         """CLOSED when the location is shut at the fulfilment time, or no menu is offered then."""
         when = hours.clock_text(self.at, self.tz)
         if not hours.is_open(self.location.hours, self.tz, self.at):
@@ -392,8 +350,8 @@ class _Checker:
     def _check_fulfillment(self) -> None:
         """The fulfillment type is offered; a restaurant delivery lands inside the delivery radius."""
         fulfillment = self.order.fulfillment
-        offered = [str(kind).upper() for kind in self.location.fulfillment or []]
-        if fulfillment.type == "UNSPECIFIED_FULFILLMENT_TYPE":
+        offered = self.location.fulfillment
+        if fulfillment.type == FulfillmentType.UNSPECIFIED:
             self.fail(
                 "ORDER_REJECTED",
                 "The order does not say how it is fulfilled",
@@ -409,16 +367,15 @@ class _Checker:
                 fulfillmentType=fulfillment.type,
             )
             return
-        details = fulfillment.delivery_details
-        if fulfillment.type != "DELIVERY" or self.location.delivery_radius_km is None:
+        if fulfillment.type != FulfillmentType.DELIVERY or self.location.delivery_radius_km is None:
             return
-        if details is not None and details.external_provider is not None:
+        if fulfillment.external_courier:
             return  # an external courier's own service area applies, not the restaurant's radius
         if self.location.latitude is None or self.location.longitude is None:
             return  # a radius without a centre cannot be applied; the menu import requires both
-        point = details.address.location if details is not None and details.address is not None else None
+        point = fulfillment.address_point
         radius = format(self.location.delivery_radius_km.normalize(), "f")
-        if point is None or point.latitude is None or point.longitude is None:
+        if point is None:
             self.fail(
                 "OUT_OF_SERVICE_AREA",
                 "The delivery address has no coordinates, so it cannot be placed in the delivery area",
@@ -439,10 +396,8 @@ class _Checker:
 
     def _resolve_lines(self) -> list[ResolvedLine]:
         """Map every line and choice through the sync id map to POS items and variations (no judging yet)."""
-        wix_ids = {line.catalog_item_id for line in self.order.line_items if line.catalog_item_id}
-        wix_ids |= {
-            c.catalog_item_id for line in self.order.line_items for c in _all_choices(line) if c.catalog_item_id
-        }
+        wix_ids = {line.item_ref for line in self.order.lines if line.item_ref}
+        wix_ids |= {c.item_ref for line in self.order.lines for c in all_choices(line) if c.item_ref}
         catalog_id = self.tenant.configuration.catalog_id
         rows: list[SyncIdMap] = []
         if wix_ids and catalog_id:
@@ -452,54 +407,34 @@ class _Checker:
         self.id_map = {row.wix_id: row for row in rows}
         item_refs = {row.pos_ref for row in rows if row.kind == DISH}
         variation_refs = {row.pos_ref for row in rows if row.kind == VARIATION}
-        merchant = self.merchant.id
-        items = {
-            item.id: item
-            for item in self.session.scalars(_ITEMS, {"ids": list(item_refs), "merchant": merchant}).unique()
-        }
-        group_ids = {link.group_id for item in items.values() for link in item.option_groups}
-        self.groups = {group.id: group for group in self.session.scalars(_GROUPS, {"ids": list(group_ids)}).unique()}
-        self.variations = {
-            v.id: v for v in self.session.scalars(_VARIATIONS, {"ids": list(variation_refs), "merchant": merchant})
-        }
+        self.catalog = self.pos.catalog(self.scope, item_refs, variation_refs, self.live_menus)
         resolved = []
-        for position, line in enumerate(self.order.line_items):
-            row = self.id_map.get(line.catalog_item_id or "")
-            item = items.get(row.pos_ref) if row is not None and row.kind == DISH else None
+        for position, line in enumerate(self.order.lines):
+            row = self.id_map.get(line.item_ref or "")
+            item = self.catalog.items.get(row.pos_ref) if row is not None and row.kind == DISH else None
             resolved.append(ResolvedLine(position, line, item, self._resolve_choices(line, item)))
         return resolved
 
-    def _resolve_choices(self, line: LineItem, item: Item | None) -> list[ResolvedChoice]:
-        groups = [self.groups[link.group_id] for link in item.option_groups] if item is not None else []
+    def _resolve_choices(self, line: OrderLine, item: PosItem | None) -> list[ResolvedChoice]:
+        groups = [self.catalog.groups[group_id] for group_id in item.group_ids] if item is not None else []
         by_name = {_norm(group.name): group for group in groups}
         resolved = []
-        for option in line.dish_options:
+        for option in line.options:
             group = by_name.get(_norm(option.name))
-            for choice in option.selected_choices:
-                row = self.id_map.get(choice.catalog_item_id or "")
-                variation = self.variations.get(row.pos_ref) if row is not None and row.kind == VARIATION else None
+            for choice in option.selected:
+                row = self.id_map.get(choice.item_ref or "")
+                variation = (
+                    self.catalog.variations.get(row.pos_ref) if row is not None and row.kind == VARIATION else None
+                )
                 children = [
-                    ResolvedChoice(sub_option, sub_choice, None, None)
-                    for sub_option in choice.dish_options
-                    for sub_choice in sub_option.selected_choices
+                    ResolvedChoice(sub_option.name, sub_option.type, sub_choice, None, None)
+                    for sub_option in choice.options
+                    for sub_choice in sub_option.selected
                 ]
-                resolved.append(ResolvedChoice(option, choice, group, variation, children))
+                resolved.append(ResolvedChoice(option.name, option.type, choice, group, variation, children))
         return resolved
 
-    def _item_menus(self, item_ids: set[int], live_menus: list[Menu]) -> dict[int, list[Menu]]:
-        """For each item, the live menus it appears on."""
-        menus = {menu.id: menu for menu in live_menus}
-        placed: dict[int, list[Menu]] = defaultdict(list)
-        if not item_ids or not menus:
-            return placed
-        rows = self.session.execute(_ITEM_MENUS, {"items": list(item_ids), "menus": list(menus)})
-        for item_id, menu_id in rows:
-            placed[item_id].append(menus[menu_id])
-        return placed
-
-    def _check_items(
-        self, lines: list[ResolvedLine], live_menus: list[Menu], closed: bool
-    ) -> tuple[dict[int, int], dict[int, Stock]]:
+    def _check_items(self, lines: list[ResolvedLine], closed: bool) -> tuple[dict[int, int], dict[int, StockLevel]]:
         """ORDER_ITEM for lines that do not map; AVAILABILITY_CHANGED; PRICE_CHANGED (old = order, new = POS)."""
         if not lines:
             self.fail("ORDER_ITEM", "The order has no items", kitchen=True)
@@ -508,14 +443,14 @@ class _Checker:
         for line in known:
             assert line.item is not None
             demand[line.item.id] += line.line.quantity
-        placed = self._item_menus(set(demand), live_menus)
-        stock = stock_rows(self.session, self.location.id, demand, lock=self.lock)
+        menus = {menu.id: menu for menu in self.live_menus}
+        stock = self.pos.stock(self.location.id, demand)
         reported_stock: set[int] = set()
         for line in lines:
             self._check_quantities(line)
         for line in lines:
             label = _line_label(line)
-            wix_id = line.line.catalog_item_id or ""
+            wix_id = line.line.item_ref or ""
             item = line.item
             if item is None:
                 self.fail(
@@ -527,18 +462,18 @@ class _Checker:
                 )
                 continue
             row = self.id_map[wix_id]
-            menus = placed.get(item.id, [])
-            if row.detached_at is not None or not item.active or not menus:
+            on = [menus[menu_id] for menu_id in item.menu_ids if menu_id in menus]
+            if row.detached_at is not None or not item.active or not on:
                 self.fail(
                     "AVAILABILITY_CHANGED", f"'{item.name}' is no longer sold online", kitchen=True, itemId=wix_id
                 )
                 continue
-            if not closed and not any(hours.menu_available(m.availability, self.tz, self.at) for m in menus):
+            if not closed and not any(hours.menu_available(m.availability, self.tz, self.at) for m in on):
                 when = hours.clock_text(self.at, self.tz)
                 self.fail("AVAILABILITY_CHANGED", f"'{item.name}' is not served at {when}", kitchen=True, itemId=wix_id)
                 continue
             self._check_stock(item, wix_id, demand, stock, reported_stock)
-            current = price_at(item, self.location.id)
+            current = item.price
             # Either convention: the unit price alone, or the unit price with its choices included.
             if line.line.price not in (current, current + choices_amount(line.line)):
                 self.fail(
@@ -553,25 +488,25 @@ class _Checker:
     def _check_quantities(self, line: ResolvedLine) -> None:
         """ORDER_ITEM when a line or one of its choices asks for more units than one order may."""
         limit = self.policy.max_quantity
-        for entry in (line.line, *_all_choices(line.line)):
+        for entry in (line.line, *all_choices(line.line)):
             if entry.quantity > limit:
-                reference = entry.catalog_reference
-                name = reference.catalog_item_name or reference.catalog_item_id or "an item"
+                name = entry.name or entry.item_ref or "an item"
                 self.fail(
                     "ORDER_ITEM",
                     f"Line {line.position + 1} asks for {entry.quantity} × '{name}'; one order takes at most {limit}",
                     kitchen=True,
-                    itemId=reference.catalog_item_id or "",
+                    itemId=entry.item_ref or "",
                     line=line.position + 1,
                     quantity=entry.quantity,
                     maxQuantity=limit,
                 )
 
     def _check_stock(
-        self, item: Item, wix_id: str, demand: dict[int, int], stock: dict[int, Stock], reported: set[int]
+        self, item: PosItem, wix_id: str, demand: dict[int, int], stock: dict[int, StockLevel], reported: set[int]
     ) -> None:
         """AVAILABILITY_CHANGED when tracked stock holds fewer units than the order asks for (once per item)."""
-        available = available_quantity(stock.get(item.id), self.at)
+        level = stock.get(item.id)
+        available = level.available(self.at) if level is not None else None
         if available is not None and available < demand[item.id] and item.id not in reported:
             reported.add(item.id)
             message = (
@@ -589,12 +524,12 @@ class _Checker:
             )
 
     def recheck(self, plan: OrderPlan) -> OrderPlan:
-        """Under the location lock, judge again what a concurrent order can change: stock, then slot capacity."""
-        stock = stock_rows(self.session, self.location.id, plan.demand, lock=True)
+        """Under the location hold, judge again what a concurrent order can change: stock, then slot capacity."""
+        stock = self.pos.stock(self.location.id, plan.demand, hold=True)
         reported: set[int] = set()
         for line in plan.lines:
             assert line.item is not None  # a plan only holds lines that mapped
-            self._check_stock(line.item, line.line.catalog_item_id or "", plan.demand, stock, reported)
+            self._check_stock(line.item, line.line.item_ref or "", plan.demand, stock, reported)
         self._check_capacity(plan.slot_start)
         if self.errors:
             raise WixError(self.errors)
@@ -607,14 +542,14 @@ class _Checker:
             if item is None:
                 continue
             counts: dict[int, int] = defaultdict(int)
-            for option in line.line.dish_options:
-                if option.selected_choices and _norm(option.name) not in {
-                    _norm(self.groups[link.group_id].name) for link in item.option_groups
+            for option in line.line.options:
+                if option.selected and _norm(option.name) not in {
+                    _norm(self.catalog.groups[group_id].name) for group_id in item.group_ids
                 }:
                     self.fail(
                         "REQUIREMENTS_NOT_MET",
                         f"'{item.name}' has no option '{option.name}'",
-                        itemId=line.line.catalog_item_id or "",
+                        itemId=line.line.item_ref or "",
                         option=option.name,
                     )
             for choice in line.choices:
@@ -622,16 +557,16 @@ class _Checker:
                     continue  # reported above with its option
                 if self._check_choice(item, choice):
                     counts[choice.group.id] += choice.choice.quantity  # only real choices count towards min..max
-            for link in item.option_groups:
-                self._check_count(item, line, self.groups[link.group_id], counts[link.group_id])
+            for group_id in item.group_ids:
+                self._check_count(item, line, self.catalog.groups[group_id], counts[group_id])
 
-    def _check_choice(self, item: Item, choice: ResolvedChoice) -> bool:
+    def _check_choice(self, item: PosItem, choice: ResolvedChoice) -> bool:
         """Judge one selected choice; False when it is not a choice of its group at all."""
         group = choice.group
         assert group is not None
-        wix_id = choice.choice.catalog_item_id or ""
-        name = choice.choice.catalog_reference.catalog_item_name or wix_id
-        offered: OptionChoice | None = None
+        wix_id = choice.choice.item_ref or ""
+        name = choice.choice.name or wix_id
+        offered = None
         if choice.variation is not None:
             offered = next((c for c in group.choices if c.variation_id == choice.variation.id), None)
         if offered is None:
@@ -665,7 +600,7 @@ class _Checker:
             )
         return True
 
-    def _check_count(self, item: Item, line: ResolvedLine, group: OptionGroup, count: int) -> None:
+    def _check_count(self, item: PosItem, line: ResolvedLine, group: PosOptionGroup, count: int) -> None:
         if group.min_choices <= count <= group.max_choices:
             return
         if group.min_choices == group.max_choices:
@@ -677,7 +612,7 @@ class _Checker:
         self.fail(
             "REQUIREMENTS_NOT_MET",
             f"Choose {wanted} of '{group.name}' for '{item.name}' ({count} chosen)",
-            itemId=line.line.catalog_item_id or "",
+            itemId=line.line.item_ref or "",
             option=group.name,
             min=group.min_choices,
             max=group.max_choices,
@@ -715,7 +650,7 @@ class _Checker:
                 mismatch("ORDER_TOTAL", "delivery", "the fulfillment fee", fee, "totals.delivery", totals.delivery)
             )
         if order.discounts:
-            applied = sum((abs(discount.applied_amount) for discount in order.discounts), Decimal("0"))
+            applied = sum((abs(discount.amount) for discount in order.discounts), Decimal("0"))
             if abs(applied - abs(totals.discount)) > tolerance:
                 self.add(
                     mismatch(
@@ -727,14 +662,14 @@ class _Checker:
                         abs(totals.discount),
                     )
                 )
-        loyalty = order.loyalty_info
-        if loyalty is not None and abs(loyalty.applied_amount - totals.loyalty_savings) > tolerance:
+        loyalty = order.loyalty_applied
+        if loyalty is not None and abs(loyalty - totals.loyalty_savings) > tolerance:
             self.add(
                 mismatch(
                     "LOYALTY",
                     "loyaltySavings",
                     "loyaltyInfo.appliedAmount",
-                    loyalty.applied_amount,
+                    loyalty,
                     "totals.loyaltySavings",
                     totals.loyalty_savings,
                 )
@@ -755,7 +690,7 @@ class _Checker:
         amounts = [("service fees", service_fees_of(self.order.totals))]
         amounts += [
             (f"line {position + 1}", line_amount(line, reading.convention))
-            for position, line in enumerate(self.order.line_items)
+            for position, line in enumerate(self.order.lines)
         ]
         for what, amount in amounts:
             if abs(amount) > MONEY_MAX:
@@ -775,23 +710,12 @@ class _Checker:
             self.fail("CUSTOMER_EMAIL_MISSING", f"{self.location.name} needs the customer's email address")
 
 
-def _all_choices(line: LineItem) -> list[LineItem]:
-    """Every selected choice of a line, at any depth."""
-    found = []
-    for option in line.dish_options:
-        for choice in option.selected_choices:
-            found.append(choice)
-            found.extend(_all_choices(choice))
-    return found
-
-
 def _norm(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
 def _line_label(line: ResolvedLine) -> str:
-    reference = line.line.catalog_reference
-    name = reference.catalog_item_name or reference.catalog_item_id or "without a catalog id"
+    name = line.line.name or line.line.item_ref or "without a catalog id"
     return f"Line {line.position + 1} ('{name}')"
 
 
@@ -801,6 +725,5 @@ __all__ = [
     "ResolvedLine",
     "check_order",
     "lock_location",
-    "lock_location_row",
     "recheck_locked",
 ]

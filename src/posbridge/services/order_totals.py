@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from posbridge.errors import ErrorDetail
-from posbridge.spi.order_wire import LineItem, Totals, WixOrder
+from posbridge.orders.model import Order, OrderLine, Totals
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -30,31 +30,31 @@ def money_text(amount: Decimal) -> str:
     return format(normalized, "f")
 
 
-def choices_amount(line: LineItem) -> Decimal:
+def choices_amount(line: OrderLine) -> Decimal:
     """What one unit of a line adds through its selected choices (each × its quantity, nested)."""
-    return sum((line_amount(choice) for option in line.dish_options for choice in option.selected_choices), ZERO)
+    return sum((line_amount(choice) for option in line.options for choice in option.selected), ZERO)
 
 
-def line_amount(line: LineItem, convention: str = CHOICES_ADDED) -> Decimal:
+def line_amount(line: OrderLine, convention: str = CHOICES_ADDED) -> Decimal:
     """(unit price + every selected choice's amount) × quantity, or unit price × quantity when the
     price already includes the choices; choices are lines, so this nests."""
     unit = line.price if convention == CHOICES_INCLUDED else line.price + choices_amount(line)
     return unit * line.quantity
 
 
-def subtotal_of(order: WixOrder, convention: str = CHOICES_ADDED) -> Decimal:
+def subtotal_of(order: Order, convention: str = CHOICES_ADDED) -> Decimal:
     """The subtotal the order's own lines add up to under one line-price convention."""
-    return sum((line_amount(line, convention) for line in order.line_items), ZERO)
+    return sum((line_amount(line, convention) for line in order.lines), ZERO)
 
 
 def service_fees_of(totals: Totals) -> Decimal:
     """The service fees charged (negative fees are credits)."""
-    return sum((fee.fee.value for fee in totals.service_fees), ZERO)
+    return sum((fee.amount for fee in totals.service_fees), ZERO)
 
 
 def service_fee_tax_of(totals: Totals) -> Decimal:
     """The tax stated on the service fees."""
-    return sum((fee.tax.value for fee in totals.service_fees if fee.tax is not None), ZERO)
+    return sum((fee.tax for fee in totals.service_fees if fee.tax is not None), ZERO)
 
 
 def total_of(totals: Totals) -> Decimal:
@@ -76,16 +76,16 @@ class Reading:
     fees_in_total: bool
 
 
-def tolerance_for(order: WixOrder, per_line: Decimal) -> Decimal:
+def tolerance_for(order: Order, per_line: Decimal) -> Decimal:
     """The rounding allowed on a sum over the order: `per_line` for each line (at least one)."""
-    return per_line * max(1, len(order.line_items))
+    return per_line * max(1, len(order.lines))
 
 
 def _closest(stated: Decimal, candidates: Iterable[tuple[Decimal, object]]) -> tuple[Decimal, object]:
     return min(candidates, key=lambda candidate: abs(stated - candidate[0]))
 
 
-def totals_errors(order: WixOrder, per_line: Decimal = CENT) -> tuple[list[ErrorDetail], Reading]:
+def totals_errors(order: Order, per_line: Decimal = CENT) -> tuple[list[ErrorDetail], Reading]:
     """ORDER_TOTAL failures (subtotal against the lines, total against its parts) and the reading that fits."""
     errors: list[ErrorDetail] = []
     totals = order.totals
@@ -131,7 +131,7 @@ def mismatch(
     return ErrorDetail(code, message, params)
 
 
-def payments_error(order: WixOrder, per_line: Decimal = CENT) -> ErrorDetail | None:
+def payments_error(order: Order, per_line: Decimal = CENT) -> ErrorDetail | None:
     """PAYMENT_FAILED when the payments that state an amount do not add up to the total."""
     amounts = [payment.amount for payment in order.payments]
     if not amounts or any(amount is None for amount in amounts):

@@ -2,9 +2,15 @@
 
 Both run the same checks (`order_checks.check_order`). Create Order is idempotent on
 (instance, configuration, Wix order id): a repeat returns the first answer without re-validating.
-A new order is checked again and written in ONE write transaction: the order row first (its
-unique key is the idempotency key, so a concurrent duplicate fails before any side effect), then
-lines and options, the stock decrement and the NEW status.
+A new order is checked again and written in ONE write transaction: the location is held, stock
+and slot rechecked, the order placed in the POS (`PosBackend.place_order`: the built-in store
+takes the stock; nothing it writes outlives a rollback), then the order row (its unique key is the
+idempotency key, so a concurrent duplicate rolls the whole transaction back), lines and options,
+and the NEW status.
+
+Orders arrive in the domain's terms (`orders.model.Order`): each order channel parses its own wire
+form at the edge. The POS is reached only through a `PosBackend` (`pos_backend`, the built-in
+store unless a caller passes another).
 
 An `OrderPolicy` says how strictly (settings `POSBRIDGE_ORDER_*`). In observe mode the failures
 that did not refuse the order are logged (`order_checks_observed`) and, on Create Order, recorded
@@ -13,7 +19,7 @@ on the order (`orders.observed_failures`) for the operator to read.
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +29,18 @@ from sqlalchemy.orm import Session
 
 from posbridge.errors import ErrorDetail, InvalidArgument, WixError
 from posbridge.logs import get_logger
-from posbridge.pos.stock import decrement
+from posbridge.orders.model import Order, OrderStatus, StatusActor
+from posbridge.pos.backend import (
+    OrderPlacement,
+    PlacedChoice,
+    PlacedLine,
+    PosBackend,
+    PosError,
+    PosMisconfigured,
+    PosRefused,
+    PosUnavailable,
+)
+from posbridge.pos.builtin import BuiltinPos
 from posbridge.services.order_checks import (
     OrderPlan,
     OrderPolicy,
@@ -31,25 +48,27 @@ from posbridge.services.order_checks import (
     ResolvedLine,
     check_order,
     lock_location,
-    lock_location_row,
     recheck_locked,
 )
 from posbridge.services.order_totals import line_amount, service_fees_of
-from posbridge.spi.order_wire import WixOrder
 from posbridge.store.db import Database
-from posbridge.store.models import Location, Order, OrderLine, OrderLineOption, OrderStatusChange
+from posbridge.store.models import Location, OrderLine, OrderLineOption, OrderStatusChange
+from posbridge.store.models import Order as OrderRecord
 from posbridge.store.types import utcnow
 
 log = get_logger("ordering")
 
+# The POS a unit of work reaches (issue 14 chooses one per merchant; the built-in store until then).
+PosBackendFactory = Callable[[Session], PosBackend]
+
 # Built once (every Create Order runs it twice): building a statement costs more than running it.
 _EXISTING = (
-    select(Order.pos_order_id, Location.pos_id)
-    .join(Location, Location.id == Order.location_id)
+    select(OrderRecord.pos_order_id, Location.pos_id)
+    .join(Location, Location.id == OrderRecord.location_id)
     .where(
-        Order.instance_id == bindparam("instance"),
-        Order.configuration_wix_id == bindparam("configuration"),
-        Order.wix_order_id == bindparam("order"),
+        OrderRecord.instance_id == bindparam("instance"),
+        OrderRecord.configuration_wix_id == bindparam("configuration"),
+        OrderRecord.wix_order_id == bindparam("order"),
     )
 )
 
@@ -69,10 +88,11 @@ def validate_order(
     instance_id: str,
     account_id: str,
     configuration_id: str,
-    order: WixOrder,
+    order: Order,
     request_id: str | None = None,
     now: datetime | None = None,
     policy: OrderPolicy = OrderPolicy(),
+    pos_backend: PosBackendFactory = BuiltinPos,
 ) -> list[ErrorDetail]:
     """Check an order against the POS; raise one WixError listing every failure, in check order.
 
@@ -83,6 +103,7 @@ def validate_order(
         with db.transaction(write=False) as session:
             plan = check_order(
                 session,
+                pos_backend(session),
                 instance_id=instance_id,
                 account_id=account_id,
                 configuration_id=configuration_id,
@@ -103,31 +124,34 @@ def create_order(
     instance_id: str,
     account_id: str,
     configuration_id: str,
-    order: WixOrder,
+    order: Order,
     paid_by_pos_gateway: bool,
     request_id: str | None = None,
     now: datetime | None = None,
     policy: OrderPolicy = OrderPolicy(),
+    pos_backend: PosBackendFactory = BuiltinPos,
 ) -> CreatedOrder:
     """Place an order in the POS exactly once per Wix order id; a repeat returns the first answer.
 
     Unless the POS's own gateway takes the payment, the order must arrive paid (`payments` adding
     up to the total).
     """
-    if not order.id:
+    if not order.ref:
         raise InvalidArgument("order.id is required to create an order")
     moment = _aware(now)
     with db.transaction(write=False) as session:
-        found = _existing(session, instance_id, configuration_id, order.id)
+        found = _existing(session, instance_id, configuration_id, order.ref)
         if found is not None:
             return found
     try:
         with db.transaction(write=True) as session:
-            # The checks run before the location lock, so concurrent creates do their Python work in
-            # parallel; the lock then covers only what a concurrent order can change.
+            pos = pos_backend(session)
+            # The checks run before the location hold, so concurrent creates do their Python work in
+            # parallel; the hold then covers only what a concurrent order can change.
             try:
                 plan = check_order(
                     session,
+                    pos,
                     instance_id=instance_id,
                     account_id=account_id,
                     configuration_id=configuration_id,
@@ -138,24 +162,24 @@ def create_order(
                 )
             except WixError:
                 # A duplicate that committed meanwhile (perhaps taking the last unit) is answered, not refused.
-                lock_location(session, instance_id, configuration_id)
-                found = _existing(session, instance_id, configuration_id, order.id)
+                lock_location(session, pos, instance_id, configuration_id)
+                found = _existing(session, instance_id, configuration_id, order.ref)
                 if found is not None:
                     return found
                 raise
             # Serialise creates per location (PostgreSQL row lock; SQLite writers already queue), then
             # look again: a duplicate that committed while we waited is answered, not re-created.
-            lock_location_row(session, plan.location.id)
-            found = _existing(session, instance_id, configuration_id, order.id)
+            pos.hold_location(plan.location.id)
+            found = _existing(session, instance_id, configuration_id, order.ref)
             if found is not None:
                 return found
-            plan = recheck_locked(session, plan, order, moment, policy)
-            created = _write(session, plan, order, configuration_id, paid_by_pos_gateway, request_id)
+            plan = recheck_locked(session, pos, plan, order, moment, policy)
+            created = _place(session, pos, plan, order, configuration_id, paid_by_pos_gateway, request_id)
         log.info(
             "order_created",
             instance_id=instance_id,
             configuration_id=configuration_id,
-            wix_order_id=order.id,
+            wix_order_id=order.ref,
             pos_order_id=created.pos_order_id,
             request_id=request_id,
         )
@@ -168,21 +192,21 @@ def create_order(
     except IntegrityError:
         # A concurrent duplicate won the unique key; ours rolled back whole. Answer with the winner's.
         with db.transaction(write=False) as session:
-            found = _existing(session, instance_id, configuration_id, order.id)
+            found = _existing(session, instance_id, configuration_id, order.ref)
         if found is None:
             raise
         return found
 
 
 def _log_refusal(
-    event: str, exc: WixError, instance_id: str, configuration_id: str, order: WixOrder, request_id: str | None
+    event: str, exc: WixError, instance_id: str, configuration_id: str, order: Order, request_id: str | None
 ) -> None:
     """One log line per refused order, with every code, so operators see why without the response body."""
     log.info(
         event,
         instance_id=instance_id,
         configuration_id=configuration_id,
-        wix_order_id=order.id,
+        wix_order_id=order.ref,
         codes=[detail.code for detail in exc.details],
         request_id=request_id,
     )
@@ -193,7 +217,7 @@ def _log_observed(
     observed: list[ErrorDetail],
     instance_id: str,
     configuration_id: str,
-    order: WixOrder,
+    order: Order,
     request_id: str | None,
 ) -> None:
     """Observe mode: one warning per order whose failures were let through, with every code and message."""
@@ -204,7 +228,7 @@ def _log_observed(
         stage=stage,
         instance_id=instance_id,
         configuration_id=configuration_id,
-        wix_order_id=order.id,
+        wix_order_id=order.ref,
         codes=[detail.code for detail in observed],
         messages=[detail.message for detail in observed],
         request_id=request_id,
@@ -226,31 +250,31 @@ def _existing(session: Session, instance_id: str, configuration_wix_id: str, wix
     return None if row is None else CreatedOrder(pos_order_id=row[0], pos_location_id=row[1], created=False)
 
 
-def new_pos_order_id() -> str:
-    """A fresh POS order id: "po_" + 32 hex digits."""
-    return f"po_{uuid.uuid4().hex}"
-
-
-def _write(
+def _place(
     session: Session,
+    pos: PosBackend,
     plan: OrderPlan,
-    order: WixOrder,
+    order: Order,
     configuration_wix_id: str,
     paid_by_pos_gateway: bool,
     request_id: str | None,
 ) -> CreatedOrder:
-    """Insert the order (flushed first: the idempotency key), its lines, the stock decrement and NEW status."""
-    assert order.id is not None
-    totals = order.totals
-    fulfillment = order.fulfillment
-    row = Order(
-        pos_order_id=new_pos_order_id(),
+    """Place the checked order in the POS, then record it: the order row, its lines and the NEW status."""
+    assert order.ref is not None
+    lines = tuple(_placed_line(line, plan.reading.convention) for line in plan.lines)
+    try:
+        placed = pos.place_order(OrderPlacement(plan.location, order, lines, plan.demand, plan.slot_start))
+    except PosError as exc:
+        raise _placement_error(exc) from exc
+    totals, fulfillment, received = order.totals, order.fulfillment, order.received
+    row = OrderRecord(
+        pos_order_id=placed.pos_order_id,
         instance_id=plan.tenant.configuration.instance_id,
         configuration_wix_id=configuration_wix_id,
         configuration_id=plan.tenant.configuration.id,
-        wix_order_id=order.id,
+        wix_order_id=order.ref,
         location_id=plan.location.id,
-        status="NEW",
+        status=OrderStatus.NEW,
         currency=(order.currency or plan.merchant.currency).upper(),
         subtotal=totals.subtotal,
         delivery=totals.delivery,
@@ -264,37 +288,78 @@ def _write(
         promised_time=fulfillment.promised_time,
         asap=fulfillment.asap,
         slot_start=plan.slot_start,
-        customer=order.customer.to_wire(),
-        fulfillment=fulfillment.to_wire(),
-        payments=[payment.to_wire() for payment in order.payments],
+        # The channel's own record of the order, verbatim (what Wix sent, for people and for disputes).
+        customer=received.get("customer", {}),
+        fulfillment=received.get("fulfillment", {}),
+        payments=received.get("payments", []),
         comment=order.comment,
         paid_by_pos_gateway=paid_by_pos_gateway,
-        wix_order=order.to_wire(),
+        wix_order=dict(received),
         request_id=request_id,
         observed_failures=[detail.to_wire() for detail in plan.observed] or None,
     )
     session.add(row)
-    session.flush()  # the unique key is taken here, before any side effect
-    for line in plan.lines:
-        _write_line(session, row, line, plan.reading.convention)
-    for item_id, quantity in plan.demand.items():
-        decrement(plan.stock.get(item_id), quantity)
-    session.add(OrderStatusChange(order_id=row.id, status="NEW", actor="WIX", note=f"Wix order {order.id}"))
+    session.flush()  # the unique key is taken here; a duplicate rolls back the placement with it
+    for line in lines:
+        _write_line(session, row, line)
+    session.add(
+        OrderStatusChange(order_id=row.id, status=OrderStatus.NEW, actor=StatusActor.WIX, note=f"Wix order {order.ref}")
+    )
     return CreatedOrder(pos_order_id=row.pos_order_id, pos_location_id=plan.location.pos_id, created=True)
 
 
-def _write_line(session: Session, order: Order, line: ResolvedLine, convention: str) -> None:
+def _placement_error(exc: PosError) -> WixError:
+    """A POS's failure to place, in Wix's terms (the transaction rolls back: nothing is recorded)."""
+    if isinstance(exc, PosRefused):
+        return WixError.of("ORDER_REJECTED", f"The POS refused the order: {exc}")
+    if isinstance(exc, PosMisconfigured):
+        return WixError.of("ACCOUNT_CONFIGURATION", f"The POS connection needs attention: {exc}")
+    if isinstance(exc, PosUnavailable):
+        return WixError.of("SYSTEM_ERROR", f"The POS is not answering; try again shortly ({exc})", http_status=503)
+    return WixError.of("SYSTEM_ERROR", f"The POS could not take the order ({exc})")
+
+
+def _placed_line(line: ResolvedLine, convention: str) -> PlacedLine:
     assert line.item is not None  # a plan only holds lines that mapped
-    row = OrderLine(
-        order_id=order.id,
+    return PlacedLine(
         position=line.position,
         item_id=line.item.id,
-        wix_catalog_item_id=line.line.catalog_item_id or "",
+        item_ref=line.line.item_ref or "",
         name=line.item.name,
         quantity=line.line.quantity,
         unit_price=line.line.price,
         line_total=line_amount(line.line, convention),
         comment=line.line.comment,
+        choices=tuple(_placed_choice(choice) for choice in line.choices),
+    )
+
+
+def _placed_choice(choice: ResolvedChoice) -> PlacedChoice:
+    group, variation, chosen = choice.group, choice.variation, choice.choice
+    return PlacedChoice(
+        option_name=group.name if group is not None else choice.option_name,
+        option_type=group.type if group is not None else choice.option_type,
+        name=variation.name if variation is not None else (chosen.name or ""),
+        quantity=chosen.quantity,
+        price=chosen.price,
+        item_ref=chosen.item_ref or "",
+        group_id=group.id if group is not None else None,
+        variation_id=variation.id if variation is not None else None,
+        choices=tuple(_placed_choice(child) for child in choice.children),
+    )
+
+
+def _write_line(session: Session, order: OrderRecord, line: PlacedLine) -> None:
+    row = OrderLine(
+        order_id=order.id,
+        position=line.position,
+        item_id=line.item_id,
+        wix_catalog_item_id=line.item_ref,
+        name=line.name,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        line_total=line.line_total,
+        comment=line.comment,
     )
     session.add(row)
     session.flush()
@@ -302,25 +367,22 @@ def _write_line(session: Session, order: Order, line: ResolvedLine, convention: 
         _write_choice(session, row.id, None, choice)
 
 
-def _write_choice(session: Session, line_id: int, parent_id: int | None, choice: ResolvedChoice) -> None:
+def _write_choice(session: Session, line_id: int, parent_id: int | None, choice: PlacedChoice) -> None:
     """One chosen option, then the options chosen inside it (nested under it by parent id)."""
-    wire = choice.choice
     row = OrderLineOption(
         line_id=line_id,
         parent_id=parent_id,
-        group_name=choice.group.name if choice.group is not None else choice.option.name,
-        group_type=choice.group.type if choice.group is not None else choice.option.type,
-        option_group_id=choice.group.id if choice.group is not None else None,
-        variation_id=choice.variation.id if choice.variation is not None else None,
-        wix_item_id=wire.catalog_item_id or "",
-        name=choice.variation.name
-        if choice.variation is not None
-        else (wire.catalog_reference.catalog_item_name or ""),
-        price=wire.price,
-        quantity=wire.quantity,
+        group_name=choice.option_name,
+        group_type=choice.option_type,
+        option_group_id=choice.group_id,
+        variation_id=choice.variation_id,
+        wix_item_id=choice.item_ref,
+        name=choice.name,
+        price=choice.price,
+        quantity=choice.quantity,
     )
     session.add(row)
-    if choice.children:
+    if choice.choices:
         session.flush()
-        for child in choice.children:
+        for child in choice.choices:
             _write_choice(session, line_id, row.id, child)

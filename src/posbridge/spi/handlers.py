@@ -1,8 +1,8 @@
 """The six SPI methods: each parses its request, calls one service function and builds the response.
 
 Handlers are synchronous (the database layer is); the router runs them in the threadpool.
-Validate/Create Order import the order model and the ordering service lazily, so the rest of
-the SPI does not depend on them.
+Validate/Create Order parse Wix's order (`order_wire.WixOrder`) into the domain's
+`orders.model.Order` here, at the edge: the services never see a wire model.
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from posbridge.services import configurations, syncing
+from posbridge.orders.model import Order
+from posbridge.services import configurations, ordering, syncing
+from posbridge.services.order_checks import OrderPolicy
 from posbridge.spi.context import SpiCall
+from posbridge.spi.order_wire import WixOrder
 from posbridge.spi.wire import (
     CreateOrderRequest,
     CreateOrderResponse,
@@ -96,8 +99,6 @@ def catalog_sync_response(state: syncing.CatalogSyncStatus) -> GetCatalogSyncSta
 
 def validate_order(call: SpiCall, request: ValidateOrderRequest) -> ValidateOrderResponse:
     """Validate Order: every check passes, or one error lists all failures."""
-    from posbridge.services import ordering
-
     ordering.validate_order(
         call.db,
         instance_id=call.instance_id,
@@ -112,8 +113,6 @@ def validate_order(call: SpiCall, request: ValidateOrderRequest) -> ValidateOrde
 
 def create_order(call: SpiCall, request: CreateOrderRequest) -> CreateOrderResponse:
     """Create Order (idempotent on the Wix order id)."""
-    from posbridge.services import ordering
-
     created = ordering.create_order(
         call.db,
         instance_id=call.instance_id,
@@ -127,19 +126,15 @@ def create_order(call: SpiCall, request: CreateOrderRequest) -> CreateOrderRespo
     return CreateOrderResponse(pos_order_id=created.pos_order_id, pos_location_id=created.pos_location_id)
 
 
-def _policy(call: SpiCall) -> Any:
+def _policy(call: SpiCall) -> OrderPolicy:
     """How strictly orders are judged, from the settings."""
-    from posbridge.services.order_checks import OrderPolicy
-
     return OrderPolicy.from_settings(call.settings)
 
 
-def _wix_order(order: dict[str, Any]) -> Any:
-    """Parse the raw `order` into the WixOrder model; a malformed one is a 400 naming the fields."""
-    from posbridge.spi.order_wire import WixOrder
-
+def _wix_order(order: dict[str, Any]) -> Order:
+    """Parse the raw `order` (a malformed one is a 400 naming the fields) into the domain's order."""
     try:
-        return WixOrder.model_validate(order)
+        return WixOrder.model_validate(order).to_order()
     except ValidationError as exc:
         raise invalid_argument(exc, prefix="order") from None
 

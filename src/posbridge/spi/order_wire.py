@@ -5,7 +5,8 @@ proto3 JSON rule), so a nullable field Wix sends as `null` takes its default. Mo
 string on the wire and a `Decimal` here (a JSON float is refused: money never passes through binary
 floating point). oneof groups are flat on the wire (`fulfillment.deliveryDetails`); the grouped form
 of Wix's docs schema (`fulfillment.details.deliveryDetails`) is accepted on input too. Bad input
-raises pydantic's `ValidationError`, which the SPI layer answers with 400.
+raises pydantic's `ValidationError`, which the SPI layer answers with 400. `WixOrder.to_order()`
+hands the parsed order to the services as the domain's `orders.model.Order`.
 
 Bounds are declared here once and match the columns the order is written to (docs/decisions.md
 "Order intake"): whatever this model accepts, Create Order can store. Enums Wix documents as open
@@ -32,6 +33,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_snake
 
+from posbridge.orders import model
 from posbridge.spi.wire import ENUM_LENGTH, WireModel, WireName, WireRef, WireText, flatten_groups
 
 # Plain decimal notation only: no exponents, no digit separators, no NaN or Infinity.
@@ -181,6 +183,23 @@ class LineItem(OrderModel):
     def catalog_item_id(self) -> str | None:
         """The Wix catalog item id of this line."""
         return self.catalog_reference.catalog_item_id
+
+    def to_line(self) -> model.OrderLine:
+        """This line (or choice) in the domain's terms."""
+        reference = self.catalog_reference
+        return model.OrderLine(
+            quantity=self.quantity,
+            price=self.price,
+            item_ref=reference.catalog_item_id,
+            name=reference.catalog_item_name,
+            comment=self.comment,
+            options=tuple(
+                model.LineOption(
+                    option.name, option.type, tuple(choice.to_line() for choice in option.selected_choices)
+                )
+                for option in self.dish_options
+            ),
+        )
 
 
 # --- Discounts and payments ------------------------------------------------------------------
@@ -404,6 +423,57 @@ class WixOrder(OrderModel):
     totals: Totals = Field(default_factory=Totals)
     comment: WireText | None = None
     loyalty_info: LoyaltyInfo | None = None
+
+    def to_order(self) -> model.Order:
+        """The order in the domain's terms, with this wire form kept verbatim as its record."""
+        fulfillment, totals, customer = self.fulfillment, self.totals, self.customer
+        delivery = fulfillment.delivery_details
+        point = delivery.address.location if delivery is not None and delivery.address is not None else None
+        return model.Order(
+            ref=self.id or None,
+            currency=self.currency,
+            lines=tuple(line.to_line() for line in self.line_items),
+            totals=model.Totals(
+                subtotal=totals.subtotal,
+                total=totals.total,
+                delivery=totals.delivery,
+                tax=totals.tax,
+                discount=totals.discount,
+                loyalty_savings=totals.loyalty_savings,
+                tip=totals.tip,
+                service_fees=tuple(
+                    model.ServiceFee(fee.fee.value, fee.tax.value if fee.tax is not None else None, fee.name)
+                    for fee in totals.service_fees
+                ),
+            ),
+            fulfillment=model.Fulfillment(
+                type=model.FulfillmentType(fulfillment.type),
+                promised_time=fulfillment.promised_time,
+                asap=fulfillment.asap,
+                fee=fulfillment.fee,
+                external_courier=delivery is not None and delivery.external_provider is not None,
+                address_point=model.GeoPoint(point.latitude, point.longitude)
+                if point is not None and point.latitude is not None and point.longitude is not None
+                else None,
+            ),
+            customer=model.Customer(customer.first_name, customer.last_name, customer.phone, customer.email),
+            payments=tuple(
+                model.Payment(payment.type, payment.amount, payment.method, payment.provider_transaction_id)
+                for payment in self.payments
+            ),
+            discounts=tuple(
+                model.Discount(
+                    discount.applied_amount,
+                    discount.catalog_discount_type,
+                    discount.catalog_discount_name,
+                    discount.catalog_discount_id,
+                )
+                for discount in self.discounts
+            ),
+            loyalty_applied=self.loyalty_info.applied_amount if self.loyalty_info is not None else None,
+            comment=self.comment,
+            received=self.to_wire(),
+        )
 
 
 LineItemOption.model_rebuild()
