@@ -1,0 +1,90 @@
+"""The order channel: how Wix hands an order over, and how the kitchen's progress goes back to Wix.
+
+What differs between Wix's two generations of restaurant sites (docs/architecture.md "Order
+channels"; /work/shared/spec/wix-newgen-ordering.md) sits behind this seam; the order checks, the
+POS backend and the kitchen flow are shared:
+
+- checks before payment: SPI Validate Order (legacy) | the eCommerce Validations service plugin (new);
+- hand-over: SPI Create Order, Wix waiting for a POS order id | the `wix.ecom.v1.order_approved` webhook;
+- an order is keyed by instance, configuration and Restaurants order id | instance and eCommerce order id;
+- progress back: Orders v3 accept / fulfill / cancel | one fulfillment per order (Accepted, Ready,
+  Fulfilled) and eCommerce's cancel.
+
+The hand-over side is an adapter's job: it parses its wire form into `orders.model.Order` and
+calls the ordering service (with the legacy keys today; the orders issue adds the eCommerce
+ones). The way back is `OrderChannel.report`, run from the job queue, never on a request path.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import StrEnum
+
+from posbridge.orders.model import OrderStatus, StatusActor
+
+
+class Generation(StrEnum):
+    """Which generation of Wix restaurants a site runs."""
+
+    LEGACY = "LEGACY"  # Restaurants POS SPI, Catalogs v3, Restaurants Orders v3
+    NEWGEN = "NEWGEN"  # Menus API, eCommerce orders, business locations
+
+
+class ChannelError(Exception):
+    """Wix did not take a status report."""
+
+
+class ChannelUnavailable(ChannelError):
+    """Wix did not answer, throttled, or failed on its side: report again later (after `retry_after`)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ChannelRefused(ChannelError):
+    """Wix refused the report for good (a transition it does not allow, an order it does not know)."""
+
+
+class ChannelUnauthorized(ChannelError):
+    """posbridge may not act on this site's orders (app removed, permission missing): an operator must act."""
+
+
+@dataclass(frozen=True)
+class WixOrderRef:
+    """Which order, in Wix's terms: the site (instance) and the order's id in this channel."""
+
+    instance_id: str
+    wix_order_id: str
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """A kitchen status change to tell Wix about."""
+
+    order: WixOrderRef
+    status: OrderStatus
+    actor: StatusActor
+    message: str | None = None  # what the customer reads (an accept's ETA, a cancel's reason)
+
+
+class OrderChannel(ABC):
+    """One generation's order channel: what it reports back to Wix and how."""
+
+    generation: Generation
+
+    @abstractmethod
+    def reports(self, status: OrderStatus) -> bool:
+        """Whether Wix models this status in this channel (a status it does not model is never reported)."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def report(self, report: StatusReport) -> None:
+        """Tell Wix the order moved; raises `ChannelUnavailable`, `ChannelRefused` or `ChannelUnauthorized`.
+
+        Must be harmless when repeated (the queue delivers at least once), must never be called for a
+        status `reports` declines, and must never change posbridge's own record of the order: the
+        caller records the outcome.
+        """
+        raise NotImplementedError

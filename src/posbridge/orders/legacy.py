@@ -1,0 +1,58 @@
+"""The legacy order channel: orders arrive through the POS SPI, progress goes back through Orders v3.
+
+Hand-over: `spi/handlers.py` (Validate Order, Create Order) parses the WixOrder into the domain's
+order and calls the ordering service. Way back: Restaurants Orders v3 models NEW → ACCEPTED →
+FULFILLED and CANCELED (wix-apis.md §4); READY is the kitchen's own step and is not reported.
+"""
+
+from __future__ import annotations
+
+from posbridge.orders.channel import (
+    ChannelRefused,
+    ChannelUnauthorized,
+    ChannelUnavailable,
+    Generation,
+    OrderChannel,
+    StatusReport,
+)
+from posbridge.orders.model import OrderStatus
+from posbridge.wix import orders
+from posbridge.wix.client import WixClient
+from posbridge.wix.errors import WixApiError
+
+_REPORTED = frozenset({OrderStatus.ACCEPTED, OrderStatus.FULFILLED, OrderStatus.CANCELED})
+
+
+class LegacyOrderChannel(OrderChannel):
+    """Reports through Wix's Restaurants Orders v3 API with the site's own token (`WixClient`)."""
+
+    generation = Generation.LEGACY
+
+    def __init__(self, client: WixClient) -> None:
+        self.client = client
+
+    def reports(self, status: OrderStatus) -> bool:
+        return status in _REPORTED
+
+    def report(self, report: StatusReport) -> None:
+        if not self.reports(report.status):
+            raise ValueError(f"Orders v3 does not model {report.status}")
+        ref = report.order
+        try:
+            if report.status == OrderStatus.ACCEPTED:
+                orders.accept_order(self.client, ref.instance_id, ref.wix_order_id, report.message)
+            elif report.status == OrderStatus.FULFILLED:
+                orders.fulfill_order(self.client, ref.instance_id, ref.wix_order_id)
+            else:
+                orders.cancel_order(self.client, ref.instance_id, ref.wix_order_id, report.message)
+        except WixApiError as exc:
+            raise _channel_error(exc) from exc
+
+
+def _channel_error(exc: WixApiError) -> ChannelUnavailable | ChannelRefused | ChannelUnauthorized:
+    """Wix's answer by failure mode: try again, never again, or an operator's turn."""
+    if exc.retryable:
+        return ChannelUnavailable(str(exc))
+    if exc.status in (401, 403):
+        return ChannelUnauthorized(str(exc))
+    return ChannelRefused(str(exc))
