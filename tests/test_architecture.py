@@ -45,19 +45,10 @@ LAYERS: dict[str, int] = {
 }
 LAYER_NAMES = {0: "foundation", 1: "store/wix", 2: "domain", 3: "services", 4: "adapters"}
 
-# Upward imports that exist today and are owed a fix: issue 9 §1 second bullet (requesting,
-# debouncing and running a sync are use cases that move to services/syncing.py; sync/ keeps the
-# pipeline only). The other half of that cycle (services/menus.py → sync.triggers, api/syncs.py →
-# sync.foreground) points downward, so only these edges break the rule. Each entry is (importing
-# module, imported module); the test also fails when an entry is no longer needed, so this list
-# only shrinks, to empty.
-KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("posbridge.sync.triggers", "posbridge.services.syncing"),
-        ("posbridge.sync.foreground", "posbridge.services.pairing"),
-        ("posbridge.sync.foreground", "posbridge.services.syncing"),
-    }
-)
+# Upward imports that exist and are owed a fix, as (importing module, imported module), each with
+# the issue that removes it. Empty since issue 9 §1 moved the sync use cases into services/syncing.py;
+# the test also fails when a listed edge is gone, so this list only ever shrinks.
+KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset()
 
 
 def _modules(package: str) -> Iterator[tuple[str, Path]]:
