@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from posbridge.orders.model import FulfillmentType, GeoPoint
 from posbridge.spi.order_wire import WixOrder
-from tests.support.orders import choice, line, order_dict
+from tests.support.orders import CUSTOMER, NEAR_DOWNTOWN, choice, line, order_dict
 
 
 def test_a_full_order_round_trips_through_the_flat_wire_form() -> None:
@@ -264,3 +265,73 @@ def test_selected_choices_are_line_items_and_nest() -> None:
     inner = order.line_items[0].dish_options[0].selected_choices[0].dish_options[0].selected_choices[0]
     assert inner.catalog_item_id == "wix-var-var-basil"
     assert inner.price == Decimal("0.50")
+
+
+# --- the edge: WixOrder → the domain's Order -------------------------------------------------
+
+
+def test_the_wire_order_becomes_the_domain_order_field_by_field() -> None:
+    raw = order_dict(
+        [line("item-1", 2, options={"Size": ["var-large"]}, comment="well done")],
+        order_id="wix-o-1",
+        fulfillment_type="DELIVERY",
+        delivery="3.00",
+        tax="2.66",
+        tip="4.00",
+        service_fees=("1.25",),
+    )
+    raw["totals"]["serviceFees"][0]["tax"] = {"value": "0.10"}
+    raw["discounts"] = [{"appliedAmount": "-2.00", "catalogDiscountType": "SOMETHING_NEW", "catalogDiscountId": "d1"}]
+    raw["loyaltyInfo"] = {"appliedAmount": "1.50"}
+    raw["payments"] = [{"type": "A_FUTURE_TYPE", "amount": "10.00", "providerTransactionId": "tx-1"}, {"type": "CASH"}]
+    wire = WixOrder.model_validate(raw)
+    order = wire.to_order()
+
+    assert (order.ref, order.currency, order.comment) == ("wix-o-1", "USD", None)
+    [entry] = order.lines
+    assert (entry.quantity, entry.price, entry.item_ref, entry.name, entry.comment) == (
+        2,
+        Decimal("12.50"),
+        wire.line_items[0].catalog_item_id,
+        "Margherita",
+        "well done",
+    )
+    [option] = entry.options
+    assert (option.name, option.type, [c.price for c in option.selected]) == ("Size", "SELECTION", [Decimal("3.00")])
+    assert order.totals.subtotal == wire.totals.subtotal and order.totals.total == wire.totals.total
+    assert [(fee.amount, fee.tax) for fee in order.totals.service_fees] == [(Decimal("1.25"), Decimal("0.10"))]
+    assert order.fulfillment.type == FulfillmentType.DELIVERY and order.fulfillment.fee == Decimal("3.00")
+    assert order.fulfillment.external_courier is False
+    assert order.fulfillment.address_point == GeoPoint(*NEAR_DOWNTOWN)
+    assert [(d.amount, d.type, d.ref) for d in order.discounts] == [(Decimal("-2.00"), "SOMETHING_NEW", "d1")]
+    assert order.loyalty_applied == Decimal("1.50")
+    assert [(p.type, p.amount, p.transaction_ref) for p in order.payments] == [
+        ("A_FUTURE_TYPE", Decimal("10.00"), "tx-1"),
+        ("CASH", None, None),  # an amount not stated stays not stated
+    ]
+    assert (order.customer.phone, order.customer.email) == (CUSTOMER["phone"], CUSTOMER["email"])
+    # The record keeps the wire form verbatim, camelCase and all.
+    assert order.received == wire.to_wire()
+
+
+def test_the_domain_order_of_a_bare_order_takes_wix_defaults() -> None:
+    order = WixOrder.model_validate({"id": "", "fulfillment": {"asap": None, "promisedTime": "2026-11-27T18:00:00Z"}})
+    domain = order.to_order()
+    assert domain.ref is None  # "" at Validate Order: Wix has not created the order yet
+    assert domain.fulfillment.asap is True and domain.fulfillment.type == FulfillmentType.UNSPECIFIED
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    assert domain.fulfillment.at(now) == now  # asap: the promised time does not move the order
+    assert domain.loyalty_applied is None and domain.lines == () and domain.totals.total == Decimal("0")
+
+
+def test_a_courier_delivery_and_a_scheduled_time_reach_the_domain() -> None:
+    raw = order_dict(fulfillment_type="DELIVERY", delivery_to=(40.7357, -74.1724))
+    details = raw["fulfillment"]["deliveryDetails"]
+    details["externalProvider"] = {"id": "courier-1", "customerFee": details.pop("restaurant")["fee"]}
+    raw["fulfillment"].update(asap=False, promisedTime="2026-11-27T18:00:00-05:00")
+    fulfillment = WixOrder.model_validate(raw).to_order().fulfillment
+    assert fulfillment.external_courier is True and fulfillment.fee == Decimal(
+        details["externalProvider"]["customerFee"]
+    )
+    promised = datetime(2026, 11, 27, 23, tzinfo=UTC)
+    assert fulfillment.promised_time == promised and fulfillment.at(promised.replace(hour=20)) == promised
