@@ -26,6 +26,7 @@ serve: install
 
 test: install
 	scripts/ensure-services
+	scripts/ensure-chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q

@@ -102,10 +102,16 @@ async def _jobs_lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _mount_routers(app: FastAPI) -> None:
     """Attach every adapter's router (each module is a thin layer over the service layer)."""
+    from fastapi.staticfiles import StaticFiles
+
     from posbridge.api.router import router as admin_router
+    from posbridge.dashboard.routes import STATIC
+    from posbridge.dashboard.routes import router as dashboard_router
     from posbridge.spi.router import router as spi_router
     from posbridge.spi.webhooks import router as webhook_router
 
     app.include_router(spi_router, prefix="/wix/pos-spi")
     app.include_router(webhook_router, prefix="/wix/webhooks")
     app.include_router(admin_router, prefix="/api/v1")
+    app.include_router(dashboard_router)
+    app.mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static")

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"  # DEBUG | INFO | WARNING | ERROR | CRITICAL
     log_json: bool = True
     dashboard_instance_max_age_seconds: int = 600
+    # CSP frame-ancestors source list: who may frame the dashboard page (Wix's dashboard).
+    dashboard_frame_ancestors: str = "https://manage.wix.com https://*.wix.com"
+    dashboard_session_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Order intake (docs/decisions.md "Order intake"). observe: every check runs and is logged and
     # recorded, but only those protecting the kitchen refuse (for the first days of a new Wix release).
     order_checks: Literal["enforce", "observe"] = "enforce"

@@ -56,6 +56,8 @@ MEANINGS: dict[str, str] = {
     "log_level": "structured logs on stderr; one-shot commands show only warnings unless it is set",
     "log_json": "logs as JSON lines (`false`: for humans)",
     "dashboard_instance_max_age_seconds": "oldest signed `instance` the dashboard page accepts",
+    "dashboard_frame_ancestors": "CSP `frame-ancestors` sources allowed to frame the dashboard page (Wix's dashboard)",
+    "dashboard_session_minutes": "lifetime of a dashboard page session (the token every request of the page carries)",
     "order_checks": "`enforce`, or `observe`: every order check runs and is logged, only the kitchen's refuse",
     "order_max_quantity": "largest quantity of a line or choice",
     "order_total_tolerance": "rounding allowed per line when checking an order's totals",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 
 from wixsim import dashboard, spi_caller, webhooks
@@ -342,6 +343,20 @@ def create_control_app(sim: Sim) -> FastAPI:
         site = s.site(call.instanceId)
         base = call.url or site.dashboard_url or s.data.settings.default_dashboard_url
         return dashboard.dashboard_url(s.data.app, site, base, call.variant, call.ageSeconds)
+
+    @api.get("/dashboard/{instance_id}", summary="Wix's dashboard page embedding the provider's page (iframe)")
+    async def dashboard_page(
+        instance_id: str, configurationId: str | None = None, variant: str = "valid"
+    ) -> HTMLResponse:
+        s = store()
+        site = s.site(instance_id)
+        base = site.dashboard_url or s.data.settings.default_dashboard_url
+        if variant not in dashboard.VARIANTS:
+            raise HTTPException(400, f"unknown variant {variant!r}; one of {', '.join(dashboard.VARIANTS)}")
+        url = dashboard.dashboard_url(s.data.app, site, base, variant)["url"]
+        if configurationId:
+            url += "&" + urlencode({"configurationId": configurationId})
+        return HTMLResponse(dashboard.dashboard_page(site, url))
 
     @api.post("/faults", status_code=201, summary="Inject a fault on a Wix endpoint")
     async def add_fault(rule: FaultRule) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -83,3 +84,30 @@ def dashboard_url(
     }
     sep = "&" if "?" in base_url else "?"
     return {"url": f"{base_url}{sep}{urlencode(query)}", "instance": instance, "variant": variant}
+
+
+def dashboard_page(site: Site, iframe_url: str) -> str:
+    """Wix's dashboard around the app's page: a side bar, a header and the provider's iframe.
+
+    Served by wixsim (on whatever host the browser used, e.g. `localhost`) while the iframe points
+    at the provider (e.g. `127.0.0.1`), so the browser applies its third-party iframe rules.
+    """
+    name = html.escape(site.name or site.instance_id)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{name} · Wix dashboard (wixsim)</title>
+<style>
+body {{ margin: 0; font: 14px/1.4 Helvetica, Arial, sans-serif; background: #f0f4f7; color: #162d3d;
+  display: grid; grid-template-columns: 200px 1fr; grid-template-rows: 48px 1fr; height: 100vh; }}
+header {{ grid-column: 1 / 3; background: #162d3d; color: #fff; display: flex; align-items: center; padding: 0 16px; }}
+nav {{ background: #fff; border-right: 1px solid #dfe5eb; padding: 16px; }}
+nav a {{ display: block; color: #116dff; padding: 6px 0; text-decoration: none; }}
+iframe {{ width: 100%; height: 100%; border: 0; }}
+@media (max-width: 800px) {{ body {{ display: block; }} header {{ height: 48px; }} nav {{ display: none; }}
+  iframe {{ height: calc(100vh - 48px); }} }}
+</style></head>
+<body><header><strong>wixsim</strong>&nbsp;· {name}</header>
+<nav aria-label="Dashboard"><a href="#">Home</a><a href="#">Restaurants</a>
+<a aria-current="page" href="#">POS Locations</a></nav>
+<iframe id="app" title="POS Locations" src="{html.escape(iframe_url, quote=True)}"></iframe>
+</body></html>"""

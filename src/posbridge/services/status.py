@@ -24,12 +24,29 @@ class Readiness:
         return self.status == READY
 
 
+BUSINESS_FIELDS = (("contact_name", "contact name"), ("contact_email", "email"), ("contact_phone", "phone"))
+
+
+def missing_business_info(account: Account) -> list[str]:
+    """The business information an account still lacks, in words (none when the operator vouched for it).
+
+    An account the merchant connected in the dashboard needs a contact for order problems before
+    it is ready; one an operator linked (CLI, admin API) was onboarded by the provider.
+    """
+    if not account.info_required:
+        return []
+    return [words for name, words in BUSINESS_FIELDS if not (getattr(account, name) or "").strip()]
+
+
 def readiness(session: Session, account: Account | None, configuration: Configuration | None) -> Readiness:
     """Status of a configuration for an account, in a few indexed reads."""
     if account is None or account.status != "ACTIVE":
         return Readiness(NOT_STARTED, "No POS account is connected to this site")
     if not account.authorized:
         return Readiness(ERROR, "The POS account's authorization was revoked")
+    missing = missing_business_info(account)
+    if missing:
+        return Readiness(PENDING, "The business information is not complete: " + ", ".join(missing) + " missing")
     if configuration is None or configuration.location_id is None:
         return Readiness(PENDING, "This Wix location is not paired with a POS location")
     location = session.get(Location, configuration.location_id)

@@ -96,6 +96,12 @@ class Account(Base):
     credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
     disconnected_at: Mapped[datetime | None]
+    # Business information for order problems; required (info_required) when the merchant connected
+    # through the dashboard, where the page asks for it (docs/decisions.md "Dashboard").
+    info_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_name: Mapped[str | None] = mapped_column(String(255))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    contact_phone: Mapped[str | None] = mapped_column(String(64))
 
 
 class Configuration(Base):

@@ -1,0 +1,410 @@
+"""The merchant's POS Locations page inside Wix's dashboard (issue 13): Jinja2 templates, htmx, one stylesheet.
+
+Every route but the entry needs the page session (dashboard/session.py); every state change also
+needs its CSRF token. Each action calls one service and answers the re-rendered panel, so the
+page never shows a state the services did not produce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from posbridge.config import Settings
+from posbridge.dashboard.session import CSRF_FIELD, SESSION_HEADER, Refused, Session, Sessions, verify_instance
+from posbridge.errors import WixError
+from posbridge.logs import get_logger
+from posbridge.services import merchant_page, queries
+from posbridge.services.disconnection import disconnect
+from posbridge.services.onboarding import NOT_CONNECTED, account_state, connect_with_api_key, save_business_info
+from posbridge.services.pairing import pair_configuration, unpair_configuration
+from posbridge.services.syncing import IN_PROGRESS, PENDING, request_sync
+from posbridge.store.db import Database
+from posbridge.sync.foreground import find_configuration
+from posbridge.sync.preview import dry_run, field_lines, show
+from posbridge.wix.client import WixClient
+from posbridge.wix.connectivity import get_configuration
+from posbridge.wix.errors import WixApiError
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+log = get_logger("dashboard")
+router = APIRouter(include_in_schema=False)
+_env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+_env.globals["csrf_field"] = CSRF_FIELD
+
+KIND_ORDER = {"MENU": 0, "SECTION": 1, "DISH": 2, "VARIATION": 3}
+STATUS_WORDS = {"READY": "Ready", "PENDING": "Setup needed", "NOT_STARTED": "Not started", "ERROR": "Problem"}
+SYNC_WORDS = {"PENDING": "Waiting to start", "IN_PROGRESS": "Syncing", "SYNCED": "Synced", "FAILED": "Failed"}
+_env.filters["status_words"] = lambda s: STATUS_WORDS.get(s, s.replace("_", " ").capitalize())
+_env.filters["sync_words"] = lambda s: SYNC_WORDS.get(s, s.replace("_", " ").capitalize())
+_env.filters["when"] = lambda d: d.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC") if d else "—"
+_env.filters["money"] = lambda amount, currency: f"{amount:,.2f} {currency}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _sessions(request: Request) -> Sessions:
+    settings = _settings(request)
+    return Sessions(settings.wix_app_secret, timedelta(minutes=settings.dashboard_session_minutes))
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _client(request: Request) -> WixClient:
+    jobs = getattr(request.app.state, "jobs", None)
+    if jobs is not None:
+        client: WixClient = jobs.client
+        return client
+    cached = getattr(request.app.state, "dashboard_client", None)
+    if cached is None:
+        cached = request.app.state.dashboard_client = WixClient(_settings(request), _db(request))
+    return cached
+
+
+def _headers(settings: Settings) -> dict[str, str]:
+    """Framable by Wix's dashboard only; nothing loads from anywhere but here."""
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {settings.dashboard_frame_ancestors}"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    }
+
+
+def _html(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    body = _env.get_template(template).render(**context)
+    return HTMLResponse(body, status_code=status, headers=_headers(_settings(request)))
+
+
+def _refusal(request: Request, refused: Refused, *, fragment: bool) -> HTMLResponse:
+    log.info("dashboard_refused", status=refused.status, reason=refused.reason)
+    return _html(request, "refused.html", refused.status, reason=refused.reason, fragment=fragment)
+
+
+# --- entry ----------------------------------------------------------------------------------------
+
+
+@router.get("/dashboard")
+def entry(request: Request) -> HTMLResponse:
+    """Wix opens the page with a signed `instance`; a verified owner gets the page and a session."""
+    settings = _settings(request)
+    try:
+        owner = verify_instance(
+            request.query_params.get("instance"),
+            settings.wix_app_secret,
+            max_age_seconds=settings.dashboard_instance_max_age_seconds,
+            now=_now(),
+        )
+    except Refused as refused:
+        return _refusal(request, refused, fragment=False)
+    session = _sessions(request).issue(owner, _now())
+    open_row = request.query_params.get("configurationId")
+    context = _panel_context(request, session, open_row=open_row)
+    return _html(request, "page.html", session=session, **context)
+
+
+# --- the page's own requests ---------------------------------------------------------------------
+
+
+def _session(request: Request) -> Session:
+    return _sessions(request).check(request.headers.get(SESSION_HEADER), _now())
+
+
+async def _guarded(request: Request, action: Callable[[Session, FormData], Any] | None = None) -> Response:
+    """Session (and for a POST its CSRF token) first; then the action and the re-rendered panel."""
+    try:
+        session = _session(request)
+        form = await request.form() if request.method == "POST" else FormData()
+        if request.method == "POST":
+            Sessions.check_csrf(session, str(form.get(CSRF_FIELD) or ""))
+    except Refused as refused:
+        return _refusal(request, refused, fragment=True)
+    flash, status = None, 200
+    if action is not None:
+        try:
+            flash = await run_in_threadpool(action, session, form)
+        except WixError as error:
+            flash, status = {"error": True, "text": error.message}, _status_for(error)
+        except WixApiError as error:
+            flash, status = {"error": True, "text": f"Wix did not take it: {error.message}"}, 502
+    open_row = str(form.get("configurationId") or "") or request.query_params.get("open")
+    context = await run_in_threadpool(_panel_context, request, session, open_row=open_row)
+    return _html(request, "panel.html", status, session=session, flash=flash, **context)
+
+
+def _status_for(error: WixError) -> int:
+    return error.http_status if 400 <= error.http_status < 500 else 400
+
+
+def _panel_context(request: Request, session: Session, *, open_row: str | None = None) -> dict[str, Any]:
+    db, instance_id = _db(request), session.owner.instance_id
+    state = account_state(db, instance_id)
+    data = merchant_page.PageData()
+    if state.account is not None:
+        data.pos_locations = merchant_page.pos_locations(db, state.account.merchant_id)
+        try:
+            configurations = merchant_page.wix_locations(_client(request), instance_id)
+        except WixApiError as exc:
+            configurations, data.wix_problem = [], merchant_page.wix_problem(exc)
+        data.rows = merchant_page.build_rows(db, state, instance_id, configurations, data.pos_locations)
+    warnings: dict[str, list[str]] = {}
+    for row in data.rows:
+        if row.pos_location is not None and not row.ever_synced and row.catalog_id:
+            try:
+                warnings[row.configuration_id] = merchant_page.existing_wix_menus(
+                    _client(request), instance_id, row.catalog_id
+                )
+            except WixApiError:
+                warnings[row.configuration_id] = []
+    orders = merchant_page.recent_orders(db, instance_id) if state.account is not None else []
+    return {
+        "state": state,
+        "not_connected": state.state == NOT_CONNECTED,
+        "data": data,
+        "orders": orders,
+        "problems": [o for o in orders if o.problem],
+        "open_row": open_row,
+        "first_sync_menus": warnings,
+        "running": (PENDING, IN_PROGRESS),
+    }
+
+
+@router.get("/dashboard/panel")
+async def panel(request: Request) -> Response:
+    """The page's panel, re-read."""
+    return await _guarded(request)
+
+
+def _flash(text: str) -> dict[str, Any]:
+    return {"error": False, "text": text}
+
+
+@router.post("/dashboard/account/connect")
+async def connect(request: Request) -> Response:
+    """Connect the POS account with its API key."""
+
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        account = connect_with_api_key(
+            _db(request),
+            instance_id=session.owner.instance_id,
+            api_key=str(form.get("apiKey") or ""),
+            secret_key=_settings(request).secret_key,
+        )
+        return _flash(f"Connected to POS account {account.account_id}. Now add your business information.")
+
+    return await _guarded(request, act)
+
+
+@router.post("/dashboard/account/business")
+async def business(request: Request) -> Response:
+    """Save the business information (contact for order problems)."""
+
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        save_business_info(
+            _db(request),
+            instance_id=session.owner.instance_id,
+            name=str(form.get("contactName") or ""),
+            email=str(form.get("contactEmail") or ""),
+            phone=str(form.get("contactPhone") or ""),
+        )
+        return _flash("Business information saved.")
+
+    return await _guarded(request, act)
+
+
+@router.post("/dashboard/account/disconnect")
+async def disconnect_account(request: Request) -> Response:
+    """Disconnect the POS account (after the page's confirmation): unpaired here, then Wix is told."""
+
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        if form.get("confirm") != "yes":
+            raise WixError.of("ACCOUNT_CONFIGURATION", "Tick the box to confirm the disconnection", http_status=400)
+        state = account_state(_db(request), session.owner.instance_id)
+        if state.account is None:
+            raise WixError.of("ACCOUNT_NOT_CONNECTED", "No POS account is connected", http_status=409)
+        done = disconnect(
+            _db(request), _client(request), instance_id=session.owner.instance_id, account_id=state.account.account_id
+        )
+        if done.wix_error:
+            return {"error": True, "text": f"Disconnected here, but Wix was not told: {done.wix_error}. Try again."}
+        return _flash("Your POS account is disconnected from this site.")
+
+    return await _guarded(request, act)
+
+
+def _wix_configuration(request: Request, session: Session, configuration_id: str) -> dict[str, Any]:
+    """The configuration as Wix has it for this site: an id of another site is 'not found' (Wix answers 404)."""
+    try:
+        return get_configuration(_client(request), session.owner.instance_id, configuration_id)
+    except WixApiError as exc:
+        if exc.status == 404:
+            raise WixError.of(
+                "LOCATION_NOT_FOUND", "This Wix location is not on your site", configurationId=configuration_id
+            ) from None
+        raise
+
+
+@router.post("/dashboard/configurations/{configuration_id}/pair")
+async def pair(request: Request, configuration_id: str) -> Response:
+    """Pair (or change) a Wix location with a POS location; menus given or all sold there."""
+
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        found = _wix_configuration(request, session, configuration_id)
+        menus = [str(m) for m in form.getlist("menu")] if form.get("menusChosen") == "yes" else None
+        location_id = str(form.get("locationId") or "")
+        if not location_id:
+            raise WixError.of("LOCATION_NOT_FOUND", "Choose a POS location", http_status=400)
+        pair_configuration(
+            _db(request),
+            instance_id=session.owner.instance_id,
+            configuration_id=configuration_id,
+            location_id=location_id,
+            menu_ids=menus,
+            catalog_id=found.get("catalogId") or None,
+        )
+        name = (found.get("location") or {}).get("name") or configuration_id
+        return _flash(f"Saved: {name} is paired." if menus is None else f"Saved the menus for {name}.")
+
+    return await _guarded(request, act)
+
+
+@router.post("/dashboard/configurations/{configuration_id}/unpair")
+async def unpair(request: Request, configuration_id: str) -> Response:
+    """Undo a pairing (orders stop until it is paired again)."""
+
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        unpair_configuration(_db(request), instance_id=session.owner.instance_id, configuration_id=configuration_id)
+        return _flash("Unpaired: this Wix location takes no orders until it is paired again.")
+
+    return await _guarded(request, act)
+
+
+@router.post("/dashboard/configurations/{configuration_id}/sync")
+async def sync_now(request: Request, configuration_id: str) -> Response:
+    """Sync now: the same request Wix's Sync Catalog makes."""
+
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        _pk, account_id = find_configuration(_db(request), session.owner.instance_id, configuration_id)
+        jobs = getattr(request.app.state, "jobs", None)
+        request_sync(
+            _db(request),
+            session.owner.instance_id,
+            account_id,
+            configuration_id,
+            "DASHBOARD",
+            notify=jobs.enqueue_sync if jobs else None,
+        )
+        return _flash("Sync requested: progress shows below.")
+
+    return await _guarded(request, act)
+
+
+@router.get("/dashboard/configurations/{configuration_id}/sync")
+async def sync_progress(request: Request, configuration_id: str) -> Response:
+    """The sync state of one location (polled while a sync waits or runs)."""
+
+    def read(session: Session) -> dict[str, Any]:
+        db = _db(request)
+        _pk, account_id = find_configuration(db, session.owner.instance_id, configuration_id)
+        return {
+            "sync": merchant_page.sync_state(db, session.owner.instance_id, account_id, configuration_id),
+            "configuration_id": configuration_id,
+            "running": (PENDING, IN_PROGRESS),
+        }
+
+    return await _fragment(request, "sync_status.html", read)
+
+
+@router.get("/dashboard/configurations/{configuration_id}/preview")
+async def preview(request: Request, configuration_id: str) -> Response:
+    """The next sync's changes (a dry run against Wix's live catalog; writes nothing)."""
+
+    def read(session: Session) -> dict[str, Any]:
+        db = _db(request)
+        pk, _account = find_configuration(db, session.owner.instance_id, configuration_id)
+        result = dry_run(db, _settings(request), pk, client=_client(request))
+        changes = []
+        for change in sorted(result.diff.changes, key=lambda c: (KIND_ORDER.get(c.kind, 9), c.name or "")):
+            fields = []
+            for name in change.before or change.after:
+                if change.op == "create":
+                    fields.append(f"{name}: {show(change.after.get(name), result.diff.names)}")
+                else:
+                    fields.extend(field_lines(name, change.before.get(name), change.after.get(name), result.diff.names))
+            changes.append({"op": change.op, "kind": change.kind.lower(), "name": change.name, "fields": fields})
+        counts = {op: 0 for op in ("create", "update", "remove")}
+        for ops in result.diff.counts().values():
+            for op, n in ops.items():
+                counts[op] = counts.get(op, 0) + n
+        return {"preview": result, "changes": changes, "counts": counts}
+
+    return await _fragment(request, "preview.html", read)
+
+
+@router.get("/dashboard/configurations/{configuration_id}/history")
+async def history(request: Request, configuration_id: str) -> Response:
+    """The location's recent syncs, each with its log and failure reason."""
+
+    def read(session: Session) -> dict[str, Any]:
+        db, instance_id = _db(request), session.owner.instance_id
+        syncs = queries.list_syncs(db, instance_id=instance_id, configuration_id=configuration_id, limit=10)
+        details = [
+            queries.get_sync(db, instance_id=instance_id, configuration_id=configuration_id, sync_id=s.id)
+            for s in syncs
+        ]
+        return {"syncs": details, "render_data": _log_data}
+
+    return await _fragment(request, "history.html", read)
+
+
+async def _fragment(request: Request, template: str, read: Callable[[Session], dict[str, Any]]) -> Response:
+    """A read-only part of the page: the session first, then the read; a refusal or error in words."""
+    try:
+        session = _session(request)
+    except Refused as refused:
+        return _refusal(request, refused, fragment=True)
+    try:
+        context = await run_in_threadpool(read, session)
+    except WixError as error:
+        return _html(request, "message.html", _status_for(error), text=error.message, error=True)
+    except WixApiError as error:
+        return _html(request, "message.html", 502, text=f"Wix did not answer: {error.message}", error=True)
+    return _html(request, template, **context)
+
+
+def _log_data(data: dict[str, Any] | None) -> str:
+    """A log line's data as `key: value` words, not JSON."""
+    if not data:
+        return ""
+    return "; ".join(f"{key}: {_words(value)}" for key, value in data.items())
+
+
+def _words(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_words(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_words(v) for v in value[:10]) + (" …" if len(value) > 10 else "")
+    return str(value)

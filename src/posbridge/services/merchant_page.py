@@ -1,0 +1,310 @@
+"""What the merchant's POS Locations page shows: Wix's locations beside the POS's, statuses, syncs, orders.
+
+Wix's side is read live with the app's token (server side, never from the browser); statuses
+come from the same services that answer Wix (Get Configuration Status, Get Catalog Sync Status).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from posbridge.services.configurations import configuration_status
+from posbridge.services.onboarding import AccountState
+from posbridge.services.status import NOT_STARTED
+from posbridge.services.syncing import SYNCED, CatalogSyncStatus, catalog_sync_status
+from posbridge.store.db import Database
+from posbridge.store.models import (
+    Configuration,
+    ConfigurationMenu,
+    Location,
+    Menu,
+    MenuLocation,
+    Order,
+    OrderLine,
+    Sync,
+)
+from posbridge.sync.writer import CatalogsV3Writer
+from posbridge.wix.client import WixClient
+from posbridge.wix.connectivity import list_configurations
+from posbridge.wix.errors import WixApiError
+
+SUGGEST_THRESHOLD = 0.6
+RECENT_ORDERS = 25
+
+
+@dataclass(frozen=True)
+class PosMenu:
+    """A POS menu sold at a location."""
+
+    pos_id: str
+    name: str
+
+
+@dataclass
+class PosLocation:
+    """A POS location of the connected account, with the menus it sells."""
+
+    pos_id: str
+    name: str
+    address: str
+    menus: list[PosMenu] = field(default_factory=list)
+    paired_with: str | None = None  # Wix configuration id
+
+
+@dataclass
+class LocationRow:
+    """One Wix location (configuration) and its pairing."""
+
+    configuration_id: str
+    wix_name: str
+    catalog_id: str | None
+    archived: bool
+    enabled: bool
+    status: str
+    reason: str | None
+    pos_location: PosLocation | None = None
+    menu_ids: list[str] = field(default_factory=list)
+    suggested: PosLocation | None = None
+    sync: CatalogSyncStatus | None = None
+    ever_synced: bool = False
+
+
+@dataclass
+class OrderRow:
+    """A recent order, in words."""
+
+    pos_order_id: str
+    wix_order_id: str
+    location: str
+    status: str
+    total: Decimal
+    currency: str
+    items: list[str]
+    problem: str | None
+    created_at: datetime
+
+
+@dataclass
+class PageData:
+    """Everything the page renders."""
+
+    rows: list[LocationRow] = field(default_factory=list)
+    pos_locations: list[PosLocation] = field(default_factory=list)
+    wix_problem: str | None = None
+
+
+def _address(raw: dict[str, Any] | None) -> str:
+    raw = raw or {}
+    parts = [raw.get("street"), raw.get("city"), raw.get("zipCode")]
+    return ", ".join(str(p) for p in parts if p)
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def suggest(wix_name: str, candidates: list[PosLocation]) -> PosLocation | None:
+    """The POS location whose name (or address) reads most like Wix's location name, if close enough."""
+    target = _words(wix_name)
+    best: tuple[float, PosLocation] | None = None
+    for candidate in candidates:
+        score = max(
+            difflib.SequenceMatcher(None, target, _words(candidate.name)).ratio(),
+            difflib.SequenceMatcher(None, target, _words(candidate.address)).ratio() if candidate.address else 0.0,
+        )
+        if best is None or score > best[0]:
+            best = (score, candidate)
+    return best[1] if best is not None and best[0] >= SUGGEST_THRESHOLD else None
+
+
+def wix_locations(client: WixClient, instance_id: str) -> list[dict[str, Any]]:
+    """The site's location configurations, live from Wix's POS connectivity API."""
+    return list_configurations(client, instance_id)
+
+
+def wix_problem(exc: WixApiError) -> str:
+    """A Wix failure in words for the page."""
+    return f"Wix did not answer with your locations ({exc.status or 'no answer'}): try again in a minute."
+
+
+def pos_locations(db: Database, merchant_pk: int) -> list[PosLocation]:
+    """The merchant's active locations and the active menus each sells (two queries)."""
+    with db.transaction(write=False) as session:
+        locations = list(
+            session.scalars(
+                select(Location)
+                .where(Location.merchant_id == merchant_pk, Location.active.is_(True))
+                .order_by(Location.name, Location.pos_id)
+            )
+        )
+        by_pk = {loc.id: PosLocation(loc.pos_id, loc.name, _address(loc.address)) for loc in locations}
+        rows = session.execute(
+            select(MenuLocation.location_id, Menu.pos_id, Menu.name)
+            .join(Menu, Menu.id == MenuLocation.menu_id)
+            .where(MenuLocation.location_id.in_(list(by_pk)), Menu.active.is_(True))
+            .order_by(Menu.position, Menu.id)
+        )
+        for location_pk, pos_id, name in rows:
+            by_pk[location_pk].menus.append(PosMenu(pos_id, name))
+        return list(by_pk.values())
+
+
+def build_rows(
+    db: Database,
+    state: AccountState,
+    instance_id: str,
+    configurations: list[dict[str, Any]],
+    locations: list[PosLocation],
+) -> list[LocationRow]:
+    """Each Wix location beside its pairing, its status as Wix reads it and a suggested POS location."""
+    account = state.account
+    by_pos_id = {loc.pos_id: loc for loc in locations}
+    with db.transaction(write=False) as session:
+        local = {
+            c.wix_id: c for c in session.scalars(select(Configuration).where(Configuration.instance_id == instance_id))
+        }
+        paired_pos: dict[str, str] = {}
+        menus_of: dict[str, list[str]] = {}
+        synced: set[int] = set()
+        if local:
+            location_ids = {
+                loc.id: loc.pos_id
+                for loc in session.scalars(
+                    select(Location).where(Location.id.in_([c.location_id for c in local.values() if c.location_id]))
+                )
+            }
+            wix_of = {conf.id: wix_id for wix_id, conf in local.items()}
+            for wix_id, conf in local.items():
+                if conf.location_id is not None and conf.location_id in location_ids:
+                    paired_pos[wix_id] = location_ids[conf.location_id]
+            for configuration_pk, menu_pos_id in session.execute(
+                select(ConfigurationMenu.configuration_id, Menu.pos_id)
+                .join(Menu, Menu.id == ConfigurationMenu.menu_id)
+                .where(ConfigurationMenu.configuration_id.in_(list(wix_of)))
+                .order_by(ConfigurationMenu.configuration_id, ConfigurationMenu.position)
+            ):
+                menus_of.setdefault(wix_of[configuration_pk], []).append(menu_pos_id)
+            synced = set(
+                session.scalars(
+                    select(Sync.configuration_id)
+                    .where(Sync.configuration_id.in_([c.id for c in local.values()]), Sync.status == SYNCED)
+                    .group_by(Sync.configuration_id)
+                )
+            )
+    for wix_id, pos_id in paired_pos.items():
+        if pos_id in by_pos_id:
+            by_pos_id[pos_id].paired_with = wix_id
+    rows = []
+    for raw in sorted(
+        configurations, key=lambda c: (bool(c.get("archived")), str((c.get("location") or {}).get("name") or ""))
+    ):
+        wix_id = str(raw.get("id") or "")
+        if not wix_id:
+            continue
+        name = str((raw.get("location") or {}).get("name") or wix_id)
+        status: str = NOT_STARTED
+        reason: str | None = "No POS account is connected to this site"
+        if account is not None:
+            answer = configuration_status(db, instance_id, account.account_id, wix_id)
+            status, reason = answer.status, answer.reason
+        known = local.get(wix_id)
+        row = LocationRow(
+            configuration_id=wix_id,
+            wix_name=name,
+            catalog_id=raw.get("catalogId"),
+            archived=bool(raw.get("archived")),
+            enabled=bool(raw.get("enabled", True)),
+            status=status,
+            reason=reason,
+            pos_location=by_pos_id.get(paired_pos.get(wix_id, "")),
+            menu_ids=menus_of.get(wix_id, []),
+            ever_synced=known is not None and known.id in synced,
+        )
+        if row.pos_location is None and account is not None:
+            row.suggested = suggest(name, [loc for loc in locations if loc.paired_with is None])
+        if row.pos_location is not None and account is not None and known is not None:
+            row.sync = sync_state(db, instance_id, account.account_id, wix_id)
+        rows.append(row)
+    return rows
+
+
+def sync_state(db: Database, instance_id: str, account_id: str, configuration_id: str) -> CatalogSyncStatus | None:
+    """The sync state Get Catalog Sync Status reports, or None when no sync was ever requested.
+
+    Wix reads "never synced" as PENDING; the page says "never synced" instead, and polls nothing.
+    """
+    with db.transaction(write=False) as session:
+        requested = session.scalar(
+            select(Sync.id)
+            .join(Configuration, Configuration.id == Sync.configuration_id)
+            .where(Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id)
+            .limit(1)
+        )
+    if requested is None:
+        return None
+    return catalog_sync_status(db, instance_id, account_id, configuration_id)
+
+
+def recent_orders(db: Database, instance_id: str, limit: int = RECENT_ORDERS) -> list[OrderRow]:
+    """The instance's newest orders, those needing attention first (two indexed queries)."""
+    with db.transaction(write=False) as session:
+        found = session.execute(
+            select(Order, Location.name)
+            .join(Location, Location.id == Order.location_id)
+            .where(Order.instance_id == instance_id)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(limit)
+        ).all()
+        problems = session.execute(
+            select(Order, Location.name)
+            .join(Location, Location.id == Order.location_id)
+            .where(Order.instance_id == instance_id, Order.needs_attention.is_not(None))
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(limit)
+        ).all()
+        seen: set[int] = set()
+        ordered = []
+        for order, location in [*problems, *found]:
+            if order.id not in seen:
+                seen.add(order.id)
+                ordered.append((order, location))
+        lines: dict[int, list[str]] = {}
+        for order_id, name, quantity in session.execute(
+            select(OrderLine.order_id, OrderLine.name, OrderLine.quantity)
+            .where(OrderLine.order_id.in_(list(seen)))
+            .order_by(OrderLine.order_id, OrderLine.position)
+        ):
+            lines.setdefault(order_id, []).append(f"{quantity} × {name}")
+        return [
+            OrderRow(
+                pos_order_id=order.pos_order_id,
+                wix_order_id=order.wix_order_id,
+                location=location,
+                status=order.status,
+                total=order.total,
+                currency=order.currency,
+                items=lines.get(order.id, []),
+                problem=order.needs_attention,
+                created_at=order.created_at,
+            )
+            for order, location in ordered
+        ]
+
+
+def order_count(db: Database, instance_id: str) -> int:
+    """How many orders the instance has (for the empty state)."""
+    with db.transaction(write=False) as session:
+        return int(session.scalar(select(func.count()).select_from(Order).where(Order.instance_id == instance_id)) or 0)
+
+
+def existing_wix_menus(client: WixClient, instance_id: str, catalog_id: str) -> list[str]:
+    """Names of the menus live on the Wix site for this location (a first sync disables those the POS did not make)."""
+    live = CatalogsV3Writer(client, instance_id, catalog_id).read_live(sections=False, items=False)
+    return [str(menu.fields.get("name") or menu.key) for menu in live.menus.values() if not menu.archived]

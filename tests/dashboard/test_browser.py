@@ -1,0 +1,117 @@
+"""The merchant's journey in a real browser, through wixsim's dashboard page (a different site from posbridge)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import FrameLocator, Page, expect
+
+from posbridge.services.configurations import configuration_status
+from posbridge.store.db import Database
+from tests.dashboard.browser import chromium
+from tests.dashboard.conftest import Merchant, Site, repo_root
+from wixsim.client import WixSimClient
+
+# Screenshots go to a temporary folder; `POSBRIDGE_SCREENSHOTS=docs/screenshots` refreshes the committed ones.
+SHOTS_ENV = "POSBRIDGE_SCREENSHOTS"
+OLD_MENU = {
+    "menus": [
+        {"name": "Old Wix Menu", "sections": [{"name": "Mains", "items": [{"name": "Old Soup", "price": "4.00"}]}]}
+    ]
+}
+
+
+def _shoot(page: Page, name: str, shots: Path) -> None:
+    """The step at 1,200 px, then at 600 px wide (the page must read well in a narrow iframe)."""
+    shots.mkdir(parents=True, exist_ok=True)
+    for width in (1200, 600):
+        page.set_viewport_size({"width": width, "height": 1000})
+        app_frame = next(f for f in page.frames if f.url.startswith(("http://127.0.0.1", "http://[::1]")))
+        app_frame.wait_for_function("w => window.innerWidth <= w", arg=width)
+        page.screenshot(path=str(shots / f"{name}-{width}.png"))
+    page.set_viewport_size({"width": 1200, "height": 1000})
+
+
+def _row(app: FrameLocator, name: str) -> Any:
+    return app.locator("details.row", has=app.locator(".row-name", has_text=name))
+
+
+def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
+    wixsim: WixSimClient,
+    make_site: Callable[..., Site],
+    make_merchant: Callable[[], Merchant],
+    db: Database,
+    tmp_path: Path,
+) -> None:
+    shots = repo_root() / os.environ[SHOTS_ENV] if os.environ.get(SHOTS_ENV) else tmp_path
+    site, merchant = make_site(catalog=OLD_MENU), make_merchant()
+    host = wixsim.base_url.replace("127.0.0.1", "localhost")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})  # type: ignore[attr-defined]
+        page.goto(f"{host}/_sim/dashboard/{site.instance_id}")
+        app = page.frame_locator("#app")
+        expect(app.get_by_role("heading", name="POS Locations")).to_be_visible()
+        expect(app.locator(".badge-not-connected")).to_have_text("Not connected")
+        _shoot(page, "1-connect", shots)
+
+        app.get_by_label("API key").fill(merchant.api_key)
+        app.get_by_role("button", name="Connect").click()
+        expect(app.locator(".badge-needs-information")).to_have_text("Needs information")
+        app.get_by_label("Contact name").fill("Ana Rossi")
+        app.get_by_label("Email").fill("ana@example.com")
+        app.get_by_label("Phone").fill("+1 212 555 0100")
+        app.get_by_role("button", name="Save business information").click()
+        expect(app.locator(".badge-ready").first).to_have_text("Ready")
+        _shoot(page, "2-business-info", shots)
+
+        for wix_name, pos_name in (("Downtown", "Downtown"), ("Uptown Store", "Uptown")):
+            row = _row(app, wix_name)
+            row.locator("summary").click()
+            expect(row.get_by_label("POS location")).to_have_text(re.compile(rf"{pos_name}.*\(suggested\)"))
+            row.get_by_role("button", name="Pair").click()
+            expect(_row(app, wix_name).locator(".row-pair")).to_have_text(f"→ {pos_name}")
+        downtown = _row(app, "Downtown")
+        expect(downtown.locator("summary .badge")).to_have_text("Ready")
+        expect(downtown.locator(".notice")).to_contain_text("Old Wix Menu")
+        _shoot(page, "3-paired", shots)
+
+        downtown.locator("summary").click()
+        menus = downtown.locator("fieldset input[type=checkbox]")
+        assert menus.count() >= 1
+        downtown.get_by_role("button", name="Save menus").click()
+        downtown = _row(app, "Downtown")
+        expect(app.locator(".flash-ok")).to_contain_text("Saved the menus")
+
+        downtown.get_by_role("button", name="Preview next sync").click()
+        expect(downtown.locator(".preview")).to_contain_text(re.compile(r"\d+ created · \d+ updated · \d+ removed"))
+        _shoot(page, "4-preview", shots)
+
+        downtown.get_by_role("button", name="Sync now").click()
+        downtown = _row(app, "Downtown")
+        expect(downtown.locator(".sync-status")).to_contain_text("Synced", timeout=30_000)
+        expect(downtown.locator(".notice")).to_have_count(0)  # the first-sync warning is past
+        downtown.get_by_role("button", name="Sync history").click()
+        expect(downtown.locator(".history")).to_contain_text("Synced")
+        _shoot(page, "5-synced", shots)
+
+        live = wixsim.live_catalog(site.configurations[0]["catalogId"])
+        names = {item["name"] for item in live["items"]}
+        assert {item["name"] for item in merchant.document["items"]} <= names
+        old = [menu for menu in live["menus"] if menu["name"] == "Old Wix Menu"]
+        assert old and all(menu["archived"] for menu in old)  # as the page warned
+
+        uptown = _row(app, "Uptown Store")
+        uptown.locator("summary").click()
+        uptown.get_by_role("button", name="Unpair").click()
+        expect(_row(app, "Uptown Store").locator("summary .badge")).to_have_text("Setup needed")
+        _shoot(page, "6-unpaired", shots)
+        conf = site.configurations[1]["id"]
+        assert configuration_status(db, site.instance_id, merchant.pos_id, conf).status == "PENDING"
+
+        # Keyboard: the focused control shows a visible focus ring.
+        page.keyboard.press("Tab")
+        page.close()
