@@ -26,10 +26,9 @@ from posbridge.services import merchant_page, queries
 from posbridge.services.disconnection import disconnect
 from posbridge.services.onboarding import NOT_CONNECTED, account_state, connect_with_api_key, save_business_info
 from posbridge.services.pairing import pair_configuration, unpair_configuration
-from posbridge.services.syncing import IN_PROGRESS, PENDING, request_sync
+from posbridge.services.syncing import IN_PROGRESS, PENDING, preview_sync, request_configuration_sync
 from posbridge.store.db import Database
-from posbridge.sync.foreground import find_configuration
-from posbridge.sync.preview import dry_run, field_lines, show
+from posbridge.sync.preview import field_lines, show
 from posbridge.wix.client import WixClient
 from posbridge.wix.connectivity import get_configuration
 from posbridge.wix.errors import WixApiError
@@ -307,12 +306,10 @@ async def sync_now(request: Request, configuration_id: str) -> Response:
     """Sync now: the same request Wix's Sync Catalog makes."""
 
     def act(session: Session, form: FormData) -> dict[str, Any]:
-        _pk, account_id = find_configuration(_db(request), session.owner.instance_id, configuration_id)
         jobs = getattr(request.app.state, "jobs", None)
-        request_sync(
+        request_configuration_sync(
             _db(request),
             session.owner.instance_id,
-            account_id,
             configuration_id,
             "DASHBOARD",
             notify=jobs.enqueue_sync if jobs else None,
@@ -327,10 +324,8 @@ async def sync_progress(request: Request, configuration_id: str) -> Response:
     """The sync state of one location (polled while a sync waits or runs)."""
 
     def read(session: Session) -> dict[str, Any]:
-        db = _db(request)
-        _pk, account_id = find_configuration(db, session.owner.instance_id, configuration_id)
         return {
-            "sync": merchant_page.sync_state(db, session.owner.instance_id, account_id, configuration_id),
+            "sync": merchant_page.sync_state(_db(request), session.owner.instance_id, configuration_id),
             "configuration_id": configuration_id,
             "running": (PENDING, IN_PROGRESS),
         }
@@ -343,9 +338,9 @@ async def preview(request: Request, configuration_id: str) -> Response:
     """The next sync's changes (a dry run against Wix's live catalog; writes nothing)."""
 
     def read(session: Session) -> dict[str, Any]:
-        db = _db(request)
-        pk, _account = find_configuration(db, session.owner.instance_id, configuration_id)
-        result = dry_run(db, _settings(request), pk, client=_client(request))
+        result = preview_sync(
+            _db(request), _settings(request), session.owner.instance_id, configuration_id, client=_client(request)
+        )
         changes = []
         for change in sorted(result.diff.changes, key=lambda c: (KIND_ORDER.get(c.kind, 9), c.name or "")):
             fields = []

@@ -17,10 +17,12 @@ from sqlalchemy import func, select
 
 from posbridge.services.configurations import configuration_status
 from posbridge.services.onboarding import AccountState
+from posbridge.services.pairing import find_configuration
 from posbridge.services.status import NOT_STARTED
 from posbridge.services.syncing import SYNCED, CatalogSyncStatus, catalog_sync_status
 from posbridge.store.db import Database
 from posbridge.store.models import (
+    Account,
     Configuration,
     ConfigurationMenu,
     Location,
@@ -230,24 +232,22 @@ def build_rows(
         if row.pos_location is None and account is not None:
             row.suggested = suggest(name, [loc for loc in locations if loc.paired_with is None])
         if row.pos_location is not None and account is not None and known is not None:
-            row.sync = sync_state(db, instance_id, account.account_id, wix_id)
+            row.sync = sync_state(db, instance_id, wix_id)
         rows.append(row)
     return rows
 
 
-def sync_state(db: Database, instance_id: str, account_id: str, configuration_id: str) -> CatalogSyncStatus | None:
-    """The sync state Get Catalog Sync Status reports, or None when no sync was ever requested.
+def sync_state(db: Database, instance_id: str, configuration_id: str) -> CatalogSyncStatus | None:
+    """The sync state Get Catalog Sync Status reports for the paired account, or None when none was ever requested.
 
     Wix reads "never synced" as PENDING; the page says "never synced" instead, and polls nothing.
+    Another instance's (or an unknown) configuration is LOCATION_NOT_FOUND.
     """
     with db.transaction(write=False) as session:
-        requested = session.scalar(
-            select(Sync.id)
-            .join(Configuration, Configuration.id == Sync.configuration_id)
-            .where(Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id)
-            .limit(1)
-        )
-    if requested is None:
+        configuration = find_configuration(session, instance_id, configuration_id)
+        account_id = session.scalar(select(Account.account_id).where(Account.id == configuration.account_pk))
+        requested = session.scalar(select(Sync.id).where(Sync.configuration_id == configuration.id).limit(1))
+    if requested is None or account_id is None:
         return None
     return catalog_sync_status(db, instance_id, account_id, configuration_id)
 
