@@ -1,4 +1,4 @@
-"""The ASGI application: SPI, admin API, health and metrics, wired to one database."""
+"""The ASGI application: the SPI, Wix webhooks, the admin API and health, wired to one database."""
 
 from __future__ import annotations
 

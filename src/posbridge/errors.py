@@ -9,36 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Wix's OrderErrorCode and SyncFailedCode enums (wix-pos-spi.md §3).
-ORDER_ERROR_CODES = [
-    "NONE",
-    "OTHER",
-    "SYSTEM_ERROR",
-    "ACCOUNT_NOT_FOUND",
-    "ACCOUNT_NOT_AUTHORIZED",
-    "LOCATION_NOT_FOUND",
-    "ACCOUNT_NOT_CONNECTED",
-    "ACCOUNT_CONFIGURATION",
-    "PROMO_NOT_RECOGNIZED",
-    "PROMO_USER_INELIGIBLE",
-    "PROMO_ALREADY_USED",
-    "PROMO_EXPIRED",
-    "DISCOUNT",
-    "LOYALTY",
-    "OUT_OF_SERVICE_AREA",
-    "AVAILABILITY_CHANGED",
-    "PRICE_CHANGED",
-    "NO_CAPACITY",
-    "CLOSED",
-    "REQUIREMENTS_NOT_MET",
-    "ORDER_TOTAL",
-    "ORDER_ITEM",
-    "ORDER_REJECTED",
-    "PAYMENT_FAILED",
-    "CUSTOMER_PHONE_MISSING",
-    "CUSTOMER_EMAIL_MISSING",
-    "CUSTOMER_BLOCKED",
-]
+# Wix's SyncFailedCode enum (wix-pos-spi.md §3).
 SYNC_FAILED_CODES = [
     "NONE",
     "OTHER",

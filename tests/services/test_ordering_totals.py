@@ -11,7 +11,6 @@ from posbridge.services.order_totals import (
     CHOICES_INCLUDED,
     Reading,
     line_amount,
-    money_text,
     payments_error,
     subtotal_of,
     total_of,
@@ -156,11 +155,3 @@ def test_payments_must_add_up_to_the_total() -> None:
     assert payments_error(parse_order(order)) is None
     order["payments"][1]["amount"] = None  # an amount not stated cannot be summed
     assert payments_error(parse_order(order)) is None
-
-
-def test_money_text() -> None:
-    assert money_text(Decimal("12.5")) == "12.50"
-    assert money_text(Decimal("12.5000")) == "12.50"
-    assert money_text(Decimal("3")) == "3.00"
-    assert money_text(Decimal("0.125")) == "0.125"
-    assert money_text(Decimal(10) ** 27) == "1" + "0" * 27  # too wide to quantize: no InvalidOperation

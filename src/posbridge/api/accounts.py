@@ -9,7 +9,7 @@ from posbridge.api.common import ERROR_RESPONSES, admin_router, database, wix_cl
 from posbridge.services import queries
 from posbridge.services.accounts import issue_api_key, link_account
 from posbridge.services.disconnection import Disconnection, disconnect
-from posbridge.services.queries import AccountView, WireModel
+from posbridge.services.queries import AccountView, ApiModel
 from posbridge.store.db import Database
 from posbridge.wix.client import WixClient
 
@@ -17,14 +17,14 @@ router = admin_router(tags=["accounts"])
 InstancePath = Path(alias="instanceId", description="The Wix instance id.")
 
 
-class LinkAccountRequest(WireModel):
+class LinkAccountRequest(ApiModel):
     """Which POS account to connect, and optionally its credentials (stored encrypted, never shown)."""
 
     account_id: str = Field(min_length=1, max_length=128, description="Built-in POS: the merchant id.")
     credentials: str | None = Field(default=None, repr=False, description="e.g. the POS API key")
 
 
-class ApiKeyOut(WireModel):
+class ApiKeyOut(ApiModel):
     """A merchant's new POS API key, shown this once."""
 
     merchant_id: str

@@ -18,12 +18,12 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from posbridge.errors import WixError
-from posbridge.services.queries import WireModel
+from posbridge.services.queries import ApiModel
 from posbridge.store.db import Database
 from posbridge.wix.client import WixClient
 
 
-class ErrorBody(WireModel):
+class ErrorBody(ApiModel):
     """Every admin API error: a readable message, a stable code, and details (per-field or per-problem)."""
 
     message: str

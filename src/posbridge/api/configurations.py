@@ -8,7 +8,7 @@ from pydantic import Field
 from posbridge.api.common import ERROR_RESPONSES, admin_router, database
 from posbridge.services import queries
 from posbridge.services.pairing import pair_configuration, unpair_configuration
-from posbridge.services.queries import ConfigurationView, WireModel
+from posbridge.services.queries import ApiModel, ConfigurationView
 from posbridge.store.db import Database
 
 router = admin_router(tags=["configurations"])
@@ -16,7 +16,7 @@ InstancePath = Path(alias="instanceId", description="The Wix instance id.")
 ConfigurationPath = Path(alias="configurationId", description="Wix's configuration id (one Wix location).")
 
 
-class PairRequest(WireModel):
+class PairRequest(ApiModel):
     """The POS location to pair with, and the menus to sell online there."""
 
     location_id: str = Field(min_length=1, max_length=128, description="The POS location id.")

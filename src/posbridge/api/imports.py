@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from posbridge.api.common import ERROR_RESPONSES, ApiError, admin_router, database
 from posbridge.pos.menu_format import InvalidMenuDocument
 from posbridge.services.menus import import_menu_document
-from posbridge.services.queries import WireModel
+from posbridge.services.queries import ApiModel
 from posbridge.store.db import Database
 
 # A 2,000-item document is about 1 MB; menus are big but bounded.
@@ -20,7 +20,7 @@ MAX_IMPORT_BYTES = 32 * 1024 * 1024
 router = admin_router(tags=["imports"])
 
 
-class KindChanges(WireModel):
+class KindChanges(ApiModel):
     """Rows of one kind an import created, updated, removed (deactivated/deleted) or left alone."""
 
     created: int
@@ -29,7 +29,7 @@ class KindChanges(WireModel):
     unchanged: int
 
 
-class ImportReportOut(WireModel):
+class ImportReportOut(ApiModel):
     """What an import changed; `changed` is 0 when the store already matched the document."""
 
     merchant_id: str

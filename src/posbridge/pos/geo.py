@@ -17,10 +17,3 @@ def haversine_km(lat1: Coordinate, lon1: Coordinate, lat2: Coordinate, lon2: Coo
     d_lambda = math.radians(float(lon2) - float(lon1))
     a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def within_radius(
-    origin: tuple[Coordinate, Coordinate], point: tuple[Coordinate, Coordinate], radius_km: Coordinate
-) -> bool:
-    """Whether `point` lies within `radius_km` of `origin` (the boundary counts as inside)."""
-    return haversine_km(origin[0], origin[1], point[0], point[1]) <= float(radius_km)

@@ -43,7 +43,6 @@ from posbridge.services.order_totals import (
     choices_amount,
     line_amount,
     mismatch,
-    money_text,
     payments_error,
     service_fees_of,
     tolerance_for,
@@ -53,7 +52,7 @@ from posbridge.services.status import readiness
 from posbridge.services.tenancy import Tenant, configuration_for
 from posbridge.store.models import Configuration, Instance, SyncIdMap
 from posbridge.store.models import Order as OrderRecord
-from posbridge.store.types import MONEY_MAX
+from posbridge.store.types import MONEY_MAX, money_text
 
 DISH, VARIATION = "DISH", "VARIATION"
 ENFORCE, OBSERVE = "enforce", "observe"

@@ -15,19 +15,12 @@ from decimal import Decimal
 
 from posbridge.errors import ErrorDetail
 from posbridge.orders.model import Order, OrderLine, Totals
+from posbridge.store.types import money_text
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 # Line prices exclude the selected choices (added on top), or include them.
 CHOICES_ADDED, CHOICES_INCLUDED = "CHOICES_ADDED", "CHOICES_INCLUDED"
-
-
-def money_text(amount: Decimal) -> str:
-    """An amount for people: at least two decimals ("12.50"), more only when the amount has them."""
-    normalized = amount.normalize()
-    if normalized.as_tuple().exponent >= -2 and normalized.adjusted() < 20:  # type: ignore[operator]
-        return format(amount.quantize(CENT), "f")
-    return format(normalized, "f")
 
 
 def choices_amount(line: OrderLine) -> Decimal:

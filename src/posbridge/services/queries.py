@@ -33,19 +33,19 @@ from posbridge.store.models import (
     Sync,
     SyncLog,
 )
+from posbridge.store.types import money_normal
 
 MAX_PAGE = 500
-_CENTS = Decimal("0.01")
 T = TypeVar("T", bound=BaseModel)
 
 
-class WireModel(BaseModel):
-    """Base of the views and the admin API's bodies: camelCase on the wire."""
+class ApiModel(BaseModel):
+    """Base of the views and the admin API's bodies: camelCase JSON (Wix's wire is `spi.wire.WireModel`)."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
-class InstanceView(WireModel):
+class InstanceView(ApiModel):
     """A Wix site install and how far it is set up."""
 
     id: str
@@ -56,7 +56,7 @@ class InstanceView(WireModel):
     configurations: int = 0
 
 
-class AccountView(WireModel):
+class AccountView(ApiModel):
     """A POS account linked to an instance (credentials never shown, only whether some are stored)."""
 
     instance_id: str
@@ -69,7 +69,7 @@ class AccountView(WireModel):
     disconnected_at: datetime | None = None
 
 
-class ConfigurationView(WireModel):
+class ConfigurationView(ApiModel):
     """A Wix configuration, its pairing and its status by the readiness rules."""
 
     instance_id: str
@@ -85,7 +85,7 @@ class ConfigurationView(WireModel):
     reason: str | None = None
 
 
-class OrderView(WireModel):
+class OrderView(ApiModel):
     """An order's summary line."""
 
     pos_order_id: str
@@ -198,7 +198,7 @@ def list_orders(
                 location_id=location_id,
                 status=order.status,
                 currency=order.currency,
-                total=_money(order.total),
+                total=money_normal(order.total),
                 fulfillment_type=order.fulfillment_type,
                 wix_push_status=order.wix_push_status,
                 needs_attention=order.needs_attention,
@@ -207,13 +207,6 @@ def list_orders(
             for order, location_id in rows
         ]
     return Page[OrderView](items=items, total=total, limit=limit, offset=offset)
-
-
-def _money(amount: Decimal) -> Decimal:
-    """The same amount written the same way on every backend: no trailing zeros beyond the cents."""
-    normal = amount.normalize()
-    exponent = normal.as_tuple().exponent
-    return normal.quantize(_CENTS) if isinstance(exponent, int) and exponent > -2 else normal
 
 
 def _page_bounds(limit: int, offset: int) -> tuple[int, int]:
@@ -267,7 +260,7 @@ def _configuration_view(session: Session, configuration: Configuration) -> Confi
     )
 
 
-class SyncView(WireModel):
+class SyncView(ApiModel):
     """One catalog sync of a configuration: why it ran, how it ended, what it changed."""
 
     id: int
@@ -284,7 +277,7 @@ class SyncView(WireModel):
     summary: dict[str, Any] | None
 
 
-class SyncLogLine(WireModel):
+class SyncLogLine(ApiModel):
     """One line of a sync's per-attempt log."""
 
     attempt: int

@@ -79,9 +79,9 @@ def _parse_money(value: Any) -> Decimal:
 
 
 _MoneyOut = PlainSerializer(lambda amount: format(amount, "f"), return_type=str, when_used="json")
-Money = Annotated[Decimal, BeforeValidator(_parse_money), _MoneyOut]
+WireMoney = Annotated[Decimal, BeforeValidator(_parse_money), _MoneyOut]
 # Where Wix's Money may be negative (service fees and their tax, discounts written as negatives).
-SignedMoney = Annotated[Decimal, BeforeValidator(_parse_amount), _MoneyOut]
+SignedWireMoney = Annotated[Decimal, BeforeValidator(_parse_amount), _MoneyOut]
 
 
 def _no_bool(value: Any) -> Any:
@@ -154,7 +154,7 @@ class LineItemOptionItem(OrderModel):
     """A choice an option offered."""
 
     item_id: WireRef | None = None
-    price: SignedMoney | None = None
+    price: SignedWireMoney | None = None
     name: WireName | None = None
 
 
@@ -174,7 +174,7 @@ class LineItem(OrderModel):
     """A line: quantity × unit price, with its options."""
 
     quantity: Quantity = 1
-    price: Money = Decimal("0")
+    price: WireMoney = Decimal("0")
     comment: WireText | None = None
     dish_options: list[LineItemOption] = Field(default_factory=list)
     catalog_reference: CatalogReference = Field(default_factory=CatalogReference)
@@ -209,7 +209,7 @@ class Discount(OrderModel):
     """A discount applied to the order (Wix may write its amount as a negative value)."""
 
     catalog_discount_id: WireRef | None = None
-    applied_amount: SignedMoney = Decimal("0")
+    applied_amount: SignedWireMoney = Decimal("0")
     catalog_discount_type: OpenEnum = "UNSPECIFIED_TYPE"
     catalog_discount_name: WireName | None = None
     catalog_discount_description: WireText | None = None
@@ -219,7 +219,7 @@ class Payment(OrderModel):
     """One payment of the order (several when split); `amount` absent means not stated."""
 
     type: OpenEnum = "UNSPECIFIED_PAYMENT_TYPE"
-    amount: Money | None = None
+    amount: WireMoney | None = None
     method: WireName | None = None
     provider_transaction_id: WireName | None = None
 
@@ -230,7 +230,7 @@ class Payment(OrderModel):
 class DeliveryRestaurant(OrderModel):
     """Delivery by the restaurant itself."""
 
-    fee: Money | None = None
+    fee: WireMoney | None = None
 
 
 class DeliveryExternalProvider(OrderModel):
@@ -238,8 +238,8 @@ class DeliveryExternalProvider(OrderModel):
 
     id: WireRef | None = None
     name: WireName | None = None
-    customer_fee: Money | None = None
-    commission: Money | None = None
+    customer_fee: WireMoney | None = None
+    commission: WireMoney | None = None
     pickup_time: Timestamp | None = None
     drop_off_time: Timestamp | None = None
 
@@ -309,7 +309,7 @@ class Curbside(OrderModel):
 class PickupDetails(OrderModel):
     """Pickup by the customer."""
 
-    fee: Money | None = None
+    fee: WireMoney | None = None
     curbside: Curbside | None = None
 
 
@@ -374,7 +374,7 @@ class Customer(OrderModel):
 class FeeAmount(OrderModel):
     """An amount in a currency (a fee may be negative: a credit)."""
 
-    value: SignedMoney = Decimal("0")
+    value: SignedWireMoney = Decimal("0")
     currency: Currency | None = None
 
 
@@ -393,21 +393,21 @@ class Totals(OrderModel):
     `discount` may be written as a negative value; it is taken off either way.
     """
 
-    subtotal: Money = Decimal("0")
-    total: Money = Decimal("0")
-    delivery: Money = Decimal("0")
-    tax: Money = Decimal("0")
-    discount: SignedMoney = Decimal("0")
-    loyalty_savings: Money = Decimal("0")
+    subtotal: WireMoney = Decimal("0")
+    total: WireMoney = Decimal("0")
+    delivery: WireMoney = Decimal("0")
+    tax: WireMoney = Decimal("0")
+    discount: SignedWireMoney = Decimal("0")
+    loyalty_savings: WireMoney = Decimal("0")
     quantity: Count | None = None
-    tip: Money = Decimal("0")
+    tip: WireMoney = Decimal("0")
     service_fees: list[ServiceFee] = Field(default_factory=list)
 
 
 class LoyaltyInfo(OrderModel):
     """Wix Loyalty reward redeemed on the order."""
 
-    applied_amount: Money = Decimal("0")
+    applied_amount: WireMoney = Decimal("0")
 
 
 class WixOrder(OrderModel):

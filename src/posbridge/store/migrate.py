@@ -39,8 +39,3 @@ def current_revision(db: Database) -> str | None:
     """The revision the database is at (None when never migrated)."""
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
-
-
-def is_current(db: Database) -> bool:
-    """True when the database is migrated to the code's head revision."""
-    return current_revision(db) == head_revision()

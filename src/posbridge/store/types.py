@@ -1,4 +1,4 @@
-"""Column types that keep money exact and time zones explicit on every backend."""
+"""Column types that keep money exact and time zones explicit on every backend, and money's one written form."""
 
 from __future__ import annotations
 
@@ -11,6 +11,25 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # The largest amount a Money column holds (NUMERIC(18,4): 14 digits before the point).
 MONEY_MAX = Decimal("99999999999999.9999")
+_CENT = Decimal("0.01")
+
+
+def money_normal(amount: Decimal) -> Decimal:
+    """An amount as it is written everywhere: at least two decimals, more only when it has them ("12.50", "0.125").
+
+    The same amount reads the same from every backend (NUMERIC(18,4) pads, SQLite text does not)
+    and the same as Wix writes it; an amount too large to quantize keeps its digits.
+    """
+    normal = amount.normalize()
+    exponent = normal.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2 and normal.adjusted() < 20:
+        return normal.quantize(_CENT)
+    return normal
+
+
+def money_text(amount: Decimal) -> str:
+    """`money_normal` as text, never with an exponent ("12.50", "0.125", "100.00")."""
+    return format(money_normal(amount), "f")
 
 
 class Money(TypeDecorator[Decimal]):

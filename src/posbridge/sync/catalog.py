@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from posbridge.store.types import money_text
+
 MENU, SECTION, DISH, VARIATION = "MENU", "SECTION", "DISH", "VARIATION"
 KINDS = (MENU, SECTION, DISH, VARIATION)
 PLURAL = {MENU: "menus", SECTION: "sections", DISH: "dishes", VARIATION: "variations"}
@@ -151,15 +153,6 @@ def content_hash(kind: str, fields: dict[str, Any]) -> str:
     """A stable hash of an entity's fields (what the id map records as last written)."""
     text = json.dumps([kind, plain(fields)], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def money_text(value: Decimal) -> str:
-    """Money as Wix prints it: at least two decimals, no exponent, no trailing noise ("12.50", "0.125")."""
-    normalized = value.normalize()
-    exponent = normalized.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > -2:
-        normalized = normalized.quantize(Decimal("0.01"))
-    return format(normalized, "f")
 
 
 def rate_text(value: Decimal) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from posbridge.pos.hours import parse_clock
+from posbridge.pos.hours import DAYS, parse_clock
 from posbridge.pos.pricing import price_at
 from posbridge.pos.stock import available_quantity, stock_rows
 from posbridge.store.models import (
@@ -37,7 +37,6 @@ from posbridge.store.models import (
 from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION, Entity, Option, Period, Ref, content_hash
 from posbridge.sync.ownership import Ownership
 
-WIX_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 # POS fulfillment types → Wix's two visibility fulfillment types.
 FULFILLMENT = {"PICKUP": "PICKUP_OR_DINE_IN", "DINE_IN": "PICKUP_OR_DINE_IN", "DELIVERY": "DELIVERY"}
 
@@ -293,7 +292,7 @@ def periods(availability: list[Any] | None) -> tuple[Period, ...] | None:
         overnight = parse_clock(end, allow_24=True) <= parse_clock(start)
         for day in window.get("days", []):
             day = str(day).upper()[:3]
-            close_day = WIX_DAYS[(WIX_DAYS.index(day) + 1) % 7] if overnight else day
+            close_day = DAYS[(DAYS.index(day) + 1) % 7] if overnight else day
             period = Period(day, start, close_day, end)
             if period not in out:
                 out.append(period)

@@ -31,7 +31,6 @@ from posbridge.sync.desired import DesiredCatalog
 from posbridge.sync.ownership import Ownership
 
 CREATE, UPDATE, DETACH, ARCHIVE, UNARCHIVE = "create", "update", "detach", "archive", "unarchive"
-OPS = (CREATE, UPDATE, DETACH, ARCHIVE, UNARCHIVE)
 PAST = {CREATE: "created", UPDATE: "updated", DETACH: "detached", ARCHIVE: "archived", UNARCHIVE: "unarchived"}
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from posbridge.pos.hours import hours_windows, parse_clock
+from posbridge.pos.hours import DAYS, hours_windows, parse_clock
 from posbridge.pos.pricing import price_at
 from posbridge.store.models import Item, OptionGroup
-from posbridge.sync.desired import FULFILLMENT, WIX_DAYS, PosScope
+from posbridge.sync.desired import FULFILLMENT, PosScope
 
 # Wix limits (Catalogs v3): 100 availability periods per entity; money and tax rates with at most
 # three decimals. Decision: at most 10,000 dishes and 100 choices per option group per catalog,
@@ -142,7 +142,7 @@ def _check_availability(availability: list[Any] | None, where: str, add: Add) ->
     for n, window in enumerate(availability, start=1):
         here = f"{where}, availability window {n}"
         days = window.get("days") if isinstance(window, dict) else None
-        if not days or any(str(d).upper()[:3] not in WIX_DAYS for d in days):
+        if not days or any(str(d).upper()[:3] not in DAYS for d in days):
             add(Problem("ACCOUNT_CONFIGURATION", here, "days must be SUN..SAT"))
             continue
         try:

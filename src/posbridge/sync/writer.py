@@ -13,6 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
+from posbridge.store.types import money_text
 from posbridge.sync.catalog import (
     DISH,
     MENU,
@@ -23,7 +24,6 @@ from posbridge.sync.catalog import (
     LiveCatalog,
     Option,
     Period,
-    money_text,
     rate_text,
 )
 from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE

@@ -1,0 +1,23 @@
+"""Money's one written form: error messages, Wix's catalog prices and the admin API all show an amount alike."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from posbridge.store.types import money_normal, money_text
+
+
+def test_money_text() -> None:
+    assert money_text(Decimal("12.5")) == "12.50"
+    assert money_text(Decimal("12.5000")) == "12.50"
+    assert money_text(Decimal("3")) == "3.00"
+    assert money_text(Decimal("1E+2")) == "100.00"  # never an exponent
+    assert money_text(Decimal("0.125")) == "0.125"
+    assert money_text(Decimal(10) ** 27) == "1" + "0" * 27  # too wide to quantize: no InvalidOperation
+
+
+def test_the_same_amount_reads_the_same_from_every_backend() -> None:
+    # PostgreSQL's NUMERIC(18,4) pads to four places; SQLite's text keeps what was written.
+    assert money_normal(Decimal("12.5000")) == money_normal(Decimal("12.5"))
+    assert str(money_normal(Decimal("12.5000"))) == "12.50"
+    assert str(money_normal(Decimal("0.1250"))) == "0.125"
