@@ -10,9 +10,11 @@ POS backend and the kitchen flow are shared:
 - progress back: Orders v3 accept / fulfill / cancel | one fulfillment per order (Accepted, Ready,
   Fulfilled) and eCommerce's cancel.
 
-The hand-over side is an adapter's job: it parses its wire form into `orders.model.Order` and
-calls the ordering service (with the legacy keys today; the orders issue adds the eCommerce
-ones). The way back is `OrderChannel.report`, run from the job queue, never on a request path.
+The hand-over side is an adapter's job: it parses its wire form into `orders.model.Order`, and
+the ordering service resolves where the order lands as a `services.order_checks.Pairing` (the
+legacy keys today, `legacy_pairing`; the new generation's business location later), which is all
+the checks and the order write read. The way back is `OrderChannel.report`, run from the job
+queue, never on a request path.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ from posbridge.services.order_totals import (
     totals_errors,
 )
 from posbridge.services.status import readiness
-from posbridge.services.tenancy import Tenant, configuration_for
+from posbridge.services.tenancy import configuration_for
 from posbridge.store.models import Configuration, Instance, SyncIdMap
 from posbridge.store.models import Order as OrderRecord
 from posbridge.store.types import MONEY_MAX, money_text
@@ -118,13 +118,33 @@ class ResolvedLine:
     choices: list[ResolvedChoice] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Pairing:
+    """Where an order lands, as its channel resolved it; the checks and the order write read only this.
+
+    The legacy channel resolves it from the SPI call's account and configuration (`legacy_pairing`);
+    the new generation's channel will resolve it from the order's business location. Either way the
+    pairing is usable: the location is active, its time zone known, ordering switched on.
+    """
+
+    instance_id: str
+    merchant: PosMerchant
+    location: PosLocation
+    menu_selection: int  # which menus are online (legacy: the configuration's selected menus)
+    catalog_id: str | None  # the Wix catalog the order's item refs come from (the sync id map's space)
+    configuration_id: int  # the pairing row the order is recorded under (configurations.id)
+
+    @property
+    def scope(self) -> MenuScope:
+        """The menus an order may come from."""
+        return MenuScope(self.merchant.id, self.location.id, self.menu_selection)
+
+
 @dataclass
 class OrderPlan:
     """A valid order resolved against the POS: what Create Order writes."""
 
-    tenant: Tenant
-    merchant: PosMerchant
-    location: PosLocation
+    pairing: Pairing
     at: datetime
     slot_start: datetime
     lines: list[ResolvedLine]
@@ -144,24 +164,29 @@ def lock_location(session: Session, pos: PosBackend, instance_id: str, configura
 def check_order(
     session: Session,
     pos: PosBackend,
-    *,
-    instance_id: str,
-    account_id: str,
-    configuration_id: str,
+    pairing: Pairing,
     order: Order,
+    *,
     now: datetime,
     policy: OrderPolicy = OrderPolicy(),
     payment_due: bool = False,
 ) -> OrderPlan:
     """Run every check in order; return the resolved plan or raise one WixError with all failures.
 
-    `session` holds posbridge's own records (tenancy, the sync id map, orders); the POS is read
-    through `pos`. `payment_due`: Create Order without the POS's own gateway, where the order must
-    arrive paid.
+    `session` holds posbridge's own records (the sync id map, orders); the POS is read through `pos`.
+    A currency other than the merchant's stops the checks at once. `payment_due`: Create Order
+    without the POS's own gateway, where the order must arrive paid.
     """
-    tenant, merchant, location = _gate(session, pos, instance_id, account_id, configuration_id, order)
-    checker = _Checker(session, pos, tenant, merchant, location, order, now, policy=policy)
-    return checker.run(payment_due=payment_due)
+    merchant = pairing.merchant
+    if order.currency and order.currency.upper() != merchant.currency.upper():
+        # Prices and totals in another currency cannot be compared with the POS's.
+        raise WixError.of(
+            "ORDER_REJECTED",
+            f"The order is in {order.currency} but {merchant.name} sells in {merchant.currency}",
+            orderCurrency=order.currency,
+            posCurrency=merchant.currency,
+        )
+    return _Checker(session, pos, pairing, order, now, policy=policy).run(payment_due=payment_due)
 
 
 def recheck_locked(
@@ -173,8 +198,7 @@ def recheck_locked(
     policy: OrderPolicy = OrderPolicy(),
 ) -> OrderPlan:
     """Re-judge a checked plan's stock and slot capacity after `lock_location`; the plan with held stock."""
-    checker = _Checker(session, pos, plan.tenant, plan.merchant, plan.location, order, now, policy=policy)
-    return checker.recheck(plan)
+    return _Checker(session, pos, plan.pairing, order, now, policy=policy).recheck(plan)
 
 
 def effective_mode(session: Session, instance_id: str, policy: OrderPolicy) -> str:
@@ -184,10 +208,10 @@ def effective_mode(session: Session, instance_id: str, policy: OrderPolicy) -> s
     return own if own in (ENFORCE, OBSERVE) else policy.mode
 
 
-def _gate(
-    session: Session, pos: PosBackend, instance_id: str, account_id: str, configuration_id: str, order: Order
-) -> tuple[Tenant, PosMerchant, PosLocation]:
-    """Account → configuration READY → location usable → currency: any failure here stops the checks."""
+def legacy_pairing(
+    session: Session, pos: PosBackend, *, instance_id: str, account_id: str, configuration_id: str
+) -> Pairing:
+    """The legacy channel's pairing: account → configuration READY → location usable; any failure stops."""
     tenant = configuration_for(session, instance_id, account_id, configuration_id)
     account, configuration = tenant.account, tenant.configuration
     if not account.authorized:
@@ -215,15 +239,14 @@ def _gate(
         raise WixError.of(
             "ACCOUNT_CONFIGURATION", f"Location '{location.name}' has an unknown time zone '{location.timezone}'"
         ) from None
-    if order.currency and order.currency.upper() != merchant.currency.upper():
-        # Prices and totals in another currency cannot be compared with the POS's.
-        raise WixError.of(
-            "ORDER_REJECTED",
-            f"The order is in {order.currency} but {merchant.name} sells in {merchant.currency}",
-            orderCurrency=order.currency,
-            posCurrency=merchant.currency,
-        )
-    return tenant, merchant, location
+    return Pairing(
+        instance_id=configuration.instance_id,
+        merchant=merchant,
+        location=location,
+        menu_selection=configuration.id,
+        catalog_id=configuration.catalog_id,
+        configuration_id=configuration.id,
+    )
 
 
 class _Checker:
@@ -233,9 +256,7 @@ class _Checker:
         self,
         session: Session,
         pos: PosBackend,
-        tenant: Tenant,
-        merchant: PosMerchant,
-        location: PosLocation,
+        pairing: Pairing,
         order: Order,
         now: datetime,
         *,
@@ -243,15 +264,15 @@ class _Checker:
     ) -> None:
         self.session = session
         self.pos = pos
-        self.tenant = tenant
-        self.merchant = merchant
-        self.location = location
+        self.pairing = pairing
+        self.merchant = pairing.merchant
+        self.location = location = pairing.location
         self.order = order
         self.now = now
         self.at = order.fulfillment.at(now)
         self.tz = location.timezone
         self.policy = policy
-        self.mode = effective_mode(session, tenant.configuration.instance_id, policy)
+        self.mode = effective_mode(session, pairing.instance_id, policy)
         self.errors: list[ErrorDetail] = []
         self.kitchen: list[bool] = []  # per error: does it protect the kitchen (refuses even in observe mode)
         # Filled by _resolve_lines: the order's Wix ids in the sync id map, and what they reach in the POS.
@@ -295,9 +316,7 @@ class _Checker:
         self._check_storable(reading)
         self._check_contact()
         observed = self.verdict()
-        return OrderPlan(
-            self.tenant, self.merchant, self.location, self.at, slot, lines, demand, stock, reading, observed
-        )
+        return OrderPlan(self.pairing, self.at, slot, lines, demand, stock, reading, observed)
 
     # --- when and how ----------------------------------------------------------------------
 
@@ -315,12 +334,7 @@ class _Checker:
 
     def _live_menus(self) -> list[PosMenu]:
         """Menus selected for this configuration that are active and sold at the paired location."""
-        return self.pos.menus(self.scope)
-
-    @property
-    def scope(self) -> MenuScope:
-        """The menus this order may come from."""
-        return MenuScope(self.merchant.id, self.location.id, self.tenant.configuration.id)
+        return self.pos.menus(self.pairing.scope)
 
     def _check_open(self, live_menus: list[PosMenu]) -> bool:
         """CLOSED when the location is shut at the fulfilment time, or no menu is offered then."""
@@ -397,16 +411,15 @@ class _Checker:
         """Map every line and choice through the sync id map to POS items and variations (no judging yet)."""
         wix_ids = {line.item_ref for line in self.order.lines if line.item_ref}
         wix_ids |= {c.item_ref for line in self.order.lines for c in all_choices(line) if c.item_ref}
-        catalog_id = self.tenant.configuration.catalog_id
+        catalog_id = self.pairing.catalog_id
         rows: list[SyncIdMap] = []
         if wix_ids and catalog_id:
-            instance_id = self.tenant.configuration.instance_id
-            params = {"instance": instance_id, "catalog": catalog_id, "wix_ids": list(wix_ids)}
+            params = {"instance": self.pairing.instance_id, "catalog": catalog_id, "wix_ids": list(wix_ids)}
             rows = list(self.session.scalars(_ID_MAP, params))
         self.id_map = {row.wix_id: row for row in rows}
         item_refs = {row.pos_ref for row in rows if row.kind == DISH}
         variation_refs = {row.pos_ref for row in rows if row.kind == VARIATION}
-        self.catalog = self.pos.catalog(self.scope, item_refs, variation_refs, self.live_menus)
+        self.catalog = self.pos.catalog(self.pairing.scope, item_refs, variation_refs, self.live_menus)
         resolved = []
         for position, line in enumerate(self.order.lines):
             row = self.id_map.get(line.item_ref or "")
@@ -720,9 +733,11 @@ def _line_label(line: ResolvedLine) -> str:
 
 __all__ = [
     "OrderPlan",
+    "Pairing",
     "ResolvedChoice",
     "ResolvedLine",
     "check_order",
+    "legacy_pairing",
     "lock_location",
     "recheck_locked",
 ]

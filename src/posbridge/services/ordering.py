@@ -47,6 +47,7 @@ from posbridge.services.order_checks import (
     ResolvedChoice,
     ResolvedLine,
     check_order,
+    legacy_pairing,
     lock_location,
     recheck_locked,
 )
@@ -101,16 +102,11 @@ def validate_order(
     """
     try:
         with db.transaction(write=False) as session:
-            plan = check_order(
-                session,
-                pos_backend(session),
-                instance_id=instance_id,
-                account_id=account_id,
-                configuration_id=configuration_id,
-                order=order,
-                now=_aware(now),
-                policy=policy,
+            pos = pos_backend(session)
+            pairing = legacy_pairing(
+                session, pos, instance_id=instance_id, account_id=account_id, configuration_id=configuration_id
             )
+            plan = check_order(session, pos, pairing, order, now=_aware(now), policy=policy)
     except WixError as exc:
         _log_refusal("order_invalid", exc, instance_id, configuration_id, order, request_id)
         raise
@@ -149,16 +145,11 @@ def create_order(
             # The checks run before the location hold, so concurrent creates do their Python work in
             # parallel; the hold then covers only what a concurrent order can change.
             try:
+                pairing = legacy_pairing(
+                    session, pos, instance_id=instance_id, account_id=account_id, configuration_id=configuration_id
+                )
                 plan = check_order(
-                    session,
-                    pos,
-                    instance_id=instance_id,
-                    account_id=account_id,
-                    configuration_id=configuration_id,
-                    order=order,
-                    now=moment,
-                    policy=policy,
-                    payment_due=not paid_by_pos_gateway,
+                    session, pos, pairing, order, now=moment, policy=policy, payment_due=not paid_by_pos_gateway
                 )
             except WixError:
                 # A duplicate that committed meanwhile (perhaps taking the last unit) is answered, not refused.
@@ -169,7 +160,7 @@ def create_order(
                 raise
             # Serialise creates per location (PostgreSQL row lock; SQLite writers already queue), then
             # look again: a duplicate that committed while we waited is answered, not re-created.
-            pos.hold_location(plan.location.id)
+            pos.hold_location(plan.pairing.location.id)
             found = _existing(session, instance_id, configuration_id, order.ref)
             if found is not None:
                 return found
@@ -263,19 +254,19 @@ def _place(
     assert order.ref is not None
     lines = tuple(_placed_line(line, plan.reading.convention) for line in plan.lines)
     try:
-        placed = pos.place_order(OrderPlacement(plan.location, order, lines, plan.demand, plan.slot_start))
+        placed = pos.place_order(OrderPlacement(plan.pairing.location, order, lines, plan.demand, plan.slot_start))
     except PosError as exc:
         raise _placement_error(exc) from exc
     totals, fulfillment, received = order.totals, order.fulfillment, order.received
     row = OrderRecord(
         pos_order_id=placed.pos_order_id,
-        instance_id=plan.tenant.configuration.instance_id,
+        instance_id=plan.pairing.instance_id,
         configuration_wix_id=configuration_wix_id,
-        configuration_id=plan.tenant.configuration.id,
+        configuration_id=plan.pairing.configuration_id,
         wix_order_id=order.ref,
-        location_id=plan.location.id,
+        location_id=plan.pairing.location.id,
         status=OrderStatus.NEW,
-        currency=(order.currency or plan.merchant.currency).upper(),
+        currency=(order.currency or plan.pairing.merchant.currency).upper(),
         subtotal=totals.subtotal,
         delivery=totals.delivery,
         tax=totals.tax,
@@ -305,7 +296,7 @@ def _place(
     session.add(
         OrderStatusChange(order_id=row.id, status=OrderStatus.NEW, actor=StatusActor.WIX, note=f"Wix order {order.ref}")
     )
-    return CreatedOrder(pos_order_id=row.pos_order_id, pos_location_id=plan.location.pos_id, created=True)
+    return CreatedOrder(pos_order_id=row.pos_order_id, pos_location_id=plan.pairing.location.pos_id, created=True)
 
 
 def _placement_error(exc: PosError) -> WixError:
