@@ -34,6 +34,7 @@ from posbridge.services.pairing import pair_configuration, unpair_configuration
 from posbridge.store import migrate
 from posbridge.store.db import Database
 from posbridge.store.models import Sync
+from posbridge.store.statuses import SyncStatus
 from posbridge.sync.runner import Progress
 
 app = typer.Typer(
@@ -441,8 +442,8 @@ def sync(
     if as_json:
         _print_json(_sync_json(done))
     else:
-        (out if done.status == "SYNCED" else err).print(describe(done), markup=False)
-    if done.status != "SYNCED":
+        (out if done.status == SyncStatus.SYNCED else err).print(describe(done), markup=False)
+    if done.status != SyncStatus.SYNCED:
         raise typer.Exit(1)
 
 

@@ -26,8 +26,9 @@ from posbridge.services import merchant_page, queries
 from posbridge.services.disconnection import disconnect
 from posbridge.services.onboarding import NOT_CONNECTED, account_state, connect_with_api_key, save_business_info
 from posbridge.services.pairing import pair_configuration, unpair_configuration
-from posbridge.services.syncing import IN_PROGRESS, PENDING, preview_sync, request_configuration_sync
+from posbridge.services.syncing import preview_sync, request_configuration_sync
 from posbridge.store.db import Database
+from posbridge.store.statuses import SyncStatus
 from posbridge.sync.preview import field_lines, show
 from posbridge.wix.client import WixClient
 from posbridge.wix.connectivity import get_configuration
@@ -187,7 +188,7 @@ def _panel_context(request: Request, session: Session, *, open_row: str | None =
         "problems": [o for o in orders if o.problem],
         "open_row": open_row,
         "first_sync_menus": warnings,
-        "running": (PENDING, IN_PROGRESS),
+        "running": (SyncStatus.PENDING, SyncStatus.IN_PROGRESS),
     }
 
 
@@ -327,7 +328,7 @@ async def sync_progress(request: Request, configuration_id: str) -> Response:
         return {
             "sync": merchant_page.sync_state(_db(request), session.owner.instance_id, configuration_id),
             "configuration_id": configuration_id,
-            "running": (PENDING, IN_PROGRESS),
+            "running": (SyncStatus.PENDING, SyncStatus.IN_PROGRESS),
         }
 
     return await _fragment(request, "sync_status.html", read)

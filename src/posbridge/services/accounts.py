@@ -13,9 +13,8 @@ from posbridge.errors import WixError
 from posbridge.services.pairing import release_configuration
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Instance, Merchant
+from posbridge.store.statuses import AccountStatus, InstanceStatus
 from posbridge.store.types import utcnow
-
-ACTIVE, DISCONNECTED = "ACTIVE", "DISCONNECTED"
 
 
 def link_account(
@@ -55,8 +54,8 @@ def disconnect_account(db: Database, *, instance_id: str, account_id: str) -> Ac
         )
         if account is None:
             raise WixError.of("ACCOUNT_NOT_FOUND", f"Account '{account_id}' not found", accountId=account_id)
-        if account.status == ACTIVE:
-            account.status = DISCONNECTED
+        if account.status == AccountStatus.ACTIVE:
+            account.status = AccountStatus.DISCONNECTED
             account.disconnected_at = utcnow()
             account.credentials_encrypted = None
         for configuration in session.scalars(select(Configuration).where(Configuration.account_pk == account.id)):
@@ -86,7 +85,7 @@ def _link(
     if instance is None:
         session.add(Instance(id=instance_id))
         session.flush()
-    elif instance.status != "ACTIVE":
+    elif instance.status != InstanceStatus.ACTIVE:
         raise WixError.of(
             "ACCOUNT_NOT_CONNECTED", f"The app is no longer installed on site '{instance_id}'", http_status=409
         )
@@ -99,7 +98,7 @@ def _link(
         )
     other = session.scalar(
         select(Account.account_id).where(
-            Account.instance_id == instance_id, Account.status == ACTIVE, Account.account_id != account_id
+            Account.instance_id == instance_id, Account.status == AccountStatus.ACTIVE, Account.account_id != account_id
         )
     )
     if other is not None:
@@ -115,8 +114,8 @@ def _link(
     if account is None:
         account = Account(instance_id=instance_id, account_id=account_id, merchant_id=merchant.id)
         session.add(account)
-    elif account.status != ACTIVE:
-        account.status, account.authorized = ACTIVE, True
+    elif account.status != AccountStatus.ACTIVE:
+        account.status, account.authorized = AccountStatus.ACTIVE, True
         account.linked_at, account.disconnected_at = utcnow(), None
     elif not account.authorized:
         account.authorized = True  # linking again (credentials checked above) restores a revoked authorization

@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from posbridge.services.tenancy import is_instance_id
 from posbridge.store.db import Database
 from posbridge.store.models import Instance, WebhookEvent
+from posbridge.store.statuses import InstanceStatus
 
 APP_INSTALLED, APP_REMOVED = "AppInstalled", "AppRemoved"
-ACTIVE, REMOVED = "ACTIVE", "REMOVED"
 # Outcomes, for logs and tests.
 INSTALLED, UNINSTALLED, STALE, DUPLICATE, IGNORED = "INSTALLED", "REMOVED", "STALE", "DUPLICATE", "IGNORED"
 
@@ -64,13 +64,13 @@ def _apply(db: Database, event: AppEvent) -> str:
             return IGNORED
         instance = session.get(Instance, event.instance_id, with_for_update=True)
         if instance is None:
-            instance = Instance(id=event.instance_id, status=ACTIVE, installed_at=event.at)
+            instance = Instance(id=event.instance_id, status=InstanceStatus.ACTIVE, installed_at=event.at)
             session.add(instance)
         at = _second(event.at)
         if event.event_type == APP_INSTALLED:
             if instance.removed_at is not None and at < _second(instance.removed_at):
                 return STALE  # removed after this install was sent
-            instance.status, instance.removed_at = ACTIVE, None
+            instance.status, instance.removed_at = InstanceStatus.ACTIVE, None
             instance.installed_at = max(instance.installed_at, event.at)
             origin = event.data.get("originInstanceId")
             if is_instance_id(origin):  # informational: a site copied from another; anything else is no id
@@ -78,7 +78,7 @@ def _apply(db: Database, event: AppEvent) -> str:
             return INSTALLED
         if at < _second(instance.installed_at):
             return STALE  # installed again after this removal was sent
-        instance.status = REMOVED
+        instance.status = InstanceStatus.REMOVED
         instance.removed_at = event.at if instance.removed_at is None else max(instance.removed_at, event.at)
         return UNINSTALLED
 

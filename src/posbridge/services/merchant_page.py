@@ -19,7 +19,7 @@ from posbridge.services.configurations import configuration_status
 from posbridge.services.onboarding import AccountState
 from posbridge.services.pairing import find_configuration
 from posbridge.services.status import NOT_STARTED
-from posbridge.services.syncing import SYNCED, CatalogSyncStatus, catalog_sync_status
+from posbridge.services.syncing import CatalogSyncStatus, catalog_sync_status
 from posbridge.store.db import Database
 from posbridge.store.models import (
     Account,
@@ -32,6 +32,7 @@ from posbridge.store.models import (
     OrderLine,
     Sync,
 )
+from posbridge.store.statuses import SyncStatus
 from posbridge.sync.writer import CatalogsV3Writer
 from posbridge.wix.client import WixClient
 from posbridge.wix.connectivity import list_configurations
@@ -196,7 +197,7 @@ def build_rows(
             synced = set(
                 session.scalars(
                     select(Sync.configuration_id)
-                    .where(Sync.configuration_id.in_([c.id for c in local.values()]), Sync.status == SYNCED)
+                    .where(Sync.configuration_id.in_([c.id for c in local.values()]), Sync.status == SyncStatus.SYNCED)
                     .group_by(Sync.configuration_id)
                 )
             )

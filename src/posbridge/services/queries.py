@@ -33,6 +33,7 @@ from posbridge.store.models import (
     Sync,
     SyncLog,
 )
+from posbridge.store.statuses import AccountStatus
 from posbridge.store.types import money_normal
 
 MAX_PAGE = 500
@@ -115,7 +116,7 @@ def list_instances(db: Database, *, status: str | None = None, limit: int = 100,
     """Instances, newest first, with how many accounts are connected and configurations are known."""
     accounts = (
         select(func.count(Account.id))
-        .where(Account.instance_id == Instance.id, Account.status == "ACTIVE")
+        .where(Account.instance_id == Instance.id, Account.status == AccountStatus.ACTIVE)
         .scalar_subquery()
     )
     configurations = select(func.count(Configuration.id)).where(Configuration.instance_id == Instance.id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from posbridge.store.models import Account, Configuration, Location
+from posbridge.store.statuses import AccountStatus
 
 NOT_STARTED, PENDING, READY, ERROR = "NOT_STARTED", "PENDING", "READY", "ERROR"
 
@@ -40,7 +41,7 @@ def missing_business_info(account: Account) -> list[str]:
 
 def readiness(session: Session, account: Account | None, configuration: Configuration | None) -> Readiness:
     """Status of a configuration for an account, in a few indexed reads."""
-    if account is None or account.status != "ACTIVE":
+    if account is None or account.status != AccountStatus.ACTIVE:
         return Readiness(NOT_STARTED, "No POS account is connected to this site")
     if not account.authorized:
         return Readiness(ERROR, "The POS account's authorization was revoked")

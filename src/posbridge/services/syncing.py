@@ -40,15 +40,16 @@ from posbridge.services.pairing import find_configuration
 from posbridge.services.tenancy import account_for, configuration_for
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Location, Sync
+from posbridge.store.statuses import AccountStatus, SyncStatus
 from posbridge.store.types import utcnow
 from posbridge.sync.catalog import PLURAL
 from posbridge.sync.diff import PAST
 from posbridge.sync.preview import Preview, dry_run
 from posbridge.sync.runner import ProgressCallback, run_sync
+from posbridge.sync.summary import summary_of
 from posbridge.wix.client import WixClient
 
-PENDING, IN_PROGRESS, SYNCED, FAILED = "PENDING", "IN_PROGRESS", "SYNCED", "FAILED"
-FINAL = (SYNCED, FAILED)
+FINAL = (SyncStatus.SYNCED, SyncStatus.FAILED)
 POS_CHANGE, RECONCILE = "POS_CHANGE", "RECONCILE"
 DEBOUNCE_SECONDS = 3.0
 MAX_WAIT_SECONDS = 30.0
@@ -96,14 +97,14 @@ def request_sync(
         # The row lock serialises concurrent requests for this configuration (a no-op on SQLite,
         # whose IMMEDIATE write transaction already holds the database's write lock).
         session.execute(select(Configuration.id).where(Configuration.id == configuration.id).with_for_update())
-        sync = _latest(session, configuration.id, PENDING)
+        sync = _latest(session, configuration.id, SyncStatus.PENDING)
         now = utcnow()
         if sync is None:
             if debounce_seconds is not None:
                 not_before = _debounced(now, now, debounce_seconds, max_wait_seconds)
             sync = Sync(
                 configuration_id=configuration.id,
-                status=PENDING,
+                status=SyncStatus.PENDING,
                 trigger=trigger,
                 requested_at=now,
                 not_before=not_before,
@@ -190,7 +191,11 @@ def _syncable(db: Database, merchant_id: int | None) -> list[tuple[str, str, str
         select(Configuration.instance_id, Account.account_id, Configuration.wix_id)
         .join(Location, Configuration.location_id == Location.id)
         .join(Account, Configuration.account_pk == Account.id)
-        .where(Configuration.enabled.is_(True), Configuration.catalog_id.is_not(None), Account.status == "ACTIVE")
+        .where(
+            Configuration.enabled.is_(True),
+            Configuration.catalog_id.is_not(None),
+            Account.status == AccountStatus.ACTIVE,
+        )
         .order_by(Configuration.id)
     )
     if merchant_id is not None:
@@ -252,10 +257,10 @@ def _paired(db: Database, instance_id: str, configuration_id: str) -> tuple[int,
 
 def describe(sync: Sync) -> str:
     """A final summary for people: outcome, what changed per kind, archived Wix menus, calls and time."""
-    summary = sync.summary or {}
-    if sync.status == FAILED:
+    summary = summary_of(sync)
+    if sync.status == SyncStatus.FAILED:
         return f"Sync #{sync.id} FAILED ({sync.failure_code}): {sync.failure_reason}"
-    if sync.status != SYNCED:
+    if sync.status != SyncStatus.SYNCED:
         return f"Sync #{sync.id} is {sync.status}"
     lines = [f"Sync #{sync.id} SYNCED in {timedelta(milliseconds=summary.get('durationMs', 0))}"]
     counts = summary.get("counts") or {}
@@ -274,7 +279,7 @@ def describe(sync: Sync) -> str:
 class CatalogSyncStatus:
     """A configuration's sync state as Get Catalog Sync Status reports it."""
 
-    status: str  # PENDING | IN_PROGRESS | SYNCED | FAILED
+    status: SyncStatus
     elapsed_seconds: int | None = None
     last_sync_date: datetime | None = None
     last_success_date: datetime | None = None
@@ -302,23 +307,23 @@ def catalog_sync_status(
             )
         )
         if configuration is None or configuration.account_pk not in (None, account.id):
-            return CatalogSyncStatus(PENDING)
-        running = _latest(session, configuration.id, IN_PROGRESS)
+            return CatalogSyncStatus(SyncStatus.PENDING)
+        running = _latest(session, configuration.id, SyncStatus.IN_PROGRESS)
         if running is not None:
             started = running.started_at or running.requested_at
             elapsed = int(((now or utcnow()) - started).total_seconds())
-            return CatalogSyncStatus(IN_PROGRESS, elapsed_seconds=max(elapsed, 0))
-        if _latest(session, configuration.id, PENDING) is not None:
-            return CatalogSyncStatus(PENDING)
-        last = _latest(session, configuration.id, SYNCED, FAILED)
+            return CatalogSyncStatus(SyncStatus.IN_PROGRESS, elapsed_seconds=max(elapsed, 0))
+        if _latest(session, configuration.id, SyncStatus.PENDING) is not None:
+            return CatalogSyncStatus(SyncStatus.PENDING)
+        last = _latest(session, configuration.id, SyncStatus.SYNCED, SyncStatus.FAILED)
         if last is None:
-            return CatalogSyncStatus(PENDING)
-        if last.status == SYNCED:
-            return CatalogSyncStatus(SYNCED, last_sync_date=_ended(last))
-        success = _latest(session, configuration.id, SYNCED)
+            return CatalogSyncStatus(SyncStatus.PENDING)
+        if last.status == SyncStatus.SYNCED:
+            return CatalogSyncStatus(SyncStatus.SYNCED, last_sync_date=_ended(last))
+        success = _latest(session, configuration.id, SyncStatus.SYNCED)
         code = last.failure_code if last.failure_code in SYNC_FAILED_CODES else "OTHER"
         return CatalogSyncStatus(
-            FAILED,
+            SyncStatus.FAILED,
             last_sync_date=_ended(last),
             last_success_date=_ended(success) if success is not None else None,
             reason=last.failure_reason or "The catalog sync failed",
@@ -327,7 +332,7 @@ def catalog_sync_status(
         )
 
 
-def _latest(session: Session, configuration_pk: int, *statuses: str) -> Sync | None:
+def _latest(session: Session, configuration_pk: int, *statuses: SyncStatus) -> Sync | None:
     """The configuration's most recent sync in one of these states (syncs run in id order)."""
     return session.scalar(
         select(Sync)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from posbridge.errors import InvalidArgument, WixError
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Instance
+from posbridge.store.statuses import AccountStatus, InstanceStatus
 
 # Built once: every SPI call resolves its tenant, and building a statement costs more than running it.
 _ACCOUNT = select(Account).where(
@@ -83,7 +84,7 @@ def note_instance(db: Database, instance_id: str) -> None:
 def active_instance(session: Session, instance_id: str) -> Instance | None:
     """The instance's row (None before its first successful call); a removed app answers ACCOUNT_NOT_CONNECTED."""
     instance = session.get(Instance, instance_id)
-    if instance is not None and instance.status != "ACTIVE":
+    if instance is not None and instance.status != InstanceStatus.ACTIVE:
         raise WixError.of("ACCOUNT_NOT_CONNECTED", "The app is not installed on this site")
     return instance
 
@@ -92,7 +93,7 @@ def active_accounts(session: Session, instance_id: str) -> list[Account]:
     """The instance's connected POS accounts, oldest first."""
     rows = session.scalars(
         select(Account)
-        .where(Account.instance_id == instance_id, Account.status == "ACTIVE")
+        .where(Account.instance_id == instance_id, Account.status == AccountStatus.ACTIVE)
         .order_by(Account.linked_at, Account.id)
     )
     return list(rows)
@@ -104,7 +105,7 @@ def account_for(session: Session, instance_id: str, account_id: str) -> Account:
     account = session.scalar(_ACCOUNT, {"instance": instance_id, "account": account_id})
     if account is None:
         raise WixError.of("ACCOUNT_NOT_FOUND", f"Account '{account_id}' not found", accountId=account_id)
-    if account.status != "ACTIVE":
+    if account.status != AccountStatus.ACTIVE:
         raise WixError.of("ACCOUNT_NOT_CONNECTED", f"Account '{account_id}' is disconnected", accountId=account_id)
     return account
 

@@ -38,6 +38,7 @@ from posbridge.spi.wire import (
     WireModel,
     invalid_argument,
 )
+from posbridge.store.statuses import SyncStatus
 
 # Validate Order's answer when every check passes (wix-pos-spi.md §3, a project decision).
 POS_ORDER_STATUS_VALID = "VALID"
@@ -77,15 +78,15 @@ def get_catalog_sync_status(call: SpiCall, request: GetCatalogSyncStatusRequest)
 
 def catalog_sync_response(state: syncing.CatalogSyncStatus) -> GetCatalogSyncStatusResponse:
     """Render a sync state with its `statusMode` member flat on the response."""
-    if state.status == syncing.IN_PROGRESS:
+    if state.status == SyncStatus.IN_PROGRESS:
         return GetCatalogSyncStatusResponse(
             status="IN_PROGRESS", in_progress=SyncInProgress(elapsed_seconds=state.elapsed_seconds or 0)
         )
-    if state.status == syncing.SYNCED and state.last_sync_date is not None:
+    if state.status == SyncStatus.SYNCED and state.last_sync_date is not None:
         return GetCatalogSyncStatusResponse(
             status="SYNCED", synced=SyncSynced(last_sync_date=rfc3339(state.last_sync_date))
         )
-    if state.status == syncing.FAILED and state.last_sync_date is not None:
+    if state.status == SyncStatus.FAILED and state.last_sync_date is not None:
         failed = SyncFailed(
             last_sync_date=rfc3339(state.last_sync_date),
             last_successfully_sync_date=rfc3339(state.last_success_date) if state.last_success_date else None,

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from posbridge.store.statuses import AccountStatus, InstanceStatus, SyncStatus
 from posbridge.store.types import Money, UTCDateTime, utcnow
 
 NAMING = {
@@ -59,7 +60,7 @@ class Instance(Base):
 
     __tablename__ = "instances"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # Wix instanceId
-    status: Mapped[str] = mapped_column(String(16), default="ACTIVE")  # ACTIVE | REMOVED
+    status: Mapped[str] = mapped_column(String(16), default=InstanceStatus.ACTIVE)
     installed_at: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None]
     origin_instance_id: Mapped[str | None] = mapped_column(String(64))
@@ -91,7 +92,7 @@ class Account(Base):
     instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id"), index=True)
     account_id: Mapped[str] = mapped_column(String(128))  # what Wix sees as accountId
     merchant_id: Mapped[int] = mapped_column(ForeignKey("pos_merchants.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="ACTIVE")  # ACTIVE | DISCONNECTED
+    status: Mapped[str] = mapped_column(String(16), default=AccountStatus.ACTIVE)
     authorized: Mapped[bool] = mapped_column(Boolean, default=True)
     credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -343,7 +344,7 @@ class Sync(Base):
     __table_args__ = (Index("ix_syncs_configuration_status", "configuration_id", "status"),)
     id: Mapped[int] = _id()
     configuration_id: Mapped[int] = mapped_column(ForeignKey("configurations.id"))
-    status: Mapped[str] = mapped_column(String(16), default="PENDING")
+    status: Mapped[str] = mapped_column(String(16), default=SyncStatus.PENDING)
     trigger: Mapped[str] = mapped_column(String(32), default="WIX")  # WIX|DASHBOARD|CLI|ADMIN|POS_CHANGE|RECONCILE
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
