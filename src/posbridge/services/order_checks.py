@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, select
@@ -55,14 +56,23 @@ from posbridge.store.models import Order as OrderRecord
 from posbridge.store.types import MONEY_MAX, money_text
 
 DISH, VARIATION = "DISH", "VARIATION"
-ENFORCE, OBSERVE = "enforce", "observe"
+
+
+class CheckMode(StrEnum):
+    """How the checks judge (`POSBRIDGE_ORDER_CHECKS`, or an instance's own `order_checks`)."""
+
+    ENFORCE = "enforce"  # every failure refuses the order
+    OBSERVE = "observe"  # only the kitchen's refuse; the rest are logged and recorded
+
+
+ENFORCE, OBSERVE = CheckMode.ENFORCE, CheckMode.OBSERVE
 
 
 @dataclass(frozen=True)
 class OrderPolicy:
     """How strictly orders are judged (settings `POSBRIDGE_ORDER_*`; docs/decisions.md "Order intake")."""
 
-    mode: str = ENFORCE  # enforce | observe (an instance's own setting wins)
+    mode: CheckMode = ENFORCE  # an instance's own setting wins
     max_quantity: int = 999  # units per line or choice
     tolerance: Decimal = Decimal("0.01")  # rounding allowed per line on the order's sums
     promised_time_grace: timedelta = timedelta(minutes=10)  # how far past a scheduled time may lie
@@ -71,7 +81,7 @@ class OrderPolicy:
     def from_settings(cls, settings: Settings) -> OrderPolicy:
         """The policy the settings describe."""
         return cls(
-            mode=settings.order_checks,
+            mode=CheckMode(settings.order_checks),
             max_quantity=settings.order_max_quantity,
             tolerance=settings.order_total_tolerance,
             promised_time_grace=timedelta(seconds=settings.order_promised_time_grace_seconds),
@@ -201,11 +211,11 @@ def recheck_locked(
     return _Checker(session, pos, plan.pairing, order, now, policy=policy).recheck(plan)
 
 
-def effective_mode(session: Session, instance_id: str, policy: OrderPolicy) -> str:
+def effective_mode(session: Session, instance_id: str, policy: OrderPolicy) -> CheckMode:
     """The instance's own enforce/observe setting, else the policy's."""
     instance = session.get(Instance, instance_id)
     own = instance.order_checks if instance is not None else None
-    return own if own in (ENFORCE, OBSERVE) else policy.mode
+    return CheckMode(own) if own in (ENFORCE, OBSERVE) else policy.mode
 
 
 def legacy_pairing(

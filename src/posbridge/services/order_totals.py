@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from posbridge.errors import ErrorDetail
 from posbridge.orders.model import Order, OrderLine, Totals
@@ -19,8 +20,16 @@ from posbridge.store.types import money_text
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
-# Line prices exclude the selected choices (added on top), or include them.
-CHOICES_ADDED, CHOICES_INCLUDED = "CHOICES_ADDED", "CHOICES_INCLUDED"
+
+
+class LinePricing(StrEnum):
+    """What a line's `price` covers: the unit alone (its choices added on top), or the unit with its choices."""
+
+    CHOICES_ADDED = "CHOICES_ADDED"
+    CHOICES_INCLUDED = "CHOICES_INCLUDED"
+
+
+CHOICES_ADDED, CHOICES_INCLUDED = LinePricing.CHOICES_ADDED, LinePricing.CHOICES_INCLUDED
 
 
 def choices_amount(line: OrderLine) -> Decimal:
@@ -28,14 +37,14 @@ def choices_amount(line: OrderLine) -> Decimal:
     return sum((line_amount(choice) for option in line.options for choice in option.selected), ZERO)
 
 
-def line_amount(line: OrderLine, convention: str = CHOICES_ADDED) -> Decimal:
+def line_amount(line: OrderLine, convention: LinePricing = CHOICES_ADDED) -> Decimal:
     """(unit price + every selected choice's amount) × quantity, or unit price × quantity when the
     price already includes the choices; choices are lines, so this nests."""
     unit = line.price if convention == CHOICES_INCLUDED else line.price + choices_amount(line)
     return unit * line.quantity
 
 
-def subtotal_of(order: Order, convention: str = CHOICES_ADDED) -> Decimal:
+def subtotal_of(order: Order, convention: LinePricing = CHOICES_ADDED) -> Decimal:
     """The subtotal the order's own lines add up to under one line-price convention."""
     return sum((line_amount(line, convention) for line in order.lines), ZERO)
 
@@ -65,7 +74,7 @@ def _base_total(totals: Totals) -> Decimal:
 class Reading:
     """How the order's figures were found to add up (what Create Order stores line totals by)."""
 
-    convention: str
+    convention: LinePricing
     fees_in_total: bool
 
 
@@ -102,7 +111,7 @@ def totals_errors(order: Order, per_line: Decimal = CENT) -> tuple[list[ErrorDet
         fees_part = " + service fees" if fees_in_total else ""
         parts = f"subtotal + delivery + tax + tip{fees_part} − discount − loyalty savings"
         errors.append(mismatch("ORDER_TOTAL", "total", "totals.total", totals.total, parts, expected))
-    return errors, Reading(str(convention), bool(fees_in_total))
+    return errors, Reading(LinePricing(str(convention)), bool(fees_in_total))
 
 
 def mismatch(

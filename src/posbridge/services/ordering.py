@@ -51,7 +51,7 @@ from posbridge.services.order_checks import (
     lock_location,
     recheck_locked,
 )
-from posbridge.services.order_totals import line_amount, service_fees_of
+from posbridge.services.order_totals import LinePricing, line_amount, service_fees_of
 from posbridge.store.db import Database
 from posbridge.store.models import Location, OrderLine, OrderLineOption, OrderStatusChange
 from posbridge.store.models import Order as OrderRecord
@@ -310,7 +310,7 @@ def _placement_error(exc: PosError) -> WixError:
     return WixError.of("SYSTEM_ERROR", f"The POS could not take the order ({exc})")
 
 
-def _placed_line(line: ResolvedLine, convention: str) -> PlacedLine:
+def _placed_line(line: ResolvedLine, convention: LinePricing) -> PlacedLine:
     assert line.item is not None  # a plan only holds lines that mapped
     return PlacedLine(
         position=line.position,
