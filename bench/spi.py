@@ -646,7 +646,7 @@ Reading (investigated 2026-11-28; the numbers below come from that day's runs, n
   several. One run at 16 connections (5 s windows), 1 process against 2 workers of 6 threads each:
   validate-order 85 → 216 req/s on SQLite and 72 → 83 on PostgreSQL (its own processes share the two
   cores); create-order 54 → 53 on SQLite (one writer at a time) and 47 → 64 on PostgreSQL.
-- **PostgreSQL create-order is serialised per location** by `lock_location` (`SELECT … FOR UPDATE` on
+- **PostgreSQL create-order is serialised per location** by `PosBackend.hold_location` (`SELECT … FOR UPDATE` on
   the location row, held to commit). Before, the lock was taken first and held across all ~30 statements
   of checks and writes: sampling `pg_stat_activity` at 16 connections found 12.4 of ~14.7 sessions
   waiting on it while the holder sat `idle in transaction` in the server's Python. Now the checks run
