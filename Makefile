@@ -6,19 +6,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Every package and version comes from requirements.lock (`make lock` regenerates it from pyproject.toml);
+# uv installs it, in a few seconds. Its own version is the one the lock pins.
+LOCK := requirements.lock
+UV_VERSION = $(shell sed -n 's/^uv==//p' $(LOCK))
 
-.PHONY: install demo serve test lint bench clean
+.PHONY: install demo serve test lint lock bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -U pip
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync -q --python $(BIN)/python $(LOCK)
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	$(BIN)/uv pip check -q --python $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)
 
 demo: install
 	$(BIN)/posbridge demo
+
+# Re-resolve the lock after a change to the dependencies in pyproject.toml (versions already pinned stay
+# unless they no longer fit); `make lock UPGRADE=1` moves everything to the newest allowed versions.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip compile -q pyproject.toml --extra test --universal --python-version 3.11 \
+		$(if $(UPGRADE),--upgrade) -o $(LOCK)
 
 serve: install
 	scripts/dev-env
@@ -29,7 +43,7 @@ test: install
 	scripts/ensure-chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 lint: install
 	$(BIN)/ruff format --check src tests bench

@@ -17,9 +17,8 @@ import math
 import time
 import uuid
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import redis
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -28,6 +27,9 @@ from sqlalchemy.orm import Session
 from posbridge.config import Settings
 from posbridge.store.db import Database
 from posbridge.store.models import RateBudget
+
+if TYPE_CHECKING:  # only the scaled mode needs redis installed and imported
+    import redis
 
 # Buckets per window: a bucket is a second of a 60 s window (finer buckets, more rows).
 BUCKETS_PER_WINDOW = 60
@@ -170,6 +172,8 @@ class RedisRateBudget(_SlidingWindow):
     @classmethod
     def from_settings(cls, settings: Settings, *, prefix: str = "posbridge:wix-budget") -> RedisRateBudget:
         """The configured budget on the configured Redis."""
+        import redis  # here, not at the top: only the scaled mode needs redis
+
         return cls(
             redis.Redis.from_url(settings.redis_url),
             limit=settings.wix_rate_limit_per_minute,
