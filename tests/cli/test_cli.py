@@ -1,4 +1,4 @@
-"""The `posbridge` command run as a real subprocess (`python -m posbridge`), configured by environment."""
+"""The `posbridge` command, configured by environment: in-process (CliRunner), and served by a real subprocess."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from posbridge.pos.importer import import_menu
 from posbridge.store import migrate
 from posbridge.store.db import Database
 from tests.pos.menu_documents import small_document
+from tests.support.cli import run_posbridge
 from tests.support.server import free_port
 from tests.support.signer import TestSigner
 
@@ -43,22 +44,6 @@ def _server_env(url: str, signer: TestSigner) -> dict[str, str]:
     )
 
 
-def posbridge(
-    *args: str, env: dict[str, str], cwd: Path, stdin: str | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m posbridge ARGS` (cwd matters: a .env file there would be read)."""
-    return subprocess.run(
-        [sys.executable, "-m", "posbridge", *args],
-        env=env,
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 @pytest.fixture()
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh, empty SQLite database file."""
@@ -81,31 +66,31 @@ def _write(tmp_path: Path, document: dict[str, Any], name: str = "menu.json") ->
 
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:
-    result = posbridge("--help", env=_env(), cwd=tmp_path)
+    result = run_posbridge("--help", env=_env(), cwd=tmp_path)
     assert result.returncode == 0
     for command in ("serve", "worker", "db", "import", "link", "pair", "instances", "configurations", "orders"):
         assert command in result.stdout
 
 
 def test_serve_without_required_settings_stops_with_one_line_naming_it(tmp_path: Path, signer: TestSigner) -> None:
-    result = posbridge("serve", env=_env(database_url=f"sqlite:///{tmp_path / 'x.db'}"), cwd=tmp_path)
+    result = run_posbridge("serve", env=_env(database_url=f"sqlite:///{tmp_path / 'x.db'}"), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr == "posbridge: POSBRIDGE_WIX_APP_ID is required but not set\n"
 
     env = _server_env(f"sqlite:///{tmp_path / 'x.db'}", signer)
     env["POSBRIDGE_SECRET_KEY"] = "short"
-    result = posbridge("serve", env=env, cwd=tmp_path)
+    result = run_posbridge("serve", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("posbridge: POSBRIDGE_SECRET_KEY is invalid")
 
-    worker = posbridge("worker", env=_env(database_url=f"sqlite:///{tmp_path / 'x.db'}"), cwd=tmp_path)
+    worker = run_posbridge("worker", env=_env(database_url=f"sqlite:///{tmp_path / 'x.db'}"), cwd=tmp_path)
     assert worker.returncode == 2
     assert worker.stderr == "posbridge: POSBRIDGE_WIX_APP_ID is required but not set\n"
 
 
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path, sqlite_url: str, signer: TestSigner) -> None:
-    result = posbridge("serve", env=_server_env(sqlite_url, signer), cwd=tmp_path)
+    result = run_posbridge("serve", env=_server_env(sqlite_url, signer), cwd=tmp_path)
     assert result.returncode == 2
     assert "is not migrated: run `posbridge db upgrade` first" in result.stderr
     assert result.stderr.count("\n") == 1
@@ -116,7 +101,7 @@ def test_database_commands_need_no_wix_settings_and_serve_runs_after_upgrade(
     tmp_path: Path, sqlite_url: str, signer: TestSigner, workers: int
 ) -> None:
     env = _env(database_url=sqlite_url)
-    upgraded = posbridge("db", "upgrade", "--json", env=env, cwd=tmp_path)
+    upgraded = run_posbridge("db", "upgrade", "--json", env=env, cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
     assert json.loads(upgraded.stdout)["from"] is None
 
@@ -150,10 +135,10 @@ def test_import_prints_a_summary_and_a_re_import_changes_nothing(
 ) -> None:
     env = _env(database_url=sqlite_url)
     menu = _write(tmp_path, small_document("m-cli"))
-    first = posbridge("import", str(menu), env=env, cwd=tmp_path)
+    first = run_posbridge("import", str(menu), env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "merchant m-cli" in first.stdout and "items" in first.stdout
-    again = posbridge("import", "-", "--json", env=env, cwd=tmp_path, stdin=menu.read_text())
+    again = run_posbridge("import", "-", "--json", env=env, cwd=tmp_path, stdin=menu.read_text())
     assert again.returncode == 0
     assert json.loads(again.stdout)["changed"] == 0
 
@@ -165,14 +150,14 @@ def test_an_invalid_document_lists_every_problem_and_imports_nothing(
     document = small_document("m-bad")
     document["items"][0]["price"] = "free"
     document["optionGroups"][1]["max"] = 5
-    result = posbridge("import", str(_write(tmp_path, document)), env=env, cwd=tmp_path)
+    result = run_posbridge("import", str(_write(tmp_path, document)), env=env, cwd=tmp_path)
     assert result.returncode == 1
     assert "2 problems; nothing was imported" in result.stderr
     assert "$.items[0].price: must be a decimal string ≥ 0" in result.stderr
     assert "$.optionGroups[1].max: must be ≤ the number of choices (5 > 2)" in result.stderr
     not_json = tmp_path / "broken.json"
     not_json.write_text("{")
-    broken = posbridge("import", str(not_json), env=env, cwd=tmp_path)
+    broken = run_posbridge("import", str(not_json), env=env, cwd=tmp_path)
     assert broken.returncode == 1 and "is not JSON" in broken.stderr
     with migrated.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM pos_merchants").scalar() == 0
@@ -184,11 +169,11 @@ def test_link_pair_and_list(tmp_path: Path, sqlite_url: str, migrated: Database,
     merchant = document["merchant"]["id"]
     env = _env(database_url=sqlite_url, secret_key=SECRET)
 
-    issued = posbridge("api-key", "--merchant", merchant, env=env, cwd=tmp_path)
+    issued = run_posbridge("api-key", "--merchant", merchant, env=env, cwd=tmp_path)
     assert issued.returncode == 0, issued.stderr
     key = issued.stdout.strip()
     assert key.startswith("pbk_") and "shown once" in issued.stderr
-    linked = posbridge(
+    linked = run_posbridge(
         "link", "--instance", instance_id, "--account", merchant, "--credentials-stdin", "--json",
         env=env, cwd=tmp_path, stdin=key + "\n",
     )  # fmt: skip
@@ -196,35 +181,35 @@ def test_link_pair_and_list(tmp_path: Path, sqlite_url: str, migrated: Database,
     assert json.loads(linked.stdout)["hasCredentials"] is True
     assert key not in linked.stdout + linked.stderr
 
-    refused = posbridge(
+    refused = run_posbridge(
         "pair", "--instance", instance_id, "--configuration", "cfg-1", "--location", "loc-2", "--menus", "menu-2",
         env=env, cwd=tmp_path,
     )  # fmt: skip
     assert refused.returncode == 1
     assert refused.stderr.startswith("posbridge: ACCOUNT_CONFIGURATION: Menu 'menu-2' is not an active menu")
 
-    paired = posbridge(
+    paired = run_posbridge(
         "pair", "--instance", instance_id, "--configuration", "cfg-1", "--location", "loc-1",
         env=env, cwd=tmp_path,
     )  # fmt: skip
     assert paired.returncode == 0, paired.stderr
     assert "status READY" in paired.stdout
 
-    listed = posbridge("configurations", "--instance", instance_id, "--json", env=env, cwd=tmp_path)
+    listed = run_posbridge("configurations", "--instance", instance_id, "--json", env=env, cwd=tmp_path)
     rows = json.loads(listed.stdout)
     assert [(r["configurationId"], r["locationId"], r["menuIds"], r["status"]) for r in rows] == [
         ("cfg-1", "loc-1", ["menu-1", "menu-2"], "READY")
     ]
-    table = posbridge("accounts", "--instance", instance_id, env=env, cwd=tmp_path)
+    table = run_posbridge("accounts", "--instance", instance_id, env=env, cwd=tmp_path)
     assert merchant in table.stdout and "ACTIVE" in table.stdout
 
 
 def test_refusals_name_the_reason(tmp_path: Path, sqlite_url: str, migrated: Database) -> None:
     env = _env(database_url=sqlite_url)
-    unknown = posbridge("link", "--instance", "i-1", "--account", "nobody", env=env, cwd=tmp_path)
+    unknown = run_posbridge("link", "--instance", "i-1", "--account", "nobody", env=env, cwd=tmp_path)
     assert unknown.returncode == 1
     assert unknown.stderr == "posbridge: ACCOUNT_NOT_FOUND: No POS account 'nobody'\n"
-    keyless = posbridge(
+    keyless = run_posbridge(
         "link", "--instance", "i-1", "--account", "nobody", "--credentials-stdin", env=env, cwd=tmp_path, stdin="k"
     )
     assert keyless.returncode == 2
@@ -232,6 +217,6 @@ def test_refusals_name_the_reason(tmp_path: Path, sqlite_url: str, migrated: Dat
 
 
 def test_listings_run_on_both_backends(tmp_path: Path, db: Database, db_url: str) -> None:
-    orders = posbridge("orders", "--instance", "nobody", "--json", env=_env(database_url=db_url), cwd=tmp_path)
+    orders = run_posbridge("orders", "--instance", "nobody", "--json", env=_env(database_url=db_url), cwd=tmp_path)
     assert orders.returncode == 0, orders.stderr
     assert json.loads(orders.stdout) == {"items": [], "total": 0, "limit": 50, "offset": 0}

@@ -25,7 +25,7 @@ def main() -> None:
         if event.phase == "write" and event.done >= die_after:
             os._exit(9)  # no cleanup, no draft discard, no status written
 
-    run_sync(db, settings, configuration_pk, client=WixClient(settings, db), progress=progress, lease_seconds=1.0)
+    run_sync(db, settings, configuration_pk, client=WixClient(settings, db), progress=progress)
     os._exit(0)
 
 

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -41,8 +40,9 @@ def test_killed_worker_leaves_live_unchanged_and_the_next_run_completes(world: S
     assert world.live() == before  # nothing published
     assert world.sim.draft_catalog(world.catalog_id) is not None  # the dead worker's draft is left behind
     assert claim_sync(world.db, world.configuration) is None  # its lease still holds
-    time.sleep(1.1)
-    run_sync(world.db, world.settings, world.configuration, client=world.client)
+    # The dead worker's lease runs out; no waiting: the next worker's clock is past it.
+    later = utcnow() + timedelta(seconds=runner.LEASE_SECONDS + 1)
+    run_sync(world.db, world.settings, world.configuration, client=world.client, clock=lambda: later)
     finished = world.row(sync.id)
     assert finished.status == "SYNCED", finished.failure_reason
     assert finished.attempts == 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
 from posbridge.wix.retry import RetryPolicy
 from tests.conftest import APP_SECRET
+from tests.support.clock import ManualClock
 from tests.wix.conftest import RecordingSleep
 from tests.wix.fakewix import FakeWixState, Scripted
 
@@ -24,9 +24,11 @@ MENUS = "/v3/catalogs/cat-1/menus"
 FULL_MENUS = "/restaurants" + MENUS
 
 
-def make_client(settings: Settings, db: Database, sleeps: RecordingSleep, **retry: Any) -> WixClient:
+def make_client(
+    settings: Settings, db: Database, sleeps: RecordingSleep, *, clock: ManualClock | None = None, **retry: Any
+) -> WixClient:
     policy = RetryPolicy(**{"max_attempts": 4, "base_delay": 0.2, "max_total": 30.0, **retry})
-    return WixClient(settings, db, sleep=sleeps, retry=policy)
+    return WixClient(settings, db, sleep=sleeps, retry=policy, clock=clock or ManualClock())
 
 
 def test_token_is_fetched_once_per_instance_and_sent_raw(
@@ -52,10 +54,12 @@ def test_token_is_refreshed_before_it_expires(
     wix_settings: Callable[..., Settings], db: Database, fake_wix: FakeWixState, sleeps: RecordingSleep, instance: str
 ) -> None:
     fake_wix.token_lifetime = 1  # refreshed after half its life
-    client = make_client(wix_settings(), db, sleeps)
+    clock = ManualClock()
+    client = make_client(wix_settings(), db, sleeps, clock=clock)
     client.call(instance, "GET", MENUS)
+    clock.advance(0.45)
     client.call(instance, "GET", MENUS)
-    time.sleep(0.6)
+    clock.advance(0.1)
     client.call(instance, "GET", MENUS)
     assert len(fake_wix.token_requests) == 2
     assert fake_wix.calls[1]["auth"] == fake_wix.calls[0]["auth"] != fake_wix.calls[2]["auth"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from wixsim import oauth as wixsim_oauth
 from wixsim.client import WixSimClient
 
 
@@ -59,14 +60,17 @@ def test_missing_token_is_401(wixsim, site):
     assert response.json()["details"]["applicationError"]["code"] == "UNAUTHENTICATED"
 
 
-def test_token_expires_after_its_configured_lifetime(wixsim, site):
+def test_token_expires_after_its_configured_lifetime(wixsim, site, monkeypatch):
+    # wixsim runs in this process: its token clock is moved instead of waiting a second.
+    frozen = [time.time()]
+    monkeypatch.setattr(wixsim_oauth, "now", lambda: frozen[0])
     wixsim.set_token_lifetime(1)
     response = _token_request(wixsim, site.instance_id)
     assert response.json()["expires_in"] == 1
     token = response.json()["access_token"]
     path = "/restaurants/v1/pos-integration/configurations"
     assert wixsim.wix("GET", path, token=token).status_code == 200
-    time.sleep(1.05)
+    frozen[0] += 1.05
     assert wixsim.wix("GET", path, token=token).status_code == 401
     info = wixsim.http.post("/oauth2/token-info", json={"token": token}).json()
     assert info == {"active": False}

@@ -55,6 +55,7 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+Clock = Callable[[], datetime]
 WriterFactory = Callable[[WixClient, str, str, Callable[[str], None]], CatalogWriter]
 
 
@@ -101,11 +102,15 @@ def run_sync(
     progress: ProgressCallback | None = None,
     lease_seconds: float = LEASE_SECONDS,
     writer_factory: WriterFactory = v3_writer,
+    clock: Clock = utcnow,
 ) -> bool:
-    """Run the configuration's due PENDING sync, if any; True when another PENDING sync is waiting."""
-    claim = claim_sync(db, configuration_pk, lease_seconds=lease_seconds)
+    """Run the configuration's due PENDING sync, if any; True when another PENDING sync is waiting.
+
+    `clock` is "now" for leases, debounce and timestamps (tests move it instead of waiting).
+    """
+    claim = claim_sync(db, configuration_pk, lease_seconds=lease_seconds, clock=clock)
     if claim is not None:
-        _Run(db, settings, configuration_pk, claim, client, progress, lease_seconds, writer_factory).execute()
+        _Run(db, settings, configuration_pk, claim, client, progress, lease_seconds, writer_factory, clock).execute()
     return pending_sync_waiting(db, configuration_pk)
 
 
@@ -132,9 +137,11 @@ def next_due(db: Database, configuration_pk: int) -> datetime | None:
     return row.not_before or row.requested_at
 
 
-def claim_sync(db: Database, configuration_pk: int, *, lease_seconds: float = LEASE_SECONDS) -> Claim | None:
+def claim_sync(
+    db: Database, configuration_pk: int, *, lease_seconds: float = LEASE_SECONDS, clock: Clock = utcnow
+) -> Claim | None:
     """Take the configuration's due PENDING sync (or reclaim one whose worker's lease lapsed)."""
-    now = utcnow()
+    now = clock()
     with db.transaction() as session:
         # Serialises claimers of one configuration on PostgreSQL; SQLite's IMMEDIATE transaction already does.
         session.execute(select(Configuration.id).where(Configuration.id == configuration_pk).with_for_update())
@@ -188,6 +195,7 @@ class _Run:
         progress: ProgressCallback | None,
         lease_seconds: float,
         writer_factory: WriterFactory,
+        clock: Clock,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -197,6 +205,7 @@ class _Run:
         self.progress = progress
         self.lease_seconds = lease_seconds
         self.writer_factory = writer_factory
+        self.clock = clock
         self.lines: list[SyncLog] = []
         self.summary: dict[str, Any] = {"trigger": claim.trigger, "attempt": claim.attempt}
         self.started = time.monotonic()
@@ -215,7 +224,7 @@ class _Run:
             SyncLog(
                 sync_id=self.claim.sync_id,
                 attempt=self.claim.attempt,
-                at=utcnow(),
+                at=self.clock(),
                 level=level,
                 event=event,
                 data=data or None,
@@ -237,7 +246,7 @@ class _Run:
 
     def heartbeat(self) -> None:
         """Extend the lease, if this worker still holds it."""
-        now = utcnow()
+        now = self.clock()
         with self.db.transaction() as session:
             renewed = session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult; typed as Result
                 update(Sync)
@@ -273,7 +282,7 @@ class _Run:
 
     def sync(self) -> None:
         """The happy path; raises SyncFailure (or Wix/lease errors) otherwise."""
-        now = utcnow()
+        now = self.clock()
         with self.client.track() as stats:
             try:
                 self.prepare_and_write(now)
@@ -374,7 +383,7 @@ class _Run:
         version = self.publish(prepared)
         self.draft_open = False
         self.note("published", publishedDate=version)
-        record_synced(self.db, prepared.instance_id, prepared.catalog_id, desired, diff, utcnow())
+        record_synced(self.db, prepared.instance_id, prepared.catalog_id, desired, diff, self.clock())
         self.summary.update(unchanged=False, publishedDate=version)
 
     def publish(self, prepared: Prepared) -> str | None:
@@ -471,7 +480,7 @@ class _Run:
 
     def finish(self, status: str, failure: SyncFailure | None) -> None:
         """Write the outcome and the buffered log, if the lease is still ours."""
-        now = utcnow()
+        now = self.clock()
         with self.db.transaction() as session:
             sync = session.get(Sync, self.claim.sync_id, with_for_update=True)
             if sync is None or sync.status != IN_PROGRESS or sync.attempts != self.claim.attempt:

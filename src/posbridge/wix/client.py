@@ -39,6 +39,7 @@ class WixClient:
         budget: Budget | None = None,
         sleep: Callable[[float], None] = time.sleep,
         retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self._http = build_http_client(settings, transport)
@@ -47,7 +48,7 @@ class WixClient:
         self._retry = retry or RetryPolicy.from_settings(settings)
         self._base = settings.wix_restaurants_base
         self._token_url = settings.wix_api_base.rstrip("/") + TOKEN_PATH
-        self._tokens = TokenCache(self._fetch_token)
+        self._tokens = TokenCache(self._fetch_token, clock=clock)  # when a cached token is due for refresh
         self.stats = CallStats()
 
     def call(
