@@ -16,7 +16,7 @@ from posbridge.app import create_app
 from posbridge.config import Settings, load_settings
 from posbridge.store import migrate
 from posbridge.store.db import Database
-from tests.support.databases import database_url, enabled_backends
+from tests.support.databases import all_backends_forced, database_url, default_backend, enabled_backends
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
 
@@ -47,7 +47,28 @@ def signer() -> TestSigner:
     return TestSigner(app_id=APP_ID)
 
 
-@pytest.fixture(scope="session", params=enabled_backends())
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "all_backends: where the database backend matters (storage, locking, migrations, the order write): "
+        "run on every enabled backend, not only the default one",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every enabled backend for tests marked `all_backends`; the default backend for the rest.
+
+    An HTTP, parsing or queue test asks the same of SQLite as of PostgreSQL, so running it twice only
+    costs time. POSBRIDGE_TEST_ALL_BACKENDS=1 runs every test on every backend anyway.
+    """
+    if "backend" not in metafunc.fixturenames:
+        return
+    every = metafunc.definition.get_closest_marker("all_backends") is not None or all_backends_forced()
+    backends = enabled_backends() if every else [default_backend()]
+    metafunc.parametrize("backend", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def backend(request: pytest.FixtureRequest) -> str:
     """The database backend this test runs on."""
     return str(request.param)

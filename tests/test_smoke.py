@@ -1,6 +1,9 @@
 """The server starts on a migrated database and reports health."""
 
 import httpx
+import pytest
+
+pytestmark = pytest.mark.all_backends  # the database backend matters here
 
 
 def test_healthz_reports_database_reachable(http: httpx.Client) -> None:

@@ -216,6 +216,7 @@ def test_refusals_name_the_reason(tmp_path: Path, sqlite_url: str, migrated: Dat
     assert keyless.stderr.startswith("posbridge: POSBRIDGE_SECRET_KEY is required but not set")
 
 
+@pytest.mark.all_backends
 def test_listings_run_on_both_backends(tmp_path: Path, db: Database, db_url: str) -> None:
     orders = run_posbridge("orders", "--instance", "nobody", "--json", env=_env(database_url=db_url), cwd=tmp_path)
     assert orders.returncode == 0, orders.stderr

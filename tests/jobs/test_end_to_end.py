@@ -23,6 +23,8 @@ from tests.sync.world import SyncWorld, build_world
 from wixsim.client import WixSimClient
 from wixsim.testing import start_wixsim
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here
+
 WORKER_SETTINGS = (
     "database_url",
     "wix_app_id",

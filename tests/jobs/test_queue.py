@@ -13,6 +13,8 @@ from posbridge.store.db import Database
 from posbridge.store.types import utcnow
 from tests.jobs.conftest import FakeSyncRunner, configurations_with_syncs
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here
+
 
 def test_a_queued_sync_survives_a_restart(
     queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], key: int

@@ -16,6 +16,8 @@ from posbridge.store.models import Sync
 from posbridge.store.types import utcnow
 from tests.jobs.conftest import FakeSyncRunner, configurations_with_syncs
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here
+
 
 def test_owed_syncs_are_due_pending_and_abandoned_ones(
     jobs_db: Database, queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue]

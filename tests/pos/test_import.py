@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from posbridge.pos.importer import import_menu
@@ -26,6 +27,8 @@ from posbridge.store.models import (
     Variation,
 )
 from tests.pos.menu_documents import generated_document, small_document
+
+pytestmark = pytest.mark.all_backends  # the database backend matters here
 
 
 def _snapshot(db: Database, merchant_pos_id: str) -> dict[str, Any]:

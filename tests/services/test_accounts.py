@@ -15,6 +15,8 @@ from posbridge.store.db import Database
 from posbridge.store.models import Account, Instance, Merchant
 from tests.pos.menu_documents import small_document
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here
+
 SECRET = "test-secret-key-0123456789abcdef"
 
 

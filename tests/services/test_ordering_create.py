@@ -22,6 +22,8 @@ from posbridge.store.models import Account, Order, OrderLine, OrderLineOption, O
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here
+
 
 @pytest.fixture()
 def world(db: Database, instance_id: str) -> PosWorld:

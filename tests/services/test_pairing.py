@@ -12,6 +12,8 @@ from posbridge.services.queries import get_configuration, list_configurations
 from posbridge.store.db import Database
 from tests.pos.menu_documents import small_document
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here
+
 
 def _linked(db: Database, instance_id: str) -> str:
     document = small_document()

@@ -14,6 +14,8 @@ from tests.support.fixtures_pos import EVERY_DAY, PosWorld, build_pos
 from tests.support.orders import line, order_dict
 from tests.support.signer import TestSigner
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here
+
 # Open around the clock, so the answer does not depend on when the suite runs.
 ALWAYS_OPEN = {"hours": [{"day": day, "open": "00:00", "close": "24:00"} for day in EVERY_DAY]}
 

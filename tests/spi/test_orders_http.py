@@ -21,6 +21,8 @@ from tests.support.orders import line, order_dict
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here
+
 ALWAYS_OPEN = {"hours": [{"day": day, "open": "00:00", "close": "24:00"} for day in EVERY_DAY]}
 NEVER_OPEN = {"hours": [{"day": "MON", "open": "03:00", "close": "03:00"}]}  # an empty window: closed all week
 

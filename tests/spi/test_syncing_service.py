@@ -14,6 +14,8 @@ from posbridge.store.models import Sync
 from posbridge.store.types import utcnow
 from tests.spi.conftest import make_tenant
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here
+
 
 def _pending(db: Database, configuration_pk: int) -> list[Sync]:
     with db.transaction(write=False) as session:

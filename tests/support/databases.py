@@ -19,6 +19,17 @@ def enabled_backends() -> list[str]:
     return [b.strip() for b in raw.split(",") if b.strip()]
 
 
+def default_backend() -> str:
+    """The backend of tests where the backend does not matter: SQLite (the embedded default) when enabled."""
+    backends = enabled_backends()
+    return "sqlite" if "sqlite" in backends else backends[0]
+
+
+def all_backends_forced() -> bool:
+    """POSBRIDGE_TEST_ALL_BACKENDS=1: every test on every enabled backend (the slow, thorough run)."""
+    return os.environ.get("POSBRIDGE_TEST_ALL_BACKENDS", "") not in ("", "0")
+
+
 @contextmanager
 def database_url(backend: str, tmp_dir: Path) -> Iterator[str]:
     """A URL for an empty database on `backend`, dropped afterwards."""

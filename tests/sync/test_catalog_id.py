@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, update
 
 from posbridge.store.models import Configuration
 from posbridge.sync.preview import dry_run
 from tests.sync.world import SyncWorld
+
+pytestmark = pytest.mark.all_backends  # the database backend matters here
 
 
 def _forget_catalog(world: SyncWorld, wix_id: str | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +14,8 @@ from posbridge.pos.stock import available_quantity, stock_rows
 from posbridge.store.models import Item, Menu, OptionGroup, Section, SectionItem
 from posbridge.store.types import utcnow
 from tests.sync.world import SyncWorld
+
+pytestmark = pytest.mark.all_backends  # the database backend matters here
 
 
 def test_first_sync_publishes_the_menu_field_for_field(world: SyncWorld) -> None:

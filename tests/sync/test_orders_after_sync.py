@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -11,6 +12,8 @@ from posbridge.services.ordering import create_order
 from posbridge.store.models import Order, OrderLine
 from tests.support.orders import order_dict, parse_order
 from tests.sync.world import SyncWorld
+
+pytestmark = pytest.mark.all_backends  # the database backend matters here
 
 
 def _line(dish: dict[str, Any], items: dict[str, Any]) -> dict[str, Any]:

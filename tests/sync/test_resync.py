@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import update
 
 from posbridge.store.models import Item
 from tests.sync.world import SyncWorld
+
+pytestmark = pytest.mark.all_backends  # the database backend matters here
 
 
 def test_no_change_resync_only_checks_the_catalog_version(world: SyncWorld) -> None:

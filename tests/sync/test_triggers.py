@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -11,6 +12,8 @@ from posbridge.services.syncing import request_pos_change_sync, request_reconcil
 from posbridge.store.models import SectionItem, Sync
 from posbridge.sync.runner import claim_sync, next_due, run_sync
 from tests.sync.world import SyncWorld
+
+pytestmark = pytest.mark.all_backends  # the database backend matters here
 
 
 def test_pos_changes_coalesce_into_one_debounced_sync(world: SyncWorld) -> None:

@@ -6,12 +6,15 @@ from collections import Counter
 from collections.abc import Callable
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from posbridge.config import Settings
 from posbridge.store.models import SyncLog
 from posbridge.wix.client import WixClient
 from tests.sync.world import SyncWorld
+
+pytestmark = pytest.mark.all_backends  # the database backend matters here
 
 
 class LosesFirstAnswer(httpx.BaseTransport):

@@ -9,6 +9,7 @@ import threading
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select, update
 
 from posbridge.store.models import Item, Sync, SyncLog
@@ -16,6 +17,8 @@ from posbridge.store.types import utcnow
 from posbridge.sync import runner
 from posbridge.sync.runner import Progress, claim_sync, run_sync
 from tests.sync.world import SyncWorld
+
+pytestmark = pytest.mark.all_backends  # the database backend matters here
 
 
 def _settings_json(world: SyncWorld) -> str:

@@ -17,6 +17,8 @@ from posbridge.wix.ratebudget import Budget, DatabaseRateBudget, RedisRateBudget
 from posbridge.wix.retry import RetryPolicy
 from tests.wix.fakewix import FakeWixState
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here
+
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
