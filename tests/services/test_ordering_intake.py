@@ -23,6 +23,8 @@ from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, order_dict, parse_order, wix_order
 from tests.support.signer import TestSigner
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here
+
 OBSERVING = OrderPolicy(mode=OBSERVE)
 
 

@@ -34,6 +34,8 @@ from tests.support.fixtures_pos import EVERY_DAY, PosWorld, build_pos
 from tests.support.orders import line, order_dict
 from tests.support.signer import TestSigner
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here
+
 HOSTILE: list[Any] = [
     None,
     "",
