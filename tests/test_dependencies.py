@@ -31,7 +31,7 @@ EMBEDDED = textwrap.dedent(
     WixClient(settings, db)  # its request budget lives in the database
     jobs.huey_for(settings)
     with TestClient(create_app(settings, db)) as client:
-        assert client.get("/healthz").json() == {"status": "ok", "database": True}
+        assert client.get("/healthz").json()["status"] == "ok"
     print("embedded ok")
     """
 )

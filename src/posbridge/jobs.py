@@ -32,7 +32,6 @@ from typing import Any, Protocol
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from huey.consumer import Consumer
-from redis import ConnectionPool
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -176,6 +175,8 @@ def huey_for(settings: Settings, *, name: str = QUEUE_NAME) -> Huey:
     if settings.queue == "sqlite":
         return SqliteHuey(name, filename=queue_file(settings), results=False)
     if settings.queue == "redis":
+        from redis import ConnectionPool  # here: only the scaled mode needs redis installed
+
         pool = ConnectionPool.from_url(
             settings.redis_url,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,

@@ -10,7 +10,6 @@ and the pool discards its siblings, so service comes back by itself with the dat
 
 from __future__ import annotations
 
-import math
 import sqlite3
 import threading
 import time
@@ -19,8 +18,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-import psycopg
-import psycopg.errors
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
@@ -65,49 +62,12 @@ class FifoLock:
             self._cond.notify_all()
 
 
-class BoundedConnection(psycopg.Connection[Any]):
-    """A psycopg connection none of whose network waits outlasts `budget` (nor a checkout's deadline).
-
-    The server's statement_timeout cancels a slow statement cleanly; this bound is for a server
-    that answers nothing at all, where only the client can stop waiting. The protocol is then
-    mid-exchange, so the connection is closed: SQLAlchemy sees a disconnect and drops the pool.
-    """
-
-    budget: float = DEFAULT_TIMEOUT_SECONDS
-
-    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
-        limit = _remaining(self.budget)
-        if timeout is not None and timeout <= limit:
-            return super().wait(gen, interval, timeout)  # the caller's own, shorter bound
-        try:
-            return super().wait(gen, interval, limit)
-        except psycopg.errors._WaitTimeout:  # psycopg's own (internal) signal that `timeout` ran out
-            self.pgconn.finish()
-            raise psycopg.OperationalError(f"the database did not answer within {limit:.1f} s") from None
-
-
-def _remaining(budget: float) -> float:
+def remaining_budget(budget: float) -> float:
     """The budget, or what is left of the current checkout's deadline if that is sooner."""
     deadline = _CHECKOUT_DEADLINE.get()
     if deadline is None:
         return budget
     return max(0.0, min(budget, deadline - time.monotonic()))
-
-
-def _configure_postgresql(engine: Engine, budget: float) -> None:
-    """Connect through BoundedConnection, within what is left of the checkout's budget."""
-
-    @event.listens_for(engine, "do_connect")
-    def _connect(_dialect: Any, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]) -> Any:
-        remaining = _remaining(budget)
-        if remaining <= 0:
-            # A pre-ping just used the budget up: the server is not answering, a reconnect would wait again.
-            raise psycopg.OperationalError(f"the database did not answer within {budget:.1f} s")
-        # libpq counts whole seconds, at least 2.
-        cparams = {**cparams, "connect_timeout": max(2, math.ceil(remaining))}
-        connection = BoundedConnection.connect(*cargs, **cparams)
-        connection.budget = budget
-        return connection
 
 
 def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:
@@ -155,7 +115,10 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine, timeout_seconds)
         else:
-            _configure_postgresql(self.engine, timeout_seconds)
+            # Imported here: psycopg is needed only where PostgreSQL is used, never by the embedded default.
+            from posbridge.store.postgresql import configure_postgresql
+
+            configure_postgresql(self.engine, timeout_seconds)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._sqlite_writers = FifoLock()
 
