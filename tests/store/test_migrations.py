@@ -30,5 +30,7 @@ def test_a_column_only_the_models_have_is_drift(db: Database) -> None:
     models = MetaData(naming_convention=Base.metadata.naming_convention)
     for table in Base.metadata.tables.values():
         table.to_metadata(models)
-    next(iter(models.tables.values())).append_column(Column("not_migrated", String(10)))
-    assert [change[0] for change in _drift(db, models)] == ["add_column"]
+    table = next(iter(models.tables.values()))
+    table.append_column(Column("not_migrated", String(10)))
+    drift = _drift(db, models)
+    assert [(change[0], change[2], change[3].name) for change in drift] == [("add_column", table.name, "not_migrated")]

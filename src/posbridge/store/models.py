@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -99,7 +100,8 @@ class Account(Base):
     disconnected_at: Mapped[datetime | None]
     # Business information for order problems; required (info_required) when the merchant connected
     # through the dashboard, where the page asks for it (docs/decisions.md "Dashboard").
-    info_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # server_default as migration 0003 adds it (accounts linked before it had to get a value).
+    info_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     contact_name: Mapped[str | None] = mapped_column(String(255))
     contact_email: Mapped[str | None] = mapped_column(String(320))
     contact_phone: Mapped[str | None] = mapped_column(String(64))
