@@ -76,10 +76,12 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
             expect(_row(app, wix_name).locator(".row-pair")).to_have_text(f"→ {pos_name}")
         downtown = _row(app, "Downtown")
         expect(downtown.locator("summary .badge")).to_have_text("Ready")
+        downtown.locator("summary").click()
+        # Opening the row reads the Wix menus a first sync will archive, and the sync state.
         expect(downtown.locator(".notice")).to_contain_text("Old Wix Menu")
+        expect(downtown.locator(".sync-status")).to_contain_text("Never synced")
         _shoot(page, "3-paired", shots)
 
-        downtown.locator("summary").click()
         menus = downtown.locator("fieldset input[type=checkbox]")
         assert menus.count() >= 1
         downtown.get_by_role("button", name="Save menus").click()

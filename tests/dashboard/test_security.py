@@ -24,10 +24,10 @@ def _open(client: httpx.Client, sim: WixSimClient, site: Site, variant: str = "v
 
 
 def _tokens(page: httpx.Response) -> tuple[str, str]:
-    session = re.search(r'X-Dashboard-Session&#34;: &#34;([^&]+)&#34;|"X-Dashboard-Session": "([^"]+)"', page.text)
+    session = re.search(r'"X-Dashboard-Session": "([^"]+)"', page.text)
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert session is not None and csrf is not None, page.text[:500]
-    return session.group(1) or session.group(2), csrf.group(1)
+    return session.group(1), csrf.group(1)
 
 
 def _connected(client: httpx.Client, sim: WixSimClient, site: Site, merchant: Merchant) -> tuple[str, str]:

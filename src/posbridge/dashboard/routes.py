@@ -170,15 +170,6 @@ def _panel_context(request: Request, session: Session, *, open_row: str | None =
         except WixApiError as exc:
             configurations, data.wix_problem = [], merchant_page.wix_problem(exc)
         data.rows = merchant_page.build_rows(db, state, instance_id, configurations, data.pos_locations)
-    warnings: dict[str, list[str]] = {}
-    for row in data.rows:
-        if row.pos_location is not None and not row.ever_synced and row.catalog_id:
-            try:
-                warnings[row.configuration_id] = merchant_page.existing_wix_menus(
-                    _client(request), instance_id, row.catalog_id
-                )
-            except WixApiError:
-                warnings[row.configuration_id] = []
     orders = merchant_page.recent_orders(db, instance_id) if state.account is not None else []
     return {
         "state": state,
@@ -187,7 +178,6 @@ def _panel_context(request: Request, session: Session, *, open_row: str | None =
         "orders": orders,
         "problems": [o for o in orders if o.problem],
         "open_row": open_row,
-        "first_sync_menus": warnings,
         "running": (SyncStatus.PENDING, SyncStatus.IN_PROGRESS),
     }
 
@@ -332,6 +322,20 @@ async def sync_progress(request: Request, configuration_id: str) -> Response:
         }
 
     return await _fragment(request, "sync_status.html", read)
+
+
+@router.get("/dashboard/configurations/{configuration_id}/wix-menus")
+async def wix_menus(request: Request, configuration_id: str) -> Response:
+    """Before a first sync: the menus live on Wix for this location, which the sync will archive (read when shown)."""
+
+    def read(session: Session) -> dict[str, Any]:
+        found = _wix_configuration(request, session, configuration_id)
+        catalog_id = found.get("catalogId")
+        if not catalog_id or merchant_page.ever_synced(_db(request), session.owner.instance_id, configuration_id):
+            return {"menus": []}
+        return {"menus": merchant_page.existing_wix_menus(_client(request), session.owner.instance_id, catalog_id)}
+
+    return await _fragment(request, "wix_menus.html", read)
 
 
 @router.get("/dashboard/configurations/{configuration_id}/preview")

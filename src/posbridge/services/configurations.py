@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from posbridge.errors import WixError
 from posbridge.services.status import NOT_STARTED, Readiness, readiness
 from posbridge.services.tenancy import active_accounts, active_instance
 from posbridge.store.db import Database
-from posbridge.store.models import Account, Configuration
+from posbridge.store.models import Account, Configuration, Location
 
 
 def list_account_ids(db: Database, instance_id: str) -> list[str]:
@@ -26,6 +27,13 @@ def configuration_status(db: Database, instance_id: str, account_id: str, config
     unknown one. A configuration id never seen, or paired under another account, is PENDING:
     Wix owns configuration ids and this account has not paired it yet. Nothing is written.
     """
+    return configuration_statuses(db, instance_id, account_id, [configuration_id])[configuration_id]
+
+
+def configuration_statuses(
+    db: Database, instance_id: str, account_id: str, configuration_ids: list[str]
+) -> dict[str, Readiness]:
+    """`configuration_status` of several configurations at once (the dashboard's rows), in one transaction."""
     with db.transaction(write=False) as session:
         active_instance(session, instance_id)
         account = session.scalar(
@@ -33,13 +41,27 @@ def configuration_status(db: Database, instance_id: str, account_id: str, config
         )
         if account is None:
             if not active_accounts(session, instance_id):
-                return Readiness(NOT_STARTED, "No POS account is connected to this site")
+                return {
+                    wix_id: Readiness(NOT_STARTED, "No POS account is connected to this site")
+                    for wix_id in configuration_ids
+                }
             raise WixError.of("ACCOUNT_NOT_FOUND", f"Account '{account_id}' not found", accountId=account_id)
-        configuration = session.scalar(
-            select(Configuration).where(
-                Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id
+        found = {
+            configuration.wix_id: configuration
+            for configuration in session.scalars(
+                select(Configuration)
+                .where(Configuration.instance_id == instance_id, Configuration.wix_id.in_(set(configuration_ids)))
+                .options(selectinload(Configuration.selected_menus))
             )
-        )
-        if configuration is not None and configuration.account_pk not in (None, account.id):
-            configuration = None
-        return readiness(session, account, configuration)
+        }
+        # Loaded at once, so each readiness check finds its location in the session's identity map.
+        session.scalars(
+            select(Location).where(Location.id.in_({c.location_id for c in found.values() if c.location_id}))
+        ).all()
+        answers = {}
+        for wix_id in configuration_ids:
+            configuration = found.get(wix_id)
+            if configuration is not None and configuration.account_pk not in (None, account.id):
+                configuration = None
+            answers[wix_id] = readiness(session, account, configuration)
+        return answers

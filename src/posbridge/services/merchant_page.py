@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from posbridge.services.configurations import configuration_status
+from posbridge.services.configurations import configuration_statuses
 from posbridge.services.onboarding import AccountState
 from posbridge.services.pairing import find_configuration
-from posbridge.services.status import NOT_STARTED
+from posbridge.services.status import NOT_STARTED, Readiness
 from posbridge.services.syncing import CatalogSyncStatus, catalog_sync_status
 from posbridge.store.db import Database
 from posbridge.store.models import (
@@ -75,7 +75,6 @@ class LocationRow:
     pos_location: PosLocation | None = None
     menu_ids: list[str] = field(default_factory=list)
     suggested: PosLocation | None = None
-    sync: CatalogSyncStatus | None = None
     ever_synced: bool = False
 
 
@@ -204,6 +203,8 @@ def build_rows(
     for wix_id, pos_id in paired_pos.items():
         if pos_id in by_pos_id:
             by_pos_id[pos_id].paired_with = wix_id
+    wanted = [str(raw.get("id")) for raw in configurations if raw.get("id")]
+    statuses = configuration_statuses(db, instance_id, account.account_id, wanted) if account is not None else {}
     rows = []
     for raw in sorted(
         configurations, key=lambda c: (bool(c.get("archived")), str((c.get("location") or {}).get("name") or ""))
@@ -212,11 +213,8 @@ def build_rows(
         if not wix_id:
             continue
         name = str((raw.get("location") or {}).get("name") or wix_id)
-        status: str = NOT_STARTED
-        reason: str | None = "No POS account is connected to this site"
-        if account is not None:
-            answer = configuration_status(db, instance_id, account.account_id, wix_id)
-            status, reason = answer.status, answer.reason
+        answer = statuses.get(wix_id) or Readiness(NOT_STARTED, "No POS account is connected to this site")
+        status, reason = answer.status, answer.reason
         known = local.get(wix_id)
         row = LocationRow(
             configuration_id=wix_id,
@@ -232,8 +230,6 @@ def build_rows(
         )
         if row.pos_location is None and account is not None:
             row.suggested = suggest(name, [loc for loc in locations if loc.paired_with is None])
-        if row.pos_location is not None and account is not None and known is not None:
-            row.sync = sync_state(db, instance_id, wix_id)
         rows.append(row)
     return rows
 
@@ -253,50 +249,60 @@ def sync_state(db: Database, instance_id: str, configuration_id: str) -> Catalog
     return catalog_sync_status(db, instance_id, account_id, configuration_id)
 
 
-def recent_orders(db: Database, instance_id: str, limit: int = RECENT_ORDERS) -> list[OrderRow]:
-    """The instance's newest orders, those needing attention first (two indexed queries)."""
+def ever_synced(db: Database, instance_id: str, configuration_id: str) -> bool:
+    """Whether the instance's configuration has had a successful sync (another instance's: LOCATION_NOT_FOUND)."""
     with db.transaction(write=False) as session:
-        found = session.execute(
-            select(Order, Location.name)
-            .join(Location, Location.id == Order.location_id)
-            .where(Order.instance_id == instance_id)
-            .order_by(Order.created_at.desc(), Order.id.desc())
-            .limit(limit)
-        ).all()
-        problems = session.execute(
-            select(Order, Location.name)
-            .join(Location, Location.id == Order.location_id)
-            .where(Order.instance_id == instance_id, Order.needs_attention.is_not(None))
-            .order_by(Order.created_at.desc(), Order.id.desc())
-            .limit(limit)
-        ).all()
-        seen: set[int] = set()
-        ordered = []
-        for order, location in [*problems, *found]:
-            if order.id not in seen:
-                seen.add(order.id)
-                ordered.append((order, location))
+        configuration = find_configuration(session, instance_id, configuration_id)
+        return (
+            session.scalar(
+                select(Sync.id)
+                .where(Sync.configuration_id == configuration.id, Sync.status == SyncStatus.SYNCED)
+                .limit(1)
+            )
+            is not None
+        )
+
+
+def recent_orders(db: Database, instance_id: str, limit: int = RECENT_ORDERS) -> list[OrderRow]:
+    """The instance's newest orders, those needing attention first (three indexed queries, columns only)."""
+    columns = (
+        Order.id,
+        Order.pos_order_id,
+        Order.wix_order_id,
+        Location.name,
+        Order.status,
+        Order.total,
+        Order.currency,
+        Order.needs_attention,
+        Order.created_at,
+    )
+    newest = (Order.created_at.desc(), Order.id.desc())
+    with db.transaction(write=False) as session:
+        base = select(*columns).join(Location, Location.id == Order.location_id).where(Order.instance_id == instance_id)
+        problems = session.execute(base.where(Order.needs_attention.is_not(None)).order_by(*newest).limit(limit)).all()
+        found = session.execute(base.order_by(*newest).limit(limit)).all()
+        rows = list({row[0]: row for row in [*problems, *found]}.values())
         lines: dict[int, list[str]] = {}
         for order_id, name, quantity in session.execute(
             select(OrderLine.order_id, OrderLine.name, OrderLine.quantity)
-            .where(OrderLine.order_id.in_(list(seen)))
+            .where(OrderLine.order_id.in_([row[0] for row in rows]))
             .order_by(OrderLine.order_id, OrderLine.position)
         ):
             lines.setdefault(order_id, []).append(f"{quantity} × {name}")
-        return [
-            OrderRow(
-                pos_order_id=order.pos_order_id,
-                wix_order_id=order.wix_order_id,
-                location=location,
-                status=order.status,
-                total=order.total,
-                currency=order.currency,
-                items=lines.get(order.id, []),
-                problem=order.needs_attention,
-                created_at=order.created_at,
-            )
-            for order, location in ordered
-        ]
+    return [
+        OrderRow(
+            pos_order_id=pos_order_id,
+            wix_order_id=wix_order_id,
+            location=location,
+            status=status,
+            total=total,
+            currency=currency,
+            items=lines.get(order_pk, []),
+            problem=problem,
+            created_at=created_at,
+        )
+        for order_pk, pos_order_id, wix_order_id, location, status, total, currency, problem, created_at in rows
+    ]
 
 
 def order_count(db: Database, instance_id: str) -> int:

@@ -380,7 +380,11 @@ class Order(Base):
     """An order Wix handed over, keyed for idempotency by (instance, configuration, Wix order id)."""
 
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("instance_id", "configuration_wix_id", "wix_order_id"),)
+    __table_args__ = (
+        UniqueConstraint("instance_id", "configuration_wix_id", "wix_order_id"),
+        # The dashboard's recent orders: newest first within the instance.
+        Index("ix_orders_instance_created", "instance_id", "created_at"),
+    )
     id: Mapped[int] = _id()
     pos_order_id: Mapped[str] = mapped_column(String(64), unique=True)
     instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id"), index=True)

@@ -1,4 +1,4 @@
-"""dashboard: the business information a self-service account needs to be ready
+"""dashboard: the business information a self-service account needs to be ready; recent orders by instance
 
 Revision ID: 0003
 Revises: 0002
@@ -23,10 +23,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("contact_name", sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column("contact_email", sa.String(length=320), nullable=True))
         batch_op.add_column(sa.Column("contact_phone", sa.String(length=64), nullable=True))
+    op.create_index("ix_orders_instance_created", "orders", ["instance_id", "created_at"], unique=False)
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_index("ix_orders_instance_created", table_name="orders")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_column("contact_phone")
         batch_op.drop_column("contact_email")

@@ -1,0 +1,153 @@
+"""The page's flows over HTTP: deep links, disconnect with confirmation, orders with problems first."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+
+import httpx
+from sqlalchemy import select
+
+from posbridge.store.db import Database
+from posbridge.store.models import Account, Configuration, Item, Location, Order, OrderLine
+from tests.dashboard.conftest import Merchant, Site
+from tests.dashboard.test_security import SESSION, _connected, _open, _tokens
+from wixsim.client import WixSimClient
+
+BUSINESS = {"contactName": "Ana Rossi", "contactEmail": "ana@example.com", "contactPhone": "+1 212 555 0100"}
+
+
+def _ready(client: httpx.Client, sim: WixSimClient, site: Site, merchant: Merchant) -> tuple[str, str]:
+    session, csrf = _connected(client, sim, site, merchant)
+    saved = client.post("/dashboard/account/business", data={"csrf": csrf, **BUSINESS}, headers={SESSION: session})
+    assert saved.status_code == 200
+    return session, csrf
+
+
+def _ready_and_paired(client: httpx.Client, sim: WixSimClient, site: Site, merchant: Merchant) -> tuple[str, str, str]:
+    """Connected, business information complete, the first Wix location paired with loc-1."""
+    session, csrf = _ready(client, sim, site, merchant)
+    conf = site.configurations[0]["id"]
+    paired = client.post(
+        f"/dashboard/configurations/{conf}/pair", data={"csrf": csrf, "locationId": "loc-1"}, headers={SESSION: session}
+    )
+    assert paired.status_code == 200
+    return session, csrf, conf
+
+
+def test_integration_settings_deep_link_opens_that_row(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    make_site: Callable[..., Site],
+    make_merchant: Callable[[], Merchant],
+) -> None:
+    site, merchant = make_site(), make_merchant()
+    _ready(page_client, wixsim, site, merchant)
+    wanted = site.configurations[2]["id"]
+    url = wixsim.dashboard_url(site.instance_id).split("/dashboard", 1)[1]
+    page = page_client.get(f"/dashboard{url}&configurationId={wanted}")
+    assert page.status_code == 200
+    assert f'id="conf-{wanted}" open' in page.text
+    assert page.text.count('" open>') == 1  # only that row is open
+
+
+def test_business_info_is_checked_whole_and_a_refusal_changes_nothing(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    make_site: Callable[..., Site],
+    make_merchant: Callable[[], Merchant],
+    db: Database,
+) -> None:
+    site, merchant = make_site(), make_merchant()
+    session, csrf = _connected(page_client, wixsim, site, merchant)
+    bad = {"csrf": csrf, "contactName": "", "contactEmail": "not-an-email", "contactPhone": "call me"}
+    answer = page_client.post("/dashboard/account/business", data=bad, headers={SESSION: session})
+    assert answer.status_code == 400
+    for words in ("Contact name", "Email", "Phone"):
+        assert words in answer.text
+    with db.transaction(write=False) as s:
+        account = s.scalar(select(Account).where(Account.instance_id == site.instance_id))
+        assert account is not None and account.contact_email is None
+    assert "Needs information" in answer.text
+
+
+def test_disconnect_needs_confirmation_then_unpairs_and_tells_wix(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    make_site: Callable[..., Site],
+    make_merchant: Callable[[], Merchant],
+    db: Database,
+) -> None:
+    site, merchant = make_site(), make_merchant()
+    session, csrf, conf = _ready_and_paired(page_client, wixsim, site, merchant)
+    unconfirmed = page_client.post("/dashboard/account/disconnect", data={"csrf": csrf}, headers={SESSION: session})
+    assert unconfirmed.status_code == 400 and "confirm" in unconfirmed.text
+    with db.transaction(write=False) as s:
+        account = s.scalar(select(Account).where(Account.instance_id == site.instance_id))
+        assert account is not None and account.status == "ACTIVE"
+    done = page_client.post(
+        "/dashboard/account/disconnect", data={"csrf": csrf, "confirm": "yes"}, headers={SESSION: session}
+    )
+    assert done.status_code == 200 and "disconnected" in done.text and "Not connected" in done.text
+    with db.transaction(write=False) as s:
+        account = s.scalar(select(Account).where(Account.instance_id == site.instance_id))
+        paired = s.scalar(select(Configuration).where(Configuration.wix_id == conf))
+        assert account is not None and account.status == "DISCONNECTED"
+        assert paired is not None and paired.location_id is None
+    assert wixsim.request_log("disconnectAccount", site.instance_id)["requests"]
+
+
+def test_orders_show_problems_first_with_the_reason(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    make_site: Callable[..., Site],
+    make_merchant: Callable[[], Merchant],
+    db: Database,
+) -> None:
+    site, merchant = make_site(), make_merchant()
+    session, _csrf, conf = _ready_and_paired(page_client, wixsim, site, merchant)
+    empty = page_client.get("/dashboard/panel", headers={SESSION: session})
+    assert "No orders yet" in empty.text
+    with db.transaction() as s:
+        configuration = s.scalar(select(Configuration).where(Configuration.wix_id == conf))
+        assert configuration is not None and configuration.location_id is not None
+        location = s.get(Location, configuration.location_id)
+        item = s.scalar(select(Item).where(Item.merchant_id == location.merchant_id).limit(1)) if location else None
+        assert item is not None
+        for n, problem in enumerate((None, "The kitchen printer is offline", None)):
+            order = Order(
+                pos_order_id=f"pos-{uuid.uuid4().hex[:12]}",
+                instance_id=site.instance_id,
+                configuration_wix_id=conf,
+                configuration_id=configuration.id,
+                wix_order_id=f"wix-order-{n}",
+                location_id=configuration.location_id,
+                status="NEW",
+                currency="USD",
+                subtotal=Decimal("12.50"),
+                total=Decimal("13.61"),
+                fulfillment_type="PICKUP",
+                wix_order={},
+                needs_attention=problem,
+            )
+            order.lines = [
+                OrderLine(
+                    position=0,
+                    item_id=item.id,
+                    wix_catalog_item_id="x",
+                    name=item.name,
+                    quantity=2,
+                    unit_price=Decimal("6.25"),
+                    line_total=Decimal("12.50"),
+                )
+            ]
+            s.add(order)
+    page = page_client.get("/dashboard/panel", headers={SESSION: session})
+    text = page.text
+    assert "Orders that need your attention" in text and "The kitchen printer is offline" in text
+    assert text.index("wix-order-1") < text.index("wix-order-2")  # the problem first
+    assert "13.61 USD" in text and f"2 × {item.name}" in text
+    # Another site's page shows none of them.
+    other_session, _ = _tokens(_open(page_client, wixsim, make_site()))
+    assert "wix-order-1" not in page_client.get("/dashboard/panel", headers={SESSION: other_session}).text
