@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -38,6 +39,8 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
         pytest.fail(f"{failed[:3000]}\n{done.stderr[-2000:]}\nposbridge.log:\n{log}")
     assert "every step checked out" in done.stdout
     assert "not played" not in done.stdout and "failed" not in done.stdout
+    # The merchant's page as Wix opens it: wixsim's dashboard on localhost framing posbridge's page.
+    assert re.search(r"merchant's dashboard page http://localhost:\d+/_sim/dashboard/[0-9a-f-]{36}", done.stdout)
     for answer in ("200 READY", "SYNCED", "AVAILABILITY_CHANGED", "PRICE_CHANGED", "Diavola $17.00 → $18.50"):
         assert answer in done.stdout
 

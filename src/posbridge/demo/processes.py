@@ -81,7 +81,13 @@ class Wiring:
             "POSBRIDGE_QUEUE": "sqlite",
             "POSBRIDGE_QUEUE_PATH": str(self.folder / "queue.db"),
             "POSBRIDGE_LOG_JSON": "false",
+            # wixsim's dashboard page, opened on `localhost`, frames posbridge's page (127.0.0.1).
+            "POSBRIDGE_DASHBOARD_FRAME_ANCESTORS": f"http://localhost:{self.wixsim_port}",
         }
+
+    def dashboard_page_url(self, instance_id: str) -> str:
+        """The merchant's page as Wix opens it: wixsim's dashboard on another site (`localhost`) framing posbridge's."""
+        return f"http://localhost:{self.wixsim_port}/_sim/dashboard/{instance_id}"
 
 
 def make_wiring(folder: Path, *, posbridge_port: int | None = None, wixsim_port: int | None = None) -> Wiring:

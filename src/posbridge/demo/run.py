@@ -71,8 +71,9 @@ def _play(
     exit_after: bool,
 ) -> int:
     wix, admin = Wix(wiring.wixsim_url), Admin(wiring.posbridge_url, wiring.admin_token)
+    journey = Journey(wix, admin, console, document)
     try:
-        results = Journey(wix, admin, console, document).run()
+        results = journey.run()
     finally:
         wix.close()
         admin.close()
@@ -82,6 +83,8 @@ def _play(
     total_calls = sum(r.wix_calls for r in results)
     verdict = "[green]every step checked out[/]" if ok else "[red]a step did not check out[/]"
     console.print(f"{verdict} in {time.monotonic() - started:.1f} s, {total_calls} calls to Wix\n")
+    if journey.instance_id:
+        console.print(f"merchant's dashboard page {wiring.dashboard_page_url(journey.instance_id)}  (as Wix opens it)")
     console.print(f"posbridge admin API docs  {wiring.posbridge_url}/api/v1/docs")
     console.print(f"wixsim control API docs   {wiring.wixsim_url}/_sim/docs")
     console.print(
