@@ -69,13 +69,28 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         if queue_problem:
             log.warning("healthz.queue_unreachable", reason=queue_problem)
         ok = database and queue_problem is None
-        return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "database": database, "queue": queue_problem is None},
-            status_code=200 if ok else 503,
-        )
+        body: dict[str, object] = {
+            "status": "ok" if ok else "unavailable",
+            "database": database,
+            "queue": queue_problem is None,
+        }
+        if database:
+            # Orders needing attention do not make the service unhealthy; monitoring alerts on the count.
+            body["details"] = {"ordersNeedingAttention": _attention_count(app.state.db)}
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     _mount_routers(app)
     return app
+
+
+def _attention_count(db: Database) -> int | None:
+    from posbridge.services.attention import count
+
+    try:
+        return count(db)
+    except Exception:
+        log.exception("healthz.attention_count_failed")
+        return None
 
 
 def create_app_from_env() -> FastAPI:

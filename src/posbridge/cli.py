@@ -52,6 +52,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 InstanceOpt = Annotated[str, typer.Option("--instance", help="The Wix instance id (the site's app install).")]
+InstanceFilter = Annotated[str | None, typer.Option("--instance", help="Only this instance's order.")]
 
 
 def main() -> None:
@@ -553,17 +554,41 @@ def configurations(
     _table("Configurations", rows, columns)
 
 
-@app.command()
+orders_app = typer.Typer(
+    help="Orders: list them (`--attention`: the ones that need it), show one, move it along the kitchen flow.",
+    invoke_without_command=True,
+)
+app.add_typer(orders_app, name="orders")
+OrderArg = Annotated[str, typer.Argument(help="The POS order id (Wix's order id works too).")]
+ReasonOpt = Annotated[
+    str | None, typer.Option("--reason", help="Why (an accept's or a cancel's reason is shown to the customer).")
+]
+
+
+@orders_app.callback()
 def orders(
+    ctx: typer.Context,
     instance: Annotated[str | None, typer.Option("--instance", help="Only this instance.")] = None,
     status: Annotated[str | None, typer.Option(help="NEW, ACCEPTED, READY, FULFILLED or CANCELED.")] = None,
+    attention: Annotated[bool, typer.Option("--attention", help="Only orders that need attention.")] = False,
+    location: Annotated[str | None, typer.Option("--location", help="Only this POS location's orders.")] = None,
     limit: Annotated[int, typer.Option(help="Rows per page.")] = 50,
     offset: Annotated[int, typer.Option(help="Rows to skip.")] = 0,
     as_json: JsonFlag = False,
 ) -> None:
-    """List orders, newest first."""
+    """List orders, newest first (without a subcommand)."""
+    if ctx.invoked_subcommand is not None:
+        return
     db = _database(_settings(server=False))
-    page = queries.list_orders(db, instance_id=instance, status=status, limit=limit, offset=offset)
+    page = queries.list_orders(
+        db,
+        instance_id=instance,
+        status=status,
+        attention=True if attention else None,
+        location_id=location,
+        limit=limit,
+        offset=offset,
+    )
     if as_json:
         _print_json(page)
         return
@@ -577,7 +602,114 @@ def orders(
         ("created", "created_at"),
         ("attention", "needs_attention"),
     ]
+    if attention:
+        for row in page.items:
+            if row.attention is not None:
+                row.needs_attention = f"{row.attention.reason} (actions: {', '.join(row.attention.actions)})"
     _table("Orders", page.items, columns, _page_footer(page))
+
+
+@orders_app.command("show")
+def orders_show(order_id: OrderArg, instance: InstanceFilter = None, as_json: JsonFlag = False) -> None:
+    """One order whole: lines and options, customer, fulfilment, totals, status history, pushes to Wix."""
+    from posbridge.services.order_views import get_order
+
+    db = _database(_settings(server=False))
+    with _refusals(as_json):
+        detail = get_order(db, order_id, instance_id=instance)
+    if as_json:
+        _print_json(detail)
+        return
+    _print_order(detail)
+
+
+def _order_action(action: str) -> None:
+    from posbridge.services.order_flow import ACTIONS
+
+    target = ACTIONS[action]
+
+    def command(
+        order_id: OrderArg, reason: ReasonOpt = None, instance: InstanceFilter = None, as_json: JsonFlag = False
+    ) -> None:
+        from posbridge.jobs import build_queue
+        from posbridge.services.order_flow import change_status
+        from posbridge.services.order_views import get_order
+
+        settings = _settings(server=False)
+        db = _database(settings)
+        with _refusals(as_json):
+            outcome = change_status(
+                db,
+                order_id,
+                target,
+                actor="OPERATOR",
+                reason=reason,
+                instance_id=instance,
+                notify=build_queue(settings, db).enqueue_outbound,
+            )
+            detail = get_order(db, outcome.pos_order_id, instance_id=instance)
+        if as_json:
+            _print_json(detail)
+            return
+        done = "already" if not outcome.changed else "now"
+        out.print(f"order {outcome.pos_order_id} is {done} {outcome.status}", markup=False)
+
+    command.__doc__ = f"Move an order to {target} (repeating it changes nothing)."
+    orders_app.command(action)(command)
+
+
+def _print_order(detail: Any) -> None:
+    out.print(f"order {detail.pos_order_id} (Wix {detail.wix_order_id}) at {detail.location_name}: {detail.status}")
+    if detail.attention is not None:
+        out.print(f"needs attention: {detail.attention.reason} (actions: {', '.join(detail.attention.actions)})")
+    when = "as soon as possible" if detail.fulfillment.asap else _cell(detail.fulfillment.promised_time)
+    out.print(f"{detail.fulfillment.type}, {when}; total {detail.totals.total} {detail.currency}", markup=False)
+    for line in detail.lines:
+        out.print(f"  {line.quantity} × {line.name}  {line.line_total}", markup=False)
+        for option in line.options:
+            out.print(f"      {option.group}: {option.name}", markup=False)
+        if line.comment:
+            out.print(f"      “{line.comment}”", markup=False)
+    for step in detail.history:
+        reason = f" — {step.reason}" if step.reason else ""
+        out.print(f"  {_cell(step.at)} {step.status} by {step.actor}{reason}", markup=False)
+
+
+@orders_app.command("retry")
+def orders_retry(order_id: OrderArg, instance: InstanceFilter = None, as_json: JsonFlag = False) -> None:
+    """Send an order's failed updates again (status pushes to Wix, deliveries to the POS)."""
+    from posbridge.jobs import build_queue
+    from posbridge.services.outbound import retry
+
+    settings = _settings(server=False)
+    db = _database(settings)
+    with _refusals(as_json):
+        jobs = retry(db, order_id, instance_id=instance)
+    queue = build_queue(settings, db)
+    for job in jobs:
+        queue.enqueue_outbound(job)
+    if as_json:
+        _print_json({"orderId": order_id, "retried": jobs})
+        return
+    out.print(f"{len(jobs)} failed update(s) of order {order_id} queued again", markup=False)
+
+
+@orders_app.command("resolve")
+def orders_resolve(order_id: OrderArg, instance: InstanceFilter = None, as_json: JsonFlag = False) -> None:
+    """Take an order out of needs attention (you dealt with it)."""
+    from posbridge.services.attention import resolve
+
+    db = _database(_settings(server=False))
+    with _refusals(as_json):
+        resolve(db, order_id, instance_id=instance)
+    if as_json:
+        _print_json({"orderId": order_id, "attention": None})
+        return
+    out.print(f"order {order_id} needs no attention any more", markup=False)
+
+
+for _action in ("accept", "ready", "fulfill", "cancel"):
+    _order_action(_action)
 
 
 @app.command()

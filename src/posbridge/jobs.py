@@ -76,9 +76,9 @@ class SyncRunner(Protocol):
 
 
 class OutboundRunner(Protocol):
-    """Runs one outbound job (status or stock push) to its end or its next attempt."""
+    """Runs the due outbound work of one job's ordering key; seconds until it should be looked at again, or None."""
 
-    def __call__(self, db: Database, settings: Settings, job_id: int, *, client: WixClient) -> None: ...
+    def __call__(self, db: Database, settings: Settings, job_id: int, *, client: WixClient) -> float | None: ...
 
 
 class Leases:
@@ -336,13 +336,18 @@ class JobQueue:
         return [pk for pk in candidates if not self.leases.is_held(_sync_lease(pk))]
 
     def sweep(self) -> int:
-        """Enqueue every owed sync; the number enqueued."""
+        """Enqueue every owed sync and every due outbound job's key; the number enqueued."""
         owed = self.owed_syncs()
         for pk in owed:
             self.enqueue_sync(pk)
         if owed:
             log.info("owed_syncs_enqueued", configurations=owed)
-        return len(owed)
+        from posbridge.services.outbound import due_jobs  # late, like the sync runner
+
+        due = due_jobs(self.db)
+        for job_id in due:
+            self.enqueue_outbound(job_id)
+        return len(owed) + len(due)
 
     def schedule_sync(self, configuration_pk: int, due: datetime) -> None:
         """Run the configuration's sync when it is due (a debounced POS change); the sync triggers' `notify`.
@@ -430,12 +435,16 @@ class JobQueue:
             _INLINE_FOLLOW_UPS.reset(token)
 
     def _run_outbound(self, job_id: int) -> None:
-        if self._outbound_runner is None:
-            # No producer enqueues outbound jobs until status push exists; a job that arrives anyway
-            # stays PENDING in the database, so nothing is lost until a runner is installed.
-            log.error("outbound_runner_missing", job_id=job_id)
+        runner = self._outbound_runner or _default_outbound_runner()
+        again = runner(self.db, self.settings, job_id, client=self.client)
+        if again is None:
             return
-        self._outbound_runner(self.db, self.settings, job_id, client=self.client)
+        if self.huey.immediate:
+            # No scheduler (tests): the job stays PENDING with its time in the database; the caller
+            # (or a sweep) runs it again.
+            log.info("outbound_not_rescheduled_inline", job_id=job_id, delay=round(again, 3))
+            return
+        self._outbound_task.schedule(args=(job_id,), delay=max(again, FOLLOW_UP_MIN_DELAY_SECONDS / 10))
 
 
 def _sync_lease(configuration_pk: int) -> str:
@@ -446,6 +455,14 @@ def _default_sync_runner() -> SyncRunner:
     from posbridge.sync.runner import run_sync  # imported late: the sync engine imports much of posbridge
 
     return run_sync
+
+
+def _default_outbound_runner() -> OutboundRunner:
+    # Imported late, like the sync runner; importing status_push installs the status push handler.
+    import posbridge.services.status_push  # noqa: F401
+    from posbridge.services.outbound import run_job
+
+    return run_job
 
 
 def build_queue(settings: Settings, db: Database, **options: Any) -> JobQueue:

@@ -251,9 +251,22 @@ class WixSimClient:
         """One order with its history."""
         return self._sim("GET", f"/orders/{order_id}")
 
-    def set_order_status(self, order_id: str, status: str, message: str | None = None) -> dict[str, Any]:
-        """Wix-side status change (no transition rules), e.g. PENDING -> NEW."""
-        return self._sim("POST", f"/orders/{order_id}/status", json={"status": status, "message": message})
+    def set_order_status(
+        self, order_id: str, status: str, message: str | None = None, *, emit: bool = True
+    ) -> dict[str, Any]:
+        """Wix-side status change as the site owner (no transition rules), e.g. PENDING -> NEW; raises the
+        status's order webhook unless `emit` is False."""
+        body = {"status": status, "message": message, "emit": emit}
+        return self._sim("POST", f"/orders/{order_id}/status", json=body)
+
+    def order_events(self, instance_id: str | None = None, event_type: str | None = None) -> list[dict[str, Any]]:
+        """Orders v3 webhooks sent so far (after waiting for the queued ones), with delivery results."""
+        self._sim("POST", "/order-events/drain")
+        return self._sim("GET", "/order-events", params={"instanceId": instance_id, "eventType": event_type})["events"]
+
+    def redeliver_order_event(self, seq: int) -> dict[str, Any]:
+        """Send a logged Orders v3 webhook again, as Wix's retries do; the new log entry (delivered)."""
+        return self._sim("POST", f"/order-events/{seq}/redeliver")
 
     def request_log(self, endpoint: str | None = None, instance_id: str | None = None) -> dict[str, Any]:
         """{requests: [{seq, time, method, path, endpoint, instanceId, requestId, status, fault, body}],

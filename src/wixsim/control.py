@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 
-from wixsim import dashboard, spi_caller, webhooks
+from wixsim import dashboard, order_events, spi_caller, webhooks
 from wixsim.checkout import Basket, CheckoutError, run_checkout
 from wixsim.clock import new_id, now, rfc3339
 from wixsim.control_models import (
@@ -146,6 +146,7 @@ def create_control_app(sim: Sim) -> FastAPI:
     async def reset() -> dict:
         await sim.ecom_outbox.stop()
         await sim.menu_outbox.stop()
+        await sim.order_outbox.stop()
         sim.reset()
         return {}
 
@@ -388,13 +389,36 @@ def create_control_app(sim: Sim) -> FastAPI:
             return ecom_control.ecom_order_view(ecom)
         return order_view(rec)
 
-    @api.post("/orders/{order_id}/status", summary="Wix-side status change (no transition rules)")
+    @api.post(
+        "/orders/{order_id}/status",
+        summary="Wix-side status change (no transition rules), as the site owner; raises its order webhook",
+    )
     async def set_order_status(order_id: str, patch: OrderStatusPatch) -> dict:
         rec = store().data.orders.get(order_id)
         if rec is None:
             raise HTTPException(404, "order not found")
         set_status(rec, patch.status, "wix", patch.message)
+        if patch.emit:
+            order_events.emit_status(sim, rec, spi_caller.owner_identity(store().site(rec.instance_id)))
         return order_view(rec)
+
+    @api.get("/order-events", summary="Orders v3 webhooks sent (oldest first), with delivery results")
+    async def order_event_log(instanceId: str | None = None, eventType: str | None = None) -> dict:
+        return {"events": copy.deepcopy(sim.order_outbox.query(instanceId, eventType))}
+
+    @api.post("/order-events/drain", summary="Wait until every queued Orders v3 webhook was delivered or failed")
+    async def drain_order_events() -> dict:
+        finished = await sim.order_outbox.drain()
+        return {"finished": finished, "events": copy.deepcopy(sim.order_outbox.query())}
+
+    @api.post("/order-events/{seq}/redeliver", summary="Send a logged Orders v3 webhook again (Wix's retries)")
+    async def redeliver_order_event(seq: int) -> dict:
+        entry = next((e for e in sim.order_outbox.log if e["seq"] == seq), None)
+        if entry is None:
+            raise HTTPException(404, "event not found")
+        again = sim.order_outbox.enqueue(sim.store, entry["instanceId"], entry["eventType"], entry["payload"])
+        await sim.order_outbox.drain()
+        return copy.deepcopy(again)
 
     ecom_control.register(api, sim)
     menus_control.register(api, sim)

@@ -127,6 +127,7 @@ class OrderStatusPatch(StrictModel):
 
     status: str = Field(..., pattern="^(PENDING|NEW|ACCEPTED|CANCELED|FULFILLED)$")
     message: str | None = None
+    emit: bool = True  # raise the status's order webhook (False: a silent change, to test missed events)
 
 
 class TokenExpiry(StrictModel):

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
+from wixsim import order_events
 from wixsim.clock import rfc3339
 from wixsim.errors import WixApiError, WixValidationError, json_body
 from wixsim.oauth import Caller, caller, store_of
@@ -57,6 +58,8 @@ async def _transition(order_id: str, request: Request, who: Caller, target: str)
             {"currentStatus": current, "requestedStatus": target},
         )
     set_status(rec, target, "api", message)
+    sim = request.app.state.sim
+    order_events.emit_status(sim, rec, order_events.app_identity(sim.store.data.app.app_id))
     return {"order": copy.deepcopy(rec.order)}
 
 

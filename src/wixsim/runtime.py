@@ -57,6 +57,7 @@ class Sim:
         self.log = RequestLog()
         self.ecom_outbox = EventOutbox()
         self.menu_outbox = Outbox()  # menu and operation events (eCom events have their own)
+        self.order_outbox = Outbox()  # Restaurants Orders v3 events (legacy sites)
 
     def reset(self) -> None:
         """Back to an empty emulator with the same app credentials and start-up settings."""
@@ -66,3 +67,4 @@ class Sim:
         self.log.clear()
         self.ecom_outbox.clear()
         self.menu_outbox.clear()
+        self.order_outbox.clear()

@@ -70,7 +70,12 @@ def test_healthz_reports_an_unreachable_queue(tmp_path: Path, signer: TestSigner
     settings = make_settings(f"sqlite:///{tmp_path / 'h.db'}", signer, queue="redis", redis_url=_down_redis_url())
     response = _healthz(settings)
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": True, "queue": False}
+    assert response.json() == {
+        "status": "unavailable",
+        "database": True,
+        "queue": False,
+        "details": {"ordersNeedingAttention": 0},
+    }
 
 
 @pytest.mark.parametrize("queue", ["sqlite", "redis", "immediate"])
@@ -79,4 +84,9 @@ def test_a_reachable_queue_is_healthy(tmp_path: Path, signer: TestSigner, queue:
     assert queue_problem(settings) is None
     response = _healthz(settings)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True, "queue": True}
+    assert response.json() == {
+        "status": "ok",
+        "database": True,
+        "queue": True,
+        "details": {"ordersNeedingAttention": 0},
+    }

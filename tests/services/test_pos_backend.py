@@ -123,7 +123,9 @@ def test_builtin_status_change_moves_the_order_and_records_who_and_why(db: Datab
     with db.transaction(write=False) as session:
         row = session.scalar(select(Order).where(Order.pos_order_id == created.pos_order_id))
         assert row is not None and row.status == "ACCEPTED"
-        history = session.scalars(select(OrderStatusChange).where(OrderStatusChange.order_id == row.id)).all()
+        history = session.scalars(
+            select(OrderStatusChange).where(OrderStatusChange.order_id == row.id).order_by(OrderStatusChange.id)
+        ).all()
         assert [(h.status, h.actor, h.note) for h in history][-1] == ("ACCEPTED", "KITCHEN", "on it")
         assert [h.status for h in history] == ["NEW", "ACCEPTED"]
 

@@ -36,12 +36,18 @@ class RecordingQueue:
     """Stands in for `app.state.jobs`: remembers which configurations it was asked to sync."""
 
     calls: list[int] = field(default_factory=list)
+    outbound: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def enqueue_sync(self, configuration_pk: int) -> None:
         """Record the wake-up."""
         with self.lock:
             self.calls.append(configuration_pk)
+
+    def enqueue_outbound(self, job_id: int) -> None:
+        """Record the wake-up of an outbound job."""
+        with self.lock:
+            self.outbound.append(job_id)
 
 
 @dataclass

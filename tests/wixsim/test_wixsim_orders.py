@@ -1,7 +1,10 @@
-"""Restaurants Orders v3: allowed, repeated and forbidden status transitions."""
+"""Restaurants Orders v3: allowed, repeated and forbidden status transitions, and the webhooks they raise."""
 
 from __future__ import annotations
 
+import json
+
+import jwt
 import pytest
 
 from tests.wixsim.wixsim_test_helpers import item_named
@@ -103,3 +106,43 @@ def test_list_orders_filters_by_status_and_stays_in_the_instance(wixsim, site, o
     other = wixsim.create_site()["instanceId"]
     assert wixsim.wix("GET", "/v3/orders", instance_id=other).json()["orders"] == []
     assert wixsim.wix("GET", "/v3/orders", instance_id=other, params={"limit": 0}).status_code == 400
+
+
+def _order_events(wixsim, provider):
+    """The Orders v3 webhooks the provider received, unwrapped: (eventType, identity type, domain event)."""
+    wixsim.order_events()  # waits for the queued ones
+    out = []
+    for call in provider.calls("/wix/webhooks"):
+        claims = jwt.decode(call["body"].decode(), wixsim.public_key_pem, algorithms=["RS256"])
+        outer = json.loads(claims["data"])
+        if outer["eventType"].startswith("wix.restaurants.v3.order_"):
+            out.append((outer["eventType"], json.loads(outer["identity"])["identityType"], json.loads(outer["data"])))
+    return out
+
+
+def test_status_changes_raise_order_webhooks_in_the_sdk_shape(wixsim, site, provider, order_id):
+    act(wixsim, site, order_id, "accept", message="20 minutes")
+    act(wixsim, site, order_id, "accept")  # a repeat raises nothing
+    wixsim.set_order_status(order_id, "CANCELED", message="out of dough")  # in Wix's dashboard
+    events = _order_events(wixsim, provider)
+    assert [(t, who) for t, who, _ in events] == [
+        ("wix.restaurants.v3.order_accepted", "APP"),
+        ("wix.restaurants.v3.order_canceled", "WIX_USER"),
+    ]
+    for (_, _, event), slug, status in zip(events, ("accepted", "canceled"), ("ACCEPTED", "CANCELED"), strict=True):
+        assert event["entityFqdn"] == "wix.restaurants.v3.order" and event["slug"] == slug
+        assert event["entityId"] == order_id and event["id"] and event["eventTime"]
+        assert event["actionEvent"]["body"]["order"]["status"] == status
+    assert events[1][2]["actionEvent"]["body"]["order"]["activities"][-1]["message"] == "out of dough"
+    assert len({e["id"] for _, _, e in events}) == 2
+
+
+def test_a_silent_change_raises_nothing_and_a_redelivery_repeats_the_same_event(wixsim, site, provider, order_id):
+    wixsim.set_order_status(order_id, "ACCEPTED", emit=False)
+    assert _order_events(wixsim, provider) == []
+    wixsim.set_order_status(order_id, "FULFILLED")
+    logged = wixsim.order_events(instance_id=site.instance_id)
+    again = wixsim.redeliver_order_event(logged[0]["seq"])
+    assert again["delivered"] and again["payload"] == logged[0]["payload"]
+    events = _order_events(wixsim, provider)
+    assert [e["id"] for _, _, e in events] == [events[0][2]["id"]] * 2

@@ -29,9 +29,19 @@ def get_instances(
 def get_orders(
     instance_id: str | None = Query(None, alias="instanceId", description="Only this instance."),
     status: str | None = Query(None, description="NEW, ACCEPTED, READY, FULFILLED or CANCELED."),
+    attention: bool | None = Query(None, description="true: only orders that need attention; false: only the others."),
+    location_id: str | None = Query(None, alias="locationId", description="Only this POS location's orders."),
     limit: int = Limit,
     offset: int = Offset,
     db: Database = Depends(database),
 ) -> Page[OrderView]:
     """Orders, newest first."""
-    return queries.list_orders(db, instance_id=instance_id, status=status, limit=limit, offset=offset)
+    return queries.list_orders(
+        db,
+        instance_id=instance_id,
+        status=status,
+        attention=attention,
+        location_id=location_id,
+        limit=limit,
+        offset=offset,
+    )

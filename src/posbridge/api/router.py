@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from posbridge.api import accounts, configurations, imports, listings, syncs
+from posbridge.api import accounts, configurations, imports, listings, orders, syncs
 
 router = APIRouter()
-for module in (imports, accounts, configurations, listings, syncs):
+for module in (imports, accounts, configurations, listings, orders, syncs):
     router.include_router(module.router)

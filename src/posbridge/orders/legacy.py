@@ -20,7 +20,13 @@ from posbridge.wix import orders
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
 
-_REPORTED = frozenset({OrderStatus.ACCEPTED, OrderStatus.FULFILLED, OrderStatus.CANCELED})
+REPORTED = frozenset({OrderStatus.ACCEPTED, OrderStatus.FULFILLED, OrderStatus.CANCELED})
+# Wix statuses at which a report of the key's status is moot: Wix is there already, or past it.
+_SETTLED = {
+    OrderStatus.ACCEPTED: {"ACCEPTED", "FULFILLED", "CANCELED"},
+    OrderStatus.FULFILLED: {"FULFILLED", "CANCELED"},
+    OrderStatus.CANCELED: {"CANCELED"},
+}
 
 
 class LegacyOrderChannel(OrderChannel):
@@ -32,7 +38,7 @@ class LegacyOrderChannel(OrderChannel):
         self.client = client
 
     def reports(self, status: OrderStatus) -> bool:
-        return status in _REPORTED
+        return status in REPORTED
 
     def report(self, report: StatusReport) -> None:
         if not self.reports(report.status):
@@ -46,7 +52,27 @@ class LegacyOrderChannel(OrderChannel):
             else:
                 orders.cancel_order(self.client, ref.instance_id, ref.wix_order_id, report.message)
         except WixApiError as exc:
+            if exc.status == 428:
+                self._judge_refusal(report, exc)
+                return
             raise _channel_error(exc) from exc
+
+    def _judge_refusal(self, report: StatusReport, refusal: WixApiError) -> None:
+        """Wix refused the transition (428): harmless when Wix is already there or past it, else say why.
+
+        Someone may have moved the order in Wix's dashboard, or Wix cancelled it; an order still
+        PENDING at Wix (payment not cleared) is reported again later.
+        """
+        ref = report.order
+        try:
+            current = orders.get_order(self.client, ref.instance_id, ref.wix_order_id).get("status")
+        except WixApiError as exc:
+            raise _channel_error(exc) from exc
+        if current in _SETTLED[report.status]:
+            return
+        if current == "PENDING":
+            raise ChannelUnavailable("Wix has not cleared the order's payment yet (PENDING)")
+        raise ChannelRefused(f"the order is {current} at Wix and cannot become {report.status}: {refusal.message}")
 
 
 def _channel_error(exc: WixApiError) -> ChannelUnavailable | ChannelRefused | ChannelUnauthorized:

@@ -232,6 +232,7 @@ class StatusChange:
     status: OrderStatus
     actor: StatusActor
     reason: str | None = None
+    at: datetime | None = None  # when it happened (None: now)
 
 
 class PosBackend(ABC):

@@ -51,6 +51,7 @@ from posbridge.store.models import (
     Stock,
     Variation,
 )
+from posbridge.store.types import utcnow
 
 _LIVE_MENUS = (
     select(Menu)
@@ -209,7 +210,14 @@ class BuiltinPos(PosBackend):
         order = self.session.scalar(_BY_POS_ORDER_ID, {"pos_order_id": pos_order_id})
         if order is None:
             raise PosOrderUnknown(f"No order '{pos_order_id}' in the built-in POS")
-        order.status = change.status
+        previous, order.status = order.status, change.status
         self.session.add(
-            OrderStatusChange(order_id=order.id, status=change.status, actor=change.actor, note=change.reason)
+            OrderStatusChange(
+                order_id=order.id,
+                status=change.status,
+                previous_status=previous,
+                at=change.at or utcnow(),
+                actor=change.actor,
+                note=change.reason,
+            )
         )

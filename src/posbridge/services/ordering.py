@@ -51,6 +51,7 @@ from posbridge.services.order_checks import (
     lock_location,
     recheck_locked,
 )
+from posbridge.services.order_events import on_order_recorded
 from posbridge.services.order_totals import LinePricing, line_amount, service_fees_of
 from posbridge.store.db import Database
 from posbridge.store.models import Location, OrderLine, OrderLineOption, OrderStatusChange
@@ -81,6 +82,7 @@ class CreatedOrder:
     pos_order_id: str
     pos_location_id: str
     created: bool
+    jobs: tuple[int, ...] = ()  # outbound jobs the new order owes at once (an auto-accept to tell Wix)
 
 
 def validate_order(
@@ -296,7 +298,11 @@ def _place(
     session.add(
         OrderStatusChange(order_id=row.id, status=OrderStatus.NEW, actor=StatusActor.WIX, note=f"Wix order {order.ref}")
     )
-    return CreatedOrder(pos_order_id=row.pos_order_id, pos_location_id=plan.pairing.location.pos_id, created=True)
+    session.flush()  # NEW is the first step of the history; what Wix said meanwhile (or auto-accept) follows
+    jobs = on_order_recorded(session, row, pos=lambda _session: pos)
+    return CreatedOrder(
+        pos_order_id=row.pos_order_id, pos_location_id=plan.pairing.location.pos_id, created=True, jobs=tuple(jobs)
+    )
 
 
 def _placement_error(exc: PosError) -> WixError:

@@ -86,6 +86,27 @@ class ConfigurationView(ApiModel):
     reason: str | None = None
 
 
+class AttentionView(ApiModel):
+    """Why an order needs attention, in words, and what can be done about it."""
+
+    kind: str
+    reason: str
+    actions: list[str]
+    since: datetime | None = None
+
+
+def attention_view(order: Order) -> AttentionView | None:
+    """The order's needs-attention flag, or None."""
+    if order.needs_attention is None:
+        return None
+    return AttentionView(
+        kind=order.attention_kind or "OTHER",
+        reason=order.needs_attention,
+        actions=list(order.attention_actions or []),
+        since=order.attention_since,
+    )
+
+
 class OrderView(ApiModel):
     """An order's summary line."""
 
@@ -100,6 +121,8 @@ class OrderView(ApiModel):
     fulfillment_type: str
     wix_push_status: str
     needs_attention: str | None = None
+    attention: AttentionView | None = None
+    promised_time: datetime | None = None
     created_at: datetime
 
 
@@ -178,14 +201,25 @@ def get_configuration(db: Database, *, instance_id: str, configuration_id: str) 
 
 
 def list_orders(
-    db: Database, *, instance_id: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0
+    db: Database,
+    *,
+    instance_id: str | None = None,
+    status: str | None = None,
+    attention: bool | None = None,
+    location_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> Page[OrderView]:
-    """Orders, newest first, optionally of one instance and in one status."""
+    """Orders, newest first, optionally of one instance, in one status, needing attention (or not), at one location."""
     query = select(Order, Location.pos_id).join(Location, Location.id == Order.location_id)
     if instance_id is not None:
         query = query.where(Order.instance_id == instance_id)
     if status is not None:
         query = query.where(Order.status == status)
+    if attention is not None:
+        query = query.where(Order.needs_attention.is_not(None) if attention else Order.needs_attention.is_(None))
+    if location_id is not None:
+        query = query.where(Location.pos_id == location_id)
     limit, offset = _page_bounds(limit, offset)
     with db.transaction(write=False) as session:
         total = _count(session, query)
@@ -203,6 +237,8 @@ def list_orders(
                 fulfillment_type=order.fulfillment_type,
                 wix_push_status=order.wix_push_status,
                 needs_attention=order.needs_attention,
+                attention=attention_view(order),
+                promised_time=None if order.asap else order.promised_time,
                 created_at=order.created_at,
             )
             for order, location_id in rows

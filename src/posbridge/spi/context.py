@@ -10,10 +10,13 @@ from posbridge.store.db import Database
 
 
 class SyncQueue(Protocol):
-    """The job queue as the SPI sees it: something that can be woken to run a configuration's sync."""
+    """The job queue as the SPI sees it: something that can be woken to run a sync or an outbound job."""
 
     def enqueue_sync(self, configuration_pk: int) -> None:
         """Schedule the configuration's PENDING sync."""
+
+    def enqueue_outbound(self, job_id: int) -> None:
+        """Wake a worker for an outbound job (a status push to Wix)."""
 
 
 @dataclass(frozen=True)

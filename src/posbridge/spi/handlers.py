@@ -124,6 +124,9 @@ def create_order(call: SpiCall, request: CreateOrderRequest) -> CreateOrderRespo
         request_id=call.request_id,
         policy=_policy(call),
     )
+    if call.jobs is not None:
+        for job in created.jobs:
+            call.jobs.enqueue_outbound(job)
     return CreateOrderResponse(pos_order_id=created.pos_order_id, pos_location_id=created.pos_location_id)
 
 

@@ -1,4 +1,4 @@
-"""Wix's app webhooks (wix-apis.md §5): AppInstalled and AppRemoved, at `POST /wix/webhooks`.
+"""Wix's webhooks (wix-apis.md §5) at `POST /wix/webhooks`: AppInstalled, AppRemoved and the Orders v3 events.
 
 The body is an RS256 JWT signed with the app's key, judged by the SPI envelope's claim rules
 (`posbridge.spi.envelope.verify_token`: `exp`/`nbf` when present, bounded lifetime and age;
@@ -8,7 +8,8 @@ payload's `data` is a JSON **string** holding `{eventType, instanceId, data, ide
 The event is checked whole before anything is written: `instanceId` must be a Wix instance id
 (a GUID), `eventType` plain text of at most 64 characters, and no string anywhere may hold NUL or
 a lone surrogate (neither can be stored on every backend); otherwise a 400 in Wix's error shape.
-A verified event is applied and committed before the `200` (one short transaction, well inside
+An Orders v3 event (`wix.restaurants.v3.order_*`) goes to `services/order_events`, the others to
+`services/lifecycle`. A verified event is applied and committed before the `200` (one short transaction, well inside
 Wix's 1.25 s), so an acknowledged event is never lost; repeats and stale events are answered
 `200` and change nothing.
 """
@@ -28,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from posbridge.errors import InvalidArgument, WixError
 from posbridge.logs import get_logger, request_id_var
 from posbridge.services.lifecycle import AppEvent, apply_app_event
+from posbridge.services.order_events import OrderEvent, apply_order_event, is_order_event
 from posbridge.services.tenancy import require_instance_id
 from posbridge.spi import responses
 from posbridge.spi.envelope import ClaimRules, parse_json, read_limited, token_of, verify_token
@@ -43,7 +45,18 @@ async def webhook_endpoint(request: Request) -> Response:
     try:
         raw = await read_limited(request.stream(), settings.max_body_bytes, request.headers.get("content-length"))
         event = open_webhook(raw, public_key=settings.public_key, rules=ClaimRules.of(settings))
-        outcome = await run_in_threadpool(apply_app_event, request.app.state.db, event)
+        if is_order_event(event.event_type):
+            order_event = OrderEvent(
+                token_id=event.event_id,
+                event_type=event.event_type,
+                instance_id=event.instance_id,
+                at=event.at,
+                data=event.data,
+                identity=event.identity,
+            )
+            outcome = await run_in_threadpool(apply_order_event, request.app.state.db, order_event)
+        else:
+            outcome = await run_in_threadpool(apply_app_event, request.app.state.db, event)
     except WixError as err:
         log.info("webhook.refused", status=err.http_status, code=err.code)
         return responses.error(err)

@@ -162,6 +162,9 @@ class Location(Base):
     require_customer_phone: Mapped[bool] = mapped_column(Boolean, default=False)
     require_customer_email: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The kitchen accepts new orders itself (False) or posbridge does at once, promising `prep_minutes`.
+    auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
+    prep_minutes: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -413,7 +416,10 @@ class Order(Base):
     paid_by_pos_gateway: Mapped[bool] = mapped_column(Boolean, default=False)
     wix_order: Mapped[dict[str, Any]] = mapped_column(JSON)  # the WixOrder exactly as received
     wix_push_status: Mapped[str] = mapped_column(String(16), default="NONE")  # NONE|PENDING|PUSHED|FAILED
-    needs_attention: Mapped[str | None] = mapped_column(Text)
+    needs_attention: Mapped[str | None] = mapped_column(Text)  # the reason, in words (None: all is well)
+    attention_kind: Mapped[str | None] = mapped_column(String(32))  # services.attention's kinds
+    attention_actions: Mapped[list[Any] | None] = mapped_column(JSON)  # what an operator can do about it
+    attention_since: Mapped[datetime | None]
     request_id: Mapped[str | None] = mapped_column(String(128))
     # Observe mode: the failures ({code, message, params}) the order was created despite.
     observed_failures: Mapped[list[Any] | None] = mapped_column(JSON)
@@ -468,9 +474,10 @@ class OrderStatusChange(Base):
     id: Mapped[int] = _id()
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
+    previous_status: Mapped[str | None] = mapped_column(String(16))  # None: the order's first status
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    actor: Mapped[str] = mapped_column(String(32), default="SYSTEM")
-    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(32), default="SYSTEM")  # WIX|KITCHEN|OPERATOR|POS|SYSTEM
+    note: Mapped[str | None] = mapped_column(Text)  # the reason given, if any
 
 
 class OutboundJob(Base):
@@ -499,6 +506,8 @@ class WebhookEvent(Base):
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(64))
     instance_id: Mapped[str] = mapped_column(String(64), index=True)
+    # What the event is about, when posbridge may need to find it again (the Wix order id of an order event).
+    subject: Mapped[str | None] = mapped_column(String(128), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     event_time: Mapped[datetime | None]
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)

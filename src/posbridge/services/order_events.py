@@ -1,0 +1,222 @@
+"""Order changes made on Wix's side (Restaurants Orders v3 webhooks, wix-apis.md §5), applied to posbridge's order.
+
+A merchant who accepts, fulfils or cancels an order in Wix's dashboard changes the order at Wix; Wix
+tells the app with `wix.restaurants.v3.order_accepted | _canceled | _fulfilled` (`_created` and
+`_new_order` announce an order the SPI hands over anyway: recorded, nothing to apply). Events repeat
+and arrive in any order, also before Create Order has given posbridge the order:
+
+- each event is recorded once, by its domain event id (else by its token), and a repeat is a no-op;
+- an event is judged by the order's own status, never by arrival: a move the order is already at or
+  past is stale and changes nothing (CANCELED is final; an `accepted` after `fulfilled` is old news);
+- an event for an order posbridge does not hold yet is kept (`webhook_events.subject` = the Wix order
+  id) and applied when Create Order records it (`apply_pending`);
+- a change from Wix is recorded with actor WIX and never pushed back to Wix;
+- Wix cancelling an order the kitchen already fulfilled cancels it and puts it in needs attention
+  (the customer may be owed a refund, the food is gone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from posbridge.logs import get_logger
+from posbridge.services import attention, order_flow
+from posbridge.store.db import Database
+from posbridge.store.models import Order, WebhookEvent
+
+log = get_logger("order_events")
+
+PREFIX = "wix.restaurants.v3.order_"
+EVENT_TYPES = tuple(PREFIX + slug for slug in ("created", "new_order", "accepted", "canceled", "fulfilled"))
+TARGET_OF = {
+    PREFIX + "accepted": order_flow.ACCEPTED,
+    PREFIX + "fulfilled": order_flow.FULFILLED,
+    PREFIX + "canceled": order_flow.CANCELED,
+}
+# How far along an order is: an event for a status at or behind the order's is stale.
+_RANK = {
+    order_flow.NEW: 0,
+    order_flow.ACCEPTED: 1,
+    order_flow.READY: 2,
+    order_flow.FULFILLED: 3,
+    order_flow.CANCELED: 4,
+}
+MAX_ID = 128
+# Outcomes (logs and tests).
+APPLIED, STALE, DUPLICATE, KEPT, NOTED = "APPLIED", "STALE", "DUPLICATE", "KEPT", "NOTED"
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    """A verified Orders v3 webhook, its layers unwrapped."""
+
+    token_id: str  # the signed body's hash (Wix's retries resend the same body)
+    event_type: str
+    instance_id: str
+    at: datetime
+    data: dict[str, Any]
+    identity: dict[str, Any]
+
+    @property
+    def event_id(self) -> str:
+        """The domain event's id when it has a usable one, else the token's hash."""
+        value = self.data.get("id")
+        if isinstance(value, str) and 0 < len(value) <= MAX_ID - 6:
+            return f"event:{value}"
+        return self.token_id
+
+    @property
+    def wix_order_id(self) -> str | None:
+        """The order the event is about (`entityId`, else the order in its body)."""
+        value = self.data.get("entityId")
+        if not isinstance(value, str) or not value:
+            value = (self.order or {}).get("id")
+        return value if isinstance(value, str) and 0 < len(value) <= MAX_ID else None
+
+    @property
+    def order(self) -> dict[str, Any] | None:
+        """The order as Wix holds it after the change, when the event carries it."""
+        created = self.data.get("createdEvent")
+        if isinstance(created, dict) and isinstance(created.get("entity"), dict):
+            return created["entity"]
+        action = self.data.get("actionEvent")
+        body = action.get("body") if isinstance(action, dict) else None
+        order = body.get("order") if isinstance(body, dict) else None
+        return order if isinstance(order, dict) else None
+
+
+def is_order_event(event_type: str) -> bool:
+    """Whether a webhook's eventType is an Orders v3 event."""
+    return event_type.startswith(PREFIX)
+
+
+def apply_order_event(db: Database, event: OrderEvent) -> str:
+    """Record the event once and apply it to the order it names; the outcome."""
+    try:
+        return _apply(db, event)
+    except IntegrityError:
+        return _apply(db, event)  # a concurrent copy won the event's key: a second pass sees it
+
+
+def _apply(db: Database, event: OrderEvent) -> str:
+    with db.transaction() as session:
+        if session.get(WebhookEvent, event.event_id) is not None:
+            return DUPLICATE
+        wix_order_id = event.wix_order_id
+        session.add(
+            WebhookEvent(
+                id=event.event_id,
+                event_type=event.event_type[:64],
+                instance_id=event.instance_id,
+                subject=wix_order_id,
+                event_time=event.at,
+                payload={"data": event.data, "identity": event.identity},
+            )
+        )
+        session.flush()  # the event's key is taken before anything else changes
+        target = TARGET_OF.get(event.event_type)
+        if target is None or wix_order_id is None:
+            return NOTED
+        orders = list(
+            session.scalars(
+                select(Order)
+                .where(Order.instance_id == event.instance_id, Order.wix_order_id == wix_order_id)
+                .with_for_update()
+            )
+        )
+        if not orders:
+            log.info("order_event.kept", event_type=event.event_type, wix_order_id=wix_order_id)
+            return KEPT
+        outcomes = [apply_wix_status(session, order, target, at=event.at, message=_message(event)) for order in orders]
+    return APPLIED if APPLIED in outcomes else STALE
+
+
+def on_order_recorded(session: Session, order: Order, *, pos: order_flow.PosBackendFactory | None = None) -> list[int]:
+    """Create Order recorded a new order: apply what Wix said about it meanwhile, else auto-accept it.
+
+    The outbound jobs queued (the auto-accept to tell Wix), for the caller to wake once committed.
+    """
+    apply_pending(session, order, pos=pos)
+    accepted = order_flow.auto_accept(session, order, pos=pos)
+    return list(accepted.jobs) if accepted is not None else []
+
+
+def apply_pending(session: Session, order: Order, *, pos: order_flow.PosBackendFactory | None = None) -> None:
+    """Apply the Wix events that arrived before the order was recorded."""
+    rows = session.scalars(
+        select(WebhookEvent)
+        .where(
+            WebhookEvent.instance_id == order.instance_id,
+            WebhookEvent.subject == order.wix_order_id,
+            WebhookEvent.event_type.in_(tuple(TARGET_OF)),
+        )
+        .order_by(WebhookEvent.received_at)
+    )
+    for row in _by_rank(rows):
+        data = row.payload.get("data") if isinstance(row.payload, dict) else None
+        message = _message_of(data if isinstance(data, dict) else {})
+        apply_wix_status(session, order, TARGET_OF[row.event_type], at=row.event_time, message=message, pos=pos)
+
+
+def apply_wix_status(
+    session: Session,
+    order: Order,
+    target: str,
+    *,
+    at: datetime | None,
+    message: str | None = None,
+    pos: order_flow.PosBackendFactory | None = None,
+) -> str:
+    """Bring the order to Wix's status when Wix is ahead; never report it back to Wix."""
+    current = order.status
+    if _RANK[target] <= _RANK[current]:
+        return STALE
+    reason = f"in Wix: {message}" if message else "in Wix's dashboard"
+    if target == order_flow.CANCELED and current == order_flow.FULFILLED:
+        order_flow.apply_status(session, order, target, actor="WIX", reason=reason, at=at, report=False, pos=pos)
+        attention.flag(
+            session,
+            order,
+            kind=attention.CANCELED_AFTER_FULFILLED,
+            reason=(
+                f"Wix cancelled order {order.pos_order_id} after the kitchen fulfilled it: check with the "
+                "customer; if they paid, refund them in Wix's dashboard"
+            ),
+            actions=(attention.REFUND, attention.RESOLVE),
+        )
+        return APPLIED
+    if target == order_flow.FULFILLED and current == order_flow.NEW:
+        # Wix went through ACCEPTED; its event was lost or is still on its way.
+        order_flow.apply_status(
+            session, order, order_flow.ACCEPTED, actor="WIX", reason=reason, at=at, report=False, pos=pos
+        )
+    order_flow.apply_status(session, order, target, actor="WIX", reason=reason, at=at, report=False, pos=pos)
+    return APPLIED
+
+
+def _by_rank(rows: Iterable[WebhookEvent]) -> list[WebhookEvent]:
+    return sorted(rows, key=lambda r: _RANK[TARGET_OF[r.event_type]])
+
+
+def _message(event: OrderEvent) -> str | None:
+    return _message_of(event.data)
+
+
+def _message_of(data: dict[str, Any]) -> str | None:
+    """The message of the order's latest activity (a cancel's reason as the merchant wrote it)."""
+    action = data.get("actionEvent")
+    body = action.get("body") if isinstance(action, dict) else None
+    order = body.get("order") if isinstance(body, dict) else None
+    activities = order.get("activities") if isinstance(order, dict) else None
+    if isinstance(activities, list) and activities and isinstance(activities[-1], dict):
+        text = activities[-1].get("message")
+        if isinstance(text, str) and text.strip():
+            return text.strip()[:500]
+    return None
