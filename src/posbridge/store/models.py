@@ -163,7 +163,7 @@ class Location(Base):
     require_customer_email: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The kitchen accepts new orders itself (False) or posbridge does at once, promising `prep_minutes`.
-    auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
+    auto_accept: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     prep_minutes: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
