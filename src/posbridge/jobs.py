@@ -10,20 +10,21 @@ configuration owes. So a wake-up lost with a crashed worker (Huey removes a task
 when a worker takes it) is repaired by the sweep, which runs when a consumer starts and every
 minute: it enqueues every configuration with a due PENDING sync or an abandoned IN_PROGRESS one.
 
-One sync at a time per configuration is a database lease (`job_leases`, name `sync-<pk>`), not
+One sync at a time per configuration is the sync's own database lease (`Sync.lease_until`,
+taken when the runner claims the sync and renewed while it runs; `posbridge.sync.runner`), not
 Huey's `lock_task`: Huey's lock has no expiry on SQLite (nor on Redis before 7.4), so a worker
 killed mid-sync would block that configuration for good, and flushing locks at start-up is unsafe
-with several workers. The lease expires unless its holder's heartbeat renews it, works the same
-with every queue storage, and tells the sweep whether a sync is really running.
+with several workers. The lease expires unless its holder renews it, works the same with every
+queue storage, and tells the sweep whether a sync is really running. A task that finds the sync
+claimed by a live worker runs nothing; while a PENDING sync waits behind it, it looks again a
+second later (and the running worker looks for a follow-up when it ends).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -32,25 +33,19 @@ from typing import Any, Protocol
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from huey.consumer import Consumer
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import or_, select
 from sqlalchemy.engine import make_url
 
 from posbridge.config import ConfigError, Settings
 from posbridge.logs import configure_logging, get_logger
 from posbridge.store.db import Database
-from posbridge.store.models import JobLease, Sync
+from posbridge.store.models import Sync
 from posbridge.store.types import utcnow
 from posbridge.wix.client import WixClient
 
 log = get_logger("jobs")
 
 QUEUE_NAME = "posbridge"
-LEASE_SECONDS = 60.0
-# A sync that finds its configuration busy looks again after this long (the running sync may
-# have finished its follow-up check just before the new request was recorded).
-RELOCK_DELAY_SECONDS = 2.0
 SYNC_RETRIES, SYNC_RETRY_DELAY_SECONDS = 3, 10.0
 OUTBOUND_RETRIES, OUTBOUND_RETRY_DELAY_SECONDS = 5, 10.0
 # Idle workers poll SQLite at most this far apart (Huey's default of 10 s delays syncs visibly).
@@ -79,77 +74,6 @@ class OutboundRunner(Protocol):
     """Runs the due outbound work of one job's ordering key; seconds until it should be looked at again, or None."""
 
     def __call__(self, db: Database, settings: Settings, job_id: int, *, client: WixClient) -> float | None: ...
-
-
-class Leases:
-    """Named leases in the database: held until released or until the holder stops renewing them."""
-
-    def __init__(self, db: Database, *, seconds: float = LEASE_SECONDS, clock: Callable[[], float] = time.time) -> None:
-        self._db = db
-        self.seconds = seconds
-        self._clock = clock
-        self._insert = sqlite_insert if db.is_sqlite else pg_insert
-
-    def acquire(self, name: str, holder: str) -> bool:
-        """Take the lease if it is free, expired, or already ours."""
-        now = self._clock()
-        stmt = self._insert(JobLease).values(name=name, holder=holder, expires_at=now + self.seconds)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[JobLease.name],
-            set_={"holder": holder, "expires_at": now + self.seconds},
-            where=or_(JobLease.expires_at < now, JobLease.holder == holder),
-        )
-        with self._db.transaction() as session:
-            session.execute(stmt)
-            return session.execute(select(JobLease.holder).where(JobLease.name == name)).scalar() == holder
-
-    def renew(self, name: str, holder: str) -> bool:
-        """Push the expiry forward; False if the lease was lost (expired and taken)."""
-        with self._db.transaction() as session:
-            result = session.execute(
-                update(JobLease)
-                .where(JobLease.name == name, JobLease.holder == holder)
-                .values(expires_at=self._clock() + self.seconds)
-            )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    def release(self, name: str, holder: str) -> None:
-        """Give the lease up (only if we still hold it)."""
-        with self._db.transaction() as session:
-            session.execute(delete(JobLease).where(JobLease.name == name, JobLease.holder == holder))
-
-    def is_held(self, name: str) -> bool:
-        """Whether someone holds an unexpired lease of this name."""
-        with self._db.transaction(write=False) as session:
-            expires = session.execute(select(JobLease.expires_at).where(JobLease.name == name)).scalar()
-        return expires is not None and expires >= self._clock()
-
-    @contextmanager
-    def hold(self, name: str) -> Iterator[bool]:
-        """Try to take the lease for the block, renewing it in the background; yields whether we got it."""
-        holder = uuid.uuid4().hex
-        if not self.acquire(name, holder):
-            yield False
-            return
-        stop = threading.Event()
-        heartbeat = threading.Thread(target=self._renew_until, args=(name, holder, stop), daemon=True)
-        heartbeat.start()
-        try:
-            yield True
-        finally:
-            stop.set()
-            heartbeat.join()
-            self.release(name, holder)
-
-    def _renew_until(self, name: str, holder: str, stop: threading.Event) -> None:
-        while not stop.wait(self.seconds / 3):
-            try:
-                if not self.renew(name, holder):
-                    log.error("lease_lost", lease=name)
-                    return
-            except Exception:
-                # A database hiccup: keep trying; the lease only lapses after `seconds`.
-                log.exception("lease_renew_failed", lease=name)
 
 
 class _EmbeddedConsumer(Consumer):
@@ -237,8 +161,6 @@ class JobQueue:
         client: WixClient | None = None,
         sync_runner: SyncRunner | None = None,
         outbound_runner: OutboundRunner | None = None,
-        lease_seconds: float = LEASE_SECONDS,
-        relock_delay: float = RELOCK_DELAY_SECONDS,
         sync_retries: int = SYNC_RETRIES,
         sync_retry_delay: float = SYNC_RETRY_DELAY_SECONDS,
         clock: Callable[[], datetime] = utcnow,
@@ -249,8 +171,6 @@ class JobQueue:
         self._sleep = sleep
         self.db = db
         self.huey = huey or huey_for(settings, name=name)
-        self.leases = Leases(db, seconds=lease_seconds)
-        self.relock_delay = relock_delay
         self._client = client
         self._client_lock = threading.Lock()
         self._sync_runner = sync_runner
@@ -332,8 +252,7 @@ class JobQueue:
                 )
                 .distinct()
             ).scalars()
-            candidates = sorted(set(rows))
-        return [pk for pk in candidates if not self.leases.is_held(_sync_lease(pk))]
+            return sorted(set(rows))
 
     def sweep(self) -> int:
         """Enqueue every owed sync and every due outbound job's key; the number enqueued."""
@@ -391,17 +310,8 @@ class JobQueue:
         if due is not None:
             self._wait_until(datetime.fromisoformat(due))
         runner = self._sync_runner or _default_sync_runner()
-        while True:
-            with self.leases.hold(_sync_lease(configuration_pk)) as held:
-                if held:
-                    more = runner(self.db, self.settings, configuration_pk, client=self.client)
-                    break
-            if not self.huey.immediate:
-                self._sync_task.schedule(args=(configuration_pk,), delay=self.relock_delay)
-                log.info("sync_busy_requeued", configuration_pk=configuration_pk, delay=self.relock_delay)
-                return
-            # Immediate mode (tests) has no scheduler: the caller waits for the running sync instead.
-            time.sleep(min(self.relock_delay, 0.05))
+        # The runner claims the sync under its lease; a sync another worker holds is left to it.
+        more = runner(self.db, self.settings, configuration_pk, client=self.client)
         if more:
             self._enqueue_follow_up(configuration_pk)
 
@@ -445,10 +355,6 @@ class JobQueue:
             log.info("outbound_not_rescheduled_inline", job_id=job_id, delay=round(again, 3))
             return
         self._outbound_task.schedule(args=(job_id,), delay=max(again, FOLLOW_UP_MIN_DELAY_SECONDS / 10))
-
-
-def _sync_lease(configuration_pk: int) -> str:
-    return f"sync-{configuration_pk}"
 
 
 def _default_sync_runner() -> SyncRunner:

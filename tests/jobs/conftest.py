@@ -20,6 +20,7 @@ from posbridge.store import migrate
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Instance, Sync
 from posbridge.store.types import utcnow
+from posbridge.sync.runner import claim_sync, pending_sync_waiting
 from tests.conftest import make_settings
 from tests.support.databases import database_url
 from tests.support.signer import TestSigner
@@ -29,12 +30,20 @@ _KEYS = itertools.count(9_000_000 + uuid.uuid4().int % 1_000_000 * 100)
 
 
 class FakeSyncRunner:
-    """Records each run; can fail the first runs, take time, and ask for follow-ups."""
+    """Records each run; can fail the first runs, take time, and ask for follow-ups.
 
-    def __init__(self, *, fail_first: int = 0, duration: float = 0.0, follow_ups: int = 0) -> None:
+    With `claims`, it runs only what it claims the way the real runner does (`claim_sync`, the
+    sync's lease): the queue itself takes no lease, so one-at-a-time is the claim's doing.
+    """
+
+    def __init__(
+        self, *, fail_first: int = 0, duration: float = 0.0, follow_ups: int = 0, claims: bool = False
+    ) -> None:
         self.fail_first = fail_first
         self.duration = duration
         self.follow_ups = follow_ups
+        self.claims = claims
+        self.claimed: list[int] = []
         self.runs: list[int] = []
         self.times: list[datetime] = []
         self.active: dict[int, int] = {}
@@ -42,6 +51,12 @@ class FakeSyncRunner:
         self.lock = threading.Lock()
 
     def __call__(self, db: Database, settings: Settings, configuration_pk: int, *, client: Any) -> bool:
+        if self.claims:
+            claim = claim_sync(db, configuration_pk)
+            if claim is None:
+                return pending_sync_waiting(db, configuration_pk)
+            with self.lock:
+                self.claimed.append(configuration_pk)
         with self.lock:
             self.active[configuration_pk] = self.active.get(configuration_pk, 0) + 1
             self.max_parallel[configuration_pk] = max(
@@ -121,8 +136,6 @@ def make_queue(jobs_db: Database) -> Iterator[Callable[..., JobQueue]]:
             "name": name,
             "sync_runner": runner,  # None: the real sync engine
             "sync_retry_delay": 0.0,
-            "relock_delay": 0.1,
-            "lease_seconds": 5.0,
         }
         values.update(options)
         queue = JobQueue(settings, jobs_db, **values)

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from posbridge.config import ConfigError, Settings
-from posbridge.jobs import JobQueue, Leases, queue_file, run_worker
+from posbridge.jobs import JobQueue, queue_file, run_worker
 from posbridge.store.db import Database
+from posbridge.store.models import Sync
 from posbridge.store.types import utcnow
 from tests.jobs.conftest import FakeSyncRunner, configurations_with_syncs
 
@@ -43,16 +45,25 @@ def test_a_crashed_sync_is_retried(
 
 @pytest.mark.parametrize("storage", ["sqlite", "redis"])
 def test_one_sync_at_a_time_per_configuration_and_none_dropped(
-    storage: str, queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], key: int
+    storage: str,
+    jobs_db: Database,
+    queue_settings: Callable[..., Settings],
+    make_queue: Callable[..., JobQueue],
 ) -> None:
-    runner = FakeSyncRunner(duration=0.3)
+    first, second = configurations_with_syncs(jobs_db, {"status": "PENDING"}, {"status": "PENDING"})
+    runner = FakeSyncRunner(duration=0.3, claims=True)  # the queue takes no lease: the sync's claim excludes
     queue = make_queue(queue_settings(storage), runner)
     queue.start_consumer(workers=4)
-    for pk in (key, key, key, key + 1):
+    for pk in (first, first, first, second):
         queue.enqueue_sync(pk)
-    runner.wait_for(4, timeout=15)
-    assert runner.max_parallel == {key: 1, key + 1: 1}
-    assert sorted(runner.runs) == [key, key, key, key + 1]
+
+    def statuses() -> list[str]:
+        with jobs_db.transaction(write=False) as session:
+            return sorted(session.scalars(select(Sync.status).where(Sync.configuration_id.in_((first, second)))))
+
+    runner.wait_until(lambda _runs: statuses() == ["SYNCED", "SYNCED"], timeout=15)
+    assert runner.max_parallel == {first: 1, second: 1}
+    assert sorted(runner.claimed) == [first, second]  # each PENDING sync ran, once
 
 
 def test_a_follow_up_runs_after_the_sync_that_asked_for_it(
@@ -78,27 +89,6 @@ def test_immediate_mode_runs_the_sync_and_its_follow_up_inline(
     queue.start_consumer()  # nothing to start
     queue.enqueue_sync(pk)
     assert runner.runs == [pk] * 4
-
-
-def test_leases_exclude_expire_and_release(jobs_db: Database, key: int) -> None:
-    clock = [1000.0]
-    leases = Leases(jobs_db, seconds=10, clock=lambda: clock[0])
-    name = f"test-{key}"
-    assert leases.acquire(name, "a")
-    assert not leases.acquire(name, "b")
-    assert leases.is_held(name)
-    clock[0] += 9
-    assert leases.renew(name, "a")
-    clock[0] += 9
-    assert not leases.acquire(name, "b")  # renewed: still a's
-    clock[0] += 11
-    assert not leases.is_held(name)
-    assert leases.acquire(name, "b")  # expired: b takes it over
-    assert not leases.renew(name, "a")
-    leases.release(name, "a")  # not a's any more: no effect
-    assert leases.is_held(name)
-    leases.release(name, "b")
-    assert not leases.is_held(name)
 
 
 def test_queue_file_sits_beside_a_sqlite_database(queue_settings: Callable[..., Settings]) -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION, Entity, LiveCatalog, Option, Ref
+from posbridge.sync.catalogs_v3 import CATALOGS_V3_LAYOUT
 from posbridge.sync.desired import DesiredCatalog, periods
 from posbridge.sync.diff import MapEntry, compute_diff
 from posbridge.sync.ownership import Ownership, OwnershipError
@@ -91,11 +92,11 @@ def test_new_dishes_are_appended_without_a_section_update_when_order_allows() ->
     live, id_map = live_twin(desired((10,)))
     diff = compute_diff(desired((10, 11)), live, id_map, Ownership())
     assert [(c.kind, c.op) for c in diff.changes] == [(DISH, "create")]
-    steps = plan(diff)
+    steps = plan(diff, CATALOGS_V3_LAYOUT)
     assert [(s.op, s.kind) for s in steps] == [("create", DISH)]
     # Inserted first instead: Wix's append would put it last, so the section is updated after.
     diff = compute_diff(desired((11, 10)), live, id_map, Ownership())
-    assert [(s.op, s.kind) for s in plan(diff)] == [("create", DISH), ("update", SECTION)]
+    assert [(s.op, s.kind) for s in plan(diff, CATALOGS_V3_LAYOUT)] == [("create", DISH), ("update", SECTION)]
 
 
 def test_removed_dish_detaches_and_foreign_menu_archives() -> None:

@@ -17,7 +17,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -315,7 +314,9 @@ class ItemOptionGroup(Base):
 
 
 class SyncIdMap(Base):
-    """POS entity ↔ Wix id within one Wix catalog; stable across syncs.
+    """POS entity ↔ Wix id within one id space of a catalog target; stable across syncs.
+
+    `catalog_id` names the id space: the Catalogs v3 catalog id on legacy sites.
 
     `kind` ∈ MENU | SECTION | DISH | VARIATION; `pos_ref` is the POS entity's surrogate id.
     `content_hash` is the hash of what was last written, so an unchanged entity costs nothing.
@@ -524,12 +525,3 @@ class RateBudget(Base):
     instance_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # bucket index: unix time // width
     spent: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class JobLease(Base):
-    """A named lease one worker holds until it expires (one sync at a time per configuration)."""
-
-    __tablename__ = "job_leases"
-    name: Mapped[str] = mapped_column(String(128), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(128))
-    expires_at: Mapped[float] = mapped_column(Float)  # unix seconds; renewed by the holder's heartbeat

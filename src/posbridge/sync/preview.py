@@ -11,12 +11,13 @@ from posbridge.store.db import Database
 from posbridge.store.types import utcnow
 from posbridge.sync.catalog import CHILDREN, PLURAL, Option, Ref, plain
 from posbridge.sync.diff import PAST, Change, Diff, compute_diff
-from posbridge.sync.plan import plan, planned_calls
+from posbridge.sync.plan import planned_calls
 from posbridge.sync.store import prepare
+from posbridge.sync.target import TargetKind
+from posbridge.sync.targets import target_for
 from posbridge.sync.validate import Problem
-from posbridge.sync.wix_location import learn_catalog_id
-from posbridge.sync.writer import CatalogsV3Writer
 from posbridge.wix.client import WixClient
+from posbridge.wix.generation import Generation
 
 
 @dataclass
@@ -69,19 +70,23 @@ class Preview:
         return "\n".join(lines)
 
 
-def dry_run(db: Database, settings: Settings, configuration_pk: int, *, client: WixClient) -> Preview:
+def dry_run(
+    db: Database, settings: Settings, configuration_pk: int, *, client: WixClient, target: TargetKind | None = None
+) -> Preview:
     """What the next sync of the configuration would change (reads the live catalog, never writes)."""
-    problem = learn_catalog_id(db, client, configuration_pk).problem
+    kind = target or target_for(Generation.LEGACY)
+    problem = kind.locate(db, client, configuration_pk).problem
     if problem is not None:
         return Preview(problems=[problem], failure_code=problem.code)
-    prepared = prepare(db, settings, configuration_pk, utcnow())
-    if not prepared.verdict.ok or prepared.desired is None or prepared.catalog_id is None:
+    prepared = prepare(db, settings, configuration_pk, utcnow(), kind)
+    if not prepared.verdict.ok or prepared.desired is None or prepared.id_space is None:
         return Preview(problems=prepared.verdict.problems, failure_code=prepared.verdict.code)
-    writer = CatalogsV3Writer(client, prepared.instance_id, prepared.catalog_id)
-    live = writer.read_live()
+    opened = kind(client, prepared.instance_id, prepared.id_space)
+    live = opened.read_live()
     diff = compute_diff(prepared.desired, live, prepared.id_map, prepared.ownership)
-    steps = plan(diff)
-    return Preview(diff=diff, planned_calls=planned_calls(steps, writer.batch_size), reads=sum(writer.calls.values()))
+    steps = opened.plan(diff)
+    size = opened.limits.batch_size
+    return Preview(diff=diff, planned_calls=planned_calls(steps, size), reads=sum(opened.calls.values()))
 
 
 def headline(change: Change) -> str:

@@ -1,15 +1,21 @@
-"""Runs a configuration's catalog sync: claim it, validate, diff, write a draft, publish, record.
+"""Runs a configuration's catalog sync: claim it, validate, diff, write through the catalog target, commit, record.
+
+The runner knows no Wix API: its catalog target (`posbridge.sync.target`) declares the limits
+to validate against, the write steps, and how writes become final (a draft published at once,
+or live writes with new menus hidden until complete).
 
 One sync at a time per configuration, however many workers: a PENDING sync is claimed with a
 conditional update under the configuration's row lock (SQLite serialises writers anyway), and an
-IN_PROGRESS sync carries a lease its worker renews on every Wix call. A sync whose worker died is
-reclaimed once the lease lapses; a worker that finds its lease taken stops without touching the
-draft, which now belongs to the new owner.
+IN_PROGRESS sync carries a lease (`Sync.lease_until`), the only one a sync has: its worker renews
+it in the background for as long as the run lives, and checks it before Wix calls. A sync whose
+worker died is reclaimed once the lease lapses; a worker that finds its lease taken stops without
+touching the target, whose uncommitted writes now belong to the new owner. The job queue takes no
+lease of its own: a wake-up that finds the sync claimed by a live worker does nothing.
 """
 
 from __future__ import annotations
 
-import math
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -27,12 +33,13 @@ from posbridge.store.types import utcnow
 from posbridge.sync.catalog import DISH, KINDS, MENU, SECTION, Ref
 from posbridge.sync.diff import ARCHIVE, CREATE, Diff, compute_diff
 from posbridge.sync.ownership import OwnershipError
-from posbridge.sync.plan import Step, plan, planned_calls, repair_steps
+from posbridge.sync.plan import Step, planned_calls, repair_steps
 from posbridge.sync.store import Prepared, load_id_map, prepare, record_created, record_synced
-from posbridge.sync.wix_location import learn_catalog_id
-from posbridge.sync.writer import CatalogsV3Writer, CatalogWriter, RejectedEntities
+from posbridge.sync.target import CatalogTarget, RejectedEntities, TargetKind
+from posbridge.sync.targets import target_for
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
+from posbridge.wix.generation import Generation
 
 log = get_logger("sync")
 
@@ -40,7 +47,7 @@ PENDING, IN_PROGRESS, SYNCED, FAILED = "PENDING", "IN_PROGRESS", "SYNCED", "FAIL
 LEASE_SECONDS = 60.0
 # Renew the lease at most this often (each renewal is a database write).
 HEARTBEAT_EVERY = 2.0
-# Attempts at one sync's draft when a menu create may have been applied twice (see _Run.apply).
+# Attempts at one sync when a menu create may have been applied twice (see _Run.apply).
 MAX_ROUNDS = 3
 
 
@@ -56,14 +63,6 @@ class Progress:
 
 ProgressCallback = Callable[[Progress], None]
 Clock = Callable[[], datetime]
-WriterFactory = Callable[[WixClient, str, str, Callable[[str], None]], CatalogWriter]
-
-
-def v3_writer(
-    client: WixClient, instance_id: str, catalog_id: str, before_call: Callable[[str], None]
-) -> CatalogWriter:
-    """The Catalogs v3 + Draft Catalogs writer (the default target)."""
-    return CatalogsV3Writer(client, instance_id, catalog_id, before_call=before_call)
 
 
 class SyncFailure(Exception):
@@ -77,7 +76,7 @@ class SyncFailure(Exception):
 
 
 class UnsureCreate(Exception):
-    """A create may have been applied twice in a way that cannot be repaired in this draft."""
+    """A create may have been applied twice in a way that cannot be repaired within this attempt's writes."""
 
 
 class LeaseLost(Exception):
@@ -101,16 +100,20 @@ def run_sync(
     client: WixClient,
     progress: ProgressCallback | None = None,
     lease_seconds: float = LEASE_SECONDS,
-    writer_factory: WriterFactory = v3_writer,
+    target: TargetKind | None = None,
     clock: Clock = utcnow,
 ) -> bool:
     """Run the configuration's due PENDING sync, if any; True when another PENDING sync is waiting.
 
+    `target` is the catalog target to write to; by default the one of the site's generation.
     `clock` is "now" for leases, debounce and timestamps (tests move it instead of waiting).
     """
     claim = claim_sync(db, configuration_pk, lease_seconds=lease_seconds, clock=clock)
     if claim is not None:
-        _Run(db, settings, configuration_pk, claim, client, progress, lease_seconds, writer_factory, clock).execute()
+        kind = target or target_for(Generation.LEGACY)
+        run = _Run(db, settings, configuration_pk, claim, client, progress, lease_seconds, kind, clock)
+        with _LeaseKeeper(run):
+            run.execute()
     return pending_sync_waiting(db, configuration_pk)
 
 
@@ -194,7 +197,7 @@ class _Run:
         client: WixClient,
         progress: ProgressCallback | None,
         lease_seconds: float,
-        writer_factory: WriterFactory,
+        target_kind: TargetKind,
         clock: Clock,
     ) -> None:
         self.db = db
@@ -204,7 +207,7 @@ class _Run:
         self.client = client
         self.progress = progress
         self.lease_seconds = lease_seconds
-        self.writer_factory = writer_factory
+        self.target_kind = target_kind
         self.clock = clock
         self.lines: list[SyncLog] = []
         self.summary: dict[str, Any] = {"trigger": claim.trigger, "attempt": claim.attempt}
@@ -213,9 +216,10 @@ class _Run:
         self.calls_done = 0
         self.calls_total = 0
         self.phase = "read"
-        self.writer: CatalogWriter | None = None
-        self.lookup_calls: Counter[str] = Counter()  # Wix calls made outside the writer
-        self.draft_open = False
+        self.target: CatalogTarget | None = None
+        self.lookup_calls: Counter[str] = Counter()  # Wix calls made outside the target
+        self.writing = False  # uncommitted writes exist (a DRAFT target's draft is open)
+        self.lost = False  # the background renewal found the lease taken over
 
     # --- bookkeeping helpers -----------------------------------------------------------------
     def note(self, event: str, level: str = "INFO", **data: Any) -> None:
@@ -239,6 +243,8 @@ class _Run:
 
     def before_call(self, endpoint: str) -> None:
         """Renew the lease (or learn it was lost) before every Wix call; count progress."""
+        if self.lost:
+            raise LeaseLost(f"sync {self.claim.sync_id} attempt {self.claim.attempt} was taken over")
         if time.monotonic() - self.last_beat >= HEARTBEAT_EVERY:
             self.heartbeat()
         self.calls_done += 1
@@ -287,14 +293,14 @@ class _Run:
             try:
                 self.prepare_and_write(now)
             except LeaseLost:
-                raise  # the draft now belongs to the worker that took the sync over
+                raise  # uncommitted writes now belong to the worker that took the sync over
             except BaseException:
-                if self.draft_open:
-                    self.discard()
+                if self.writing:
+                    self.abort()
                 raise
             finally:
                 calls = Counter(self.lookup_calls)
-                calls.update(self.writer.calls if self.writer else {})
+                calls.update(self.target.calls if self.target else {})
                 self.summary["calls"] = dict(calls)
                 self.summary["callsTotal"] = sum(calls.values())
                 self.summary["attempts"] = dict(stats.calls)
@@ -303,15 +309,15 @@ class _Run:
         self.succeed()
 
     def prepare_and_write(self, now: datetime) -> None:
-        """Learn the catalog id if need be, validate and build the desired catalog, then write it."""
+        """Learn the target's id space if need be, validate and build the desired catalog, then write it."""
         self.report("validate", "checking the POS menus")
-        lookup = learn_catalog_id(self.db, self.client, self.configuration_pk)
+        lookup = self.target_kind.locate(self.db, self.client, self.configuration_pk)
         if lookup.asked:
             self.lookup_calls["getConfiguration"] += 1
         if lookup.problem is not None:
             self.note("invalid", "WARNING", code=lookup.problem.code, problem=str(lookup.problem))
             raise SyncFailure(lookup.problem.code, lookup.problem.message)
-        prepared = prepare(self.db, self.settings, self.configuration_pk, now)
+        prepared = prepare(self.db, self.settings, self.configuration_pk, now, self.target_kind)
         if prepared.skipped_menus:
             self.summary["skippedMenus"] = prepared.skipped_menus
         if not prepared.verdict.ok:
@@ -319,23 +325,25 @@ class _Run:
                 self.note("invalid", "WARNING", code=problem.code, problem=str(problem))
             verdict = prepared.verdict
             raise SyncFailure(verdict.code, verdict.reason, verdict.params)
-        assert prepared.desired is not None and prepared.catalog_id is not None
+        assert prepared.desired is not None and prepared.id_space is not None
         desired = prepared.desired
         self.summary["entities"] = desired.count()
         fingerprint = desired.fingerprint(prepared.ownership)
         self.summary["fingerprint"] = fingerprint
         self.summary["ownership"] = prepared.ownership.describe()
-        self.writer = self.writer_factory(self.client, prepared.instance_id, prepared.catalog_id, self.before_call)
+        self.target = self.target_kind(
+            self.client, prepared.instance_id, prepared.id_space, before_call=self.before_call
+        )
         self.run_writes(prepared, fingerprint, now)
 
     def run_writes(self, prepared: Prepared, fingerprint: str, now: datetime) -> None:
-        """Fast path, or read → diff → draft → write → publish."""
-        assert self.writer is not None and prepared.desired is not None and prepared.catalog_id is not None
-        writer, last = self.writer, prepared.last_summary or {}
+        """Fast path, or read → diff → begin → write → commit."""
+        assert self.target is not None and prepared.desired is not None and prepared.id_space is not None
+        target, last = self.target, prepared.last_summary or {}
         self.report("read", "reading the live catalog")
         if self.claim.trigger != "RECONCILE" and last.get("fingerprint") == fingerprint and last.get("publishedDate"):
             # Nothing changed in the POS since the last sync and nobody published since: done.
-            version = writer.live_version()
+            version = target.live_version()
             if version == last["publishedDate"]:
                 self.summary.update(unchanged=True, publishedDate=version, counts={})
                 self.note("unchanged", publishedDate=version)
@@ -345,61 +353,50 @@ class _Run:
                 self.read_diff_write(prepared, now)
                 return
             except UnsureCreate as exc:
-                self.discard()
+                self.abort()
                 self.note("restarted", "WARNING", round=round_, reason=str(exc))
-                prepared.id_map = load_id_map(self.db, prepared.catalog_id)
+                prepared.id_map = load_id_map(self.db, prepared.id_space)
         raise SyncFailure("SYSTEM_ERROR", f"Wix kept failing while menus were created ({MAX_ROUNDS} tries)")
 
     def read_diff_write(self, prepared: Prepared, now: datetime) -> None:
-        """Read live, diff, and unless nothing changed write a draft and publish it."""
-        assert self.writer is not None and prepared.desired is not None and prepared.catalog_id is not None
-        writer, desired = self.writer, prepared.desired
+        """Read live, diff, and unless nothing changed write through the target and commit."""
+        assert self.target is not None and prepared.desired is not None and prepared.id_space is not None
+        target, desired = self.target, prepared.desired
+        batch_size = target.limits.batch_size
         has = {kind for kind, _ in prepared.id_map}
-        live = writer.read_live(sections="SECTION" in has, items=bool(has & {"DISH", "VARIATION"}))
+        live = target.read_live(sections="SECTION" in has, items=bool(has & {"DISH", "VARIATION"}))
         self.note("live_read", menus=len(live.menus), sections=len(live.sections), items=len(live.items))
         diff = compute_diff(desired, live, prepared.id_map, prepared.ownership)
-        steps = plan(diff)
-        self.record_diff(diff, steps, writer.batch_size)
+        steps = target.plan(diff)
+        self.record_diff(diff, steps, batch_size)
         if not diff.needs_writes:
-            version = writer.live_version()
-            record_synced(self.db, prepared.instance_id, prepared.catalog_id, desired, diff, now)
+            version = target.live_version()
+            record_synced(self.db, prepared.instance_id, prepared.id_space, desired, diff, now)
             self.summary.update(unchanged=True, publishedDate=version)
             return
-        self.calls_total = self.calls_done + planned_calls(steps, writer.batch_size) + 2
-        self.report("write", "writing the draft")
-        writer.open_draft()
-        self.draft_open = True
+        self.calls_total = self.calls_done + planned_calls(steps, batch_size) + 2
+        self.report("write", "writing")
+        target.begin()
+        self.writing = True
         unsure: set[Ref] = set()
         for step in steps:
             self.apply(step, diff, prepared, unsure)
         if unsure:
             # A create may have been applied twice: give the parents their exact lists.
             repairs = repair_steps(diff, unsure, steps, desired.section_menu)
-            self.note("repair", parents=len(unsure), calls=planned_calls(repairs, writer.batch_size))
-            self.calls_total += planned_calls(repairs, writer.batch_size)
+            self.note("repair", parents=len(unsure), calls=planned_calls(repairs, batch_size))
+            self.calls_total += planned_calls(repairs, batch_size)
             for step in repairs:
                 self.apply(step, diff, prepared, unsure)
         self.report("publish", "publishing")
-        version = self.publish(prepared)
-        self.draft_open = False
-        self.note("published", publishedDate=version)
-        record_synced(self.db, prepared.instance_id, prepared.catalog_id, desired, diff, self.clock())
-        self.summary.update(unchanged=False, publishedDate=version)
-
-    def publish(self, prepared: Prepared) -> str | None:
-        """Publish the draft; a retried publish that finds no draft checks whether the first one went through."""
-        assert self.writer is not None
-        try:
-            return self.writer.publish()
-        except WixApiError as exc:
-            if exc.status != 404:
-                raise
-            # The first publish may have succeeded with its answer lost: then the live version moved on.
-            version = self.writer.live_version()
-            if version is None or version == (prepared.last_summary or {}).get("publishedDate"):
-                raise
-            self.note("publish_confirmed", "WARNING", publishedDate=version)
-            return version
+        commit = target.commit((prepared.last_summary or {}).get("publishedDate"))
+        self.writing = False
+        if commit.confirmed:
+            # The commit's answer was lost, but the live version shows it went through.
+            self.note("publish_confirmed", "WARNING", publishedDate=commit.version)
+        self.note("published", publishedDate=commit.version)
+        record_synced(self.db, prepared.instance_id, prepared.id_space, desired, diff, self.clock())
+        self.summary.update(unchanged=False, publishedDate=commit.version)
 
     def apply(self, step: Step, diff: Diff, prepared: Prepared, unsure: set[Ref]) -> None:
         """Write one step in bulk batches, recording created ids as they arrive.
@@ -407,10 +404,12 @@ class _Run:
         A create batch that Wix answered only after a 5xx or a lost connection may have been
         applied twice. Duplicate variations are harmless (nothing lists them); duplicate dishes
         and sections would show, so their parents go into `unsure` for an exact-list update; a
-        duplicate menu cannot be found without reading the draft, so the attempt starts over.
+        duplicate menu cannot be found without reading the catalog again, so the attempt starts
+        over (aborted first: a DRAFT target forgets the draft; on a LIVE target the duplicate is
+        a hidden menu the POS does not own, archived by the next read's diff).
         """
-        assert self.writer is not None and prepared.catalog_id is not None and prepared.desired is not None
-        size = self.writer.batch_size
+        assert self.target is not None and prepared.id_space is not None and prepared.desired is not None
+        size = self.target.limits.batch_size
 
         def resolve(key: str | Ref) -> str:
             """The Wix id of a key (a Ref is created by an earlier step)."""
@@ -419,7 +418,7 @@ class _Run:
         for start in range(0, len(step.entries), size):
             batch = step.entries[start : start + size]
             with self.client.track() as call:
-                ids = self.writer.write(step.op, step.kind, batch, resolve)
+                ids = self.target.write(step.op, step.kind, batch, resolve)
             if step.op == CREATE and _unsure(call.statuses):
                 if step.kind == MENU:
                     raise UnsureCreate(f"a menu create was retried after {dict(call.statuses)}")
@@ -437,7 +436,7 @@ class _Run:
                     assert isinstance(key, Ref)
                     diff.ids[key] = wix_id
                     created.append((key, wix_id))
-                record_created(self.db, prepared.instance_id, prepared.catalog_id, created)
+                record_created(self.db, prepared.instance_id, prepared.id_space, created)
         self.note("step", op=step.op, kind=step.kind, entries=len(step.entries), calls=step.calls(size))
 
     def record_diff(self, diff: Diff, steps: list[Step], batch_size: int) -> None:
@@ -450,14 +449,14 @@ class _Run:
         if self.summary["archivedMenus"]:
             self.note("archived_wix_menus", "WARNING", menus=self.summary["archivedMenus"])
 
-    def discard(self) -> None:
-        """Drop the draft so the live catalog stays exactly as it was (best effort)."""
-        assert self.writer is not None
+    def abort(self) -> None:
+        """Forget uncommitted writes, so the live catalog stays as it was (best effort)."""
+        assert self.target is not None
         try:
-            self.writer.discard()
-            self.draft_open = False
+            self.target.abort()
+            self.writing = False
             self.note("draft_discarded")
-        except Exception as exc:  # the next sync discards it anyway (409 on create)
+        except Exception as exc:  # a DRAFT target's next begin discards it anyway (409 on create)
             self.note("draft_discard_failed", "WARNING", error=str(exc))
 
     # --- outcome -----------------------------------------------------------------------------
@@ -504,6 +503,39 @@ class _Run:
         )
 
 
+class _LeaseKeeper:
+    """Renews a run's lease in the background while it lives.
+
+    A long wait between Wix calls (a rate-limit pause, a slow database) thus never lets the lease
+    lapse under a live worker, while a killed worker stops renewing and its sync is taken over.
+    """
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.renew, name=f"sync-lease-{run.claim.sync_id}", daemon=True)
+
+    def __enter__(self) -> _LeaseKeeper:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def renew(self) -> None:
+        """Every third of the lease, push it forward; stop once it is lost."""
+        while not self.stop.wait(self.run.lease_seconds / 3):
+            try:
+                self.run.heartbeat()
+            except LeaseLost:
+                self.run.lost = True  # the run stops at its next Wix call
+                return
+            except Exception:
+                # A database hiccup: try again; the lease only lapses after lease_seconds.
+                log.exception("sync_lease_renew_failed", sync_id=self.run.claim.sync_id)
+
+
 def _unsure(statuses: Counter[str]) -> bool:
     """Whether an attempt failed in a way Wix may still have applied (5xx, timeout, dropped connection)."""
     return any(not (outcome.isdigit() and int(outcome) < 500) for outcome in statuses)
@@ -520,10 +552,3 @@ def _wix_failure(exc: WixApiError) -> SyncFailure:
     if exc.status in (401, 403):
         return SyncFailure("ACCOUNT_NOT_AUTHORIZED", "Wix refused the app's access to this site", params)
     return SyncFailure("SYSTEM_ERROR", f"Wix answered {exc.status} {exc.code} ({exc.message}) on {where}", params)
-
-
-def minimum_calls(diff: Diff, batch_size: int) -> int:
-    """The fewest calls that can apply a diff: ceil(entities / batch) per bulk kind, plus draft create and publish."""
-    if not diff.needs_writes:
-        return 0
-    return sum(math.ceil(len(s.entries) / batch_size) for s in plan(diff)) + 2

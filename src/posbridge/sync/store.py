@@ -1,10 +1,11 @@
 """The sync's own database work: preparing a run (scope, verdict, desired catalog, id map) and the id map's upkeep.
 
-The id map is written in two moments. Right after each bulk create, the new Wix ids are
-recorded, so a crash after publish can never lose them (a later sync would otherwise create
-duplicates); an id recorded for a draft that was then discarded is simply missing from the live
-catalog next time, and the differ creates the entity again. After publish, content hashes and
-detach marks are brought up to date in one transaction.
+The id map is keyed by the target's id space (`SyncIdMap.catalog_id`: a Catalogs v3 catalog id,
+or the Menus API's business location) and written in two moments. Right after each bulk
+create, the new Wix ids are recorded, so a crash after the commit can never lose them (a later
+sync would otherwise create duplicates); an id recorded for a draft that was then discarded is
+simply missing from the live catalog next time, and the differ creates the entity again. After
+the commit, content hashes and detach marks are brought up to date in one transaction.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from posbridge.sync.catalog import MENU, Ref
 from posbridge.sync.desired import DesiredCatalog, build_desired, load_scope
 from posbridge.sync.diff import ARCHIVE, DETACH, Diff, MapEntry
 from posbridge.sync.ownership import Ownership
+from posbridge.sync.target import TargetKind
 from posbridge.sync.validate import Verdict, validate
 
 
@@ -32,7 +34,7 @@ class Prepared:
 
     configuration_pk: int
     instance_id: str
-    catalog_id: str | None
+    id_space: str | None  # where the target writes this location's catalog (keys the id map)
     verdict: Verdict
     desired: DesiredCatalog | None
     id_map: dict[tuple[str, int], MapEntry]
@@ -41,15 +43,16 @@ class Prepared:
     skipped_menus: list[str] = field(default_factory=list)
 
 
-def prepare(db: Database, settings: Settings, configuration_pk: int, now: datetime) -> Prepared:
-    """Read and validate the configuration's POS menus and build its desired catalog (one read transaction)."""
+def prepare(db: Database, settings: Settings, configuration_pk: int, now: datetime, target: TargetKind) -> Prepared:
+    """Read and validate the configuration's POS menus for `target`, build its desired catalog (one transaction)."""
     ownership = Ownership.parse(settings.catalog_sync_configuration)
     with db.transaction(write=False) as session:
         scope = load_scope(session, configuration_pk, now)
-        verdict = validate(scope)
-        desired = build_desired(scope) if verdict.ok else None
         configuration = scope.configuration
-        id_map = load_id_map(db, configuration.catalog_id, session=session) if configuration.catalog_id else {}
+        id_space = target.id_space(configuration)
+        verdict = validate(scope, target.limits, id_space=id_space, missing_id_space=target.missing_id_space)
+        desired = build_desired(scope) if verdict.ok else None
+        id_map = load_id_map(db, id_space, session=session) if id_space else {}
         last = session.scalar(
             select(Sync)
             .where(Sync.configuration_id == configuration_pk, Sync.status == "SYNCED")
@@ -59,7 +62,7 @@ def prepare(db: Database, settings: Settings, configuration_pk: int, now: dateti
         return Prepared(
             configuration_pk=configuration_pk,
             instance_id=configuration.instance_id,
-            catalog_id=configuration.catalog_id,
+            id_space=id_space,
             verdict=verdict,
             desired=desired,
             id_map=id_map,
@@ -69,10 +72,10 @@ def prepare(db: Database, settings: Settings, configuration_pk: int, now: dateti
         )
 
 
-def load_id_map(db: Database, catalog_id: str, *, session: Any = None) -> dict[tuple[str, int], MapEntry]:
-    """The catalog's id map by (kind, POS ref)."""
+def load_id_map(db: Database, id_space: str, *, session: Any = None) -> dict[tuple[str, int], MapEntry]:
+    """The id space's map by (kind, POS ref)."""
     query = select(SyncIdMap.kind, SyncIdMap.pos_ref, SyncIdMap.wix_id, SyncIdMap.detached_at).where(
-        SyncIdMap.catalog_id == catalog_id
+        SyncIdMap.catalog_id == id_space
     )
     if session is not None:
         rows = session.execute(query).all()
@@ -82,20 +85,20 @@ def load_id_map(db: Database, catalog_id: str, *, session: Any = None) -> dict[t
     return {(kind, ref): MapEntry(wix_id, detached_at is not None) for kind, ref, wix_id, detached_at in rows}
 
 
-def record_created(db: Database, instance_id: str, catalog_id: str, created: list[tuple[Ref, str]]) -> None:
-    """Remember Wix ids of entities just created in the draft (before publish: see the module docstring)."""
+def record_created(db: Database, instance_id: str, id_space: str, created: list[tuple[Ref, str]]) -> None:
+    """Remember Wix ids of entities just created (before the commit: see the module docstring)."""
     if not created:
         return
     now = utcnow()
     with db.transaction() as session:
-        existing = _row_ids(session, catalog_id, [ref for ref, _ in created])
+        existing = _row_ids(session, id_space, [ref for ref, _ in created])
         updates, inserts = [], []
         for ref, wix_id in created:
             row_id = existing.get((ref.kind, ref.pos_ref))
             values = {"wix_id": wix_id, "content_hash": None, "detached_at": None, "updated_at": now}
             if row_id is None:
                 inserts.append(
-                    {"instance_id": instance_id, "catalog_id": catalog_id, "kind": ref.kind, "pos_ref": ref.pos_ref}
+                    {"instance_id": instance_id, "catalog_id": id_space, "kind": ref.kind, "pos_ref": ref.pos_ref}
                     | values
                 )
             else:
@@ -104,9 +107,9 @@ def record_created(db: Database, instance_id: str, catalog_id: str, created: lis
 
 
 def record_synced(
-    db: Database, instance_id: str, catalog_id: str, desired: DesiredCatalog, diff: Diff, now: datetime
+    db: Database, instance_id: str, id_space: str, desired: DesiredCatalog, diff: Diff, now: datetime
 ) -> None:
-    """After publish (or when nothing needed writing): hashes, ids and detach marks as the live catalog now is."""
+    """After the commit (or when nothing needed writing): hashes, ids and detach marks as the live catalog now is."""
     hashes = desired.hashes()
     detached = {
         (MENU if c.op == ARCHIVE else c.kind, c.pos_ref)
@@ -124,7 +127,7 @@ def record_synced(
                     SyncIdMap.wix_id,
                     SyncIdMap.content_hash,
                     SyncIdMap.detached_at,
-                ).where(SyncIdMap.catalog_id == catalog_id)
+                ).where(SyncIdMap.catalog_id == id_space)
             )
         }
         updates, inserts = [], []
@@ -137,7 +140,7 @@ def record_synced(
                 inserts.append(
                     {
                         "instance_id": instance_id,
-                        "catalog_id": catalog_id,
+                        "catalog_id": id_space,
                         "kind": kind,
                         "pos_ref": ref,
                         "wix_id": wix_id,
@@ -165,10 +168,10 @@ def _bulk(session: Any, updates: list[dict[str, Any]], inserts: list[dict[str, A
         session.execute(insert(SyncIdMap), inserts)
 
 
-def _row_ids(session: Any, catalog_id: str, refs: list[Ref]) -> dict[tuple[str, int], int]:
+def _row_ids(session: Any, id_space: str, refs: list[Ref]) -> dict[tuple[str, int], int]:
     kinds = {r.kind for r in refs}
     pos_refs = {r.pos_ref for r in refs}
     query = select(SyncIdMap.id, SyncIdMap.kind, SyncIdMap.pos_ref).where(
-        SyncIdMap.catalog_id == catalog_id, SyncIdMap.kind.in_(kinds), SyncIdMap.pos_ref.in_(pos_refs)
+        SyncIdMap.catalog_id == id_space, SyncIdMap.kind.in_(kinds), SyncIdMap.pos_ref.in_(pos_refs)
     )
     return {(kind, ref): row_id for row_id, kind, ref in session.execute(query)}

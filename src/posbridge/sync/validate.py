@@ -2,7 +2,8 @@
 
 Every problem carries Wix's SyncFailedCode: the account or pairing (ACCOUNT_NOT_CONNECTED,
 ACCOUNT_NOT_AUTHORIZED, LOCATION_NOT_FOUND), a menu that cannot be mapped as it stands
-(ACCOUNT_CONFIGURATION), or one that exceeds what Wix accepts (OVERLOADED_MENU).
+(ACCOUNT_CONFIGURATION), or one that exceeds what the catalog target accepts (OVERLOADED_MENU,
+against the target's `Limits`).
 """
 
 from __future__ import annotations
@@ -16,14 +17,8 @@ from posbridge.pos.hours import DAYS, hours_windows, parse_clock
 from posbridge.pos.pricing import price_at
 from posbridge.store.models import Item, OptionGroup
 from posbridge.sync.desired import FULFILLMENT, PosScope
+from posbridge.sync.target import Limits
 
-# Wix limits (Catalogs v3): 100 availability periods per entity; money and tax rates with at most
-# three decimals. Decision: at most 10,000 dishes and 100 choices per option group per catalog,
-# beyond which a catalog is reported as OVERLOADED_MENU rather than half-written.
-MAX_PERIODS = 100
-MAX_DISHES = 10_000
-MAX_CHOICES = 100
-MAX_SCALE = 3
 # When several problems exist, the reported code is the most fundamental one.
 _SEVERITY = (
     "ACCOUNT_NOT_CONNECTED",
@@ -81,8 +76,12 @@ class Verdict:
         return out
 
 
-def validate(scope: PosScope) -> Verdict:
-    """Every problem that would make the configuration's catalog wrong or unpublishable."""
+def validate(scope: PosScope, limits: Limits, *, id_space: str | None, missing_id_space: str) -> Verdict:
+    """Every problem that would make the configuration's catalog wrong or unpublishable on its target.
+
+    `id_space` is where the target writes this location's catalog (None: not known yet, reported
+    as `missing_id_space`).
+    """
     verdict = Verdict()
     add = verdict.problems.append
     configuration, account, location = scope.configuration, scope.account, scope.location
@@ -99,8 +98,8 @@ def validate(scope: PosScope) -> Verdict:
     if account is not None and location.merchant_id != account.merchant_id:
         add(Problem("LOCATION_NOT_FOUND", "", "The paired POS location belongs to another POS account"))
         return verdict
-    if not configuration.catalog_id:
-        add(Problem("ACCOUNT_CONFIGURATION", "", "Wix has not given this location a catalog yet"))
+    if not id_space:
+        add(Problem("ACCOUNT_CONFIGURATION", "", missing_id_space))
     try:
         hours_windows(location.hours or [])
     except (KeyError, TypeError, ValueError) as exc:
@@ -114,20 +113,20 @@ def validate(scope: PosScope) -> Verdict:
         where = f"menu '{menu.name}'"
         if not menu.name.strip():
             add(Problem("ACCOUNT_CONFIGURATION", f"menu {menu.pos_id}", "the name is empty"))
-        _check_availability(menu.availability, where, add)
+        _check_availability(menu.availability, where, limits, add)
         for section in scope.sections.get(menu.id, []):
             if not section.name.strip():
                 add(Problem("ACCOUNT_CONFIGURATION", f"section {section.pos_id}", "the name is empty"))
     items = {item.id: item for section_items in _sold(scope) for item in section_items}
-    if len(items) > MAX_DISHES:
-        add(Problem("OVERLOADED_MENU", "", f"{len(items)} dishes exceed the {MAX_DISHES} one catalog may hold"))
+    if len(items) > limits.max_items:
+        add(Problem("OVERLOADED_MENU", "", f"{len(items)} dishes exceed the {limits.max_items} one catalog may hold"))
     checked_groups: set[int] = set()
     for item in items.values():
-        _check_item(scope, item, add)
+        _check_item(scope, item, limits, add)
         for link in item.option_groups:
             if link.group_id not in checked_groups:
                 checked_groups.add(link.group_id)
-                _check_group(scope, scope.groups[link.group_id], add)
+                _check_group(scope, scope.groups[link.group_id], limits, add)
     return verdict
 
 
@@ -135,7 +134,7 @@ def _sold(scope: PosScope) -> list[list[Item]]:
     return [scope.active_items(s.id) for menu in scope.menus for s in scope.sections.get(menu.id, [])]
 
 
-def _check_availability(availability: list[Any] | None, where: str, add: Add) -> None:
+def _check_availability(availability: list[Any] | None, where: str, limits: Limits, add: Add) -> None:
     if not availability:
         return
     count = 0
@@ -154,16 +153,16 @@ def _check_availability(availability: list[Any] | None, where: str, add: Add) ->
         if start == end:
             add(Problem("ACCOUNT_CONFIGURATION", here, "starts and ends at the same time"))
         count += len(days)
-    if count > MAX_PERIODS:
-        add(Problem("OVERLOADED_MENU", where, f"{count} availability periods exceed Wix's {MAX_PERIODS}"))
+    if count > limits.max_periods:
+        add(Problem("OVERLOADED_MENU", where, f"{count} availability periods exceed Wix's {limits.max_periods}"))
 
 
-def _scale_ok(value: Decimal) -> bool:
+def _scale_ok(value: Decimal, limits: Limits) -> bool:
     exponent = value.normalize().as_tuple().exponent
-    return not isinstance(exponent, int) or -exponent <= MAX_SCALE
+    return not isinstance(exponent, int) or -exponent <= limits.max_scale
 
 
-def _check_item(scope: PosScope, item: Item, add: Add) -> None:
+def _check_item(scope: PosScope, item: Item, limits: Limits, add: Add) -> None:
     assert scope.location is not None
     where = f"item '{item.name or item.pos_id}'"
     if not item.name.strip():
@@ -171,13 +170,18 @@ def _check_item(scope: PosScope, item: Item, add: Add) -> None:
     price = price_at(item, scope.location.id)
     if price < 0:
         add(Problem("ACCOUNT_CONFIGURATION", where, f"the price {price} is negative"))
-    elif not _scale_ok(price):
-        add(Problem("ACCOUNT_CONFIGURATION", where, f"the price {price} has more than {MAX_SCALE} decimals"))
-    if item.tax_rate is not None and not (0 <= item.tax_rate <= 100 and _scale_ok(item.tax_rate)):
-        add(Problem("ACCOUNT_CONFIGURATION", where, f"the tax rate {item.tax_rate}% is not a percent with ≤3 decimals"))
+    elif not _scale_ok(price, limits):
+        add(Problem("ACCOUNT_CONFIGURATION", where, f"the price {price} has more than {limits.max_scale} decimals"))
+    if item.tax_rate is not None and not (0 <= item.tax_rate <= 100 and _scale_ok(item.tax_rate, limits)):
+        scale = limits.max_scale
+        add(
+            Problem(
+                "ACCOUNT_CONFIGURATION", where, f"the tax rate {item.tax_rate}% is not a percent with ≤{scale} decimals"
+            )
+        )
 
 
-def _check_group(scope: PosScope, group: OptionGroup, add: Add) -> None:
+def _check_group(scope: PosScope, group: OptionGroup, limits: Limits, add: Add) -> None:
     where = f"option group '{group.name or group.pos_id}'"
     choices = group.choices
     defaults = [c for c in choices if c.is_default]
@@ -186,8 +190,8 @@ def _check_group(scope: PosScope, group: OptionGroup, add: Add) -> None:
     if group.type not in ("SELECTION", "EXTRAS", "DESELECTION"):
         add(Problem("ACCOUNT_CONFIGURATION", where, f"unknown type {group.type!r}"))
         return
-    if len(choices) > MAX_CHOICES:
-        add(Problem("OVERLOADED_MENU", where, f"{len(choices)} choices exceed {MAX_CHOICES}"))
+    if len(choices) > limits.max_choices:
+        add(Problem("OVERLOADED_MENU", where, f"{len(choices)} choices exceed {limits.max_choices}"))
     if not choices:
         required = group.type == "SELECTION" or group.min_choices > 0
         add(Problem("ACCOUNT_CONFIGURATION", where, "a required group has no choices" if required else "no choices"))
@@ -196,7 +200,7 @@ def _check_group(scope: PosScope, group: OptionGroup, add: Add) -> None:
         variation = scope.variations.get(choice.variation_id)
         if variation is None or not variation.name.strip():
             add(Problem("ACCOUNT_CONFIGURATION", where, "a choice has no name"))
-        if choice.price < 0 or not _scale_ok(choice.price):
+        if choice.price < 0 or not _scale_ok(choice.price, limits):
             add(Problem("ACCOUNT_CONFIGURATION", where, f"the choice price {choice.price} is not valid money"))
     if group.type == "SELECTION" and len(defaults) > 1:
         add(Problem("ACCOUNT_CONFIGURATION", where, "a selection can have at most one default"))

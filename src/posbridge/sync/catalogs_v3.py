@@ -1,18 +1,20 @@
-"""Where a sync writes: the `CatalogWriter` interface and its Catalogs v3 + Draft Catalogs implementation.
+"""The Catalogs v3 target (legacy sites): live reads, Draft Catalogs bulk writes, publish, and the wire mapping.
 
-The mapping, the differ, the planner and the runner speak the neutral model of
-`posbridge.sync.catalog`; a writer alone knows its API's wire shapes, endpoints, bulk size and
-draft workflow. Adding Wix's newer Menus API means adding a writer, nothing else.
+Legacy sites keep their menus in one Catalogs v3 catalog per location; a sync writes a draft of
+it in bulk calls of 20 and publishes the draft at once (`Atomicity.DRAFT`). The catalog id is
+the id space of the sync id map, learnt from Wix's POS connectivity API on the first sync
+(`posbridge.sync.wix_location`). Dishes and variations are both Items, updated through one call.
 """
 
 from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, ClassVar
 
+from posbridge.store.db import Database
+from posbridge.store.models import Configuration
 from posbridge.store.types import money_text
 from posbridge.sync.catalog import (
     DISH,
@@ -20,67 +22,60 @@ from posbridge.sync.catalog import (
     SECTION,
     VARIATION,
     Entity,
-    Key,
     LiveCatalog,
     Option,
     Period,
     rate_text,
 )
-from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE
-from posbridge.sync.plan import ITEM, WriteEntry
+from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Diff
+from posbridge.sync.plan import Layout, Step, StepSpec, WriteEntry, plan
+from posbridge.sync.target import Atomicity, BeforeCall, Commit, Limits, RejectedEntities, Resolve
+from posbridge.sync.wix_location import Lookup, learn_catalog_id
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
 
-Resolve = Callable[[Key], str]
 OPTION_KEYS = {"SELECTION": "selection", "EXTRAS": "extras", "DESELECTION": "deselection"}
+ITEM = "ITEM"  # the step kind of dishes and variations, which share one update endpoint
+
+# Wix's limits: 20 entities per bulk call, 100 availability periods per entity, money and tax
+# rates with at most three decimals. Decision: at most 10,000 dishes and 100 choices per option
+# group per catalog, beyond which a catalog is reported as OVERLOADED_MENU rather than half-written.
+CATALOGS_V3_LIMITS = Limits(batch_size=20, max_periods=100, max_items=10_000, max_choices=100, max_scale=3)
+
+# Variations first (dishes' options point at them), menus unarchived and created, sections in
+# their menus, dishes in their sections; then one items update carries new variations' prices
+# and stock with every dish/variation update; sections and menus last get their children lists.
+CATALOGS_V3_LAYOUT: Layout = (
+    StepSpec(CREATE, VARIATION),
+    StepSpec(UNARCHIVE, MENU),
+    StepSpec(CREATE, MENU),
+    StepSpec(CREATE, SECTION),
+    StepSpec(CREATE, DISH),
+    StepSpec(UPDATE, ITEM, (VARIATION, DISH)),
+    StepSpec(UPDATE, SECTION),
+    StepSpec(UPDATE, MENU),
+    StepSpec(ARCHIVE, MENU),
+)
 
 
-class RejectedEntities(Exception):
-    """Wix refused some entries of a bulk call (a 200 that holds failures)."""
-
-    def __init__(self, endpoint: str, failures: list[tuple[str, str, str]]) -> None:
-        self.endpoint = endpoint
-        self.failures = failures  # (entity name, Wix code, Wix description)
-        name, code, description = failures[0]
-        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-        super().__init__(f"Wix rejected '{name}': {code} {description}{more}")
-
-
-class CatalogWriter(Protocol):
-    """What a sync needs from its target: read live, write a draft in bulk, publish or discard."""
-
-    batch_size: int
-    calls: Counter[str]  # logical calls made, per endpoint name
-
-    def live_version(self) -> str | None:
-        """A marker that changes whenever the live catalog is published (None if never)."""
-        ...
-
-    def read_live(self, *, sections: bool = True, items: bool = True) -> LiveCatalog:
-        """The live catalog, archived menus included; sections/items may be skipped when none can be ours."""
-        ...
-
-    def open_draft(self) -> None:
-        """Start a draft (discarding one a crashed sync left behind)."""
-        ...
-
-    def write(self, op: str, kind: str, entries: list[WriteEntry], resolve: Resolve) -> list[str]:
-        """Apply at most `batch_size` entries of one step; the Wix id of each entry, in order."""
-        ...
-
-    def publish(self) -> str | None:
-        """Make the draft live; the new live version."""
-        ...
-
-    def discard(self) -> None:
-        """Drop the draft, if any (never raises for a missing draft)."""
-        ...
-
-
-class CatalogsV3Writer:
+class CatalogsV3Target:
     """Catalogs v3 live reads and Draft Catalogs bulk writes (20 entries per call) through WixClient."""
 
-    batch_size = 20
+    name: ClassVar[str] = "catalogs-v3"
+    limits: ClassVar[Limits] = CATALOGS_V3_LIMITS
+    atomicity: ClassVar[Atomicity] = Atomicity.DRAFT
+    layout: ClassVar[Layout] = CATALOGS_V3_LAYOUT
+    missing_id_space: ClassVar[str] = "Wix has not given this location a catalog yet"
+
+    @staticmethod
+    def id_space(configuration: Configuration) -> str | None:
+        """The configuration's catalog id."""
+        return configuration.catalog_id
+
+    @staticmethod
+    def locate(db: Database, client: WixClient, configuration_pk: int) -> Lookup:
+        """Ask Wix for the catalog id of a configuration paired without one (one call, then stored)."""
+        return learn_catalog_id(db, client, configuration_pk)
 
     def __init__(
         self,
@@ -88,7 +83,7 @@ class CatalogsV3Writer:
         instance_id: str,
         catalog_id: str,
         *,
-        before_call: Callable[[str], None] | None = None,
+        before_call: BeforeCall | None = None,
     ) -> None:
         self.client = client
         self.instance_id = instance_id
@@ -134,23 +129,39 @@ class CatalogsV3Writer:
                 live.items[raw["id"]] = item_from_wire(raw)
         return live
 
+    def plan(self, diff: Diff) -> list[Step]:
+        """The diff in Catalogs v3's steps."""
+        return plan(diff, self.layout)
+
     # --- the draft ---------------------------------------------------------------------------
-    def open_draft(self) -> None:
+    def begin(self) -> None:
         """Create the draft; a 409 means a leftover draft, which is discarded first."""
         try:
             self._call("createDraftCatalog", "POST", f"{self._draft}/create", {})
         except WixApiError as exc:
             if exc.status != 409:
                 raise
-            self.discard()
+            self.abort()
             self._call("createDraftCatalog", "POST", f"{self._draft}/create", {})
 
-    def publish(self) -> str | None:
-        """Publish the draft; the catalog's new draftPublishedDate."""
-        answer = self._call("publishDraftCatalog", "POST", f"{self._draft}/publish", {})
-        return (answer.get("catalog") or {}).get("draftPublishedDate")
+    def commit(self, last_version: str | None) -> Commit:
+        """Publish the draft; the catalog's new draftPublishedDate.
 
-    def discard(self) -> None:
+        A retried publish that finds no draft (404) may follow a first publish that went through
+        with its answer lost: then the live version moved on since `last_version`, and that is it.
+        """
+        try:
+            answer = self._call("publishDraftCatalog", "POST", f"{self._draft}/publish", {})
+        except WixApiError as exc:
+            if exc.status != 404:
+                raise
+            version = self.live_version()
+            if version is None or version == last_version:
+                raise
+            return Commit(version, confirmed=True)
+        return Commit((answer.get("catalog") or {}).get("draftPublishedDate"))
+
+    def abort(self) -> None:
         """Discard the draft; a missing draft is fine."""
         try:
             self._call("discardDraftCatalog", "DELETE", f"{self._draft}/discard")
@@ -160,7 +171,7 @@ class CatalogsV3Writer:
 
     def write(self, op: str, kind: str, entries: list[WriteEntry], resolve: Resolve) -> list[str]:
         """One bulk call for up to 20 entries of a step."""
-        assert 1 <= len(entries) <= self.batch_size
+        assert 1 <= len(entries) <= self.limits.batch_size
         name, path, field, payload = self._request(op, kind, entries, resolve)
         answer = self._call(name, "POST", f"{self._draft}/bulk/{path}", {field: payload, "returnFullEntity": False})
         return _bulk_ids(name, answer, entries)

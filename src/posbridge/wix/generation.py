@@ -1,0 +1,24 @@
+"""Wix's two generations of restaurant sites, and what posbridge does differently for each.
+
+Legacy sites (the Wix Restaurants apps) reach a POS through the Restaurants POS service plugin:
+a location is a POS-connectivity *configuration*, its menus live in a Catalogs v3 catalog, orders
+arrive as Orders v3 through the SPI and their status goes back through it. New sites (the Wix
+Restaurants Menus and Orders apps on Wix eCommerce) have no SPI and no configurations: a location
+is a *business location*, menus live in the Menus API, orders arrive as eCommerce order webhooks
+(checked through the Validations service plugin) and their status goes back as fulfillments.
+
+Only those four things differ: how a location is paired, where the catalog is written (the sync's
+catalog target), how an order arrives and how its status goes back (the order channel). The POS
+backend, the desired catalog, the diff, the order checks, the kitchen flow and the jobs are shared.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Generation(StrEnum):
+    """Which generation of Wix Restaurants a site runs."""
+
+    LEGACY = "legacy"  # Restaurants POS SPI, Catalogs v3, Orders v3
+    NEWGEN = "newgen"  # Menus API, eCommerce orders, business locations
