@@ -21,16 +21,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from enum import StrEnum
 
 from posbridge.orders.model import OrderStatus, StatusActor
 
-
-class Generation(StrEnum):
-    """Which generation of Wix restaurants a site runs."""
-
-    LEGACY = "LEGACY"  # Restaurants POS SPI, Catalogs v3, Restaurants Orders v3
-    NEWGEN = "NEWGEN"  # Menus API, eCommerce orders, business locations
+# One enum for both seams of a generation (the catalog target and this channel), re-exported here.
+from posbridge.wix.generation import Generation as Generation
 
 
 class ChannelError(Exception):

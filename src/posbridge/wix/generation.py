@@ -20,5 +20,5 @@ from enum import StrEnum
 class Generation(StrEnum):
     """Which generation of Wix Restaurants a site runs."""
 
-    LEGACY = "legacy"  # Restaurants POS SPI, Catalogs v3, Orders v3
-    NEWGEN = "newgen"  # Menus API, eCommerce orders, business locations
+    LEGACY = "LEGACY"  # Restaurants POS SPI, Catalogs v3, Restaurants Orders v3
+    NEWGEN = "NEWGEN"  # Menus API, eCommerce orders, business locations
