@@ -33,7 +33,7 @@ from posbridge.store.models import (
     Sync,
 )
 from posbridge.store.statuses import SyncStatus
-from posbridge.sync.writer import CatalogsV3Writer
+from posbridge.sync.catalogs_v3 import CatalogsV3Target
 from posbridge.wix.client import WixClient
 from posbridge.wix.connectivity import list_configurations
 from posbridge.wix.errors import WixApiError
@@ -313,5 +313,5 @@ def order_count(db: Database, instance_id: str) -> int:
 
 def existing_wix_menus(client: WixClient, instance_id: str, catalog_id: str) -> list[str]:
     """Names of the menus live on the Wix site for this location (a first sync disables those the POS did not make)."""
-    live = CatalogsV3Writer(client, instance_id, catalog_id).read_live(sections=False, items=False)
+    live = CatalogsV3Target(client, instance_id, catalog_id).read_live(sections=False, items=False)
     return [str(menu.fields.get("name") or menu.key) for menu in live.menus.values() if not menu.archived]
