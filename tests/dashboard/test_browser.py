@@ -58,8 +58,13 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
         expect(app.locator(".badge-not-connected")).to_have_text("Not connected")
         _shoot(page, "1-connect", shots)
 
+        # By keyboard: type the key, Tab to Connect (a visible focus ring), Enter.
         app.get_by_label("API key").fill(merchant.api_key)
-        app.get_by_role("button", name="Connect").click()
+        app.get_by_label("API key").press("Tab")
+        focused = app.locator(":focus")
+        expect(focused).to_have_text("Connect")
+        assert "rgba(17, 109, 255" in focused.evaluate("e => getComputedStyle(e).boxShadow")
+        focused.press("Enter")
         expect(app.locator(".badge-needs-information")).to_have_text("Needs information")
         app.get_by_label("Contact name").fill("Ana Rossi")
         app.get_by_label("Email").fill("ana@example.com")
@@ -113,7 +118,4 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
         _shoot(page, "6-unpaired", shots)
         conf = site.configurations[1]["id"]
         assert configuration_status(db, site.instance_id, merchant.pos_id, conf).status == "PENDING"
-
-        # Keyboard: the focused control shows a visible focus ring.
-        page.keyboard.press("Tab")
         page.close()

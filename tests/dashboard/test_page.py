@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -151,3 +152,32 @@ def test_orders_show_problems_first_with_the_reason(
     # Another site's page shows none of them.
     other_session, _ = _tokens(_open(page_client, wixsim, make_site()))
     assert "wix-order-1" not in page_client.get("/dashboard/panel", headers={SESSION: other_session}).text
+
+
+def test_a_failed_sync_shows_its_reason_in_words_and_its_log_in_the_history(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    make_site: Callable[..., Site],
+    make_merchant: Callable[[], Merchant],
+) -> None:
+    site, merchant = make_site(), make_merchant()
+    session, csrf, conf = _ready_and_paired(page_client, wixsim, site, merchant)
+    headers = {SESSION: session}
+    no_menus = {"csrf": csrf, "locationId": "loc-1", "menusChosen": "yes", "configurationId": conf}
+    saved = page_client.post(f"/dashboard/configurations/{conf}/pair", data=no_menus, headers=headers)
+    assert "No menu is selected for online ordering" in saved.text  # the row's reason, in words
+    requested = page_client.post(f"/dashboard/configurations/{conf}/sync", data={"csrf": csrf}, headers=headers)
+    assert requested.status_code == 200 and "Sync requested" in requested.text
+    deadline = time.monotonic() + 30
+    state = page_client.get(f"/dashboard/configurations/{conf}/sync", headers=headers)
+    while "Failed" not in state.text and time.monotonic() < deadline:
+        assert 'hx-trigger="every 1s"' in state.text  # still waiting or running: the page keeps polling
+        time.sleep(0.1)  # the server's worker runs the sync; nothing here to inject a clock into
+        state = page_client.get(f"/dashboard/configurations/{conf}/sync", headers=headers)
+    assert "Failed" in state.text and "hx-trigger" not in state.text.split("hx-swap-oob")[0]
+    assert "menu" in state.text.lower()
+    history = page_client.get(f"/dashboard/configurations/{conf}/history", headers=headers)
+    assert history.status_code == 200 and "Failed" in history.text and "attempt 1" in history.text
+    assert "{" not in history.text.replace("{{", "")  # no raw JSON
+    preview = page_client.get(f"/dashboard/configurations/{conf}/preview", headers=headers)
+    assert preview.status_code == 200 and "The sync would fail" in preview.text
