@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -33,19 +35,22 @@ from typing import Any, Protocol
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from huey.consumer import Consumer
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 
 from posbridge.config import ConfigError, Settings
 from posbridge.logs import configure_logging, get_logger
 from posbridge.store.db import Database
-from posbridge.store.models import Sync
+from posbridge.store.models import JobLease, Sync
 from posbridge.store.types import utcnow
 from posbridge.wix.client import WixClient
 
 log = get_logger("jobs")
 
 QUEUE_NAME = "posbridge"
+LEASE_SECONDS = 60.0
 SYNC_RETRIES, SYNC_RETRY_DELAY_SECONDS = 3, 10.0
 OUTBOUND_RETRIES, OUTBOUND_RETRY_DELAY_SECONDS = 5, 10.0
 # Idle workers poll SQLite at most this far apart (Huey's default of 10 s delays syncs visibly).
@@ -74,6 +79,80 @@ class OutboundRunner(Protocol):
     """Runs the due outbound work of one job's ordering key; seconds until it should be looked at again, or None."""
 
     def __call__(self, db: Database, settings: Settings, job_id: int, *, client: WixClient) -> float | None: ...
+
+
+class Leases:
+    """Named leases in the database: held until released or until the holder stops renewing them.
+
+    Outbound jobs hold one per ordering key; syncs do not (a sync's lease is its Sync row's).
+    """
+
+    def __init__(self, db: Database, *, seconds: float = LEASE_SECONDS, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self.seconds = seconds
+        self._clock = clock
+        self._insert = sqlite_insert if db.is_sqlite else pg_insert
+
+    def acquire(self, name: str, holder: str) -> bool:
+        """Take the lease if it is free, expired, or already ours."""
+        now = self._clock()
+        stmt = self._insert(JobLease).values(name=name, holder=holder, expires_at=now + self.seconds)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[JobLease.name],
+            set_={"holder": holder, "expires_at": now + self.seconds},
+            where=or_(JobLease.expires_at < now, JobLease.holder == holder),
+        )
+        with self._db.transaction() as session:
+            session.execute(stmt)
+            return session.execute(select(JobLease.holder).where(JobLease.name == name)).scalar() == holder
+
+    def renew(self, name: str, holder: str) -> bool:
+        """Push the expiry forward; False if the lease was lost (expired and taken)."""
+        with self._db.transaction() as session:
+            result = session.execute(
+                update(JobLease)
+                .where(JobLease.name == name, JobLease.holder == holder)
+                .values(expires_at=self._clock() + self.seconds)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def release(self, name: str, holder: str) -> None:
+        """Give the lease up (only if we still hold it)."""
+        with self._db.transaction() as session:
+            session.execute(delete(JobLease).where(JobLease.name == name, JobLease.holder == holder))
+
+    def is_held(self, name: str) -> bool:
+        """Whether someone holds an unexpired lease of this name."""
+        with self._db.transaction(write=False) as session:
+            expires = session.execute(select(JobLease.expires_at).where(JobLease.name == name)).scalar()
+        return expires is not None and expires >= self._clock()
+
+    @contextmanager
+    def hold(self, name: str) -> Iterator[bool]:
+        """Try to take the lease for the block, renewing it in the background; yields whether we got it."""
+        holder = uuid.uuid4().hex
+        if not self.acquire(name, holder):
+            yield False
+            return
+        stop = threading.Event()
+        heartbeat = threading.Thread(target=self._renew_until, args=(name, holder, stop), daemon=True)
+        heartbeat.start()
+        try:
+            yield True
+        finally:
+            stop.set()
+            heartbeat.join()
+            self.release(name, holder)
+
+    def _renew_until(self, name: str, holder: str, stop: threading.Event) -> None:
+        while not stop.wait(self.seconds / 3):
+            try:
+                if not self.renew(name, holder):
+                    log.error("lease_lost", lease=name)
+                    return
+            except Exception:
+                # A database hiccup: keep trying; the lease only lapses after `seconds`.
+                log.exception("lease_renew_failed", lease=name)
 
 
 class _EmbeddedConsumer(Consumer):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from posbridge.config import ConfigError, Settings
-from posbridge.jobs import JobQueue, queue_file, run_worker
+from posbridge.jobs import JobQueue, Leases, queue_file, run_worker
 from posbridge.store.db import Database
 from posbridge.store.models import Sync
 from posbridge.store.types import utcnow
@@ -89,6 +89,27 @@ def test_immediate_mode_runs_the_sync_and_its_follow_up_inline(
     queue.start_consumer()  # nothing to start
     queue.enqueue_sync(pk)
     assert runner.runs == [pk] * 4
+
+
+def test_leases_exclude_expire_and_release(jobs_db: Database, key: int) -> None:
+    clock = [1000.0]
+    leases = Leases(jobs_db, seconds=10, clock=lambda: clock[0])
+    name = f"test-{key}"
+    assert leases.acquire(name, "a")
+    assert not leases.acquire(name, "b")
+    assert leases.is_held(name)
+    clock[0] += 9
+    assert leases.renew(name, "a")
+    clock[0] += 9
+    assert not leases.acquire(name, "b")  # renewed: still a's
+    clock[0] += 11
+    assert not leases.is_held(name)
+    assert leases.acquire(name, "b")  # expired: b takes it over
+    assert not leases.renew(name, "a")
+    leases.release(name, "a")  # not a's any more: no effect
+    assert leases.is_held(name)
+    leases.release(name, "b")
+    assert not leases.is_held(name)
 
 
 def test_queue_file_sits_beside_a_sqlite_database(queue_settings: Callable[..., Settings]) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -525,3 +526,12 @@ class RateBudget(Base):
     instance_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # bucket index: unix time // width
     spent: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class JobLease(Base):
+    """A named lease one worker holds until it expires (one outbound job key at a time)."""
+
+    __tablename__ = "job_leases"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[float] = mapped_column(Float)  # unix seconds; renewed by the holder's heartbeat
