@@ -181,3 +181,41 @@ def test_a_failed_sync_shows_its_reason_in_words_and_its_log_in_the_history(
     assert "{" not in history.text.replace("{{", "")  # no raw JSON
     preview = page_client.get(f"/dashboard/configurations/{conf}/preview", headers=headers)
     assert preview.status_code == 200 and "The sync would fail" in preview.text
+
+
+def test_order_acceptance_of_a_paired_location_is_set_from_its_row(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    make_site: Callable[..., Site],
+    make_merchant: Callable[[], Merchant],
+    db: Database,
+) -> None:
+    site, merchant = make_site(), make_merchant()
+    session, csrf, conf = _ready_and_paired(page_client, wixsim, site, merchant)
+    headers = {SESSION: session}
+    url = f"/dashboard/configurations/{conf}/acceptance"
+    bad = page_client.post(url, data={"csrf": csrf, "autoAccept": "yes", "prepMinutes": "0"}, headers=headers)
+    assert bad.status_code == 400 and "1..1440" in bad.text
+    not_a_number = page_client.post(url, data={"csrf": csrf, "prepMinutes": "ten"}, headers=headers)
+    assert not_a_number.status_code == 400
+    unpaired = site.configurations[1]["id"]
+    refused = page_client.post(
+        f"/dashboard/configurations/{unpaired}/acceptance", data={"csrf": csrf, "autoAccept": "yes"}, headers=headers
+    )
+    assert refused.status_code in (404, 409)
+
+    def location() -> Location:
+        with db.transaction(write=False) as s:
+            row = s.scalar(
+                select(Location)
+                .join(Configuration, Configuration.location_id == Location.id)
+                .where(Configuration.wix_id == conf)
+            )
+            assert row is not None
+            return row
+
+    assert (location().auto_accept, location().prep_minutes) == (False, None)  # refusals changed nothing
+    saved = page_client.post(url, data={"csrf": csrf, "autoAccept": "yes", "prepMinutes": "20"}, headers=headers)
+    assert saved.status_code == 200 and "Saved how Downtown accepts online orders" in saved.text
+    assert (location().auto_accept, location().prep_minutes) == (True, 20)
+    assert 'value="20"' in saved.text

@@ -292,6 +292,26 @@ async def unpair(request: Request, configuration_id: str) -> Response:
     return await _guarded(request, act)
 
 
+@router.post("/dashboard/configurations/{configuration_id}/acceptance")
+async def acceptance(request: Request, configuration_id: str) -> Response:
+    """How the paired POS location accepts online orders: by the kitchen, or at once with a preparation time."""
+
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        raw = str(form.get("prepMinutes") or "").strip()
+        if raw and not raw.isdigit():
+            raise WixError.of("INVALID_ARGUMENT", "The preparation time is a whole number of minutes", http_status=400)
+        name = merchant_page.set_order_acceptance(
+            _db(request),
+            session.owner.instance_id,
+            configuration_id,
+            auto_accept=form.get("autoAccept") == "yes",
+            prep_minutes=int(raw) if raw else None,
+        )
+        return _flash(f"Saved how {name} accepts online orders.")
+
+    return await _guarded(request, act)
+
+
 @router.post("/dashboard/configurations/{configuration_id}/sync")
 async def sync_now(request: Request, configuration_id: str) -> Response:
     """Sync now: the same request Wix's Sync Catalog makes."""

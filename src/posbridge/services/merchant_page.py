@@ -15,8 +15,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from posbridge.errors import WixError
 from posbridge.services.configurations import configuration_statuses
 from posbridge.services.onboarding import AccountState
+from posbridge.services.order_flow import set_auto_accept
 from posbridge.services.pairing import find_configuration
 from posbridge.services.status import NOT_STARTED, Readiness
 from posbridge.services.syncing import CatalogSyncStatus, catalog_sync_status
@@ -59,6 +61,8 @@ class PosLocation:
     address: str
     menus: list[PosMenu] = field(default_factory=list)
     paired_with: str | None = None  # Wix configuration id
+    auto_accept: bool = False
+    prep_minutes: int | None = None
 
 
 @dataclass
@@ -146,7 +150,12 @@ def pos_locations(db: Database, merchant_pk: int) -> list[PosLocation]:
                 .order_by(Location.name, Location.pos_id)
             )
         )
-        by_pk = {loc.id: PosLocation(loc.pos_id, loc.name, _address(loc.address)) for loc in locations}
+        by_pk = {
+            loc.id: PosLocation(
+                loc.pos_id, loc.name, _address(loc.address), auto_accept=loc.auto_accept, prep_minutes=loc.prep_minutes
+            )
+            for loc in locations
+        }
         rows = session.execute(
             select(MenuLocation.location_id, Menu.pos_id, Menu.name)
             .join(Menu, Menu.id == MenuLocation.menu_id)
@@ -247,6 +256,28 @@ def sync_state(db: Database, instance_id: str, configuration_id: str) -> Catalog
     if requested is None or account_id is None:
         return None
     return catalog_sync_status(db, instance_id, account_id, configuration_id)
+
+
+def set_order_acceptance(
+    db: Database, instance_id: str, configuration_id: str, *, auto_accept: bool, prep_minutes: int | None
+) -> str:
+    """Order acceptance of the POS location paired with this site's configuration; the location's name.
+
+    Only a location paired with one of the instance's own configurations can be changed from its page.
+    """
+    with db.transaction(write=False) as session:
+        configuration = find_configuration(session, instance_id, configuration_id)
+        location = session.get(Location, configuration.location_id) if configuration.location_id else None
+        if location is None:
+            raise WixError.of(
+                "ACCOUNT_CONFIGURATION",
+                "Pair this Wix location first",
+                http_status=409,
+                configurationId=configuration_id,
+            )
+        location_pk, name = location.id, location.name
+    set_auto_accept(db, location_pk, enabled=auto_accept, prep_minutes=prep_minutes)
+    return name
 
 
 def ever_synced(db: Database, instance_id: str, configuration_id: str) -> bool:
