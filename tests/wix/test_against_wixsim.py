@@ -18,6 +18,7 @@ from posbridge.wix.errors import WixApiError
 from posbridge.wix.ratebudget import DatabaseRateBudget
 from posbridge.wix.retry import RetryPolicy
 from tests.conftest import make_settings
+from tests.support.clock import ManualClock
 from tests.support.signer import TestSigner
 from tests.wix.conftest import RecordingSleep
 from wixsim.client import WixSimClient
@@ -59,9 +60,16 @@ def sim_settings(sim: WixSimClient, db_url: str, signer: TestSigner) -> Callable
     return build
 
 
-def client_for(settings: Settings, db: Database, sleeps: RecordingSleep | None = None, **retry: Any) -> WixClient:
+def client_for(
+    settings: Settings,
+    db: Database,
+    sleeps: RecordingSleep | None = None,
+    *,
+    clock: ManualClock | None = None,
+    **retry: Any,
+) -> WixClient:
     policy = RetryPolicy(**{"max_attempts": 5, "base_delay": 0.05, "max_total": 30.0, **retry})
-    return WixClient(settings, db, sleep=sleeps or RecordingSleep(), retry=policy)
+    return WixClient(settings, db, sleep=sleeps or RecordingSleep(), retry=policy, clock=clock or ManualClock())
 
 
 def test_each_instance_sees_its_own_configurations(
@@ -109,9 +117,10 @@ def test_short_lived_tokens_are_refreshed_before_expiry(
 ) -> None:
     sim.set_token_lifetime(2)
     instance = sim.create_site()["instanceId"]
-    client = client_for(sim_settings(), db)
+    clock = ManualClock()
+    client = client_for(sim_settings(), db, clock=clock)
     connectivity.list_configurations(client, instance)
-    time.sleep(1.1)  # past half the token's life: refreshed ahead of expiry, no 401
+    clock.advance(1.1)  # past half the token's life: refreshed ahead of expiry, no 401
     connectivity.list_configurations(client, instance)
     assert [r["status"] for r in sim.request_log(endpoint="listConfigurations")["requests"]] == [200, 200]
     assert client.stats.token_fetches == 2

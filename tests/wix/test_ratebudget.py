@@ -15,21 +15,13 @@ from posbridge.store.db import Database
 from posbridge.wix.client import WixClient
 from posbridge.wix.ratebudget import Budget, DatabaseRateBudget, RedisRateBudget
 from posbridge.wix.retry import RetryPolicy
+from tests.support.clock import ManualClock
 from tests.wix.fakewix import FakeWixState
 
 pytestmark = pytest.mark.all_backends  # the database backend matters here
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+EPOCH = 1_800_000_000.0  # the budgets count in epoch seconds
 
 
 @pytest.fixture()
@@ -69,7 +61,7 @@ def max_in_rolling_window(times: list[float], window: float) -> int:
 
 
 def test_grants_up_to_the_limit_then_names_the_wait(budget_factory: Callable[..., Budget]) -> None:
-    clock = FakeClock()
+    clock = ManualClock(EPOCH)
     budget = budget_factory(5, 60.0, clock)
     instance = uuid.uuid4().hex
     assert [budget.acquire(instance) for _ in range(5)] == [0.0] * 5
@@ -82,12 +74,12 @@ def test_grants_up_to_the_limit_then_names_the_wait(budget_factory: Callable[...
 
 
 def test_never_more_than_the_limit_in_any_rolling_window(budget_factory: Callable[..., Budget]) -> None:
-    clock = FakeClock()
+    clock = ManualClock(EPOCH)
     budget = budget_factory(20, 60.0, clock)
     instance = uuid.uuid4().hex
     rng = random.Random(7)
     granted: list[float] = []
-    while clock.now < 1_800_000_000.0 + 400:
+    while clock.now < EPOCH + 400:
         # Bursty callers: some ask again at once, some after a pause, some honour the wait.
         wait = budget.acquire(instance)
         if wait == 0:
