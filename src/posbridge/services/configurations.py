@@ -54,8 +54,9 @@ def configuration_statuses(
                 .options(selectinload(Configuration.selected_menus))
             )
         }
-        # Loaded at once, so each readiness check finds its location in the session's identity map.
-        session.scalars(
+        # Loaded at once and held (the identity map keeps objects only while referenced), so each
+        # readiness check finds its location there instead of asking the database again.
+        held = session.scalars(
             select(Location).where(Location.id.in_({c.location_id for c in found.values() if c.location_id}))
         ).all()
         answers = {}
@@ -64,4 +65,5 @@ def configuration_statuses(
             if configuration is not None and configuration.account_pk not in (None, account.id):
                 configuration = None
             answers[wix_id] = readiness(session, account, configuration)
+        del held
         return answers

@@ -309,9 +309,17 @@ def recent_orders(db: Database, instance_id: str, limit: int = RECENT_ORDERS) ->
     )
     newest = (Order.created_at.desc(), Order.id.desc())
     with db.transaction(write=False) as session:
-        base = select(*columns).join(Location, Location.id == Order.location_id).where(Order.instance_id == instance_id)
-        problems = session.execute(base.where(Order.needs_attention.is_not(None)).order_by(*newest).limit(limit)).all()
-        found = session.execute(base.order_by(*newest).limit(limit)).all()
+
+        def pick(*conditions: Any) -> list[Any]:
+            # The newest ids first (the (instance_id, created_at) index), then the join on those few rows.
+            ids = (
+                select(Order.id).where(Order.instance_id == instance_id, *conditions).order_by(*newest).limit(limit)
+            ).subquery()
+            query = select(*columns).join(ids, ids.c.id == Order.id).join(Location, Location.id == Order.location_id)
+            return list(session.execute(query.order_by(*newest)).all())
+
+        problems = pick(Order.needs_attention.is_not(None))
+        found = pick()
         rows = list({row[0]: row for row in [*problems, *found]}.values())
         lines: dict[int, list[str]] = {}
         for order_id, name, quantity in session.execute(
