@@ -44,6 +44,7 @@ from posbridge.config import ConfigError, Settings
 from posbridge.logs import configure_logging, get_logger
 from posbridge.store.db import Database
 from posbridge.store.models import JobLease, Sync
+from posbridge.store.statuses import SyncStatus
 from posbridge.store.types import utcnow
 from posbridge.wix.client import WixClient
 
@@ -325,8 +326,9 @@ class JobQueue:
                 select(Sync.configuration_id)
                 .where(
                     or_(
-                        (Sync.status == "PENDING") & or_(Sync.not_before.is_(None), Sync.not_before <= now),
-                        (Sync.status == "IN_PROGRESS") & or_(Sync.lease_until.is_(None), Sync.lease_until < now),
+                        (Sync.status == SyncStatus.PENDING) & or_(Sync.not_before.is_(None), Sync.not_before <= now),
+                        (Sync.status == SyncStatus.IN_PROGRESS)
+                        & or_(Sync.lease_until.is_(None), Sync.lease_until < now),
                     )
                 )
                 .distinct()

@@ -3,7 +3,7 @@
 Legacy sites keep their menus in one Catalogs v3 catalog per location; a sync writes a draft of
 it in bulk calls of 20 and publishes the draft at once (`Atomicity.DRAFT`). The catalog id is
 the id space of the sync id map, learnt from Wix's POS connectivity API on the first sync
-(`posbridge.sync.wix_location`). Dishes and variations are both Items, updated through one call.
+(`posbridge.sync.catalog_id`). Dishes and variations are both Items, updated through one call.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from posbridge.sync.catalog import (
     Period,
     rate_text,
 )
+from posbridge.sync.catalog_id import Lookup, learn_catalog_id
 from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Diff
 from posbridge.sync.plan import Layout, Step, StepSpec, WriteEntry, plan
 from posbridge.sync.target import Atomicity, BeforeCall, Commit, Limits, RejectedEntities, Resolve
-from posbridge.sync.wix_location import Lookup, learn_catalog_id
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
 

@@ -22,10 +22,10 @@ from typing import Any
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration
 from posbridge.sync.catalog import CHILDREN, DISH, MENU, SECTION, VARIATION, Entity, LiveCatalog, Option
+from posbridge.sync.catalog_id import Lookup
 from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Diff
 from posbridge.sync.plan import Layout, Step, StepSpec, WriteEntry, hide_until_complete, plan
 from posbridge.sync.target import Atomicity, BeforeCall, Commit, Limits, Resolve
-from posbridge.sync.wix_location import Lookup
 from posbridge.wix.client import WixClient
 
 MEMORY_LAYOUT: Layout = (

@@ -12,7 +12,7 @@ from posbridge.store.types import utcnow
 from posbridge.sync.catalog import CHILDREN, PLURAL, Option, Ref, plain
 from posbridge.sync.diff import PAST, Change, Diff, compute_diff
 from posbridge.sync.plan import planned_calls
-from posbridge.sync.store import prepare
+from posbridge.sync.prepare import prepare
 from posbridge.sync.target import TargetKind
 from posbridge.sync.targets import target_for
 from posbridge.sync.validate import Problem

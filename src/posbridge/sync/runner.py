@@ -29,12 +29,15 @@ from posbridge.config import Settings
 from posbridge.logs import get_logger
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Sync, SyncLog
+from posbridge.store.statuses import SyncStatus
 from posbridge.store.types import utcnow
 from posbridge.sync.catalog import DISH, KINDS, MENU, SECTION, Ref
 from posbridge.sync.diff import ARCHIVE, CREATE, Diff, compute_diff
+from posbridge.sync.id_map import load_id_map, record_created, record_synced
 from posbridge.sync.ownership import OwnershipError
 from posbridge.sync.plan import Step, planned_calls, repair_steps
-from posbridge.sync.store import Prepared, load_id_map, prepare, record_created, record_synced
+from posbridge.sync.prepare import Prepared, prepare
+from posbridge.sync.summary import SyncSummary
 from posbridge.sync.target import CatalogTarget, RejectedEntities, TargetKind
 from posbridge.sync.targets import target_for
 from posbridge.wix.client import WixClient
@@ -43,7 +46,6 @@ from posbridge.wix.generation import Generation
 
 log = get_logger("sync")
 
-PENDING, IN_PROGRESS, SYNCED, FAILED = "PENDING", "IN_PROGRESS", "SYNCED", "FAILED"
 LEASE_SECONDS = 60.0
 # Renew the lease at most this often (each renewal is a database write).
 HEARTBEAT_EVERY = 2.0
@@ -121,7 +123,7 @@ def pending_sync_waiting(db: Database, configuration_pk: int) -> bool:
     """Whether a PENDING sync exists for the configuration (due now or later)."""
     with db.transaction(write=False) as session:
         found = session.scalar(
-            select(Sync.id).where(Sync.configuration_id == configuration_pk, Sync.status == PENDING).limit(1)
+            select(Sync.id).where(Sync.configuration_id == configuration_pk, Sync.status == SyncStatus.PENDING).limit(1)
         )
         return found is not None
 
@@ -131,7 +133,7 @@ def next_due(db: Database, configuration_pk: int) -> datetime | None:
     with db.transaction(write=False) as session:
         row = session.execute(
             select(Sync.requested_at, Sync.not_before)
-            .where(Sync.configuration_id == configuration_pk, Sync.status == PENDING)
+            .where(Sync.configuration_id == configuration_pk, Sync.status == SyncStatus.PENDING)
             .order_by(Sync.id)
             .limit(1)
         ).first()
@@ -151,20 +153,23 @@ def claim_sync(
         rows = list(
             session.scalars(
                 select(Sync)
-                .where(Sync.configuration_id == configuration_pk, Sync.status.in_((PENDING, IN_PROGRESS)))
+                .where(
+                    Sync.configuration_id == configuration_pk,
+                    Sync.status.in_((SyncStatus.PENDING, SyncStatus.IN_PROGRESS)),
+                )
                 .order_by(Sync.id)
             )
         )
-        running = [r for r in rows if r.status == IN_PROGRESS]
+        running = [r for r in rows if r.status == SyncStatus.IN_PROGRESS]
         if any(r.lease_until is not None and r.lease_until > now for r in running):
             return None
-        pending = next((r for r in rows if r.status == PENDING), None)
+        pending = next((r for r in rows if r.status == SyncStatus.PENDING), None)
         target = None
         for stale in running:
             if pending is None and target is None:
                 target = stale  # nothing else queued: this very sync runs again
                 continue
-            stale.status, stale.ended_at = FAILED, now
+            stale.status, stale.ended_at = SyncStatus.FAILED, now
             stale.failure_code = "SYSTEM_ERROR"
             stale.failure_reason = "The worker running this sync stopped; a newer sync replaces it"
             session.add(SyncLog(sync_id=stale.id, attempt=stale.attempts, level="WARNING", event="abandoned"))
@@ -172,7 +177,7 @@ def claim_sync(
             if pending is None or (pending.not_before is not None and pending.not_before > now):
                 return None
             target = pending
-        target.status = IN_PROGRESS
+        target.status = SyncStatus.IN_PROGRESS
         target.started_at = now
         target.attempts = (target.attempts or 0) + 1
         target.lease_until = now + timedelta(seconds=lease_seconds)
@@ -210,7 +215,7 @@ class _Run:
         self.target_kind = target_kind
         self.clock = clock
         self.lines: list[SyncLog] = []
-        self.summary: dict[str, Any] = {"trigger": claim.trigger, "attempt": claim.attempt}
+        self.summary: SyncSummary = {"trigger": claim.trigger, "attempt": claim.attempt}
         self.started = time.monotonic()
         self.last_beat = time.monotonic()
         self.calls_done = 0
@@ -256,7 +261,11 @@ class _Run:
         with self.db.transaction() as session:
             renewed = session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult; typed as Result
                 update(Sync)
-                .where(Sync.id == self.claim.sync_id, Sync.status == IN_PROGRESS, Sync.attempts == self.claim.attempt)
+                .where(
+                    Sync.id == self.claim.sync_id,
+                    Sync.status == SyncStatus.IN_PROGRESS,
+                    Sync.attempts == self.claim.attempt,
+                )
                 .values(lease_until=now + timedelta(seconds=self.lease_seconds), heartbeat_at=now)
             ).rowcount
         self.last_beat = time.monotonic()
@@ -345,7 +354,7 @@ class _Run:
             # Nothing changed in the POS since the last sync and nobody published since: done.
             version = target.live_version()
             if version == last["publishedDate"]:
-                self.summary.update(unchanged=True, publishedDate=version, counts={})
+                self.summary.update({"unchanged": True, "publishedDate": version, "counts": {}})
                 self.note("unchanged", publishedDate=version)
                 return
         for round_ in range(1, MAX_ROUNDS + 1):
@@ -372,7 +381,7 @@ class _Run:
         if not diff.needs_writes:
             version = target.live_version()
             record_synced(self.db, prepared.instance_id, prepared.id_space, desired, diff, now)
-            self.summary.update(unchanged=True, publishedDate=version)
+            self.summary.update({"unchanged": True, "publishedDate": version})
             return
         self.calls_total = self.calls_done + planned_calls(steps, batch_size) + 2
         self.report("write", "writing")
@@ -396,7 +405,7 @@ class _Run:
             self.note("publish_confirmed", "WARNING", publishedDate=commit.version)
         self.note("published", publishedDate=commit.version)
         record_synced(self.db, prepared.instance_id, prepared.id_space, desired, diff, self.clock())
-        self.summary.update(unchanged=False, publishedDate=commit.version)
+        self.summary.update({"unchanged": False, "publishedDate": commit.version})
 
     def apply(self, step: Step, diff: Diff, prepared: Prepared, unsure: set[Ref]) -> None:
         """Write one step in bulk batches, recording created ids as they arrive.
@@ -464,7 +473,7 @@ class _Run:
         """Record SYNCED."""
         self.summary["durationMs"] = round((time.monotonic() - self.started) * 1000)
         self.note("synced", calls=self.summary.get("calls", {}), counts=self.summary.get("counts", {}))
-        self.finish(SYNCED, None)
+        self.finish(SyncStatus.SYNCED, None)
         self.report("done", "synced")
 
     def fail(self, failure: SyncFailure) -> None:
@@ -472,22 +481,22 @@ class _Run:
         self.summary["durationMs"] = round((time.monotonic() - self.started) * 1000)
         self.note("failed", "ERROR", code=failure.code, reason=failure.reason, calls=self.summary.get("calls", {}))
         try:
-            self.finish(FAILED, failure)
+            self.finish(SyncStatus.FAILED, failure)
         except LeaseLost:
             return
         self.report("failed", failure.reason)
 
-    def finish(self, status: str, failure: SyncFailure | None) -> None:
+    def finish(self, status: SyncStatus, failure: SyncFailure | None) -> None:
         """Write the outcome and the buffered log, if the lease is still ours."""
         now = self.clock()
         with self.db.transaction() as session:
             sync = session.get(Sync, self.claim.sync_id, with_for_update=True)
-            if sync is None or sync.status != IN_PROGRESS or sync.attempts != self.claim.attempt:
+            if sync is None or sync.status != SyncStatus.IN_PROGRESS or sync.attempts != self.claim.attempt:
                 raise LeaseLost(f"sync {self.claim.sync_id} was taken over before it ended")
             sync.status = status
             sync.ended_at = now
             sync.lease_until = None
-            sync.summary = self.summary
+            sync.summary = dict(self.summary)
             if failure is not None:
                 sync.failure_code = failure.code
                 sync.failure_reason = failure.reason

@@ -1,7 +1,7 @@
 """What a sync records about itself: one shape for `Sync.summary` (a JSON column, camelCase keys).
 
 The runner writes it as a run goes (every key is optional: a run that fails early records only
-what it reached), the sync store reads the last successful one back (its `publishedDate` tells
+what it reached), preparing a run reads the last successful one back (its `publishedDate` tells
 whether the live catalog moved since), and the services, the CLI's `--json`, the admin API and
 the dashboard show it.
 """

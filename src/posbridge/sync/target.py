@@ -35,9 +35,9 @@ from posbridge.sync.catalog import Key, LiveCatalog
 if TYPE_CHECKING:
     from posbridge.store.db import Database
     from posbridge.store.models import Configuration
+    from posbridge.sync.catalog_id import Lookup
     from posbridge.sync.diff import Diff
     from posbridge.sync.plan import Layout, Step, WriteEntry
-    from posbridge.sync.wix_location import Lookup
     from posbridge.wix.client import WixClient
 
 Resolve = Callable[[Key], str]

@@ -16,6 +16,7 @@ from typing import Any
 from posbridge.pos.hours import DAYS, hours_windows, parse_clock
 from posbridge.pos.pricing import price_at
 from posbridge.store.models import Item, OptionGroup
+from posbridge.store.statuses import AccountStatus
 from posbridge.sync.desired import FULFILLMENT, PosScope
 from posbridge.sync.target import Limits
 
@@ -85,7 +86,7 @@ def validate(scope: PosScope, limits: Limits, *, id_space: str | None, missing_i
     verdict = Verdict()
     add = verdict.problems.append
     configuration, account, location = scope.configuration, scope.account, scope.location
-    if account is None or account.status != "ACTIVE":
+    if account is None or account.status != AccountStatus.ACTIVE:
         add(Problem("ACCOUNT_NOT_CONNECTED", "", "No POS account is connected for this location"))
     elif not account.authorized:
         add(Problem("ACCOUNT_NOT_AUTHORIZED", "", "The POS account's authorization was revoked"))

@@ -1,4 +1,4 @@
-"""The sync's own database work: preparing a run (scope, verdict, desired catalog, id map) and the id map's upkeep.
+"""The sync id map (`SyncIdMap`): which Wix entity each POS entity became, and its upkeep.
 
 The id map is keyed by the target's id space (`SyncIdMap.catalog_id`: a Catalogs v3 catalog id,
 or the Menus API's business location) and written in two moments. Right after each bulk
@@ -10,66 +10,17 @@ the commit, content hashes and detach marks are brought up to date in one transa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from posbridge.config import Settings
 from posbridge.store.db import Database
-from posbridge.store.models import Sync, SyncIdMap
+from posbridge.store.models import SyncIdMap
 from posbridge.store.types import utcnow
 from posbridge.sync.catalog import MENU, Ref
-from posbridge.sync.desired import DesiredCatalog, build_desired, load_scope
+from posbridge.sync.desired import DesiredCatalog
 from posbridge.sync.diff import ARCHIVE, DETACH, Diff, MapEntry
-from posbridge.sync.ownership import Ownership
-from posbridge.sync.target import TargetKind
-from posbridge.sync.validate import Verdict, validate
-
-
-@dataclass
-class Prepared:
-    """Everything a sync or a dry run needs before talking to Wix."""
-
-    configuration_pk: int
-    instance_id: str
-    id_space: str | None  # where the target writes this location's catalog (keys the id map)
-    verdict: Verdict
-    desired: DesiredCatalog | None
-    id_map: dict[tuple[str, int], MapEntry]
-    ownership: Ownership
-    last_summary: dict[str, Any] | None
-    skipped_menus: list[str] = field(default_factory=list)
-
-
-def prepare(db: Database, settings: Settings, configuration_pk: int, now: datetime, target: TargetKind) -> Prepared:
-    """Read and validate the configuration's POS menus for `target`, build its desired catalog (one transaction)."""
-    ownership = Ownership.parse(settings.catalog_sync_configuration)
-    with db.transaction(write=False) as session:
-        scope = load_scope(session, configuration_pk, now)
-        configuration = scope.configuration
-        id_space = target.id_space(configuration)
-        verdict = validate(scope, target.limits, id_space=id_space, missing_id_space=target.missing_id_space)
-        desired = build_desired(scope) if verdict.ok else None
-        id_map = load_id_map(db, id_space, session=session) if id_space else {}
-        last = session.scalar(
-            select(Sync)
-            .where(Sync.configuration_id == configuration_pk, Sync.status == "SYNCED")
-            .order_by(Sync.id.desc())
-            .limit(1)
-        )
-        return Prepared(
-            configuration_pk=configuration_pk,
-            instance_id=configuration.instance_id,
-            id_space=id_space,
-            verdict=verdict,
-            desired=desired,
-            id_map=id_map,
-            ownership=ownership,
-            last_summary=dict(last.summary or {}) if last is not None else None,
-            skipped_menus=[f"{menu.name}: {why}" for menu, why in scope.skipped_menus],
-        )
 
 
 def load_id_map(db: Database, id_space: str, *, session: Any = None) -> dict[tuple[str, int], MapEntry]:
