@@ -1,4 +1,4 @@
-"""Background jobs on Huey: catalog syncs now, outbound pushes later; one queue, three storages.
+"""Background jobs on Huey: catalog syncs and outbound order work (`services/outbound.py`); one queue, three storages.
 
 - `sqlite` (embedded default): SqliteHuey in a file next to the database — persistent, no server.
 - `redis` (scaled out): RedisHuey — workers on several machines share the queue.
