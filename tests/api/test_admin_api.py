@@ -8,10 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 
 from posbridge.app import create_app
 from posbridge.config import Settings
+from posbridge.pos.menu_format import json_schema
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Order
 from tests.pos.menu_documents import generated_document, small_document
@@ -252,3 +254,55 @@ def test_the_openapi_document_describes_the_admin_api(http: httpx.Client) -> Non
     assert {"PairRequest", "LinkAccountRequest", "ConfigurationView", "ErrorBody", "ImportReportOut"} <= set(schemas)
     assert "locationId" in schemas["PairRequest"]["properties"]
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+def test_an_offset_beyond_any_database_is_a_422_not_a_500(http: httpx.Client, admin_headers: dict[str, str]) -> None:
+    for path in ("/api/v1/instances", "/api/v1/orders"):
+        response = http.get(path, params={"offset": "1" * 27}, headers=admin_headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "INVALID_ARGUMENT"
+    biggest = http.get("/api/v1/orders", params={"offset": str(2**63 - 1)}, headers=admin_headers)
+    assert biggest.status_code == 200, biggest.text
+    assert biggest.json()["items"] == []
+
+
+def test_an_unknown_status_filter_is_refused_naming_the_valid_ones(
+    http: httpx.Client, admin_headers: dict[str, str]
+) -> None:
+    response = http.get("/api/v1/orders", params={"status": "DONE"}, headers=admin_headers)
+    assert response.status_code == 422
+    assert "'NEW', 'ACCEPTED', 'READY', 'FULFILLED' or 'CANCELED'" in response.text
+
+
+def test_a_body_that_cannot_be_parsed_is_a_400_in_the_one_error_shape(
+    http: httpx.Client, admin_headers: dict[str, str], instance_id: str
+) -> None:
+    headers = {**admin_headers, "Content-Type": "application/json"}
+    response = http.post(f"/api/v1/instances/{instance_id}/accounts", content=b"\xff9_\xd3\x91", headers=headers)
+    assert response.status_code == 400
+    assert set(response.json()) == {"message", "code", "details"}
+    assert response.json()["message"]
+
+
+def test_the_openapi_document_lists_every_status_and_the_menu_format(http: httpx.Client) -> None:
+    spec = http.get("/api/v1/openapi.json").json()
+    put = spec["paths"]["/api/v1/instances/{instanceId}/configurations/{configurationId}"]["put"]
+    assert {"400", "401", "404", "409", "422", "428", "502", "503"} <= set(put["responses"])
+    for operation in (op for path in spec["paths"].values() for op in path.values()):
+        for status, response in operation["responses"].items():
+            if status >= "400":
+                assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+    body = spec["paths"]["/api/v1/imports"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["title"] == "posbridge.menu/1"
+    assert body["additionalProperties"] is False
+    assert set(body["required"]) == {"format", "merchant", "locations", "menus", "items"}
+    assert body["properties"]["items"]["items"]["properties"]["price"]["pattern"]
+
+
+def test_the_menu_schema_accepts_what_the_importer_accepts() -> None:
+    validator = jsonschema_rs.Draft202012Validator(json_schema())
+    for document in (small_document(), generated_document(40)):
+        assert validator.is_valid(document)
+    typo = small_document()
+    typo["items"][0]["prize"] = "1.00"
+    assert not validator.is_valid(typo)

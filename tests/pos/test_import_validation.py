@@ -155,3 +155,50 @@ def test_an_invalid_document_writes_nothing(db: Database) -> None:
             session.scalar(select(func.count()).select_from(Item).join(Merchant).where(Merchant.pos_id == merchant_id))
             == 0
         )
+
+
+def test_amounts_finer_than_the_currency_are_refused_each_with_its_path() -> None:
+    def four_decimals(document: dict[str, Any]) -> None:
+        document["items"][0]["price"] = "12.5001"
+        document["items"][0]["locationPrices"]["loc-2"] = "13.125"
+        document["optionGroups"][0]["choices"][1]["price"] = "0.001"
+        document["items"][1]["price"] = "9.50"  # trailing zeros are fine: 9.50 is 9.5
+        document["items"][0]["taxRate"] = "8.875"  # a percent, not money
+
+    problems = _problems(four_decimals)
+    assert problems == {
+        "$.items[0].price": "has 4 decimal places; USD amounts have at most 2",
+        "$.items[0].locationPrices['loc-2']": "has 3 decimal places; USD amounts have at most 2",
+        "$.optionGroups[0].choices[1].price": "has 3 decimal places; USD amounts have at most 2",
+    }
+
+
+@pytest.mark.parametrize(("currency", "fine", "too_fine"), [("JPY", "1200", "1200.5"), ("KWD", "1.125", "1.1255")])
+def test_minor_units_follow_iso_4217(currency: str, fine: str, too_fine: str) -> None:
+    def priced(price: str) -> Edit:
+        def edit(document: dict[str, Any]) -> None:
+            document["merchant"]["currency"] = currency
+            document["items"][1]["price"] = price
+
+        return edit
+
+    assert "$.items[1].price" not in _problems(priced(fine))
+    assert _problems(priced(too_fine))["$.items[1].price"].endswith(
+        f"{currency} amounts have at most {fine[::-1].find('.') if '.' in fine else 0}"
+    )
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "\ud800"])
+def test_text_the_databases_cannot_store_is_refused(bad: str) -> None:
+    def edit(document: dict[str, Any]) -> None:
+        document["items"][0]["name"] = bad
+        document["items"][1]["labels"] = [bad]
+
+    assert set(_problems(edit)) == {"$.items[0].name", "$.items[1].labels[0]"}
+
+
+def test_counts_beyond_an_integer_column_are_refused() -> None:
+    problems = _problems(lambda d: d["items"][0]["stock"].update({"loc-1": 2**31}))
+    assert problems == {
+        "$.items[0].stock['loc-1']": "must be an integer ≥ 0 (at most 2147483647) or null (not tracked)"
+    }

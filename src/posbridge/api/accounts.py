@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, Path, Request
 from pydantic import Field
 
-from posbridge.api.common import ERROR_RESPONSES, admin_router, database, wix_client
+from posbridge.api.common import admin_router, database, errors, wix_client
 from posbridge.services import queries
 from posbridge.services.accounts import issue_api_key, link_account
 from posbridge.services.disconnection import Disconnection, disconnect
@@ -31,19 +31,19 @@ class ApiKeyOut(ApiModel):
     api_key: str
 
 
-@router.post("/merchants/{merchantId}/api-key", response_model=ApiKeyOut, responses=ERROR_RESPONSES)
+@router.post("/merchants/{merchantId}/api-key", response_model=ApiKeyOut, responses=errors(404))
 def post_api_key(merchant_id: str = Path(alias="merchantId"), db: Database = Depends(database)) -> ApiKeyOut:
     """Issue a new API key for a POS merchant (the old one stops working); only its hash is stored."""
     return ApiKeyOut(merchant_id=merchant_id, api_key=issue_api_key(db, merchant_id=merchant_id))
 
 
-@router.get("/instances/{instanceId}/accounts", response_model=list[AccountView], responses=ERROR_RESPONSES)
+@router.get("/instances/{instanceId}/accounts", response_model=list[AccountView], responses=errors())
 def get_accounts(instance_id: str = InstancePath, db: Database = Depends(database)) -> list[AccountView]:
     """The instance's POS accounts, connected or not."""
     return queries.list_accounts(db, instance_id=instance_id)
 
 
-@router.post("/instances/{instanceId}/accounts", response_model=AccountView, responses=ERROR_RESPONSES)
+@router.post("/instances/{instanceId}/accounts", response_model=AccountView, responses=errors(400, 403, 404, 409, 502))
 def post_account(
     body: LinkAccountRequest, request: Request, instance_id: str = InstancePath, db: Database = Depends(database)
 ) -> AccountView:
@@ -58,7 +58,7 @@ def post_account(
     return queries.get_account(db, instance_id=instance_id, account_id=body.account_id)
 
 
-@router.delete("/instances/{instanceId}/accounts/{accountId}", response_model=Disconnection, responses=ERROR_RESPONSES)
+@router.delete("/instances/{instanceId}/accounts/{accountId}", response_model=Disconnection, responses=errors(404))
 def delete_account(
     instance_id: str = InstancePath,
     account_id: str = Path(alias="accountId"),

@@ -16,11 +16,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
 
 from posbridge.errors import WixError
 from posbridge.services.queries import ApiModel
 from posbridge.store.db import Database
 from posbridge.wix.client import WixClient
+from posbridge.wix.errors import WixApiError
 
 
 class ErrorBody(ApiModel):
@@ -64,8 +66,23 @@ class AdminRoute(APIRoute):
                 )
             except RequestValidationError as exc:
                 return _validation_response(exc)
+            except WixApiError as exc:
+                # Wix's trouble is not the operator's request, nor a bug here: a gateway error naming it.
+                details = {"wixStatus": exc.status}
+                return error_response(502, "WIX_UNAVAILABLE", f"Wix could not be asked: {exc}", details)
+            except HTTPException as exc:
+                # FastAPI's own refusals (e.g. a body it cannot parse) speak `{"detail"}`; not here.
+                code = _HTTP_CODES.get(exc.status_code, "INVALID_REQUEST")
+                return error_response(exc.status_code, code, _detail(exc))
 
         return render_errors
+
+
+_HTTP_CODES = {400: "INVALID_JSON", 413: "TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
+
+
+def _detail(exc: HTTPException) -> str:
+    return exc.detail if isinstance(exc.detail, str) and exc.detail else "The request is not valid"
 
 
 def _validation_response(exc: RequestValidationError) -> JSONResponse:
@@ -116,14 +133,23 @@ def wix_client(request: Request) -> Iterator[WixClient]:
         client.close()
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": description}
-    for status, description in (
-        (400, "Invalid request"),
-        (401, "Missing or wrong operator token"),
-        (404, "Not found (or another instance's)"),
-        (409, "Conflicts with the current state"),
-        (422, "Invalid body"),
-        (503, "Admin API disabled"),
-    )
+# What each status means on the admin API; every route lists the ones it can answer (`errors()`).
+_STATUSES = {
+    400: "Malformed request (body not JSON), or input a business rule refuses",
+    401: "Missing or wrong operator token",
+    403: "The POS credentials are not valid for the account",
+    404: "Not found (or another instance's)",
+    409: "Conflicts with the current state",
+    413: "Body too large",
+    422: "Invalid body, path or query parameters",
+    428: "A precondition does not hold (app not installed, account not connected or not authorized)",
+    502: "Wix could not be asked, or answered unexpectedly (nothing was written)",
+    503: "Admin API disabled (POSBRIDGE_ADMIN_TOKEN is not set)",
 }
+# Every route answers these: the token guard, parameter validation, and the switched-off API.
+_ALWAYS = (401, 422, 503)
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of a route: the error statuses it answers, all in the one ErrorBody shape."""
+    return {status: {"model": ErrorBody, "description": _STATUSES[status]} for status in sorted({*_ALWAYS, *statuses})}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, Path
 from pydantic import Field
 
-from posbridge.api.common import ERROR_RESPONSES, admin_router, database
+from posbridge.api.common import admin_router, database, errors
 from posbridge.services import queries
 from posbridge.services.pairing import pair_configuration, unpair_configuration
 from posbridge.services.queries import ApiModel, ConfigurationView
@@ -24,7 +24,7 @@ class PairRequest(ApiModel):
     catalog_id: str | None = Field(default=None, max_length=128, description="Wix's catalog id, when known.")
 
 
-@router.get("/instances/{instanceId}/configurations", response_model=list[ConfigurationView], responses=ERROR_RESPONSES)
+@router.get("/instances/{instanceId}/configurations", response_model=list[ConfigurationView], responses=errors(404))
 def get_configurations(instance_id: str = InstancePath, db: Database = Depends(database)) -> list[ConfigurationView]:
     """The instance's configurations with their pairing and status."""
     return queries.list_configurations(db, instance_id=instance_id)
@@ -33,7 +33,7 @@ def get_configurations(instance_id: str = InstancePath, db: Database = Depends(d
 @router.get(
     "/instances/{instanceId}/configurations/{configurationId}",
     response_model=ConfigurationView,
-    responses=ERROR_RESPONSES,
+    responses=errors(404),
 )
 def get_configuration(
     instance_id: str = InstancePath, configuration_id: str = ConfigurationPath, db: Database = Depends(database)
@@ -45,7 +45,7 @@ def get_configuration(
 @router.put(
     "/instances/{instanceId}/configurations/{configurationId}",
     response_model=ConfigurationView,
-    responses=ERROR_RESPONSES,
+    responses=errors(400, 404, 409, 428, 502),
 )
 def put_configuration(
     body: PairRequest,
@@ -68,7 +68,7 @@ def put_configuration(
 @router.delete(
     "/instances/{instanceId}/configurations/{configurationId}",
     response_model=ConfigurationView,
-    responses=ERROR_RESPONSES,
+    responses=errors(404),
 )
 def delete_configuration(
     instance_id: str = InstancePath, configuration_id: str = ConfigurationPath, db: Database = Depends(database)

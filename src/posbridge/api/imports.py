@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from posbridge.api.common import ERROR_RESPONSES, ApiError, admin_router, database
-from posbridge.pos.menu_format import InvalidMenuDocument
+from posbridge.api.common import ApiError, admin_router, database, errors
+from posbridge.pos.menu_format import InvalidMenuDocument, json_schema
 from posbridge.services.menus import import_menu_document
 from posbridge.services.queries import ApiModel
 from posbridge.store.db import Database
@@ -42,7 +42,7 @@ _DOCUMENT_BODY = {
     "requestBody": {
         "required": True,
         "description": "A posbridge.menu/1 document (see docs: the POS menu import format).",
-        "content": {"application/json": {"schema": {"type": "object", "additionalProperties": True}}},
+        "content": {"application/json": {"schema": json_schema()}},
     }
 }
 
@@ -50,7 +50,7 @@ _DOCUMENT_BODY = {
 @router.post(
     "/imports",
     response_model=ImportReportOut,
-    responses=ERROR_RESPONSES,
+    responses=errors(400, 413, 422),
     openapi_extra=_DOCUMENT_BODY,
     summary="Import a merchant's menu document",
 )

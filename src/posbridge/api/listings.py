@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from fastapi import Depends, Query
 
-from posbridge.api.common import ERROR_RESPONSES, admin_router, database
+from posbridge.api.common import admin_router, database, errors
 from posbridge.services import queries
 from posbridge.services.queries import InstanceView, OrderView, Page
 from posbridge.store.db import Database
 
 router = admin_router(tags=["listings"])
 Limit = Query(50, ge=1, le=queries.MAX_PAGE, description="Rows per page.")
-Offset = Query(0, ge=0, description="Rows to skip.")
+Offset = Query(0, ge=0, le=queries.MAX_OFFSET, description="Rows to skip.")
 
 
-@router.get("/instances", response_model=Page[InstanceView], responses=ERROR_RESPONSES)
+@router.get("/instances", response_model=Page[InstanceView], responses=errors())
 def get_instances(
-    status: str | None = Query(None, description="ACTIVE or REMOVED."),
+    status: queries.InstanceStatus | None = Query(None, description="ACTIVE or REMOVED."),
     limit: int = Limit,
     offset: int = Offset,
     db: Database = Depends(database),
@@ -25,10 +25,10 @@ def get_instances(
     return queries.list_instances(db, status=status, limit=limit, offset=offset)
 
 
-@router.get("/orders", response_model=Page[OrderView], responses=ERROR_RESPONSES)
+@router.get("/orders", response_model=Page[OrderView], responses=errors())
 def get_orders(
     instance_id: str | None = Query(None, alias="instanceId", description="Only this instance."),
-    status: str | None = Query(None, description="NEW, ACCEPTED, READY, FULFILLED or CANCELED."),
+    status: queries.OrderStatus | None = Query(None, description="NEW, ACCEPTED, READY, FULFILLED or CANCELED."),
     attention: bool | None = Query(None, description="true: only orders that need attention; false: only the others."),
     location_id: str | None = Query(None, alias="locationId", description="Only this POS location's orders."),
     limit: int = Limit,

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from posbridge.api.common import ERROR_RESPONSES, admin_router, database, wix_client
+from posbridge.api.common import admin_router, database, errors, wix_client
 from posbridge.services import queries
 from posbridge.services.queries import SyncDetail, SyncView
 from posbridge.services.syncing import preview_sync, request_configuration_sync
@@ -20,7 +20,7 @@ ConfigurationPath = Path(alias="configurationId", description="Wix's configurati
 SYNCS = "/instances/{instanceId}/configurations/{configurationId}/syncs"
 
 
-@router.post(SYNCS, status_code=202, response_model=SyncView, responses=ERROR_RESPONSES)
+@router.post(SYNCS, status_code=202, response_model=SyncView, responses=errors(404, 409, 428))
 def post_sync(
     request: Request,
     instance_id: str = InstancePath,
@@ -35,7 +35,7 @@ def post_sync(
     return SyncView.model_validate(sync, from_attributes=True)
 
 
-@router.get(SYNCS + "/preview", responses=ERROR_RESPONSES)
+@router.get(SYNCS + "/preview", responses=errors(404, 428, 502))
 async def get_preview(
     request: Request,
     instance_id: str = InstancePath,
@@ -49,7 +49,7 @@ async def get_preview(
     return preview.to_json()
 
 
-@router.get(SYNCS, response_model=list[SyncView], responses=ERROR_RESPONSES)
+@router.get(SYNCS, response_model=list[SyncView], responses=errors(404))
 def get_syncs(
     instance_id: str = InstancePath,
     configuration_id: str = ConfigurationPath,
@@ -60,11 +60,11 @@ def get_syncs(
     return queries.list_syncs(db, instance_id=instance_id, configuration_id=configuration_id, limit=limit)
 
 
-@router.get(SYNCS + "/{syncId}", response_model=SyncDetail, responses=ERROR_RESPONSES)
+@router.get(SYNCS + "/{syncId}", response_model=SyncDetail, responses=errors(404))
 def get_sync(
     instance_id: str = InstancePath,
     configuration_id: str = ConfigurationPath,
-    sync_id: int = Path(alias="syncId"),
+    sync_id: int = Path(alias="syncId", ge=1, le=queries.MAX_BIGINT),
     db: Database = Depends(database),
 ) -> SyncDetail:
     """One sync with its per-attempt log."""

@@ -22,11 +22,47 @@ GROUP_TYPES = ("SELECTION", "EXTRAS", "DESELECTION")
 
 # Column sizes of the store: longer values would be cut or rejected by PostgreSQL.
 MAX_ID, MAX_NAME, MAX_URL = 128, 255, 2048
+# Counts (stock, slot sizes, group bounds) are INTEGER columns: a signed 32-bit integer.
+MAX_INT = 2**31 - 1
 # Money is NUMERIC(18,4): at most 14 integer and 4 fraction digits survive a round trip exactly.
 _MONEY = re.compile(r"^\d{1,14}(\.\d{1,4})?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Neither database stores a NUL, nor can text hold half a UTF-16 surrogate pair.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# ISO 4217 minor units of the currencies that do not have 2 (every other code has 2).
+_MINOR_UNITS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+
+
+def minor_units(currency: str) -> int:
+    """How many decimals an amount in `currency` may have (ISO 4217: 2 for USD, 0 for JPY, 3 for KWD)."""
+    return _MINOR_UNITS.get(currency, 2)
 
 
 @dataclass(frozen=True)
@@ -206,6 +242,7 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.currency = ""  # the merchant's, once read: amounts are checked against its minor units
 
     def problem(self, path: str, reason: str) -> None:
         self.problems.append(Problem(path, reason))
@@ -235,6 +272,8 @@ class _Reader:
             return ""
         if required and not value.strip():
             self.problem(here, "must not be empty")
+        if _UNSTORABLE.search(value):
+            self.problem(here, "must not contain NUL or unpaired surrogate characters")
         if len(value) > max_len:
             self.problem(here, f"must be at most {max_len} characters")
         return value
@@ -243,18 +282,25 @@ class _Reader:
         return self.text(obj, "id", path, required=True, max_len=MAX_ID)
 
     def money(self, value: Any, path: str, *, what: str = "a decimal string ≥ 0") -> Decimal | None:
-        if isinstance(value, str) and _MONEY.match(value):
-            return Decimal(value)
-        self.problem(path, f"must be {what} with at most 4 decimal places")
-        return None
+        if not (isinstance(value, str) and _MONEY.match(value)):
+            self.problem(path, f"must be {what} with at most 4 decimal places")
+            return None
+        amount = Decimal(value)
+        if what != "a percent string" and self.currency:
+            # An amount the currency cannot express is refused here, not by the sync or an order later.
+            allowed, places = minor_units(self.currency), -int(amount.normalize().as_tuple().exponent)
+            if places > allowed:
+                self.problem(path, f"has {places} decimal places; {self.currency} amounts have at most {allowed}")
+                return None
+        return amount
 
     def integer(self, obj: dict[str, Any], key: str, path: str, *, default: int | None, low: int = 0) -> int | None:
         value = obj.get(key)
         if value is None:
             return default
         # bool is an int in Python; a JSON true is not a count.
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            self.problem(f"{path}.{key}", f"must be an integer ≥ {low}")
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_INT:
+            self.problem(f"{path}.{key}", f"must be an integer ≥ {low} (at most {MAX_INT})")
             return default
         return value
 
@@ -294,6 +340,8 @@ class _Reader:
             here = f"{path}.{key}[{i}]"
             if not isinstance(value, str) or not value:
                 self.problem(here, "must be a non-empty string")
+            elif len(value) > MAX_NAME or _UNSTORABLE.search(value):
+                self.problem(here, f"must be at most {MAX_NAME} characters, without NUL or unpaired surrogates")
             elif value in seen:
                 self.problem(here, f"'{value}' is listed twice")
             else:
@@ -373,6 +421,8 @@ class _Reader:
         currency = self.text(obj, "currency", "$.merchant", required=True)
         if currency and not _CURRENCY.match(currency):
             self.problem("$.merchant.currency", "must be an ISO-4217 code (three capital letters)")
+        elif currency:
+            self.currency = currency
         return MerchantDoc(self.ident(obj, "$.merchant"), self.text(obj, "name", "$.merchant", required=True), currency)
 
     def variation(self, value: Any, path: str) -> VariationDoc | None:
@@ -582,8 +632,9 @@ class _Reader:
         raw_stock = obj.get("stock")
         if isinstance(raw_stock, dict):
             for loc, qty in raw_stock.items():
-                if qty is not None and (isinstance(qty, bool) or not isinstance(qty, int) or qty < 0):
-                    self.problem(_key_path(f"{path}.stock", loc), "must be an integer ≥ 0 or null (not tracked)")
+                if qty is not None and (isinstance(qty, bool) or not isinstance(qty, int) or not 0 <= qty <= MAX_INT):
+                    reason = f"must be an integer ≥ 0 (at most {MAX_INT}) or null (not tracked)"
+                    self.problem(_key_path(f"{path}.stock", loc), reason)
                 else:
                     stock[loc] = qty
         elif raw_stock is not None:
@@ -655,3 +706,139 @@ class _Reader:
         for i, value in enumerate(values if isinstance(values, list) else []):
             if isinstance(value, str) and value and value not in known:
                 self.problem(f"{path}[{i}]", f"unknown {kind} '{value}'")
+
+
+# --- the format as a JSON Schema (the admin API documents its import body with it) ---------------
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _strict(properties: dict[str, Any], required: Iterable[str] = ()) -> dict[str, Any]:
+    """An object with exactly these fields (unknown fields are refused, as the reader does)."""
+    return {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False}
+
+
+def json_schema() -> dict[str, Any]:
+    """The shapes `parse_document` accepts, as a JSON Schema (draft 2020-12, OpenAPI 3.1).
+
+    What a schema cannot say — ids referenced between parts, overlapping hours, group bounds
+    against their choices, amounts against the currency's minor units — the reader still checks
+    (a 422 listing every problem).
+    """
+    ident = {"type": "string", "minLength": 1, "maxLength": MAX_ID}
+    name = {"type": "string", "minLength": 1, "maxLength": MAX_NAME}
+    long_text = _nullable({"type": "string", "maxLength": 10_000})
+    money = {"type": "string", "pattern": _MONEY.pattern}
+    count = _nullable({"type": "integer", "minimum": 0, "maximum": MAX_INT})
+    ids = _nullable({"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True})
+    day = {"enum": list(DAYS)}
+    clock = {"type": "string", "pattern": r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$"}
+    flag = _nullable({"type": "boolean"})
+    location = _strict(
+        {
+            "id": ident,
+            "name": name,
+            "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
+            "address": _nullable(
+                {
+                    "type": "object",
+                    "properties": {
+                        "latitude": _nullable({"type": "number", "minimum": -90, "maximum": 90}),
+                        "longitude": _nullable({"type": "number", "minimum": -180, "maximum": 180}),
+                    },
+                }
+            ),
+            "hours": _nullable(
+                {
+                    "type": "array",
+                    "items": _strict({"day": day, "open": clock, "close": clock}, ("day", "open", "close")),
+                }
+            ),
+            "fulfillment": _nullable(
+                {"type": "array", "items": {"enum": list(FULFILLMENT_TYPES)}, "uniqueItems": True}
+            ),
+            "deliveryRadiusKm": _nullable({"type": "number", "minimum": 0, "maximum": 20000}),
+            "slotMinutes": _nullable({"type": "integer", "minimum": 1, "maximum": MAX_INT}),
+            "ordersPerSlot": _nullable({"type": "integer", "minimum": 1, "maximum": MAX_INT}),
+            "requireCustomerPhone": flag,
+            "requireCustomerEmail": flag,
+        },
+        ("id", "name", "timezone"),
+    )
+    section = _strict({"id": ident, "name": name, "description": long_text, "items": ids}, ("id", "name"))
+    window = _strict(
+        {"days": {"type": "array", "items": day, "minItems": 1}, "from": clock, "to": clock}, ("days", "from", "to")
+    )
+    menu = _strict(
+        {
+            "id": ident,
+            "name": name,
+            "description": long_text,
+            "locations": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "minItems": 1,
+                "uniqueItems": True,
+            },
+            "availability": _nullable({"type": "array", "items": window}),
+            "sections": _nullable({"type": "array", "items": section}),
+        },
+        ("id", "name", "locations"),
+    )
+    item = _strict(
+        {
+            "id": ident,
+            "name": name,
+            "description": long_text,
+            "price": money,
+            "locationPrices": _nullable({"type": "object", "additionalProperties": money}),
+            "taxRate": _nullable(money),
+            "labels": ids,
+            "imageUrl": _nullable({"type": "string", "maxLength": MAX_URL, "pattern": "^https?://"}),
+            "optionGroups": ids,
+            "stock": _nullable({"type": "object", "additionalProperties": count}),
+            "acceptSpecialRequest": flag,
+        },
+        ("id", "name", "price"),
+    )
+    group = _strict(
+        {
+            "id": ident,
+            "name": name,
+            "type": {"enum": list(GROUP_TYPES)},
+            "min": count,
+            "max": count,
+            "defaults": ids,
+            "choices": {
+                "type": "array",
+                "items": _strict(
+                    {"variation": {"type": "string", "minLength": 1, "maxLength": MAX_ID}, "price": money},
+                    ("variation",),
+                ),
+            },
+        },
+        ("id", "name", "type", "choices"),
+    )
+    return {
+        "title": "posbridge.menu/1",
+        "description": "A merchant's locations and menus (the POS menu import format).",
+        **_strict(
+            {
+                "format": {"const": FORMAT},
+                "merchant": _strict(
+                    {"id": ident, "name": name, "currency": {"type": "string", "pattern": _CURRENCY.pattern}},
+                    ("id", "name", "currency"),
+                ),
+                "locations": {"type": "array", "items": location},
+                "menus": {"type": "array", "items": menu},
+                "items": {"type": "array", "items": item},
+                "optionGroups": _nullable({"type": "array", "items": group}),
+                "variations": _nullable(
+                    {"type": "array", "items": _strict({"id": ident, "name": name}, ("id", "name"))}
+                ),
+            },
+            ("format", "merchant", "locations", "menus", "items"),
+        ),
+    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
@@ -37,6 +37,16 @@ from posbridge.store.statuses import AccountStatus
 from posbridge.store.types import money_normal
 
 MAX_PAGE = 500
+# Offsets are bound to what every backend's LIMIT/OFFSET takes (SQLite and PostgreSQL: a signed 64-bit integer).
+MAX_BIGINT = 2**63 - 1
+MAX_OFFSET = MAX_BIGINT
+# The statuses listings filter on: an unknown one is refused naming these, never an empty page.
+OrderStatus = Literal["NEW", "ACCEPTED", "READY", "FULFILLED", "CANCELED"]
+InstanceStatus = Literal["ACTIVE", "REMOVED"]
+AccountStatus = Literal["ACTIVE", "DISCONNECTED"]
+ORDER_STATUSES: tuple[str, ...] = get_args(OrderStatus)
+INSTANCE_STATUSES: tuple[str, ...] = get_args(InstanceStatus)
+ACCOUNT_STATUSES: tuple[str, ...] = get_args(AccountStatus)
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -247,7 +257,7 @@ def list_orders(
 
 
 def _page_bounds(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, MAX_PAGE)), max(0, offset)
+    return max(1, min(limit, MAX_PAGE)), max(0, min(offset, MAX_OFFSET))
 
 
 def _count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
