@@ -228,9 +228,19 @@ def db_upgrade(as_json: JsonFlag = False) -> None:
 @app.command("import")
 def import_(
     file: Annotated[str, typer.Argument(help="A posbridge.menu/1 JSON document, or - to read standard input.")],
+    reset_stock: Annotated[
+        bool,
+        typer.Option("--reset-stock", help="Set every tracked stock to the document's level, even where unchanged."),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import a merchant's locations and menus; an invalid document is refused whole, every problem listed."""
+    """Import a merchant's locations and menus; an invalid document is refused whole, every problem listed.
+
+    Stock in the document is a restock level: it is applied where it differs from the level the
+    previous import of that item and location set, and left alone where it does not, so stock
+    that orders consumed since is never given back by re-importing the same file (no oversell).
+    --reset-stock applies every level as written (e.g. after a stock count).
+    """
     from posbridge.jobs import build_queue
 
     settings = _settings(server=False)
@@ -247,10 +257,10 @@ def import_(
         _exit(f"{file} is not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}", 1)
     try:
         if as_json:
-            done = import_menu_document(db, document, notify=notify)
+            done = import_menu_document(db, document, notify=notify, reset_stock=reset_stock)
         else:
             with err.status(f"Importing {file}…"):
-                done = import_menu_document(db, document, notify=notify)
+                done = import_menu_document(db, document, notify=notify, reset_stock=reset_stock)
     except InvalidMenuDocument as exc:
         if as_json:
             _print_json(

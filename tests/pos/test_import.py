@@ -230,3 +230,67 @@ def test_the_generated_two_thousand_item_menu_imports_and_re_imports_as_a_no_op(
     assert report.kinds["locations"].created == 3
     assert report.kinds["menus"].created == 4
     assert import_menu(db, document).changed == 0
+
+
+def _consume(db: Database, merchant_pos_id: str, item_pos_id: str, quantity: int) -> None:
+    """What Create Order does to tracked stock (decrement), without the order around it."""
+    with db.transaction() as session:
+        stock = session.scalar(
+            select(Stock)
+            .join(Item, Item.id == Stock.item_id)
+            .join(Merchant, Merchant.id == Item.merchant_id)
+            .where(Merchant.pos_id == merchant_pos_id, Item.pos_id == item_pos_id)
+        )
+        assert stock is not None and stock.quantity is not None
+        stock.quantity -= quantity
+
+
+def test_re_importing_an_unchanged_document_keeps_the_stock_orders_consumed(db: Database) -> None:
+    document = small_document()
+    merchant = document["merchant"]["id"]
+    import_menu(db, document)
+    _consume(db, merchant, "item-1", 15)  # 40 → 25
+    report = import_menu(db, document)
+    assert report.changed == 0
+    assert _snapshot(db, merchant)["stock"][("item-1", "loc-1")].quantity == 25
+
+
+def test_a_stock_level_changed_in_the_document_is_a_restock(db: Database) -> None:
+    document = small_document()
+    merchant = document["merchant"]["id"]
+    import_menu(db, document)
+    _consume(db, merchant, "item-1", 15)
+    _consume(db, merchant, "item-3", 2)
+    document["items"][0]["stock"] = {"loc-1": 60}  # restocked to 60; item-3 still says 5
+    report = import_menu(db, document)
+    stock = _snapshot(db, merchant)["stock"]
+    assert (stock[("item-1", "loc-1")].quantity, stock[("item-3", "loc-1")].quantity) == (60, 3)
+    assert report.kinds["stock"].updated == 1
+    # Back to the earlier level is a change too: the last imported level is what counts.
+    document["items"][0]["stock"] = {"loc-1": 40}
+    import_menu(db, document)
+    assert _snapshot(db, merchant)["stock"][("item-1", "loc-1")].quantity == 40
+
+
+def test_reset_stock_applies_every_level_as_written(db: Database) -> None:
+    document = small_document()
+    merchant = document["merchant"]["id"]
+    import_menu(db, document)
+    _consume(db, merchant, "item-1", 15)
+    _consume(db, merchant, "item-3", 5)
+    report = import_menu(db, document, reset_stock=True)
+    stock = _snapshot(db, merchant)["stock"]
+    assert (stock[("item-1", "loc-1")].quantity, stock[("item-3", "loc-1")].quantity) == (40, 5)
+    assert report.kinds["stock"].updated == 2
+
+
+def test_untracking_then_tracking_again_applies_the_level(db: Database) -> None:
+    document = small_document()
+    merchant = document["merchant"]["id"]
+    import_menu(db, document)
+    document["items"][0]["stock"] = {}
+    import_menu(db, document)
+    assert _snapshot(db, merchant)["stock"][("item-1", "loc-1")].quantity is None
+    document["items"][0]["stock"] = {"loc-1": 40}
+    import_menu(db, document)
+    assert _snapshot(db, merchant)["stock"][("item-1", "loc-1")].quantity == 40

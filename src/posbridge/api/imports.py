@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from posbridge.api.common import ApiError, admin_router, database, errors
@@ -54,7 +54,16 @@ _DOCUMENT_BODY = {
     openapi_extra=_DOCUMENT_BODY,
     summary="Import a merchant's menu document",
 )
-async def post_import(request: Request, db: Database = Depends(database)) -> ImportReportOut:
+async def post_import(
+    request: Request,
+    reset_stock: bool = Query(
+        False,
+        alias="resetStock",
+        description="Set every tracked stock to the document's level. By default a level applies only where "
+        "the document changed it since the last import, so stock that orders consumed is not given back.",
+    ),
+    db: Database = Depends(database),
+) -> ImportReportOut:
     """Validate the whole document, import it in one transaction (422 lists every problem); a change syncs."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
@@ -69,7 +78,9 @@ async def post_import(request: Request, db: Database = Depends(database)) -> Imp
     try:
         jobs = getattr(request.app.state, "jobs", None)
         notify = jobs.schedule_sync if jobs is not None else None
-        done = await run_in_threadpool(lambda: import_menu_document(db, document, notify=notify))
+        done = await run_in_threadpool(
+            lambda: import_menu_document(db, document, notify=notify, reset_stock=reset_stock)
+        )
     except InvalidMenuDocument as exc:
         problems = [{"path": p.path, "reason": p.reason} for p in exc.problems]
         raise ApiError(422, "INVALID_MENU_DOCUMENT", f"{exc}; nothing was imported", {"problems": problems}) from None

@@ -1,7 +1,10 @@
 """Load a `posbridge.menu/1` document into the built-in POS store, all or nothing.
 
 POS ids are the identity: a re-import of the same document writes nothing, a changed one updates
-rows in place (surrogate keys stay, so the sync id map stays valid). What the document no longer
+rows in place (surrogate keys stay, so the sync id map stays valid). Stock in a document is a
+restock level: it is applied when it differs from the level the previous import set (or on
+`reset_stock`), never merely because orders consumed some since, so re-importing an unchanged
+menu cannot oversell. What the document no longer
 lists is deactivated (locations, menus, items), kept (option groups and variations, which past
 orders reference) or deleted (sections, and links such as section membership and prices).
 Each kind is loaded with one query and matched in memory, so a 2,000-item menu takes well
@@ -99,16 +102,19 @@ class ImportReport:
         }
 
 
-def import_menu(db: Database, document: Any) -> ImportReport:
-    """Validate and import a whole document in one transaction; raises `InvalidMenuDocument`."""
+def import_menu(db: Database, document: Any, *, reset_stock: bool = False) -> ImportReport:
+    """Validate and import a whole document in one transaction; raises `InvalidMenuDocument`.
+
+    `reset_stock` sets every tracked stock to the document's level, even where it did not change.
+    """
     parsed = parse_document(document)
     try:
         with db.transaction() as session:
-            return _Import(session, parsed).run()
+            return _Import(session, parsed, reset_stock=reset_stock).run()
     except IntegrityError:
         # Two first imports of one merchant raced (PostgreSQL); the loser retries against the winner's rows.
         with db.transaction() as session:
-            return _Import(session, parsed).run()
+            return _Import(session, parsed, reset_stock=reset_stock).run()
 
 
 def _quantized(value: Decimal | None) -> Decimal | None:
@@ -128,9 +134,10 @@ def _assign(row: Any, values: Mapping[str, Any]) -> bool:
 class _Import:
     """One import run inside one session."""
 
-    def __init__(self, session: Session, doc: MenuDocument) -> None:
+    def __init__(self, session: Session, doc: MenuDocument, *, reset_stock: bool = False) -> None:
         self.session = session
         self.doc = doc
+        self.reset_stock = reset_stock
         self.report = ImportReport(merchant_id=doc.merchant.id)
         self.merchant_pk = 0  # set by run() once the merchant row exists
 
@@ -259,13 +266,14 @@ class _Import:
             ("item_id", "location_id"),
             Item,
             {
-                (item_ids[it.id], loc_ids[loc]): {"quantity": qty}
+                (item_ids[it.id], loc_ids[loc]): {"quantity": qty, "imported_quantity": qty}
                 for it in doc.items
                 for loc, qty in it.stock.items()
                 if qty is not None
             },
             # A stock row also holds a manual 86; untracking clears the count, never the 86.
-            on_removed={"quantity": None},
+            on_removed={"quantity": None, "imported_quantity": None},
+            update=self.restock,
         )
         self.links(
             "choices",
@@ -342,10 +350,12 @@ class _Import:
         desired: dict[tuple[int, int], dict[str, Any]],
         *,
         on_removed: dict[str, Any] | None = None,
+        update: Callable[[M, dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         """Make one link table match the document: insert, update in place, and delete (or reset) the rest.
 
-        `owner` is the merchant-scoped model the link's first key column points at.
+        `owner` is the merchant-scoped model the link's first key column points at; `update` picks
+        which of the document's values an existing row takes (all of them by default).
         """
         query = (
             select(model)
@@ -358,7 +368,11 @@ class _Import:
         counts = self.report.kinds[kind]
         stale = [row for pair, row in existing.items() if pair not in desired]
         self.merge(
-            counts, existing, desired, lambda pair, values: model(**{key[0]: pair[0], key[1]: pair[1]}, **values)
+            counts,
+            existing,
+            desired,
+            lambda pair, values: model(**{key[0]: pair[0], key[1]: pair[1]}, **values),
+            update,
         )
         for row in stale:
             if on_removed is None:
@@ -373,6 +387,7 @@ class _Import:
         rows: dict[Any, M],
         desired: Mapping[Any, dict[str, Any]],
         make: Callable[[Any, dict[str, Any]], M],
+        update: Callable[[M, dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         """Create missing rows (added to `rows` and the session) and update the differing ones in place."""
         fresh: list[M] = []
@@ -382,11 +397,20 @@ class _Import:
                 rows[key] = row = make(key, values)
                 fresh.append(row)
                 counts.created += 1
-            elif _assign(row, values):
+            elif _assign(row, values if update is None else update(row, values)):
                 counts.updated += 1
             else:
                 counts.unchanged += 1
         self.session.add_all(fresh)
+
+    def restock(self, row: Stock, values: dict[str, Any]) -> dict[str, Any]:
+        """A document's stock level applies when it changed since the last import, or on reset_stock.
+
+        Otherwise the row keeps its quantity: orders consumed it since, and giving it back oversells.
+        """
+        if self.reset_stock or row.imported_quantity != values["imported_quantity"] or row.quantity is None:
+            return values
+        return {}
 
     def delete_absent_sections(self, sections: dict[str, Section]) -> None:
         """Drop sections the document no longer has (their items were unlinked above)."""

@@ -21,9 +21,15 @@ class MenuImport:
     syncs: list[Sync] = field(default_factory=list)
 
 
-def import_menu_document(db: Database, document: Any, *, notify: Notify | None = None) -> MenuImport:
-    """Import a `posbridge.menu/1` document; a change requests a POS_CHANGE sync per paired configuration."""
-    report = import_menu(db, document)
+def import_menu_document(
+    db: Database, document: Any, *, notify: Notify | None = None, reset_stock: bool = False
+) -> MenuImport:
+    """Import a `posbridge.menu/1` document; a change requests a POS_CHANGE sync per paired configuration.
+
+    Stock levels apply only where the document changed them since the last import, unless
+    `reset_stock` (see `import_menu`).
+    """
+    report = import_menu(db, document, reset_stock=reset_stock)
     if not report.changed:
         return MenuImport(report)
     with db.transaction(write=False) as session:

@@ -259,6 +259,8 @@ class Stock(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("pos_items.id"), primary_key=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("pos_locations.id"), primary_key=True)
     quantity: Mapped[int | None] = mapped_column(Integer)  # None = not tracked
+    # The level the last import set: a document's stock applies only when it differs (orders consumed the rest).
+    imported_quantity: Mapped[int | None] = mapped_column(Integer)
     out_of_stock: Mapped[bool] = mapped_column(Boolean, default=False)  # manual 86
     out_until: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
