@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -31,11 +32,13 @@ from posbridge.services import queries
 from posbridge.services.accounts import issue_api_key, link_account
 from posbridge.services.menus import import_menu_document
 from posbridge.services.pairing import pair_configuration, unpair_configuration
+from posbridge.services.strays import Removal, remove_configuration, remove_instance
 from posbridge.store import migrate
 from posbridge.store.db import Database
 from posbridge.store.models import Sync
 from posbridge.store.statuses import SyncStatus
 from posbridge.sync.runner import Progress
+from posbridge.wix.client import WixClient
 
 app = typer.Typer(
     help="posbridge: plug a restaurant POS into Wix Restaurants.",
@@ -53,6 +56,14 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 InstanceOpt = Annotated[str, typer.Option("--instance", help="The Wix instance id (the site's app install).")]
 InstanceFilter = Annotated[str | None, typer.Option("--instance", help="Only this instance's order.")]
+_OFFLINE_HINT = " (it asks Wix first; --offline for a setup without Wix)"
+OfflineFlag = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="Do not ask Wix first (setups without Wix only: a mistyped id is then recorded as given).",
+    ),
+]
 
 
 def main() -> None:
@@ -68,19 +79,20 @@ def _exit(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _settings(*, server: bool, one_shot: bool = True) -> Settings:
+def _settings(*, server: bool, one_shot: bool = True, hint: str = "") -> Settings:
     """Settings for a command; a missing or malformed one stops it with one line naming it (exit 2)."""
     try:
         settings = load_settings() if server else load_settings(DatabaseSettings)
     except ConfigError as exc:
-        _exit(str(exc), 2)
+        _exit(str(exc) + hint, 2)
     for warning in settings.warnings:
         err.print(f"posbridge: warning: {warning}", markup=False)
     level = settings.log_level
     if one_shot and "log_level" not in settings.model_fields_set:
-        # A command run by a person prints its own summary; a log line per Wix call would bury it
-        # (and the progress bar). POSBRIDGE_LOG_LEVEL=INFO brings them back.
-        level = "WARNING"
+        # A command run by a person prints its own summary or refusal; a log line per Wix call (a
+        # refused one included: that is the refusal's reason) would bury it, and the progress bar.
+        # POSBRIDGE_LOG_LEVEL=WARNING or INFO brings them back.
+        level = "ERROR"
     # Logs go to stderr, so `--json` output on stdout stays parseable.
     configure_logging(level, json=settings.log_json)
     return settings
@@ -102,6 +114,19 @@ def _database(settings: Settings, *, migrated: bool = True) -> Database:
 
 
 @contextmanager
+def _wix(settings: Settings, db: Database, offline: bool) -> Iterator[WixClient | None]:
+    """A Wix client for checks against Wix, or None with --offline."""
+    if offline:
+        yield None
+        return
+    client = WixClient(settings, db)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@contextmanager
 def _refusals(as_json: bool) -> Iterator[None]:
     """Render a business error (WixError) the same way for every command: exit 1 with the reason."""
     try:
@@ -113,6 +138,12 @@ def _refusals(as_json: bool) -> Iterator[None]:
             raise typer.Exit(1) from None
         err.print(f"posbridge: {exc.code}: {exc.message}", markup=False)
         raise typer.Exit(1) from None
+
+
+def _known(option: str, value: str | None, allowed: Sequence[str]) -> None:
+    """Refuse a filter value no row can have (an empty listing would hide the typo)."""
+    if value is not None and value not in allowed:
+        _exit(f"{option}: unknown value '{value}' (one of {', '.join(allowed)})", 1)
 
 
 def _print_json(value: Any) -> None:
@@ -143,9 +174,20 @@ def _table(title: str, rows: Sequence[BaseModel], columns: Sequence[tuple[str, s
         table.add_column(header)
     for row in rows:
         table.add_row(*(_cell(getattr(row, attr)) for _, attr in columns))
-    out.print(table)
+    _print_whole(table)
     if footer:
         out.print(footer)
+
+
+def _print_whole(table: Table) -> None:
+    """Print a table at its natural width: ids are copied from it, so no cell is ever cut to fit the terminal."""
+    natural = Measurement.get(out, out.options.update_width(10_000), table).maximum
+    width = out.width
+    out.width = max(width, natural)
+    try:
+        out.print(table)
+    finally:
+        out.width = width
 
 
 def _page_footer(page: queries.Page[Any]) -> str:
@@ -301,10 +343,15 @@ def link(
     credentials_stdin: Annotated[
         bool, typer.Option("--credentials-stdin", help="Read the POS credentials (API key) from standard input.")
     ] = False,
+    offline: OfflineFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Connect a POS account to a Wix instance (one connected account per instance)."""
-    settings = _settings(server=False)
+    """Connect a POS account to a Wix instance (one connected account per instance).
+
+    Wix must first confirm that the app is installed on the instance (it grants an access token
+    for it); nothing is recorded otherwise. --offline skips that question.
+    """
+    settings = _settings(server=not offline, hint=_OFFLINE_HINT)
     credentials = None
     if credentials_stdin:
         credentials = sys.stdin.read().strip()
@@ -313,9 +360,14 @@ def link(
         if not settings.secret_key:
             _exit("POSBRIDGE_SECRET_KEY is required but not set (it encrypts the stored credentials)", 2)
     db = _database(settings)
-    with _refusals(as_json):
+    with _refusals(as_json), _wix(settings, db, offline) as wix:
         link_account(
-            db, instance_id=instance, account_id=account, credentials=credentials, secret_key=settings.secret_key
+            db,
+            instance_id=instance,
+            account_id=account,
+            credentials=credentials,
+            secret_key=settings.secret_key,
+            wix=wix,
         )
         _show_account(queries.get_account(db, instance_id=instance, account_id=account), as_json)
 
@@ -347,7 +399,6 @@ def disconnect(
     Exits 1 when Wix could not be told; running the command again retries that part.
     """
     from posbridge.services.disconnection import disconnect as disconnect_and_tell_wix
-    from posbridge.wix.client import WixClient
 
     settings = _settings(server=True)
     db = _database(settings)
@@ -382,14 +433,21 @@ def pair(
         str | None, typer.Option("--menus", help="Comma-separated POS menu ids (default: all sold there).")
     ] = None,
     catalog: Annotated[str | None, typer.Option("--catalog", help="Wix's catalog id of the configuration.")] = None,
+    offline: OfflineFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Pair a Wix configuration with a POS location and choose its online menus."""
-    db = _database(_settings(server=False))
+    """Pair a Wix configuration with a POS location and choose its online menus.
+
+    Wix must first confirm that the configuration exists on the instance (and is not archived);
+    nothing is recorded otherwise. --offline skips that question.
+    """
+    settings = _settings(server=not offline, hint=_OFFLINE_HINT)
+    db = _database(settings)
     menu_ids = [m.strip() for m in menus.split(",") if m.strip()] if menus is not None else None
-    with _refusals(as_json):
+    with _refusals(as_json), _wix(settings, db, offline) as wix:
         pair_configuration(
             db,
+            wix=wix,
             instance_id=instance,
             configuration_id=configuration,
             location_id=location,
@@ -427,7 +485,6 @@ def sync(
 ) -> None:
     """Sync the POS menus of a configuration into its Wix catalog now (or preview it with --dry-run)."""
     from posbridge.services.syncing import describe, preview_sync, sync_now
-    from posbridge.wix.client import WixClient
 
     settings = _settings(server=True)
     db = _database(settings)
@@ -446,6 +503,8 @@ def sync(
             if as_json:
                 done = sync_now(db, settings, instance, configuration, client=client)
             else:
+                # A refusal is a line of its own, before any bar is drawn.
+                queries.get_configuration(db, instance_id=instance, configuration_id=configuration)
                 with _sync_progress() as progress:
                     done = sync_now(db, settings, instance, configuration, client=client, progress=progress)
     finally:
@@ -464,12 +523,20 @@ def _sync_progress() -> Iterator[Callable[[Progress], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
 
+    # Transient: the bar is gone when the sync ends, so the outcome (or the refusal) gets a line of its own.
     with Bar(
-        TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+        TextColumn("{task.description:<40}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task("validating the POS menu", total=None)
 
         def update(step: Progress) -> None:
+            if step.phase == "failed":
+                return  # the failure gets a line of its own once the bar is gone, never the bar's text
             bar.update(task, description=step.message or step.phase, completed=step.done, total=step.total or None)
 
         yield update
@@ -499,14 +566,24 @@ def _show_configuration(view: queries.ConfigurationView, as_json: bool) -> None:
     )
 
 
-@app.command()
+instances_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
+app.add_typer(instances_app, name="instances")
+configurations_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
+app.add_typer(configurations_app, name="configurations")
+
+
+@instances_app.callback()
 def instances(
+    ctx: typer.Context,
     status: Annotated[str | None, typer.Option(help="ACTIVE or REMOVED.")] = None,
     limit: Annotated[int, typer.Option(help="Rows per page.")] = 100,
     offset: Annotated[int, typer.Option(help="Rows to skip.")] = 0,
     as_json: JsonFlag = False,
 ) -> None:
-    """List Wix instances (sites that installed the app)."""
+    """List Wix instances (sites that installed the app); `instances remove` removes a stray one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    _known("--status", status, queries.INSTANCE_STATUSES)
     page = queries.list_instances(_database(_settings(server=False)), status=status, limit=limit, offset=offset)
     if as_json:
         _print_json(page)
@@ -528,6 +605,7 @@ def accounts(
     as_json: JsonFlag = False,
 ) -> None:
     """List POS accounts linked to instances."""
+    _known("--status", status, queries.ACCOUNT_STATUSES)
     rows = queries.list_accounts(_database(_settings(server=False)), instance_id=instance, status=status)
     if as_json:
         _print_json(rows)
@@ -543,12 +621,15 @@ def accounts(
     _table("Accounts", rows, columns)
 
 
-@app.command()
+@configurations_app.callback()
 def configurations(
+    ctx: typer.Context,
     instance: Annotated[str | None, typer.Option("--instance", help="Only this instance.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """List Wix configurations with their pairing and status."""
+    """List Wix configurations with their pairing and status; `configurations remove` removes a stray one."""
+    if ctx.invoked_subcommand is not None:
+        return
     rows = queries.list_configurations(_database(_settings(server=False)), instance_id=instance)
     if as_json:
         _print_json(rows)
@@ -589,6 +670,7 @@ def orders(
     """List orders, newest first (without a subcommand)."""
     if ctx.invoked_subcommand is not None:
         return
+    _known("--status", status, queries.ORDER_STATUSES)
     db = _database(_settings(server=False))
     page = queries.list_orders(
         db,
@@ -747,3 +829,48 @@ def _demo_menu_size() -> int:
     from posbridge.demo.data import builtin_item_count
 
     return builtin_item_count()
+
+
+ForceFlag = Annotated[
+    bool,
+    typer.Option("--force", help="When it is in use (orders, a Wix catalog posbridge wrote): do the safe part."),
+]
+
+
+@instances_app.command("remove")
+def instances_remove(instance: InstanceOpt, force: ForceFlag = False, as_json: JsonFlag = False) -> None:
+    """Remove a stray instance (e.g. a mistyped id) with its accounts and pairings.
+
+    An instance with orders, or whose Wix catalog posbridge wrote, is refused; with --force it is
+    marked REMOVED instead (as uninstalling the app does) and keeps its orders and history.
+    """
+    db = _database(_settings(server=False))
+    with _refusals(as_json):
+        done = remove_instance(db, instance, force=force)
+    _show_removal(f"instance {instance}", done, as_json)
+
+
+@configurations_app.command("remove")
+def configurations_remove(
+    instance: InstanceOpt,
+    configuration: Annotated[str, typer.Option("--configuration", help="Wix's configuration id.")],
+    force: ForceFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Remove a stray configuration (e.g. a mistyped id) with its menu choice and sync history.
+
+    A configuration with orders, or whose Wix catalog posbridge wrote, is refused; with --force
+    it is unpaired instead and keeps its orders and history.
+    """
+    db = _database(_settings(server=False))
+    with _refusals(as_json):
+        done = remove_configuration(db, instance, configuration, force=force)
+    _show_removal(f"configuration {configuration}", done, as_json)
+
+
+def _show_removal(what: str, done: Removal, as_json: bool) -> None:
+    if as_json:
+        _print_json({"outcome": done.outcome, "orders": done.orders, "catalogEntities": done.catalog_entities})
+        return
+    outcome = {"DELETED": "removed", "MARKED_REMOVED": "marked REMOVED (history kept)", "UNPAIRED": "unpaired"}
+    out.print(f"{what} {outcome[done.outcome]}", markup=False)

@@ -53,7 +53,7 @@ MEANINGS: dict[str, str] = {
     "wix_max_attempts": "attempts of a call to Wix (429, 5xx and timeouts are retried)",
     "wix_retry_base_seconds": "first backoff between attempts (exponential, full jitter)",
     "wix_retry_max_seconds": "longest backoff between attempts",
-    "log_level": "structured logs on stderr; one-shot commands show only warnings unless it is set",
+    "log_level": "structured logs on stderr; one-shot commands show only errors unless it is set",
     "log_json": "logs as JSON lines (`false`: for humans)",
     "dashboard_instance_max_age_seconds": "oldest signed `instance` the dashboard page accepts",
     "dashboard_frame_ancestors": "CSP `frame-ancestors` sources allowed to frame the dashboard page (Wix's dashboard)",

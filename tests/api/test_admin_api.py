@@ -18,6 +18,11 @@ from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Order
 from tests.pos.menu_documents import generated_document, small_document
 from tests.support.server import serve_in_thread
+from wixsim.client import WixSimClient
+from wixsim.testing import wixsim, wixsim_server  # noqa: F401  (fixtures)
+
+# No Wix behind these tests: link and pair take the instance and configuration on trust.
+OFFLINE = {"offline": "true"}
 
 
 def _import(http: httpx.Client, headers: dict[str, str], document: dict[str, Any] | None = None) -> str:
@@ -29,10 +34,15 @@ def _import(http: httpx.Client, headers: dict[str, str], document: dict[str, Any
 
 def _link_and_pair(http: httpx.Client, headers: dict[str, str], instance_id: str) -> str:
     merchant = _import(http, headers)
-    response = http.post(f"/api/v1/instances/{instance_id}/accounts", json={"accountId": merchant}, headers=headers)
+    response = http.post(
+        f"/api/v1/instances/{instance_id}/accounts", params=OFFLINE, json={"accountId": merchant}, headers=headers
+    )
     assert response.status_code == 200, response.text
     response = http.put(
-        f"/api/v1/instances/{instance_id}/configurations/cfg-1", json={"locationId": "loc-1"}, headers=headers
+        f"/api/v1/instances/{instance_id}/configurations/cfg-1",
+        params=OFFLINE,
+        json={"locationId": "loc-1"},
+        headers=headers,
     )
     assert response.status_code == 200, response.text
     return merchant
@@ -127,6 +137,7 @@ def test_link_pair_and_list_an_instance(http: httpx.Client, admin_headers: dict[
 
     one = http.put(
         f"/api/v1/instances/{instance_id}/configurations/cfg-1",
+        params=OFFLINE,
         json={"locationId": "loc-1", "menuIds": ["menu-2"], "catalogId": "cat-9"},
         headers=admin_headers,
     ).json()
@@ -152,6 +163,7 @@ def test_a_merchant_api_key_is_issued_once_and_checked_when_linking(
     key = issued.json()["apiKey"]
     wrong = http.post(
         f"/api/v1/instances/{instance_id}/accounts",
+        params=OFFLINE,
         json={"accountId": merchant, "credentials": "pbk_wrong"},
         headers=admin_headers,
     )
@@ -159,6 +171,7 @@ def test_a_merchant_api_key_is_issued_once_and_checked_when_linking(
     assert "pbk_wrong" not in wrong.text
     linked = http.post(
         f"/api/v1/instances/{instance_id}/accounts",
+        params=OFFLINE,
         json={"accountId": merchant, "credentials": key},
         headers=admin_headers,
     )
@@ -171,26 +184,34 @@ def test_business_errors_come_in_one_shape_with_their_status(
 ) -> None:
     _link_and_pair(http, admin_headers, instance_id)
     other = _import(http, admin_headers)
-    conflict = http.post(f"/api/v1/instances/{instance_id}/accounts", json={"accountId": other}, headers=admin_headers)
+    conflict = http.post(
+        f"/api/v1/instances/{instance_id}/accounts", params=OFFLINE, json={"accountId": other}, headers=admin_headers
+    )
     assert conflict.status_code == 409
     body = conflict.json()
     assert set(body) == {"message", "code", "details"}
     assert body["code"] == "ACCOUNT_CONFIGURATION" and "disconnect it first" in body["message"]
 
     missing = http.put(
-        f"/api/v1/instances/{instance_id}/configurations/cfg-2", json={"locationId": "loc-404"}, headers=admin_headers
+        f"/api/v1/instances/{instance_id}/configurations/cfg-2",
+        params=OFFLINE,
+        json={"locationId": "loc-404"},
+        headers=admin_headers,
     )
     assert (missing.status_code, missing.json()["code"]) == (404, "LOCATION_NOT_FOUND")
 
     bad_menus = http.put(
         f"/api/v1/instances/{instance_id}/configurations/cfg-2",
+        params=OFFLINE,
         json={"locationId": "loc-2", "menuIds": ["menu-2", "menu-7"]},
         headers=admin_headers,
     )
     assert bad_menus.status_code == 400
     assert [e["params"]["menuId"] for e in bad_menus.json()["details"]["errors"]] == ["menu-2", "menu-7"]
 
-    invalid = http.put(f"/api/v1/instances/{instance_id}/configurations/cfg-2", json={}, headers=admin_headers)
+    invalid = http.put(
+        f"/api/v1/instances/{instance_id}/configurations/cfg-2", params=OFFLINE, json={}, headers=admin_headers
+    )
     assert invalid.status_code == 422
     assert invalid.json()["code"] == "INVALID_ARGUMENT"
     assert invalid.json()["details"]["errors"][0]["field"] == "body.locationId"
@@ -278,7 +299,9 @@ def test_a_body_that_cannot_be_parsed_is_a_400_in_the_one_error_shape(
     http: httpx.Client, admin_headers: dict[str, str], instance_id: str
 ) -> None:
     headers = {**admin_headers, "Content-Type": "application/json"}
-    response = http.post(f"/api/v1/instances/{instance_id}/accounts", content=b"\xff9_\xd3\x91", headers=headers)
+    response = http.post(
+        f"/api/v1/instances/{instance_id}/accounts", params=OFFLINE, content=b"\xff9_\xd3\x91", headers=headers
+    )
     assert response.status_code == 400
     assert set(response.json()) == {"message", "code", "details"}
     assert response.json()["message"]
@@ -306,3 +329,36 @@ def test_the_menu_schema_accepts_what_the_importer_accepts() -> None:
     typo = small_document()
     typo["items"][0]["prize"] = "1.00"
     assert not validator.is_valid(typo)
+
+
+def test_link_and_pair_over_the_api_ask_wix_and_write_nothing_on_a_typo(
+    settings: Settings,
+    db: Database,
+    wixsim: WixSimClient,  # noqa: F811
+) -> None:
+    aimed = settings.model_copy(
+        update={"wix_api_base": wixsim.base_url, "wix_app_id": wixsim.app_id, "wix_app_secret": wixsim.app_secret}
+    )
+    with serve_in_thread(create_app(aimed, db)) as url, httpx.Client(base_url=url, timeout=30) as http:
+        headers = {"Authorization": "Bearer test-operator-token"}
+        merchant = _import(http, headers)
+        typo = http.post("/api/v1/instances/typo/accounts", json={"accountId": merchant}, headers=headers)
+        assert (typo.status_code, typo.json()["code"]) == (404, "INSTANCE_NOT_FOUND")
+        instances = http.get("/api/v1/instances", params={"limit": 500}, headers=headers).json()["items"]
+        assert "typo" not in [row["id"] for row in instances]
+
+        site = wixsim.create_site(configurations=1)
+        instance, configuration = site["instanceId"], site["configurations"][0]["id"]
+        linked = http.post(f"/api/v1/instances/{instance}/accounts", json={"accountId": merchant}, headers=headers)
+        assert linked.status_code == 200, linked.text
+        nope = http.put(
+            f"/api/v1/instances/{instance}/configurations/nope-cfg", json={"locationId": "loc-1"}, headers=headers
+        )
+        assert (nope.status_code, nope.json()["code"]) == (404, "LOCATION_NOT_FOUND")
+        assert http.get(f"/api/v1/instances/{instance}/configurations", headers=headers).json() == []
+        paired = http.put(
+            f"/api/v1/instances/{instance}/configurations/{configuration}",
+            json={"locationId": "loc-1"},
+            headers=headers,
+        )
+        assert paired.json()["status"] == "READY"

@@ -177,7 +177,7 @@ def test_link_pair_and_list(tmp_path: Path, sqlite_url: str, migrated: Database,
     key = issued.stdout.strip()
     assert key.startswith("pbk_") and "shown once" in issued.stderr
     linked = run_posbridge(
-        "link", "--instance", instance_id, "--account", merchant, "--credentials-stdin", "--json",
+        "link", "--instance", instance_id, "--account", merchant, "--credentials-stdin", "--json", "--offline",
         env=env, cwd=tmp_path, stdin=key + "\n",
     )  # fmt: skip
     assert linked.returncode == 0, linked.stderr
@@ -186,13 +186,13 @@ def test_link_pair_and_list(tmp_path: Path, sqlite_url: str, migrated: Database,
 
     refused = run_posbridge(
         "pair", "--instance", instance_id, "--configuration", "cfg-1", "--location", "loc-2", "--menus", "menu-2",
-        env=env, cwd=tmp_path,
+        "--offline", env=env, cwd=tmp_path,
     )  # fmt: skip
     assert refused.returncode == 1
     assert refused.stderr.startswith("posbridge: ACCOUNT_CONFIGURATION: Menu 'menu-2' is not an active menu")
 
     paired = run_posbridge(
-        "pair", "--instance", instance_id, "--configuration", "cfg-1", "--location", "loc-1",
+        "pair", "--instance", instance_id, "--configuration", "cfg-1", "--location", "loc-1", "--offline",
         env=env, cwd=tmp_path,
     )  # fmt: skip
     assert paired.returncode == 0, paired.stderr
@@ -209,11 +209,20 @@ def test_link_pair_and_list(tmp_path: Path, sqlite_url: str, migrated: Database,
 
 def test_refusals_name_the_reason(tmp_path: Path, sqlite_url: str, migrated: Database) -> None:
     env = _env(database_url=sqlite_url)
-    unknown = run_posbridge("link", "--instance", "i-1", "--account", "nobody", env=env, cwd=tmp_path)
+    unknown = run_posbridge("link", "--instance", "i-1", "--account", "nobody", "--offline", env=env, cwd=tmp_path)
     assert unknown.returncode == 1
     assert unknown.stderr == "posbridge: ACCOUNT_NOT_FOUND: No POS account 'nobody'\n"
     keyless = run_posbridge(
-        "link", "--instance", "i-1", "--account", "nobody", "--credentials-stdin", env=env, cwd=tmp_path, stdin="k"
+        "link",
+        "--instance",
+        "i-1",
+        "--account",
+        "nobody",
+        "--credentials-stdin",
+        "--offline",
+        env=env,
+        cwd=tmp_path,
+        stdin="k",
     )
     assert keyless.returncode == 2
     assert keyless.stderr.startswith("posbridge: POSBRIDGE_SECRET_KEY is required but not set")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from posbridge.errors import WixError
@@ -129,6 +131,12 @@ def test_unpairing_leaves_the_configuration_pending(db: Database, instance_id: s
     assert (configuration.location_id, configuration.account_pk, configuration.catalog_id) == (None, None, "cat")
     view = get_configuration(db, instance_id=instance_id, configuration_id="cfg-1")
     assert (view.status, view.menu_ids) == ("PENDING", [])
+    # Another instance's configuration is not found; an instance nobody recorded is named as such.
+    another = str(uuid.uuid4())
+    _linked(db, another)
     with pytest.raises(WixError) as raised:
-        unpair_configuration(db, instance_id="another-instance", configuration_id="cfg-1")
+        unpair_configuration(db, instance_id=another, configuration_id="cfg-1")
     assert raised.value.code == "LOCATION_NOT_FOUND"
+    with pytest.raises(WixError) as raised:
+        unpair_configuration(db, instance_id="never-recorded", configuration_id="cfg-1")
+    assert (raised.value.code, raised.value.message) == ("INSTANCE_NOT_FOUND", "Instance 'never-recorded' is not known")

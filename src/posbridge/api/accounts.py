@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import Field
 
 from posbridge.api.common import admin_router, database, errors, wix_client
@@ -15,6 +15,11 @@ from posbridge.wix.client import WixClient
 
 router = admin_router(tags=["accounts"])
 InstancePath = Path(alias="instanceId", description="The Wix instance id.")
+Offline = Query(
+    False,
+    description="Take the instance on trust instead of asking Wix that the app is installed there "
+    "(setups without Wix only: a mistyped id then becomes a phantom instance).",
+)
 
 
 class LinkAccountRequest(ApiModel):
@@ -45,15 +50,25 @@ def get_accounts(instance_id: str = InstancePath, db: Database = Depends(databas
 
 @router.post("/instances/{instanceId}/accounts", response_model=AccountView, responses=errors(400, 403, 404, 409, 502))
 def post_account(
-    body: LinkAccountRequest, request: Request, instance_id: str = InstancePath, db: Database = Depends(database)
+    body: LinkAccountRequest,
+    request: Request,
+    instance_id: str = InstancePath,
+    offline: bool = Offline,
+    db: Database = Depends(database),
+    client: WixClient = Depends(wix_client),
 ) -> AccountView:
-    """Connect a POS account (records the instance if new); linking the connected account again is a no-op."""
+    """Connect a POS account (records the instance if new); linking the connected account again is a no-op.
+
+    Wix must confirm the app is installed on the instance first (404 when not, 502 when Wix cannot
+    be asked), unless `offline`; nothing is written when it does not.
+    """
     link_account(
         db,
         instance_id=instance_id,
         account_id=body.account_id,
         credentials=body.credentials,
         secret_key=request.app.state.settings.secret_key,
+        wix=None if offline else client,
     )
     return queries.get_account(db, instance_id=instance_id, account_id=body.account_id)
 

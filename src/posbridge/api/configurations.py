@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Query
 from pydantic import Field
 
-from posbridge.api.common import admin_router, database, errors
+from posbridge.api.common import admin_router, database, errors, wix_client
 from posbridge.services import queries
 from posbridge.services.pairing import pair_configuration, unpair_configuration
 from posbridge.services.queries import ApiModel, ConfigurationView
 from posbridge.store.db import Database
+from posbridge.wix.client import WixClient
 
 router = admin_router(tags=["configurations"])
 InstancePath = Path(alias="instanceId", description="The Wix instance id.")
@@ -51,11 +52,22 @@ def put_configuration(
     body: PairRequest,
     instance_id: str = InstancePath,
     configuration_id: str = ConfigurationPath,
+    offline: bool = Query(
+        False,
+        description="Take the configuration on trust instead of asking Wix that it exists on the instance "
+        "(setups without Wix only).",
+    ),
     db: Database = Depends(database),
+    client: WixClient = Depends(wix_client),
 ) -> ConfigurationView:
-    """Pair the configuration with a POS location of the connected account (idempotent)."""
+    """Pair the configuration with a POS location of the connected account (idempotent).
+
+    Wix must confirm the configuration exists on the instance first (404 when not, 409 when
+    archived, 502 when Wix cannot be asked), unless `offline`; nothing is written when it does not.
+    """
     pair_configuration(
         db,
+        wix=None if offline else client,
         instance_id=instance_id,
         configuration_id=configuration_id,
         location_id=body.location_id,

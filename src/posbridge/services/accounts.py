@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 from posbridge.crypto import CredentialBox, CredentialsError, api_key_matches, hash_api_key
 from posbridge.errors import WixError
 from posbridge.services.pairing import release_configuration
+from posbridge.services.wixcheck import confirm_installed
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Instance, Merchant
 from posbridge.store.statuses import AccountStatus, InstanceStatus
 from posbridge.store.types import utcnow
+from posbridge.wix.client import WixClient
 
 
 def link_account(
@@ -24,6 +26,7 @@ def link_account(
     account_id: str,
     credentials: str | None = None,
     secret_key: str | None = None,
+    wix: WixClient | None = None,
 ) -> Account:
     """Connect a POS account (for the built-in POS: the merchant's POS id) to a Wix instance.
 
@@ -31,9 +34,13 @@ def link_account(
     connected is a 409 until it is disconnected; linking the same again changes nothing.
     `credentials` (e.g. the POS API key) are checked against the merchant's key when it has one
     and stored encrypted with a key derived from `secret_key`; they are never logged.
+    With `wix`, the instance is first confirmed with Wix (the app must be installed there);
+    without, it is taken on trust (setups without Wix).
     """
     if credentials is not None and not secret_key:
         raise ValueError("storing POS credentials needs the secret key (POSBRIDGE_SECRET_KEY)")
+    if wix is not None:
+        confirm_installed(wix, instance_id)
     box = CredentialBox(secret_key) if credentials is not None and secret_key else None
     try:
         with db.transaction() as session:

@@ -7,9 +7,11 @@ from sqlalchemy.orm import Session
 
 from posbridge.errors import ErrorDetail, WixError
 from posbridge.services.tenancy import account_for, active_accounts, active_instance
+from posbridge.services.wixcheck import confirm_configuration
 from posbridge.store.db import Database
-from posbridge.store.models import Account, Configuration, ConfigurationMenu, Location, Menu, MenuLocation
+from posbridge.store.models import Account, Configuration, ConfigurationMenu, Instance, Location, Menu, MenuLocation
 from posbridge.store.types import utcnow
+from posbridge.wix.client import WixClient
 
 
 def pair_configuration(
@@ -21,12 +23,17 @@ def pair_configuration(
     menu_ids: list[str] | None = None,
     catalog_id: str | None = None,
     account_id: str | None = None,
+    wix: WixClient | None = None,
 ) -> Configuration:
     """Pair Wix's configuration with the linked merchant's POS location; menus default to all sold there.
 
     The configuration row is created the first time Wix's id is seen. `account_id` defaults to the
     instance's connected account (one per instance today). Re-pairing the same way changes nothing.
+    With `wix`, Wix must first confirm the configuration exists on the instance (nothing is
+    written otherwise); without, it is taken on trust (setups without Wix).
     """
+    if wix is not None:
+        confirm_configuration(wix, instance_id, configuration_id)
     with db.transaction() as session:
         account = _pairing_account(session, instance_id, account_id)
         location = session.scalar(
@@ -86,6 +93,11 @@ def find_configuration(session: Session, instance_id: str, configuration_id: str
         select(Configuration).where(Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id)
     )
     if configuration is None:
+        if session.get(Instance, instance_id) is None:
+            # Name what is actually unknown: a mistyped instance is not a configuration problem.
+            raise WixError.of(
+                "INSTANCE_NOT_FOUND", f"Instance '{instance_id}' is not known", http_status=404, instanceId=instance_id
+            )
         raise WixError.of(
             "LOCATION_NOT_FOUND", f"Configuration '{configuration_id}' is not known", configurationId=configuration_id
         )

@@ -255,6 +255,17 @@ def _paired(db: Database, instance_id: str, configuration_id: str) -> tuple[int,
         return configuration.id, account.account_id
 
 
+def duration(milliseconds: float) -> str:
+    """A duration for people: 0.45 s, 12.3 s, 2 min 05 s (never 0:00:00.451000)."""
+    seconds = milliseconds / 1000
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
 def describe(sync: Sync) -> str:
     """A final summary for people: outcome, what changed per kind, archived Wix menus, calls and time."""
     summary = summary_of(sync)
@@ -262,7 +273,7 @@ def describe(sync: Sync) -> str:
         return f"Sync #{sync.id} FAILED ({sync.failure_code}): {sync.failure_reason}"
     if sync.status != SyncStatus.SYNCED:
         return f"Sync #{sync.id} is {sync.status}"
-    lines = [f"Sync #{sync.id} SYNCED in {timedelta(milliseconds=summary.get('durationMs', 0))}"]
+    lines = [f"Sync #{sync.id} SYNCED in {duration(summary.get('durationMs', 0))}"]
     counts = summary.get("counts") or {}
     if summary.get("unchanged") or not counts:
         lines.append("  no changes: the live catalog already matched the POS")

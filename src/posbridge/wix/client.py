@@ -70,6 +70,10 @@ class WixClient:
             instance_id, method.upper(), self._base + path, path, json, params, authorized=True, idempotent=idempotent
         )
 
+    def token(self, instance_id: str) -> str:
+        """The instance's access token (fetched unless cached): Wix grants one only where the app is installed."""
+        return self._tokens.get(instance_id)
+
     @contextmanager
     def track(self) -> Iterator[CallStats]:
         """Count the calls made in this context (this thread/task) apart from everyone else's."""
