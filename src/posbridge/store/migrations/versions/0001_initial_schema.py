@@ -269,7 +269,6 @@ def upgrade() -> None:
     sa.Column('item_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('location_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=True),
-    sa.Column('imported_quantity', sa.Integer(), nullable=True),
     sa.Column('out_of_stock', sa.Boolean(), nullable=False),
     sa.Column('out_until', posbridge.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', posbridge.store.types.UTCDateTime(timezone=True), nullable=False),
