@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import Body, Depends, Path, Query, Request
 from pydantic import Field
 
-from posbridge.api.common import ERROR_RESPONSES, admin_router, database
+from posbridge.api.common import admin_router, database, errors
 from posbridge.services import order_flow, outbound
 from posbridge.services.attention import resolve
 from posbridge.services.order_views import OrderDetail, get_order
@@ -26,7 +26,7 @@ class ActionRequest(ApiModel):
     actor: Literal["KITCHEN", "OPERATOR"] = "OPERATOR"
 
 
-@router.get("/orders/{orderId}", response_model=OrderDetail, responses=ERROR_RESPONSES)
+@router.get("/orders/{orderId}", response_model=OrderDetail, responses=errors(400, 404, 409, 428))
 def get_one(
     order_id: str = OrderPath, instance_id: str | None = InstanceQuery, db: Database = Depends(database)
 ) -> OrderDetail:
@@ -59,7 +59,10 @@ def _act(action: str) -> None:
 
     act.__doc__ = f"Move the order to {target} (repeating it changes nothing); 409 when the flow forbids it."
     router.post(
-        f"/orders/{{orderId}}/{action}", response_model=OrderDetail, responses=ERROR_RESPONSES, name=f"{action}_order"
+        f"/orders/{{orderId}}/{action}",
+        response_model=OrderDetail,
+        responses=errors(400, 404, 409, 428),
+        name=f"{action}_order",
     )(act)
 
 
@@ -67,7 +70,7 @@ for _action in order_flow.ACTIONS:
     _act(_action)
 
 
-@router.post("/orders/{orderId}/retry", response_model=OrderDetail, responses=ERROR_RESPONSES)
+@router.post("/orders/{orderId}/retry", response_model=OrderDetail, responses=errors(400, 404, 409, 428))
 def post_retry(
     request: Request,
     order_id: str = OrderPath,
@@ -82,7 +85,7 @@ def post_retry(
     return get_order(db, order_id, instance_id=instance_id)
 
 
-@router.post("/orders/{orderId}/resolve", response_model=OrderDetail, responses=ERROR_RESPONSES)
+@router.post("/orders/{orderId}/resolve", response_model=OrderDetail, responses=errors(400, 404, 409, 428))
 def post_resolve(
     order_id: str = OrderPath, instance_id: str | None = InstanceQuery, db: Database = Depends(database)
 ) -> OrderDetail:

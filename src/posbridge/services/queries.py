@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar, get_args
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from posbridge.errors import WixError
+from posbridge.orders.model import OrderStatus
 from posbridge.services.pairing import find_configuration
 from posbridge.services.status import readiness
 from posbridge.services.tenancy import active_accounts
@@ -33,7 +34,7 @@ from posbridge.store.models import (
     Sync,
     SyncLog,
 )
-from posbridge.store.statuses import AccountStatus
+from posbridge.store.statuses import AccountStatus, InstanceStatus
 from posbridge.store.types import money_normal
 
 MAX_PAGE = 500
@@ -41,12 +42,9 @@ MAX_PAGE = 500
 MAX_BIGINT = 2**63 - 1
 MAX_OFFSET = MAX_BIGINT
 # The statuses listings filter on: an unknown one is refused naming these, never an empty page.
-OrderStatus = Literal["NEW", "ACCEPTED", "READY", "FULFILLED", "CANCELED"]
-InstanceStatus = Literal["ACTIVE", "REMOVED"]
-AccountStatus = Literal["ACTIVE", "DISCONNECTED"]
-ORDER_STATUSES: tuple[str, ...] = get_args(OrderStatus)
-INSTANCE_STATUSES: tuple[str, ...] = get_args(InstanceStatus)
-ACCOUNT_STATUSES: tuple[str, ...] = get_args(AccountStatus)
+ORDER_STATUSES: tuple[str, ...] = tuple(OrderStatus)
+INSTANCE_STATUSES: tuple[str, ...] = tuple(InstanceStatus)
+ACCOUNT_STATUSES: tuple[str, ...] = tuple(AccountStatus)
 T = TypeVar("T", bound=BaseModel)
 
 
