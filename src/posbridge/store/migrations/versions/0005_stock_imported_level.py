@@ -4,8 +4,8 @@ An import applies a document's stock only where that level changed since the las
 --reset-stock), so a re-import never gives back stock that orders consumed. Existing rows take
 their current quantity as the last imported level: the upgrade itself resets nothing.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-30 17:20:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
