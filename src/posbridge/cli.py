@@ -804,6 +804,37 @@ for _action in ("accept", "ready", "fulfill", "cancel"):
     _order_action(_action)
 
 
+@orders_app.command("auto-accept")
+def orders_auto_accept(
+    merchant: Annotated[str, typer.Option("--merchant", help="The POS merchant id.")],
+    location: Annotated[str, typer.Option("--location", help="The POS location id.")],
+    off: Annotated[bool, typer.Option("--off", help="Leave accepting to the kitchen again.")] = False,
+    prep_minutes: Annotated[
+        int | None, typer.Option("--prep-minutes", help="The preparation time told to customers.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Accept a location's new orders at once (posbridge tells Wix), or leave it to the kitchen (--off)."""
+    from posbridge.services.order_flow import set_auto_accept
+
+    db = _database(_settings(server=False))
+    with _refusals(as_json):
+        done = set_auto_accept(db, merchant, location, enabled=not off, prep_minutes=prep_minutes)
+    if as_json:
+        _print_json(
+            {
+                "merchantId": done.merchant_id,
+                "locationId": done.location_id,
+                "enabled": done.enabled,
+                "prepMinutes": done.prep_minutes,
+            }
+        )
+        return
+    state = "accepts new orders itself" if done.enabled else "leaves accepting to the kitchen"
+    promise = f", promising {done.prep_minutes} minutes" if done.enabled and done.prep_minutes else ""
+    out.print(f"location {location} of {merchant} {state}{promise}", markup=False)
+
+
 @app.command()
 def demo(
     items: Annotated[

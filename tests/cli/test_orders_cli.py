@@ -16,7 +16,7 @@ from posbridge.logs import configure_logging
 from posbridge.services import attention
 from posbridge.services.ordering import create_order
 from posbridge.store.db import Database
-from posbridge.store.models import Order, OutboundJob
+from posbridge.store.models import Merchant, Order, OutboundJob
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 
@@ -114,3 +114,24 @@ def test_attention_lists_reason_and_actions_and_resolve_clears_it(cli: Any, db: 
     assert cli("orders", "retry", pos_id).exit_code == 1  # nothing failed to send
     assert cli("orders", "resolve", pos_id).exit_code == 0
     assert json.loads(cli("orders", "--attention", "--instance", world.instance_id, "--json").stdout)["items"] == []
+
+
+def test_auto_accept_is_set_per_location(cli: Any, db: Database, world: PosWorld) -> None:
+    with db.transaction(write=False) as session:
+        merchant = session.scalar(select(Merchant.pos_id).where(Merchant.id == world.merchant))
+    assert merchant is not None
+    done = cli("orders", "auto-accept", "--merchant", merchant, "--location", "loc-1", "--prep-minutes", "25", "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout) == {
+        "merchantId": merchant,
+        "locationId": "loc-1",
+        "enabled": True,
+        "prepMinutes": 25,
+    }
+    pos_id, _ = place(db, world)
+    assert json.loads(cli("orders", "show", pos_id, "--json").stdout)["status"] == "ACCEPTED"
+    assert cli("orders", "auto-accept", "--merchant", merchant, "--location", "loc-1", "--off").exit_code == 0
+    later, _ = place(db, world)
+    assert json.loads(cli("orders", "show", later, "--json").stdout)["status"] == "NEW"
+    missing = cli("orders", "auto-accept", "--merchant", merchant, "--location", "nowhere")
+    assert missing.exit_code == 1 and "LOCATION_NOT_FOUND" in missing.stderr

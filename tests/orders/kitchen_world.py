@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from posbridge.app import create_app
 from posbridge.config import Settings
 from posbridge.store.db import Database
-from posbridge.store.models import Menu
+from posbridge.store.models import Menu, Stock
 from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
@@ -125,8 +125,9 @@ def running_kitchen(settings: Settings, db: Database, sim: WixSimClient, *, item
     """Serve posbridge, build and sync a tenant, and point its wixsim site at posbridge."""
     with serve_in_thread(create_app(settings, db)) as url:
         world = build_world(db, settings, sim, items=items, locations=1, menus=1)
-        with db.transaction() as session:  # every dish orderable whenever the test runs
+        with db.transaction() as session:  # every dish orderable whenever, and as often as, the test runs
             session.execute(update(Menu).where(Menu.merchant_id == world.merchant).values(availability=None))
+            session.execute(delete(Stock).where(Stock.location_id == world.location))
         assert world.sync().status == "SYNCED"
         sim.update_site(world.instance_id, provider_base_uri=f"{url}/wix/pos-spi", webhook_url=f"{url}/wix/webhooks")
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

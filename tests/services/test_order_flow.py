@@ -23,7 +23,7 @@ from posbridge.services.order_views import get_order
 from posbridge.services.ordering import create_order
 from posbridge.services.queries import list_orders
 from posbridge.store.db import Database
-from posbridge.store.models import Location, Order, OutboundJob
+from posbridge.store.models import Location, Merchant, Order, OutboundJob
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 
@@ -164,13 +164,19 @@ def test_a_wix_order_id_of_two_sites_must_be_named_by_pos_id(db: Database, world
 
 
 def test_auto_accept_accepts_new_orders_with_the_preparation_time(db: Database, world: PosWorld) -> None:
-    order_flow.set_auto_accept(db, world.location, enabled=True, prep_minutes=20)
+    with db.transaction(write=False) as session:
+        merchant_pos_id = session.scalar(select(Merchant.pos_id).where(Merchant.id == world.merchant))
+    assert merchant_pos_id is not None
+    order_flow.set_auto_accept(db, merchant_pos_id, world.location_pos_id, enabled=True, prep_minutes=20)
     pos_id, _ = place(db, world)
     detail = get_order(db, pos_id)
     assert detail.status == "ACCEPTED" and detail.history[-1].actor == "SYSTEM"
     assert jobs_of(db, pos_id) == [{"status": "ACCEPTED", "actor": "SYSTEM", "message": "Ready in about 20 minutes"}]
     with pytest.raises(WixError):
-        order_flow.set_auto_accept(db, world.location, enabled=True, prep_minutes=0)
+        order_flow.set_auto_accept(db, merchant_pos_id, world.location_pos_id, enabled=True, prep_minutes=0)
+    with pytest.raises(WixError) as missing:
+        order_flow.set_auto_accept(db, merchant_pos_id, "no-such-location", enabled=True, prep_minutes=None)
+    assert missing.value.http_status == 404
     with db.transaction(write=False) as session:
         location = session.get(Location, world.location)
         assert location is not None and location.prep_minutes == 20

@@ -92,3 +92,37 @@ def post_resolve(
     """Take the order out of needs attention (the operator dealt with it); 409 when it needs none."""
     resolve(db, order_id, instance_id=instance_id)
     return get_order(db, order_id, instance_id=instance_id)
+
+
+class AutoAcceptRequest(ApiModel):
+    """Whether posbridge accepts the location's new orders itself, and the preparation time it promises."""
+
+    enabled: bool
+    prep_minutes: int | None = Field(default=None, ge=1, le=order_flow.MAX_PREP_MINUTES)
+
+
+class AutoAcceptView(ApiModel):
+    """A location's auto-accept setting."""
+
+    merchant_id: str
+    location_id: str
+    enabled: bool
+    prep_minutes: int | None = None
+
+
+@router.put(
+    "/merchants/{merchantId}/locations/{locationId}/auto-accept",
+    response_model=AutoAcceptView,
+    responses=ERROR_RESPONSES,
+)
+def put_auto_accept(
+    body: AutoAcceptRequest,
+    merchant_id: str = Path(alias="merchantId", description="The POS merchant id."),
+    location_id: str = Path(alias="locationId", description="The POS location id."),
+    db: Database = Depends(database),
+) -> AutoAcceptView:
+    """Accept the location's new orders at once (telling Wix the preparation time), or leave it to the kitchen."""
+    done = order_flow.set_auto_accept(
+        db, merchant_id, location_id, enabled=body.enabled, prep_minutes=body.prep_minutes
+    )
+    return AutoAcceptView(**vars(done))

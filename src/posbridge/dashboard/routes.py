@@ -22,9 +22,10 @@ from posbridge.config import Settings
 from posbridge.dashboard.session import CSRF_FIELD, SESSION_HEADER, Refused, Session, Sessions, verify_instance
 from posbridge.errors import WixError
 from posbridge.logs import get_logger
-from posbridge.services import merchant_page, queries
+from posbridge.services import merchant_page, order_flow, queries
 from posbridge.services.disconnection import disconnect
 from posbridge.services.onboarding import NOT_CONNECTED, account_state, connect_with_api_key, save_business_info
+from posbridge.services.order_views import kitchen_orders
 from posbridge.services.pairing import pair_configuration, unpair_configuration
 from posbridge.services.syncing import preview_sync, request_configuration_sync
 from posbridge.store.db import Database
@@ -123,7 +124,8 @@ def entry(request: Request) -> HTMLResponse:
     session = _sessions(request).issue(owner, _now())
     open_row = request.query_params.get("configurationId")
     context = _panel_context(request, session, open_row=open_row)
-    return _html(request, "page.html", session=session, **context)
+    kitchen = _kitchen_context(request, session) if not context["not_connected"] else {"kitchen": None}
+    return _html(request, "page.html", session=session, **{**kitchen, **context})
 
 
 # --- the page's own requests ---------------------------------------------------------------------
@@ -428,3 +430,61 @@ def _words(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_words(v) for v in value[:10]) + (" …" if len(value) > 10 else "")
     return str(value)
+
+
+# --- the kitchen view ---------------------------------------------------------------------------
+
+ACTION_WORDS = {"accept": "Accept", "ready": "Ready", "fulfill": "Picked up / delivered", "cancel": "Cancel order"}
+
+
+def _kitchen_context(request: Request, session: Session) -> dict[str, Any]:
+    kitchen = kitchen_orders(_db(request), session.owner.instance_id)
+    new_count = sum(1 for place in kitchen for t in place.tickets if t.status == "NEW")
+    return {"kitchen": kitchen, "new_count": new_count, "action_words": ACTION_WORDS}
+
+
+async def _kitchen(request: Request, action: Callable[[Session, FormData], dict[str, Any]] | None = None) -> Response:
+    """The kitchen card: session (and CSRF for an action) first, then the action, then the list re-read."""
+    try:
+        session = _session(request)
+        form = await request.form() if request.method == "POST" else FormData()
+        if request.method == "POST":
+            Sessions.check_csrf(session, str(form.get(CSRF_FIELD) or ""))
+    except Refused as refused:
+        return _refusal(request, refused, fragment=True)
+    flash, status = None, 200
+    if action is not None:
+        try:
+            flash = await run_in_threadpool(action, session, form)
+        except WixError as error:
+            flash, status = {"error": True, "text": error.message}, _status_for(error)
+    context = await run_in_threadpool(_kitchen_context, request, session)
+    return _html(request, "kitchen.html", status, session=session, flash=flash, **context)
+
+
+@router.get("/dashboard/kitchen")
+async def kitchen(request: Request) -> Response:
+    """The open orders per location (the card polls this every few seconds)."""
+    return await _kitchen(request)
+
+
+@router.post("/dashboard/kitchen/orders/{pos_order_id}/{action}")
+async def kitchen_action(request: Request, pos_order_id: str, action: str) -> Response:
+    """One click of the kitchen: accept, ready, fulfil or cancel an order of this site; Wix is told from the queue."""
+
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        if action not in order_flow.ACTIONS:
+            raise WixError.of("INVALID_ARGUMENT", f"'{action}' is not a kitchen action", http_status=404)
+        jobs = getattr(request.app.state, "jobs", None)
+        done = order_flow.change_status(
+            _db(request),
+            pos_order_id,
+            order_flow.ACTIONS[action],
+            actor="KITCHEN",
+            reason=str(form.get("reason") or "") or None,
+            instance_id=session.owner.instance_id,
+            notify=jobs.enqueue_outbound if jobs is not None else None,
+        )
+        return _flash(f"Order {done.wix_order_id} is {done.status.lower()}.")
+
+    return await _kitchen(request, act)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posbridge.errors import WixError
@@ -25,7 +26,7 @@ from posbridge.pos.builtin import BuiltinPos
 from posbridge.services import outbound
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
-from posbridge.store.models import Location, Order
+from posbridge.store.models import Location, Merchant, Order
 from posbridge.store.types import utcnow
 
 NEW, ACCEPTED, READY, FULFILLED, CANCELED = "NEW", "ACCEPTED", "READY", "FULFILLED", "CANCELED"
@@ -41,6 +42,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
 ACTIONS = {"accept": ACCEPTED, "ready": READY, "fulfill": FULFILLED, "cancel": CANCELED}
 MAX_REASON = 1000  # Wix's limit on an accept or cancel message, which the reason becomes
 AUTO_ACCEPTED = "accepted automatically"
+MAX_PREP_MINUTES = 24 * 60
 
 Notify = Callable[[int], None]
 PosBackendFactory = Callable[[Session], PosBackend]
@@ -144,15 +146,40 @@ def auto_accept(session: Session, order: Order, *, pos: PosBackendFactory | None
     return apply_status(session, order, ACCEPTED, actor="SYSTEM", reason=AUTO_ACCEPTED, pos=pos)
 
 
-def set_auto_accept(db: Database, location_pk: int, *, enabled: bool, prep_minutes: int | None) -> None:
-    """Turn auto-accept of a location on or off, with the preparation time promised to customers."""
-    if prep_minutes is not None and not 1 <= prep_minutes <= 24 * 60:
-        raise WixError.of("INVALID_ARGUMENT", "The preparation time must be 1..1440 minutes", http_status=400)
+@dataclass(frozen=True)
+class AutoAccept:
+    """A location's auto-accept setting."""
+
+    merchant_id: str
+    location_id: str
+    enabled: bool
+    prep_minutes: int | None
+
+
+def set_auto_accept(
+    db: Database, merchant_id: str, location_id: str, *, enabled: bool, prep_minutes: int | None
+) -> AutoAccept:
+    """Turn auto-accept of a merchant's location (POS ids) on or off, with the preparation time promised."""
+    if prep_minutes is not None and not 1 <= prep_minutes <= MAX_PREP_MINUTES:
+        raise WixError.of(
+            "INVALID_ARGUMENT", f"The preparation time must be 1..{MAX_PREP_MINUTES} minutes", http_status=400
+        )
     with db.transaction() as session:
-        location = session.get(Location, location_pk, with_for_update=True)
+        location = session.scalar(
+            select(Location)
+            .join(Merchant, Merchant.id == Location.merchant_id)
+            .where(Merchant.pos_id == merchant_id, Location.pos_id == location_id)
+            .with_for_update()
+        )
         if location is None:
-            raise WixError.of("LOCATION_NOT_FOUND", "The location is not known", http_status=404)
+            raise WixError.of(
+                "LOCATION_NOT_FOUND",
+                f"Merchant '{merchant_id}' has no location '{location_id}'",
+                http_status=404,
+                locationId=location_id,
+            )
         location.auto_accept, location.prep_minutes = enabled, prep_minutes
+    return AutoAccept(merchant_id, location_id, enabled, prep_minutes)
 
 
 def _wix_message(session: Session, order: Order, target: str, reason: str | None) -> str | None:

@@ -204,3 +204,75 @@ def _options(children: dict[int | None, list[OrderLineOption]], parent: int | No
         )
         for o in children.get(parent, [])
     ]
+
+
+class KitchenTicket(ApiModel):
+    """An order as the kitchen view shows it: what to cook, for when, and what can be done next."""
+
+    pos_order_id: str
+    wix_order_id: str
+    status: str
+    fulfillment_type: str
+    promised_time: datetime | None = None  # a scheduled order's time (None: as soon as possible)
+    customer_name: str
+    items: list[str]
+    comment: str | None = None
+    total: Decimal
+    currency: str
+    actions: list[str]
+    attention: str | None = None
+    created_at: datetime
+
+
+class KitchenLocation(ApiModel):
+    """One location's open orders, newest first."""
+
+    name: str
+    tickets: list[KitchenTicket]
+
+
+# What the kitchen can do next from each open status (the flow's rules; cancel is always possible).
+NEXT_ACTIONS = {"NEW": ["accept", "cancel"], "ACCEPTED": ["ready", "fulfill", "cancel"], "READY": ["fulfill", "cancel"]}
+KITCHEN_LIMIT = 200
+
+
+def kitchen_orders(db: Database, instance_id: str, *, limit: int = KITCHEN_LIMIT) -> list[KitchenLocation]:
+    """The instance's open orders (NEW, ACCEPTED, READY) per location, newest first."""
+    with db.transaction(write=False) as session:
+        rows = list(
+            session.execute(
+                select(Order, Location.name)
+                .join(Location, Location.id == Order.location_id)
+                .where(Order.instance_id == instance_id, Order.status.in_(tuple(NEXT_ACTIONS)))
+                .order_by(Order.created_at.desc(), Order.id.desc())
+                .limit(limit)
+            )
+        )
+        by_location: dict[str, list[KitchenTicket]] = {}
+        for order, location_name in rows:
+            by_location.setdefault(location_name, []).append(_ticket(order))
+    return [KitchenLocation(name=name, tickets=tickets) for name, tickets in sorted(by_location.items())]
+
+
+def _ticket(order: Order) -> KitchenTicket:
+    customer = order.customer or {}
+    name = " ".join(str(customer.get(k) or "") for k in ("firstName", "lastName")).strip()
+    items = []
+    for line in order.lines:
+        chosen = ", ".join(o.name for o in line.options)
+        items.append(f"{line.quantity} × {line.name}" + (f" ({chosen})" if chosen else ""))
+    return KitchenTicket(
+        pos_order_id=order.pos_order_id,
+        wix_order_id=order.wix_order_id,
+        status=order.status,
+        fulfillment_type=order.fulfillment_type,
+        promised_time=None if order.asap else order.promised_time,
+        customer_name=name or "—",
+        items=items,
+        comment=order.comment,
+        total=money_normal(order.total),
+        currency=order.currency,
+        actions=NEXT_ACTIONS[order.status],
+        attention=order.needs_attention,
+        created_at=order.created_at,
+    )

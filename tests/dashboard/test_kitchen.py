@@ -1,0 +1,107 @@
+"""The kitchen view on the merchant's page: open orders per location, new ones marked, one-click actions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+from sqlalchemy import select
+
+from posbridge.store.db import Database
+from posbridge.store.models import Configuration, Item, Order, OrderLine, OutboundJob
+from tests.dashboard.conftest import Merchant, Site
+from tests.dashboard.test_page import _ready_and_paired
+from tests.dashboard.test_security import SESSION, _open, _tokens
+from wixsim.client import WixSimClient
+
+
+def _orders(db: Database, site: Site, conf: str, promised: datetime) -> list[str]:
+    """Two orders at the paired location: one as soon as possible, one scheduled; their POS ids, oldest first."""
+    ids = []
+    with db.transaction() as s:
+        configuration = s.scalar(select(Configuration).where(Configuration.wix_id == conf))
+        assert configuration is not None and configuration.location_id is not None
+        item = s.scalar(select(Item).limit(1).where(Item.name.is_not(None)))
+        assert item is not None
+        for n, scheduled in enumerate((None, promised)):
+            order = Order(
+                pos_order_id=f"pos-{uuid.uuid4().hex[:12]}",
+                instance_id=site.instance_id,
+                configuration_wix_id=conf,
+                configuration_id=configuration.id,
+                wix_order_id=f"wix-kitchen-{n}-{uuid.uuid4().hex[:6]}",
+                location_id=configuration.location_id,
+                currency="USD",
+                subtotal=Decimal("12.50"),
+                total=Decimal("13.61"),
+                fulfillment_type="PICKUP",
+                asap=scheduled is None,
+                promised_time=scheduled,
+                customer={"firstName": "Ada", "lastName": "Lovelace"},
+                wix_order={},
+                created_at=datetime.now(UTC) + timedelta(seconds=n),
+            )
+            order.lines = [
+                OrderLine(
+                    position=0,
+                    item_id=item.id,
+                    wix_catalog_item_id="x",
+                    name=item.name,
+                    quantity=2,
+                    unit_price=Decimal("6.25"),
+                    line_total=Decimal("12.50"),
+                )
+            ]
+            s.add(order)
+            ids.append(order.pos_order_id)
+    return ids
+
+
+def test_the_kitchen_sees_open_orders_newest_first_and_moves_them_along(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    make_site: Callable[..., Site],
+    make_merchant: Callable[[], Merchant],
+    db: Database,
+) -> None:
+    site, merchant = make_site(), make_merchant()
+    session, csrf, conf = _ready_and_paired(page_client, wixsim, site, merchant)
+    promised = datetime(2026, 12, 24, 19, 30, tzinfo=UTC)
+    asap, scheduled = _orders(db, site, conf, promised)
+    headers = {SESSION: session}
+    card = page_client.get("/dashboard/kitchen", headers=headers)
+    assert card.status_code == 200
+    text = card.text
+    assert "2 new" in text and text.count('class="ticket ticket-new is-new"') == 2
+    assert text.index(scheduled) < text.index(asap)  # newest first
+    assert "for 24 Dec 2026, 19:30 UTC" in text and "as soon as possible" in text
+
+    accepted = page_client.post(f"/dashboard/kitchen/orders/{asap}/accept", data={"csrf": csrf}, headers=headers)
+    assert accepted.status_code == 200 and "1 new" in accepted.text
+    refused = page_client.post(f"/dashboard/kitchen/orders/{scheduled}/ready", data={"csrf": csrf}, headers=headers)
+    assert refused.status_code == 409 and "accept it before" in refused.text
+    canceled = page_client.post(
+        f"/dashboard/kitchen/orders/{scheduled}/cancel", data={"csrf": csrf, "reason": "oven broke"}, headers=headers
+    )
+    assert canceled.status_code == 200 and scheduled not in canceled.text  # closed orders leave the list
+    with db.transaction(write=False) as s:
+        rows = {o.pos_order_id: o for o in s.scalars(select(Order).where(Order.pos_order_id.in_([asap, scheduled])))}
+        assert (rows[asap].status, rows[scheduled].status) == ("ACCEPTED", "CANCELED")
+        assert rows[scheduled].history[-1].actor == "KITCHEN" and rows[scheduled].history[-1].note == "oven broke"
+        jobs = s.scalars(select(OutboundJob).where(OutboundJob.order_id.in_([o.id for o in rows.values()])))
+        assert sorted(j.payload["status"] for j in jobs) == ["ACCEPTED", "CANCELED"]  # Wix is told from the queue
+
+    # No CSRF token, no action; another site's page cannot touch these orders.
+    no_csrf = page_client.post(f"/dashboard/kitchen/orders/{asap}/fulfill", data={}, headers=headers)
+    assert no_csrf.status_code == 403
+    other_session, other_csrf = _tokens(_open(page_client, wixsim, make_site()))
+    stranger = page_client.post(
+        f"/dashboard/kitchen/orders/{asap}/fulfill", data={"csrf": other_csrf}, headers={SESSION: other_session}
+    )
+    assert stranger.status_code == 404
+    assert asap not in page_client.get("/dashboard/kitchen", headers={SESSION: other_session}).text
+    with db.transaction(write=False) as s:
+        assert s.scalar(select(Order.status).where(Order.pos_order_id == asap)) == "ACCEPTED"
