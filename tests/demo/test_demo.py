@@ -41,7 +41,15 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
     assert "not played" not in done.stdout and "failed" not in done.stdout
     # The merchant's page as Wix opens it: wixsim's dashboard on localhost framing posbridge's page.
     assert re.search(r"merchant's dashboard page http://localhost:\d+/_sim/dashboard/[0-9a-f-]{36}", done.stdout)
-    for answer in ("200 READY", "SYNCED", "AVAILABILITY_CHANGED", "PRICE_CHANGED", "Diavola $17.00 → $18.50"):
+    for answer in (
+        "200 READY",
+        "SYNCED",
+        "AVAILABILITY_CHANGED",
+        "PRICE_CHANGED",
+        "Diavola $17.00 → $18.50",
+        "NEW → ACCEPTED → FULFILLED",
+        "NEW → CANCELED",
+    ):
         assert answer in done.stdout
 
     # What the demo reported, read back from posbridge's own database after it ended.
@@ -50,6 +58,8 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
         with db.transaction(write=False) as session:
             orders = list(session.scalars(select(Order)))
             assert sorted(o.fulfillment_type for o in orders) == ["DELIVERY", "DINE_IN", "PICKUP", "PICKUP"]
+            # The kitchen step: three worked to the end, one cancelled in Wix's dashboard (and so here).
+            assert sorted(o.status for o in orders) == ["CANCELED", "FULFILLED", "FULFILLED", "FULFILLED"]
             # One row per Wix order: the resent Create Order made no second one.
             assert len({o.wix_order_id for o in orders}) == len(orders)
             configurations = list(session.scalars(select(Configuration)))

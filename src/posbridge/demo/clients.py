@@ -106,6 +106,19 @@ class Admin(_Json):
     def orders(self, instance_id: str) -> list[dict[str, Any]]:
         return list(self.call("GET", "/orders", params={"instanceId": instance_id, "limit": 200})["items"])
 
+    def order(self, instance_id: str, order_id: str) -> dict[str, Any]:
+        """One order whole (lines, history, pushes to Wix)."""
+        result: dict[str, Any] = self.call("GET", f"/orders/{order_id}", params={"instanceId": instance_id})
+        return result
+
+    def act(self, instance_id: str, order_id: str, action: str, reason: str | None = None) -> dict[str, Any]:
+        """A kitchen action (accept, ready, fulfill, cancel) on the site's order."""
+        body = {"reason": reason, "actor": "KITCHEN"}
+        result: dict[str, Any] = self.call(
+            "POST", f"/orders/{order_id}/{action}", params={"instanceId": instance_id}, json=body
+        )
+        return result
+
 
 class Wix(_Json):
     """wixsim's control API (`/_sim`): what the site owner, Wix itself and its customers do."""
@@ -139,6 +152,13 @@ class Wix(_Json):
 
     def order(self, order_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.call("GET", f"/orders/{order_id}")
+        return result
+
+    def cancel_in_dashboard(self, order_id: str, message: str) -> dict[str, Any]:
+        """The site owner cancels the order in Wix's dashboard (Wix then sends its order_canceled webhook)."""
+        result: dict[str, Any] = self.call(
+            "POST", f"/orders/{order_id}/status", json={"status": "CANCELED", "message": message}
+        )
         return result
 
     def calls_so_far(self) -> int:

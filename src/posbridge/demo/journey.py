@@ -131,6 +131,7 @@ class Journey:
             ("A price changes in the POS", self.price_change),
             ("A stale price is caught", self.stale_price),
             ("The new price reaches Wix by itself", self.price_reaches_wix),
+            ("The kitchen works the orders; one is cancelled in Wix", self.kitchen),
         ]
 
     def run(self) -> list[StepResult]:
@@ -466,6 +467,48 @@ class Journey:
         )
         self.outcome = "1 item changed on Wix"
         return lines
+
+    def kitchen(self) -> list[str]:
+        orders = sorted(self.admin.orders(self.instance_id), key=lambda o: o["createdAt"])
+        check(len(orders) >= 2, f"posbridge holds {len(orders)} orders to work")
+        canceled, worked = orders[1], [o for n, o in enumerate(orders) if n != 1]
+        # The owner cancels one in Wix's dashboard: Wix's webhook reaches posbridge, which cancels its order.
+        self.wix.cancel_in_dashboard(canceled["wixOrderId"], "Customer called: cannot make it")
+        self.wait_until(
+            lambda: self.admin.order(self.instance_id, canceled["posOrderId"])["status"] == "CANCELED",
+            f"Wix's cancel of {canceled['wixOrderId']} never reached posbridge",
+        )
+        for order in worked:  # the kitchen accepts and fulfils the others through posbridge
+            self.admin.act(self.instance_id, order["posOrderId"], "accept", "Ready in 15 minutes")
+            self.admin.act(self.instance_id, order["posOrderId"], "ready")
+            self.admin.act(self.instance_id, order["posOrderId"], "fulfill")
+        for order in worked:
+            self.wait_for_wix_status(str(order["wixOrderId"]), "FULFILLED")
+        lines = []
+        for order in orders:
+            at_wix = self.wix.order(order["wixOrderId"])
+            steps = " → ".join(step["status"] for step in at_wix["statusHistory"])
+            mine = self.admin.order(self.instance_id, order["posOrderId"])
+            check(mine["status"] == at_wix["order"]["status"], f"{order['posOrderId']}: posbridge {mine['status']}")
+            who = mine["history"][-1]["actor"].lower()
+            lines.append(
+                f"{order['fulfillmentType'].lower():8} Wix {short(order['wixOrderId'])}…: [bold]{steps}[/] "
+                f"(posbridge {mine['status']}, last by {who})"
+            )
+        self.outcome = f"{len(worked)} FULFILLED, 1 CANCELED at Wix"
+        return lines
+
+    def wait_for_wix_status(self, wix_order_id: str, status: str) -> None:
+        self.wait_until(
+            lambda: self.wix.order(wix_order_id)["order"]["status"] == status,
+            f"Wix's order {wix_order_id} never became {status}",
+        )
+
+    def wait_until(self, condition: Callable[[], bool], message: str, seconds: float = 20) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            check(time.monotonic() < deadline, message)
+            time.sleep(POLL_SECONDS)
 
     # --- helpers ---------------------------------------------------------------------------------
 
