@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/import_menu.py
 	$(BIN)/python bench/spi.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/kitchen.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -9,8 +9,8 @@ clock) minus the moment the action was sent. The path: the action commits the mo
 outbound job, wakes the queue, a worker takes it, reads the job, holds the order's lease, calls
 Wix's Orders API (OAuth token cached, rate budget checked) and records the outcome.
 Wix's 200 requests a minute (and posbridge's budget for it) are lifted: paced, 200 actions take a
-minute whatever the path costs. *direct* is Wix's own call (the accept/fulfill round trip from wixsim's log): the ratio shows what
-the queue adds. Goal: p99 under 1 s (the field's handoff, peers.md: 1–2 s).
+minute whatever the path costs. *direct* is Wix's own call (the accept/fulfill round trip from
+wixsim's log): the ratio shows what the queue adds. Goal: p99 under 1 s (the field's handoff, peers.md: 1–2 s).
 
     .venv/bin/python bench/kitchen.py [--setups sqlite/sqlite,postgresql/redis] [--actions 200] [--write-doc]
 """

@@ -8,14 +8,31 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import select
 
+from posbridge.services import attention
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Item, Order, OrderLine, OutboundJob
 from tests.dashboard.conftest import Merchant, Site
 from tests.dashboard.test_page import _ready_and_paired
 from tests.dashboard.test_security import SESSION, _open, _tokens
 from wixsim.client import WixSimClient
+
+Paired = tuple[Site, str, str, str]
+
+
+@pytest.fixture()
+def paired(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    make_site: Callable[..., Site],
+    make_merchant: Callable[[], Merchant],
+) -> Paired:
+    """A site whose POS account is connected and first location paired: (site, session, csrf, configuration id)."""
+    site = make_site()
+    session, csrf, conf = _ready_and_paired(page_client, wixsim, site, make_merchant())
+    return site, session, csrf, conf
 
 
 def _orders(db: Database, site: Site, conf: str, promised: datetime) -> list[str]:
@@ -61,14 +78,9 @@ def _orders(db: Database, site: Site, conf: str, promised: datetime) -> list[str
 
 
 def test_the_kitchen_sees_open_orders_newest_first_and_moves_them_along(
-    page_client: httpx.Client,
-    wixsim: WixSimClient,
-    make_site: Callable[..., Site],
-    make_merchant: Callable[[], Merchant],
-    db: Database,
+    page_client: httpx.Client, wixsim: WixSimClient, make_site: Callable[..., Site], paired: Paired, db: Database
 ) -> None:
-    site, merchant = make_site(), make_merchant()
-    session, csrf, conf = _ready_and_paired(page_client, wixsim, site, merchant)
+    site, session, csrf, conf = paired
     promised = datetime(2026, 12, 24, 19, 30, tzinfo=UTC)
     asap, scheduled = _orders(db, site, conf, promised)
     headers = {SESSION: session}
@@ -105,3 +117,46 @@ def test_the_kitchen_sees_open_orders_newest_first_and_moves_them_along(
     assert asap not in page_client.get("/dashboard/kitchen", headers={SESSION: other_session}).text
     with db.transaction(write=False) as s:
         assert s.scalar(select(Order.status).where(Order.pos_order_id == asap)) == "ACCEPTED"
+
+
+def test_orders_needing_attention_come_first_with_retry_and_resolve(
+    page_client: httpx.Client, wixsim: WixSimClient, paired: Paired, db: Database
+) -> None:
+    site, session, csrf, conf = paired
+    failed_push, fulfilled = _orders(db, site, conf, datetime(2026, 12, 24, 19, 30, tzinfo=UTC))
+    with db.transaction() as s:
+        rows = {
+            o.pos_order_id: o for o in s.scalars(select(Order).where(Order.pos_order_id.in_([failed_push, fulfilled])))
+        }
+        pushed = rows[failed_push]
+        s.add(
+            OutboundJob(
+                kind="ORDER_STATUS",
+                instance_id=site.instance_id,
+                order_id=pushed.id,
+                ordering_key=f"order-{pushed.id}",
+                payload={"status": "ACCEPTED"},
+                status="FAILED",
+                attempts=8,
+            )
+        )
+        attention.flag(s, pushed, kind=attention.STATUS_PUSH_FAILED, reason="Wix did not answer", actions=["retry"])
+        attention.flag(
+            s,
+            rows[fulfilled],
+            kind=attention.CANCELED_AFTER_FULFILLED,
+            reason="Refund the customer",
+            actions=["refund"],
+        )
+    headers = {SESSION: session}
+    page = _open(page_client, wixsim, site).text
+    assert page.index("Orders that need your attention") < page.index("Your POS account")  # at the top
+    card = page_client.get("/dashboard/kitchen", headers=headers).text
+    assert "Wix did not answer" in card and "Refund the customer" in card and "Send again" in card
+    retried = page_client.post(f"/dashboard/kitchen/orders/{failed_push}/retry", data={"csrf": csrf}, headers=headers)
+    assert retried.status_code == 200 and "Wix did not answer" not in retried.text
+    resolved = page_client.post(f"/dashboard/kitchen/orders/{fulfilled}/resolve", data={"csrf": csrf}, headers=headers)
+    assert resolved.status_code == 200 and "Orders that need your attention" not in resolved.text
+    with db.transaction(write=False) as s:
+        job = s.scalar(select(OutboundJob).where(OutboundJob.order_id == pushed.id))
+        assert job is not None and job.attempts <= 1  # sent again from a fresh start (Wix may refuse it again)

@@ -22,10 +22,10 @@ from posbridge.config import Settings
 from posbridge.dashboard.session import CSRF_FIELD, SESSION_HEADER, Refused, Session, Sessions, verify_instance
 from posbridge.errors import WixError
 from posbridge.logs import get_logger
-from posbridge.services import merchant_page, order_flow, queries
+from posbridge.services import attention, merchant_page, order_flow, outbound, queries
 from posbridge.services.disconnection import disconnect
 from posbridge.services.onboarding import NOT_CONNECTED, account_state, connect_with_api_key, save_business_info
-from posbridge.services.order_views import kitchen_orders
+from posbridge.services.order_views import attention_orders, kitchen_orders
 from posbridge.services.pairing import pair_configuration, unpair_configuration
 from posbridge.services.syncing import preview_sync, request_configuration_sync
 from posbridge.store.db import Database
@@ -434,13 +434,21 @@ def _words(value: Any) -> str:
 
 # --- the kitchen view ---------------------------------------------------------------------------
 
-ACTION_WORDS = {"accept": "Accept", "ready": "Ready", "fulfill": "Picked up / delivered", "cancel": "Cancel order"}
+ACTION_WORDS = {
+    "accept": "Accept",
+    "ready": "Ready",
+    "fulfill": "Picked up / delivered",
+    "cancel": "Cancel order",
+    "retry": "Send again",
+    "resolve": "Mark as dealt with",
+}
 
 
 def _kitchen_context(request: Request, session: Session) -> dict[str, Any]:
     kitchen = kitchen_orders(_db(request), session.owner.instance_id)
     new_count = sum(1 for place in kitchen for t in place.tickets if t.status == "NEW")
-    return {"kitchen": kitchen, "new_count": new_count, "action_words": ACTION_WORDS}
+    attention = attention_orders(_db(request), session.owner.instance_id)
+    return {"kitchen": kitchen, "new_count": new_count, "action_words": ACTION_WORDS, "attention": attention}
 
 
 async def _kitchen(request: Request, action: Callable[[Session, FormData], dict[str, Any]] | None = None) -> Response:
@@ -470,19 +478,29 @@ async def kitchen(request: Request) -> Response:
 
 @router.post("/dashboard/kitchen/orders/{pos_order_id}/{action}")
 async def kitchen_action(request: Request, pos_order_id: str, action: str) -> Response:
-    """One click of the kitchen: accept, ready, fulfil or cancel an order of this site; Wix is told from the queue."""
+    """One click: accept, ready, fulfil or cancel an order of this site (Wix is told from the queue), or retry
+    or resolve one that needs attention."""
 
     def act(session: Session, form: FormData) -> dict[str, Any]:
+        instance_id = session.owner.instance_id
+        jobs = getattr(request.app.state, "jobs", None)
+        if action == "retry":
+            for job in outbound.retry(_db(request), pos_order_id, instance_id=instance_id):
+                if jobs is not None:
+                    jobs.enqueue_outbound(job)
+            return _flash("The failed updates are being sent again.")
+        if action == "resolve":
+            attention.resolve(_db(request), pos_order_id, instance_id=instance_id)
+            return _flash("Marked as dealt with.")
         if action not in order_flow.ACTIONS:
             raise WixError.of("INVALID_ARGUMENT", f"'{action}' is not a kitchen action", http_status=404)
-        jobs = getattr(request.app.state, "jobs", None)
         done = order_flow.change_status(
             _db(request),
             pos_order_id,
             order_flow.ACTIONS[action],
             actor="KITCHEN",
             reason=str(form.get("reason") or "") or None,
-            instance_id=session.owner.instance_id,
+            instance_id=instance_id,
             notify=jobs.enqueue_outbound if jobs is not None else None,
         )
         return _flash(f"Order {done.wix_order_id} is {done.status.lower()}.")

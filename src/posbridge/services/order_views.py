@@ -236,6 +236,40 @@ NEXT_ACTIONS = {"NEW": ["accept", "cancel"], "ACCEPTED": ["ready", "fulfill", "c
 KITCHEN_LIMIT = 200
 
 
+class AttentionTicket(ApiModel):
+    """An order that needs attention, for the top of the kitchen view."""
+
+    pos_order_id: str
+    wix_order_id: str
+    location: str
+    status: str
+    reason: str
+    actions: list[str]
+
+
+def attention_orders(db: Database, instance_id: str, *, limit: int = KITCHEN_LIMIT) -> list[AttentionTicket]:
+    """The instance's orders that need attention, newest problem first."""
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(Order, Location.name)
+            .join(Location, Location.id == Order.location_id)
+            .where(Order.instance_id == instance_id, Order.needs_attention.is_not(None))
+            .order_by(Order.attention_since.desc(), Order.id.desc())
+            .limit(limit)
+        )
+        return [
+            AttentionTicket(
+                pos_order_id=order.pos_order_id,
+                wix_order_id=order.wix_order_id,
+                location=name,
+                status=order.status,
+                reason=order.needs_attention or "",
+                actions=[a for a in (order.attention_actions or []) if a in ("retry", "resolve")],
+            )
+            for order, name in rows
+        ]
+
+
 def kitchen_orders(db: Database, instance_id: str, *, limit: int = KITCHEN_LIMIT) -> list[KitchenLocation]:
     """The instance's open orders (NEW, ACCEPTED, READY) per location, newest first."""
     with db.transaction(write=False) as session:
