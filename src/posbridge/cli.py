@@ -815,11 +815,11 @@ def orders_auto_accept(
     as_json: JsonFlag = False,
 ) -> None:
     """Accept a location's new orders at once (posbridge tells Wix), or leave it to the kitchen (--off)."""
-    from posbridge.services.order_flow import set_auto_accept
+    from posbridge.services.order_flow import set_auto_accept_at
 
     db = _database(_settings(server=False))
     with _refusals(as_json):
-        done = set_auto_accept(db, merchant, location, enabled=not off, prep_minutes=prep_minutes)
+        done = set_auto_accept_at(db, merchant, location, enabled=not off, prep_minutes=prep_minutes)
     if as_json:
         _print_json(
             {

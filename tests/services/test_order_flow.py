@@ -167,15 +167,15 @@ def test_auto_accept_accepts_new_orders_with_the_preparation_time(db: Database, 
     with db.transaction(write=False) as session:
         merchant_pos_id = session.scalar(select(Merchant.pos_id).where(Merchant.id == world.merchant))
     assert merchant_pos_id is not None
-    order_flow.set_auto_accept(db, merchant_pos_id, world.location_pos_id, enabled=True, prep_minutes=20)
+    order_flow.set_auto_accept_at(db, merchant_pos_id, world.location_pos_id, enabled=True, prep_minutes=20)
     pos_id, _ = place(db, world)
     detail = get_order(db, pos_id)
     assert detail.status == "ACCEPTED" and detail.history[-1].actor == "SYSTEM"
     assert jobs_of(db, pos_id) == [{"status": "ACCEPTED", "actor": "SYSTEM", "message": "Ready in about 20 minutes"}]
     with pytest.raises(WixError):
-        order_flow.set_auto_accept(db, merchant_pos_id, world.location_pos_id, enabled=True, prep_minutes=0)
+        order_flow.set_auto_accept_at(db, merchant_pos_id, world.location_pos_id, enabled=True, prep_minutes=0)
     with pytest.raises(WixError) as missing:
-        order_flow.set_auto_accept(db, merchant_pos_id, "no-such-location", enabled=True, prep_minutes=None)
+        order_flow.set_auto_accept_at(db, merchant_pos_id, "no-such-location", enabled=True, prep_minutes=None)
     assert missing.value.http_status == 404
     with db.transaction(write=False) as session:
         location = session.get(Location, world.location)

@@ -122,7 +122,7 @@ def put_auto_accept(
     db: Database = Depends(database),
 ) -> AutoAcceptView:
     """Accept the location's new orders at once (telling Wix the preparation time), or leave it to the kitchen."""
-    done = order_flow.set_auto_accept(
+    done = order_flow.set_auto_accept_at(
         db, merchant_id, location_id, enabled=body.enabled, prep_minutes=body.prep_minutes
     )
     return AutoAcceptView(**vars(done))

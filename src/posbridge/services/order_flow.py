@@ -156,30 +156,43 @@ class AutoAccept:
     prep_minutes: int | None
 
 
-def set_auto_accept(
+def set_auto_accept(db: Database, location_pk: int, *, enabled: bool, prep_minutes: int | None) -> None:
+    """Turn auto-accept of a location on or off, with the preparation time promised to customers."""
+    _check_prep_minutes(prep_minutes)
+    with db.transaction() as session:
+        location = session.get(Location, location_pk, with_for_update=True)
+        if location is None:
+            raise WixError.of("LOCATION_NOT_FOUND", "The location is not known", http_status=404)
+        location.auto_accept, location.prep_minutes = enabled, prep_minutes
+
+
+def set_auto_accept_at(
     db: Database, merchant_id: str, location_id: str, *, enabled: bool, prep_minutes: int | None
 ) -> AutoAccept:
-    """Turn auto-accept of a merchant's location (POS ids) on or off, with the preparation time promised."""
+    """`set_auto_accept` for a merchant's location named by POS ids (the operator's CLI and admin API)."""
+    _check_prep_minutes(prep_minutes)
+    with db.transaction(write=False) as session:
+        location_pk = session.scalar(
+            select(Location.id)
+            .join(Merchant, Merchant.id == Location.merchant_id)
+            .where(Merchant.pos_id == merchant_id, Location.pos_id == location_id)
+        )
+    if location_pk is None:
+        raise WixError.of(
+            "LOCATION_NOT_FOUND",
+            f"Merchant '{merchant_id}' has no location '{location_id}'",
+            http_status=404,
+            locationId=location_id,
+        )
+    set_auto_accept(db, location_pk, enabled=enabled, prep_minutes=prep_minutes)
+    return AutoAccept(merchant_id, location_id, enabled, prep_minutes)
+
+
+def _check_prep_minutes(prep_minutes: int | None) -> None:
     if prep_minutes is not None and not 1 <= prep_minutes <= MAX_PREP_MINUTES:
         raise WixError.of(
             "INVALID_ARGUMENT", f"The preparation time must be 1..{MAX_PREP_MINUTES} minutes", http_status=400
         )
-    with db.transaction() as session:
-        location = session.scalar(
-            select(Location)
-            .join(Merchant, Merchant.id == Location.merchant_id)
-            .where(Merchant.pos_id == merchant_id, Location.pos_id == location_id)
-            .with_for_update()
-        )
-        if location is None:
-            raise WixError.of(
-                "LOCATION_NOT_FOUND",
-                f"Merchant '{merchant_id}' has no location '{location_id}'",
-                http_status=404,
-                locationId=location_id,
-            )
-        location.auto_accept, location.prep_minutes = enabled, prep_minutes
-    return AutoAccept(merchant_id, location_id, enabled, prep_minutes)
 
 
 def _wix_message(session: Session, order: Order, target: str, reason: str | None) -> str | None:
