@@ -113,7 +113,7 @@ class AutoAcceptView(ApiModel):
 @router.put(
     "/merchants/{merchantId}/locations/{locationId}/auto-accept",
     response_model=AutoAcceptView,
-    responses=ERROR_RESPONSES,
+    responses=errors(400, 404),
 )
 def put_auto_accept(
     body: AutoAcceptRequest,
