@@ -49,6 +49,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+schema_app = typer.Typer(help="The JSON Schemas of posbridge's file formats.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -265,6 +267,14 @@ def db_upgrade(as_json: JsonFlag = False) -> None:
         out.print(f"database already at revision {after}")
     else:
         out.print(f"database migrated from {before or 'empty'} to revision {after}")
+
+
+@schema_app.command("menu")
+def schema_menu() -> None:
+    """Print the JSON Schema of the menu import format (posbridge.menu/1), for editors and validators."""
+    from posbridge.pos.menu_format import json_schema
+
+    _print_json({"$schema": "https://json-schema.org/draft/2020-12/schema", **json_schema()})
 
 
 @app.command("import")

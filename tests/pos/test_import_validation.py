@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from sqlalchemy import func, select
 
@@ -13,6 +16,7 @@ from posbridge.pos.menu_format import InvalidMenuDocument, parse_document, valid
 from posbridge.store.db import Database
 from posbridge.store.models import Item, Merchant
 from tests.pos.menu_documents import generated_document, small_document
+from tests.support.cli import run_posbridge
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -70,7 +74,7 @@ def test_the_small_and_the_generated_documents_are_valid() -> None:
         (
             lambda d: d["menus"][1]["availability"][0].update(days=["SAT", "FUNDAY"]),
             "$.menus[1].availability[0].days[1]",
-            "SUN, MON",
+            "MON, TUE",
         ),
         (
             lambda d: d["menus"][1]["availability"][0].update(to="25:00"),
@@ -202,3 +206,35 @@ def test_counts_beyond_an_integer_column_are_refused() -> None:
     assert problems == {
         "$.items[0].stock['loc-1']": "must be an integer ≥ 0 (at most 2147483647) or null (not tracked)"
     }
+
+
+def test_every_problem_of_one_part_is_listed_with_the_references_around_it() -> None:
+    def edit(document: dict[str, Any]) -> None:
+        document["items"][1].update(price="abc", prize="1.00", labels=["hot", "hot"], stock={"loc-1": -1})
+        document["items"][1]["optionGroups"] = ["grp-size", "grp-none"]
+
+    assert _problems(edit) == {
+        "$.items[1].price": "must be a decimal string ≥ 0 with at most 4 decimal places",
+        "$.items[1].prize": "unknown field",
+        "$.items[1].labels[1]": "'hot' is listed twice",
+        "$.items[1].stock['loc-1']": "must be an integer ≥ 0 (at most 2147483647) or null (not tracked)",
+        "$.items[1].optionGroups[1]": "unknown option group 'grp-none'",
+    }
+
+
+def test_the_schema_command_prints_the_format_the_importer_reads(tmp_path: Path) -> None:
+    result = run_posbridge("schema", "menu", env={}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    assert schema["title"] == "posbridge.menu/1" and "$defs" not in schema
+    validator = jsonschema_rs.Draft202012Validator(schema)
+    assert validator.is_valid(small_document()) and validator.is_valid(generated_document(items=40))
+    for edit in (
+        lambda d: d["items"][0].update(prize="1.00"),  # a typo the importer refuses too
+        lambda d: d["items"][0].update(price=12.5),
+        lambda d: d["locations"][0]["hours"][0].update(day="Monday"),
+        lambda d: d["optionGroups"][0].update(type="PICK"),
+    ):
+        document = small_document()
+        edit(document)
+        assert validate_document(document) and not validator.is_valid(document)

@@ -155,7 +155,7 @@ class _Import:
                     "address": loc.address,
                     "latitude": _quantized(loc.latitude),
                     "longitude": _quantized(loc.longitude),
-                    "hours": loc.hours,
+                    "hours": loc.stored_hours(),
                     "fulfillment": loc.fulfillment,
                     "delivery_radius_km": _quantized(loc.delivery_radius_km),
                     "slot_minutes": loc.slot_minutes,
@@ -203,7 +203,7 @@ class _Import:
                 m.id: {
                     "name": m.name,
                     "description": m.description,
-                    "availability": m.availability,
+                    "availability": m.stored_availability(),
                     "position": position,
                     "active": True,
                 }

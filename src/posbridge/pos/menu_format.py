@@ -1,60 +1,71 @@
-"""The POS menu import format `posbridge.menu/1`: validation of a whole document into typed parts.
+"""The POS menu import format `posbridge.menu/1`: pydantic models of a whole document, then its references.
 
-`parse_document` checks everything at once — shapes, values and references between parts — and
-either returns a `MenuDocument` or raises `InvalidMenuDocument` listing every problem with its
-JSON path, so an operator fixes a document in one round instead of one error at a time.
+`parse_document` checks everything at once and either returns a `MenuDocument` or raises
+`InvalidMenuDocument` listing every problem with its JSON path (`$.items[3].price`), so an
+operator fixes a document in one round instead of one error at a time. Two passes:
+
+1. the models (`extra="forbid"`: an unknown field in an import file is almost always a typo)
+   check every shape and value, and the rules inside one part (hours that overlap, an option
+   group's bounds against its choices); every field type words its own problem;
+2. the reference pass checks what spans parts: ids unique per kind, and every id a part names
+   (a menu's locations, a section's items, an item's option groups, prices and stock per
+   location, a choice's variation) defined by the document.
+
+`json_schema()` is the same format as a JSON Schema (`posbridge schema menu`, the admin API's
+import body); what a schema cannot say (references, bounds against choices, amounts against the
+currency) only the passes check.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
+
+from posbridge.pos.hours import DAYS
+
 FORMAT = "posbridge.menu/1"
-DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 FULFILLMENT_TYPES = ("PICKUP", "DELIVERY", "DINE_IN")
 GROUP_TYPES = ("SELECTION", "EXTRAS", "DESELECTION")
 
 # Column sizes of the store: longer values would be cut or rejected by PostgreSQL.
-MAX_ID, MAX_NAME, MAX_URL = 128, 255, 2048
+MAX_ID, MAX_NAME, MAX_URL, MAX_TEXT, MAX_TIMEZONE = 128, 255, 2048, 10_000, 64
 # Counts (stock, slot sizes, group bounds) are INTEGER columns: a signed 32-bit integer.
 MAX_INT = 2**31 - 1
 # Money is NUMERIC(18,4): at most 14 integer and 4 fraction digits survive a round trip exactly.
 _MONEY = re.compile(r"^\d{1,14}(\.\d{1,4})?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+_START = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+_END = re.compile(r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Neither database stores a NUL, nor can text hold half a UTF-16 surrogate pair.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # ISO 4217 minor units of the currencies that do not have 2 (every other code has 2).
 _MINOR_UNITS = {
     **dict.fromkeys(
-        [
-            "BIF",
-            "CLP",
-            "DJF",
-            "GNF",
-            "ISK",
-            "JPY",
-            "KMF",
-            "KRW",
-            "PYG",
-            "RWF",
-            "UGX",
-            "UYI",
-            "VND",
-            "VUV",
-            "XAF",
-            "XOF",
-            "XPF",
-        ],
-        0,
+        ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF"], 0
     ),
+    **dict.fromkeys(["XOF", "XPF"], 0),
     **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
     **dict.fromkeys(["CLF", "UYW"], 4),
 }
@@ -66,7 +77,7 @@ def minor_units(currency: str) -> int:
 
 
 @dataclass(frozen=True)
-class Problem:
+class DocumentProblem:
     """One thing wrong with a document: where (a JSON path) and why."""
 
     path: str
@@ -79,136 +90,66 @@ class Problem:
 class InvalidMenuDocument(Exception):
     """A document that cannot be imported; `problems` lists every reason."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[DocumentProblem]) -> None:
         self.problems = problems
         noun = "problem" if len(problems) == 1 else "problems"
         super().__init__(f"invalid menu document: {len(problems)} {noun}")
 
 
-@dataclass(frozen=True)
-class MerchantDoc:
-    """The merchant the document belongs to."""
-
-    id: str
-    name: str
-    currency: str
+# --- field types: each checks its value and words its own problem ---------------------------------
 
 
-@dataclass(frozen=True)
-class LocationDoc:
-    """A location as the document describes it."""
-
-    id: str
-    name: str
-    timezone: str
-    address: dict[str, Any]
-    latitude: Decimal | None
-    longitude: Decimal | None
-    hours: list[dict[str, str]]
-    fulfillment: list[str]
-    delivery_radius_km: Decimal | None
-    slot_minutes: int
-    orders_per_slot: int | None
-    require_customer_phone: bool
-    require_customer_email: bool
+def _problem(reason: str, *at: str | int) -> PydanticCustomError:
+    """A problem of the value being checked, or of a part of it (`at`: keys and indexes below it)."""
+    return PydanticCustomError("menu", "{reason}", {"reason": reason, "at": at})
 
 
-@dataclass(frozen=True)
-class SectionDoc:
-    """A menu section and its item ids in display order."""
+class _OrNull:
+    """JSON Schema: null is allowed too (the models read null as absent)."""
 
-    id: str
-    name: str
-    description: str
-    items: list[str]
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"anyOf": [handler(schema), {"type": "null"}]}
 
 
-@dataclass(frozen=True)
-class MenuDoc:
-    """A menu: where it is sold, when, and its sections."""
+def _text(*, required: bool, max_len: int) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value is None:
+            if required:
+                raise _problem("is required")
+            return ""
+        if not isinstance(value, str):
+            raise _problem("must be a string")
+        if required and not value.strip():
+            raise _problem("must not be empty")
+        if _UNSTORABLE.search(value):
+            raise _problem("must not contain NUL or unpaired surrogate characters")
+        if len(value) > max_len:
+            raise _problem(f"must be at most {max_len} characters")
+        return value
 
-    id: str
-    name: str
-    description: str
-    locations: list[str]
-    availability: list[dict[str, Any]] | None
-    sections: list[SectionDoc]
-
-
-@dataclass(frozen=True)
-class ItemDoc:
-    """A dish with its prices, options and stock."""
-
-    id: str
-    name: str
-    description: str
-    price: Decimal
-    location_prices: dict[str, Decimal]
-    tax_rate: Decimal | None
-    labels: list[str]
-    image_url: str | None
-    option_groups: list[str]
-    stock: dict[str, int | None]  # location id → quantity; a missing location or None = untracked
-    accept_special_request: bool
+    return check
 
 
-@dataclass(frozen=True)
-class ChoiceDoc:
-    """A variation an option group offers, at a price."""
-
-    variation: str
-    price: Decimal
+def _string(max_len: int) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "minLength": 1, "maxLength": max_len})
 
 
-@dataclass(frozen=True)
-class OptionGroupDoc:
-    """An option group with its bounds, defaults and choices."""
-
-    id: str
-    name: str
-    type: str
-    min: int
-    max: int
-    defaults: list[str]
-    choices: list[ChoiceDoc]
+def _or_null(schema: dict[str, Any]) -> WithJsonSchema:
+    return WithJsonSchema({"anyOf": [schema, {"type": "null"}]})
 
 
-@dataclass(frozen=True)
-class VariationDoc:
-    """A named choice shared by option groups."""
-
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class MenuDocument:
-    """A valid `posbridge.menu/1` document, typed (money as Decimal)."""
-
-    merchant: MerchantDoc
-    locations: list[LocationDoc] = field(default_factory=list)
-    menus: list[MenuDoc] = field(default_factory=list)
-    items: list[ItemDoc] = field(default_factory=list)
-    option_groups: list[OptionGroupDoc] = field(default_factory=list)
-    variations: list[VariationDoc] = field(default_factory=list)
+Ident = Annotated[str, BeforeValidator(_text(required=True, max_len=MAX_ID)), _string(MAX_ID)]
+Name = Annotated[str, BeforeValidator(_text(required=True, max_len=MAX_NAME)), _string(MAX_NAME)]
+LongText = Annotated[
+    str, BeforeValidator(_text(required=False, max_len=MAX_TEXT)), _or_null({"type": "string", "maxLength": MAX_TEXT})
+]
 
 
-def validate_document(document: Any) -> list[Problem]:
-    """Every problem of a document (empty when it is valid)."""
-    try:
-        parse_document(document)
-    except InvalidMenuDocument as exc:
-        return exc.problems
-    return []
-
-
-def parse_document(document: Any) -> MenuDocument:
-    """Check a whole document and type it; raise `InvalidMenuDocument` listing every problem."""
-    reader = _Reader()
-    parsed = reader.document(document)
-    if reader.problems or parsed is None:
-        raise InvalidMenuDocument(sorted(reader.problems, key=_path_order))
-    return parsed
+def _currency(value: Any) -> str:
+    text = _text(required=True, max_len=MAX_NAME)(value)
+    if not _CURRENCY.match(text):
+        raise _problem("must be an ISO-4217 code (three capital letters)")
+    return text
 
 
 @lru_cache(maxsize=512)
@@ -220,625 +161,600 @@ def _known_timezone(name: str) -> bool:
     return True
 
 
-def _path_order(problem: Problem) -> list[tuple[int, int | str]]:
-    """Sort key putting problems in path order, with list indexes compared as numbers."""
-    return [(0, int(tok)) if tok.isdigit() else (1, tok) for tok in re.findall(r"\d+|[^\d\[\].]+", problem.path)]
+def _timezone(value: Any) -> str:
+    name = _text(required=True, max_len=MAX_TIMEZONE)(value)
+    if not _known_timezone(name):
+        raise _problem(f"'{name}' is not a known IANA time zone")
+    return name
 
 
-def _key_path(path: str, key: str) -> str:
-    return f"{path}.{key}" if _PLAIN_KEY.match(key) else f"{path}[{key!r}]"
+def _image_url(value: Any) -> str | None:
+    url = _text(required=False, max_len=MAX_URL)(value) or None
+    if url and not url.startswith(("https://", "http://")):
+        raise _problem("must be an http(s) URL")
+    return url
 
 
-def _list(value: Any) -> list[Any]:
-    """The value if it is a list, else an empty one (bad parts are reported elsewhere)."""
-    return value if isinstance(value, list) else []
+Currency = Annotated[str, BeforeValidator(_currency), WithJsonSchema({"type": "string", "pattern": _CURRENCY.pattern})]
+Timezone = Annotated[str, BeforeValidator(_timezone), _string(MAX_TIMEZONE)]
+ImageUrl = Annotated[
+    str | None,
+    BeforeValidator(_image_url),
+    _or_null({"type": "string", "maxLength": MAX_URL, "pattern": "^https?://"}),
+]
 
 
-_MISSING = object()
+def _amount(value: Any, info: ValidationInfo) -> Decimal:
+    """Money: a decimal string the columns hold exactly, in no finer units than the merchant's currency."""
+    if not (isinstance(value, str) and _MONEY.match(value)):
+        raise _problem("must be a decimal string ≥ 0 with at most 4 decimal places")
+    amount = Decimal(value)
+    currency = (info.context or {}).get("currency")
+    if currency:
+        # An amount the currency cannot express is refused here, not by the sync or an order later.
+        allowed, places = minor_units(currency), -int(amount.normalize().as_tuple().exponent)
+        if places > allowed:
+            raise _problem(f"has {places} decimal places; {currency} amounts have at most {allowed}")
+    return amount
 
 
-class _Reader:
-    """Walks a document once, collecting problems and building the typed parts."""
+def _percent(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    if not (isinstance(value, str) and _MONEY.match(value)):
+        raise _problem("must be a percent string with at most 4 decimal places")
+    if Decimal(value) > 100:
+        raise _problem("must be a percent between 0 and 100")
+    return Decimal(value)
 
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-        self.currency = ""  # the merchant's, once read: amounts are checked against its minor units
 
-    def problem(self, path: str, reason: str) -> None:
-        self.problems.append(Problem(path, reason))
+_MONEY_SCHEMA = {"type": "string", "pattern": _MONEY.pattern}
+Money = Annotated[Decimal, BeforeValidator(_amount), WithJsonSchema(_MONEY_SCHEMA)]
+Percent = Annotated[Decimal | None, BeforeValidator(_percent), _or_null(_MONEY_SCHEMA)]
 
-    # --- primitives ---------------------------------------------------------------------------
 
-    def obj(self, value: Any, path: str, allowed: Iterable[str]) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.problem(path, "must be an object")
-            return None
-        allowed_keys = set(allowed)
-        # Unknown fields are reported: in an import file they are almost always typos.
-        for key in value:
-            if key not in allowed_keys:
-                self.problem(_key_path(path, str(key)), "unknown field")
-        return value
-
-    def text(self, obj: dict[str, Any], key: str, path: str, *, required: bool = False, max_len: int = MAX_NAME) -> str:
-        value = obj.get(key, _MISSING)
-        here = f"{path}.{key}"
-        if value is _MISSING or value is None:
-            if required:
-                self.problem(here, "is required")
-            return ""
-        if not isinstance(value, str):
-            self.problem(here, "must be a string")
-            return ""
-        if required and not value.strip():
-            self.problem(here, "must not be empty")
-        if _UNSTORABLE.search(value):
-            self.problem(here, "must not contain NUL or unpaired surrogate characters")
-        if len(value) > max_len:
-            self.problem(here, f"must be at most {max_len} characters")
-        return value
-
-    def ident(self, obj: dict[str, Any], path: str) -> str:
-        return self.text(obj, "id", path, required=True, max_len=MAX_ID)
-
-    def money(self, value: Any, path: str, *, what: str = "a decimal string ≥ 0") -> Decimal | None:
-        if not (isinstance(value, str) and _MONEY.match(value)):
-            self.problem(path, f"must be {what} with at most 4 decimal places")
-            return None
-        amount = Decimal(value)
-        if what != "a percent string" and self.currency:
-            # An amount the currency cannot express is refused here, not by the sync or an order later.
-            allowed, places = minor_units(self.currency), -int(amount.normalize().as_tuple().exponent)
-            if places > allowed:
-                self.problem(path, f"has {places} decimal places; {self.currency} amounts have at most {allowed}")
-                return None
-        return amount
-
-    def integer(self, obj: dict[str, Any], key: str, path: str, *, default: int | None, low: int = 0) -> int | None:
-        value = obj.get(key)
+def _count(low: int, default: int | None) -> Callable[[Any], int | None]:
+    def check(value: Any) -> int | None:
         if value is None:
             return default
         # bool is an int in Python; a JSON true is not a count.
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_INT:
-            self.problem(f"{path}.{key}", f"must be an integer ≥ {low} (at most {MAX_INT})")
-            return default
+            raise _problem(f"must be an integer ≥ {low} (at most {MAX_INT})")
         return value
 
-    def boolean(self, obj: dict[str, Any], key: str, path: str) -> bool:
-        value = obj.get(key, False)
-        if value is None:
-            return False
-        if not isinstance(value, bool):
-            self.problem(f"{path}.{key}", "must be true or false")
-            return False
-        return value
+    return check
 
-    def number(self, value: Any, path: str, low: float, high: float) -> Decimal | None:
+
+def _count_schema(low: int) -> WithJsonSchema:
+    return _or_null({"type": "integer", "minimum": low, "maximum": MAX_INT})
+
+
+def _stock_level(value: Any) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT):
+        raise _problem(f"must be an integer ≥ 0 (at most {MAX_INT}) or null (not tracked)")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _problem("must be true or false")
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_flag), _or_null({"type": "boolean"})]
+StockLevel = Annotated[int | None, BeforeValidator(_stock_level), _count_schema(0)]
+
+
+def _coordinate(low: float, high: float) -> Callable[[Any], Decimal | None]:
+    def check(value: Any) -> Decimal | None:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-            self.problem(path, f"must be a number between {low:g} and {high:g}")
-            return None
+            raise _problem(f"must be a number between {low:g} and {high:g}")
         return Decimal(str(value))
 
-    def array(self, obj: dict[str, Any], key: str, path: str, *, required: bool = False) -> list[Any]:
-        value = obj.get(key)
-        if value is None:
-            if required:
-                self.problem(f"{path}.{key}", "is required")
-            return []
-        if not isinstance(value, list):
-            self.problem(f"{path}.{key}", "must be a list")
-            return []
+    return check
+
+
+_latitude, _longitude = _coordinate(-90, 90), _coordinate(-180, 180)
+
+
+def _address(value: Any) -> dict[str, Any]:
+    """Free-form (kept as written), but a latitude and longitude, when given, must be on Earth."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _problem("must be an object")
+    for key, check in (("latitude", _latitude), ("longitude", _longitude)):
+        try:
+            check(value.get(key))
+        except PydanticCustomError as exc:
+            raise _problem(exc.context["reason"] if exc.context else str(exc), key) from None
+    return value
+
+
+def _number(low: int, high: int) -> dict[str, Any]:
+    return {"anyOf": [{"type": "number", "minimum": low, "maximum": high}, {"type": "null"}]}
+
+
+Address = Annotated[
+    dict[str, Any],
+    BeforeValidator(_address),
+    _or_null({"type": "object", "properties": {"latitude": _number(-90, 90), "longitude": _number(-180, 180)}}),
+]
+RadiusKm = Annotated[Decimal | None, BeforeValidator(_coordinate(0, 20000)), WithJsonSchema(_number(0, 20000))]
+
+
+def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in allowed:
+            raise _problem(f"must be one of {', '.join(allowed)}")
+        return str(value)
+
+    return check
+
+
+Day = Annotated[str, BeforeValidator(_one_of(DAYS)), WithJsonSchema({"enum": list(DAYS)})]
+FulfillmentType = Annotated[
+    str, BeforeValidator(_one_of(FULFILLMENT_TYPES)), WithJsonSchema({"enum": list(FULFILLMENT_TYPES)})
+]
+GroupType = Annotated[str, BeforeValidator(_one_of(GROUP_TYPES)), WithJsonSchema({"enum": list(GROUP_TYPES)})]
+
+
+def _clock(pattern: re.Pattern[str], allowed: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not (isinstance(value, str) and pattern.match(value)):
+            raise _problem(f'must be a time "HH:MM" ({allowed})')
         return value
 
-    def strings(self, obj: dict[str, Any], key: str, path: str) -> list[str]:
-        """A list of unique non-empty strings (ids or labels)."""
-        out: list[str] = []
-        seen: set[str] = set()
-        for i, value in enumerate(self.array(obj, key, path)):
-            here = f"{path}.{key}[{i}]"
-            if not isinstance(value, str) or not value:
-                self.problem(here, "must be a non-empty string")
-            elif len(value) > MAX_NAME or _UNSTORABLE.search(value):
-                self.problem(here, f"must be at most {MAX_NAME} characters, without NUL or unpaired surrogates")
-            elif value in seen:
-                self.problem(here, f"'{value}' is listed twice")
-            else:
-                seen.add(value)
-                out.append(value)
-        return out
+    return check
 
-    def unique(self, ids: dict[str, str], value: str, path: str, kind: str) -> None:
-        if not value:
-            return
-        if value in ids:
-            self.problem(f"{path}.id", f"duplicate {kind} id '{value}' (first at {ids[value]})")
-        else:
-            ids[value] = path
 
-    def time(self, obj: dict[str, Any], key: str, path: str, *, end: bool) -> str | None:
-        value = obj.get(key)
-        if isinstance(value, str) and (_TIME.match(value) or (end and value == "24:00")):
-            return value
-        allowed = '"HH:MM" (00:00-24:00)' if end else '"HH:MM" (00:00-23:59)'
-        self.problem(f"{path}.{key}", f"must be a time {allowed}")
-        return None
+Opens = Annotated[
+    str, BeforeValidator(_clock(_START, "00:00-23:59")), WithJsonSchema({"type": "string", "pattern": _START.pattern})
+]
+Closes = Annotated[
+    str, BeforeValidator(_clock(_END, "00:00-24:00")), WithJsonSchema({"type": "string", "pattern": _END.pattern})
+]
 
-    def interval(self, obj: dict[str, Any], start: str, stop: str, path: str) -> tuple[str, str] | None:
-        opens = self.time(obj, start, path, end=False)
-        closes = self.time(obj, stop, path, end=True)
-        if opens is None or closes is None:
-            return None
-        if opens >= closes:
-            # Overnight opening is two entries: until "24:00", then from "00:00" the next day.
-            self.problem(f"{path}.{stop}", f"must be after {start} {opens} (split overnight hours at 24:00)")
-            return None
-        return opens, closes
 
-    def day(self, value: Any, path: str) -> str | None:
-        if value in DAYS:
-            return str(value)
-        self.problem(path, f"must be one of {', '.join(DAYS)}")
-        return None
+def _label(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise _problem("must be a non-empty string")
+    if len(value) > MAX_NAME or _UNSTORABLE.search(value):
+        raise _problem(f"must be at most {MAX_NAME} characters, without NUL or unpaired surrogates")
+    return value
 
-    # --- parts --------------------------------------------------------------------------------
 
-    def document(self, document: Any) -> MenuDocument | None:
-        root = self.obj(
-            document, "$", ("format", "merchant", "locations", "menus", "items", "optionGroups", "variations")
-        )
-        if root is None:
-            return None
-        if root.get("format") != FORMAT:
-            self.problem("$.format", f'must be "{FORMAT}"')
-        merchant = self.merchant(root.get("merchant"))
-        variations = [
-            self.variation(v, f"$.variations[{i}]") for i, v in enumerate(self.array(root, "variations", "$"))
-        ]
-        groups = [self.group(g, f"$.optionGroups[{i}]") for i, g in enumerate(self.array(root, "optionGroups", "$"))]
-        locations = [
-            self.location(loc, f"$.locations[{i}]")
-            for i, loc in enumerate(self.array(root, "locations", "$", required=True))
-        ]
-        items = [self.item(it, f"$.items[{i}]") for i, it in enumerate(self.array(root, "items", "$", required=True))]
-        menus = [self.menu(m, f"$.menus[{i}]") for i, m in enumerate(self.array(root, "menus", "$", required=True))]
-        parsed = MenuDocument(
-            merchant=merchant or MerchantDoc("", "", ""),
-            locations=[x for x in locations if x is not None],
-            menus=[x for x in menus if x is not None],
-            items=[x for x in items if x is not None],
-            option_groups=[x for x in groups if x is not None],
-            variations=[x for x in variations if x is not None],
-        )
-        self.references(root)
-        return parsed
+def _absent_if_none(value: Any) -> Any:
+    return [] if value is None else value
 
-    def merchant(self, value: Any) -> MerchantDoc | None:
-        obj = self.obj(value, "$.merchant", ("id", "name", "currency"))
-        if obj is None:
-            return None
-        currency = self.text(obj, "currency", "$.merchant", required=True)
-        if currency and not _CURRENCY.match(currency):
-            self.problem("$.merchant.currency", "must be an ISO-4217 code (three capital letters)")
-        elif currency:
-            self.currency = currency
-        return MerchantDoc(self.ident(obj, "$.merchant"), self.text(obj, "name", "$.merchant", required=True), currency)
 
-    def variation(self, value: Any, path: str) -> VariationDoc | None:
-        obj = self.obj(value, path, ("id", "name"))
-        if obj is None:
-            return None
-        return VariationDoc(self.ident(obj, path), self.text(obj, "name", path, required=True))
+def _required_list(value: Any) -> Any:
+    if value is None:
+        raise _problem("is required")
+    return value
 
-    def group(self, value: Any, path: str) -> OptionGroupDoc | None:
-        obj = self.obj(value, path, ("id", "name", "type", "min", "max", "defaults", "choices"))
-        if obj is None:
-            return None
-        kind = obj.get("type")
-        if kind not in GROUP_TYPES:
-            self.problem(f"{path}.type", f"must be one of {', '.join(GROUP_TYPES)}")
-        low = self.integer(obj, "min", path, default=0)
-        high = self.integer(obj, "max", path, default=1)
-        choices: list[ChoiceDoc] = []
-        for i, raw in enumerate(self.array(obj, "choices", path, required=True)):
-            here = f"{path}.choices[{i}]"
-            choice = self.obj(raw, here, ("variation", "price"))
-            if choice is None:
-                continue
-            variation = self.text(choice, "variation", here, required=True, max_len=MAX_ID)
-            price = self.money(choice.get("price", "0"), f"{here}.price")
-            if variation and any(c.variation == variation for c in choices):
-                self.problem(f"{here}.variation", f"'{variation}' is offered twice")
-            elif variation and price is not None:
-                choices.append(ChoiceDoc(variation, price))
-        defaults = self.strings(obj, "defaults", path)
-        offered = {c.variation for c in choices}
-        for i, default in enumerate(defaults):
+
+def _listed_once(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            raise _problem(f"'{value}' is listed twice", index)
+        seen.add(value)
+    return values
+
+
+_LABEL_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_NAME}
+Label = Annotated[str, BeforeValidator(_label), WithJsonSchema(_LABEL_SCHEMA)]
+# A list of distinct non-empty strings (ids or labels); null or absent is an empty list.
+Strings = Annotated[list[Label], BeforeValidator(_absent_if_none), AfterValidator(_listed_once), _OrNull()]
+
+
+# --- the parts ------------------------------------------------------------------------------------
+
+
+class _Part(BaseModel):
+    """A part of the document: camelCase fields, nothing unknown, immutable once read."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
+
+
+class MerchantDoc(_Part):
+    """The merchant the document belongs to."""
+
+    id: Ident
+    name: Name
+    currency: Currency
+
+
+class HoursDoc(_Part):
+    """One opening span of one day; overnight opening is two spans (until "24:00", then from "00:00")."""
+
+    day: Day
+    open: Opens
+    close: Closes
+
+    @field_validator("close")
+    @classmethod
+    def _after_open(cls, close: str, info: ValidationInfo) -> str:
+        return _after(close, info.data.get("open"), "open")
+
+
+class WindowDoc(_Part):
+    """When a menu is available: these days, from one time to a later one."""
+
+    days: Annotated[list[Day], BeforeValidator(_required_list)] = Field(json_schema_extra={"minItems": 1})
+    start: Opens = Field(alias="from")
+    end: Closes = Field(alias="to")
+
+    @field_validator("days")
+    @classmethod
+    def _some_days(cls, days: list[str]) -> list[str]:
+        if not days:
+            raise _problem("must list at least one day")
+        return list(dict.fromkeys(days))
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: str, info: ValidationInfo) -> str:
+        return _after(end, info.data.get("start"), "from")
+
+    def stored(self) -> dict[str, Any]:
+        """As the menu row keeps it (`{"days": [...], "from": "HH:MM", "to": "HH:MM"}`)."""
+        return {"days": list(self.days), "from": self.start, "to": self.end}
+
+
+def _after(end: str, start: str | None, start_name: str) -> str:
+    if start is not None and start >= end:
+        raise _problem(f"must be after {start_name} {start} (split overnight hours at 24:00)")
+    return end
+
+
+def _no_overlaps(hours: list[HoursDoc]) -> list[HoursDoc]:
+    for index, span in enumerate(hours):
+        for other in hours[:index]:
+            if other.day == span.day and span.open < other.close and other.open < span.close:
+                raise _problem(f"overlaps {other.day} {other.open}-{other.close}", index)
+    return hours
+
+
+def _some_locations(locations: list[str]) -> list[str]:
+    if not locations:
+        raise _problem("must list at least one location")
+    return locations
+
+
+class LocationDoc(_Part):
+    """A location as the document describes it."""
+
+    id: Ident
+    name: Name
+    timezone: Timezone
+    address: Address = {}
+    hours: Annotated[list[HoursDoc], BeforeValidator(_absent_if_none), AfterValidator(_no_overlaps), _OrNull()] = []
+    fulfillment: Annotated[
+        list[FulfillmentType], BeforeValidator(_absent_if_none), AfterValidator(_listed_once), _OrNull()
+    ] = []
+    delivery_radius_km: RadiusKm = None
+    slot_minutes: Annotated[int, BeforeValidator(_count(1, 15)), _count_schema(1)] = 15
+    orders_per_slot: Annotated[int | None, BeforeValidator(_count(1, None)), _count_schema(1)] = None
+    require_customer_phone: Flag = False
+    require_customer_email: Flag = False
+
+    @property
+    def latitude(self) -> Decimal | None:
+        """The address's latitude, exact."""
+        return _latitude(self.address.get("latitude"))
+
+    @property
+    def longitude(self) -> Decimal | None:
+        """The address's longitude, exact."""
+        return _longitude(self.address.get("longitude"))
+
+    def stored_hours(self) -> list[dict[str, str]]:
+        """As the location row keeps them (`[{"day", "open", "close"}]`)."""
+        return [span.model_dump() for span in self.hours]
+
+
+class SectionDoc(_Part):
+    """A menu section and its item ids in display order."""
+
+    id: Ident
+    name: Name
+    description: LongText = ""
+    items: Strings = []
+
+
+class MenuDoc(_Part):
+    """A menu: where it is sold, when, and its sections."""
+
+    id: Ident
+    name: Name
+    description: LongText = ""
+    locations: Annotated[
+        list[Label], BeforeValidator(_absent_if_none), AfterValidator(_listed_once), AfterValidator(_some_locations)
+    ] = Field(json_schema_extra={"minItems": 1, "uniqueItems": True})
+    availability: list[WindowDoc] | None = None
+    sections: Annotated[list[SectionDoc], BeforeValidator(_absent_if_none), _OrNull()] = []
+
+    def stored_availability(self) -> list[dict[str, Any]] | None:
+        """As the menu row keeps it (None: always available)."""
+        return None if self.availability is None else [window.stored() for window in self.availability]
+
+
+def _mapping(what: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise _problem(f"must be an object of location id → {what}")
+        return value
+
+    return check
+
+
+class ItemDoc(_Part):
+    """A dish with its prices, options and stock."""
+
+    id: Ident
+    name: Name
+    description: LongText = ""
+    price: Money
+    location_prices: Annotated[dict[str, Money], BeforeValidator(_mapping("price")), _OrNull()] = {}
+    tax_rate: Percent = None
+    labels: Strings = []
+    image_url: ImageUrl = None
+    option_groups: Strings = []
+    # location id → quantity; a location not named, or null, is not tracked.
+    stock: Annotated[dict[str, StockLevel], BeforeValidator(_mapping("quantity, or null")), _OrNull()] = {}
+    accept_special_request: Flag = False
+
+
+class ChoiceDoc(_Part):
+    """A variation an option group offers, at a price."""
+
+    variation: Ident
+    price: Money = Decimal(0)
+
+
+def _offered_once(choices: list[ChoiceDoc]) -> list[ChoiceDoc]:
+    seen: set[str] = set()
+    for index, choice in enumerate(choices):
+        if choice.variation in seen:
+            raise _problem(f"'{choice.variation}' is offered twice", index, "variation")
+        seen.add(choice.variation)
+    return choices
+
+
+class OptionGroupDoc(_Part):
+    """An option group with its bounds, defaults and choices."""
+
+    # Fields are checked in the order declared: each bound sees what it is checked against.
+    id: Ident
+    name: Name
+    type: GroupType
+    choices: Annotated[list[ChoiceDoc], BeforeValidator(_required_list), AfterValidator(_offered_once)]
+    max: Annotated[int, BeforeValidator(_count(0, 1)), _count_schema(0)] = Field(1, validate_default=True)
+    min: Annotated[int, BeforeValidator(_count(0, 0)), _count_schema(0)] = Field(0, validate_default=True)
+    defaults: Strings = []
+
+    @field_validator("max")
+    @classmethod
+    def _at_most_the_choices(cls, high: int, info: ValidationInfo) -> int:
+        choices = info.data.get("choices")
+        if choices is not None and high > len(choices):
+            raise _problem(f"must be ≤ the number of choices ({high} > {len(choices)})")
+        return high
+
+    @field_validator("min")
+    @classmethod
+    def _within_max(cls, low: int, info: ValidationInfo) -> int:
+        high = info.data.get("max")
+        if info.data.get("type") == "SELECTION" and (low, high) != (1, 1):
+            raise _problem("a SELECTION group needs min = max = 1 (exactly one choice)")
+        if high is not None and low > high:
+            raise _problem(f"must be ≤ max ({low} > {high})")
+        return low
+
+    @field_validator("defaults")
+    @classmethod
+    def _among_the_choices(cls, defaults: list[str], info: ValidationInfo) -> list[str]:
+        offered = {choice.variation for choice in info.data.get("choices") or ()}
+        for index, default in enumerate(defaults):
             if offered and default not in offered:
-                self.problem(f"{path}.defaults[{i}]", f"'{default}' is not one of the group's choices")
-        if low is not None and high is not None:
-            raw_choices = obj.get("choices")
-            offered_count = len(raw_choices) if isinstance(raw_choices, list) else 0
-            self.bounds(path, str(kind), low, high, offered_count, len(defaults))
-        return OptionGroupDoc(
-            self.ident(obj, path),
-            self.text(obj, "name", path, required=True),
-            str(kind),
-            low or 0,
-            high or 0,
-            defaults,
-            choices,
-        )
+                raise _problem(f"'{default}' is not one of the group's choices", index)
+        high = info.data.get("max")
+        if info.data.get("type") in ("SELECTION", "EXTRAS") and high is not None and len(defaults) > high:
+            raise _problem(f"must not pre-select more than max ({len(defaults)} > {high})")
+        return defaults
 
-    def bounds(self, path: str, kind: str, low: int, high: int, choices: int, defaults: int) -> None:
-        if kind == "SELECTION" and (low, high) != (1, 1):
-            self.problem(f"{path}.min", "a SELECTION group needs min = max = 1 (exactly one choice)")
-        elif low > high:
-            self.problem(f"{path}.min", f"must be ≤ max ({low} > {high})")
-        if high > choices:
-            self.problem(f"{path}.max", f"must be ≤ the number of choices ({high} > {choices})")
-        if kind in ("SELECTION", "EXTRAS") and defaults > high:
-            self.problem(f"{path}.defaults", f"must not pre-select more than max ({defaults} > {high})")
 
-    def location(self, value: Any, path: str) -> LocationDoc | None:
-        fields = (
-            "id",
-            "name",
-            "timezone",
-            "address",
-            "hours",
-            "fulfillment",
-            "deliveryRadiusKm",
-            "slotMinutes",
-            "ordersPerSlot",
-            "requireCustomerPhone",
-            "requireCustomerEmail",
-        )
-        obj = self.obj(value, path, fields)
-        if obj is None:
-            return None
-        timezone = self.text(obj, "timezone", path, required=True, max_len=64)
-        if timezone and not _known_timezone(timezone):
-            self.problem(f"{path}.timezone", f"'{timezone}' is not a known IANA time zone")
-        address = obj.get("address") or {}
-        latitude = longitude = None
-        if not isinstance(address, dict):
-            self.problem(f"{path}.address", "must be an object")
-            address = {}
+class VariationDoc(_Part):
+    """A named choice shared by option groups."""
+
+    id: Ident
+    name: Name
+
+
+def _format(value: Any) -> str:
+    if value != FORMAT:
+        raise _problem(f'must be "{FORMAT}"')
+    return FORMAT
+
+
+class MenuDocument(_Part):
+    """A valid `posbridge.menu/1` document, typed (money as Decimal)."""
+
+    model_config = ConfigDict(
+        title=FORMAT,
+        json_schema_extra={"description": "A merchant's locations and menus (the POS menu import format)."},
+    )
+
+    format: Annotated[str, BeforeValidator(_format), WithJsonSchema({"const": FORMAT})]
+    merchant: MerchantDoc
+    locations: Annotated[list[LocationDoc], BeforeValidator(_required_list)]
+    menus: Annotated[list[MenuDoc], BeforeValidator(_required_list)]
+    items: Annotated[list[ItemDoc], BeforeValidator(_required_list)]
+    option_groups: Annotated[list[OptionGroupDoc], BeforeValidator(_absent_if_none), _OrNull()] = []
+    variations: Annotated[list[VariationDoc], BeforeValidator(_absent_if_none), _OrNull()] = []
+
+
+# --- checking a document --------------------------------------------------------------------------
+
+
+def validate_document(document: Any) -> list[DocumentProblem]:
+    """Every problem of a document (empty when it is valid)."""
+    try:
+        parse_document(document)
+    except InvalidMenuDocument as exc:
+        return exc.problems
+    return []
+
+
+def parse_document(document: Any) -> MenuDocument:
+    """Check a whole document and type it; raise `InvalidMenuDocument` listing every problem."""
+    parsed: MenuDocument | None = None
+    problems: list[DocumentProblem] = []
+    try:
+        parsed = MenuDocument.model_validate(document, context={"currency": _currency_of(document)})
+    except ValidationError as exc:
+        problems = [_described(error) for error in exc.errors(include_url=False)]
+    if isinstance(document, dict):
+        # References are checked on the document as written, so a part with a bad field still
+        # defines its id (no "unknown item" for an item whose price is wrong).
+        problems += _references(document)
+    if problems or parsed is None:
+        raise InvalidMenuDocument(sorted(set(problems), key=_path_order))
+    return parsed
+
+
+def _currency_of(document: Any) -> str | None:
+    """The merchant's currency as written, when it is one (amounts are checked against its minor units)."""
+    merchant = document.get("merchant") if isinstance(document, dict) else None
+    currency = merchant.get("currency") if isinstance(merchant, dict) else None
+    return currency if isinstance(currency, str) and _CURRENCY.match(currency) else None
+
+
+# How pydantic's own errors (shapes, not values) are worded in a problem.
+_SHAPES = {
+    "missing": "is required",
+    "extra_forbidden": "unknown field",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "dict_type": "must be an object",
+    "list_type": "must be a list",
+}
+
+
+def _described(error: Any) -> DocumentProblem:
+    context = error.get("ctx") or {}
+    reason = context.get("reason") if error["type"] == "menu" else _SHAPES.get(error["type"], error["msg"])
+    return DocumentProblem(_path([*error["loc"], *context.get("at", ())]), str(reason))
+
+
+def _path(loc: Iterable[str | int]) -> str:
+    path = "$"
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
         else:
-            latitude = self.number(address.get("latitude"), f"{path}.address.latitude", -90, 90)
-            longitude = self.number(address.get("longitude"), f"{path}.address.longitude", -180, 180)
-        fulfillment = self.strings(obj, "fulfillment", path)
-        for i, kind in enumerate(fulfillment):
-            if kind not in FULFILLMENT_TYPES:
-                self.problem(f"{path}.fulfillment[{i}]", f"must be one of {', '.join(FULFILLMENT_TYPES)}")
-        radius = obj.get("deliveryRadiusKm")
-        return LocationDoc(
-            id=self.ident(obj, path),
-            name=self.text(obj, "name", path, required=True),
-            timezone=timezone,
-            address=address,
-            latitude=latitude,
-            longitude=longitude,
-            hours=self.hours(obj, path),
-            fulfillment=fulfillment,
-            delivery_radius_km=self.number(radius, f"{path}.deliveryRadiusKm", 0, 20000),
-            slot_minutes=self.integer(obj, "slotMinutes", path, default=15, low=1) or 15,
-            orders_per_slot=self.integer(obj, "ordersPerSlot", path, default=None, low=1),
-            require_customer_phone=self.boolean(obj, "requireCustomerPhone", path),
-            require_customer_email=self.boolean(obj, "requireCustomerEmail", path),
-        )
+            path += f".{part}" if _PLAIN_KEY.match(part) else f"[{part!r}]"
+    return path
 
-    def hours(self, obj: dict[str, Any], path: str) -> list[dict[str, str]]:
-        out: list[dict[str, str]] = []
-        for i, raw in enumerate(self.array(obj, "hours", path)):
-            here = f"{path}.hours[{i}]"
-            entry = self.obj(raw, here, ("day", "open", "close"))
-            if entry is None:
-                continue
-            day = self.day(entry.get("day"), f"{here}.day")
-            span = self.interval(entry, "open", "close", here)
-            if day is None or span is None:
-                continue
-            for other in out:
-                if other["day"] == day and span[0] < other["close"] and other["open"] < span[1]:
-                    self.problem(here, f"overlaps {day} {other['open']}-{other['close']}")
-                    break
-            else:
-                out.append({"day": day, "open": span[0], "close": span[1]})
-        return out
 
-    def menu(self, value: Any, path: str) -> MenuDoc | None:
-        obj = self.obj(value, path, ("id", "name", "description", "locations", "availability", "sections"))
-        if obj is None:
-            return None
-        locations = self.strings(obj, "locations", path)
-        if not locations and isinstance(obj.get("locations"), list | None):
-            self.problem(f"{path}.locations", "must list at least one location")
-        availability: list[dict[str, Any]] | None = None
-        if obj.get("availability") is not None:
-            availability = []
-            for i, raw in enumerate(self.array(obj, "availability", path)):
-                here = f"{path}.availability[{i}]"
-                window = self.obj(raw, here, ("days", "from", "to"))
-                if window is None:
-                    continue
-                raw_days = self.array(window, "days", here, required=True)
-                days = [self.day(d, f"{here}.days[{k}]") for k, d in enumerate(raw_days)]
-                if isinstance(window.get("days"), list) and not raw_days:
-                    self.problem(f"{here}.days", "must list at least one day")
-                span = self.interval(window, "from", "to", here)
-                if span is not None and None not in days:
-                    availability.append({"days": list(dict.fromkeys(days)), "from": span[0], "to": span[1]})
-        sections = []
-        for i, raw in enumerate(self.array(obj, "sections", path)):
-            here = f"{path}.sections[{i}]"
-            section = self.obj(raw, here, ("id", "name", "description", "items"))
-            if section is not None:
-                sections.append(
-                    SectionDoc(
-                        self.ident(section, here),
-                        self.text(section, "name", here, required=True),
-                        self.text(section, "description", here, max_len=10_000),
-                        self.strings(section, "items", here),
+def _path_order(problem: DocumentProblem) -> list[tuple[int, int | str]]:
+    """Sort key putting problems in path order, with list indexes compared as numbers."""
+    return [(0, int(tok)) if tok.isdigit() else (1, tok) for tok in re.findall(r"\d+|[^\d\[\].]+", problem.path)]
+
+
+# --- the reference pass ---------------------------------------------------------------------------
+
+
+def _list(value: Any) -> list[Any]:
+    """The value if it is a list, else an empty one (the models report bad shapes)."""
+    return value if isinstance(value, list) else []
+
+
+def _dicts(value: Any) -> Iterable[tuple[int, dict[str, Any]]]:
+    return ((i, part) for i, part in enumerate(_list(value)) if isinstance(part, dict))
+
+
+def _references(root: dict[str, Any]) -> list[DocumentProblem]:
+    """Unique ids per kind, and every id a part names defined by the document."""
+    problems: list[DocumentProblem] = []
+    ids: dict[str, dict[str, str]] = {}
+
+    def define(kind: str, part: dict[str, Any], path: str) -> None:
+        value, seen = part.get("id"), ids.setdefault(kind, {})
+        if not isinstance(value, str) or not value:
+            return
+        if value in seen:
+            problems.append(DocumentProblem(f"{path}.id", f"duplicate {kind} id '{value}' (first at {seen[value]})"))
+        else:
+            seen[value] = path
+
+    def named(values: Any, path: str, kind: str) -> None:
+        for i, value in enumerate(_list(values)):
+            if isinstance(value, str) and value and value not in ids.get(kind, {}):
+                problems.append(DocumentProblem(f"{path}[{i}]", f"unknown {kind} '{value}'"))
+
+    for kind, key in (
+        ("location", "locations"),
+        ("menu", "menus"),
+        ("item", "items"),
+        ("option group", "optionGroups"),
+        ("variation", "variations"),
+    ):
+        for i, part in _dicts(root.get(key)):
+            define(kind, part, f"$.{key}[{i}]")
+    for m, menu in _dicts(root.get("menus")):
+        for s, section in _dicts(menu.get("sections")):
+            define("section", section, f"$.menus[{m}].sections[{s}]")
+    for m, menu in _dicts(root.get("menus")):
+        named(menu.get("locations"), f"$.menus[{m}].locations", "location")
+        for s, section in _dicts(menu.get("sections")):
+            named(section.get("items"), f"$.menus[{m}].sections[{s}].items", "item")
+    for i, item in _dicts(root.get("items")):
+        named(item.get("optionGroups"), f"$.items[{i}].optionGroups", "option group")
+        for key in ("locationPrices", "stock"):
+            mapping = item.get(key)
+            for location in mapping if isinstance(mapping, dict) else {}:
+                if location not in ids.get("location", {}):
+                    problems.append(
+                        DocumentProblem(_path(["items", i, key, location]), f"unknown location '{location}'")
                     )
-                )
-        return MenuDoc(
-            id=self.ident(obj, path),
-            name=self.text(obj, "name", path, required=True),
-            description=self.text(obj, "description", path, max_len=10_000),
-            locations=locations,
-            availability=availability,
-            sections=sections,
-        )
-
-    def item(self, value: Any, path: str) -> ItemDoc | None:
-        fields = (
-            "id",
-            "name",
-            "description",
-            "price",
-            "locationPrices",
-            "taxRate",
-            "labels",
-            "imageUrl",
-            "optionGroups",
-            "stock",
-            "acceptSpecialRequest",
-        )
-        obj = self.obj(value, path, fields)
-        if obj is None:
-            return None
-        price = self.money(obj.get("price"), f"{path}.price")
-        location_prices: dict[str, Decimal] = {}
-        raw_prices = obj.get("locationPrices") or {}
-        if isinstance(raw_prices, dict):
-            for loc, raw in raw_prices.items():
-                amount = self.money(raw, _key_path(f"{path}.locationPrices", loc))
-                if amount is not None:
-                    location_prices[loc] = amount
-        else:
-            self.problem(f"{path}.locationPrices", "must be an object of location id → price")
-        tax_rate = None
-        if obj.get("taxRate") is not None:
-            tax_rate = self.money(obj["taxRate"], f"{path}.taxRate", what="a percent string")
-            if tax_rate is not None and tax_rate > 100:
-                self.problem(f"{path}.taxRate", "must be a percent between 0 and 100")
-        image_url = self.text(obj, "imageUrl", path, max_len=MAX_URL) or None
-        if image_url and not image_url.startswith(("https://", "http://")):
-            self.problem(f"{path}.imageUrl", "must be an http(s) URL")
-        stock: dict[str, int | None] = {}
-        raw_stock = obj.get("stock")
-        if isinstance(raw_stock, dict):
-            for loc, qty in raw_stock.items():
-                if qty is not None and (isinstance(qty, bool) or not isinstance(qty, int) or not 0 <= qty <= MAX_INT):
-                    reason = f"must be an integer ≥ 0 (at most {MAX_INT}) or null (not tracked)"
-                    self.problem(_key_path(f"{path}.stock", loc), reason)
-                else:
-                    stock[loc] = qty
-        elif raw_stock is not None:
-            self.problem(f"{path}.stock", "must be an object of location id → quantity, or null")
-        return ItemDoc(
-            id=self.ident(obj, path),
-            name=self.text(obj, "name", path, required=True),
-            description=self.text(obj, "description", path, max_len=10_000),
-            price=price if price is not None else Decimal(0),
-            location_prices=location_prices,
-            tax_rate=tax_rate,
-            labels=self.strings(obj, "labels", path),
-            image_url=image_url,
-            option_groups=self.strings(obj, "optionGroups", path),
-            stock=stock,
-            accept_special_request=self.boolean(obj, "acceptSpecialRequest", path),
-        )
-
-    # --- references between parts -------------------------------------------------------------
-
-    def references(self, root: dict[str, Any]) -> None:
-        """Unique ids per kind and every reference pointing at something the document defines."""
-        ids: dict[str, dict[str, str]] = {kind: {} for kind in ("location", "menu", "section", "item", "group", "var")}
-        for kind, key, parts in (
-            ("location", "locations", root.get("locations")),
-            ("menu", "menus", root.get("menus")),
-            ("item", "items", root.get("items")),
-            ("group", "optionGroups", root.get("optionGroups")),
-            ("var", "variations", root.get("variations")),
-        ):
-            for i, part in enumerate(parts if isinstance(parts, list) else []):
-                if isinstance(part, dict) and isinstance(part.get("id"), str):
-                    label = {"group": "option group", "var": "variation"}.get(kind, kind)
-                    self.unique(ids[kind], part["id"], f"$.{key}[{i}]", label)
-        menus = _list(root.get("menus"))
-        for m, menu in enumerate(menus):
-            sections = menu.get("sections") if isinstance(menu, dict) else None
-            for s, section in enumerate(sections if isinstance(sections, list) else []):
-                if isinstance(section, dict) and isinstance(section.get("id"), str):
-                    self.unique(ids["section"], section["id"], f"$.menus[{m}].sections[{s}]", "section")
-        # Paths below come from the raw lists, so indexes match the document even around bad parts.
-        for m, menu in enumerate(menus):
-            if not isinstance(menu, dict):
-                continue
-            self.refs(menu.get("locations"), f"$.menus[{m}].locations", ids["location"], "location")
-            sections = menu.get("sections")
-            for s, section in enumerate(sections if isinstance(sections, list) else []):
-                if isinstance(section, dict):
-                    self.refs(section.get("items"), f"$.menus[{m}].sections[{s}].items", ids["item"], "item")
-        items = _list(root.get("items"))
-        for i, item in enumerate(items):
-            if not isinstance(item, dict):
-                continue
-            self.refs(item.get("optionGroups"), f"$.items[{i}].optionGroups", ids["group"], "option group")
-            for key in ("locationPrices", "stock"):
-                mapping = item.get(key)
-                for loc in mapping if isinstance(mapping, dict) else {}:
-                    if loc not in ids["location"]:
-                        self.problem(_key_path(f"$.items[{i}].{key}", loc), f"unknown location '{loc}'")
-        groups = _list(root.get("optionGroups"))
-        for g, group in enumerate(groups):
-            choices = group.get("choices") if isinstance(group, dict) else None
-            for c, choice in enumerate(choices if isinstance(choices, list) else []):
-                variation = choice.get("variation") if isinstance(choice, dict) else None
-                if isinstance(variation, str) and variation and variation not in ids["var"]:
-                    self.problem(f"$.optionGroups[{g}].choices[{c}].variation", f"unknown variation '{variation}'")
-
-    def refs(self, values: Any, path: str, known: dict[str, str], kind: str) -> None:
-        for i, value in enumerate(values if isinstance(values, list) else []):
-            if isinstance(value, str) and value and value not in known:
-                self.problem(f"{path}[{i}]", f"unknown {kind} '{value}'")
+    for g, group in _dicts(root.get("optionGroups")):
+        for c, choice in _dicts(group.get("choices")):
+            variation = choice.get("variation")
+            if isinstance(variation, str) and variation and variation not in ids.get("variation", {}):
+                path = f"$.optionGroups[{g}].choices[{c}].variation"
+                problems.append(DocumentProblem(path, f"unknown variation '{variation}'"))
+    return problems
 
 
-# --- the format as a JSON Schema (the admin API documents its import body with it) ---------------
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def _strict(properties: dict[str, Any], required: Iterable[str] = ()) -> dict[str, Any]:
-    """An object with exactly these fields (unknown fields are refused, as the reader does)."""
-    return {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False}
+# --- the format as a JSON Schema ------------------------------------------------------------------
 
 
 def json_schema() -> dict[str, Any]:
-    """The shapes `parse_document` accepts, as a JSON Schema (draft 2020-12, OpenAPI 3.1).
+    """The shapes `parse_document` accepts, as one self-contained JSON Schema (draft 2020-12, OpenAPI 3.1).
 
-    What a schema cannot say — ids referenced between parts, overlapping hours, group bounds
-    against their choices, amounts against the currency's minor units — the reader still checks
-    (a 422 listing every problem).
+    Every part is written out in place (no `$defs`), so the schema embeds as it is, e.g. as the
+    admin API's import body in its OpenAPI document.
     """
-    ident = {"type": "string", "minLength": 1, "maxLength": MAX_ID}
-    name = {"type": "string", "minLength": 1, "maxLength": MAX_NAME}
-    long_text = _nullable({"type": "string", "maxLength": 10_000})
-    money = {"type": "string", "pattern": _MONEY.pattern}
-    count = _nullable({"type": "integer", "minimum": 0, "maximum": MAX_INT})
-    ids = _nullable({"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True})
-    day = {"enum": list(DAYS)}
-    clock = {"type": "string", "pattern": r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$"}
-    flag = _nullable({"type": "boolean"})
-    location = _strict(
-        {
-            "id": ident,
-            "name": name,
-            "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
-            "address": _nullable(
-                {
-                    "type": "object",
-                    "properties": {
-                        "latitude": _nullable({"type": "number", "minimum": -90, "maximum": 90}),
-                        "longitude": _nullable({"type": "number", "minimum": -180, "maximum": 180}),
-                    },
-                }
-            ),
-            "hours": _nullable(
-                {
-                    "type": "array",
-                    "items": _strict({"day": day, "open": clock, "close": clock}, ("day", "open", "close")),
-                }
-            ),
-            "fulfillment": _nullable(
-                {"type": "array", "items": {"enum": list(FULFILLMENT_TYPES)}, "uniqueItems": True}
-            ),
-            "deliveryRadiusKm": _nullable({"type": "number", "minimum": 0, "maximum": 20000}),
-            "slotMinutes": _nullable({"type": "integer", "minimum": 1, "maximum": MAX_INT}),
-            "ordersPerSlot": _nullable({"type": "integer", "minimum": 1, "maximum": MAX_INT}),
-            "requireCustomerPhone": flag,
-            "requireCustomerEmail": flag,
-        },
-        ("id", "name", "timezone"),
-    )
-    section = _strict({"id": ident, "name": name, "description": long_text, "items": ids}, ("id", "name"))
-    window = _strict(
-        {"days": {"type": "array", "items": day, "minItems": 1}, "from": clock, "to": clock}, ("days", "from", "to")
-    )
-    menu = _strict(
-        {
-            "id": ident,
-            "name": name,
-            "description": long_text,
-            "locations": {
-                "type": "array",
-                "items": {"type": "string", "minLength": 1},
-                "minItems": 1,
-                "uniqueItems": True,
-            },
-            "availability": _nullable({"type": "array", "items": window}),
-            "sections": _nullable({"type": "array", "items": section}),
-        },
-        ("id", "name", "locations"),
-    )
-    item = _strict(
-        {
-            "id": ident,
-            "name": name,
-            "description": long_text,
-            "price": money,
-            "locationPrices": _nullable({"type": "object", "additionalProperties": money}),
-            "taxRate": _nullable(money),
-            "labels": ids,
-            "imageUrl": _nullable({"type": "string", "maxLength": MAX_URL, "pattern": "^https?://"}),
-            "optionGroups": ids,
-            "stock": _nullable({"type": "object", "additionalProperties": count}),
-            "acceptSpecialRequest": flag,
-        },
-        ("id", "name", "price"),
-    )
-    group = _strict(
-        {
-            "id": ident,
-            "name": name,
-            "type": {"enum": list(GROUP_TYPES)},
-            "min": count,
-            "max": count,
-            "defaults": ids,
-            "choices": {
-                "type": "array",
-                "items": _strict(
-                    {"variation": {"type": "string", "minLength": 1, "maxLength": MAX_ID}, "price": money},
-                    ("variation",),
-                ),
-            },
-        },
-        ("id", "name", "type", "choices"),
-    )
-    return {
-        "title": "posbridge.menu/1",
-        "description": "A merchant's locations and menus (the POS menu import format).",
-        **_strict(
-            {
-                "format": {"const": FORMAT},
-                "merchant": _strict(
-                    {"id": ident, "name": name, "currency": {"type": "string", "pattern": _CURRENCY.pattern}},
-                    ("id", "name", "currency"),
-                ),
-                "locations": {"type": "array", "items": location},
-                "menus": {"type": "array", "items": menu},
-                "items": {"type": "array", "items": item},
-                "optionGroups": _nullable({"type": "array", "items": group}),
-                "variations": _nullable(
-                    {"type": "array", "items": _strict({"id": ident, "name": name}, ("id", "name"))}
-                ),
-            },
-            ("format", "merchant", "locations", "menus", "items"),
-        ),
-    }
+    schema = MenuDocument.model_json_schema(by_alias=True, mode="validation")
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(definitions[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    inlined: dict[str, Any] = inline(schema)
+    return inlined
