@@ -29,6 +29,7 @@ from posbridge.sync.catalog import (
 )
 from posbridge.sync.desired import DesiredCatalog
 from posbridge.sync.ownership import Ownership
+from posbridge.sync.summary import Counts
 
 CREATE, UPDATE, DETACH, ARCHIVE, UNARCHIVE = "create", "update", "detach", "archive", "unarchive"
 PAST = {CREATE: "created", UPDATE: "updated", DETACH: "detached", ARCHIVE: "archived", UNARCHIVE: "unarchived"}
@@ -92,9 +93,9 @@ class Diff:
         """Whether publishing is needed at all."""
         return any(c.needs_call for c in self.changes)
 
-    def counts(self) -> dict[str, dict[str, int]]:
-        """Changes per kind and op (only non-zero ones)."""
-        out: dict[str, dict[str, int]] = {}
+    def counts(self) -> Counts:
+        """Changes per kind and op (only non-zero ones): what the preview shows and the summary records."""
+        out: Counts = {}
         for change in self.changes:
             per_kind = out.setdefault(change.kind, {})
             per_kind[change.op] = per_kind.get(change.op, 0) + 1
