@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from sqlalchemy import select
 
 from posbridge.errors import WixError
 from posbridge.services import attention, order_flow
+from posbridge.services.order_checks import CheckMode, OrderPolicy
 from posbridge.services.order_events import (
     APPLIED,
     DUPLICATE,
@@ -270,3 +273,26 @@ def test_scheduled_orders_show_their_promised_time(db: Database, world: PosWorld
     )
     listed = {o.pos_order_id: o for o in list_orders(db, instance_id=world.instance_id).items}
     assert listed[created.pos_order_id].promised_time == promised
+
+
+def test_an_order_taken_although_its_payments_do_not_add_up_needs_attention(db: Database, world: PosWorld) -> None:
+    order = wix_order([line("item-3")], order_id=f"wix-{uuid.uuid4().hex[:8]}")
+    short = replace(order, payments=(replace(order.payments[0], amount=order.totals.total - Decimal("5")),))
+    observing = OrderPolicy(mode=CheckMode.OBSERVE)
+    created = create_order(
+        db, **world.ids(), order=short, paid_by_pos_gateway=False, now=FRIDAY_EVENING, policy=observing
+    )
+    detail = get_order(db, created.pos_order_id)
+    assert detail.status == "NEW" and detail.attention is not None
+    assert detail.attention.kind == attention.PAYMENT_MISMATCH
+    assert "payments" in detail.attention.reason and "Wix's dashboard" in detail.attention.reason
+    assert detail.attention.actions == ["refund", "cancel", "resolve"]
+    matching = create_order(
+        db,
+        **world.ids(),
+        order=wix_order([line("item-3")]),
+        paid_by_pos_gateway=False,
+        now=FRIDAY_EVENING,
+        policy=observing,
+    )
+    assert get_order(db, matching.pos_order_id).attention is None

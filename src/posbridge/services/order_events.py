@@ -144,8 +144,28 @@ def on_order_recorded(session: Session, order: Order, *, pos: order_flow.PosBack
     The outbound jobs queued (the auto-accept to tell Wix), for the caller to wake once committed.
     """
     apply_pending(session, order, pos=pos)
+    _flag_payment_mismatch(session, order)
     accepted = order_flow.auto_accept(session, order, pos=pos)
     return list(accepted.jobs) if accepted is not None else []
+
+
+def _flag_payment_mismatch(session: Session, order: Order) -> None:
+    """An order taken in observe mode although its payments do not add up needs a person to settle it."""
+    found = [f for f in order.observed_failures or [] if isinstance(f, dict) and f.get("code") == "PAYMENT_FAILED"]
+    if not found:
+        return
+    where = (
+        "the POS's own gateway takes the payment: charge the order's total there"
+        if order.paid_by_pos_gateway
+        else "check what the customer paid in Wix's dashboard and settle the difference"
+    )
+    attention.flag(
+        session,
+        order,
+        kind=attention.PAYMENT_MISMATCH,
+        reason=f"The payments do not match the order ({found[0].get('message')}): {where}",
+        actions=(attention.REFUND, attention.CANCEL),
+    )
 
 
 def apply_pending(session: Session, order: Order, *, pos: order_flow.PosBackendFactory | None = None) -> None:
