@@ -98,9 +98,11 @@ def test_a_push_that_keeps_failing_needs_attention_and_one_retry_sends_everythin
     assert "retry" in detail.attention.actions
     assert kitchen.wix_status(wix_id) == "NEW"  # the fulfil never overtook the accept
     assert run(kitchen, client, fulfil, clock) is None  # still blocked behind the failed accept
+    assert fulfil not in outbound.due_jobs(db, now=clock.now)  # the sweep leaves a blocked order alone
 
     kitchen.sim.clear_faults()
     assert outbound.retry(db, pos_id) == [accept]
+    assert accept in outbound.due_jobs(db, now=clock.now)
     assert get_order(db, pos_id).attention is None
     assert run(kitchen, client, accept, clock) is None
     assert jobs(db, [accept, fulfil]) == [("DONE", 1), ("DONE", 1)]

@@ -279,12 +279,17 @@ def retry(db: Database, order_id: str, *, instance_id: str | None = None) -> lis
 
 
 def due_jobs(db: Database, *, now: datetime | None = None) -> list[int]:
-    """The first due PENDING job of every key (for the queue's sweep: wake-ups lost with a worker)."""
+    """The first due PENDING job of every key not blocked by a failed one (the queue's sweep: lost wake-ups)."""
     moment = now or utcnow()
+    blocked = select(OutboundJob.ordering_key).where(OutboundJob.status == FAILED)
     with db.transaction(write=False) as session:
         rows = session.execute(
             select(OutboundJob.ordering_key, OutboundJob.id)
-            .where(OutboundJob.status == PENDING, OutboundJob.next_attempt_at <= moment)
+            .where(
+                OutboundJob.status == PENDING,
+                OutboundJob.next_attempt_at <= moment,
+                OutboundJob.ordering_key.not_in(blocked),
+            )
             .order_by(OutboundJob.id)
         ).all()
     first: dict[str, int] = {}
