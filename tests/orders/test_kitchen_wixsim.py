@@ -17,6 +17,8 @@ from tests.orders.kitchen_world import Kitchen, kitchen_settings, running_kitche
 from tests.support.signer import TestSigner
 from wixsim.client import WixSimClient
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here (row locks, money columns)
+
 
 @pytest.fixture(scope="module")
 def kitchen(

@@ -29,6 +29,8 @@ from tests.support.orders import parse_order
 from tests.support.signer import TestSigner
 from wixsim.client import WixSimClient
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here (row locks, money columns)
+
 
 @pytest.fixture(scope="module")
 def kitchen(

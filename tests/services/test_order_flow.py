@@ -30,6 +30,8 @@ from posbridge.store.models import Location, Merchant, Order, OutboundJob
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 
+pytestmark = pytest.mark.all_backends  # the database backend matters here (row locks, money columns)
+
 
 @pytest.fixture()
 def world(db: Database, instance_id: str) -> PosWorld:
