@@ -95,7 +95,7 @@ def dashboard_page(site: Site, iframe_url: str) -> str:
     name = html.escape(site.name or site.instance_id)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{name} · Wix dashboard (wixsim)</title>
+<title>{name} · Wix dashboard (wixsim)</title><link rel="icon" href="data:,">
 <style>
 body {{ margin: 0; font: 14px/1.4 Helvetica, Arial, sans-serif; background: #f0f4f7; color: #162d3d;
   display: grid; grid-template-columns: 200px 1fr; grid-template-rows: 48px 1fr; height: 100vh; }}

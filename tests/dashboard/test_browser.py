@@ -52,6 +52,9 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
     host = wixsim.base_url.replace("127.0.0.1", "localhost")
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1200, "height": 1000})  # type: ignore[attr-defined]
+        errors: list[str] = []  # the browser's own complaints: CSP refusals, script errors, failed loads
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(f"{host}/_sim/dashboard/{site.instance_id}")
         app = page.frame_locator("#app")
         expect(app.get_by_role("heading", name="POS Locations")).to_be_visible()
@@ -118,4 +121,5 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
         _shoot(page, "6-unpaired", shots)
         conf = site.configurations[1]["id"]
         assert configuration_status(db, site.instance_id, merchant.pos_id, conf).status == "PENDING"
+        assert errors == [], "\n".join(errors)
         page.close()

@@ -50,7 +50,8 @@ def test_integration_settings_deep_link_opens_that_row(
     page = page_client.get(f"/dashboard{url}&configurationId={wanted}")
     assert page.status_code == 200
     assert f'id="conf-{wanted}" open' in page.text
-    assert page.text.count('" open>') == 1  # only that row is open
+    assert page.text.count('" open>') == 1  # only that row is open, and it comes first
+    assert page.text.index('class="row"') == page.text.index(f'class="row" id="conf-{wanted}"')
 
 
 def test_business_info_is_checked_whole_and_a_refusal_changes_nothing(

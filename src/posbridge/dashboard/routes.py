@@ -124,6 +124,9 @@ def entry(request: Request) -> HTMLResponse:
     session = _sessions(request).issue(owner, _now())
     open_row = request.query_params.get("configurationId")
     context = _panel_context(request, session, open_row=open_row)
+    # A deep link (Wix's integrationSettingsUrl) opens its row first: a cross-site iframe may not
+    # autofocus or scroll, so the row comes to the top instead.
+    context["data"].rows.sort(key=lambda row: row.configuration_id != open_row)
     kitchen = _kitchen_context(request, session) if not context["not_connected"] else {"kitchen": None}
     return _html(request, "page.html", session=session, **{**kitchen, **context})
 
