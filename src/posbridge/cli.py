@@ -845,6 +845,104 @@ def orders_auto_accept(
     out.print(f"location {location} of {merchant} {state}{promise}", markup=False)
 
 
+stock_app = typer.Typer(
+    help="Stock and 86: mark an item out (for now or until a time), restore it, set its count; pushed to Wix.",
+    no_args_is_help=True,
+)
+app.add_typer(stock_app, name="stock")
+ItemArg = Annotated[str, typer.Argument(help="The POS item id.")]
+StockLocation = Annotated[str, typer.Option("--location", help="The POS location id.")]
+StockMerchant = Annotated[
+    str | None, typer.Option("--merchant", help="The POS merchant id (when two merchants have this location id).")
+]
+
+
+def _stock_command(change: Callable[..., Any], as_json: bool, **arguments: Any) -> None:
+    """Run a stock change, wake its pushes to Wix, and show the item's stock after it."""
+    from posbridge.jobs import build_queue
+
+    settings = _settings(server=False)
+    db = _database(settings)
+    with _refusals(as_json):
+        done = change(db, settings=settings, notify=build_queue(settings, db).enqueue_outbound, **arguments)
+    _show_stock([done.view], as_json, single=True)
+
+
+def _show_stock(views: Sequence[Any], as_json: bool, *, single: bool = False) -> None:
+    if as_json:
+        _print_json(views[0] if single else list(views))
+        return
+    for view in views:
+        state = "86ed" if view.eighty_sixed else ("sold out" if not view.in_stock else "in stock")
+        until = f" until {_cell(view.out_until)}" if view.out_until else ""
+        count = "" if view.quantity is None else f", {view.quantity} left"
+        out.print(f"{view.item_id} ({view.item_name}) at {view.location_id}: {state}{until}{count}", markup=False)
+        if single and view.wix_push:
+            out.print(view.wix_push, markup=False)
+
+
+@stock_app.command("86")
+def stock_86(
+    item: ItemArg,
+    location: StockLocation,
+    until: Annotated[
+        str | None, typer.Option("--until", help="ISO time it comes back (without a zone: the location's).")
+    ] = None,
+    for_: Annotated[str | None, typer.Option("--for", help="How long it is out: 2h, 90m, 1h30m.")] = None,
+    merchant: StockMerchant = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Mark an item out of stock at a location, for now or until a time (it then comes back by itself)."""
+    from posbridge.services import stock
+
+    with _refusals(as_json):
+        span = stock.parse_duration(for_) if for_ is not None else None
+        end = stock.parse_time(until) if until is not None else None
+    _stock_command(stock.eighty_six, as_json, item=item, location=location, merchant=merchant, until=end, for_=span)
+
+
+@stock_app.command("restore")
+def stock_restore(
+    item: ItemArg, location: StockLocation, merchant: StockMerchant = None, as_json: JsonFlag = False
+) -> None:
+    """End an item's 86 at a location now."""
+    from posbridge.services import stock
+
+    _stock_command(stock.restore, as_json, item=item, location=location, merchant=merchant)
+
+
+@stock_app.command("set")
+def stock_set(
+    item: ItemArg,
+    location: StockLocation,
+    count: Annotated[int, typer.Option("--count", min=0, help="Portions left (0: sold out).")],
+    merchant: StockMerchant = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Set an item's tracked count at a location."""
+    from posbridge.services import stock
+
+    _stock_command(stock.set_count, as_json, item=item, location=location, count=count, merchant=merchant)
+
+
+@stock_app.command("list")
+def stock_list(
+    location: StockLocation,
+    search: Annotated[str | None, typer.Option("--search", help="Only items whose name or id has this.")] = None,
+    out_only: Annotated[bool, typer.Option("--out", help="Only what cannot be sold now.")] = False,
+    merchant: StockMerchant = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The items of a location with their stock (what is 86ed, and until when)."""
+    from posbridge.services import stock
+
+    settings = _settings(server=False)
+    db = _database(settings)
+    with _refusals(as_json):
+        views = stock.list_stock(db, location, merchant=merchant, search=search, only_out=out_only, settings=settings)
+    _show_stock(views, as_json)
+
+
 @app.command()
 def demo(
     items: Annotated[

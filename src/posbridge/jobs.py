@@ -445,8 +445,9 @@ def _default_sync_runner() -> SyncRunner:
 
 
 def _default_outbound_runner() -> OutboundRunner:
-    # Imported late, like the sync runner; importing status_push installs the status push handler.
-    import posbridge.services.status_push  # noqa: F401
+    # Imported late, like the sync runner; importing status_push and stock_push installs their handlers.
+    import posbridge.services.status_push
+    import posbridge.services.stock_push  # noqa: F401
     from posbridge.services.outbound import run_job
 
     return run_job

@@ -297,3 +297,7 @@ class PosBackend(ABC):
         Must never report the change to Wix itself: that is the order channel's job.
         """
         raise NotImplementedError
+
+    def owed_jobs(self) -> list[int]:
+        """Outbound jobs this unit of work queued (stock pushes to Wix), for the caller to wake once committed."""
+        return []

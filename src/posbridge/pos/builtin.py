@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
+from posbridge.orders.model import OrderStatus
 from posbridge.pos.backend import (
     MenuScope,
     OrderPlacement,
@@ -35,7 +36,7 @@ from posbridge.pos.backend import (
     StockLevel,
 )
 from posbridge.pos.pricing import price_at
-from posbridge.pos.stock import decrement, stock_rows
+from posbridge.pos.stock import decrement, owe_stock_push, stock_rows
 from posbridge.store.models import (
     ConfigurationMenu,
     Item,
@@ -45,6 +46,7 @@ from posbridge.store.models import (
     Merchant,
     OptionGroup,
     Order,
+    OrderLine,
     OrderStatusChange,
     Section,
     SectionItem,
@@ -89,6 +91,8 @@ _ITEM_MENUS = (
 )
 _LOCK_LOCATION = select(Location.id).where(Location.id == bindparam("location")).with_for_update()
 _BY_POS_ORDER_ID = select(Order).where(Order.pos_order_id == bindparam("pos_order_id"))
+# A cancelled order gives its portions back while nothing was cooked for it yet (decisions.md "Stock and 86").
+GIVES_BACK = frozenset({OrderStatus.NEW, OrderStatus.ACCEPTED})
 
 
 def new_pos_order_id() -> str:
@@ -104,6 +108,7 @@ class BuiltinPos(PosBackend):
         self._rows: list[object] = []  # location and merchant rows kept alive (see the module docstring)
         # (location, item) → its stock row held FOR UPDATE, None when the item's stock is not tracked
         self._held: dict[tuple[PosRef, PosRef], Stock | None] = {}
+        self._jobs: list[int] = []
 
     def merchant(self, merchant_id: PosRef) -> PosMerchant | None:
         row = self.session.get(Merchant, merchant_id)
@@ -201,8 +206,12 @@ class BuiltinPos(PosBackend):
         missing = [item for item in placement.demand if (location, item) not in self._held]
         if missing:
             self.stock(location, missing, hold=True)
-        for item_id, quantity in placement.demand.items():
-            decrement(self._held.get((location, item_id)), quantity)
+        sold_out = [
+            item_id
+            for item_id, quantity in placement.demand.items()
+            if decrement(self._held.get((location, item_id)), quantity)
+        ]
+        self._jobs += owe_stock_push(self.session, location, sold_out)
         return PlacedOrder(new_pos_order_id(), confirmed=True)
 
     def change_status(self, pos_order_id: str, change: StatusChange) -> None:
@@ -211,6 +220,8 @@ class BuiltinPos(PosBackend):
         if order is None:
             raise PosOrderUnknown(f"No order '{pos_order_id}' in the built-in POS")
         previous, order.status = order.status, change.status
+        if change.status == OrderStatus.CANCELED and previous in GIVES_BACK:
+            self._give_back(order)
         self.session.add(
             OrderStatusChange(
                 order_id=order.id,
@@ -221,3 +232,22 @@ class BuiltinPos(PosBackend):
                 note=change.reason,
             )
         )
+
+    def owed_jobs(self) -> list[int]:
+        jobs, self._jobs = self._jobs, []
+        return jobs
+
+    def _give_back(self, order: Order) -> None:
+        """Return a cancelled order's units to tracked stock; an item back from zero is pushed to Wix."""
+        demand: dict[PosRef, int] = defaultdict(int)
+        for line in self.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
+            demand[line.item_id] += line.quantity
+        rows = stock_rows(self.session, order.location_id, demand, lock=True)
+        back = []
+        for item_id, row in rows.items():
+            if row.quantity is None:
+                continue
+            if row.quantity <= 0:
+                back.append(item_id)
+            row.quantity = max(row.quantity, 0) + demand[item_id]
+        self._jobs += owe_stock_push(self.session, order.location_id, back)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from posbridge.store.models import Stock
+from posbridge.store.models import Configuration, OutboundJob, Stock, SyncIdMap
+from posbridge.store.types import utcnow
 
 # Built once: every Validate and Create Order reads stock, and building a statement costs more than running it.
 _ROWS = (
@@ -52,3 +53,81 @@ def decrement(stock: Stock | None, quantity: int) -> bool:
     before = stock.quantity
     stock.quantity = max(before - quantity, 0)
     return before > 0 and stock.quantity == 0
+
+
+# --- Owing Wix a stock push -------------------------------------------------------------------------
+
+STOCK_PUSH = "STOCK"
+# At most one write per item per second to each catalog: a burst of changes coalesces into the next one.
+PUSH_SPACING_SECONDS = 1.0
+
+# The paired catalogs that sell an item at a location: the configuration is paired to the location and
+# a sync has put the item there (an item not synced yet goes with the next full sync).
+_SELLERS = (
+    select(Configuration.id, Configuration.instance_id, SyncIdMap.pos_ref)
+    .join(SyncIdMap, SyncIdMap.catalog_id == Configuration.catalog_id)
+    .where(
+        Configuration.location_id == bindparam("location"),
+        Configuration.account_pk.is_not(None),
+        Configuration.enabled.is_(True),
+        SyncIdMap.instance_id == Configuration.instance_id,
+        SyncIdMap.kind == "DISH",
+        SyncIdMap.pos_ref.in_(bindparam("items", expanding=True)),
+        SyncIdMap.detached_at.is_(None),
+    )
+)
+
+
+def push_key(configuration_pk: int, item_id: int) -> str:
+    """The ordering key of an item's stock pushes to one catalog (one write at a time, in order)."""
+    return f"stock-{configuration_pk}-{item_id}"
+
+
+def owe_stock_push(
+    session: Session,
+    location_id: int,
+    item_ids: Iterable[int],
+    *,
+    at: datetime | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Owe every paired catalog selling these items at the location a push of their stock; the new jobs' ids.
+
+    Called in the transaction that changed the stock. The push reads the stock when it runs, so a job
+    still waiting covers every later change (no new job); a new one waits until a second after the
+    key's last write. `at`: not before this time (a timed 86's end); `now`: the clock (tests).
+    """
+    ids = sorted(set(item_ids))
+    if not ids:
+        return []
+    now = now or utcnow()
+    new: list[int] = []
+    for configuration_pk, instance_id, item_id in session.execute(_SELLERS, {"location": location_id, "items": ids}):
+        key = push_key(configuration_pk, item_id)
+        due = max(at or now, now)
+        jobs = session.scalars(
+            select(OutboundJob).where(OutboundJob.ordering_key == key).order_by(OutboundJob.id.desc()).limit(20)
+        ).all()
+        ran = [j.updated_at if j.status == "DONE" else j.next_attempt_at for j in jobs if j.next_attempt_at <= now]
+        if ran:
+            due = max(due, max(ran) + timedelta(seconds=PUSH_SPACING_SECONDS))
+        # A job not yet due is not running: it reads this change too (one due already may have read before it).
+        if any(
+            j.status == "PENDING" and j.attempts == 0 and due <= j.next_attempt_at
+            for j in jobs
+            if now < j.next_attempt_at
+        ):
+            continue
+        job = OutboundJob(
+            kind=STOCK_PUSH,
+            instance_id=instance_id,
+            ordering_key=key,
+            # A timed 86's end: the push tells Wix the stock as of then.
+            payload={"configuration": configuration_pk, "location": location_id, "item": item_id}
+            | ({"at": at.isoformat()} if at is not None else {}),
+            next_attempt_at=due,
+        )
+        session.add(job)
+        session.flush()
+        new.append(job.id)
+    return new

@@ -135,7 +135,7 @@ def apply_status(
         message = _wix_message(session, order, target, text)
         job = outbound.queue_status_push(session, order, target, actor=actor, message=message)
         jobs = (job,) if job is not None else ()
-    return _outcome(order, previous, changed=True, jobs=jobs)
+    return _outcome(order, previous, changed=True, jobs=(*jobs, *backend.owed_jobs()))
 
 
 def auto_accept(session: Session, order: Order, *, pos: PosBackendFactory | None = None) -> StatusOutcome | None:

@@ -299,7 +299,7 @@ def _place(
         OrderStatusChange(order_id=row.id, status=OrderStatus.NEW, actor=StatusActor.WIX, note=f"Wix order {order.ref}")
     )
     session.flush()  # NEW is the first step of the history; what Wix said meanwhile (or auto-accept) follows
-    jobs = on_order_recorded(session, row, pos=lambda _session: pos)
+    jobs = on_order_recorded(session, row, pos=lambda _session: pos) + pos.owed_jobs()
     return CreatedOrder(
         pos_order_id=row.pos_order_id, pos_location_id=plan.pairing.location.pos_id, created=True, jobs=tuple(jobs)
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from posbridge.config import Settings
@@ -37,6 +37,7 @@ from posbridge.wix.client import WixClient
 log = get_logger("outbound")
 
 ORDER_STATUS = "ORDER_STATUS"
+STOCK = "STOCK"  # pos.stock.STOCK_PUSH
 PENDING, DONE, FAILED = "PENDING", "DONE", "FAILED"
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS = 5.0, 600.0
@@ -144,7 +145,11 @@ def _next_due(db: Database, key: str, now: datetime) -> Job | float | None:
     with db.transaction(write=False) as session:
         row = session.scalar(
             select(OutboundJob)
-            .where(OutboundJob.ordering_key == key, OutboundJob.status.in_((PENDING, FAILED)))
+            # A failed stock push blocks nothing: a later one reads the stock afresh and supersedes it.
+            .where(
+                OutboundJob.ordering_key == key,
+                or_(OutboundJob.status == PENDING, (OutboundJob.status == FAILED) & (OutboundJob.kind != STOCK)),
+            )
             .order_by(OutboundJob.id)
             .limit(1)
         )

@@ -1,0 +1,104 @@
+"""Pushing an item's stock to its live Wix item (product.md §3 step 8): the outbound handler of `STOCK` jobs.
+
+A job names a paired catalog and a POS item; the push reads the stock as it stands when it runs
+(the same truth the next full sync's desired catalog reads, so the two never disagree) and writes
+only `inStock` by the single-item PATCH of the live catalog (legacy sites, Catalogs v3) — never a
+sync. Jobs of the same key that are due and not yet run are covered by this read and end with it,
+so a burst of changes makes one write; `pos.stock.owe_stock_push` spaces a key's writes a second
+apart, and every call spends the instance's rate budget and is retried like every Wix call.
+
+When Wix owns stock (catalogSyncConfiguration's `dishInStockUpdated` is `WIX`) nothing is pushed:
+the merchant sets stock in Wix, and posbridge's 86 only guards Validate and Create Order.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from posbridge.config import Settings
+from posbridge.logs import get_logger
+from posbridge.pos.stock import PUSH_SPACING_SECONDS, STOCK_PUSH, available_quantity, push_key
+from posbridge.services import attention, outbound
+from posbridge.services.outbound import DONE, PENDING, GiveUp, Job, TryLater
+from posbridge.store.db import Database
+from posbridge.store.models import Configuration, OutboundJob, Stock, SyncIdMap
+from posbridge.store.types import utcnow
+from posbridge.sync.ownership import Ownership, OwnershipError
+from posbridge.wix.client import WixClient
+from posbridge.wix.errors import WixApiError
+
+log = get_logger("stock_push")
+
+WIX_OWNS_STOCK = "Wix owns stock on this site (catalogSyncConfiguration.dishInStockUpdated is WIX): nothing is pushed"
+
+
+def wix_owns_stock(settings: Settings) -> bool:
+    """Whether the provider registered Wix as the owner of stock (an invalid configuration owns nothing)."""
+    try:
+        return "dishInStockUpdated" in Ownership.parse(settings.catalog_sync_configuration).wix_owned
+    except OwnershipError:
+        return False
+
+
+def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) -> None:
+    """Write the item's current stock to its live Wix item; raises TryLater or GiveUp."""
+    if wix_owns_stock(settings):
+        log.info("stock_push.skipped", job_id=job.id, reason=WIX_OWNS_STOCK)
+        return
+    configuration_pk, item_id = int(job.payload["configuration"]), int(job.payload["item"])
+    now = utcnow()
+    at = max(now, datetime.fromisoformat(job.payload["at"])) if job.payload.get("at") else now
+    with db.transaction() as session:
+        configuration = session.get(Configuration, configuration_pk)
+        if configuration is None or configuration.catalog_id is None or configuration.location_id is None:
+            return  # unpaired since: nothing of ours is live there any more
+        # Later wake-ups of this key that are due are answered by the stock read below.
+        session.execute(
+            update(OutboundJob)
+            .where(
+                OutboundJob.ordering_key == push_key(configuration_pk, item_id),
+                OutboundJob.status == PENDING,
+                OutboundJob.id > job.id,
+                OutboundJob.next_attempt_at <= now,
+            )
+            .values(status=DONE, last_error="coalesced")
+        )
+        wix_id = session.scalar(
+            select(SyncIdMap.wix_id).where(
+                SyncIdMap.catalog_id == configuration.catalog_id,
+                SyncIdMap.instance_id == configuration.instance_id,
+                SyncIdMap.kind == "DISH",
+                SyncIdMap.pos_ref == item_id,
+            )
+        )
+        # The last write of this key may have ended less than a second ago (a job woken while it ran).
+        last = session.scalar(
+            select(func.max(OutboundJob.updated_at)).where(
+                OutboundJob.ordering_key == push_key(configuration_pk, item_id),
+                OutboundJob.status == DONE,
+                OutboundJob.last_error.is_(None),
+                OutboundJob.id != job.id,
+            )
+        )
+        in_stock = available_quantity(session.get(Stock, (item_id, configuration.location_id)), at) != 0
+        instance_id, catalog_id = configuration.instance_id, configuration.catalog_id
+    if wix_id is None:
+        return  # never synced: the next full sync writes it with this stock
+    if last is not None and (wait := (last - utcnow()).total_seconds() + PUSH_SPACING_SECONDS) > 0:
+        time.sleep(min(wait, PUSH_SPACING_SECONDS))  # at most one write per item per second, whatever woke us
+    body = {"item": {"id": wix_id, "inStock": in_stock}}
+    try:
+        client.call(instance_id, "PATCH", f"/v3/catalogs/{catalog_id}/items/{wix_id}", json=body)
+    except WixApiError as exc:
+        if exc.retryable:
+            raise TryLater(f"Wix did not take the stock change: {exc}") from exc
+        if exc.status == 404:
+            return  # gone from the live catalog; the next full sync puts back what we sell, stock included
+        raise GiveUp(f"Wix refused the stock change: {exc}") from exc
+    log.info("stock_push.done", instance_id=instance_id, item=item_id, wix_item=wix_id, in_stock=in_stock)
+
+
+outbound.register(STOCK_PUSH, push_stock, attention_kind=attention.STATUS_PUSH_FAILED)

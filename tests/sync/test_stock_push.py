@@ -1,0 +1,161 @@
+"""Stock changes reach the live Wix item in seconds by the single-item PATCH (legacy, Catalogs v3), against a real
+wixsim: an 86, a restore, a timed 86's end, a sold-out item; bursts coalesce; Wix-owned stock is left alone; and
+the next full sync agrees with what was pushed."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from posbridge.config import Settings
+from posbridge.jobs import JobQueue
+from posbridge.services import outbound, stock
+from posbridge.services.stock_push import WIX_OWNS_STOCK
+from posbridge.store.db import Database
+from posbridge.store.models import Item, OutboundJob
+from posbridge.store.types import utcnow
+from tests.sync.world import SyncWorld
+
+LOC = "loc-1"
+
+
+def dishes(world: SyncWorld, count: int) -> list[tuple[str, str]]:
+    """(POS item id, live Wix item id) of `count` synced dishes sold at the location."""
+    ids = world.id_map()
+    out = []
+    with world.db.transaction(write=False) as session:
+        for (kind, ref), row in sorted(ids.items(), key=lambda pair: pair[0][1]):
+            item = session.get(Item, ref) if kind == "DISH" else None
+            if item is not None:
+                out.append((item.pos_id, row.wix_id))
+    assert len(out) >= count
+    return out[:count]
+
+
+def in_stock(world: SyncWorld, wix_id: str) -> bool:
+    return bool(world.live()["items"][wix_id]["inStock"])
+
+
+def patches(world: SyncWorld) -> int:
+    return world.counts().get("updateItem", 0)
+
+
+def queue_for(world: SyncWorld, db: Database) -> JobQueue:
+    """The job queue in immediate mode: a push runs inline when its change is committed and woken."""
+    return JobQueue(world.settings, db, client=world.client, name=f"test-{world.instance_id}")
+
+
+def change(world: SyncWorld, queue: JobQueue, call: Callable[..., stock.StockChange], *args: object, **kw: object):  # type: ignore[no-untyped-def]
+    merchant = world.document["merchant"]["id"]
+    return call(world.db, *args, merchant=merchant, settings=world.settings, notify=queue.enqueue_outbound, **kw)
+
+
+def run_due(world: SyncWorld, at: datetime) -> None:
+    """What the queue's sweep and scheduled wake-ups do at `at` (an injected clock)."""
+    for job in outbound.due_jobs(world.db, now=at):
+        outbound.run_job(world.db, world.settings, job, client=world.client, clock=lambda: at)
+
+
+@pytest.fixture()
+def synced(world: SyncWorld) -> SyncWorld:
+    assert world.sync().status == "SYNCED"
+    world.sim.clear_request_log()
+    return world
+
+
+def test_an_86_reaches_the_live_item_within_two_seconds_and_a_restore_brings_it_back(
+    synced: SyncWorld, db: Database
+) -> None:
+    queue = queue_for(synced, db)
+    (item, wix_id), *_ = dishes(synced, 1)
+    assert in_stock(synced, wix_id)
+    started = time.monotonic()
+    change(synced, queue, stock.eighty_six, item, LOC)
+    assert not in_stock(synced, wix_id)
+    assert time.monotonic() - started < 2.0
+    assert patches(synced) == 1 and set(synced.counts()) <= {"updateItem", "token"}
+    # A second later (the per-item spacing) the restore goes out the same way.
+    change(synced, queue, stock.restore, item, LOC)
+    run_due(synced, utcnow() + timedelta(seconds=1.5))
+    assert in_stock(synced, wix_id) and patches(synced) == 2
+    # No full sync ran, and the next one agrees with what was pushed (nothing to change, no flip-flop).
+    assert "publishDraftCatalog" not in synced.counts()
+
+
+def test_a_full_sync_after_an_86_keeps_it_out(synced: SyncWorld, db: Database) -> None:
+    queue = queue_for(synced, db)
+    (item, wix_id), *_ = dishes(synced, 1)
+    change(synced, queue, stock.eighty_six, item, LOC)
+    assert synced.sync("ADMIN").status == "SYNCED"
+    assert not in_stock(synced, wix_id)
+
+
+def test_a_timed_86_restores_itself(synced: SyncWorld, db: Database) -> None:
+    queue = queue_for(synced, db)
+    (item, wix_id), *_ = dishes(synced, 1)
+    change(synced, queue, stock.eighty_six, item, LOC, for_=timedelta(hours=2))
+    assert not in_stock(synced, wix_id)
+    run_due(synced, utcnow() + timedelta(minutes=119))
+    assert not in_stock(synced, wix_id)  # not yet
+    # The end's push is a row in the database: a fresh process (a restart) finds and runs it when due.
+    run_due(synced, utcnow() + timedelta(hours=2, seconds=1))
+    assert in_stock(synced, wix_id)
+
+
+def test_a_sold_out_item_is_pushed(synced: SyncWorld, db: Database) -> None:
+    queue = queue_for(synced, db)
+    (item, wix_id), *_ = dishes(synced, 1)
+    change(synced, queue, stock.set_count, item, LOC, 0)
+    assert not in_stock(synced, wix_id)
+
+
+def test_a_burst_of_200_changes_writes_each_item_at_most_once_a_second(synced: SyncWorld, db: Database) -> None:
+    queue = queue_for(synced, db)
+    items = dishes(synced, 4)
+    for n in range(200):
+        item, _ = items[n % 4]
+        call = stock.eighty_six if (n // 4) % 2 == 0 else stock.restore
+        change(synced, queue, call, item, LOC)
+    # What is still owed runs when due (bounded polling: the queue's scheduled wake-ups, done by hand here).
+    deadline = time.monotonic() + 5.0
+    while pending(synced) and time.monotonic() < deadline:
+        run_due(synced, utcnow())
+        time.sleep(0.05)
+    assert pending(synced) == 0
+    log = synced.sim.request_log(endpoint="updateItem", instance_id=synced.instance_id)["requests"]
+    by_item: dict[str, list[datetime]] = {}
+    for entry in log:
+        by_item.setdefault(entry["path"], []).append(datetime.fromisoformat(entry["time"].replace("Z", "+00:00")))
+    assert len(by_item) == 4
+    for times in by_item.values():
+        times.sort()
+        assert all(b - a >= timedelta(seconds=0.99) for a, b in itertools.pairwise(times)), times
+    assert len(log) < 50  # 200 changes, coalesced
+    # Every item ended restored (50 changes each: 86, restore, …): Wix shows the last one.
+    assert all(in_stock(synced, wix_id) for _, wix_id in items)
+
+
+def pending(world: SyncWorld) -> int:
+    with world.db.transaction(write=False) as session:
+        query = select(OutboundJob.id).where(
+            OutboundJob.instance_id == world.instance_id, OutboundJob.status == "PENDING"
+        )
+        return len(session.scalars(query).all())
+
+
+def test_wix_owned_stock_is_left_alone(
+    world_factory: Callable[..., SyncWorld], sim_settings: Callable[..., Settings], db: Database
+) -> None:
+    world = world_factory(settings=sim_settings(catalog_sync_configuration={"dishInStockUpdated": "WIX"}))
+    assert world.sync().status == "SYNCED"
+    world.sim.clear_request_log()
+    queue = queue_for(world, db)
+    (item, wix_id), *_ = dishes(world, 1)
+    done = change(world, queue, stock.eighty_six, item, LOC)
+    assert done.view.wix_push == WIX_OWNS_STOCK
+    assert in_stock(world, wix_id) and patches(world) == 0
