@@ -11,7 +11,7 @@ from datetime import datetime
 from fastapi import Body, Depends, Path, Query, Request
 from pydantic import Field
 
-from posbridge.api.common import ERROR_RESPONSES, admin_router, database
+from posbridge.api.common import admin_router, database, errors
 from posbridge.config import Settings
 from posbridge.services import stock
 from posbridge.services.queries import ApiModel
@@ -53,7 +53,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-@router.get("/stock", response_model=list[StockView], responses=ERROR_RESPONSES)
+@router.get("/stock", response_model=list[StockView], responses=errors(404, 409, 422))
 def get_stock(
     request: Request,
     location_id: str = Query(alias="locationId", max_length=128),
@@ -75,7 +75,7 @@ def get_stock(
     )
 
 
-@router.post("/stock/{itemId}/86", response_model=StockView, responses=ERROR_RESPONSES)
+@router.post("/stock/{itemId}/86", response_model=StockView, responses=errors(400, 404, 409, 422))
 def post_86(
     request: Request,
     body: EightySixRequest,
@@ -99,7 +99,7 @@ def post_86(
     return change.view
 
 
-@router.post("/stock/{itemId}/restore", response_model=StockView, responses=ERROR_RESPONSES)
+@router.post("/stock/{itemId}/restore", response_model=StockView, responses=errors(400, 404, 409, 422))
 def post_restore(
     request: Request,
     body: StockTarget,
@@ -120,7 +120,7 @@ def post_restore(
     return change.view
 
 
-@router.put("/stock/{itemId}/count", response_model=StockView, responses=ERROR_RESPONSES)
+@router.put("/stock/{itemId}/count", response_model=StockView, responses=errors(400, 404, 409, 422))
 def put_count(
     request: Request,
     body: CountRequest = Body(...),
