@@ -159,3 +159,31 @@ def test_wix_owned_stock_is_left_alone(
     done = change(world, queue, stock.eighty_six, item, LOC)
     assert done.view.wix_push == WIX_OWNS_STOCK
     assert in_stock(world, wix_id) and patches(world) == 0
+
+
+def test_a_failed_push_blocks_no_later_one(synced: SyncWorld, db: Database) -> None:
+    queue = queue_for(synced, db)
+    (item, wix_id), *_ = dishes(synced, 1)
+    with db.transaction() as session:  # an earlier push Wix refused for good
+        session.add(
+            OutboundJob(
+                kind="STOCK",
+                instance_id=synced.instance_id,
+                ordering_key=stock_key(synced, item),
+                payload={"configuration": synced.configuration, "location": synced.location, "item": 0},
+                status="FAILED",
+                next_attempt_at=utcnow() - timedelta(seconds=5),
+            )
+        )
+    change(synced, queue, stock.eighty_six, item, LOC)
+    assert not in_stock(synced, wix_id)
+    # A restore whose wake-up was lost: the sweep finds it behind the failed push.
+    stock.restore(db, item, LOC, merchant=synced.document["merchant"]["id"])
+    run_due(synced, utcnow() + timedelta(seconds=2))
+    assert in_stock(synced, wix_id) and pending(synced) == 0
+
+
+def stock_key(world: SyncWorld, pos_item: str) -> str:
+    from posbridge.pos.stock import push_key
+
+    return push_key(world.configuration, world.item(pos_item).id)

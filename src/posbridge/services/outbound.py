@@ -286,7 +286,7 @@ def retry(db: Database, order_id: str, *, instance_id: str | None = None) -> lis
 def due_jobs(db: Database, *, now: datetime | None = None) -> list[int]:
     """The first due PENDING job of every key not blocked by a failed one (the queue's sweep: lost wake-ups)."""
     moment = now or utcnow()
-    blocked = select(OutboundJob.ordering_key).where(OutboundJob.status == FAILED)
+    blocked = select(OutboundJob.ordering_key).where(OutboundJob.status == FAILED, OutboundJob.kind != STOCK)
     with db.transaction(write=False) as session:
         rows = session.execute(
             select(OutboundJob.ordering_key, OutboundJob.id)
