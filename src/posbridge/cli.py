@@ -39,6 +39,7 @@ from posbridge.store.models import Sync
 from posbridge.store.statuses import SyncStatus
 from posbridge.sync.runner import Progress
 from posbridge.wix.client import WixClient
+from posbridge.wix.generation import Generation
 
 app = typer.Typer(
     help="posbridge: plug a restaurant POS into Wix Restaurants.",
@@ -434,11 +435,64 @@ def _show_account(view: queries.AccountView, as_json: bool) -> None:
         out.print(f"account {view.account_id} ({view.merchant_name}) is {view.status} on instance {view.instance_id}")
 
 
+BusinessLocationOpt = Annotated[
+    str | None,
+    typer.Option("--business-location", help="A Wix business location id (sites of Wix Restaurants (New))."),
+]
+
+
+def _wix_location(configuration: str | None, business_location: str | None, as_json: bool) -> tuple[str, bool]:
+    """The Wix id a command names: a configuration (legacy sites) or a business location (new ones)."""
+    if (configuration is None) == (business_location is None):
+        with _refusals(as_json):
+            raise WixError.of("ACCOUNT_CONFIGURATION", "Name either --configuration or --business-location")
+    return (business_location, True) if business_location is not None else (str(configuration), False)
+
+
+@app.command()
+def locations(instance: InstanceOpt, as_json: JsonFlag = False) -> None:
+    """List the Wix business locations of a site and which generation of Wix Restaurants it runs."""
+    from posbridge.wix.client import WixClient
+    from posbridge.wix.locations import list_business_locations, site_generation
+
+    settings = _settings(server=True)
+    db = _database(settings)
+    client = WixClient(settings, db)
+    try:
+        with _refusals(as_json):
+            generation = site_generation(client, instance)
+            found = list_business_locations(client, instance) if generation == "NEWGEN" else []
+    finally:
+        client.close()
+    rows = [
+        {
+            "id": loc.get("id"),
+            "name": loc.get("name"),
+            "default": bool(loc.get("default")),
+            "archived": bool(loc.get("archived")),
+        }
+        for loc in found
+    ]
+    if as_json:
+        _print_json({"instanceId": instance, "generation": str(generation), "locations": rows})
+        return
+    if generation != "NEWGEN":
+        out.print(f"instance {instance} runs legacy Wix Restaurants: pair its configurations (--configuration)")
+        return
+    table = Table("business location", "name", "default", "archived")
+    for row in rows:
+        table.add_row(str(row["id"]), str(row["name"]), _cell(row["default"]), _cell(row["archived"]))
+    out.print(table)
+
+
 @app.command()
 def pair(
     instance: InstanceOpt,
-    configuration: Annotated[str, typer.Option("--configuration", help="Wix's configuration id (one Wix location).")],
     location: Annotated[str, typer.Option("--location", help="The POS location id.")],
+    configuration: Annotated[
+        str | None, typer.Option("--configuration", help="Wix's configuration id (one Wix location; legacy sites).")
+    ] = None,
+    business_location: BusinessLocationOpt = None,
     menus: Annotated[
         str | None, typer.Option("--menus", help="Comma-separated POS menu ids (default: all sold there).")
     ] = None,
@@ -446,27 +500,27 @@ def pair(
     offline: OfflineFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Pair a Wix configuration with a POS location and choose its online menus.
+    """Pair a Wix configuration (or a new site's business location) with a POS location and choose its menus.
 
-    Wix must first confirm that the configuration exists on the instance (and is not archived);
-    nothing is recorded otherwise. --offline skips that question.
+    Wix must first confirm that the configuration (or business location) exists on the instance and
+    is not archived; nothing is recorded otherwise. --offline skips that question.
     """
     settings = _settings(server=not offline, hint=_OFFLINE_HINT)
     db = _database(settings)
     menu_ids = [m.strip() for m in menus.split(",") if m.strip()] if menus is not None else None
+    wix_id, newgen = _wix_location(configuration, business_location, as_json)
     with _refusals(as_json), _wix(settings, db, offline) as wix:
         pair_configuration(
             db,
             wix=wix,
             instance_id=instance,
-            configuration_id=configuration,
+            configuration_id=wix_id,
             location_id=location,
             menu_ids=menu_ids,
             catalog_id=catalog,
+            generation=Generation.NEWGEN if newgen else Generation.LEGACY,
         )
-        _show_configuration(
-            queries.get_configuration(db, instance_id=instance, configuration_id=configuration), as_json
-        )
+        _show_configuration(queries.get_configuration(db, instance_id=instance, configuration_id=wix_id), as_json)
 
 
 @app.command()
@@ -487,14 +541,17 @@ def unpair(
 @app.command()
 def sync(
     instance: InstanceOpt,
-    configuration: Annotated[str, typer.Option("--configuration", help="Wix's configuration id.")],
+    configuration: Annotated[str | None, typer.Option("--configuration", help="Wix's configuration id.")] = None,
+    business_location: BusinessLocationOpt = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the exact diff the next sync would apply; write nothing.")
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Sync the POS menus of a configuration into its Wix catalog now (or preview it with --dry-run)."""
+    """Sync the POS menus of a configuration (or business location) into Wix now (or preview it with --dry-run)."""
     from posbridge.services.syncing import describe, preview_sync, sync_now
+
+    configuration, _newgen = _wix_location(configuration, business_location, as_json)
 
     settings = _settings(server=True)
     db = _database(settings)

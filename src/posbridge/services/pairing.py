@@ -7,11 +7,12 @@ from sqlalchemy.orm import Session
 
 from posbridge.errors import ErrorDetail, WixError
 from posbridge.services.tenancy import account_for, active_accounts, active_instance
-from posbridge.services.wixcheck import confirm_configuration
+from posbridge.services.wixcheck import confirm_business_location, confirm_configuration
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, ConfigurationMenu, Instance, Location, Menu, MenuLocation
 from posbridge.store.types import utcnow
 from posbridge.wix.client import WixClient
+from posbridge.wix.generation import Generation
 
 
 def pair_configuration(
@@ -24,15 +25,20 @@ def pair_configuration(
     catalog_id: str | None = None,
     account_id: str | None = None,
     wix: WixClient | None = None,
+    generation: Generation = Generation.LEGACY,
 ) -> Configuration:
     """Pair Wix's configuration with the linked merchant's POS location; menus default to all sold there.
 
     The configuration row is created the first time Wix's id is seen. `account_id` defaults to the
     instance's connected account (one per instance today). Re-pairing the same way changes nothing.
     With `wix`, Wix must first confirm the configuration exists on the instance (nothing is
-    written otherwise); without, it is taken on trust (setups without Wix).
+    written otherwise); without, it is taken on trust (setups without Wix). On a new-generation
+    site (`generation` NEWGEN) the Wix id is a business location, confirmed through the Locations
+    API: the pairing row is the same, the catalog target differs (the Menus API).
     """
-    if wix is not None:
+    if wix is not None and generation == Generation.NEWGEN:
+        confirm_business_location(wix, instance_id, configuration_id)
+    elif wix is not None:
         confirm_configuration(wix, instance_id, configuration_id)
     with db.transaction() as session:
         account = _pairing_account(session, instance_id, account_id)
@@ -54,8 +60,15 @@ def pair_configuration(
             .with_for_update()
         )
         if configuration is None:
-            configuration = Configuration(instance_id=instance_id, wix_id=configuration_id)
+            configuration = Configuration(instance_id=instance_id, wix_id=configuration_id, generation=generation)
             session.add(configuration)
+        elif configuration.generation != generation:
+            raise WixError.of(
+                "ACCOUNT_CONFIGURATION",
+                f"'{configuration_id}' is paired as a {configuration.generation.lower()} location, not a "
+                f"{generation.lower()} one",
+                http_status=409,
+            )
         clash = session.scalar(
             select(Configuration.wix_id).where(
                 Configuration.instance_id == instance_id,

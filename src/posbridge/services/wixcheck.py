@@ -14,6 +14,7 @@ from posbridge.errors import WixError
 from posbridge.wix import connectivity
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
+from posbridge.wix.locations import list_business_locations
 
 
 def confirm_installed(client: WixClient, instance_id: str) -> None:
@@ -38,6 +39,27 @@ def confirm_installed(client: WixClient, instance_id: str) -> None:
             http_status=404,
             instanceId=instance_id,
         ) from exc
+
+
+def confirm_business_location(client: WixClient, instance_id: str, business_location_id: str) -> dict[str, Any]:
+    """Wix's business location (Locations API), or a refusal naming what is wrong (new-generation sites)."""
+    confirm_installed(client, instance_id)
+    try:
+        found = [loc for loc in list_business_locations(client, instance_id) if loc.get("id") == business_location_id]
+    except WixApiError as exc:
+        if exc.retryable:
+            raise _unreachable(exc, f"about business location '{business_location_id}'") from exc
+        found = []
+    if not found or found[0].get("archived"):
+        state = "an archived" if found else "no"
+        raise WixError.of(
+            "LOCATION_NOT_FOUND",
+            f"Wix has {state} business location '{business_location_id}' on instance '{instance_id}'; "
+            "nothing was changed",
+            http_status=404,
+            businessLocationId=business_location_id,
+        )
+    return found[0]
 
 
 def confirm_configuration(client: WixClient, instance_id: str, configuration_id: str) -> dict[str, Any]:

@@ -118,6 +118,8 @@ class Configuration(Base):
     account_pk: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     location_id: Mapped[int | None] = mapped_column(ForeignKey("pos_locations.id"), index=True)
     catalog_id: Mapped[str | None] = mapped_column(String(128))
+    # LEGACY: `wix_id` is a POS-connectivity configuration; NEWGEN: a business location (no configurations).
+    generation: Mapped[str] = mapped_column(String(16), default="LEGACY", server_default="LEGACY")
     wix_location_name: Mapped[str | None] = mapped_column(String(255))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     paired_at: Mapped[datetime | None]

@@ -28,6 +28,7 @@ from posbridge.sync.catalog import (
     rate_text,
 )
 from posbridge.sync.catalog_id import Lookup, learn_catalog_id
+from posbridge.sync.desired import DesiredCatalog
 from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Diff
 from posbridge.sync.plan import Layout, Step, StepSpec, WriteEntry, plan
 from posbridge.sync.target import Atomicity, BeforeCall, Commit, Limits, RejectedEntities, Resolve
@@ -66,6 +67,12 @@ class CatalogsV3Target:
     atomicity: ClassVar[Atomicity] = Atomicity.DRAFT
     layout: ClassVar[Layout] = CATALOGS_V3_LAYOUT
     missing_id_space: ClassVar[str] = "Wix has not given this location a catalog yet"
+    appends_created_children: ClassVar[bool] = True
+
+    @staticmethod
+    def project(desired: DesiredCatalog) -> DesiredCatalog:
+        """Catalogs v3 holds every field of the neutral model."""
+        return desired
 
     @staticmethod
     def id_space(configuration: Configuration) -> str | None:

@@ -111,9 +111,15 @@ def compute_diff(
     live: LiveCatalog,
     id_map: dict[tuple[str, int], MapEntry],
     ownership: Ownership,
+    *,
+    appends_created_children: bool = True,
 ) -> Diff:
-    """The changes that turn `live` into `desired` without touching what Wix owns."""
-    return _Differ(desired, live, id_map, ownership).run()
+    """The changes that turn `live` into `desired` without touching what Wix owns.
+
+    `appends_created_children`: the target appends a created section or dish to its parent's list
+    (Catalogs v3 does; the Menus API creates entities unlinked, so parents list them themselves).
+    """
+    return _Differ(desired, live, id_map, ownership, appends_created_children).run()
 
 
 class _Differ:
@@ -123,11 +129,13 @@ class _Differ:
         live: LiveCatalog,
         id_map: dict[tuple[str, int], MapEntry],
         ownership: Ownership,
+        appends_created_children: bool = True,
     ) -> None:
         self.desired = desired
         self.live = live
         self.id_map = id_map
         self.ownership = ownership
+        self.appends = appends_created_children
         self.diff = Diff(live_version=live.version)
 
     # --- which desired entities already exist on Wix -------------------------------------------
@@ -188,6 +196,8 @@ class _Differ:
     def _created_children(self) -> dict[Ref, list[Ref]]:
         # What Wix appends to each parent as the new sections and dishes get created, in order.
         out: dict[Ref, list[Ref]] = {}
+        if not self.appends:
+            return out
         for section_ref, menu_ref in self.desired.section_menu.items():
             if Ref(SECTION, section_ref) not in self.diff.ids:
                 out.setdefault(Ref(MENU, menu_ref), []).append(Ref(SECTION, section_ref))

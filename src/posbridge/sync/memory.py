@@ -23,6 +23,7 @@ from posbridge.store.db import Database
 from posbridge.store.models import Configuration
 from posbridge.sync.catalog import CHILDREN, DISH, MENU, SECTION, VARIATION, Entity, LiveCatalog, Option
 from posbridge.sync.catalog_id import Lookup
+from posbridge.sync.desired import DesiredCatalog
 from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Diff
 from posbridge.sync.plan import Layout, Step, StepSpec, WriteEntry, hide_until_complete, plan
 from posbridge.sync.target import Atomicity, BeforeCall, Commit, Limits, Resolve
@@ -87,6 +88,12 @@ class MemoryTargetKind:
     name = "memory"
     layout = MEMORY_LAYOUT
     missing_id_space = "This location has no catalog yet"
+    appends_created_children = True
+
+    @staticmethod
+    def project(desired: DesiredCatalog) -> DesiredCatalog:
+        """The memory target holds every field."""
+        return desired
 
     def __init__(
         self, catalogs: MemoryCatalogs, *, atomicity: Atomicity = Atomicity.LIVE, limits: Limits = MEMORY_LIMITS

@@ -43,7 +43,7 @@ def prepare(db: Database, settings: Settings, configuration_pk: int, now: dateti
         configuration = scope.configuration
         id_space = target.id_space(configuration)
         verdict = validate(scope, target.limits, id_space=id_space, missing_id_space=target.missing_id_space)
-        desired = build_desired(scope) if verdict.ok else None
+        desired = target.project(build_desired(scope)) if verdict.ok else None
         id_map = load_id_map(db, id_space, session=session) if id_space else {}
         last = session.scalar(
             select(Sync)

@@ -14,10 +14,9 @@ from posbridge.sync.diff import PAST, Change, Diff, compute_diff
 from posbridge.sync.plan import planned_calls
 from posbridge.sync.prepare import prepare
 from posbridge.sync.target import TargetKind
-from posbridge.sync.targets import target_for
+from posbridge.sync.targets import target_of
 from posbridge.sync.validate import Problem
 from posbridge.wix.client import WixClient
-from posbridge.wix.generation import Generation
 
 
 @dataclass
@@ -74,7 +73,7 @@ def dry_run(
     db: Database, settings: Settings, configuration_pk: int, *, client: WixClient, target: TargetKind | None = None
 ) -> Preview:
     """What the next sync of the configuration would change (reads the live catalog, never writes)."""
-    kind = target or target_for(Generation.LEGACY)
+    kind = target or target_of(db, configuration_pk)
     problem = kind.locate(db, client, configuration_pk).problem
     if problem is not None:
         return Preview(problems=[problem], failure_code=problem.code)
@@ -83,7 +82,8 @@ def dry_run(
         return Preview(problems=prepared.verdict.problems, failure_code=prepared.verdict.code)
     opened = kind(client, prepared.instance_id, prepared.id_space)
     live = opened.read_live()
-    diff = compute_diff(prepared.desired, live, prepared.id_map, prepared.ownership)
+    appends = kind.appends_created_children
+    diff = compute_diff(prepared.desired, live, prepared.id_map, prepared.ownership, appends_created_children=appends)
     steps = opened.plan(diff)
     size = opened.limits.batch_size
     return Preview(diff=diff, planned_calls=planned_calls(steps, size), reads=sum(opened.calls.values()))

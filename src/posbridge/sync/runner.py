@@ -38,11 +38,10 @@ from posbridge.sync.ownership import OwnershipError
 from posbridge.sync.plan import Step, planned_calls, repair_steps
 from posbridge.sync.prepare import Prepared, prepare
 from posbridge.sync.summary import SyncSummary
-from posbridge.sync.target import CatalogTarget, RejectedEntities, TargetKind
-from posbridge.sync.targets import target_for
+from posbridge.sync.target import CatalogTarget, LiveChanged, RejectedEntities, TargetKind
+from posbridge.sync.targets import target_of
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
-from posbridge.wix.generation import Generation
 
 log = get_logger("sync")
 
@@ -112,7 +111,7 @@ def run_sync(
     """
     claim = claim_sync(db, configuration_pk, lease_seconds=lease_seconds, clock=clock)
     if claim is not None:
-        kind = target or target_for(Generation.LEGACY)
+        kind = target or target_of(db, configuration_pk)
         run = _Run(db, settings, configuration_pk, claim, client, progress, lease_seconds, kind, clock)
         with _LeaseKeeper(run):
             run.execute()
@@ -361,11 +360,16 @@ class _Run:
             try:
                 self.read_diff_write(prepared, now)
                 return
-            except UnsureCreate as exc:
+            except (UnsureCreate, LiveChanged) as exc:
+                # A duplicate menu may exist, or a merchant edited what we were updating: forget what
+                # can be forgotten, then read and diff again (ownership decides over the new values).
                 self.abort()
                 self.note("restarted", "WARNING", round=round_, reason=str(exc))
                 prepared.id_map = load_id_map(self.db, prepared.id_space)
-        raise SyncFailure("SYSTEM_ERROR", f"Wix kept failing while menus were created ({MAX_ROUNDS} tries)")
+        raise SyncFailure(
+            "SYSTEM_ERROR",
+            f"Wix kept failing, or the catalog kept changing, while the sync wrote it ({MAX_ROUNDS} tries)",
+        )
 
     def read_diff_write(self, prepared: Prepared, now: datetime) -> None:
         """Read live, diff, and unless nothing changed write through the target and commit."""
@@ -375,7 +379,8 @@ class _Run:
         has = {kind for kind, _ in prepared.id_map}
         live = target.read_live(sections="SECTION" in has, items=bool(has & {"DISH", "VARIATION"}))
         self.note("live_read", menus=len(live.menus), sections=len(live.sections), items=len(live.items))
-        diff = compute_diff(desired, live, prepared.id_map, prepared.ownership)
+        appends = self.target_kind.appends_created_children
+        diff = compute_diff(desired, live, prepared.id_map, prepared.ownership, appends_created_children=appends)
         steps = target.plan(diff)
         self.record_diff(diff, steps, batch_size)
         if not diff.needs_writes:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from posbridge.store.db import Database
     from posbridge.store.models import Configuration
     from posbridge.sync.catalog_id import Lookup
+    from posbridge.sync.desired import DesiredCatalog
     from posbridge.sync.diff import Diff
     from posbridge.sync.plan import Layout, Step, WriteEntry
     from posbridge.wix.client import WixClient
@@ -68,6 +69,10 @@ class Commit:
 
     version: str | None
     confirmed: bool = False
+
+
+class LiveChanged(Exception):
+    """The live catalog changed under the sync (a merchant's edit: a stale revision): read and diff again."""
 
 
 class RejectedEntities(Exception):
@@ -138,6 +143,16 @@ class TargetKind(Protocol):
     @property
     def missing_id_space(self) -> str:
         """What the validator says when a paired location's id space is not known (and Wix gave none)."""
+        ...
+
+    @property
+    def appends_created_children(self) -> bool:
+        """Whether creating a section or dish appends it to its parent's list (the differ predicts it)."""
+        ...
+
+    def project(self, desired: DesiredCatalog) -> DesiredCatalog:
+        """The desired catalog as this target can hold it (fields it lacks dropped, shapes it reads back
+        differently normalised), so the diff never asks for what the target cannot store."""
         ...
 
     def id_space(self, configuration: Configuration) -> str | None:

@@ -74,6 +74,19 @@ class WixClient:
         """The instance's access token (fetched unless cached): Wix grants one only where the app is installed."""
         return self._tokens.get(instance_id)
 
+    def call_api(
+        self,
+        instance_id: str,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Call `path` relative to Wix's API host (not the restaurants base), e.g. the Locations API."""
+        url = self.settings.wix_api_base.rstrip("/") + path
+        return self._exchange(instance_id, method.upper(), url, path, json, params, authorized=True)
+
     @contextmanager
     def track(self) -> Iterator[CallStats]:
         """Count the calls made in this context (this thread/task) apart from everyone else's."""

@@ -1,0 +1,449 @@
+"""The Menus API target (new-generation sites): live writes in bulk calls of 100, revisions, shared groups.
+
+New sites keep menus in Wix Restaurants' Menus API (`wix-menus-api.md`). It has no drafts: every
+write is live (`Atomicity.LIVE`), so new menus are created hidden and shown by the last step, and
+entities are written in dependency order (modifiers, items, sections, menus; links into parents
+last). Menus and sections belong to one business location, which is the id space of the sync id
+map; items, modifiers and groups are site-wide and shared.
+
+Mapping of the neutral model:
+- MENU → Menu (`name`, `description`, `sectionIds`; `businessLocationId` on create). A menu the POS
+  does not sell, or one the site has of its own, is hidden (`visible: false`) where Catalogs v3
+  archives it; "archived" here reads as "hidden".
+- SECTION → Section (`name`, `description`, `itemIds`).
+- DISH → Item (`name`, `description`, `priceInfo.price`, `labels` by name → Item Labels, created
+  when missing, `orderSettings.inStock` / `acceptSpecialRequests`, `modifierGroups`).
+- VARIATION → Item Modifier (`name`, `inStock`); its price is the group's `additionalCharge`.
+- A dish's options → Modifier Groups (`rule {required, minSelections, maxSelections}`, modifiers
+  with `preSelected` and `additionalChargeInfo.additionalCharge`). A group is a value: items whose
+  options are alike share one group, found by content among the live groups, created when none is.
+- Not held (projected away): tax rates, image URLs, menu availability windows and fulfilment types
+  (Wix keeps these in menu ordering settings and operations, not written yet).
+
+Every update carries the entity's current `revision` and a `mask` of the fields sent, so nothing
+the POS does not own is overwritten; a stale revision (the merchant edited meanwhile) makes the
+sync read and diff again (`LiveChanged`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from posbridge.store.db import Database
+from posbridge.store.models import Configuration
+from posbridge.store.types import money_text
+from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION, Entity, LiveCatalog, Option
+from posbridge.sync.catalog_id import Lookup
+from posbridge.sync.desired import DesiredCatalog
+from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Diff
+from posbridge.sync.plan import Layout, Step, StepSpec, WriteEntry, hide_until_complete, plan
+from posbridge.sync.target import Atomicity, BeforeCall, Commit, Limits, LiveChanged, RejectedEntities, Resolve
+from posbridge.wix.client import WixClient
+from posbridge.wix.generation import Generation
+
+# Wix's limits: 100 entities per bulk call, money with at most three decimals; availability is not
+# written here. Our limit on items per location is the legacy one.
+MENUS_API_LIMITS = Limits(batch_size=100, max_periods=100, max_items=10_000, max_choices=25, max_scale=3)
+PAGE = 500  # list calls return at most 500 per page
+
+# Dependency order: modifiers, items (which need their groups: created just before, per batch),
+# sections, menus; then updates that link children into parents; shown or hidden last.
+MENUS_API_LAYOUT: Layout = (
+    StepSpec(CREATE, VARIATION),
+    StepSpec(UPDATE, VARIATION),
+    StepSpec(CREATE, DISH),
+    StepSpec(UPDATE, DISH),
+    StepSpec(CREATE, SECTION),
+    StepSpec(UPDATE, SECTION),
+    StepSpec(CREATE, MENU),
+    StepSpec(UPDATE, MENU),
+    StepSpec(UNARCHIVE, MENU),
+    StepSpec(ARCHIVE, MENU),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Service:
+    """One Menus API service: its prefix under the restaurants base, path segment, and JSON keys."""
+
+    prefix: str
+    path: str  # `/v1/<path>` lists, `/v1/bulk/<path>/create` creates
+    plural: str
+    one: str
+
+
+_MENUS = _Service("/menus-menu", "menus", "menus", "menu")
+_SECTIONS = _Service("/menus-section", "sections", "sections", "section")
+_ITEMS = _Service("/menus-item", "items", "items", "item")
+_MODIFIERS = _Service("/item-modifiers", "modifiers", "modifiers", "modifier")
+_GROUPS = _Service("/item-modifier-group", "modifier-groups", "modifierGroups", "modifierGroup")
+_SERVICE = {MENU: _MENUS, SECTION: _SECTIONS, DISH: _ITEMS, VARIATION: _MODIFIERS}
+_NAMES = {
+    (CREATE, MENU): "bulkCreateMenus",
+    (UPDATE, MENU): "bulkUpdateMenu",
+    (CREATE, SECTION): "bulkCreateSections",
+    (UPDATE, SECTION): "bulkUpdateSection",
+    (CREATE, DISH): "bulkCreateItems",
+    (UPDATE, DISH): "bulkUpdateItem",
+    (CREATE, VARIATION): "bulkCreateModifiers",
+    (UPDATE, VARIATION): "bulkUpdateModifiers",
+}
+_MENU_FIELDS = ("name", "description", "sections")
+_DISH_FIELDS = ("name", "description", "price", "labels", "inStock", "acceptSpecialRequest", "options")
+
+
+class MenusApiTarget:
+    """The Menus API for one business location of one site."""
+
+    name: ClassVar[str] = "menus-api"
+    limits: ClassVar[Limits] = MENUS_API_LIMITS
+    atomicity: ClassVar[Atomicity] = Atomicity.LIVE
+    layout: ClassVar[Layout] = MENUS_API_LAYOUT
+    missing_id_space: ClassVar[str] = "This location is not paired with a Wix business location"
+    appends_created_children: ClassVar[bool] = False
+
+    @staticmethod
+    def id_space(configuration: Configuration) -> str | None:
+        """The paired business location."""
+        return configuration.wix_id if configuration.generation == Generation.NEWGEN else None
+
+    @staticmethod
+    def locate(db: Database, client: WixClient, configuration_pk: int) -> Lookup:
+        """Nothing to learn: pairing names the business location."""
+        return Lookup(asked=False)
+
+    @staticmethod
+    def project(desired: DesiredCatalog) -> DesiredCatalog:
+        """The desired catalog with only what the Menus API holds, options in the shape it reads back."""
+        out = dataclasses.replace(desired)
+        out.menus = [_keep(m, _MENU_FIELDS) for m in desired.menus]
+        out.dishes = {ref: _dish(e) for ref, e in desired.dishes.items()}
+        out.variations = {ref: _keep(e, ("name", "inStock")) for ref, e in desired.variations.items()}
+        return out
+
+    def __init__(
+        self, client: WixClient, instance_id: str, business_location_id: str, *, before_call: BeforeCall | None = None
+    ) -> None:
+        self.client = client
+        self.instance_id = instance_id
+        self.business_location_id = business_location_id
+        self.calls: Counter[str] = Counter()
+        self._before_call = before_call
+        self.revisions: dict[str, str] = {}
+        self.raw: dict[str, dict[str, Any]] = {}
+        self.labels: dict[str, str] = {}  # label name → id (site-wide)
+        self.groups: dict[tuple[Any, ...], str] = {}  # group content → id
+
+    # --- calls -------------------------------------------------------------------------------
+    def _call(
+        self, name: str, method: str, path: str, body: dict[str, Any] | None = None, params: Any = None
+    ) -> dict[str, Any]:
+        if self._before_call is not None:
+            self._before_call(name)
+        self.calls[name] += 1
+        return self.client.call(self.instance_id, method, path, json=body, params=params)
+
+    def _list(self, name: str, service: _Service) -> Iterator[dict[str, Any]]:
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"paging.limit": PAGE}
+            if cursor:
+                params["paging.cursor"] = cursor
+            answer = self._call(name, "GET", f"{service.prefix}/v1/{service.path}", params=params)
+            yield from answer.get(service.plural) or []
+            paging = answer.get("pagingMetadata") or answer.get("metadata") or {}
+            cursor = (paging.get("cursors") or {}).get("next")
+            if not paging.get("hasNext") or not cursor:
+                return
+
+    # --- reads -------------------------------------------------------------------------------
+    def live_version(self) -> str | None:
+        """None: the Menus API has no catalog-wide version, so every sync reads (and writes only changes)."""
+        return None
+
+    def read_live(self, *, sections: bool = True, items: bool = True) -> LiveCatalog:
+        """Everything the diff may need: this location's menus, and site-wide sections, items, modifiers, groups."""
+        live = LiveCatalog()
+        menus = [m for m in self._list("listMenus", _MENUS) if m.get("businessLocationId") == self.business_location_id]
+        parent: dict[str, str] = {}
+        for raw in menus:
+            self._remember(raw)
+            for section_id in raw.get("sectionIds") or []:
+                parent.setdefault(section_id, raw["id"])
+            live.menus[raw["id"]] = Entity(
+                MENU,
+                raw["id"],
+                {
+                    "name": raw.get("name") or "",
+                    "description": raw.get("description") or "",
+                    "sections": tuple(raw.get("sectionIds") or ()),
+                },
+                archived=raw.get("visible") is False,
+                raw=raw,
+            )
+        for raw in self._list("listSections", _SECTIONS):
+            self._remember(raw)
+            fields = {
+                "name": raw.get("name") or "",
+                "description": raw.get("description") or "",
+                "items": tuple(raw.get("itemIds") or ()),
+            }
+            live.sections[raw["id"]] = Entity(SECTION, raw["id"], fields, parent=parent.get(raw["id"]), raw=raw)
+        answer = self._call("listLabels", "GET", "/item-labels/v1/labels")
+        label_names = {}
+        for label in answer.get("labels") or []:
+            label_names[label["id"]] = label.get("name") or ""
+            self.labels.setdefault(label.get("name") or "", label["id"])
+        for raw in self._list("listModifiers", _MODIFIERS):
+            self._remember(raw)
+            fields = {"name": raw.get("name") or "", "inStock": raw.get("inStock", True) is not False}
+            live.items[raw["id"]] = Entity(VARIATION, raw["id"], fields, raw=raw)
+        groups: dict[str, Option] = {}
+        for raw in self._list("listModifierGroups", _GROUPS):
+            self._remember(raw)
+            option = _option_from_group(raw)
+            groups[raw["id"]] = option
+            self.groups.setdefault(_group_key(option), raw["id"])
+        for raw in self._list("listItems", _ITEMS):
+            self._remember(raw)
+            live.items[raw["id"]] = _item_from_wire(raw, label_names, groups)
+        return live
+
+    def _remember(self, raw: dict[str, Any]) -> None:
+        self.raw[raw["id"]] = raw
+        if raw.get("revision") is not None:
+            self.revisions[raw["id"]] = str(raw["revision"])
+
+    # --- writes ------------------------------------------------------------------------------
+    def plan(self, diff: Diff) -> list[Step]:
+        """Creates carry their whole entity (children exist already: dependency order); new menus hidden."""
+        folded = []
+        for change in diff.changes:
+            if change.op == CREATE and change.post_write:
+                change = dataclasses.replace(change, write={**change.write, **change.post_write}, post_write={})
+            folded.append(change)
+        return hide_until_complete(plan(dataclasses.replace(diff, changes=folded), self.layout))
+
+    def begin(self) -> None:
+        """Nothing to open: every write is live."""
+
+    def commit(self, last_version: str | None) -> Commit:
+        """Nothing to publish: the writes are live (new menus were shown by the last step)."""
+        return Commit(None)
+
+    def abort(self) -> None:
+        """Nothing to forget: a new menu left behind stays hidden until the next sync completes it."""
+
+    def write(self, op: str, kind: str, entries: list[WriteEntry], resolve: Resolve) -> list[str]:
+        """One bulk call of up to 100 entries (menus shown or hidden through their update)."""
+        assert 1 <= len(entries) <= self.limits.batch_size
+        if kind == DISH:
+            self._ensure_labels_and_groups(entries, resolve)
+        if op in (ARCHIVE, UNARCHIVE):
+            visible = op == UNARCHIVE
+            bodies = [({"id": resolve(e.change.key), "visible": visible}, ["visible"]) for e in entries]
+            return self._bulk(UPDATE, MENU, entries, bodies)
+        bodies = []
+        for entry in entries:
+            key = entry.change.key
+            body = self._body(kind, entry.fields, resolve, self.raw.get(key) if isinstance(key, str) else None)
+            mask = sorted(body)
+            if op == CREATE:
+                if kind == MENU:
+                    body["businessLocationId"] = self.business_location_id
+                bodies.append((body, mask))
+            else:
+                bodies.append(({"id": resolve(entry.change.key), **body}, mask))
+        return self._bulk(op, kind, entries, bodies)
+
+    def _bulk(
+        self, op: str, kind: str, entries: list[WriteEntry], bodies: list[tuple[dict[str, Any], list[str]]]
+    ) -> list[str]:
+        service = _SERVICE[kind]
+        name = _NAMES[(op, kind)]
+        if op == CREATE:
+            payload: dict[str, Any] = {service.plural: [b for b, _ in bodies], "returnEntity": True}
+        else:
+            updates = []
+            for body, mask in bodies:
+                revision = self.revisions.get(body["id"])
+                updates.append({service.one: {**body, "revision": revision}, "mask": ",".join(mask)})
+            payload = {service.plural: updates, "returnEntity": True}
+        verb = "create" if op == CREATE else "update"
+        answer = self._call(name, "POST", f"{service.prefix}/v1/bulk/{service.path}/{verb}", payload)
+        return self._results(name, answer, entries, service.one)
+
+    def _results(self, name: str, answer: dict[str, Any], entries: list[WriteEntry], one: str) -> list[str]:
+        ids: list[str | None] = [None] * len(entries)
+        failures: list[tuple[str, str, str]] = []
+        stale = 0
+        for result in answer.get("results") or []:
+            meta = next((v for k, v in result.items() if k.endswith("Metadata") and isinstance(v, dict)), {})
+            index = meta.get("originalIndex")
+            if not isinstance(index, int) or not 0 <= index < len(entries):
+                continue
+            if meta.get("success"):
+                ids[index] = meta.get("id")
+                entity = result.get(one) or result.get("item")
+                if isinstance(entity, dict) and entity.get("id"):
+                    self._remember(entity)
+            else:
+                error = meta.get("error") or {}
+                code = str(error.get("code"))
+                stale += code in ("REVISION_MISMATCH", "CONFLICT")
+                failures.append((entries[index].change.name, code, str(error.get("description"))))
+        if stale and stale == len(failures):
+            raise LiveChanged(f"{stale} entities of {name} were edited in Wix meanwhile")
+        missing = [e.change.name for e, i in zip(entries, ids, strict=True) if i is None]
+        if failures or missing:
+            raise RejectedEntities(name, failures or [(n, "NO_RESULT", "no result for this entry") for n in missing])
+        return [i for i in ids if i is not None]
+
+    def _ensure_labels_and_groups(self, entries: list[WriteEntry], resolve: Resolve) -> None:
+        for entry in entries:
+            for label in entry.fields.get("labels") or ():
+                if label not in self.labels:
+                    answer = self._call("createLabel", "POST", "/item-labels/v1/labels", {"label": {"name": label}})
+                    self.labels[label] = answer["label"]["id"]
+        wanted: dict[tuple[Any, ...], Option] = {}
+        for entry in entries:
+            for option in entry.fields.get("options") or ():
+                resolved = option.with_keys(resolve)
+                key = _group_key(resolved)
+                if key not in self.groups:
+                    wanted.setdefault(key, resolved)
+        if not wanted:
+            return
+        keys = list(wanted)
+        for start in range(0, len(keys), self.limits.batch_size):
+            batch = keys[start : start + self.limits.batch_size]
+            body = {_GROUPS.plural: [_group_to_wire(wanted[k]) for k in batch], "returnEntity": True}
+            path = f"{_GROUPS.prefix}/v1/bulk/{_GROUPS.path}/create"
+            answer = self._call("bulkCreateModifierGroups", "POST", path, body)
+            # Results are reported per group; name each by its option for a readable rejection.
+            named = [WriteEntry(dataclasses.replace(entries[0].change, name=wanted[k].name), {}) for k in batch]
+            created = self._results("bulkCreateModifierGroups", answer, named, _GROUPS.one)
+            self.groups.update(zip(batch, created, strict=True))
+
+    def _body(self, kind: str, fields: dict[str, Any], resolve: Resolve, live: dict[str, Any] | None) -> dict[str, Any]:
+        out: dict[str, Any] = {k: fields[k] for k in ("name", "description") if k in fields}
+        if "visible" in fields:
+            out["visible"] = bool(fields["visible"])
+        if kind == MENU and "sections" in fields:
+            out["sectionIds"] = [resolve(k) for k in fields["sections"]]
+        if kind == SECTION and "items" in fields:
+            out["itemIds"] = [resolve(k) for k in fields["items"]]
+        if kind == VARIATION and "inStock" in fields:
+            out["inStock"] = bool(fields["inStock"])
+        if kind == DISH:
+            if "price" in fields:
+                out["priceInfo"] = {"price": money_text(fields["price"] or Decimal(0))}
+            if "labels" in fields:
+                out["labels"] = [{"id": self.labels[name]} for name in fields["labels"]]
+            if "options" in fields:
+                groups = [self.groups[_group_key(o.with_keys(resolve))] for o in fields["options"]]
+                out["modifierGroups"] = [{"id": g} for g in groups]
+            if "inStock" in fields or "acceptSpecialRequest" in fields:
+                # One object on Wix: the part not being written is kept as it is live.
+                now = (live or {}).get("orderSettings") or {}
+                settings = {
+                    "inStock": now.get("inStock", True) is not False,
+                    "acceptSpecialRequests": now.get("acceptSpecialRequests", True) is not False,
+                }
+                if "inStock" in fields:
+                    settings["inStock"] = bool(fields["inStock"])
+                if "acceptSpecialRequest" in fields:
+                    settings["acceptSpecialRequests"] = bool(fields["acceptSpecialRequest"])
+                out["orderSettings"] = settings
+        return out
+
+
+# --- the neutral model ↔ the Menus API -----------------------------------------------------------
+
+
+def _keep(entity: Entity, names: tuple[str, ...]) -> Entity:
+    return dataclasses.replace(entity, fields={k: v for k, v in entity.fields.items() if k in names})
+
+
+def _dish(entity: Entity) -> Entity:
+    kept = _keep(entity, _DISH_FIELDS)
+    kept.fields["options"] = tuple(_normal(o) for o in kept.fields.get("options") or ())
+    return kept
+
+
+def _normal(option: Option) -> Option:
+    """An option in the one shape its modifier group reads back as (a group holds only a rule)."""
+    count = len(option.choices)
+    if option.type == "SELECTION":
+        return Option(option.name, "SELECTION", option.choices, option.defaults[:1])
+    if option.type == "DESELECTION":
+        return Option(option.name, "DESELECTION", option.choices)
+    low, high = option.min_choices or 0, option.max_choices if option.max_choices is not None else count
+    every = tuple(k for k, _ in option.choices)
+    if low == 0 and high == count and tuple(option.defaults) == every:
+        return Option(option.name, "DESELECTION", option.choices)
+    if low == high == 1:
+        return Option(option.name, "SELECTION", option.choices, option.defaults[:1])
+    return Option(option.name, "EXTRAS", option.choices, option.defaults, low, high)
+
+
+def _group_to_wire(option: Option) -> dict[str, Any]:
+    count = len(option.choices)
+    if option.type == "SELECTION":
+        rule = {"required": True, "minSelections": 1, "maxSelections": 1}
+        pre = set(option.defaults[:1])
+    elif option.type == "DESELECTION":
+        rule = {"required": False, "minSelections": 0, "maxSelections": count}
+        pre = {k for k, _ in option.choices}
+    else:
+        low, high = option.min_choices or 0, option.max_choices if option.max_choices is not None else count
+        rule = {"required": low > 0, "minSelections": low, "maxSelections": high}
+        pre = set(option.defaults)
+    modifiers = [
+        {"id": key, "preSelected": key in pre, "additionalChargeInfo": {"additionalCharge": money_text(price)}}
+        for key, price in option.choices
+    ]
+    return {"name": option.name, "rule": rule, "modifiers": modifiers}
+
+
+def _option_from_group(raw: dict[str, Any]) -> Option:
+    rule = raw.get("rule") or {}
+    modifiers = raw.get("modifiers") or []
+    choices = tuple(
+        (m.get("id", ""), Decimal(str((m.get("additionalChargeInfo") or {}).get("additionalCharge") or "0")))
+        for m in modifiers
+    )
+    pre = tuple(m.get("id", "") for m in modifiers if m.get("preSelected"))
+    low, high = int(rule.get("minSelections") or 0), rule.get("maxSelections")
+    high = int(high) if high is not None else len(choices)
+    name = raw.get("name") or ""
+    if choices and low == 0 and high == len(choices) and len(pre) == len(choices) and not rule.get("required"):
+        return Option(name, "DESELECTION", choices)
+    if rule.get("required") and low == high == 1:
+        return Option(name, "SELECTION", choices, pre[:1])
+    return Option(name, "EXTRAS", choices, pre, low, high)
+
+
+def _group_key(option: Option) -> tuple[Any, ...]:
+    # Decimals by value (1.5 and 1.50 are one charge), keys as resolved ids.
+    choices = tuple((k, money_text(p)) for k, p in option.choices)
+    return (option.name, option.type, choices, tuple(option.defaults), option.min_choices, option.max_choices)
+
+
+def _item_from_wire(raw: dict[str, Any], labels: dict[str, str], groups: dict[str, Option]) -> Entity:
+    price = (raw.get("priceInfo") or {}).get("price")
+    settings = raw.get("orderSettings") or {}
+    fields = {
+        "name": raw.get("name") or "",
+        "description": raw.get("description") or "",
+        "price": Decimal(str(price)) if price not in (None, "") else None,
+        "labels": tuple(labels.get(label.get("id", ""), "") for label in raw.get("labels") or ()),
+        "inStock": settings.get("inStock", True) is not False,
+        "acceptSpecialRequest": settings.get("acceptSpecialRequests", True) is not False,
+        "options": tuple(groups[g["id"]] for g in raw.get("modifierGroups") or () if g.get("id") in groups),
+    }
+    return Entity(DISH, raw["id"], fields, raw=raw)

@@ -1,0 +1,157 @@
+"""Catalog sync of new-generation sites into Wix's Menus API, against a real wixsim (issue 12 §1-3, §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from posbridge.config import Settings
+from posbridge.pos.pricing import price_at
+from posbridge.pos.stock import available_quantity
+from posbridge.store.db import Database
+from posbridge.store.models import Item, OptionGroup, SectionItem, Stock
+from posbridge.store.types import utcnow
+from tests.sync.newgen_world import NewGenWorld, build_newgen_world
+from wixsim.client import WixSimClient
+
+WRITES = ("bulkCreate", "bulkUpdate", "createLabel", "update", "create", "delete", "bulkDelete")
+
+
+@pytest.fixture()
+def newgen(db: Database, wixsim: WixSimClient, sim_settings: Callable[..., Settings]) -> Callable[..., NewGenWorld]:
+    def build(**kwargs: Any) -> NewGenWorld:
+        return build_newgen_world(db, sim_settings(), wixsim, **kwargs)
+
+    return build
+
+
+def _writes(counts: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in counts.items() if k.split(".")[-1].startswith(WRITES)}
+
+
+def _items(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {i["name"]: i for m in tree["menus"] for s in m["sections"] for i in s["items"]}
+
+
+def test_first_sync_writes_the_pos_menus_field_for_field(newgen: Callable[..., NewGenWorld]) -> None:
+    world = newgen()
+    sync = world.sync()
+    assert sync.status == "SYNCED", sync.failure_reason
+    tree = world.tree()
+    assert len(tree["menus"]) == 2 and all(m["visible"] for m in tree["menus"])
+    live = _items(tree)
+    assert live, "no items were written"
+    with world.db.transaction(write=False) as session:
+        pos_items = {i.name: i for i in session.scalars(select(Item).where(Item.merchant_id == world.merchant))}
+        groups = {
+            g.id: g for g in session.scalars(select(OptionGroup).where(OptionGroup.merchant_id == world.merchant))
+        }
+        here = select(Stock).where(Stock.location_id == world.location)
+        stock = {row.item_id: row for row in session.scalars(here)}
+        for name, item in live.items():
+            pos = pos_items[name]
+            assert Decimal(item["price"]) == price_at(pos, world.location)
+            assert item["acceptSpecialRequests"] == bool(pos.accept_special_request), name
+            assert item["inStock"] is (available_quantity(stock.get(pos.id), utcnow()) != 0), name
+            wanted = [groups[link.group_id] for link in pos.option_groups]
+            assert [g["name"] for g in item["modifierGroups"]] == [g.name for g in wanted]
+            for wix_group, group in zip(item["modifierGroups"], wanted, strict=True):
+                charges = [Decimal(m["additionalCharge"]) for m in wix_group["modifiers"]]
+                assert charges == [c.price for c in group.choices]
+                if group.type == "SELECTION":
+                    assert wix_group["rule"] == {"required": True, "minSelections": 1, "maxSelections": 1}
+        # Items alike in options share one modifier group: no more groups than distinct POS groups.
+        used = {link.group_id for i in pos_items.values() for link in i.option_groups if i.name in live}
+    assert 0 < len(world.entities()["modifierGroups"]) <= len(used)
+    calls = world.counts()
+    assert calls.get("items.bulkCreateItems", 0) == -(-len(live) // 100)
+
+
+def test_a_resync_with_no_change_writes_nothing(newgen: Callable[..., NewGenWorld]) -> None:
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    world.sim.clear_request_log()
+    again = world.sync()
+    assert again.status == "SYNCED" and again.summary["counts"] == {}
+    assert _writes(world.counts()) == {}
+
+
+def test_a_price_change_is_one_item_update(newgen: Callable[..., NewGenWorld]) -> None:
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    with world.db.transaction() as session:
+        item = session.scalar(select(Item).where(Item.merchant_id == world.merchant, Item.pos_id == "item-1"))
+        assert item is not None
+        item.price, name = Decimal("9.35"), item.name
+        item.location_prices = []
+    world.sim.clear_request_log()
+    sync = world.sync()
+    assert sync.status == "SYNCED", sync.failure_reason
+    assert _writes(world.counts()) == {"items.bulkUpdateItem": 1}
+    assert _items(world.tree())[name]["price"] in ("9.35", "9.350")
+
+
+def test_a_removed_item_leaves_its_section_and_stays_resolvable(newgen: Callable[..., NewGenWorld]) -> None:
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    with world.db.transaction() as session:
+        item = session.scalar(select(Item).where(Item.merchant_id == world.merchant, Item.pos_id == "item-2"))
+        assert item is not None
+        name = item.name
+        session.execute(update(Item).where(Item.id == item.id).values(active=False))
+    assert name in _items(world.tree())
+    sync = world.sync()
+    assert sync.status == "SYNCED", sync.failure_reason
+    assert name not in _items(world.tree())
+    assert any(i["name"] == name for i in world.entities()["items"])  # carts still resolve its id
+
+
+def test_a_merchant_edit_between_syncs_is_resolved_by_ownership(newgen: Callable[..., NewGenWorld]) -> None:
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    (item,) = [i for i in world.entities()["items"] if i["name"] == _first_name(world)]
+    world.sim.merchant_edit(world.instance_id, "item", item["id"], name="Renamed in Wix")  # revision + 1
+    sync = world.sync()
+    assert sync.status == "SYNCED", sync.failure_reason
+    assert _first_name(world) in _items(world.tree())  # the POS owns names: put back, at the new revision
+
+
+def test_a_crash_mid_sync_leaves_nothing_half_built_in_sight_and_converges(newgen: Callable[..., NewGenWorld]) -> None:
+    world = newgen()
+    world.sim.inject_fault("sections.bulkCreateSections", "5xx", status=503, count=50, instance_id=world.instance_id)
+    failed = world.sync()
+    assert failed.status == "FAILED"
+    assert world.tree()["menus"] == [] or not any(m["visible"] for m in world.tree()["menus"])
+    world.sim.clear_faults()
+    sync = world.sync()
+    assert sync.status == "SYNCED", sync.failure_reason
+    tree = world.tree()
+    assert len(tree["menus"]) == 2 and all(m["visible"] for m in tree["menus"])
+    assert len(world.entities()["items"]) == len(_items(tree))  # nothing was created twice
+
+
+def test_two_instances_never_touch_each_other(newgen: Callable[..., NewGenWorld]) -> None:
+    first, second = newgen(seed=1), newgen(seed=2)
+    assert first.sync().status == "SYNCED"
+    before = second.entities()
+    assert second.sync().status == "SYNCED"
+    assert first.entities()["items"] and before["items"] == []
+    first_ids = {i["id"] for i in first.entities()["items"]}
+    assert first_ids.isdisjoint({i["id"] for i in second.entities()["items"]})
+
+
+def _first_name(world: NewGenWorld) -> str:
+    with world.db.transaction(write=False) as session:
+        first = session.scalar(
+            select(Item.name)
+            .join(SectionItem, SectionItem.item_id == Item.id)
+            .where(Item.merchant_id == world.merchant, Item.active.is_(True))
+            .order_by(Item.id)
+            .limit(1)
+        )
+        assert first is not None
+        return first
