@@ -11,6 +11,7 @@ import os
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import structlog
 from typer.testing import CliRunner
@@ -45,3 +46,20 @@ def run_posbridge(*args: str, env: dict[str, str], cwd: Path, stdin: str | None 
         # A crash, as the interpreter would have printed it.
         stderr += "".join(traceback.format_exception(result.exception))
     return CliResult(result.exit_code, result.stdout, stderr)
+
+
+def run_with_settings(settings: Any, *args: str, cwd: Path, log_level: str | None = "WARNING") -> CliResult:
+    """`posbridge ARGS` configured by environment from these settings (no .env in `cwd`)."""
+    env = {
+        "POSBRIDGE_DATABASE_URL": settings.database_url,
+        "POSBRIDGE_WIX_APP_ID": settings.wix_app_id,
+        "POSBRIDGE_WIX_APP_SECRET": settings.wix_app_secret,
+        "POSBRIDGE_WIX_PUBLIC_KEY": settings.wix_public_key,
+        "POSBRIDGE_WIX_API_BASE": settings.wix_api_base,
+        "POSBRIDGE_SECRET_KEY": settings.secret_key,
+        "POSBRIDGE_WIX_RETRY_BASE_SECONDS": str(settings.wix_retry_base_seconds),
+        "POSBRIDGE_WIX_RETRY_MAX_SECONDS": str(settings.wix_retry_max_seconds),
+    }
+    if log_level is not None:
+        env["POSBRIDGE_LOG_LEVEL"] = log_level
+    return run_posbridge(*args, env=env, cwd=cwd)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +15,10 @@ from posbridge.config import Settings
 from posbridge.pos.pricing import price_at
 from posbridge.pos.stock import available_quantity
 from posbridge.store.db import Database
-from posbridge.store.models import Item, OptionGroup, SectionItem, Stock
+from posbridge.store.models import Item, OptionGroup, SectionItem, Stock, SyncLog
 from posbridge.store.types import utcnow
+from posbridge.sync.runner import Progress
+from tests.support.cli import CliResult, run_with_settings
 from tests.sync.newgen_world import NewGenWorld, build_newgen_world
 from wixsim.client import WixSimClient
 
@@ -155,3 +159,78 @@ def _first_name(world: NewGenWorld) -> str:
         )
         assert first is not None
         return first
+
+
+def test_a_merchant_edit_during_a_sync_is_read_again_never_blind_overwritten(
+    newgen: Callable[..., NewGenWorld],
+) -> None:
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    name = _first_name(world)
+    (item,) = [i for i in world.entities()["items"] if i["name"] == name]
+    with world.db.transaction() as session:
+        pos = session.scalar(select(Item).where(Item.merchant_id == world.merchant, Item.name == name))
+        assert pos is not None
+        pos.price, pos.location_prices, description = Decimal("4.40"), [], pos.description or ""
+    edited: list[str] = []
+
+    def merchant_edits_first(event: Progress) -> None:
+        if event.phase == "write" and not edited:
+            # Between our read and our update, the merchant renames the dish in Wix (its revision moves on).
+            world.sim.merchant_edit(world.instance_id, "item", item["id"], description="Edited in Wix")
+            edited.append(item["id"])
+
+    sync = world.sync(progress=merchant_edits_first)
+    assert sync.status == "SYNCED", sync.failure_reason
+    assert "restarted" in _events(world, sync.id)  # the stale revision sent it back to read and diff
+    (now,) = [i for i in world.entities()["items"] if i["id"] == item["id"]]
+    assert now["priceInfo"]["price"] in ("4.40", "4.400")
+    assert now["description"] == description  # the POS owns descriptions: the edit was read, then ruled on
+
+
+def test_throttling_and_wix_errors_are_retried_to_the_same_result(
+    newgen: Callable[..., NewGenWorld], wixsim: WixSimClient
+) -> None:
+    world = newgen()
+    wixsim.inject_fault("*", "429", count=4, retry_after=0, instance_id=world.instance_id)
+    wixsim.inject_fault("items.bulkCreateItems", "5xx", status=502, count=1, instance_id=world.instance_id)
+    sync = world.sync()
+    assert sync.status == "SYNCED", sync.failure_reason
+    assert sync.summary["retries"] >= 5
+    assert len(world.entities()["items"]) == len(_items(world.tree()))  # nothing created twice in sight
+
+
+def test_the_cli_lists_business_locations_pairs_one_and_syncs_it(
+    newgen: Callable[..., NewGenWorld], tmp_path: Path
+) -> None:
+    world = newgen()
+    listed = _cli(world.settings, "locations", "--instance", world.instance_id, "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    answer = json.loads(listed.stdout)
+    assert answer["generation"] == "NEWGEN"
+    assert {loc["id"] for loc in answer["locations"]} == {world.business_location_id, world.other_location_id}
+    where = ["--instance", world.instance_id, "--business-location", world.other_location_id]
+    paired = _cli(world.settings, "pair", *where, "--location", "loc-2", "--json", cwd=tmp_path)
+    assert paired.returncode == 0, paired.stderr
+    preview = _cli(world.settings, "sync", *where, "--dry-run", "--json", cwd=tmp_path)
+    assert preview.returncode == 0, preview.stderr
+    assert world.entities()["menus"] == []  # a dry run writes nothing
+    done = _cli(world.settings, "sync", *where, "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert json.loads(done.stdout)["status"] == "SYNCED"
+    site = world.sim.site_menus(world.instance_id)
+    (other,) = [loc for loc in site["locations"] if loc["id"] == world.other_location_id]
+    assert other["menus"] and all(m["visible"] for m in other["menus"])
+    both = _cli(
+        world.settings, "sync", "--instance", world.instance_id, "--configuration", "x", *where[2:], cwd=tmp_path
+    )
+    assert both.returncode == 1
+
+
+def _events(world: NewGenWorld, sync_id: int) -> list[str]:
+    with world.db.transaction(write=False) as session:
+        return list(session.scalars(select(SyncLog.event).where(SyncLog.sync_id == sync_id).order_by(SyncLog.id)))
+
+
+def _cli(settings: Settings, *args: str, cwd: Path) -> CliResult:
+    return run_with_settings(settings, *args, cwd=cwd)

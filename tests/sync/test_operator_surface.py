@@ -18,7 +18,7 @@ from posbridge.services.menus import import_menu_document
 from posbridge.store.models import Account, Configuration, Sync
 from posbridge.store.types import utcnow
 from tests.conftest import ADMIN_TOKEN
-from tests.support.cli import CliResult, run_posbridge
+from tests.support.cli import CliResult, run_with_settings
 from tests.support.server import serve_in_thread
 from tests.sync.world import SyncWorld
 from wixsim.client import WixSimClient
@@ -28,19 +28,7 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 def _cli(settings: Settings, *args: str, cwd: Path, log_level: str | None = "WARNING") -> CliResult:
     """`posbridge ARGS` configured by environment from these settings (no .env in `cwd`)."""
-    env = {
-        "POSBRIDGE_DATABASE_URL": settings.database_url,
-        "POSBRIDGE_WIX_APP_ID": settings.wix_app_id,
-        "POSBRIDGE_WIX_APP_SECRET": settings.wix_app_secret,
-        "POSBRIDGE_WIX_PUBLIC_KEY": settings.wix_public_key,
-        "POSBRIDGE_WIX_API_BASE": settings.wix_api_base,
-        "POSBRIDGE_SECRET_KEY": settings.secret_key,
-        "POSBRIDGE_WIX_RETRY_BASE_SECONDS": str(settings.wix_retry_base_seconds),
-        "POSBRIDGE_WIX_RETRY_MAX_SECONDS": str(settings.wix_retry_max_seconds),
-    }
-    if log_level is not None:
-        env["POSBRIDGE_LOG_LEVEL"] = log_level
-    return run_posbridge(*args, env=env, cwd=cwd)
+    return run_with_settings(settings, *args, cwd=cwd, log_level=log_level)
 
 
 def _target(world: SyncWorld) -> list[str]:
