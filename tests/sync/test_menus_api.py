@@ -8,9 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select, update
 
+from posbridge.app import create_app
 from posbridge.config import Settings
 from posbridge.pos.pricing import price_at
 from posbridge.pos.stock import available_quantity
@@ -18,7 +20,9 @@ from posbridge.store.db import Database
 from posbridge.store.models import Item, OptionGroup, SectionItem, Stock, SyncLog
 from posbridge.store.types import utcnow
 from posbridge.sync.runner import Progress
+from tests.conftest import ADMIN_TOKEN
 from tests.support.cli import CliResult, run_with_settings
+from tests.support.server import serve_in_thread
 from tests.sync.newgen_world import NewGenWorld, build_newgen_world
 from wixsim.client import WixSimClient
 
@@ -234,3 +238,25 @@ def _events(world: NewGenWorld, sync_id: int) -> list[str]:
 
 def _cli(settings: Settings, *args: str, cwd: Path) -> CliResult:
     return run_with_settings(settings, *args, cwd=cwd)
+
+
+def test_the_admin_api_lists_pairs_and_syncs_a_business_location(newgen: Callable[..., NewGenWorld]) -> None:
+    world = newgen()
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with (
+        serve_in_thread(create_app(world.settings, world.db)) as url,
+        httpx.Client(base_url=url, headers=headers, timeout=60) as admin,
+    ):
+        site = f"/api/v1/instances/{world.instance_id}"
+        listed = admin.get(f"{site}/business-locations")
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["generation"] == "NEWGEN"
+        assert world.other_location_id in {loc["id"] for loc in listed.json()["locations"]}
+        paired = admin.put(f"{site}/business-locations/{world.other_location_id}", json={"locationId": "loc-2"})
+        assert paired.status_code == 200, paired.text
+        unknown = admin.put(f"{site}/business-locations/no-such-location", json={"locationId": "loc-2"})
+        assert unknown.status_code == 404 and unknown.json()["code"] == "LOCATION_NOT_FOUND"
+        syncs = f"{site}/configurations/{world.other_location_id}/syncs"
+        assert admin.get(syncs + "/preview").json()["valid"] is True
+        assert admin.post(syncs).status_code == 202
+        assert admin.get(syncs).json()[0]["status"] == "SYNCED"
