@@ -34,6 +34,7 @@ from posbridge.sync.preview import field_lines, show
 from posbridge.wix.client import WixClient
 from posbridge.wix.connectivity import get_configuration
 from posbridge.wix.errors import WixApiError
+from posbridge.wix.generation import Generation
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -171,7 +172,7 @@ def _panel_context(request: Request, session: Session, *, open_row: str | None =
     if state.account is not None:
         data.pos_locations = merchant_page.pos_locations(db, state.account.merchant_id)
         try:
-            configurations = merchant_page.wix_locations(_client(request), instance_id)
+            data.generation, configurations = merchant_page.wix_locations(_client(request), instance_id)
         except WixApiError as exc:
             configurations, data.wix_problem = [], merchant_page.wix_problem(exc)
         data.rows = merchant_page.build_rows(db, state, instance_id, configurations, data.pos_locations)
@@ -267,20 +268,34 @@ async def pair(request: Request, configuration_id: str) -> Response:
     """Pair (or change) a Wix location with a POS location; menus given or all sold there."""
 
     def act(session: Session, form: FormData) -> dict[str, Any]:
-        found = _wix_configuration(request, session, configuration_id)
         menus = [str(m) for m in form.getlist("menu")] if form.get("menusChosen") == "yes" else None
         location_id = str(form.get("locationId") or "")
         if not location_id:
             raise WixError.of("LOCATION_NOT_FOUND", "Choose a POS location", http_status=400)
-        pair_configuration(
-            _db(request),
-            instance_id=session.owner.instance_id,
-            configuration_id=configuration_id,
-            location_id=location_id,
-            menu_ids=menus,
-            catalog_id=found.get("catalogId") or None,
-        )
-        name = (found.get("location") or {}).get("name") or configuration_id
+        instance_id, client = session.owner.instance_id, _client(request)
+        if merchant_page.generation_of(_db(request), client, instance_id, configuration_id) is Generation.NEWGEN:
+            # A business location: the pairing service asks Wix's Locations API whether it is this site's.
+            pair_configuration(
+                _db(request),
+                instance_id=instance_id,
+                configuration_id=configuration_id,
+                location_id=location_id,
+                menu_ids=menus,
+                wix=client,
+                generation=Generation.NEWGEN,
+            )
+            name = "the business location"
+        else:
+            found = _wix_configuration(request, session, configuration_id)
+            pair_configuration(
+                _db(request),
+                instance_id=instance_id,
+                configuration_id=configuration_id,
+                location_id=location_id,
+                menu_ids=menus,
+                catalog_id=found.get("catalogId") or None,
+            )
+            name = (found.get("location") or {}).get("name") or configuration_id
         return _flash(f"Saved: {name} is paired." if menus is None else f"Saved the menus for {name}.")
 
     return await _guarded(request, act)

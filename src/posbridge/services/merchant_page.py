@@ -38,6 +38,8 @@ from posbridge.store.statuses import SyncStatus
 from posbridge.sync.catalogs_v3 import CatalogsV3Target
 from posbridge.wix.client import WixClient
 from posbridge.wix.connectivity import list_configurations
+from posbridge.wix.generation import Generation
+from posbridge.wix.locations import list_business_locations, site_generation
 from posbridge.wix.errors import WixApiError
 
 SUGGEST_THRESHOLD = 0.6
@@ -80,6 +82,7 @@ class LocationRow:
     menu_ids: list[str] = field(default_factory=list)
     suggested: PosLocation | None = None
     ever_synced: bool = False
+    wix_address: str = ""
 
 
 @dataclass
@@ -104,6 +107,7 @@ class PageData:
     rows: list[LocationRow] = field(default_factory=list)
     pos_locations: list[PosLocation] = field(default_factory=list)
     wix_problem: str | None = None
+    generation: Generation = Generation.LEGACY
 
 
 def _address(raw: dict[str, Any] | None) -> str:
@@ -116,23 +120,62 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
-def suggest(wix_name: str, candidates: list[PosLocation]) -> PosLocation | None:
-    """The POS location whose name (or address) reads most like Wix's location name, if close enough."""
-    target = _words(wix_name)
+def suggest(wix_name: str, candidates: list[PosLocation], wix_address: str = "") -> PosLocation | None:
+    """The POS location whose name (or address) reads most like Wix's location name (or address), if close enough."""
+    target, place = _words(wix_name), _words(wix_address)
     best: tuple[float, PosLocation] | None = None
     for candidate in candidates:
         score = max(
             difflib.SequenceMatcher(None, target, _words(candidate.name)).ratio(),
             difflib.SequenceMatcher(None, target, _words(candidate.address)).ratio() if candidate.address else 0.0,
+            difflib.SequenceMatcher(None, place, _words(candidate.address)).ratio()
+            if place and candidate.address
+            else 0.0,
         )
         if best is None or score > best[0]:
             best = (score, candidate)
     return best[1] if best is not None and best[0] >= SUGGEST_THRESHOLD else None
 
 
-def wix_locations(client: WixClient, instance_id: str) -> list[dict[str, Any]]:
-    """The site's location configurations, live from Wix's POS connectivity API."""
-    return list_configurations(client, instance_id)
+def wix_locations(client: WixClient, instance_id: str) -> tuple[Generation, list[dict[str, Any]]]:
+    """The site's Wix locations, live: legacy configurations (POS connectivity API), or on a
+    new-generation site its business locations (Locations API) in the same row shape."""
+    configurations = list_configurations(client, instance_id)
+    if configurations or site_generation(client, instance_id) is not Generation.NEWGEN:
+        return Generation.LEGACY, configurations
+    return Generation.NEWGEN, [
+        {
+            "id": location.get("id"),
+            "location": {"name": location.get("name")},
+            "archived": bool(location.get("archived")),
+            "enabled": True,
+            "catalogId": None,  # its menus live in the Menus API, not in a catalog
+            "address": _wix_address(location.get("address")),
+        }
+        for location in list_business_locations(client, instance_id)
+    ]
+
+
+def _wix_address(raw: Any) -> str:
+    """A Wix address (`formattedAddress`, or street, city and postal code) in one line."""
+    if not isinstance(raw, dict):
+        return ""
+    if raw.get("formattedAddress"):
+        return str(raw["formattedAddress"])
+    street = raw.get("streetAddress") or {}
+    parts = [" ".join(str(p) for p in (street.get("number"), street.get("name")) if p), raw.get("city"), raw.get("postalCode")]
+    return ", ".join(str(p) for p in parts if p)
+
+
+def generation_of(db: Database, client: WixClient, instance_id: str, configuration_id: str) -> Generation:
+    """How a Wix location id is paired: as it was before, else as the site's generation says."""
+    with db.transaction(write=False) as session:
+        known = session.scalar(
+            select(Configuration.generation).where(
+                Configuration.instance_id == instance_id, Configuration.wix_id == configuration_id
+            )
+        )
+    return Generation(known) if known else site_generation(client, instance_id)
 
 
 def wix_problem(exc: WixApiError) -> str:
@@ -236,9 +279,10 @@ def build_rows(
             pos_location=by_pos_id.get(paired_pos.get(wix_id, "")),
             menu_ids=menus_of.get(wix_id, []),
             ever_synced=known is not None and known.id in synced,
+            wix_address=str(raw.get("address") or ""),
         )
         if row.pos_location is None and account is not None:
-            row.suggested = suggest(name, [loc for loc in locations if loc.paired_with is None])
+            row.suggested = suggest(name, [loc for loc in locations if loc.paired_with is None], row.wix_address)
         rows.append(row)
     return rows
 
