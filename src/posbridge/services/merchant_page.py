@@ -38,9 +38,9 @@ from posbridge.store.statuses import SyncStatus
 from posbridge.sync.catalogs_v3 import CatalogsV3Target
 from posbridge.wix.client import WixClient
 from posbridge.wix.connectivity import list_configurations
+from posbridge.wix.errors import WixApiError
 from posbridge.wix.generation import Generation
 from posbridge.wix.locations import list_business_locations, site_generation
-from posbridge.wix.errors import WixApiError
 
 SUGGEST_THRESHOLD = 0.6
 RECENT_ORDERS = 25
@@ -163,7 +163,11 @@ def _wix_address(raw: Any) -> str:
     if raw.get("formattedAddress"):
         return str(raw["formattedAddress"])
     street = raw.get("streetAddress") or {}
-    parts = [" ".join(str(p) for p in (street.get("number"), street.get("name")) if p), raw.get("city"), raw.get("postalCode")]
+    parts = [
+        " ".join(str(p) for p in (street.get("number"), street.get("name")) if p),
+        raw.get("city"),
+        raw.get("postalCode"),
+    ]
     return ", ".join(str(p) for p in parts if p)
 
 

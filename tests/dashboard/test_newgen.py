@@ -1,0 +1,73 @@
+"""The page on a new-generation site: Wix's business locations beside the POS's, paired and synced to the Menus API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+
+from posbridge.services.configurations import configuration_status
+from posbridge.store.db import Database
+from tests.dashboard.conftest import Merchant
+from tests.dashboard.test_page import BUSINESS
+from tests.dashboard.test_security import SESSION, _tokens
+from wixsim.client import WixSimClient
+
+
+def _page(client: httpx.Client, sim: WixSimClient, instance_id: str) -> httpx.Response:
+    return client.get("/dashboard" + sim.dashboard_url(instance_id).split("/dashboard", 1)[1])
+
+
+def test_business_locations_are_paired_and_synced_to_the_menus_api(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    posbridge_url: str,
+    make_merchant: Callable[[], Merchant],
+    db: Database,
+) -> None:
+    merchant = make_merchant()
+    site = wixsim.create_site(
+        generation="new", locations=["Downtown", "Uptown Store"], dashboard_url=f"{posbridge_url}/dashboard"
+    )
+    other = wixsim.create_site(generation="new", locations=["Elsewhere"])
+    instance_id = site["instanceId"]
+    downtown = next(loc["id"] for loc in site["locations"] if loc["name"] == "Downtown")
+    session, csrf = _tokens(_page(page_client, wixsim, instance_id))
+    headers = {SESSION: session}
+    page_client.post("/dashboard/account/connect", data={"csrf": csrf, "apiKey": merchant.api_key}, headers=headers)
+    panel = page_client.post("/dashboard/account/business", data={"csrf": csrf, **BUSINESS}, headers=headers)
+    assert "Business locations" in panel.text and "Uptown Store" in panel.text
+    assert "Main St, New York" in panel.text  # Wix's address beside the name
+    assert "(suggested)" in panel.text
+
+    # Another site's business location is not this site's: Wix's Locations API says so, nothing is paired.
+    theirs = other["locations"][0]["id"]
+    refused = page_client.post(
+        f"/dashboard/configurations/{theirs}/pair", data={"csrf": csrf, "locationId": "loc-1"}, headers=headers
+    )
+    assert refused.status_code == 404
+
+    paired = page_client.post(
+        f"/dashboard/configurations/{downtown}/pair",
+        data={"csrf": csrf, "locationId": "loc-1", "configurationId": downtown},
+        headers=headers,
+    )
+    assert paired.status_code == 200, paired.text
+    assert configuration_status(db, instance_id, merchant.pos_id, downtown).status == "READY"
+    synced = page_client.post(f"/dashboard/configurations/{downtown}/sync", data={"csrf": csrf}, headers=headers)
+    assert synced.status_code == 200
+    deadline = time.monotonic() + 30
+    state = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
+    while "Synced" not in state.text and "Failed" not in state.text and time.monotonic() < deadline:
+        time.sleep(0.1)  # the server's worker runs the sync; nothing here to inject a clock into
+        state = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
+    assert "Synced" in state.text, state.text
+    menus = next(loc for loc in wixsim.site_menus(instance_id)["locations"] if loc["id"] == downtown)["menus"]
+    assert {menu["name"] for menu in menus} >= {
+        m["name"] for m in merchant.document["menus"] if "loc-1" in m["locations"]
+    }
+
+    unpaired = page_client.post(f"/dashboard/configurations/{downtown}/unpair", data={"csrf": csrf}, headers=headers)
+    assert unpaired.status_code == 200
+    assert configuration_status(db, instance_id, merchant.pos_id, downtown).status == "PENDING"
