@@ -16,13 +16,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from posbridge.errors import WixError
+from posbridge.logs import get_logger, request_id_var
 from posbridge.services.queries import ApiModel
-from posbridge.store.db import Database
+from posbridge.store.db import Database, unavailable_reason
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
+
+log = get_logger("api")
 
 
 class ErrorBody(ApiModel):
@@ -70,6 +74,16 @@ class AdminRoute(APIRoute):
                 # Wix's trouble is not the operator's request, nor a bug here: a gateway error naming it.
                 details = {"wixStatus": exc.status}
                 return error_response(502, "WIX_UNAVAILABLE", f"Wix could not be asked: {exc}", details)
+            except OperationalError as exc:
+                # The database is down, frozen or locked past its budget: transient, so the operator
+                # may retry. One line per call, not a traceback (an outage would flood the log).
+                log.warning(
+                    "api.database_unavailable",
+                    path=request.url.path,
+                    request_id=request_id_var.get(),
+                    error=unavailable_reason(exc),
+                )
+                return error_response(503, "DATABASE_UNAVAILABLE", "The database is not answering; try again shortly")
             except HTTPException as exc:
                 # FastAPI's own refusals (e.g. a body it cannot parse) speak `{"detail"}`; not here.
                 code = _HTTP_CODES.get(exc.status_code, "INVALID_REQUEST")
@@ -144,9 +158,9 @@ _STATUSES = {
     422: "Invalid body, path or query parameters",
     428: "A precondition does not hold (app not installed, account not connected or not authorized)",
     502: "Wix could not be asked, or answered unexpectedly (nothing was written)",
-    503: "Admin API disabled (POSBRIDGE_ADMIN_TOKEN is not set)",
+    503: "Admin API disabled (POSBRIDGE_ADMIN_TOKEN is not set), or the database is not answering",
 }
-# Every route answers these: the token guard, parameter validation, and the switched-off API.
+# Every route answers these: the token guard, parameter validation, the switched-off API or database.
 _ALWAYS = (401, 422, 503)
 
 

@@ -26,6 +26,7 @@ from posbridge.spi.context import SpiCall
 from posbridge.spi.envelope import ClaimRules, open_envelope, read_limited
 from posbridge.spi.handlers import Method, method_for
 from posbridge.spi.wire import Metadata, WireModel, parse_wire
+from posbridge.store.db import unavailable_reason
 
 router = APIRouter()
 log = get_logger("spi")
@@ -50,9 +51,15 @@ async def spi_endpoint(path: str, request: Request) -> Response:
     except WixError as err:
         log.info("spi.refused", method=method.name, status=err.http_status, code=err.code)
         return responses.error(err)
-    except OperationalError:
-        # The database is unreachable or busy: transient, so Wix may retry.
-        log.exception("spi.database_unavailable", method=method.name)
+    except OperationalError as exc:
+        # The database is unreachable or busy: transient, so Wix may retry. One line per call, not a
+        # traceback: during an outage every call meets it, and the cause is the database, not this code.
+        log.warning(
+            "spi.database_unavailable",
+            method=method.name,
+            request_id=request_id_var.get(),
+            error=unavailable_reason(exc),
+        )
         return responses.internal_error(request_id_var.get(), http_status=503)
     except Exception:
         log.exception("spi.failed", method=method.name)

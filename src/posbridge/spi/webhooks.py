@@ -33,6 +33,7 @@ from posbridge.services.order_events import OrderEvent, apply_order_event, is_or
 from posbridge.services.tenancy import require_instance_id
 from posbridge.spi import responses
 from posbridge.spi.envelope import ClaimRules, parse_json, read_limited, token_of, verify_token
+from posbridge.store.db import unavailable_reason
 
 router = APIRouter()
 log = get_logger("webhooks")
@@ -60,8 +61,8 @@ async def webhook_endpoint(request: Request) -> Response:
     except WixError as err:
         log.info("webhook.refused", status=err.http_status, code=err.code)
         return responses.error(err)
-    except OperationalError:
-        log.exception("webhook.database_unavailable")
+    except OperationalError as exc:
+        log.warning("webhook.database_unavailable", request_id=request_id_var.get(), error=unavailable_reason(exc))
         return responses.internal_error(request_id_var.get(), http_status=503)  # Wix retries for 48 h
     except Exception:
         log.exception("webhook.failed")

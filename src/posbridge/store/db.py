@@ -33,6 +33,11 @@ _SQLITE_BEGIN_MODE: ContextVar[str] = ContextVar("sqlite_begin_mode", default="D
 _CHECKOUT_DEADLINE: ContextVar[float | None] = ContextVar("checkout_deadline", default=None)
 
 
+def unavailable_reason(exc: OperationalError) -> str:
+    """The driver's error class for a log line (e.g. `ConnectionTimeout`): what failed, never the DSN."""
+    return type(exc.orig if exc.orig is not None else exc).__name__
+
+
 class FifoLock:
     """A lock granted in arrival order (`threading.Lock` promises no order); a waiter may give up its turn."""
 
