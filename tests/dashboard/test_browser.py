@@ -123,3 +123,44 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
         assert configuration_status(db, site.instance_id, merchant.pos_id, conf).status == "PENDING"
         assert errors == [], "\n".join(errors)
         page.close()
+
+
+def test_new_generation_site_pairs_a_business_location_and_syncs_in_the_browser(
+    wixsim: WixSimClient,
+    posbridge_url: str,
+    make_merchant: Callable[[], Merchant],
+    tmp_path: Path,
+) -> None:
+    shots = repo_root() / os.environ[SHOTS_ENV] if os.environ.get(SHOTS_ENV) else tmp_path
+    merchant = make_merchant()
+    site = wixsim.create_site(
+        generation="new", locations=["Downtown", "Uptown Store"], dashboard_url=f"{posbridge_url}/dashboard"
+    )
+    host = wixsim.base_url.replace("127.0.0.1", "localhost")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})  # type: ignore[attr-defined]
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(f"{host}/_sim/dashboard/{site['instanceId']}")
+        app = page.frame_locator("#app")
+        app.get_by_label("API key").fill(merchant.api_key)
+        app.get_by_role("button", name="Connect").click()
+        app.get_by_label("Contact name").fill("Ana Rossi")
+        app.get_by_label("Email").fill("ana@example.com")
+        app.get_by_label("Phone").fill("+1 212 555 0100")
+        app.get_by_role("button", name="Save business information").click()
+        expect(app.get_by_text("Business locations (Wix Restaurants)")).to_be_visible()
+        downtown = _row(app, "Downtown")
+        downtown.locator("summary").click()
+        expect(downtown.get_by_label("POS location")).to_have_text(re.compile(r"Downtown.*\(suggested\)"))
+        downtown.get_by_role("button", name="Pair").click()
+        downtown = _row(app, "Downtown")
+        expect(downtown.locator("summary .badge")).to_have_text("Ready")
+        downtown.get_by_role("button", name="Sync now").click()
+        downtown = _row(app, "Downtown")
+        expect(downtown.locator(".sync-status")).to_contain_text("Synced", timeout=30_000)
+        _shoot(page, "7-new-generation-synced", shots)
+        location = next(loc for loc in wixsim.site_menus(site["instanceId"])["locations"] if loc["name"] == "Downtown")
+        assert location["menus"], "the POS menus are in Wix's Menus API for that business location"
+        assert errors == [], "\n".join(errors)
+        page.close()
