@@ -107,6 +107,17 @@ def test_a_timed_86_restores_itself(synced: SyncWorld, db: Database) -> None:
     assert in_stock(synced, wix_id)
 
 
+def test_a_restore_before_a_timed_86_ends_is_not_held_back_by_the_end(synced: SyncWorld, db: Database) -> None:
+    queue = queue_for(synced, db)
+    (item, wix_id), *_ = dishes(synced, 1)
+    change(synced, queue, stock.eighty_six, item, LOC, for_=timedelta(hours=2))
+    change(synced, queue, stock.restore, item, LOC)
+    run_due(synced, utcnow() + timedelta(seconds=1.5))
+    assert in_stock(synced, wix_id)
+    run_due(synced, utcnow() + timedelta(hours=2, seconds=1))  # the end comes and changes nothing
+    assert in_stock(synced, wix_id) and pending(synced) == 0
+
+
 def test_a_sold_out_item_is_pushed(synced: SyncWorld, db: Database) -> None:
     queue = queue_for(synced, db)
     (item, wix_id), *_ = dishes(synced, 1)

@@ -119,6 +119,12 @@ class Admin(_Json):
         )
         return result
 
+    def eighty_six(self, instance_id: str, merchant: str, location: str, item: str, for_: str) -> dict[str, Any]:
+        """86 an item at a location for a while (the kitchen ran out); it comes back by itself."""
+        body = {"merchantId": merchant, "locationId": location, "for": for_}
+        result: dict[str, Any] = self.call("POST", f"/stock/{item}/86", params={"instanceId": instance_id}, json=body)
+        return result
+
 
 class Wix(_Json):
     """wixsim's control API (`/_sim`): what the site owner, Wix itself and its customers do."""

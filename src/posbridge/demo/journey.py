@@ -48,6 +48,8 @@ PAIRING: dict[str, tuple[str, list[str] | None]] = {
     "Williamsburg": ("loc-williamsburg", None),
 }
 PRICE_CHANGE = ("diavola", Decimal("18.50"))
+# An 86 "for a while": in a kitchen it is a minute or an hour; the demo keeps it short (its budget is 60 s).
+EIGHTY_SIX = ("Williamsburg", "arancini", "Arancini", 6)
 NEAR_WILLIAMSBURG = {
     "formatted": "85 N 3rd St, Brooklyn, NY 11249, US",
     "country": "US",
@@ -127,6 +129,7 @@ class Journey:
             ("Delivery", self.delivery),
             ("Dine-in", self.dine_in),
             ("An item that ran out", self.ran_out),
+            ("The kitchen 86es a dish for a while; it comes back by itself", self.eighty_sixed),
             ("Create Order resent after a timeout", self.resent),
             ("A price changes in the POS", self.price_change),
             ("A stale price is caught", self.stale_price),
@@ -352,6 +355,32 @@ class Journey:
             f"[bold]{validate['status']} {codes[0]}[/]: {first_message(validate.get('body'))}",
             "Wix never records the order; posbridge's order count is unchanged",
         ]
+
+    def eighty_sixed(self) -> list[str]:
+        where, item, name, seconds = EIGHTY_SIX
+        location = self.locations[where]
+        started = time.monotonic()
+        done = self.admin.eighty_six(self.instance_id, MERCHANT, PAIRING[where][0], item, f"{seconds}s")
+        check(done["eightySixed"] and not done["inStock"], f"the 86 was not taken: {done}")
+        self.wait_until(lambda: not self.in_stock(location, name), f"{name} still shows in stock on Wix", seconds=5)
+        gone = time.monotonic() - started
+        result = self.checkout(where, [self.line(where, name)], fulfillmentType="PICKUP")
+        check(result["outcome"] != "CREATED", f"an order for the 86ed {name} was taken: {result['outcome']}")
+        validate = result.get("validate") or {}
+        refused = f"Validate Order → {validate['status']} {error_codes(validate.get('body'))[0]}" if validate else ""
+        self.wait_until(lambda: self.in_stock(location, name), f"{name} never came back on Wix", seconds=seconds + 10)
+        back = time.monotonic() - started
+        self.outcome = f"out in {gone:.1f} s, back after {back:.0f} s"
+        return [
+            f"{name} 86ed at {where} for {seconds} s: out of stock on Wix [bold]{gone:.1f} s[/] later (one item write)",
+            f"a customer's order for it is refused ({result['outcome']}{', ' + refused if refused else ''})",
+            f"it came back by itself on Wix after [bold]{back:.0f} s[/], no one touching it",
+        ]
+
+    def in_stock(self, location: Location, name: str) -> bool:
+        dish = next((d for d in self.live_dishes(self.live(location)) if d["name"] == name), None)
+        check(dish is not None, f"{name} is not live at {location.name}")
+        return bool(dish is not None and dish.get("inStock", True))
 
     def resent(self) -> list[str]:
         # Wix waits 1 ms for Create Order (far less than posbridge needs) and does not resend by itself;

@@ -83,6 +83,11 @@ def push_key(configuration_pk: int, item_id: int) -> str:
     return f"stock-{configuration_pk}-{item_id}"
 
 
+def is_push_key(key: str) -> bool:
+    """Whether an ordering key is an item's stock pushes (`push_key`)."""
+    return key.startswith("stock-")
+
+
 def owe_stock_push(
     session: Session,
     location_id: int,
@@ -111,9 +116,11 @@ def owe_stock_push(
         ran = [j.updated_at if j.status == "DONE" else j.next_attempt_at for j in jobs if j.next_attempt_at <= now]
         if ran:
             due = max(due, max(ran) + timedelta(seconds=PUSH_SPACING_SECONDS))
-        # A job not yet due is not running: it reads this change too (one due already may have read before it).
+        # A job not yet due is not running: it reads this change too, if it runs once the change holds
+        # (a timed 86's end) and no later than this push would (a later one: an end still to come).
+        effective = max(at or now, now)
         if any(
-            j.status == "PENDING" and j.attempts == 0 and due <= j.next_attempt_at
+            j.status == "PENDING" and j.attempts == 0 and effective <= j.next_attempt_at <= due
             for j in jobs
             if now < j.next_attempt_at
         ):

@@ -27,6 +27,7 @@ from posbridge.config import Settings
 from posbridge.errors import WixError
 from posbridge.logs import get_logger
 from posbridge.orders.legacy import REPORTED
+from posbridge.pos.stock import is_push_key
 from posbridge.services import attention
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
@@ -150,7 +151,9 @@ def _next_due(db: Database, key: str, now: datetime) -> Job | float | None:
                 OutboundJob.ordering_key == key,
                 or_(OutboundJob.status == PENDING, (OutboundJob.status == FAILED) & (OutboundJob.kind != STOCK)),
             )
-            .order_by(OutboundJob.id)
+            # Stock pushes read the stock when they run, so only their times order them: a timed 86's
+            # end, due later, must not hold back a restore owed now.
+            .order_by(OutboundJob.next_attempt_at if is_push_key(key) else OutboundJob.id, OutboundJob.id)
             .limit(1)
         )
         if row is None or row.status == FAILED:
