@@ -8,6 +8,7 @@ import itertools
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,9 +18,11 @@ from posbridge.jobs import JobQueue
 from posbridge.services import outbound, stock
 from posbridge.services.stock_push import WIX_OWNS_STOCK
 from posbridge.store.db import Database
-from posbridge.store.models import Item, OutboundJob
+from posbridge.store.models import Item, OutboundJob, SyncIdMap
 from posbridge.store.types import utcnow
+from tests.sync.newgen_world import build_newgen_world
 from tests.sync.world import SyncWorld
+from wixsim.client import WixSimClient
 
 LOC = "loc-1"
 
@@ -198,3 +201,33 @@ def stock_key(world: SyncWorld, pos_item: str) -> str:
     from posbridge.pos.stock import push_key
 
     return push_key(world.configuration, world.item(pos_item).id)
+
+
+def test_new_generation_sites_get_the_items_order_settings_at_its_revision(
+    db: Database, wixsim: WixSimClient, sim_settings: Callable[..., Settings]
+) -> None:
+    world = build_newgen_world(db, sim_settings(), wixsim)
+    assert world.sync().status == "SYNCED"
+    wixsim.clear_request_log()
+    with db.transaction(write=False) as session:
+        rows = session.scalars(
+            select(SyncIdMap).where(SyncIdMap.catalog_id == world.business_location_id, SyncIdMap.kind == "DISH")
+        ).all()
+        item = session.get(Item, rows[0].pos_ref)
+        assert item is not None
+        pos_item, wix_id = item.pos_id, rows[0].wix_id
+    queue = JobQueue(world.settings, db, client=world.client, name=f"test-{world.instance_id}")
+
+    def live() -> dict[str, Any]:
+        return next(i for i in world.entities()["items"] if i["id"] == wix_id)
+
+    before = live()
+    assert before["orderSettings"]["inStock"] is True
+    merchant = world.document["merchant"]["id"]
+    stock.eighty_six(db, pos_item, LOC, merchant=merchant, notify=queue.enqueue_outbound)
+    after = live()
+    assert after["orderSettings"]["inStock"] is False
+    assert after["revision"] != before["revision"] and after["name"] == before["name"]
+    # Only the item was written: no sync, no other entity.
+    writes = {k: v for k, v in world.counts().items() if not k.split(".")[-1].startswith(("get", "list", "query"))}
+    assert sum(v for k, v in writes.items() if "token" not in k.lower()) == 1, writes

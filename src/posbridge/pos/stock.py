@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import Session
 
 from posbridge.store.models import Configuration, OutboundJob, Stock, SyncIdMap
 from posbridge.store.types import utcnow
+from posbridge.wix.generation import Generation
 
 # Built once: every Validate and Create Order reads stock, and building a statement costs more than running it.
 _ROWS = (
@@ -63,9 +64,11 @@ PUSH_SPACING_SECONDS = 1.0
 
 # The paired catalogs that sell an item at a location: the configuration is paired to the location and
 # a sync has put the item there (an item not synced yet goes with the next full sync).
+# The id space of a pairing: the Catalogs v3 catalog (legacy), the business location (new generation).
+_ID_SPACE = case((Configuration.generation == Generation.NEWGEN, Configuration.wix_id), else_=Configuration.catalog_id)
 _SELLERS = (
     select(Configuration.id, Configuration.instance_id, SyncIdMap.pos_ref)
-    .join(SyncIdMap, SyncIdMap.catalog_id == Configuration.catalog_id)
+    .join(SyncIdMap, SyncIdMap.catalog_id == _ID_SPACE)
     .where(
         Configuration.location_id == bindparam("location"),
         Configuration.account_pk.is_not(None),

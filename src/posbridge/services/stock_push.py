@@ -29,6 +29,7 @@ from posbridge.store.types import utcnow
 from posbridge.sync.ownership import Ownership, OwnershipError
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
+from posbridge.wix.generation import Generation
 
 log = get_logger("stock_push")
 
@@ -53,8 +54,12 @@ def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) ->
     at = max(now, datetime.fromisoformat(job.payload["at"])) if job.payload.get("at") else now
     with db.transaction() as session:
         configuration = session.get(Configuration, configuration_pk)
-        if configuration is None or configuration.catalog_id is None or configuration.location_id is None:
+        if configuration is None or configuration.location_id is None:
             return  # unpaired since: nothing of ours is live there any more
+        newgen = configuration.generation == Generation.NEWGEN
+        id_space = configuration.wix_id if newgen else configuration.catalog_id
+        if id_space is None:
+            return
         # Later wake-ups of this key that are due are answered by the stock read below.
         session.execute(
             update(OutboundJob)
@@ -68,7 +73,7 @@ def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) ->
         )
         wix_id = session.scalar(
             select(SyncIdMap.wix_id).where(
-                SyncIdMap.catalog_id == configuration.catalog_id,
+                SyncIdMap.catalog_id == id_space,
                 SyncIdMap.instance_id == configuration.instance_id,
                 SyncIdMap.kind == "DISH",
                 SyncIdMap.pos_ref == item_id,
@@ -84,14 +89,17 @@ def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) ->
             )
         )
         in_stock = available_quantity(session.get(Stock, (item_id, configuration.location_id)), at) != 0
-        instance_id, catalog_id = configuration.instance_id, configuration.catalog_id
+        instance_id = configuration.instance_id
     if wix_id is None:
         return  # never synced: the next full sync writes it with this stock
     if last is not None and (wait := (last - utcnow()).total_seconds() + PUSH_SPACING_SECONDS) > 0:
         time.sleep(min(wait, PUSH_SPACING_SECONDS))  # at most one write per item per second, whatever woke us
-    body = {"item": {"id": wix_id, "inStock": in_stock}}
     try:
-        client.call(instance_id, "PATCH", f"/v3/catalogs/{catalog_id}/items/{wix_id}", json=body)
+        if newgen:
+            _patch_menus_item(client, instance_id, wix_id, in_stock)
+        else:
+            body = {"item": {"id": wix_id, "inStock": in_stock}}
+            client.call(instance_id, "PATCH", f"/v3/catalogs/{id_space}/items/{wix_id}", json=body)
     except WixApiError as exc:
         if exc.retryable:
             raise TryLater(f"Wix did not take the stock change: {exc}") from exc
@@ -102,3 +110,25 @@ def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) ->
 
 
 outbound.register(STOCK_PUSH, push_stock, attention_kind=attention.STATUS_PUSH_FAILED)
+
+
+def _patch_menus_item(client: WixClient, instance_id: str, wix_id: str, in_stock: bool) -> None:
+    """New generation: the Menus API item's `orderSettings.inStock`, at its current `revision`.
+
+    The item is read first (its revision, and the rest of `orderSettings`, which the update replaces
+    whole); a merchant's edit in between (409 REVISION_MISMATCH) is read again once.
+    """
+    path = f"/menus-item/v1/items/{wix_id}"
+    for attempt in (1, 2):
+        item = client.call(instance_id, "GET", path).get("item") or {}
+        settings = dict(item.get("orderSettings") or {})
+        if (settings.get("inStock", True) is not False) == in_stock:
+            return  # already so: no write
+        settings["inStock"] = in_stock
+        body = {"item": {"id": wix_id, "revision": item.get("revision"), "orderSettings": settings}}
+        try:
+            client.call(instance_id, "PATCH", path, json=body)
+            return
+        except WixApiError as exc:
+            if exc.status != 409 or attempt == 2:
+                raise
