@@ -149,6 +149,7 @@ def test_new_generation_site_pairs_a_business_location_and_syncs_in_the_browser(
         app.get_by_label("Email").fill("ana@example.com")
         app.get_by_label("Phone").fill("+1 212 555 0100")
         app.get_by_role("button", name="Save business information").click()
+        expect(app.locator(".flash-ok")).to_have_text("Business information saved.")  # the new panel is in
         expect(app.get_by_text("Business locations (Wix Restaurants)")).to_be_visible()
         downtown = _row(app, "Downtown")
         downtown.locator("summary").click()

@@ -40,6 +40,7 @@ def test_business_locations_are_paired_and_synced_to_the_menus_api(
     assert "Business locations" in panel.text and "Uptown Store" in panel.text
     assert "Main St, New York" in panel.text  # Wix's address beside the name
     assert "(suggested)" in panel.text
+    assert panel.text.count("Online ordering on in Wix") == 2  # each location's ordering operation
 
     # Another site's business location is not this site's: Wix's Locations API says so, nothing is paired.
     theirs = other["locations"][0]["id"]

@@ -83,6 +83,7 @@ class LocationRow:
     suggested: PosLocation | None = None
     ever_synced: bool = False
     wix_address: str = ""
+    wix_ordering: str | None = None  # new generation: the operation's online ordering, in words
 
 
 @dataclass
@@ -143,8 +144,10 @@ def wix_locations(client: WixClient, instance_id: str) -> tuple[Generation, list
     configurations = list_configurations(client, instance_id)
     if configurations or site_generation(client, instance_id) is not Generation.NEWGEN:
         return Generation.LEGACY, configurations
+    ordering = _ordering_by_location(client, instance_id)
     return Generation.NEWGEN, [
         {
+            "ordering": ordering.get(str(location.get("id"))),
             "id": location.get("id"),
             "location": {"name": location.get("name")},
             "archived": bool(location.get("archived")),
@@ -154,6 +157,25 @@ def wix_locations(client: WixClient, instance_id: str) -> tuple[Generation, list
         }
         for location in list_business_locations(client, instance_id)
     ]
+
+
+ORDERING_WORDS = {
+    "ENABLED": "Online ordering on in Wix",
+    "DISABLED": "Online ordering off in Wix",
+    "PAUSED_UNTIL": "Online ordering paused in Wix",
+}
+
+
+def _ordering_by_location(client: WixClient, instance_id: str) -> dict[str, str]:
+    """Each business location's ordering operation status, in words (Operations API, one call)."""
+    operations = client.call_api(instance_id, "GET", "/restaurants-operations/v1/operations").get("operations") or []
+    return {
+        str(op.get("businessLocationId")): ORDERING_WORDS.get(
+            str(op.get("onlineOrderingStatus")), "Online ordering: unknown state"
+        )
+        for op in operations
+        if op.get("businessLocationId")
+    }
 
 
 def _wix_address(raw: Any) -> str:
@@ -284,6 +306,7 @@ def build_rows(
             menu_ids=menus_of.get(wix_id, []),
             ever_synced=known is not None and known.id in synced,
             wix_address=str(raw.get("address") or ""),
+            wix_ordering=raw.get("ordering"),
         )
         if row.pos_location is None and account is not None:
             row.suggested = suggest(name, [loc for loc in locations if loc.paired_with is None], row.wix_address)
