@@ -22,7 +22,7 @@ from posbridge.config import Settings
 from posbridge.dashboard.session import CSRF_FIELD, SESSION_HEADER, Refused, Session, Sessions, verify_instance
 from posbridge.errors import WixError
 from posbridge.logs import get_logger
-from posbridge.services import attention, merchant_page, order_flow, outbound, queries
+from posbridge.services import attention, merchant_page, order_flow, outbound, queries, stock, stock_push
 from posbridge.services.disconnection import disconnect
 from posbridge.services.onboarding import NOT_CONNECTED, account_state, connect_with_api_key, save_business_info
 from posbridge.services.order_views import attention_orders, kitchen_orders
@@ -524,3 +524,80 @@ async def kitchen_action(request: Request, pos_order_id: str, action: str) -> Re
         return _flash(f"Order {done.wix_order_id} is {done.status.lower()}.")
 
     return await _kitchen(request, act)
+
+
+# --- stock and 86 -------------------------------------------------------------------------------
+
+
+def _stock_context(request: Request, session: Session, location: str | None, search: str | None) -> dict[str, Any]:
+    db, instance_id = _db(request), session.owner.instance_id
+    places = stock.paired_locations(db, instance_id)
+    chosen = location if location in {pos_id for pos_id, _ in places} else (places[0][0] if places else None)
+    items = (
+        stock.list_stock(db, chosen, instance_id=instance_id, search=search, settings=_settings(request))
+        if chosen is not None
+        else []
+    )
+    wix_owns = stock_push.WIX_OWNS_STOCK if stock_push.wix_owns_stock(_settings(request)) else None
+    return {"places": places, "chosen": chosen, "search": search or "", "stock_items": items, "wix_owns": wix_owns}
+
+
+async def _stock(request: Request, action: Callable[[Session, FormData], dict[str, Any]] | None = None) -> Response:
+    """The stock card: session (and CSRF for an action) first, then the action, then the list re-read."""
+    try:
+        session = _session(request)
+        form = await request.form() if request.method == "POST" else FormData()
+        if request.method == "POST":
+            Sessions.check_csrf(session, str(form.get(CSRF_FIELD) or ""))
+    except Refused as refused:
+        return _refusal(request, refused, fragment=True)
+    flash, status = None, 200
+    if action is not None:
+        try:
+            flash = await run_in_threadpool(action, session, form)
+        except WixError as error:
+            flash, status = {"error": True, "text": error.message}, _status_for(error)
+    location = str(form.get("location") or request.query_params.get("location") or "") or None
+    search = str(form.get("q") or request.query_params.get("q") or "")[:255] or None
+    try:
+        context = await run_in_threadpool(_stock_context, request, session, location, search)
+    except WixError as error:
+        return _html(request, "message.html", _status_for(error), text=error.message, error=True)
+    return _html(request, "stock.html", status, session=session, flash=flash, **context)
+
+
+@router.get("/dashboard/stock")
+async def stock_card(request: Request) -> Response:
+    """A paired location's dishes with their stock (`q`: a search over the menu): what is 86ed, until when."""
+    return await _stock(request)
+
+
+@router.post("/dashboard/stock/{location}/{item}/{action}")
+async def stock_action(request: Request, location: str, item: str, action: str) -> Response:
+    """One click: 86 a dish (for now, or for the chosen while) or bring it back; Wix is told in seconds."""
+
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        jobs = getattr(request.app.state, "jobs", None)
+        instance_id, settings = session.owner.instance_id, _settings(request)
+        notify = jobs.enqueue_outbound if jobs is not None else None
+        if action == "86":
+            span = str(form.get("for") or "")
+            done = stock.eighty_six(
+                _db(request),
+                item,
+                location,
+                instance_id=instance_id,
+                for_=stock.parse_duration(span) if span else None,
+                settings=settings,
+                notify=notify,
+            )
+            until = f" until {done.view.out_until:%H:%M} UTC" if done.view.out_until else ""
+            return _flash(f"{done.view.item_name} is 86ed{until}.")
+        if action == "restore":
+            done = stock.restore(
+                _db(request), item, location, instance_id=instance_id, settings=settings, notify=notify
+            )
+            return _flash(f"{done.view.item_name} is back.")
+        raise WixError.of("INVALID_ARGUMENT", f"'{action}' is not a stock action", http_status=404)
+
+    return await _stock(request, act)

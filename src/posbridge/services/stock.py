@@ -151,6 +151,19 @@ def set_count(
     return _change(db, item, location, merchant, instance_id, change, settings, now or utcnow(), notify)
 
 
+def paired_locations(db: Database, instance_id: str) -> list[tuple[str, str]]:
+    """(POS id, name) of the POS locations paired with this site, by name."""
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(Location.pos_id, Location.name)
+            .join(Configuration, Configuration.location_id == Location.id)
+            .where(Configuration.instance_id == instance_id, Configuration.account_pk.is_not(None))
+            .distinct()
+            .order_by(Location.name, Location.pos_id)
+        )
+        return [(pos_id, name) for pos_id, name in rows]
+
+
 def list_stock(
     db: Database,
     location: str,
