@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Scheduler, Worker
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -156,7 +156,110 @@ class Leases:
                 log.exception("lease_renew_failed", lease=name)
 
 
-class _EmbeddedConsumer(Consumer):
+# A queue that stops answering (Redis down): the first retry after this, doubling up to the cap.
+OUTAGE_FIRST_RETRY_SECONDS, OUTAGE_MAX_RETRY_SECONDS = 0.5, 30.0
+
+
+class QueueOutage:
+    """The workers' shared account of a queue that stopped answering.
+
+    Huey's own loop logs a traceback for every failed read, twice a second per thread and once a
+    second from the scheduler, for as long as Redis is down. Instead: one warning line per failure,
+    the next try after a doubling (bounded) delay, and one line when the queue answers again.
+    """
+
+    def __init__(self, first: float = OUTAGE_FIRST_RETRY_SECONDS, cap: float = OUTAGE_MAX_RETRY_SECONDS) -> None:
+        self._first, self._cap = first, cap
+        self._lock = threading.Lock()
+        self._failures = 0
+
+    @property
+    def active(self) -> bool:
+        """True while the last try failed."""
+        return self._failures > 0
+
+    def failed(self, reason: str) -> float:
+        """Record a failure (one log line); how long to wait before the next try."""
+        with self._lock:  # logged under the lock, so the lines come in the order of their counts
+            self._failures += 1
+            delay = min(self._cap, self._first * 2 ** min(self._failures - 1, 32))
+            log.warning("queue_unreachable", reason=reason, failures=self._failures, retry_in=delay)
+        return delay
+
+    def recovered(self) -> None:
+        """The queue answered: say so once, and start the backoff afresh next time."""
+        with self._lock:
+            failures, self._failures = self._failures, 0
+        if failures:
+            # At the level of the failures, so a log filtered to warnings shows where the outage ended.
+            log.warning("queue_recovered", after_failures=failures)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class _QuietWorker(Worker):
+    """Huey's worker, but a failed read of the queue is one line and a backoff (`QueueOutage`)."""
+
+    outage: QueueOutage
+
+    def loop(self, now: datetime | None = None) -> None:
+        try:
+            task = self.huey.dequeue()
+        except Exception as exc:
+            self.stop_flag.wait(self.outage.failed(_reason(exc)))
+            return
+        self.outage.recovered()
+        if task is None:
+            if not self.huey.storage.blocking:
+                self.sleep()
+            return
+        self.delay = self.default_delay
+        try:
+            self.huey.execute(task, now)
+        except Exception:
+            self._logger.exception("Unhandled error during execution of task %s.", task.id)
+
+
+class _QuietScheduler(Scheduler):
+    """Huey's scheduler, but it waits out an outage instead of logging a traceback every second."""
+
+    outage: QueueOutage
+
+    def loop(self, now: datetime | None = None) -> None:
+        problem = _queue_error(self.huey)  # one cheap round trip per tick (a second)
+        if problem is not None:
+            self.stop_flag.wait(self.outage.failed(problem))
+            self._next_loop = time.monotonic()
+            return
+        self.outage.recovered()
+        super().loop(now)
+
+
+class _QueueConsumer(Consumer):
+    """Huey's consumer with the quiet worker and scheduler, sharing one `QueueOutage`."""
+
+    worker_class = _QuietWorker
+    scheduler_class = _QuietScheduler
+
+    def __init__(self, *args: Any, outage: QueueOutage | None = None, **kwargs: Any) -> None:
+        self.outage = outage or QueueOutage()
+        super().__init__(*args, **kwargs)
+
+    def _create_worker(self) -> Worker:
+        worker = super()._create_worker()
+        worker.outage = self.outage
+        return worker
+
+    def _create_scheduler(self) -> Scheduler:
+        scheduler = super()._create_scheduler()
+        scheduler.outage = self.outage
+        return scheduler
+
+
+class _EmbeddedConsumer(_QueueConsumer):
     """Huey's consumer without signal handlers: inside `posbridge serve` the web server owns the signals."""
 
     def _set_signal_handlers(self) -> None:
@@ -205,8 +308,7 @@ def _queue_error(huey: Huey) -> str | None:
     try:
         huey.pending_count()
     except Exception as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"the job queue ({_describe(huey)}) is unreachable: {reason}"
+        return f"the job queue ({_describe(huey)}) is unreachable: {_reason(exc)}"
     return None
 
 
@@ -245,8 +347,10 @@ class JobQueue:
         sync_retry_delay: float = SYNC_RETRY_DELAY_SECONDS,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
+        outage: QueueOutage | None = None,
     ) -> None:
         self.settings = settings
+        self.outage = outage or QueueOutage()
         self._clock = clock
         self._sleep = sleep
         self.db = db
@@ -298,6 +402,7 @@ class JobQueue:
             periodic=True,
             max_delay=MAX_POLL_DELAY_SECONDS,
             shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+            outage=self.outage,
         )
         self._consumer.start()
         self._sweep_safely()
@@ -465,13 +570,15 @@ def run_worker(settings: Settings, *, workers: int | None = None) -> None:
     configure_logging(settings.log_level, json=settings.log_json)
     db = Database(settings.database_url, timeout_seconds=settings.db_timeout_seconds)
     queue = build_queue(settings, db)
-    consumer = queue.huey.create_consumer(
+    consumer = _QueueConsumer(
+        queue.huey,
         workers=workers or settings.worker_threads,
         worker_type="thread",
         periodic=True,
         max_delay=MAX_POLL_DELAY_SECONDS,
         shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
         graceful_signal="TERM",
+        outage=queue.outage,
     )
     queue._sweep_safely()
     log.info("worker_started", queue=settings.queue, workers=consumer.workers)
