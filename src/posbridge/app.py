@@ -123,10 +123,12 @@ def _mount_routers(app: FastAPI) -> None:
     from posbridge.dashboard.routes import STATIC
     from posbridge.dashboard.routes import router as dashboard_router
     from posbridge.spi.router import router as spi_router
+    from posbridge.spi.validations import router as validations_router
     from posbridge.spi.webhooks import router as webhook_router
 
     app.include_router(spi_router, prefix="/wix/pos-spi")
     app.include_router(webhook_router, prefix="/wix/webhooks")
+    app.include_router(validations_router, prefix="/wix/validations")
     app.include_router(admin_router, prefix="/api/v1")
     app.include_router(dashboard_router)
     app.mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static")

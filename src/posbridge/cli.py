@@ -28,7 +28,7 @@ from posbridge.errors import WixError
 from posbridge.logs import configure_logging
 from posbridge.pos.importer import ImportReport
 from posbridge.pos.menu_format import InvalidMenuDocument
-from posbridge.services import queries
+from posbridge.services import pos_deliveries, queries
 from posbridge.services.accounts import issue_api_key, link_account
 from posbridge.services.menus import import_menu_document
 from posbridge.services.pairing import pair_configuration, unpair_configuration
@@ -397,6 +397,41 @@ def api_key(
     else:
         err.print(f"new API key for merchant {merchant} (shown once; the old key no longer works):")
         sys.stdout.write(key + "\n")
+
+
+merchants_app = typer.Typer(help="POS merchants: a merchant's own POS.", no_args_is_help=True)
+app.add_typer(merchants_app, name="merchants")
+
+
+@merchants_app.command("set-pos")
+def merchants_set_pos(
+    merchant: Annotated[str, typer.Option("--merchant", help="The POS merchant id.")],
+    url: Annotated[str, typer.Option("--url", help="Where the merchant's POS takes order webhooks.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Connect a merchant's own POS; prints the new signing secret (whsec_…) once, the old one stops working."""
+    settings = _settings(server=False)
+    if not settings.secret_key:
+        _exit("POSBRIDGE_SECRET_KEY is required but not set (it encrypts the stored signing secret)", 2)
+    db = _database(settings)
+    with _refusals(as_json):
+        info = pos_deliveries.set_pos(db, merchant_id=merchant, url=url, secret_key=settings.secret_key)
+    if as_json:
+        _print_json({"merchantId": info.merchant_id, "url": info.url, "secret": info.secret})
+    else:
+        err.print(f"merchant {merchant}: orders go to {info.url}; signing secret (shown once):", markup=False)
+        sys.stdout.write(f"{info.secret}\n")
+
+
+@merchants_app.command("remove-pos")
+def merchants_remove_pos(
+    merchant: Annotated[str, typer.Option("--merchant", help="The POS merchant id.")],
+) -> None:
+    """Disconnect a merchant's own POS: its orders go to the built-in kitchen from now on."""
+    db = _database(_settings(server=False))
+    with _refusals(False):
+        removed = pos_deliveries.remove_pos(db, merchant_id=merchant)
+    err.print(f"merchant {merchant}: " + ("POS disconnected" if removed else "no POS of its own was connected"))
 
 
 @app.command()

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     envelope_max_lifetime_seconds: int = Field(default=86_400, ge=1)
     envelope_max_age_seconds: int = Field(default=600, ge=1)
     max_body_bytes: int = 1024 * 1024
+    # The eCommerce Validations plugin answers within this, else fails open (no violations).
+    validations_budget_ms: int = Field(default=1000, ge=10, le=10_000)
     # Every wait on the database (connect, pool checkout, statement, SQLite write lock): the SPI
     # answers 503 past it, well inside Wix's 10 s budget for Create Order.
     db_timeout_seconds: float = Field(default=5.0, gt=0, le=600)

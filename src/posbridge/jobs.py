@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import httpx
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from huey.consumer import Consumer, Scheduler, Worker
@@ -368,6 +369,9 @@ class JobQueue:
             retries=OUTBOUND_RETRIES, retry_delay=OUTBOUND_RETRY_DELAY_SECONDS, name="run_outbound_job"
         )(self._run_outbound)
         self.huey.periodic_task(crontab(), name="sweep_owed_syncs")(self.sweep)
+        self._pos_task = self.huey.task(name="deliver_to_pos")(self._deliver_to_pos)
+        self.huey.periodic_task(crontab(), name="sweep_pos_deliveries")(self.sweep_pos_deliveries)
+        self._pos_http: httpx.Client | None = None
         every = max(1, settings.sync_reconcile_minutes)
         self.huey.periodic_task(crontab(minute=f"*/{every}"), name="reconcile_syncs")(self.reconcile)
 
@@ -386,6 +390,19 @@ class JobQueue:
     def enqueue_outbound(self, job_id: int) -> None:
         """Wake a worker to run one outbound job (status or stock push)."""
         self._outbound_task(job_id)
+
+    def enqueue_pos_delivery(self, pos_order_id: str) -> None:
+        """Wake a worker to deliver what an order owes its merchant's own POS (the rows exist already)."""
+        self._pos_task(pos_order_id)
+
+    def sweep_pos_deliveries(self) -> int:
+        """Wake a worker for every order with a POS delivery due (a lost wake-up, a backoff ended); how many."""
+        from posbridge.services.pos_deliveries import due_orders  # late: services sit above the queue
+
+        owed = due_orders(self.db, self._clock())
+        for pos_order_id in owed:
+            self.enqueue_pos_delivery(pos_order_id)
+        return len(owed)
 
     def problem(self) -> str | None:
         """Why the queue cannot be reached now (for /healthz), or None."""
@@ -422,6 +439,9 @@ class JobQueue:
             if self._client is not None:
                 self._client.close()
                 self._client = None
+            if self._pos_http is not None:
+                self._pos_http.close()
+                self._pos_http = None
 
     def owed_syncs(self) -> list[int]:
         """Configurations with a due PENDING sync, or an IN_PROGRESS one nobody is running any more."""
@@ -529,6 +549,21 @@ class JobQueue:
             self.enqueue_sync(configuration_pk)
         finally:
             _INLINE_FOLLOW_UPS.reset(token)
+
+    def _deliver_to_pos(self, pos_order_id: str) -> None:
+        from posbridge.services import pos_deliveries
+
+        with self._client_lock:
+            if self._pos_http is None:
+                self._pos_http = pos_deliveries.http_client()
+            http = self._pos_http
+        wait = pos_deliveries.deliver_order(
+            self.db, pos_order_id, secret_key=self.settings.secret_key, http=http, clock=self._clock
+        )
+        if wait is not None and not self.huey.immediate:
+            # The next attempt (a backoff, or a claim another worker holds) runs when due; the sweep
+            # covers a wake-up lost with a worker.
+            self._pos_task.schedule(args=(pos_order_id,), delay=max(wait, FOLLOW_UP_MIN_DELAY_SECONDS))
 
     def _run_outbound(self, job_id: int) -> None:
         runner = self._outbound_runner or _default_outbound_runner()

@@ -39,6 +39,7 @@ MEANINGS: dict[str, str] = {
     ),
     "envelope_max_age_seconds": "greatest age of the `iat` of a signed envelope or webhook without `exp`",
     "max_body_bytes": "largest SPI request body read",
+    "validations_budget_ms": "time the eCommerce Validations plugin has to answer before it fails open (no violations)",
     "db_timeout_seconds": "the longest wait on the database (connect, pool, statement, SQLite lock); then 503",
     "queue": "job queue: `sqlite` (embedded), `redis` (scaled out), `immediate` (tests)",
     "queue_path": "the SQLite job queue's file (default: beside a SQLite database, else in the working folder)",

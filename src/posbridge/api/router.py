@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from posbridge.api import accounts, business_locations, configurations, imports, listings, orders, stock, syncs
+from posbridge.api import accounts, business_locations, configurations, imports, listings, orders, pos, stock, syncs
 
 router = APIRouter()
-for module in (imports, accounts, configurations, business_locations, listings, orders, stock, syncs):
+for module in (imports, accounts, configurations, business_locations, listings, orders, stock, syncs, pos):
     router.include_router(module.router)
+router.include_router(pos.pos_router)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from posbridge.errors import WixError
 from posbridge.orders.model import OrderStatus, StatusActor
 from posbridge.pos.backend import PosBackend, PosError, PosOrderUnknown, StatusChange
-from posbridge.pos.builtin import BuiltinPos
+from posbridge.pos.http_pos import HttpPos
 from posbridge.services import outbound
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
@@ -99,7 +99,8 @@ def apply_status(
 ) -> StatusOutcome:
     """Judge and record a move inside the caller's transaction (the order row held by the caller).
 
-    The POS backend (`pos`, the built-in store unless given) records the move; `report` False: Wix
+    The POS backend (`pos`, `HttpPos` unless given: the built-in store, which also tells a merchant's own
+    POS of a cancellation) records the move; `report` False: Wix
     already knows (the change came from Wix), so nothing is queued for it.
     Raises WixError 409 `STATUS_TRANSITION_NOT_ALLOWED` for a move the flow forbids.
     """
@@ -119,7 +120,7 @@ def apply_status(
             requestedStatus=target,
         )
     text = reason.strip()[:MAX_REASON] if reason and reason.strip() else None
-    backend = (pos or BuiltinPos)(session)
+    backend = (pos or HttpPos)(session)
     try:
         backend.change_status(
             order.pos_order_id, StatusChange(OrderStatus(target), StatusActor(actor), reason=text, at=at or utcnow())

@@ -9,8 +9,9 @@ idempotency key, so a concurrent duplicate rolls the whole transaction back), li
 and the NEW status.
 
 Orders arrive in the domain's terms (`orders.model.Order`): each order channel parses its own wire
-form at the edge. The POS is reached only through a `PosBackend` (`pos_backend`, the built-in
-store unless a caller passes another).
+form at the edge. The POS is reached only through a `PosBackend` (`pos_backend`: the built-in
+store's reads; Create Order places through `HttpPos`, which also owes a merchant's own POS its
+webhook when the merchant has one).
 
 An `OrderPolicy` says how strictly (settings `POSBRIDGE_ORDER_*`). In observe mode the failures
 that did not refuse the order are logged (`order_checks_observed`) and, on Create Order, recorded
@@ -41,6 +42,7 @@ from posbridge.pos.backend import (
     PosUnavailable,
 )
 from posbridge.pos.builtin import BuiltinPos
+from posbridge.pos.http_pos import HttpPos
 from posbridge.services.order_checks import (
     OrderPlan,
     OrderPolicy,
@@ -83,6 +85,7 @@ class CreatedOrder:
     pos_location_id: str
     created: bool
     jobs: tuple[int, ...] = ()  # outbound jobs the new order owes at once (an auto-accept to tell Wix)
+    confirmed: bool = True  # False: a merchant's own POS still has to take it (a delivery is owed)
 
 
 def validate_order(
@@ -127,7 +130,7 @@ def create_order(
     request_id: str | None = None,
     now: datetime | None = None,
     policy: OrderPolicy = OrderPolicy(),
-    pos_backend: PosBackendFactory = BuiltinPos,
+    pos_backend: PosBackendFactory = HttpPos,
 ) -> CreatedOrder:
     """Place an order in the POS exactly once per Wix order id; a repeat returns the first answer.
 
@@ -301,7 +304,11 @@ def _place(
     session.flush()  # NEW is the first step of the history; what Wix said meanwhile (or auto-accept) follows
     jobs = on_order_recorded(session, row, pos=lambda _session: pos) + pos.owed_jobs()
     return CreatedOrder(
-        pos_order_id=row.pos_order_id, pos_location_id=plan.pairing.location.pos_id, created=True, jobs=tuple(jobs)
+        pos_order_id=row.pos_order_id,
+        pos_location_id=plan.pairing.location.pos_id,
+        created=True,
+        jobs=tuple(jobs),
+        confirmed=placed.confirmed,
     )
 
 

@@ -28,7 +28,7 @@ from posbridge.errors import WixError
 from posbridge.logs import get_logger
 from posbridge.orders.legacy import REPORTED
 from posbridge.pos.stock import is_push_key
-from posbridge.services import attention
+from posbridge.services import attention, pos_deliveries
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
 from posbridge.store.models import Order, OutboundJob
@@ -269,14 +269,17 @@ def retry(db: Database, order_id: str, *, instance_id: str | None = None) -> lis
                 .order_by(OutboundJob.id)
             )
         )
-        if not rows:
+        now = utcnow()
+        deliveries = pos_deliveries.reopen_failed(session, order.pos_order_id, now)
+        if deliveries:
+            attention.clear(session, order, kind=attention.POS_DELIVERY_FAILED)
+        if not rows and not deliveries:
             raise WixError.of(
                 "NOTHING_TO_RETRY",
                 f"Order {order.pos_order_id} has no failed update to send again",
                 http_status=409,
                 orderId=order.pos_order_id,
             )
-        now = utcnow()
         for row in rows:
             row.status, row.attempts, row.next_attempt_at, row.last_error = PENDING, 0, now, None
         if any(r.kind == ORDER_STATUS for r in rows):

@@ -18,6 +18,9 @@ class SyncQueue(Protocol):
     def enqueue_outbound(self, job_id: int) -> None:
         """Wake a worker for an outbound job (a status push to Wix)."""
 
+    def enqueue_pos_delivery(self, pos_order_id: str) -> None:
+        """Wake a worker to deliver what the order owes its merchant's own POS."""
+
 
 @dataclass(frozen=True)
 class SpiCall:

@@ -127,6 +127,8 @@ def create_order(call: SpiCall, request: CreateOrderRequest) -> CreateOrderRespo
     if call.jobs is not None:
         for job in created.jobs:
             call.jobs.enqueue_outbound(job)
+    if created.created and not created.confirmed and call.jobs is not None:
+        call.jobs.enqueue_pos_delivery(created.pos_order_id)  # the merchant's own POS takes it asynchronously
     return CreateOrderResponse(pos_order_id=created.pos_order_id, pos_location_id=created.pos_location_id)
 
 

@@ -80,6 +80,10 @@ class Merchant(Base):
     currency: Mapped[str] = mapped_column(String(3))
     # Hash of the POS account API key a merchant types into the dashboard to connect.
     api_key_hash: Mapped[str | None] = mapped_column(String(128))
+    # The merchant's own POS (None: the built-in kitchen): where its order webhooks go, and their
+    # signing secret sealed at rest (crypto.CredentialBox). On this row because order placement has it at hand.
+    pos_url: Mapped[str | None] = mapped_column(String(2048))
+    pos_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -539,3 +543,53 @@ class JobLease(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[float] = mapped_column(Float)  # unix seconds; renewed by the holder's heartbeat
+
+
+# --- A merchant's own POS, connected over HTTP (issue 14 §4) ------------------------------------
+
+
+class PosDelivery(Base):
+    """One webhook owed to a merchant's POS about an order; an order's deliveries go out in id order.
+
+    `message_id` is the `webhook-id` every attempt carries, so the POS can drop a repeat.
+    """
+
+    __tablename__ = "pos_deliveries"
+    __table_args__ = (Index("ix_pos_deliveries_status_next", "status", "next_attempt_at"),)
+    id: Mapped[int] = _id()
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("pos_merchants.id"), index=True)
+    # posbridge's id of the order (`orders.pos_order_id`): a delivery is owed from inside the
+    # transaction that places the order, before the order row exists.
+    pos_order_id: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event: Mapped[str] = mapped_column(String(32))  # order.created | order.canceled
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING | DELIVERED | FAILED
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    first_attempt_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PosDeliveryAttempt(Base):
+    """The delivery log: one row per attempt, with what the POS answered."""
+
+    __tablename__ = "pos_delivery_attempts"
+    id: Mapped[int] = _id()
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("pos_deliveries.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConnectedPosOrder(Base):
+    """The id a merchant's own POS gave an order (its answer to the created delivery)."""
+
+    __tablename__ = "pos_order_refs"
+    __table_args__ = (UniqueConstraint("merchant_id", "external_id"),)
+    pos_order_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # posbridge's
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("pos_merchants.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(128))  # the POS's own
