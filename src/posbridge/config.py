@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     # Threads serving synchronous handlers (anyio's default is 40). Few threads keep the GIL on one
     # core instead of bouncing it between many; see docs/benchmarks.md "## SPI".
     threadpool_size: int = Field(default=6, ge=1)
-    sync_reconcile_minutes: int = 15
+    sync_reconcile_minutes: int = Field(default=15, ge=0)
     # Calls to Wix: Wix allows 200 requests per minute per app instance; the window is settable for tests.
     wix_rate_limit_per_minute: int = 200
     wix_rate_window_seconds: float = 60.0

@@ -372,8 +372,9 @@ class JobQueue:
         self._pos_task = self.huey.task(name="deliver_to_pos")(self._deliver_to_pos)
         self.huey.periodic_task(crontab(), name="sweep_pos_deliveries")(self.sweep_pos_deliveries)
         self._pos_http: httpx.Client | None = None
-        every = max(1, settings.sync_reconcile_minutes)
-        self.huey.periodic_task(crontab(minute=f"*/{every}"), name="reconcile_syncs")(self.reconcile)
+        if settings.sync_reconcile_minutes > 0:
+            every = settings.sync_reconcile_minutes
+            self.huey.periodic_task(crontab(minute=f"*/{every}"), name="reconcile_syncs")(self.reconcile)
 
     @property
     def client(self) -> WixClient:

@@ -667,7 +667,7 @@ class Journey:
                 for name, location in self.locations.items():
                     if name in done:
                         continue
-                    # The newest sync of this trigger: the periodic reconcile (on the quarter hour) may add one.
+                    # The newest sync of this trigger (the demo's posbridge runs no periodic reconcile).
                     syncs = self.admin.syncs(self.instance_id, location.configuration_id)
                     newest = next((sync for sync in syncs if sync["trigger"] == trigger), syncs[0])
                     answer = self.spi_for(location, "get-catalog-sync-status")

@@ -81,6 +81,9 @@ class Wiring:
             "POSBRIDGE_QUEUE": "sqlite",
             "POSBRIDGE_QUEUE_PATH": str(self.folder / "queue.db"),
             "POSBRIDGE_LOG_JSON": "false",
+            # No periodic reconcile: on the wall clock's quarter hour it could start a sync inside the
+            # journey's debounce window and race its steps; the demo's syncs are the ones it asks for.
+            "POSBRIDGE_SYNC_RECONCILE_MINUTES": "0",
             # wixsim's dashboard page, opened on `localhost`, frames posbridge's page (127.0.0.1).
             "POSBRIDGE_DASHBOARD_FRAME_ANCESTORS": f"http://localhost:{self.wixsim_port}",
         }
