@@ -1,12 +1,15 @@
 """Catalog sync benchmark: first sync and no-change re-sync of genmenu menus against a real wixsim.
 
-    .venv/bin/python bench/sync.py [--sizes 100,1000,5000] [--modes off,on] [--backend sqlite] [--write-doc]
+    .venv/bin/python bench/sync.py [--sizes 100,1000,5000] [--modes off,on] [--backend sqlite]
+        [--target catalogs-v3|menus-api] [--write-doc]
 
 For each size and rate-limit mode (wixsim and posbridge both at Wix's 200 requests/minute, or
 both unlimited) it prints wall time, Wix calls made, calls ÷ the minimum possible
 (ceil(entities/20) per bulk kind + draft create + publish) and wall time ÷ the rate-limit floor
 (calls × 60/200 s). Every run is a fresh tenant on a fresh database; `--write-doc` puts the table
-into the "Catalog sync" section of docs/benchmarks.md.
+into the "Catalog sync" section of docs/benchmarks.md. `--target menus-api` runs the same on a
+new-generation site (a business location, the Menus API: bulk calls of 100, no drafts; the minimum
+is one list call per kind and page + ceil(entities/100) per bulk kind) into "Catalog sync (Menus API)".
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from _common import database_url, machine_line, write_section  # noqa: E402
+from tests.sync.newgen_world import build_newgen_world  # noqa: E402
 from tests.sync.world import build_world  # noqa: E402
 
 from posbridge.config import load_settings  # noqa: E402
@@ -85,11 +89,65 @@ def minimum_calls(summary: dict[str, Any]) -> int:
     return bulk + 2 if bulk else 2
 
 
-def run(size: int, mode: str, sim: Any, url: str) -> list[Result]:
-    """First sync and a no-change re-sync of one fresh tenant."""
+MENUS_BATCH, MENUS_PAGE = 100, 500
+MENUS_READS = ("listMenus", "listSections", "listLabels", "listModifiers", "listModifierGroups", "listItems")
+
+
+def menus_minimum(summary: dict[str, Any], live_items: int) -> int:
+    """One list call per kind and page + ceil(entities/100) per bulk kind written (groups and labels as made)."""
+    counts = summary.get("counts") or {}
+    calls = summary.get("calls") or {}
+    reads = len(MENUS_READS) + max(0, math.ceil(live_items / MENUS_PAGE) - 1)  # items come 500 a page
+    new_menus = counts.get("MENU", {}).get("create", 0)
+    per_kind = [
+        counts.get("VARIATION", {}).get("create", 0),
+        counts.get("VARIATION", {}).get("update", 0),
+        counts.get("DISH", {}).get("create", 0),
+        counts.get("DISH", {}).get("update", 0),
+        counts.get("SECTION", {}).get("create", 0),
+        counts.get("SECTION", {}).get("update", 0),
+        new_menus,
+        counts.get("MENU", {}).get("update", 0) + new_menus,  # shown once complete
+        counts.get("MENU", {}).get("archive", 0) + counts.get("MENU", {}).get("unarchive", 0),
+    ]
+    made = calls.get("bulkCreateModifierGroups", 0) + calls.get("createLabel", 0)  # at the minimum by design
+    return reads + sum(math.ceil(n / MENUS_BATCH) for n in per_kind) + made
+
+
+def run_menus(size: int, mode: str, sim: Any, url: str) -> list[Result]:
+    """First sync and a no-change re-sync of one fresh new-generation tenant (Menus API)."""
     sim.reset()
     sim.set_rate_limit(RATE if mode == "on" else 0)
-    settings = load_settings(
+    settings = _settings(sim, url, mode)
+    db = Database(settings.database_url)
+    migrate.upgrade(db)
+    world = build_newgen_world(db, settings, sim, items=size, menus=2, seed=size)
+    out = []
+    for kind in ("first", "re-sync"):
+        world.client.call_api(world.instance_id, "GET", "/locations/v1/locations")  # token outside the timing
+        started = time.perf_counter()
+        sync = world.sync()
+        seconds = time.perf_counter() - started
+        summary = sync.summary or {}
+        calls = int(summary.get("callsTotal", 0))
+        out.append(
+            Result(
+                size,
+                mode,
+                kind,
+                seconds,
+                calls,
+                menus_minimum(summary, 0 if kind == "first" else size),
+                sync.status,
+                summary.get("retries", 0),
+            )
+        )
+    db.dispose()
+    return out
+
+
+def _settings(sim: Any, url: str, mode: str) -> Any:
+    return load_settings(
         database_url=url,
         wix_api_base=sim.base_url,
         wix_app_id=sim.app_id,
@@ -101,6 +159,13 @@ def run(size: int, mode: str, sim: Any, url: str) -> list[Result]:
         queue="immediate",
         run_worker=False,
     )
+
+
+def run(size: int, mode: str, sim: Any, url: str) -> list[Result]:
+    """First sync and a no-change re-sync of one fresh tenant."""
+    sim.reset()
+    sim.set_rate_limit(RATE if mode == "on" else 0)
+    settings = _settings(sim, url, mode)
     db = Database(settings.database_url)
     migrate.upgrade(db)
     world = build_world(db, settings, sim, items=size, locations=2, menus=2, seed=size)
@@ -148,6 +213,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,5000")
     parser.add_argument("--modes", default="off,on")
     parser.add_argument("--backend", default="sqlite", choices=("sqlite", "postgresql"))
+    parser.add_argument("--target", default="catalogs-v3", choices=("catalogs-v3", "menus-api"))
     parser.add_argument("--write-doc", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args()
     configure_logging("ERROR", json=False)
@@ -157,7 +223,8 @@ def main() -> None:
         for mode in args.modes.split(","):
             for size in (int(s) for s in args.sizes.split(",")):
                 with tempfile.TemporaryDirectory() as tmp, database_url(args.backend, Path(tmp)) as url:
-                    for result in run(size, mode, sim, url):
+                    runner = run_menus if args.target == "menus-api" else run
+                    for result in runner(size, mode, sim, url):
                         results.append(result)
                         print(
                             f"{result.size:>5} items, rate limit {result.mode:>3}, {result.kind:<7}: "
@@ -170,7 +237,9 @@ def main() -> None:
         handle.stop()
     print()
     print(table(results))
-    if args.write_doc:
+    if args.write_doc and args.target == "menus-api":
+        write_section("Catalog sync (Menus API)", menus_section(results, args.backend))
+    elif args.write_doc:
         write_section("Catalog sync", section(results, args.backend))
 
 
@@ -190,6 +259,24 @@ def section(results: list[Result], backend: str) -> str:
             table(results),
             "",
             READING,
+        ]
+    )
+
+
+def menus_section(results: list[Result], backend: str) -> str:
+    """The docs/benchmarks.md section of the Menus API target."""
+    return "\n".join(
+        [
+            f"`.venv/bin/python bench/sync.py --target menus-api --write-doc` — {machine_line()}, {backend}, "
+            "wixsim in-process.",
+            "",
+            "The same genmenu menus into a new-generation site's business location (Menus API: no drafts,",
+            "bulk calls of 100). *minimum* is one list call per kind and page (menus, sections, labels,",
+            "modifiers, modifier groups, items) + ceil(entities/100) per bulk kind written + the group and",
+            "label creates; the Menus API has no catalog version, so a re-sync reads everything and writes",
+            "nothing. Goals as for Catalogs v3.",
+            "",
+            table(results),
         ]
     )
 

@@ -137,6 +137,7 @@ class MenusApiTarget:
         self.raw: dict[str, dict[str, Any]] = {}
         self.labels: dict[str, str] = {}  # label name → id (site-wide)
         self.groups: dict[tuple[Any, ...], str] = {}  # group content → id
+        self.item_entries: list[WriteEntry] = []  # every item write the plan holds (see `plan`)
 
     # --- calls -------------------------------------------------------------------------------
     def _call(
@@ -226,7 +227,11 @@ class MenusApiTarget:
             if change.op == CREATE and change.post_write:
                 change = dataclasses.replace(change, write={**change.write, **change.post_write}, post_write={})
             folded.append(change)
-        return hide_until_complete(plan(dataclasses.replace(diff, changes=folded), self.layout))
+        steps = hide_until_complete(plan(dataclasses.replace(diff, changes=folded), self.layout))
+        # Groups and labels the items need are created once, before the first item batch, in full
+        # bulk calls (not one call per item batch).
+        self.item_entries = [e for step in steps if step.kind == DISH for e in step.entries]
+        return steps
 
     def begin(self) -> None:
         """Nothing to open: every write is live."""
@@ -242,7 +247,8 @@ class MenusApiTarget:
         """One bulk call of up to 100 entries (menus shown or hidden through their update)."""
         assert 1 <= len(entries) <= self.limits.batch_size
         if kind == DISH:
-            self._ensure_labels_and_groups(entries, resolve)
+            self._ensure_labels_and_groups(self.item_entries or entries, resolve)
+            self.item_entries = []
         if op in (ARCHIVE, UNARCHIVE):
             visible = op == UNARCHIVE
             bodies = [({"id": resolve(e.change.key), "visible": visible}, ["visible"]) for e in entries]
