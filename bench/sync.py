@@ -19,6 +19,7 @@ import math
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,28 +123,14 @@ def run_menus(size: int, mode: str, sim: Any, url: str) -> list[Result]:
     db = Database(settings.database_url)
     migrate.upgrade(db)
     world = build_newgen_world(db, settings, sim, items=size, menus=2, seed=size)
-    out = []
-    for kind in ("first", "re-sync"):
-        world.client.call_api(world.instance_id, "GET", "/locations/v1/locations")  # token outside the timing
-        started = time.perf_counter()
-        sync = world.sync()
-        seconds = time.perf_counter() - started
-        summary = sync.summary or {}
-        calls = int(summary.get("callsTotal", 0))
-        out.append(
-            Result(
-                size,
-                mode,
-                kind,
-                seconds,
-                calls,
-                menus_minimum(summary, 0 if kind == "first" else size),
-                sync.status,
-                summary.get("retries", 0),
-            )
-        )
-    db.dispose()
-    return out
+    return _measure(
+        world,
+        size,
+        mode,
+        lambda: world.client.call_api(world.instance_id, "GET", "/locations/v1/locations"),
+        lambda summary, kind: menus_minimum(summary, 0 if kind == "first" else size),
+        db,
+    )
 
 
 def _settings(sim: Any, url: str, mode: str) -> Any:
@@ -169,25 +156,35 @@ def run(size: int, mode: str, sim: Any, url: str) -> list[Result]:
     db = Database(settings.database_url)
     migrate.upgrade(db)
     world = build_world(db, settings, sim, items=size, locations=2, menus=2, seed=size)
+    return _measure(
+        world,
+        size,
+        mode,
+        lambda: world.client.call(world.instance_id, "GET", "/v3/catalogs"),
+        lambda summary, _kind: minimum_calls(summary),
+        db,
+    )
+
+
+def _measure(
+    world: Any,
+    size: int,
+    mode: str,
+    warm: Callable[[], Any],
+    minimum: Callable[[dict[str, Any], str], int],
+    db: Database,
+) -> list[Result]:
+    """A first sync and a no-change re-sync, timed (`warm` fetches the token outside the measurement)."""
     out = []
     for kind in ("first", "re-sync"):
-        world.client.call(world.instance_id, "GET", "/v3/catalogs")  # token fetched outside the measurement
+        warm()
         started = time.perf_counter()
         sync = world.sync()
         seconds = time.perf_counter() - started
         summary = sync.summary or {}
-        out.append(
-            Result(
-                size,
-                mode,
-                kind,
-                seconds,
-                int(summary.get("callsTotal", 0)),
-                minimum_calls(summary),
-                sync.status,
-                int(summary.get("retries", 0)),
-            )
-        )
+        calls = int(summary.get("callsTotal", 0))
+        retries = int(summary.get("retries", 0))
+        out.append(Result(size, mode, kind, seconds, calls, minimum(summary, kind), sync.status, retries))
     db.dispose()
     return out
 
