@@ -1,4 +1,4 @@
-"""RS256 signing as Wix does it (SPI envelopes, webhooks) plus deliberately broken variants for tests."""
+"""RS256 signing as Wix does it (SPI envelopes, webhooks) plus variants for tests (mostly broken ones)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ VARIANTS = (
     "no_exp",
     "future_iat",
 )
-"""Envelope variants: `valid` is what Wix sends; the others must all be refused by a provider."""
+"""Envelope variants: `valid` is what Wix sends. `no_exp` is a fresh token without `exp`, which Wix's SDK
+(and posbridge, docs/decisions.md) accepts: it tests that a provider does not require `exp`. The others
+must all be refused by a provider."""
 
 TOKEN_LIFETIME_SECONDS = 300
 
