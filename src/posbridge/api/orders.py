@@ -8,7 +8,7 @@ from fastapi import Body, Depends, Path, Query, Request
 from pydantic import Field
 
 from posbridge.api.common import admin_router, database, errors
-from posbridge.services import order_flow, outbound
+from posbridge.services import order_flow, outbound, pos_deliveries
 from posbridge.services.attention import resolve
 from posbridge.services.order_views import OrderDetail, get_order
 from posbridge.services.queries import ApiModel
@@ -55,6 +55,8 @@ def _act(action: str) -> None:
             instance_id=instance_id,
             notify=jobs.enqueue_outbound if jobs else None,
         )
+        if target == order_flow.CANCELED:
+            pos_deliveries.wake(jobs)  # a merchant's own POS is owed the cancellation
         return get_order(db, order_id, instance_id=instance_id)
 
     act.__doc__ = f"Move the order to {target} (repeating it changes nothing); 409 when the flow forbids it."

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -205,6 +205,23 @@ def connected_pos_order_id(session: Session, pos_order_id: str) -> str | None:
     """The id the merchant's own POS gave the order, if it answered one."""
     ref = session.get(ConnectedPosOrder, pos_order_id)
     return None if ref is None else ref.external_id
+
+
+class Waker(Protocol):
+    """The job queue as deliveries need it: wake workers for what is due."""
+
+    def sweep_pos_deliveries(self) -> int: ...
+
+
+def wake(jobs: Waker | None) -> None:
+    """Wake workers for deliveries due now (after a cancellation); a queue that cannot be reached leaves it
+    to the minute sweep."""
+    if jobs is None:
+        return
+    try:
+        jobs.sweep_pos_deliveries()
+    except Exception:
+        log.warning("pos.wake_failed")
 
 
 def http_client(timeout: float = DELIVERY_TIMEOUT_SECONDS) -> httpx.Client:

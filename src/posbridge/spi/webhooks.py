@@ -28,8 +28,9 @@ from starlette.concurrency import run_in_threadpool
 
 from posbridge.errors import InvalidArgument, WixError
 from posbridge.logs import get_logger, request_id_var
+from posbridge.services import pos_deliveries
 from posbridge.services.lifecycle import AppEvent, apply_app_event
-from posbridge.services.order_events import OrderEvent, apply_order_event, is_order_event
+from posbridge.services.order_events import APPLIED, OrderEvent, apply_order_event, is_order_event
 from posbridge.services.tenancy import require_instance_id
 from posbridge.spi import responses
 from posbridge.spi.envelope import ClaimRules, parse_json, read_limited, token_of, verify_token
@@ -56,6 +57,9 @@ async def webhook_endpoint(request: Request) -> Response:
                 identity=event.identity,
             )
             outcome = await run_in_threadpool(apply_order_event, request.app.state.db, order_event)
+            if outcome == APPLIED:
+                # A cancel from Wix may owe a merchant's own POS its webhook: wake a worker now, not at the sweep.
+                await run_in_threadpool(pos_deliveries.wake, getattr(request.app.state, "jobs", None))
         else:
             outcome = await run_in_threadpool(apply_app_event, request.app.state.db, event)
     except WixError as err:
