@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python bench/spi.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/kitchen.py
+	$(BIN)/python bench/pos_deliveries.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
