@@ -65,8 +65,10 @@ def record_instance(db: Database, instance_id: str) -> Instance:
             return found
 
 
-# Per database, the instance ids whose row is known to exist. Instance rows are never deleted (a
-# removed app only changes the status, which every call still reads), so a hit can skip the look-up.
+# Per database, the instance ids whose row is known to exist, so a hit can skip the look-up. A removed
+# app only changes the status, which every call still reads; but `posbridge instances remove` deletes a
+# stray's row (maybe from another process): a call that then finds no row forgets the id here
+# (`active_instance`), so the instance is recorded again by its next answered call, without a restart.
 _KNOWN_INSTANCES: weakref.WeakKeyDictionary[Database, set[str]] = weakref.WeakKeyDictionary()
 
 
@@ -84,7 +86,10 @@ def note_instance(db: Database, instance_id: str) -> None:
 def active_instance(session: Session, instance_id: str) -> Instance | None:
     """The instance's row (None before its first successful call); a removed app answers ACCOUNT_NOT_CONNECTED."""
     instance = session.get(Instance, instance_id)
-    if instance is not None and instance.status != InstanceStatus.ACTIVE:
+    if instance is None:
+        for known in list(_KNOWN_INSTANCES.values()):
+            known.discard(instance_id)
+    elif instance.status != InstanceStatus.ACTIVE:
         raise WixError.of("ACCOUNT_NOT_CONNECTED", "The app is not installed on this site")
     return instance
 
