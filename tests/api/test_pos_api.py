@@ -11,6 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from posbridge.config import Settings
+from posbridge.services import pos_deliveries
 from posbridge.services.accounts import issue_api_key
 from posbridge.services.ordering import create_order
 from posbridge.store.db import Database
@@ -215,3 +217,27 @@ def test_another_merchants_order_is_not_found(http: httpx.Client, db: Database, 
     with db.transaction(write=False) as session:
         row = session.get(Order, order.id)
         assert row is not None and row.status == "NEW"
+
+
+def test_the_operator_reads_an_orders_delivery_log(
+    http: httpx.Client, admin_headers: dict[str, str], db: Database, settings: Settings, instance_id: str
+) -> None:
+    world, _ = _world_with_key(db, instance_id)
+    with db.transaction(write=False) as session:
+        merchant = session.get(Merchant, world.merchant)
+        assert merchant is not None
+        merchant_id = merchant.pos_id
+    # Nothing listens on port 9: the delivery stays owed, with its attempt logged.
+    pos_deliveries.set_pos(db, merchant_id=merchant_id, url="http://127.0.0.1:9/hooks", secret_key=settings.secret_key)
+    order = _order(db, world)
+    with pos_deliveries.http_client(timeout=2) as client:
+        wait = pos_deliveries.deliver_order(db, order.pos_order_id, secret_key=settings.secret_key, http=client)
+    assert wait is not None
+    for order_id in (order.pos_order_id, order.wix_order_id):
+        log = http.get(f"/api/v1/orders/{order_id}/pos-deliveries", headers=admin_headers)
+        assert log.status_code == 200, log.text
+        (entry,) = log.json()
+        assert (entry["event"], entry["status"], entry["attempts"]) == ("order.created", "PENDING", 1)
+        assert entry["log"][0]["statusCode"] is None and "ConnectError" in entry["log"][0]["error"]
+    missing = http.get("/api/v1/orders/nope/pos-deliveries", headers=admin_headers)
+    assert missing.status_code == 404

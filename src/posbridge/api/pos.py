@@ -1,6 +1,7 @@
 """A merchant's own POS: the operator connects it (admin API), and the POS talks back (its API key).
 
-Operator (token): `PUT·GET·DELETE /merchants/{merchantId}/pos`; `PUT` answers the signing secret once.
+Operator (token): `PUT·GET·DELETE /merchants/{merchantId}/pos` (`PUT` answers the signing secret once),
+`GET /orders/{orderId}/pos-deliveries` (an order's delivery log).
 The POS (`Authorization: Bearer <the merchant's API key>`, `posbridge api-key`), about its own
 merchant only: `POST /pos/orders/{orderId}/status` (a kitchen move), `POST /pos/menu` (the import
 document), `PATCH /pos/items/{itemId}` (price, and per location price, stock, 86).
@@ -13,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Field, field_validator
 from starlette.concurrency import run_in_threadpool
@@ -71,6 +72,40 @@ def delete_pos(merchant_id: str = MerchantPath, db: Database = Depends(database)
     if not pos_deliveries.remove_pos(db, merchant_id=merchant_id):
         raise ApiError(404, "POS_NOT_CONNECTED", f"Merchant '{merchant_id}' has no POS of its own connected")
     return Response(status_code=204)
+
+
+class DeliveryAttemptOut(ApiModel):
+    """One attempt: when, what the POS answered (None: no answer), why it failed, how long it took."""
+
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class DeliveryOut(ApiModel):
+    """One webhook owed to the POS about the order, and its attempts."""
+
+    message_id: str
+    event: str
+    status: str
+    attempts: int
+    created_at: datetime
+    delivered_at: datetime | None
+    next_attempt_at: datetime | None
+    last_error: str | None
+    log: list[DeliveryAttemptOut]
+
+
+@router.get("/orders/{orderId}/pos-deliveries", response_model=list[DeliveryOut], responses=errors(404, 409))
+def get_pos_deliveries(
+    order_id: str = Path(alias="orderId", max_length=128, description="The POS order id, or Wix's order id"),
+    instance_id: str | None = Query(default=None, alias="instanceId", max_length=64),
+    db: Database = Depends(database),
+) -> list[DeliveryOut]:
+    """The order's delivery log to its merchant's own POS, oldest first (empty for the built-in kitchen)."""
+    pos_order_id = pos_deliveries.pos_order_id_of(db, order_id, instance_id=instance_id)
+    return [DeliveryOut.model_validate(entry) for entry in pos_deliveries.delivery_log(db, pos_order_id)]
 
 
 def pos_caller(

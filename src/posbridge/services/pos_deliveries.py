@@ -35,6 +35,7 @@ from posbridge.errors import WixError
 from posbridge.logs import get_logger
 from posbridge.pos import connector, http_pos
 from posbridge.services import attention
+from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
 from posbridge.store.models import ConnectedPosOrder, Merchant, Order, PosDelivery, PosDeliveryAttempt
 from posbridge.store.types import money_text, utcnow
@@ -163,6 +164,12 @@ def reopen_failed(session: Session, pos_order_id: str, now: datetime) -> int:
     for delivery in failed:
         delivery.status, delivery.first_attempt_at, delivery.next_attempt_at = PENDING, None, now
     return len(failed)
+
+
+def pos_order_id_of(db: Database, order_id: str, *, instance_id: str | None = None) -> str:
+    """posbridge's id of the order a person names (the POS order id or Wix's), 404 when unknown."""
+    with db.transaction(write=False) as session:
+        return find_order(session, order_id, instance_id=instance_id).pos_order_id
 
 
 def delivery_log(db: Database, pos_order_id: str) -> list[dict[str, Any]]:
