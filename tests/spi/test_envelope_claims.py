@@ -232,7 +232,8 @@ def test_every_envelope_without_exp_is_logged(signer: TestSigner, instance_id: s
             open_envelope(signer.sign(claims).encode(), {}, public_key=key, rules=rules, now=NOW)
         webhook = signer.sign({"data": "{}", "iat": NOW})
         verify_token(webhook, public_key=key, rules=rules, now=NOW, style="webhook")
-    assert [(entry["event"], entry["log_level"], entry["style"]) for entry in logs] == [
+    # Only this module's events: under xdist other threads of the worker (servers, job workers) log too.
+    assert [(e["event"], e["log_level"], e["style"]) for e in logs if e["event"].startswith("envelope.")] == [
         ("envelope.no_exp", "warning", "jwt"),
         ("envelope.no_exp", "warning", "webhook"),
     ]

@@ -136,14 +136,14 @@ def test_a_checkout_from_an_exhausted_pool_is_refused_at_the_budget(pg_url: str)
     def hold() -> None:
         with db.transaction(write=False) as session:
             session.execute(text("SELECT 1"))
-            holding.wait(5)
-            release.wait(10)
+            holding.wait(30)  # generous: connecting is slow on a loaded machine; the budget is timed below
+            release.wait(30)
 
     holders = [threading.Thread(target=hold) for _ in range(2)]
     for holder in holders:
         holder.start()
     try:
-        holding.wait(5)
+        holding.wait(30)
         started = time.monotonic()
         # An OperationalError like any other unavailability, so the SPI answers it as a 503.
         with pytest.raises(OperationalError, match="pool checkout"):
