@@ -8,9 +8,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from posbridge.api import accounts, business_locations, configurations, imports, listings, orders, pos, stock, syncs
+from posbridge.api import (
+    accounts,
+    business_locations,
+    configurations,
+    imports,
+    listings,
+    orders,
+    pos,
+    stock,
+    strays,
+    syncs,
+)
 
 router = APIRouter()
-for module in (imports, accounts, configurations, business_locations, listings, orders, stock, syncs, pos):
+for module in (imports, accounts, configurations, business_locations, listings, orders, stock, syncs, pos, strays):
     router.include_router(module.router)
 router.include_router(pos.pos_router)
