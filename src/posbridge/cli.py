@@ -944,6 +944,9 @@ stock_app = typer.Typer(
 app.add_typer(stock_app, name="stock")
 ItemArg = Annotated[str, typer.Argument(help="The POS item id.")]
 StockLocation = Annotated[str, typer.Option("--location", help="The POS location id.")]
+ChoiceFlag = Annotated[
+    bool, typer.Option("--choice", help="ITEM is a choice (a variation, e.g. a size) rather than a dish.")
+]
 StockMerchant = Annotated[
     str | None, typer.Option("--merchant", help="The POS merchant id (when two merchants have this location id).")
 ]
@@ -982,6 +985,7 @@ def stock_86(
     ] = None,
     for_: Annotated[str | None, typer.Option("--for", help="How long it is out: 2h, 90m, 1h30m.")] = None,
     merchant: StockMerchant = None,
+    choice: ChoiceFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Mark an item out of stock at a location, for now or until a time (it then comes back by itself)."""
@@ -990,17 +994,23 @@ def stock_86(
     with _refusals(as_json):
         span = stock.parse_duration(for_) if for_ is not None else None
         end = stock.parse_time(until) if until is not None else None
-    _stock_command(stock.eighty_six, as_json, item=item, location=location, merchant=merchant, until=end, for_=span)
+    _stock_command(
+        stock.eighty_six, as_json, item=item, location=location, merchant=merchant, until=end, for_=span, choice=choice
+    )
 
 
 @stock_app.command("restore")
 def stock_restore(
-    item: ItemArg, location: StockLocation, merchant: StockMerchant = None, as_json: JsonFlag = False
+    item: ItemArg,
+    location: StockLocation,
+    merchant: StockMerchant = None,
+    choice: ChoiceFlag = False,
+    as_json: JsonFlag = False,
 ) -> None:
-    """End an item's 86 at a location now."""
+    """End an item's (or a choice's) 86 at a location now."""
     from posbridge.services import stock
 
-    _stock_command(stock.restore, as_json, item=item, location=location, merchant=merchant)
+    _stock_command(stock.restore, as_json, item=item, location=location, merchant=merchant, choice=choice)
 
 
 @stock_app.command("set")

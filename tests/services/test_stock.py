@@ -12,10 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from posbridge.errors import WixError
+from posbridge.pos.stock import blocked_items
 from posbridge.services import order_flow, stock
 from posbridge.services.ordering import CreatedOrder, create_order, validate_order
 from posbridge.store.db import Database
 from posbridge.store.models import OutboundJob, Stock
+from posbridge.store.types import utcnow
 from tests.services.test_ordering_create import race
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
@@ -167,3 +169,30 @@ def test_another_instance_cannot_touch_this_stock(db: Database, world: PosWorld)
     with db.transaction(write=False) as session:
         assert session.get(Stock, (other.items["item-2"], other.location)).out_of_stock is True
         assert session.get(Stock, (world.items["item-2"], world.location)).out_of_stock is False
+
+
+def test_an_86ed_choice_is_refused_and_a_required_group_all_out_blocks_its_dish(db: Database, world: PosWorld) -> None:
+    scope = {"instance_id": world.instance_id, "choice": True}
+    small, large = (
+        wix_order([line("item-2", options=SMALL)]),
+        wix_order([line("item-2", options={"Size": ["var-large"]})]),
+    )
+    stock.eighty_six(db, "var-small", LOC, **scope)
+    with pytest.raises(WixError) as raised:
+        validate_order(db, **world.ids(), order=small, now=FRIDAY_EVENING)
+    assert [d.code for d in raised.value.details] == ["AVAILABILITY_CHANGED"]
+    validate_order(db, **world.ids(), order=large, now=FRIDAY_EVENING)  # the other size still sells
+    with db.transaction(write=False) as session:
+        assert blocked_items(session, world.location, [world.items["item-2"]], utcnow()) == set()
+    stock.eighty_six(db, "var-large", LOC, **scope)
+    with db.transaction(write=False) as session:  # every size out: Margherita and Diavola cannot be ordered
+        blocked = blocked_items(session, world.location, [world.items["item-1"], world.items["item-2"]], utcnow())
+    assert blocked == {world.items["item-1"], world.items["item-2"]}
+    # Each choice's 86 owes Wix the choice and the dishes that need it.
+    kinds = Counter(j.payload["kind"] for j in stock_jobs(db, world))
+    assert kinds["VARIATION"] == 2 and kinds["DISH"] >= 2
+    stock.restore(db, "var-small", LOC, **scope)
+    validate_order(db, **world.ids(), order=small, now=FRIDAY_EVENING)
+    with pytest.raises(WixError) as raised:
+        stock.eighty_six(db, "var-nope", LOC, **scope)
+    assert raised.value.code == "ITEM_NOT_FOUND"

@@ -18,7 +18,7 @@ from posbridge.jobs import JobQueue
 from posbridge.services import outbound, stock
 from posbridge.services.stock_push import WIX_OWNS_STOCK
 from posbridge.store.db import Database
-from posbridge.store.models import Item, OutboundJob, SyncIdMap
+from posbridge.store.models import Item, OptionGroup, OutboundJob, SyncIdMap, Variation
 from posbridge.store.types import utcnow
 from tests.sync.newgen_world import build_newgen_world
 from tests.sync.world import SyncWorld
@@ -231,3 +231,61 @@ def test_new_generation_sites_get_the_items_order_settings_at_its_revision(
     # Only the item was written: no sync, no other entity.
     writes = {k: v for k, v in world.counts().items() if not k.split(".")[-1].startswith(("get", "list", "query"))}
     assert sum(v for k, v in writes.items() if "token" not in k.lower()) == 1, writes
+
+
+def test_an_86ed_choice_is_pushed_and_a_dish_whose_required_group_is_all_out_goes_too(
+    synced: SyncWorld, db: Database
+) -> None:
+    queue = queue_for(synced, db)
+    live = synced.live()["items"]
+    ids = synced.id_map()
+    with db.transaction(write=False) as session:
+        # A dish with a SELECTION group, and that group's choices.
+        for (kind, ref), row in sorted(ids.items(), key=lambda pair: pair[0][1]):
+            item = session.get(Item, ref) if kind == "DISH" else None
+            if item is None:
+                continue
+            groups = [session.get(OptionGroup, link.group_id) for link in item.option_groups]
+            selection = next((g for g in groups if g is not None and g.type == "SELECTION" and g.choices), None)
+            if selection is not None:
+                dish_wix = row.wix_id
+                choices = [(session.get(Variation, c.variation_id), c.variation_id) for c in selection.choices]
+                break
+    assert live[dish_wix]["inStock"]
+    first, *rest = choices
+    assert first[0] is not None
+    change(synced, queue, stock.eighty_six, first[0].pos_id, LOC, choice=True)
+    assert not in_stock(synced, ids[("VARIATION", first[1])].wix_id)
+    assert in_stock(synced, dish_wix)  # another size still sells
+    for variation, _ in rest:
+        assert variation is not None
+        change(synced, queue, stock.eighty_six, variation.pos_id, LOC, choice=True)
+    run_due(synced, utcnow() + timedelta(seconds=1.5))
+    assert not in_stock(synced, dish_wix)  # every size out: the dish cannot be ordered
+    # The next full sync reads the same truth: nothing flips back.
+    assert synced.sync("ADMIN").status == "SYNCED"
+    assert not in_stock(synced, dish_wix) and not in_stock(synced, ids[("VARIATION", first[1])].wix_id)
+
+
+def test_new_generation_choices_go_out_as_the_modifiers_in_stock(
+    db: Database, wixsim: WixSimClient, sim_settings: Callable[..., Settings]
+) -> None:
+    world = build_newgen_world(db, sim_settings(), wixsim)
+    assert world.sync().status == "SYNCED"
+    with db.transaction(write=False) as session:
+        row = session.scalars(
+            select(SyncIdMap).where(SyncIdMap.catalog_id == world.business_location_id, SyncIdMap.kind == "VARIATION")
+        ).first()
+        assert row is not None
+        variation = session.get(Variation, row.pos_ref)
+        assert variation is not None
+        pos_id, wix_id = variation.pos_id, row.wix_id
+    queue = JobQueue(world.settings, db, client=world.client, name=f"test-{world.instance_id}")
+
+    def modifier() -> dict[str, Any]:
+        return next(m for m in world.entities()["modifiers"] if m["id"] == wix_id)
+
+    assert modifier()["inStock"] is True
+    merchant = world.document["merchant"]["id"]
+    stock.eighty_six(db, pos_id, LOC, merchant=merchant, choice=True, notify=queue.enqueue_outbound)
+    assert modifier()["inStock"] is False

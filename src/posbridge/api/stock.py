@@ -13,6 +13,7 @@ from pydantic import Field
 
 from posbridge.api.common import admin_router, database, errors
 from posbridge.config import Settings
+from posbridge.errors import WixError
 from posbridge.services import stock
 from posbridge.services.queries import ApiModel
 from posbridge.services.stock import StockView
@@ -28,6 +29,7 @@ class StockTarget(ApiModel):
 
     location_id: str = Field(max_length=128)
     merchant_id: str | None = Field(default=None, max_length=128)
+    choice: bool = Field(default=False, description="The path's id is a choice (a POS variation), not a dish.")
 
 
 class EightySixRequest(StockTarget):
@@ -95,6 +97,7 @@ def post_86(
         for_=span,
         settings=_settings(request),
         notify=_notify(request),
+        choice=body.choice,
     )
     return change.view
 
@@ -116,6 +119,7 @@ def post_restore(
         instance_id=instance_id,
         settings=_settings(request),
         notify=_notify(request),
+        choice=body.choice,
     )
     return change.view
 
@@ -129,6 +133,8 @@ def put_count(
     db: Database = Depends(database),
 ) -> StockView:
     """Set the item's tracked count at the location (0: sold out, pushed to Wix)."""
+    if body.choice:
+        raise WixError.of("INVALID_ARGUMENT", "A choice has no count: 86 it or restore it", http_status=400)
     change = stock.set_count(
         db,
         item_id,

@@ -145,15 +145,6 @@ class PosItem:
 
 
 @dataclass(frozen=True)
-class PosCatalog:
-    """The part of the catalog one order names."""
-
-    items: Mapping[PosRef, PosItem] = field(default_factory=dict)
-    groups: Mapping[PosRef, PosOptionGroup] = field(default_factory=dict)
-    variations: Mapping[PosRef, PosVariation] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class StockLevel:
     """An item's stock at a location: a tracked quantity (None: not tracked) and a manual 86."""
 
@@ -167,6 +158,17 @@ class StockLevel:
         if self.out_of_stock and (self.out_until is None or at < self.out_until):
             return 0
         return None if self.quantity is None else max(self.quantity, 0)
+
+
+@dataclass(frozen=True)
+class PosCatalog:
+    """The part of the catalog one order names."""
+
+    items: Mapping[PosRef, PosItem] = field(default_factory=dict)
+    groups: Mapping[PosRef, PosOptionGroup] = field(default_factory=dict)
+    variations: Mapping[PosRef, PosVariation] = field(default_factory=dict)
+    # Choices marked out at the scope's location (an 86 by hand, maybe until a time), by variation id.
+    choices_out: Mapping[PosRef, StockLevel] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

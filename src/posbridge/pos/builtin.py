@@ -36,7 +36,7 @@ from posbridge.pos.backend import (
     StockLevel,
 )
 from posbridge.pos.pricing import price_at
-from posbridge.pos.stock import decrement, owe_stock_push, stock_rows
+from posbridge.pos.stock import choice_rows, decrement, owe_stock_push, stock_rows
 from posbridge.store.models import (
     ConfigurationMenu,
     Item,
@@ -176,7 +176,13 @@ class BuiltinPos(PosBackend):
             )
             for row in rows
         }
-        return PosCatalog(items, groups, variations)
+        offered = {choice.variation_id for group in groups.values() for choice in group.choices}
+        out = {
+            v: StockLevel(v, None, row.out_of_stock, row.out_until)
+            for v, row in choice_rows(self.session, scope.location_id, offered).items()
+            if row.out_of_stock
+        }
+        return PosCatalog(items, groups, variations, out)
 
     def _item_menus(self, item_ids: set[PosRef], menus: Sequence[PosMenu]) -> dict[PosRef, list[PosRef]]:
         """For each item, which of these menus it appears on."""

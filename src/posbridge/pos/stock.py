@@ -8,7 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import Session
 
-from posbridge.store.models import Configuration, OutboundJob, Stock, SyncIdMap
+from posbridge.store.models import (
+    ChoiceStock,
+    Configuration,
+    ItemOptionGroup,
+    OptionChoice,
+    OptionGroup,
+    OutboundJob,
+    Stock,
+    SyncIdMap,
+)
 from posbridge.store.types import utcnow
 from posbridge.wix.generation import Generation
 
@@ -22,7 +31,34 @@ _ROWS = (
 _LOCKED_ROWS = _ROWS.with_for_update().execution_options(populate_existing=True)
 
 
-def is_86ed(stock: Stock | None, at: datetime) -> bool:
+_CHOICE_ROWS = select(ChoiceStock).where(
+    ChoiceStock.location_id == bindparam("location"),
+    ChoiceStock.variation_id.in_(bindparam("variations", expanding=True)),
+)
+# The required option groups of items (a SELECTION, or EXTRAS with a minimum) and their choices.
+_REQUIRED_CHOICES = (
+    select(ItemOptionGroup.item_id, OptionChoice.group_id, OptionChoice.variation_id)
+    .join(OptionGroup, OptionGroup.id == ItemOptionGroup.group_id)
+    .join(OptionChoice, OptionChoice.group_id == OptionGroup.id)
+    .where(
+        ItemOptionGroup.item_id.in_(bindparam("items", expanding=True)),
+        (OptionGroup.type == "SELECTION") | ((OptionGroup.type == "EXTRAS") & (OptionGroup.min_choices > 0)),
+    )
+)
+# The items offering a choice in a required group (a choice's 86 may take them out too).
+_ITEMS_REQUIRING = (
+    select(ItemOptionGroup.item_id)
+    .join(OptionGroup, OptionGroup.id == ItemOptionGroup.group_id)
+    .join(OptionChoice, OptionChoice.group_id == OptionGroup.id)
+    .where(
+        OptionChoice.variation_id == bindparam("variation"),
+        (OptionGroup.type == "SELECTION") | ((OptionGroup.type == "EXTRAS") & (OptionGroup.min_choices > 0)),
+    )
+    .distinct()
+)
+
+
+def is_86ed(stock: Stock | ChoiceStock | None, at: datetime) -> bool:
     """Whether the kitchen marked the item out at `at` (an 86 with `out_until` lapses by itself)."""
     if stock is None or not stock.out_of_stock:
         return False
@@ -45,6 +81,41 @@ def stock_rows(session: Session, location_id: int, item_ids: Iterable[int], *, l
         return {}
     query = _LOCKED_ROWS if lock else _ROWS
     return {row.item_id: row for row in session.scalars(query, {"location": location_id, "items": ids})}
+
+
+def choice_rows(session: Session, location_id: int, variation_ids: Iterable[int]) -> dict[int, ChoiceStock]:
+    """Choices marked out (or once marked) at a location, by variation id."""
+    ids = sorted(set(variation_ids))
+    if not ids:
+        return {}
+    return {
+        row.variation_id: row for row in session.scalars(_CHOICE_ROWS, {"location": location_id, "variations": ids})
+    }
+
+
+def blocked_items(session: Session, location_id: int, item_ids: Iterable[int], at: datetime) -> set[int]:
+    """Items that cannot be ordered at `at` because every choice of one of their required groups is 86ed."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return set()
+    rows = session.execute(_REQUIRED_CHOICES, {"items": ids}).all()
+    out = {v for v, row in choice_rows(session, location_id, {r[2] for r in rows}).items() if is_86ed(row, at)}
+    if not out:
+        return set()
+    groups: dict[tuple[int, int], list[int]] = {}
+    for item_id, group_id, variation_id in rows:
+        groups.setdefault((item_id, group_id), []).append(variation_id)
+    return {item for (item, _), choices in groups.items() if all(v in out for v in choices)}
+
+
+def is_required(group_type: str, min_choices: int) -> bool:
+    """Whether an order must pick from this option group (a SELECTION, or EXTRAS with a minimum)."""
+    return group_type == "SELECTION" or (group_type == "EXTRAS" and min_choices > 0)
+
+
+def items_requiring(session: Session, variation_id: int) -> list[int]:
+    """Items that offer this choice in a required group."""
+    return list(session.scalars(_ITEMS_REQUIRING, {"variation": variation_id}))
 
 
 def decrement(stock: Stock | None, quantity: int) -> bool:
@@ -74,16 +145,16 @@ _SELLERS = (
         Configuration.account_pk.is_not(None),
         Configuration.enabled.is_(True),
         SyncIdMap.instance_id == Configuration.instance_id,
-        SyncIdMap.kind == "DISH",
+        SyncIdMap.kind == bindparam("kind"),
         SyncIdMap.pos_ref.in_(bindparam("items", expanding=True)),
         SyncIdMap.detached_at.is_(None),
     )
 )
 
 
-def push_key(configuration_pk: int, item_id: int) -> str:
-    """The ordering key of an item's stock pushes to one catalog (one write at a time, in order)."""
-    return f"stock-{configuration_pk}-{item_id}"
+def push_key(configuration_pk: int, item_id: int, kind: str = "DISH") -> str:
+    """The ordering key of an item's (or a choice's) stock pushes to one catalog (one write at a time)."""
+    return f"stock-{configuration_pk}-{'v' if kind == 'VARIATION' else ''}{item_id}"
 
 
 def is_push_key(key: str) -> bool:
@@ -98,6 +169,7 @@ def owe_stock_push(
     *,
     at: datetime | None = None,
     now: datetime | None = None,
+    kind: str = "DISH",
 ) -> list[int]:
     """Owe every paired catalog selling these items at the location a push of their stock; the new jobs' ids.
 
@@ -110,8 +182,10 @@ def owe_stock_push(
         return []
     now = now or utcnow()
     new: list[int] = []
-    for configuration_pk, instance_id, item_id in session.execute(_SELLERS, {"location": location_id, "items": ids}):
-        key = push_key(configuration_pk, item_id)
+    for configuration_pk, instance_id, item_id in session.execute(
+        _SELLERS, {"location": location_id, "items": ids, "kind": kind}
+    ):
+        key = push_key(configuration_pk, item_id, kind)
         due = max(at or now, now)
         jobs = session.scalars(
             select(OutboundJob).where(OutboundJob.ordering_key == key).order_by(OutboundJob.id.desc()).limit(20)
@@ -133,7 +207,7 @@ def owe_stock_push(
             instance_id=instance_id,
             ordering_key=key,
             # A timed 86's end: the push tells Wix the stock as of then.
-            payload={"configuration": configuration_pk, "location": location_id, "item": item_id}
+            payload={"configuration": configuration_pk, "location": location_id, "item": item_id, "kind": kind}
             | ({"at": at.isoformat()} if at is not None else {}),
             next_attempt_at=due,
         )

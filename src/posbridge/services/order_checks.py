@@ -600,6 +600,9 @@ class _Checker:
             )
             return False
         assert choice.variation is not None
+        level = self.catalog.choices_out.get(choice.variation.id)
+        if level is not None and level.available(self.now) == 0:
+            self.fail("AVAILABILITY_CHANGED", f"'{choice.variation.name}' is out of stock", kitchen=True, itemId=wix_id)
         if self.id_map[wix_id].detached_at is not None:
             self.fail(
                 "AVAILABILITY_CHANGED", f"'{choice.variation.name}' is no longer offered", kitchen=True, itemId=wix_id

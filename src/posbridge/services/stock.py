@@ -27,11 +27,11 @@ from sqlalchemy.orm import Session
 
 from posbridge.config import Settings
 from posbridge.errors import WixError
-from posbridge.pos.stock import available_quantity, is_86ed, owe_stock_push
+from posbridge.pos.stock import available_quantity, is_86ed, items_requiring, owe_stock_push
 from posbridge.services.queries import ApiModel
 from posbridge.services.stock_push import WIX_OWNS_STOCK, wix_owns_stock
 from posbridge.store.db import Database
-from posbridge.store.models import Configuration, Item, Location, Merchant, Stock
+from posbridge.store.models import ChoiceStock, Configuration, Item, Location, Merchant, Stock, Variation
 from posbridge.store.types import utcnow
 
 Notify = Callable[[int], None]
@@ -94,18 +94,20 @@ def eighty_six(
     settings: Settings | None = None,
     now: datetime | None = None,
     notify: Notify | None = None,
+    choice: bool = False,
 ) -> StockChange:
-    """Mark the item out at the location, for good (until restored) or until a time; pushes it to Wix."""
+    """Mark the item (`choice`: a choice, by its POS variation id) out at the location, for good (until
+    restored) or until a time; pushes it to Wix."""
     moment = now or utcnow()
     if until is not None and for_ is not None:
         raise WixError.of("INVALID_ARGUMENT", "Give an end time or a duration, not both", http_status=400)
 
-    def change(session: Session, row: Stock, place: Location) -> datetime | None:
+    def change(session: Session, row: Stock | ChoiceStock, place: Location) -> datetime | None:
         end = _end_time(until, for_, place, moment)
         row.out_of_stock, row.out_until = True, end
         return end
 
-    return _change(db, item, location, merchant, instance_id, change, settings, moment, notify)
+    return _change(db, item, location, merchant, instance_id, change, settings, moment, notify, choice=choice)
 
 
 def restore(
@@ -118,14 +120,16 @@ def restore(
     settings: Settings | None = None,
     now: datetime | None = None,
     notify: Notify | None = None,
+    choice: bool = False,
 ) -> StockChange:
     """End the item's 86 at the location now (its tracked count, if any, is left as it is)."""
 
-    def change(session: Session, row: Stock, place: Location) -> datetime | None:
+    def change(session: Session, row: Stock | ChoiceStock, place: Location) -> datetime | None:
         row.out_of_stock, row.out_until = False, None
         return None
 
-    return _change(db, item, location, merchant, instance_id, change, settings, now or utcnow(), notify)
+    moment = now or utcnow()
+    return _change(db, item, location, merchant, instance_id, change, settings, moment, notify, choice=choice)
 
 
 def set_count(
@@ -144,7 +148,8 @@ def set_count(
     if count is not None and not 0 <= count <= MAX_COUNT:
         raise WixError.of("INVALID_COUNT", f"The count must be between 0 and {MAX_COUNT}", http_status=400)
 
-    def change(session: Session, row: Stock, place: Location) -> datetime | None:
+    def change(session: Session, row: Stock | ChoiceStock, place: Location) -> datetime | None:
+        assert isinstance(row, Stock)  # a choice has no count, only an 86
         row.quantity = count
         return None
 
@@ -202,37 +207,103 @@ def _change(
     location: str,
     merchant: str | None,
     instance_id: str | None,
-    change: Callable[[Session, Stock, Location], datetime | None],
+    change: Callable[[Session, Stock | ChoiceStock, Location], datetime | None],
     settings: Settings | None,
     moment: datetime,
     notify: Notify | None,
+    *,
+    choice: bool = False,
 ) -> StockChange:
     for attempt in (1, 2):
         try:
             with db.transaction() as session:
                 place = _location(session, location, merchant, instance_id)
-                row_item = _item(session, place, item)
-                row = session.get(Stock, (row_item.id, place.id), with_for_update=True)
-                if row is None:
-                    row = Stock(item_id=row_item.id, location_id=place.id, quantity=None, out_of_stock=False)
-                    session.add(row)
-                end = change(session, row, place)
-                session.flush()
-                jobs = owe_stock_push(session, place.id, [row_item.id], now=moment)
-                if end is not None:
-                    jobs += owe_stock_push(session, place.id, [row_item.id], at=end, now=moment)
-                owner = session.get(Merchant, place.merchant_id)
-                assert owner is not None
-                view = _view(owner.pos_id, place, row_item, row, moment, settings)
+                if choice:
+                    view, jobs = _change_choice(session, place, item, change, settings, moment)
+                else:
+                    view, jobs = _change_item(session, place, item, change, settings, moment)
             break
         except IntegrityError:
-            # Another writer created the item's stock row first: take theirs and change it.
+            # Another writer created the stock row first: take theirs and change it.
             if attempt == 2:
                 raise
     if notify is not None:
         for job in jobs:
             notify(job)
     return StockChange(view, tuple(jobs))
+
+
+def _change_item(
+    session: Session,
+    place: Location,
+    item: str,
+    change: Callable[[Session, Stock | ChoiceStock, Location], datetime | None],
+    settings: Settings | None,
+    moment: datetime,
+) -> tuple[StockView, list[int]]:
+    row_item = _item(session, place, item)
+    row = session.get(Stock, (row_item.id, place.id), with_for_update=True)
+    if row is None:
+        row = Stock(item_id=row_item.id, location_id=place.id, quantity=None, out_of_stock=False)
+        session.add(row)
+    end = change(session, row, place)
+    session.flush()
+    jobs = _owe(session, place, [row_item.id], end, moment)
+    owner = session.get(Merchant, place.merchant_id)
+    assert owner is not None
+    return _view(owner.pos_id, place, row_item, row, moment, settings), jobs
+
+
+def _change_choice(
+    session: Session,
+    place: Location,
+    variation: str,
+    change: Callable[[Session, Stock | ChoiceStock, Location], datetime | None],
+    settings: Settings | None,
+    moment: datetime,
+) -> tuple[StockView, list[int]]:
+    """A choice's 86: pushed itself, and so are the dishes that need it (a required group may be all out now)."""
+    found = session.scalar(
+        select(Variation).where(Variation.merchant_id == place.merchant_id, Variation.pos_id == variation)
+    )
+    if found is None:
+        raise WixError.of(
+            "ITEM_NOT_FOUND", f"No choice '{variation}' at location '{place.pos_id}'", http_status=404, itemId=variation
+        )
+    row = session.get(ChoiceStock, (found.id, place.id), with_for_update=True)
+    if row is None:
+        row = ChoiceStock(variation_id=found.id, location_id=place.id, out_of_stock=False)
+        session.add(row)
+    end = change(session, row, place)
+    session.flush()
+    jobs = _owe(session, place, [found.id], end, moment, kind="VARIATION")
+    jobs += _owe(session, place, items_requiring(session, found.id), end, moment)
+    owner = session.get(Merchant, place.merchant_id)
+    assert owner is not None
+    out = is_86ed(row, moment)
+    view = StockView(
+        merchant_id=owner.pos_id,
+        location_id=place.pos_id,
+        item_id=found.pos_id,
+        item_name=found.name,
+        quantity=None,
+        eighty_sixed=out,
+        out_until=row.out_until if out else None,
+        available=0 if out else None,
+        in_stock=not out,
+        wix_push=WIX_OWNS_STOCK if settings is not None and wix_owns_stock(settings) else None,
+    )
+    return view, jobs
+
+
+def _owe(
+    session: Session, place: Location, refs: list[int], end: datetime | None, moment: datetime, kind: str = "DISH"
+) -> list[int]:
+    """Pushes now, and at the 86's end when it has one."""
+    jobs = owe_stock_push(session, place.id, refs, now=moment, kind=kind)
+    if end is not None:
+        jobs += owe_stock_push(session, place.id, refs, at=end, now=moment, kind=kind)
+    return jobs
 
 
 def _location(session: Session, location: str, merchant: str | None, instance_id: str | None) -> Location:

@@ -15,17 +15,28 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from posbridge.config import Settings
 from posbridge.logs import get_logger
-from posbridge.pos.stock import PUSH_SPACING_SECONDS, STOCK_PUSH, available_quantity, push_key
+from posbridge.pos.stock import (
+    PUSH_SPACING_SECONDS,
+    STOCK_PUSH,
+    available_quantity,
+    blocked_items,
+    choice_rows,
+    is_86ed,
+    push_key,
+)
 from posbridge.services import attention, outbound
 from posbridge.services.outbound import DONE, PENDING, GiveUp, Job, TryLater
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, OutboundJob, Stock, SyncIdMap
 from posbridge.store.types import utcnow
+from posbridge.sync.catalog import DISH, VARIATION
 from posbridge.sync.ownership import Ownership, OwnershipError
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
@@ -50,6 +61,7 @@ def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) ->
         log.info("stock_push.skipped", job_id=job.id, reason=WIX_OWNS_STOCK)
         return
     configuration_pk, item_id = int(job.payload["configuration"]), int(job.payload["item"])
+    kind = str(job.payload.get("kind") or DISH)
     now = utcnow()
     at = max(now, datetime.fromisoformat(job.payload["at"])) if job.payload.get("at") else now
     with db.transaction() as session:
@@ -64,7 +76,7 @@ def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) ->
         session.execute(
             update(OutboundJob)
             .where(
-                OutboundJob.ordering_key == push_key(configuration_pk, item_id),
+                OutboundJob.ordering_key == push_key(configuration_pk, item_id, kind),
                 OutboundJob.status == PENDING,
                 OutboundJob.id > job.id,
                 OutboundJob.next_attempt_at <= now,
@@ -75,20 +87,20 @@ def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) ->
             select(SyncIdMap.wix_id).where(
                 SyncIdMap.catalog_id == id_space,
                 SyncIdMap.instance_id == configuration.instance_id,
-                SyncIdMap.kind == "DISH",
+                SyncIdMap.kind == kind,
                 SyncIdMap.pos_ref == item_id,
             )
         )
         # The last write of this key may have ended less than a second ago (a job woken while it ran).
         last = session.scalar(
             select(func.max(OutboundJob.updated_at)).where(
-                OutboundJob.ordering_key == push_key(configuration_pk, item_id),
+                OutboundJob.ordering_key == push_key(configuration_pk, item_id, kind),
                 OutboundJob.status == DONE,
                 OutboundJob.last_error.is_(None),
                 OutboundJob.id != job.id,
             )
         )
-        in_stock = available_quantity(session.get(Stock, (item_id, configuration.location_id)), at) != 0
+        in_stock = _in_stock(session, kind, item_id, configuration.location_id, at)
         instance_id = configuration.instance_id
     if wix_id is None:
         return  # never synced: the next full sync writes it with this stock
@@ -96,7 +108,7 @@ def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) ->
         time.sleep(min(wait, PUSH_SPACING_SECONDS))  # at most one write per item per second, whatever woke us
     try:
         if newgen:
-            _patch_menus_item(client, instance_id, wix_id, in_stock)
+            _patch_menus_api(client, instance_id, kind, wix_id, in_stock)
         else:
             body = {"item": {"id": wix_id, "inStock": in_stock}}
             client.call(instance_id, "PATCH", f"/v3/catalogs/{id_space}/items/{wix_id}", json=body)
@@ -112,20 +124,36 @@ def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) ->
 outbound.register(STOCK_PUSH, push_stock, attention_kind=attention.STATUS_PUSH_FAILED)
 
 
-def _patch_menus_item(client: WixClient, instance_id: str, wix_id: str, in_stock: bool) -> None:
-    """New generation: the Menus API item's `orderSettings.inStock`, at its current `revision`.
+def _in_stock(session: Session, kind: str, ref: int, location_id: int, at: datetime) -> bool:
+    """Whether Wix should show the dish (or choice) in stock at `at`: the truth the desired catalog reads too."""
+    if kind == VARIATION:
+        return not is_86ed(choice_rows(session, location_id, [ref]).get(ref), at)
+    if available_quantity(session.get(Stock, (ref, location_id)), at) == 0:
+        return False
+    return ref not in blocked_items(session, location_id, [ref], at)
 
-    The item is read first (its revision, and the rest of `orderSettings`, which the update replaces
+
+def _patch_menus_api(client: WixClient, instance_id: str, kind: str, wix_id: str, in_stock: bool) -> None:
+    """New generation: the Menus API item's `orderSettings.inStock` (a choice: the modifier's `inStock`), at the
+    entity's current `revision`.
+
+    The entity is read first (its revision, and the rest of `orderSettings`, which an update replaces
     whole); a merchant's edit in between (409 REVISION_MISMATCH) is read again once.
     """
-    path = f"/menus-item/v1/items/{wix_id}"
+    one = "modifier" if kind == VARIATION else "item"
+    path = f"/item-modifiers/v1/modifiers/{wix_id}" if kind == VARIATION else f"/menus-item/v1/items/{wix_id}"
     for attempt in (1, 2):
-        item = client.call(instance_id, "GET", path).get("item") or {}
-        settings = dict(item.get("orderSettings") or {})
-        if (settings.get("inStock", True) is not False) == in_stock:
-            return  # already so: no write
-        settings["inStock"] = in_stock
-        body = {"item": {"id": wix_id, "revision": item.get("revision"), "orderSettings": settings}}
+        entity = client.call(instance_id, "GET", path).get(one) or {}
+        if kind == VARIATION:
+            if (entity.get("inStock", True) is not False) == in_stock:
+                return  # already so: no write
+            change: dict[str, Any] = {"inStock": in_stock}
+        else:
+            settings = dict(entity.get("orderSettings") or {})
+            if (settings.get("inStock", True) is not False) == in_stock:
+                return
+            change = {"orderSettings": {**settings, "inStock": in_stock}}
+        body = {one: {"id": wix_id, "revision": entity.get("revision"), **change}}
         try:
             client.call(instance_id, "PATCH", path, json=body)
             return

@@ -272,6 +272,17 @@ class Stock(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class ChoiceStock(Base):
+    """A choice (variation) marked out at a location by hand (86), optionally until a time."""
+
+    __tablename__ = "pos_choice_stock"
+    variation_id: Mapped[int] = mapped_column(ForeignKey("pos_variations.id"), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("pos_locations.id"), primary_key=True)
+    out_of_stock: Mapped[bool] = mapped_column(Boolean, default=False)
+    out_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class Variation(Base):
     """A choice that option groups offer (e.g. "Large", "Bacon")."""
 

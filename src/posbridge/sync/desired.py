@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from posbridge.pos.hours import DAYS, parse_clock
 from posbridge.pos.pricing import price_at
-from posbridge.pos.stock import available_quantity, stock_rows
+from posbridge.pos.stock import available_quantity, choice_rows, is_86ed, is_required, stock_rows
 from posbridge.store.models import (
     Account,
     Configuration,
@@ -58,6 +58,17 @@ class PosScope:
     groups: dict[int, OptionGroup]
     variations: dict[int, Variation]
     now: datetime
+    choices_out: set[int] = field(default_factory=set)  # variation ids 86ed at the location now
+
+    def blocked(self, item: Item) -> bool:
+        """Every choice of one of the item's required option groups is 86ed: it cannot be ordered."""
+        for link in item.option_groups:
+            group = self.groups.get(link.group_id)
+            if group is None or not group.choices or not is_required(group.type, group.min_choices):
+                continue
+            if all(c.variation_id in self.choices_out for c in group.choices):
+                return True
+        return False
 
     def active_items(self, section_id: int) -> list[Item]:
         """The section's items that the POS still sells, once each, in display order."""
@@ -134,6 +145,7 @@ def load_scope(session: Session, configuration_pk: int, now: datetime) -> PosSco
     variation_ids = sorted({c.variation_id for g in groups.values() for c in g.choices})
     variations = {v.id: v for v in session.scalars(select(Variation).where(Variation.id.in_(variation_ids or [-1])))}
     stock = stock_rows(session, location.id, item_ids) if location else {}
+    choice_stock = choice_rows(session, location.id, variation_ids) if location else {}
     return PosScope(
         configuration=configuration,
         account=account,
@@ -148,6 +160,7 @@ def load_scope(session: Session, configuration_pk: int, now: datetime) -> PosSco
         groups=groups,
         variations=variations,
         now=now,
+        choices_out={v for v, row in choice_stock.items() if is_86ed(row, now)},
     )
 
 
@@ -236,7 +249,11 @@ def build_desired(scope: PosScope) -> DesiredCatalog:
         desired.variations[variation_id] = Entity(
             VARIATION,
             Ref(VARIATION, variation_id),
-            {"name": scope.variations[variation_id].name.strip(), "price": price, "inStock": True},
+            {
+                "name": scope.variations[variation_id].name.strip(),
+                "price": price,
+                "inStock": variation_id not in scope.choices_out,
+            },
         )
     return desired
 
@@ -264,7 +281,7 @@ def _dish(scope: PosScope, item: Item) -> Entity:
         "taxRate": item.tax_rate,
         "labels": tuple(str(label) for label in item.labels or ()),
         "imageUrl": item.image_url or None,
-        "inStock": quantity != 0,
+        "inStock": quantity != 0 and not scope.blocked(item),
         "acceptSpecialRequest": bool(item.accept_special_request),
         "options": tuple(options),
     }
