@@ -167,7 +167,7 @@ class PosCatalog:
     items: Mapping[PosRef, PosItem] = field(default_factory=dict)
     groups: Mapping[PosRef, PosOptionGroup] = field(default_factory=dict)
     variations: Mapping[PosRef, PosVariation] = field(default_factory=dict)
-    # Choices marked out at the scope's location (an 86 by hand, maybe until a time), by variation id.
+    # The named choices marked out at the scope's location (an 86 by hand, maybe until a time), by variation id.
     choices_out: Mapping[PosRef, StockLevel] = field(default_factory=dict)
 
 
