@@ -1,7 +1,7 @@
 """choice stock: a choice (variation) 86ed at a location, optionally until a time
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30 18:15:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from posbridge.store.types import UTCDateTime
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
