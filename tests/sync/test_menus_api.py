@@ -17,7 +17,7 @@ from posbridge.config import Settings
 from posbridge.pos.pricing import price_at
 from posbridge.pos.stock import available_quantity
 from posbridge.store.db import Database
-from posbridge.store.models import Item, OptionGroup, SectionItem, Stock, SyncLog
+from posbridge.store.models import Item, OptionGroup, SectionItem, Stock, SyncLog, Variation
 from posbridge.store.types import utcnow
 from posbridge.sync.runner import Progress
 from tests.conftest import ADMIN_TOKEN
@@ -60,12 +60,27 @@ def test_first_sync_writes_the_pos_menus_field_for_field(newgen: Callable[..., N
         }
         here = select(Stock).where(Stock.location_id == world.location)
         stock = {row.item_id: row for row in session.scalars(here)}
+        variation_names = {
+            v.id: v.name.strip()
+            for v in session.scalars(select(Variation).where(Variation.merchant_id == world.merchant))
+        }
+        sized_items = 0
         for name, item in live.items():
             pos = pos_items[name]
-            assert Decimal(item["price"]) == price_at(pos, world.location)
+            base = price_at(pos, world.location)
             assert item["acceptSpecialRequests"] == bool(pos.accept_special_request), name
             assert item["inStock"] is (available_quantity(stock.get(pos.id), utcnow()) != 0), name
             wanted = [groups[link.group_id] for link in pos.option_groups]
+            size = next((g for g in wanted if _size_like(g, variation_names)), None)
+            if size is None:
+                assert Decimal(item["price"]) == base and "variants" not in item, name
+            else:
+                # A size-like group is the item's price variants (priced per item), not a modifier group.
+                sized_items += 1
+                assert "price" not in item, name
+                wanted.remove(size)
+                expected = [(variation_names[c.variation_id], base + c.price) for c in size.choices]
+                assert [(v["name"], Decimal(v["price"])) for v in item["variants"]] == expected, name
             assert [g["name"] for g in item["modifierGroups"]] == [g.name for g in wanted]
             for wix_group, group in zip(item["modifierGroups"], wanted, strict=True):
                 charges = [Decimal(m["additionalCharge"]) for m in wix_group["modifiers"]]
@@ -75,8 +90,21 @@ def test_first_sync_writes_the_pos_menus_field_for_field(newgen: Callable[..., N
         # Items alike in options share one modifier group: no more groups than distinct POS groups.
         used = {link.group_id for i in pos_items.values() for link in i.option_groups if i.name in live}
     assert 0 < len(world.entities()["modifierGroups"]) <= len(used)
+    assert sized_items, "the seeded menu has no size-like option group: the test would prove nothing"
+    # Item Variants are shared by name: one per distinct size name, however many items use it.
+    variants = world.entities()["variants"]
+    assert len({v["name"] for v in variants}) == len(variants) > 0
     calls = world.counts()
     assert calls.get("items.bulkCreateItems", 0) == -(-len(live) // 100)
+
+
+def _size_like(group: OptionGroup, names: dict[int, str]) -> bool:
+    choice_names = {names[c.variation_id] for c in group.choices}
+    return (
+        group.type == "SELECTION"
+        and len(choice_names) == len(group.choices)
+        and any(c.price != 0 for c in group.choices)
+    )
 
 
 def test_a_resync_with_no_change_writes_nothing(newgen: Callable[..., NewGenWorld]) -> None:
@@ -101,6 +129,38 @@ def test_a_price_change_is_one_item_update(newgen: Callable[..., NewGenWorld]) -
     assert sync.status == "SYNCED", sync.failure_reason
     assert _writes(world.counts()) == {"items.bulkUpdateItem": 1}
     assert _items(world.tree())[name]["price"] in ("9.35", "9.350")
+
+
+def test_a_size_price_change_updates_the_price_variants_in_place(newgen: Callable[..., NewGenWorld]) -> None:
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    variants_before = world.entities()["variants"]
+    before = _items(world.tree())
+    with world.db.transaction() as session:
+        names = {
+            v.id: v.name.strip()
+            for v in session.scalars(select(Variation).where(Variation.merchant_id == world.merchant))
+        }
+        all_groups = session.scalars(select(OptionGroup).where(OptionGroup.merchant_id == world.merchant))
+        size = next(g for g in all_groups if _size_like(g, names))
+        choice = max(size.choices, key=lambda c: c.price)
+        choice.price += Decimal("1.25")
+        changed = names[choice.variation_id]
+    world.sim.clear_request_log()
+    sync = world.sync()
+    assert sync.status == "SYNCED", sync.failure_reason
+    # Only items change (one bulk call); the shared Item Variants stay as they are.
+    assert _writes(world.counts()) == {"items.bulkUpdateItem": 1}
+    assert world.entities()["variants"] == variants_before
+    sized = {n: i for n, i in _items(world.tree()).items() if any(v["name"] == changed for v in i.get("variants", []))}
+    assert sized
+    for name, item in sized.items():
+        now = {v["name"]: Decimal(v["price"]) for v in item["variants"]}
+        was = {v["name"]: Decimal(v["price"]) for v in before[name]["variants"]}
+        assert now == {**was, changed: was[changed] + Decimal("1.25")}, name
+    world.sim.clear_request_log()
+    assert world.sync().status == "SYNCED"
+    assert _writes(world.counts()) == {}
 
 
 def test_a_removed_item_leaves_its_section_and_stays_resolvable(newgen: Callable[..., NewGenWorld]) -> None:

@@ -13,6 +13,11 @@ Mapping of the neutral model:
 - SECTION → Section (`name`, `description`, `itemIds`).
 - DISH → Item (`name`, `description`, `priceInfo.price`, `labels` by name → Item Labels, created
   when missing, `orderSettings.inStock` / `acceptSpecialRequests`, `modifierGroups`).
+- A size-like option (required, exactly one choice, some choice changes the price; the first such
+  option of a dish) → the Item's `priceVariants` instead of a modifier group: one Item Variant per
+  choice name (site-wide, found by name, created when missing), priced per item at the dish's price
+  plus the choice's charge. The order intake maps a line's `variantId` back through the variant's
+  name to the choice of that name in the item's size group.
 - VARIATION → Item Modifier (`name`, `inStock`); its price is the group's `additionalCharge`.
 - A dish's options → Modifier Groups (`rule {required, minSelections, maxSelections}`, modifiers
   with `preSelected` and `additionalChargeInfo.additionalCharge`). A group is a value: items whose
@@ -36,7 +41,7 @@ from typing import Any, ClassVar
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration
 from posbridge.store.types import money_text
-from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION, Entity, LiveCatalog, Option
+from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION, Entity, Key, LiveCatalog, Option, Ref
 from posbridge.sync.catalog_id import Lookup
 from posbridge.sync.desired import DesiredCatalog
 from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Diff
@@ -80,6 +85,7 @@ _MENUS = _Service("/menus-menu", "menus", "menus", "menu")
 _SECTIONS = _Service("/menus-section", "sections", "sections", "section")
 _ITEMS = _Service("/menus-item", "items", "items", "item")
 _MODIFIERS = _Service("/item-modifiers", "modifiers", "modifiers", "modifier")
+_VARIANTS = _Service("/item-variants", "variants", "variants", "variant")
 _GROUPS = _Service("/item-modifier-group", "modifier-groups", "modifierGroups", "modifierGroup")
 _SERVICE = {MENU: _MENUS, SECTION: _SECTIONS, DISH: _ITEMS, VARIATION: _MODIFIERS}
 _NAMES = {
@@ -93,7 +99,7 @@ _NAMES = {
     (UPDATE, VARIATION): "bulkUpdateModifiers",
 }
 _MENU_FIELDS = ("name", "description", "sections")
-_DISH_FIELDS = ("name", "description", "price", "labels", "inStock", "acceptSpecialRequest", "options")
+_DISH_FIELDS = ("name", "description", "price", "labels", "inStock", "acceptSpecialRequest", "options", "priceVariants")
 
 
 class MenusApiTarget:
@@ -121,7 +127,8 @@ class MenusApiTarget:
         """The desired catalog with only what the Menus API holds, options in the shape it reads back."""
         out = dataclasses.replace(desired)
         out.menus = [_keep(m, _MENU_FIELDS) for m in desired.menus]
-        out.dishes = {ref: _dish(e) for ref, e in desired.dishes.items()}
+        names: dict[Key, str] = {Ref(VARIATION, k): e.fields.get("name", "") for k, e in desired.variations.items()}
+        out.dishes = {ref: _dish(e, names) for ref, e in desired.dishes.items()}
         out.variations = {ref: _keep(e, ("name", "inStock")) for ref, e in desired.variations.items()}
         return out
 
@@ -136,6 +143,7 @@ class MenusApiTarget:
         self.revisions: dict[str, str] = {}
         self.raw: dict[str, dict[str, Any]] = {}
         self.labels: dict[str, str] = {}  # label name → id (site-wide)
+        self.variants: dict[str, str] = {}  # item variant name → id (site-wide)
         self.groups: dict[tuple[Any, ...], str] = {}  # group content → id
         self.item_entries: list[WriteEntry] = []  # every item write the plan holds (see `plan`)
 
@@ -199,6 +207,10 @@ class MenusApiTarget:
         for label in answer.get("labels") or []:
             label_names[label["id"]] = label.get("name") or ""
             self.labels.setdefault(label.get("name") or "", label["id"])
+        variant_names = {}
+        for raw in self._list("listVariants", _VARIANTS):
+            variant_names[raw["id"]] = raw.get("name") or ""
+            self.variants.setdefault(raw.get("name") or "", raw["id"])
         for raw in self._list("listModifiers", _MODIFIERS):
             self._remember(raw)
             fields = {"name": raw.get("name") or "", "inStock": raw.get("inStock", True) is not False}
@@ -211,7 +223,7 @@ class MenusApiTarget:
             self.groups.setdefault(_group_key(option), raw["id"])
         for raw in self._list("listItems", _ITEMS):
             self._remember(raw)
-            live.items[raw["id"]] = _item_from_wire(raw, label_names, groups)
+            live.items[raw["id"]] = _item_from_wire(raw, label_names, groups, variant_names)
         return live
 
     def _remember(self, raw: dict[str, Any]) -> None:
@@ -315,6 +327,7 @@ class MenusApiTarget:
                 if label not in self.labels:
                     answer = self._call("createLabel", "POST", "/item-labels/v1/labels", {"label": {"name": label}})
                     self.labels[label] = answer["label"]["id"]
+        self._ensure_variants(entries)
         wanted: dict[tuple[Any, ...], Option] = {}
         for entry in entries:
             for option in entry.fields.get("options") or ():
@@ -335,6 +348,25 @@ class MenusApiTarget:
             created = self._results("bulkCreateModifierGroups", answer, named, _GROUPS.one)
             self.groups.update(zip(batch, created, strict=True))
 
+    def _ensure_variants(self, entries: list[WriteEntry]) -> None:
+        """Item Variants the entries' price variants name, created in full bulk calls where missing."""
+        wanted = list(
+            dict.fromkeys(
+                name
+                for entry in entries
+                for name, _ in entry.fields.get("priceVariants") or ()
+                if name not in self.variants
+            )
+        )
+        for start in range(0, len(wanted), self.limits.batch_size):
+            batch = wanted[start : start + self.limits.batch_size]
+            body = {_VARIANTS.plural: [{"name": n} for n in batch], "returnEntity": True}
+            path = f"{_VARIANTS.prefix}/v1/bulk/{_VARIANTS.path}/create"
+            answer = self._call("bulkCreateVariants", "POST", path, body)
+            named = [WriteEntry(dataclasses.replace(entries[0].change, name=n), {}) for n in batch]
+            created = self._results("bulkCreateVariants", answer, named, _VARIANTS.one)
+            self.variants.update(zip(batch, created, strict=True))
+
     def _body(self, kind: str, fields: dict[str, Any], resolve: Resolve, live: dict[str, Any] | None) -> dict[str, Any]:
         out: dict[str, Any] = {k: fields[k] for k in ("name", "description") if k in fields}
         if "visible" in fields:
@@ -346,8 +378,15 @@ class MenusApiTarget:
         if kind == VARIATION and "inStock" in fields:
             out["inStock"] = bool(fields["inStock"])
         if kind == DISH:
-            if "price" in fields:
-                out["priceInfo"] = {"price": money_text(fields["price"] or Decimal(0))}
+            if fields.get("priceVariants"):
+                # One of priceInfo / priceVariants: Wix drops the other when one is written.
+                variants = [
+                    {"variantId": self.variants[name], "priceInfo": {"price": money_text(price)}}
+                    for name, price in fields["priceVariants"]
+                ]
+                out["priceVariants"] = {"variants": variants}
+            elif "price" in fields or "priceVariants" in fields:
+                out["priceInfo"] = {"price": money_text(fields.get("price") or Decimal(0))}
             if "labels" in fields:
                 out["labels"] = [{"id": self.labels[name]} for name in fields["labels"]]
             if "options" in fields:
@@ -375,10 +414,27 @@ def _keep(entity: Entity, names: tuple[str, ...]) -> Entity:
     return dataclasses.replace(entity, fields={k: v for k, v in entity.fields.items() if k in names})
 
 
-def _dish(entity: Entity) -> Entity:
+def _dish(entity: Entity, names: dict[Key, str]) -> Entity:
     kept = _keep(entity, _DISH_FIELDS)
-    kept.fields["options"] = tuple(_normal(o) for o in kept.fields.get("options") or ())
+    options = [_normal(o) for o in kept.fields.get("options") or ()]
+    sized = next((o for o in options if _size_like(o, names)), None)
+    kept.fields["priceVariants"] = ()
+    if sized is not None:
+        base = kept.fields.get("price") or Decimal(0)
+        options.remove(sized)
+        kept.fields["priceVariants"] = tuple((names[k], base + charge) for k, charge in sized.choices)
+        kept.fields["price"] = None  # the price is per variant (Wix holds one or the other)
+    kept.fields["options"] = tuple(options)
     return kept
+
+
+def _size_like(option: Option, names: dict[Key, str]) -> bool:
+    """A required single choice whose choices change the price, each with a distinct name: a size."""
+    keys = [k for k, _ in option.choices]
+    if option.type != "SELECTION" or not keys or not all(k in names and names[k] for k in keys):
+        return False
+    distinct = len({names[k] for k in keys}) == len(keys)
+    return distinct and any(charge != 0 for _, charge in option.choices)
 
 
 def _normal(option: Option) -> Option:
@@ -440,8 +496,17 @@ def _group_key(option: Option) -> tuple[Any, ...]:
     return (option.name, option.type, choices, tuple(option.defaults), option.min_choices, option.max_choices)
 
 
-def _item_from_wire(raw: dict[str, Any], labels: dict[str, str], groups: dict[str, Option]) -> Entity:
+def _item_from_wire(
+    raw: dict[str, Any], labels: dict[str, str], groups: dict[str, Option], variants: dict[str, str]
+) -> Entity:
     price = (raw.get("priceInfo") or {}).get("price")
+    sized = tuple(
+        (
+            variants.get(v.get("variantId", ""), ""),
+            Decimal(str((v.get("priceInfo") or {}).get("price") or v.get("price") or "0")),
+        )
+        for v in (raw.get("priceVariants") or {}).get("variants") or ()
+    )
     settings = raw.get("orderSettings") or {}
     fields = {
         "name": raw.get("name") or "",
@@ -451,5 +516,6 @@ def _item_from_wire(raw: dict[str, Any], labels: dict[str, str], groups: dict[st
         "inStock": settings.get("inStock", True) is not False,
         "acceptSpecialRequest": settings.get("acceptSpecialRequests", True) is not False,
         "options": tuple(groups[g["id"]] for g in raw.get("modifierGroups") or () if g.get("id") in groups),
+        "priceVariants": sized,
     }
     return Entity(DISH, raw["id"], fields, raw=raw)
