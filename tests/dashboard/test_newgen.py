@@ -72,3 +72,50 @@ def test_business_locations_are_paired_and_synced_to_the_menus_api(
     unpaired = page_client.post(f"/dashboard/configurations/{downtown}/unpair", data={"csrf": csrf}, headers=headers)
     assert unpaired.status_code == 200
     assert configuration_status(db, instance_id, merchant.pos_id, downtown).status == "PENDING"
+
+
+def test_first_sync_warning_lists_the_business_locations_menus_it_will_hide(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    posbridge_url: str,
+    make_merchant: Callable[[], Merchant],
+) -> None:
+    merchant = make_merchant()
+    site = wixsim.create_site(
+        generation="new", locations=["Downtown", "Uptown Store"], dashboard_url=f"{posbridge_url}/dashboard"
+    )
+    instance_id = site["instanceId"]
+    downtown, uptown = (
+        next(loc["id"] for loc in site["locations"] if loc["name"] == n) for n in ("Downtown", "Uptown Store")
+    )
+    # The merchant's own menus in Wix's dashboard: one shown at Downtown, one already hidden there, one at Uptown.
+    wixsim.merchant_create(instance_id, "menu", name="Wix Brunch", businessLocationId=downtown)
+    wixsim.merchant_create(instance_id, "menu", name="Old Specials", businessLocationId=downtown, visible=False)
+    wixsim.merchant_create(instance_id, "menu", name="Uptown Late Night", businessLocationId=uptown)
+    session, csrf = _tokens(_page(page_client, wixsim, instance_id))
+    headers = {SESSION: session}
+    page_client.post("/dashboard/account/connect", data={"csrf": csrf, "apiKey": merchant.api_key}, headers=headers)
+    page_client.post("/dashboard/account/business", data={"csrf": csrf, **BUSINESS}, headers=headers)
+    panel = page_client.post(
+        f"/dashboard/configurations/{downtown}/pair",
+        data={"csrf": csrf, "locationId": "loc-1", "configurationId": downtown},
+        headers=headers,
+    )
+    assert f'hx-get="/dashboard/configurations/{downtown}/wix-menus"' in panel.text
+
+    warning = page_client.get(f"/dashboard/configurations/{downtown}/wix-menus", headers=headers)
+    assert warning.status_code == 200, warning.text
+    assert "will be hidden" in warning.text and "<li>Wix Brunch</li>" in warning.text
+    assert "Old Specials" not in warning.text and "Uptown Late Night" not in warning.text
+
+    page_client.post(f"/dashboard/configurations/{downtown}/sync", data={"csrf": csrf}, headers=headers)
+    deadline = time.monotonic() + 30
+    state = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
+    while "Synced" not in state.text and "Failed" not in state.text and time.monotonic() < deadline:
+        time.sleep(0.1)  # the server's worker runs the sync; nothing here to inject a clock into
+        state = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
+    assert "Synced" in state.text, state.text
+    menus = next(loc for loc in wixsim.site_menus(instance_id)["locations"] if loc["id"] == downtown)["menus"]
+    assert [m["visible"] for m in menus if m["name"] == "Wix Brunch"] == [False]  # what the warning said
+    after = page_client.get(f"/dashboard/configurations/{downtown}/wix-menus", headers=headers)
+    assert after.status_code == 200 and "Wix Brunch" not in after.text

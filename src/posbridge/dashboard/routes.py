@@ -366,9 +366,18 @@ async def sync_progress(request: Request, configuration_id: str) -> Response:
 
 @router.get("/dashboard/configurations/{configuration_id}/wix-menus")
 async def wix_menus(request: Request, configuration_id: str) -> Response:
-    """Before a first sync: the menus live on Wix for this location, which the sync will archive (read when shown)."""
+    """Before a first sync: the menus live on Wix for this location, which the sync will archive (Catalogs v3) or
+    hide (Menus API, new generation), read from Wix when shown."""
 
     def read(session: Session) -> dict[str, Any]:
+        db, client, instance_id = _db(request), _client(request), session.owner.instance_id
+        if merchant_page.generation_of(db, client, instance_id, configuration_id) is Generation.NEWGEN:
+            if merchant_page.ever_synced(db, instance_id, configuration_id):
+                return {"menus": []}
+            return {
+                "menus": merchant_page.existing_location_menus(client, instance_id, configuration_id),
+                "hides": True,
+            }
         found = _wix_configuration(request, session, configuration_id)
         catalog_id = found.get("catalogId")
         if not catalog_id or merchant_page.ever_synced(_db(request), session.owner.instance_id, configuration_id):

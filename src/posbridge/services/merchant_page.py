@@ -36,6 +36,7 @@ from posbridge.store.models import (
 )
 from posbridge.store.statuses import SyncStatus
 from posbridge.sync.catalogs_v3 import CatalogsV3Target
+from posbridge.sync.menus_api import MenusApiTarget
 from posbridge.wix.client import WixClient
 from posbridge.wix.connectivity import list_configurations
 from posbridge.wix.errors import WixApiError
@@ -84,6 +85,7 @@ class LocationRow:
     ever_synced: bool = False
     wix_address: str = ""
     wix_ordering: str | None = None  # new generation: the operation's online ordering, in words
+    business_location: bool = False  # new generation: its menus live in the Menus API
 
 
 @dataclass
@@ -153,6 +155,7 @@ def wix_locations(client: WixClient, instance_id: str) -> tuple[Generation, list
             "archived": bool(location.get("archived")),
             "enabled": True,
             "catalogId": None,  # its menus live in the Menus API, not in a catalog
+            "businessLocation": True,
             "address": _wix_address(location.get("address")),
         }
         for location in list_business_locations(client, instance_id)
@@ -307,6 +310,7 @@ def build_rows(
             ever_synced=known is not None and known.id in synced,
             wix_address=str(raw.get("address") or ""),
             wix_ordering=raw.get("ordering"),
+            business_location=bool(raw.get("businessLocation")),
         )
         if row.pos_location is None and account is not None:
             row.suggested = suggest(name, [loc for loc in locations if loc.paired_with is None], row.wix_address)
@@ -425,3 +429,16 @@ def existing_wix_menus(client: WixClient, instance_id: str, catalog_id: str) -> 
     """Names of the menus live on the Wix site for this location (a first sync disables those the POS did not make)."""
     live = CatalogsV3Target(client, instance_id, catalog_id).read_live(sections=False, items=False)
     return [str(menu.fields.get("name") or menu.key) for menu in live.menus.values() if not menu.archived]
+
+
+def existing_location_menus(client: WixClient, instance_id: str, business_location_id: str) -> list[str]:
+    """New generation: names of the Menus API menus shown for this business location (a first sync hides
+    those the POS did not make); another site's location is 'not found', as Wix's Locations API says."""
+    if not any(str(loc.get("id")) == business_location_id for loc in list_business_locations(client, instance_id)):
+        raise WixError.of(
+            "LOCATION_NOT_FOUND",
+            "This Wix business location is not on your site",
+            configurationId=business_location_id,
+        )
+    menus = MenusApiTarget(client, instance_id, business_location_id).location_menus()
+    return [str(menu.get("name") or menu.get("id")) for menu in menus if menu.get("visible") is not False]

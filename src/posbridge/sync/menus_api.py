@@ -174,10 +174,14 @@ class MenusApiTarget:
         """None: the Menus API has no catalog-wide version, so every sync reads (and writes only changes)."""
         return None
 
+    def location_menus(self) -> list[dict[str, Any]]:
+        """This business location's menus as Wix has them (the Menus API lists every location's)."""
+        return [m for m in self._list("listMenus", _MENUS) if m.get("businessLocationId") == self.business_location_id]
+
     def read_live(self, *, sections: bool = True, items: bool = True) -> LiveCatalog:
         """Everything the diff may need: this location's menus, and site-wide sections, items, modifiers, groups."""
         live = LiveCatalog()
-        menus = [m for m in self._list("listMenus", _MENUS) if m.get("businessLocationId") == self.business_location_id]
+        menus = self.location_menus()
         parent: dict[str, str] = {}
         for raw in menus:
             self._remember(raw)
