@@ -93,6 +93,25 @@ class Admin(_Json):
         )
         return result
 
+    def business_locations(self, instance_id: str) -> dict[str, Any]:
+        """`{instanceId, generation, locations: [{id, name, default, archived}]}` (read from Wix)."""
+        result: dict[str, Any] = self.call("GET", f"/instances/{instance_id}/business-locations")
+        return result
+
+    def pair_business_location(
+        self, instance_id: str, business_location_id: str, location_id: str, menu_ids: list[str] | None
+    ) -> dict[str, Any]:
+        body = {"locationId": location_id, "menuIds": menu_ids}
+        path = f"/instances/{instance_id}/business-locations/{business_location_id}"
+        result: dict[str, Any] = self.call("PUT", path, json=body)
+        return result
+
+    def request_sync(self, instance_id: str, configuration_id: str) -> dict[str, Any]:
+        """The operator's Sync now (202 with the pending sync)."""
+        path = f"/instances/{instance_id}/configurations/{configuration_id}/syncs"
+        result: dict[str, Any] = self.call("POST", path)
+        return result
+
     def syncs(self, instance_id: str, configuration_id: str) -> list[dict[str, Any]]:
         """The configuration's syncs, newest first."""
         return list(self.call("GET", f"/instances/{instance_id}/configurations/{configuration_id}/syncs"))
@@ -139,6 +158,11 @@ class Wix(_Json):
     def catalog(self, catalog_id: str) -> dict[str, Any]:
         """`{catalog, live{menus, sections, items}, draft, publishCount}`."""
         result: dict[str, Any] = self.call("GET", f"/catalogs/{catalog_id}")
+        return result
+
+    def site_menus(self, instance_id: str) -> dict[str, Any]:
+        """New generation: the Menus API's state by business location (`{locations: [{id, name, menus}]}`)."""
+        result: dict[str, Any] = self.call("GET", f"/sites/{instance_id}/menus")
         return result
 
     def spi(self, method: str, instance_id: str, **fields: Any) -> dict[str, Any]:

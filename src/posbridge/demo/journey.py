@@ -47,6 +47,7 @@ PAIRING: dict[str, tuple[str, list[str] | None]] = {
     "SoHo": ("loc-soho", ["menu-all-day", "menu-drinks"]),
     "Williamsburg": ("loc-williamsburg", None),
 }
+NEWGEN_LOCATION = "Bowery"  # the new-generation site's business location, paired like SoHo
 PRICE_CHANGE = ("diavola", Decimal("18.50"))
 # An 86 "for a while": in a kitchen it is a minute or an hour; the demo keeps it short (its budget is 60 s).
 EIGHTY_SIX = ("Williamsburg", "arancini", "Arancini", 6)
@@ -135,6 +136,7 @@ class Journey:
             ("A stale price is caught", self.stale_price),
             ("The new price reaches Wix by itself", self.price_reaches_wix),
             ("The kitchen works the orders; one is cancelled in Wix", self.kitchen),
+            ("A new-generation site: a business location synced to the Menus API", self.new_generation),
         ]
 
     def run(self) -> list[StepResult]:
@@ -526,6 +528,53 @@ class Journey:
             )
         self.outcome = f"{len(worked)} FULFILLED, 1 CANCELED at Wix"
         return lines
+
+    def new_generation(self) -> list[str]:
+        """The same merchant on a new-generation site: paired and synced through the admin API, checked on Wix."""
+        site = self.wix.create_site(
+            {"generation": "new", "name": "Trattoria Uno Bowery", "currency": "USD", "locations": [NEWGEN_LOCATION]}
+        )
+        instance_id = site["instanceId"]
+        self.admin.link_account(instance_id, MERCHANT, self.api_key)
+        answer = self.admin.business_locations(instance_id)
+        check(answer["generation"] == "NEWGEN", f"posbridge reads the site as {answer['generation']}")
+        found = [loc for loc in answer["locations"] if loc["name"] == NEWGEN_LOCATION]
+        check(len(found) == 1, f"Wix's business locations as posbridge reads them: {answer['locations']}")
+        business_location = found[0]["id"]
+        pos_location, menus = PAIRING["SoHo"]
+        view = self.admin.pair_business_location(instance_id, business_location, pos_location, menus)
+        check(view["status"] == "READY", f"{NEWGEN_LOCATION}: pairing is {view['status']}")
+        requested = self.admin.request_sync(instance_id, business_location)
+        started = time.monotonic()
+        self.wait_until(
+            lambda: self.admin.sync(instance_id, business_location, requested["id"])["status"] in ("SYNCED", "FAILED"),
+            f"{NEWGEN_LOCATION}: the Menus API sync did not end",
+            seconds=SYNC_TIMEOUT_SECONDS,
+        )
+        sync = self.admin.sync(instance_id, business_location, requested["id"])
+        check(sync["status"] == "SYNCED", f"{NEWGEN_LOCATION}: sync {sync['status']} ({sync.get('failureReason')})")
+        took = time.monotonic() - started
+        state = next(loc for loc in self.wix.site_menus(instance_id)["locations"] if loc["id"] == business_location)
+        shown = [m for m in state["menus"] if m.get("visible") is not False]
+        expected = self.menu_names(menus or self.menus_sold_at(pos_location))
+        check(sorted(m["name"] for m in shown) == sorted(expected), f"Wix's Menus API shows {shown}")
+        dishes = {i["name"] for m in shown for s in m.get("sections") or [] for i in s.get("items") or []}
+        want = self.dishes_in(menus or self.menus_sold_at(pos_location))
+        check(len(dishes) == want, f"{len(dishes)} dishes in Wix's Menus API, expected {want}")
+        tree = Tree(f"[bold]Menus API · {NEWGEN_LOCATION}[/]")
+        for menu in shown:
+            branch = tree.add(f"[bold]{menu['name']}[/] · {len(menu.get('sections') or [])} sections")
+            for section in (menu.get("sections") or [])[:3]:
+                branch.add(f"{section['name']} ({len(section.get('items') or [])})")
+        self.shown = [tree]
+        self.outcome = f"READY, SYNCED, {len(dishes)} dishes"
+        return [
+            f"site {short(instance_id)}…: posbridge reads it as {answer['generation']} "
+            f"({len(answer['locations'])} business location)",
+            f"PUT …/business-locations/{short(business_location)}… ↔ {view['locationName']}: [bold]{view['status']}[/]",
+            f"POST …/syncs → sync {requested['id']} [bold]SYNCED[/] in {took:.1f} s: "
+            f"{len(shown)} menus, {len(dishes)} dishes in Wix's Menus API (GET /_sim/sites/…/menus)",
+        ]
 
     def wait_for_wix_status(self, wix_order_id: str, status: str) -> None:
         self.wait_until(
