@@ -17,7 +17,7 @@ from posbridge.config import Settings
 from posbridge.pos.pricing import price_at
 from posbridge.pos.stock import available_quantity
 from posbridge.store.db import Database
-from posbridge.store.models import Item, OptionGroup, SectionItem, Stock, SyncLog, Variation
+from posbridge.store.models import Item, Menu, OptionGroup, SectionItem, Stock, SyncLog, Variation
 from posbridge.store.types import utcnow
 from posbridge.sync.runner import Progress
 from tests.conftest import ADMIN_TOKEN
@@ -320,3 +320,67 @@ def test_the_admin_api_lists_pairs_and_syncs_a_business_location(newgen: Callabl
         assert admin.get(syncs + "/preview").json()["valid"] is True
         assert admin.post(syncs).status_code == 202
         assert admin.get(syncs).json()[0]["status"] == "SYNCED"
+
+
+def _ordering_settings(world: NewGenWorld) -> dict[str, dict[str, Any]]:
+    path = "/menu-ordering-settings/v1/menu-ordering-settings/query"
+    answer = world.client.call_api(world.instance_id, "POST", path, json={"query": {}})
+    return {s["menuId"]: s for s in answer["menuOrderingSettings"]}
+
+
+def test_menu_availability_is_written_to_its_ordering_settings_and_nothing_else(
+    newgen: Callable[..., NewGenWorld],
+) -> None:
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    menu = world.tree()["menus"][0]
+    before = _ordering_settings(world)[menu["id"]]
+    assert before["availability"]["type"] == "ALWAYS_AVAILABLE"
+    with world.db.transaction() as session:
+        pos_menu = session.scalar(select(Menu).where(Menu.merchant_id == world.merchant, Menu.name == menu["name"]))
+        assert pos_menu is not None
+        pos_menu.availability = [{"days": ["MON", "SAT"], "from": "18:00", "to": "02:00"}]  # overnight
+    world.sim.clear_request_log()
+    sync = world.sync()
+    assert sync.status == "SYNCED", sync.failure_reason
+    assert _writes(world.counts()) == {"menuOrderingSettings.updateMenuOrderingSettings": 1}
+    after = _ordering_settings(world)[menu["id"]]
+    assert after["onlineOrderingEnabled"] is True and after["operationId"] == before["operationId"]  # the merchant's
+
+    def at(h: int, m: int = 0) -> dict[str, int]:
+        return {"hours": h, "minutes": m}
+
+    days = {d["dayOfWeek"]: d["timeRanges"] for d in after["availability"]["weeklyScheduleOptions"]["availableTimes"]}
+    assert after["availability"]["type"] == "WEEKLY_SCHEDULE"
+    assert days == {
+        "SUN": [{"startTime": at(0), "endTime": at(2)}],
+        "MON": [{"startTime": at(18), "endTime": at(0)}],
+        "TUE": [{"startTime": at(0), "endTime": at(2)}],
+        "SAT": [{"startTime": at(18), "endTime": at(0)}],
+    }
+    world.sim.clear_request_log()
+    assert world.sync().status == "SYNCED"
+    assert _writes(world.counts()) == {}  # read back as the same windows
+    with world.db.transaction() as session:
+        session.execute(update(Menu).where(Menu.merchant_id == world.merchant).values(availability=None))
+    assert world.sync().status == "SYNCED"
+    assert _ordering_settings(world)[menu["id"]]["availability"]["type"] == "ALWAYS_AVAILABLE"
+
+
+def test_menu_availability_the_merchant_owns_is_left_as_it_is(newgen: Callable[..., NewGenWorld]) -> None:
+    world = newgen()
+    world.settings = world.settings.model_copy(
+        update={"catalog_sync_configuration": {"entityAvailabilityUpdated": "WIX"}}
+    )
+    assert world.sync().status == "SYNCED"  # a new menu starts with the POS's windows
+    before = _ordering_settings(world)
+    with world.db.transaction() as session:
+        session.execute(
+            update(Menu)
+            .where(Menu.merchant_id == world.merchant)
+            .values(availability=[{"days": ["MON"], "from": "11:00", "to": "15:00"}])
+        )
+    world.sim.clear_request_log()
+    assert world.sync().status == "SYNCED"
+    assert _writes(world.counts()) == {}
+    assert _ordering_settings(world) == before

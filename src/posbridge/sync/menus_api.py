@@ -22,8 +22,11 @@ Mapping of the neutral model:
 - A dish's options → Modifier Groups (`rule {required, minSelections, maxSelections}`, modifiers
   with `preSelected` and `additionalChargeInfo.additionalCharge`). A group is a value: items whose
   options are alike share one group, found by content among the live groups, created when none is.
-- Not held (projected away): tax rates, image URLs, menu availability windows and fulfilment types
-  (Wix keeps these in menu ordering settings and operations, not written yet).
+- MENU availability windows → the menu's Menu Ordering Settings `availability` (a weekly schedule,
+  one range per day; none = `ALWAYS_AVAILABLE`), written after the menu, alone (the settings'
+  `onlineOrderingEnabled` and `operationId` are the merchant's).
+- Not held (projected away): tax rates, image URLs, fulfilment types (no public Menus API field;
+  fulfilment belongs to the location's operation).
 
 Every update carries the entity's current `revision` and a `mask` of the fields sent, so nothing
 the POS does not own is overwritten; a stale revision (the merchant edited meanwhile) makes the
@@ -41,7 +44,7 @@ from typing import Any, ClassVar
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration
 from posbridge.store.types import money_text
-from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION, Entity, Key, LiveCatalog, Option, Ref
+from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION, Entity, Key, LiveCatalog, Option, Period, Ref
 from posbridge.sync.catalog_id import Lookup
 from posbridge.sync.desired import DesiredCatalog
 from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Diff
@@ -98,7 +101,9 @@ _NAMES = {
     (CREATE, VARIATION): "bulkCreateModifiers",
     (UPDATE, VARIATION): "bulkUpdateModifiers",
 }
-_MENU_FIELDS = ("name", "description", "sections")
+_MENU_FIELDS = ("name", "description", "sections", "availability")
+_SETTINGS = "/menu-ordering-settings/v1/menu-ordering-settings"
+_WEEK = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 _DISH_FIELDS = ("name", "description", "price", "labels", "inStock", "acceptSpecialRequest", "options", "priceVariants")
 
 
@@ -126,7 +131,7 @@ class MenusApiTarget:
     def project(desired: DesiredCatalog) -> DesiredCatalog:
         """The desired catalog with only what the Menus API holds, options in the shape it reads back."""
         out = dataclasses.replace(desired)
-        out.menus = [_keep(m, _MENU_FIELDS) for m in desired.menus]
+        out.menus = [_menu(m) for m in desired.menus]
         names: dict[Key, str] = {Ref(VARIATION, k): e.fields.get("name", "") for k, e in desired.variations.items()}
         out.dishes = {ref: _dish(e, names) for ref, e in desired.dishes.items()}
         out.variations = {ref: _keep(e, ("name", "inStock")) for ref, e in desired.variations.items()}
@@ -144,6 +149,7 @@ class MenusApiTarget:
         self.raw: dict[str, dict[str, Any]] = {}
         self.labels: dict[str, str] = {}  # label name → id (site-wide)
         self.variants: dict[str, str] = {}  # item variant name → id (site-wide)
+        self.settings: dict[str, dict[str, Any]] = {}  # menu id → its menu ordering settings
         self.groups: dict[tuple[Any, ...], str] = {}  # group content → id
         self.item_entries: list[WriteEntry] = []  # every item write the plan holds (see `plan`)
 
@@ -154,6 +160,8 @@ class MenusApiTarget:
         if self._before_call is not None:
             self._before_call(name)
         self.calls[name] += 1
+        if path.startswith(_SETTINGS):  # Online Orders, not under the restaurants base
+            return self.client.call_api(self.instance_id, method, path, json=body, params=params)
         return self.client.call(self.instance_id, method, path, json=body, params=params)
 
     def _list(self, name: str, service: _Service) -> Iterator[dict[str, Any]]:
@@ -183,6 +191,8 @@ class MenusApiTarget:
         live = LiveCatalog()
         menus = self.location_menus()
         parent: dict[str, str] = {}
+        if menus:
+            self._read_settings()
         for raw in menus:
             self._remember(raw)
             for section_id in raw.get("sectionIds") or []:
@@ -194,6 +204,7 @@ class MenusApiTarget:
                     "name": raw.get("name") or "",
                     "description": raw.get("description") or "",
                     "sections": tuple(raw.get("sectionIds") or ()),
+                    "availability": _periods_from_wire((self.settings.get(raw["id"]) or {}).get("availability")),
                 },
                 archived=raw.get("visible") is False,
                 raw=raw,
@@ -229,6 +240,37 @@ class MenusApiTarget:
             self._remember(raw)
             live.items[raw["id"]] = _item_from_wire(raw, label_names, groups, variant_names)
         return live
+
+    def _read_settings(self) -> None:
+        """Menu ordering settings (availability lives there, not on the menu), by menu id."""
+        cursor = None
+        while True:
+            paging: dict[str, Any] = {"cursor": cursor} if cursor else {"limit": 100}
+            answer = self._call(
+                "queryMenuOrderingSettings", "POST", f"{_SETTINGS}/query", {"query": {"cursorPaging": paging}}
+            )
+            for raw in answer.get("menuOrderingSettings") or []:
+                if raw.get("menuId"):
+                    self.settings[raw["menuId"]] = raw
+            meta = answer.get("pagingMetadata") or {}
+            cursor = (meta.get("cursors") or {}).get("next")
+            if not meta.get("hasNext") or not cursor:
+                return
+
+    def _write_availability(self, menu_id: str, availability: tuple[Period, ...] | None) -> None:
+        """Only `availability`: whether online ordering is on, and through which operation, is the merchant's."""
+        body: dict[str, Any] = {"availability": _periods_to_wire(availability)}
+        current = self.settings.get(menu_id)
+        if current and current.get("id"):
+            body["revision"] = current.get("revision")
+            answer = self._call(
+                "updateMenuOrderingSettings", "PATCH", f"{_SETTINGS}/{current['id']}", {"menuOrderingSettings": body}
+            )
+        else:
+            path = f"{_SETTINGS}/upsert/menu-id/{menu_id}"
+            answer = self._call("upsertMenuOrderingSettingsByMenuId", "POST", path, {"menuOrderingSettings": body})
+        if isinstance(answer.get("menuOrderingSettings"), dict):
+            self.settings[menu_id] = answer["menuOrderingSettings"]
 
     def _remember(self, raw: dict[str, Any]) -> None:
         self.raw[raw["id"]] = raw
@@ -280,7 +322,19 @@ class MenusApiTarget:
                 bodies.append((body, mask))
             else:
                 bodies.append(({"id": resolve(entry.change.key), **body}, mask))
-        return self._bulk(op, kind, entries, bodies)
+        if kind != MENU:
+            return self._bulk(op, kind, entries, bodies)
+        # A menu's availability is in its ordering settings: a change of only that is no menu update.
+        on_menu = [i for i, (_, mask) in enumerate(bodies) if mask or op == CREATE]
+        ids = [resolve(e.change.key) if i not in on_menu else "" for i, e in enumerate(entries)]
+        if on_menu:
+            written = self._bulk(op, kind, [entries[i] for i in on_menu], [bodies[i] for i in on_menu])
+            for i, menu_id in zip(on_menu, written, strict=True):
+                ids[i] = menu_id
+        for entry, menu_id in zip(entries, ids, strict=True):
+            if "availability" in entry.fields:
+                self._write_availability(menu_id, entry.fields["availability"])
+        return ids
 
     def _bulk(
         self, op: str, kind: str, entries: list[WriteEntry], bodies: list[tuple[dict[str, Any], list[str]]]
@@ -416,6 +470,72 @@ class MenusApiTarget:
 
 def _keep(entity: Entity, names: tuple[str, ...]) -> Entity:
     return dataclasses.replace(entity, fields={k: v for k, v in entity.fields.items() if k in names})
+
+
+def _menu(entity: Entity) -> Entity:
+    kept = _keep(entity, _MENU_FIELDS)
+    kept.fields["availability"] = _per_day(kept.fields.get("availability"))
+    return kept
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _per_day(periods: tuple[Period, ...] | None) -> tuple[Period, ...] | None:
+    """Periods as Wix's weekly schedule holds them: within one day each (an overnight one split at midnight)."""
+    if not periods:
+        return None
+    out: set[Period] = set()
+    for period in periods:
+        day, start = _WEEK.index(period.open_day), _minutes(period.open_time)
+        end_day, end = _WEEK.index(period.close_day), _minutes(period.close_time)
+        span = ((end_day - day) % 7) * 1440 + end - start
+        span = span if span > 0 else span + 7 * 1440
+        while span > 0:
+            length = min(span, 1440 - start)
+            out.add(Period(_WEEK[day], _clock(start), _WEEK[day], _clock(start + length)))
+            span -= length
+            day, start = (day + 1) % 7, 0
+    return tuple(sorted(out, key=lambda p: (_WEEK.index(p.open_day), p.open_time, p.close_time)))
+
+
+def _periods_to_wire(periods: tuple[Period, ...] | None) -> dict[str, Any]:
+    if not periods:
+        return {"type": "ALWAYS_AVAILABLE"}
+    days: dict[str, list[dict[str, Any]]] = {}
+    for period in periods:
+        start, end = _minutes(period.open_time), _minutes(period.close_time) % 1440  # 24:00 → 00:00 (midnight)
+        days.setdefault(period.open_day, []).append(
+            {
+                "startTime": {"hours": start // 60, "minutes": start % 60},
+                "endTime": {"hours": end // 60, "minutes": end % 60},
+            }
+        )
+    times = [{"dayOfWeek": day, "timeRanges": ranges} for day, ranges in days.items()]
+    return {"type": "WEEKLY_SCHEDULE", "weeklyScheduleOptions": {"availableTimes": times}}
+
+
+def _periods_from_wire(availability: dict[str, Any] | None) -> tuple[Period, ...] | None:
+    """A weekly schedule as per-day periods; anything else (always, timestamp ranges) as None (always)."""
+    if not availability or availability.get("type") != "WEEKLY_SCHEDULE":
+        return None
+    out = []
+    for day in (availability.get("weeklyScheduleOptions") or {}).get("availableTimes") or []:
+        if day.get("dayOfWeek") not in _WEEK:
+            continue
+        for window in day.get("timeRanges") or []:
+            start = window.get("startTime") or {}
+            end = window.get("endTime") or {}
+            begin = int(start.get("hours") or 0) * 60 + int(start.get("minutes") or 0)
+            close = int(end.get("hours") or 0) * 60 + int(end.get("minutes") or 0)
+            out.append(Period(day["dayOfWeek"], _clock(begin), day["dayOfWeek"], _clock(close or 1440)))
+    return _per_day(tuple(out))
 
 
 def _dish(entity: Entity, names: dict[Key, str]) -> Entity:
