@@ -52,6 +52,7 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
         "posbridge reads it as NEWGEN",
         "in Wix's Menus API (GET /_sim/sites/…/menus)",
         "Menus API · Bowery",
+        "posbridge's Validations plugin → 200, no violations",
     ):
         assert answer in done.stdout
 

@@ -165,6 +165,11 @@ class Wix(_Json):
         result: dict[str, Any] = self.call("GET", f"/sites/{instance_id}/menus")
         return result
 
+    def ecom_checkout(self, basket: dict[str, Any]) -> dict[str, Any]:
+        """New generation: a customer's eCommerce checkout (the Validations plugin asked first)."""
+        result: dict[str, Any] = self.call("POST", "/checkout", json=basket)
+        return result
+
     def spi(self, method: str, instance_id: str, **fields: Any) -> dict[str, Any]:
         """One signed SPI call from Wix to posbridge: `{status, body, error, elapsedMs, request, metadata}`."""
         body = {"instanceId": instance_id, **{k: v for k, v in fields.items() if v is not None}}

@@ -136,7 +136,7 @@ class Journey:
             ("A stale price is caught", self.stale_price),
             ("The new price reaches Wix by itself", self.price_reaches_wix),
             ("The kitchen works the orders; one is cancelled in Wix", self.kitchen),
-            ("A new-generation site: a business location synced to the Menus API", self.new_generation),
+            ("A new-generation site: Menus API sync, an eCommerce checkout", self.new_generation),
         ]
 
     def run(self) -> list[StepResult]:
@@ -567,13 +567,42 @@ class Journey:
             for section in (menu.get("sections") or [])[:3]:
                 branch.add(f"{section['name']} ({len(section.get('items') or [])})")
         self.shown = [tree]
-        self.outcome = f"READY, SYNCED, {len(dishes)} dishes"
+        plain = next(
+            item
+            for m in shown
+            for sec in m.get("sections") or []
+            for item in sec.get("items") or []
+            if not item.get("priceVariants") and not item.get("modifierGroups")
+        )
+        validations = self.admin.base_url.removesuffix("/api/v1") + "/wix/validations"
+        bought = self.wix.ecom_checkout(
+            {
+                "instanceId": instance_id,
+                "locationId": business_location,
+                "lines": [{"itemId": plain["id"], "quantity": 1}],
+                "validationsBaseUri": validations,
+            }
+        )
+        asked = bought.get("validations") or {}
+        check(
+            asked.get("status") == 200 and not asked.get("failedOpen") and asked.get("error") is None,
+            f"posbridge's Validations plugin: {asked.get('status')} {asked.get('error')} {asked.get('body')}",
+        )
+        violations = (asked.get("body") or {}).get("violations")
+        check(violations == [], f"posbridge's Validations plugin found {violations}")
+        check(
+            bought.get("outcome") == "APPROVED" and bool(bought.get("orderId")),
+            f"Wix's checkout: {bought.get('outcome')}",
+        )
+        self.outcome = f"READY, SYNCED, {len(dishes)} dishes, checkout APPROVED"
         return [
             f"site {short(instance_id)}…: posbridge reads it as {answer['generation']} "
             f"({len(answer['locations'])} business location)",
             f"PUT …/business-locations/{short(business_location)}… ↔ {view['locationName']}: [bold]{view['status']}[/]",
             f"POST …/syncs → sync {requested['id']} [bold]SYNCED[/] in {took:.1f} s: "
             f"{len(shown)} menus, {len(dishes)} dishes in Wix's Menus API (GET /_sim/sites/…/menus)",
+            f"eCommerce checkout of {plain['name']}: posbridge's Validations plugin → [bold]200[/], no violations "
+            f"({asked.get('elapsedMs')} ms); Wix's order {short(bought['orderId'])}… [bold]APPROVED[/]",
         ]
 
     def wait_for_wix_status(self, wix_order_id: str, status: str) -> None:
