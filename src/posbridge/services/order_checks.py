@@ -54,6 +54,7 @@ from posbridge.services.tenancy import configuration_for
 from posbridge.store.models import Configuration, Instance, SyncIdMap
 from posbridge.store.models import Order as OrderRecord
 from posbridge.store.types import MONEY_MAX, money_text
+from posbridge.wix.generation import Generation
 
 DISH, VARIATION = "DISH", "VARIATION"
 
@@ -254,7 +255,8 @@ def legacy_pairing(
         merchant=merchant,
         location=location,
         menu_selection=configuration.id,
-        catalog_id=configuration.catalog_id,
+        # The sync id map's space: the catalog (legacy) or the business location (new generation).
+        catalog_id=configuration.wix_id if configuration.generation == Generation.NEWGEN else configuration.catalog_id,
         configuration_id=configuration.id,
     )
 

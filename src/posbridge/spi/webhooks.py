@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from posbridge.errors import InvalidArgument, WixError
 from posbridge.logs import get_logger, request_id_var
-from posbridge.services import pos_deliveries
+from posbridge.services import ecom_orders, pos_deliveries
 from posbridge.services.lifecycle import AppEvent, apply_app_event
 from posbridge.services.order_events import APPLIED, OrderEvent, apply_order_event, is_order_event
 from posbridge.services.tenancy import require_instance_id
@@ -47,7 +47,13 @@ async def webhook_endpoint(request: Request) -> Response:
     try:
         raw = await read_limited(request.stream(), settings.max_body_bytes, request.headers.get("content-length"))
         event = open_webhook(raw, public_key=settings.public_key, rules=ClaimRules.of(settings))
-        if is_order_event(event.event_type):
+        if ecom_orders.is_ecom_order_event(event.event_type):
+            outcome = await run_in_threadpool(
+                ecom_orders.apply_ecom_event, request.app.state.db, event.instance_id, event.event_type, event.data
+            )
+            if outcome == ecom_orders.PLACED:
+                await run_in_threadpool(pos_deliveries.wake, getattr(request.app.state, "jobs", None))
+        elif is_order_event(event.event_type):
             order_event = OrderEvent(
                 token_id=event.event_id,
                 event_type=event.event_type,
