@@ -18,7 +18,7 @@ from posbridge.demo.journey import item_changes
 from posbridge.demo.run import run_demo
 from posbridge.pos.menu_format import parse_document
 from posbridge.store.db import Database
-from posbridge.store.models import Configuration, Item, Order, Sync
+from posbridge.store.models import Configuration, Item, Location, Order, Sync
 
 # The demo itself must stay under 60 s (issue 12 §7); the test runs beside others under xdist on 2 cores.
 DEMO_TIMEOUT_SECONDS = 120
@@ -53,6 +53,7 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
         "in Wix's Menus API (GET /_sim/sites/…/menus)",
         "Menus API · Bowery",
         "posbridge's Validations plugin → 200, no violations",
+        "order_approved webhook → posbridge order po_",
     ):
         assert answer in done.stdout
 
@@ -60,7 +61,12 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
     db = Database(f"sqlite:///{folder / 'posbridge.db'}")
     try:
         with db.transaction(write=False) as session:
-            orders = list(session.scalars(select(Order)))
+            newgen_ids = set(session.scalars(select(Configuration.wix_id).where(Configuration.generation == "NEWGEN")))
+            every_order = list(session.scalars(select(Order)))
+            # The new-generation site's one eCommerce checkout, placed at the paired POS location.
+            (ecom,) = [o for o in every_order if o.configuration_wix_id in newgen_ids]
+            assert session.scalar(select(Location.pos_id).where(Location.id == ecom.location_id)) == "loc-soho"
+            orders = [o for o in every_order if o.configuration_wix_id not in newgen_ids]
             assert sorted(o.fulfillment_type for o in orders) == ["DELIVERY", "DINE_IN", "PICKUP", "PICKUP"]
             # The kitchen step: three worked to the end, one cancelled in Wix's dashboard (and so here).
             assert sorted(o.status for o in orders) == ["CANCELED", "FULFILLED", "FULFILLED", "FULFILLED"]

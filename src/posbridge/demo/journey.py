@@ -532,7 +532,13 @@ class Journey:
     def new_generation(self) -> list[str]:
         """The same merchant on a new-generation site: paired and synced through the admin API, checked on Wix."""
         site = self.wix.create_site(
-            {"generation": "new", "name": "Trattoria Uno Bowery", "currency": "USD", "locations": [NEWGEN_LOCATION]}
+            {
+                "generation": "new",
+                "name": "Trattoria Uno Bowery",
+                "currency": "USD",
+                "locations": [NEWGEN_LOCATION],
+                "webhookUrl": self.admin.base_url.removesuffix("/api/v1") + "/wix/webhooks",
+            }
         )
         instance_id = site["instanceId"]
         self.admin.link_account(instance_id, MERCHANT, self.api_key)
@@ -581,6 +587,12 @@ class Journey:
                 "locationId": business_location,
                 "lines": [{"itemId": plain["id"], "quantity": 1}],
                 "validationsBaseUri": validations,
+                "buyer": {
+                    "email": "ada@example.com",
+                    "firstName": "Ada",
+                    "lastName": "Lovelace",
+                    "phone": "+1 555 0100",
+                },
             }
         )
         asked = bought.get("validations") or {}
@@ -594,7 +606,17 @@ class Journey:
             bought.get("outcome") == "APPROVED" and bool(bought.get("orderId")),
             f"Wix's checkout: {bought.get('outcome')}",
         )
-        self.outcome = f"READY, SYNCED, {len(dishes)} dishes, checkout APPROVED"
+        wix_order_id = bought["orderId"]
+        self.wait_until(
+            lambda: any(o["wixOrderId"] == wix_order_id for o in self.admin.orders(instance_id)),
+            f"Wix's order {wix_order_id} did not reach posbridge's orders (order_approved webhook)",
+        )
+        (placed,) = [o for o in self.admin.orders(instance_id) if o["wixOrderId"] == wix_order_id]
+        check(
+            placed["configurationId"] == business_location and placed["locationId"] == pos_location,
+            f"posbridge placed Wix's order at {placed['configurationId']} / {placed['locationId']}",
+        )
+        self.outcome = f"READY, SYNCED, {len(dishes)} dishes, checkout → {short(placed['posOrderId'])}…"
         return [
             f"site {short(instance_id)}…: posbridge reads it as {answer['generation']} "
             f"({len(answer['locations'])} business location)",
@@ -603,6 +625,8 @@ class Journey:
             f"{len(shown)} menus, {len(dishes)} dishes in Wix's Menus API (GET /_sim/sites/…/menus)",
             f"eCommerce checkout of {plain['name']}: posbridge's Validations plugin → [bold]200[/], no violations "
             f"({asked.get('elapsedMs')} ms); Wix's order {short(bought['orderId'])}… [bold]APPROVED[/]",
+            f"order_approved webhook → posbridge order {placed['posOrderId']} at {placed['locationId']} "
+            f"({placed['status']}, {money(placed['total'])})",
         ]
 
     def wait_for_wix_status(self, wix_order_id: str, status: str) -> None:
