@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import delete, select, update
 
@@ -17,7 +18,8 @@ from posbridge.app import create_app
 from posbridge.services import ecom_orders
 from posbridge.store.db import Database
 from posbridge.store.models import Menu, Order, OrderLine, OrderLineOption, Stock
-from tests.orders.kitchen_world import kitchen_settings
+from tests.conftest import ADMIN_TOKEN
+from tests.orders.kitchen_world import kitchen_settings, wait_until
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
 from tests.sync.newgen_world import NewGenWorld, build_newgen_world
@@ -113,3 +115,35 @@ def test_a_dish_with_choices_maps_back_through_its_catalog_reference(
         options = list(session.scalars(select(OrderLineOption).where(OrderLineOption.line_id == placed.id)))
     assert placed.wix_catalog_item_id == line["itemId"]
     assert [option.group_name for option in options] == [group["name"]]
+
+
+def test_kitchen_progress_is_one_fulfillment_at_wix_and_a_cancel_is_ecoms(
+    world: tuple[NewGenWorld, str], db: Database
+) -> None:
+    site, url = world
+    result = site.sim.ecom_checkout(site.instance_id, site.business_location_id, [simple_line(site)], buyer=BUYER)
+    [order] = orders_of(db, result["orderId"])
+    seen: list[str] = []
+
+    def fulfillment_status() -> str | None:
+        fulfillments = site.sim.order(result["orderId"])["fulfillments"]
+        assert len(fulfillments) <= 1  # one fulfillment for the whole order, never a second
+        return fulfillments[0].get("status") if fulfillments else None
+
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30) as admin:
+        for action, status in (("accept", "Accepted"), ("ready", "Ready"), ("fulfill", "Fulfilled")):
+            assert admin.post(f"/api/v1/orders/{order.pos_order_id}/{action}").status_code == 200
+            wait_until(lambda status=status: fulfillment_status() == status)
+            seen.append(status)
+        [fulfillment] = site.sim.order(result["orderId"])["fulfillments"]
+        ordered = {line["id"]: line["quantity"] for line in result["order"]["lineItems"]}
+        assert {line["id"]: line["quantity"] for line in fulfillment["lineItems"]} == ordered
+        assert seen == ["Accepted", "Ready", "Fulfilled"]
+
+        second = site.sim.ecom_checkout(site.instance_id, site.business_location_id, [simple_line(site)], buyer=BUYER)
+        [other] = orders_of(db, second["orderId"])
+        assert (
+            admin.post(f"/api/v1/orders/{other.pos_order_id}/cancel", json={"reason": "out of dough"}).status_code
+            == 200
+        )
+        wait_until(lambda: site.sim.order(second["orderId"])["order"]["status"] == "CANCELED")

@@ -55,7 +55,7 @@ class LegacyOrderChannel(OrderChannel):
             if exc.status == 428:
                 self._judge_refusal(report, exc)
                 return
-            raise _channel_error(exc) from exc
+            raise channel_error(exc) from exc
 
     def _judge_refusal(self, report: StatusReport, refusal: WixApiError) -> None:
         """Wix refused the transition (428): harmless when Wix is already there or past it, else say why.
@@ -67,7 +67,7 @@ class LegacyOrderChannel(OrderChannel):
         try:
             current = orders.get_order(self.client, ref.instance_id, ref.wix_order_id).get("status")
         except WixApiError as exc:
-            raise _channel_error(exc) from exc
+            raise channel_error(exc) from exc
         if current in _SETTLED[report.status]:
             return
         if current == "PENDING":
@@ -75,7 +75,7 @@ class LegacyOrderChannel(OrderChannel):
         raise ChannelRefused(f"the order is {current} at Wix and cannot become {report.status}: {refusal.message}")
 
 
-def _channel_error(exc: WixApiError) -> ChannelUnavailable | ChannelRefused | ChannelUnauthorized:
+def channel_error(exc: WixApiError) -> ChannelUnavailable | ChannelRefused | ChannelUnauthorized:
     """Wix's answer by failure mode: try again, never again, or an operator's turn."""
     if exc.retryable:
         return ChannelUnavailable(str(exc))

@@ -21,19 +21,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from posbridge.config import Settings
 from posbridge.errors import WixError
 from posbridge.logs import get_logger
+from posbridge.orders.ecom import REPORTED as ECOM_REPORTED
 from posbridge.orders.legacy import REPORTED
 from posbridge.pos.stock import is_push_key
 from posbridge.services import attention, pos_deliveries
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
-from posbridge.store.models import Order, OutboundJob
+from posbridge.store.models import Configuration, Order, OutboundJob
 from posbridge.store.types import utcnow
 from posbridge.wix.client import WixClient
+from posbridge.wix.generation import Generation
 
 log = get_logger("outbound")
 
@@ -95,11 +97,21 @@ def queue_job(session: Session, *, kind: str, order: Order, payload: dict[str, A
 
 def queue_status_push(session: Session, order: Order, status: str, *, actor: str, message: str | None) -> int | None:
     """Owe Wix the order's new status, when Wix models it; the job's id, or None when there is nothing to tell."""
-    if status not in REPORTED:  # legacy orders (Orders v3): READY is the kitchen's own step
+    # Legacy orders (Orders v3): READY is the kitchen's own step; eCommerce's fulfillment has it.
+    if status not in (ECOM_REPORTED if is_newgen(order) else REPORTED):
         return None
     order.wix_push_status = PENDING
     payload = {"status": status, "actor": actor, "message": message}
     return queue_job(session, kind=ORDER_STATUS, order=order, payload=payload)
+
+
+def is_newgen(order: Order) -> bool:
+    """Whether the order came through a new-generation pairing (its key is a business location)."""
+    session = object_session(order)
+    if session is None or order.configuration_id is None:
+        return False
+    configuration = session.get(Configuration, order.configuration_id)
+    return configuration is not None and configuration.generation == Generation.NEWGEN
 
 
 def order_key(order_pk: int) -> str:

@@ -18,17 +18,20 @@ from posbridge.orders.channel import (
     StatusReport,
     WixOrderRef,
 )
+from posbridge.orders.ecom import EcomOrderChannel
 from posbridge.orders.legacy import LegacyOrderChannel
 from posbridge.orders.model import OrderStatus, StatusActor
 from posbridge.services import attention, outbound
-from posbridge.services.outbound import GiveUp, Job, TryLater
+from posbridge.services.outbound import GiveUp, Job, TryLater, is_newgen
 from posbridge.store.db import Database
 from posbridge.store.models import Order
 from posbridge.wix.client import WixClient
 
 
 def channel_for(order: Order, client: WixClient) -> OrderChannel:
-    """The order channel an order came through (every order posbridge holds today came through the SPI)."""
+    """The order channel an order came through: eCommerce for a new-generation pairing, else the SPI's."""
+    if is_newgen(order):
+        return EcomOrderChannel(client)
     return LegacyOrderChannel(client)
 
 

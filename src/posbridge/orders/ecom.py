@@ -1,0 +1,87 @@
+"""The new generation's way back: kitchen progress as ONE fulfillment per eCommerce order, a cancel through eCom.
+
+Accepted, Ready and Fulfilled are the statuses of a single fulfillment covering every line of the
+order (created at the first report, updated after); a cancel is eCommerce's Cancel Order. Wix is
+read before each write (the order's fulfillments), so a repeated report finds its fulfillment
+already there and only updates it: harmless when repeated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from posbridge.orders.channel import (
+    ChannelRefused,
+    Generation,
+    OrderChannel,
+    StatusReport,
+)
+from posbridge.orders.legacy import channel_error
+from posbridge.orders.model import OrderStatus
+from posbridge.wix.client import WixClient
+from posbridge.wix.errors import WixApiError
+
+FULFILLMENT_STATUS = {
+    OrderStatus.ACCEPTED: "Accepted",
+    OrderStatus.READY: "Ready",
+    OrderStatus.FULFILLED: "Fulfilled",
+}
+REPORTED = frozenset({*FULFILLMENT_STATUS, OrderStatus.CANCELED})
+ORDERS, FULFILLMENTS = "/ecom/v1/orders", "/ecom/v1/fulfillments"
+MAX_MESSAGE = 1000
+
+
+class EcomOrderChannel(OrderChannel):
+    """Reports through Wix eCommerce's Order Fulfillments and Orders APIs with the site's own token."""
+
+    generation = Generation.NEWGEN
+
+    def __init__(self, client: WixClient) -> None:
+        self.client = client
+
+    def reports(self, status: OrderStatus) -> bool:
+        return status in REPORTED
+
+    def report(self, report: StatusReport) -> None:
+        if not self.reports(report.status):
+            raise ValueError(f"eCommerce does not model {report.status}")
+        ref = report.order
+        order_path = quote(ref.wix_order_id, safe="")
+        try:
+            if report.status == OrderStatus.CANCELED:
+                body: dict[str, Any] = {"id": ref.wix_order_id}
+                if report.message:
+                    body["customMessage"] = report.message[:MAX_MESSAGE]
+                self._cancel(ref.instance_id, order_path, body)
+                return
+            status = FULFILLMENT_STATUS[report.status]
+            listed = self.client.call_api(ref.instance_id, "GET", f"{FULFILLMENTS}/orders/{order_path}")
+            existing = ((listed.get("orderWithFulfillments") or {}).get("fulfillments")) or []
+            if existing:
+                fulfillment_id = quote(str(existing[0].get("id")), safe="")
+                self.client.call_api(
+                    ref.instance_id,
+                    "PATCH",
+                    f"{FULFILLMENTS}/{fulfillment_id}/orders/{order_path}",
+                    json={"orderId": ref.wix_order_id, "fulfillment": {"status": status}},
+                )
+                return
+            order = self.client.call_api(ref.instance_id, "GET", f"{ORDERS}/{order_path}").get("order") or {}
+            lines = [{"id": line["id"], "quantity": line["quantity"]} for line in order.get("lineItems") or []]
+            self.client.call_api(
+                ref.instance_id,
+                "POST",
+                f"{FULFILLMENTS}/orders/{order_path}/create-fulfillment",
+                json={"orderId": ref.wix_order_id, "fulfillment": {"lineItems": lines, "status": status}},
+            )
+        except WixApiError as exc:
+            raise channel_error(exc) from exc
+
+    def _cancel(self, instance_id: str, order_path: str, body: dict[str, Any]) -> None:
+        try:
+            self.client.call_api(instance_id, "POST", f"{ORDERS}/{order_path}/cancel", json=body)
+        except WixApiError as exc:
+            if exc.status == 428:  # already cancelled is a no-op at Wix; anything else Wix will not allow
+                raise ChannelRefused(str(exc)) from exc
+            raise
