@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 from posbridge.app import create_app
 from posbridge.services import ecom_orders
 from posbridge.store.db import Database
-from posbridge.store.models import Menu, Order, OrderLine, OrderLineOption, Stock
+from posbridge.store.models import Menu, Order, OrderLine, OrderLineOption, OrderStatusChange, Stock
 from tests.conftest import ADMIN_TOKEN
 from tests.orders.kitchen_world import kitchen_settings, wait_until
 from tests.support.server import serve_in_thread
@@ -147,3 +147,17 @@ def test_kitchen_progress_is_one_fulfillment_at_wix_and_a_cancel_is_ecoms(
             == 200
         )
         wait_until(lambda: site.sim.order(second["orderId"])["order"]["status"] == "CANCELED")
+
+
+def test_a_cancel_in_wix_reaches_the_kitchen(world: tuple[NewGenWorld, str], db: Database) -> None:
+    site, _url = world
+    result = site.sim.ecom_checkout(site.instance_id, site.business_location_id, [simple_line(site)], buyer=BUYER)
+    site.sim.ecom_cancel(result["orderId"], custom_message="the customer called")
+    site.sim.ecom_events(site.instance_id)  # delivered
+    [order] = orders_of(db, result["orderId"])
+    assert order.status == "CANCELED"
+    with db.transaction(write=False) as session:
+        actors = [
+            c.actor for c in session.scalars(select(OrderStatusChange).where(OrderStatusChange.order_id == order.id))
+        ]
+    assert actors == ["WIX", "WIX"]

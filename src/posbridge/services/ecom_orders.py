@@ -20,25 +20,29 @@ from sqlalchemy import select
 from posbridge.errors import InvalidArgument, WixError
 from posbridge.logs import get_logger
 from posbridge.orders.model import Customer, Fulfillment, FulfillmentType, LineOption, Order, OrderLine, Payment, Totals
-from posbridge.services import ordering
+from posbridge.services import order_events, order_flow, ordering
 from posbridge.services.validations import RESTAURANTS_APP_ID
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration
+from posbridge.store.models import Order as OrderRecord
 from posbridge.wix.generation import Generation
 
 ORDER_APPROVED = "wix.ecom.v1.order_approved"
+ORDER_CANCELED = "wix.ecom.v1.order_canceled"
 # Outcomes, for logs and tests.
 PLACED, DUPLICATE, NOT_OURS, REFUSED = "PLACED", "DUPLICATE", "NOT_OURS", "REFUSED"
 log = get_logger("ecom_orders")
 
 
 def is_ecom_order_event(event_type: str) -> bool:
-    return event_type == ORDER_APPROVED
+    return event_type in (ORDER_APPROVED, ORDER_CANCELED)
 
 
 def apply_ecom_event(db: Database, instance_id: str, event_type: str, data: dict[str, Any]) -> str:
-    """Place an approved eCommerce order once; the outcome."""
+    """Place an approved eCommerce order once, or cancel it in the kitchen and the POS; the outcome."""
     order = ((data.get("actionEvent") or {}).get("body") or {}).get("order")
+    if event_type == ORDER_CANCELED:
+        return _cancel(db, instance_id, order)
     if not isinstance(order, dict):
         raise InvalidArgument("The event holds no order", field="data.actionEvent.body.order")
     location = (order.get("businessLocation") or {}).get("id")
@@ -81,6 +85,22 @@ def apply_ecom_event(db: Database, instance_id: str, event_type: str, data: dict
         )
         return REFUSED
     return PLACED if created.created else DUPLICATE
+
+
+def _cancel(db: Database, instance_id: str, order: Any) -> str:
+    """Wix cancelled the order (merchant, refund, …): the kitchen's order follows, never reported back."""
+    order_id = order.get("id") if isinstance(order, dict) else None
+    if not isinstance(order_id, str) or not order_id:
+        raise InvalidArgument("The event holds no order id", field="data.actionEvent.body.order.id")
+    with db.transaction() as session:
+        row = session.scalar(
+            select(OrderRecord)
+            .where(OrderRecord.instance_id == instance_id, OrderRecord.wix_order_id == order_id)
+            .with_for_update()
+        )
+        if row is None:
+            return NOT_OURS
+        return order_events.apply_wix_status(session, row, order_flow.CANCELED, at=None)
 
 
 def to_domain(order: dict[str, Any]) -> Order:

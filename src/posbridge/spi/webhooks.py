@@ -51,7 +51,7 @@ async def webhook_endpoint(request: Request) -> Response:
             outcome = await run_in_threadpool(
                 ecom_orders.apply_ecom_event, request.app.state.db, event.instance_id, event.event_type, event.data
             )
-            if outcome == ecom_orders.PLACED:
+            if outcome in (ecom_orders.PLACED, APPLIED):
                 await run_in_threadpool(pos_deliveries.wake, getattr(request.app.state, "jobs", None))
         elif is_order_event(event.event_type):
             order_event = OrderEvent(
