@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import shutil
 import subprocess
 import time
@@ -24,6 +25,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from posbridge.config import Settings
@@ -224,6 +226,20 @@ def test_the_limits_come_from_the_settings(settings: Settings, signer: TestSigne
         _verify(signer, rules=rules, **two_hours)
 
 
+@pytest.fixture()
+def every_log_level() -> Any:
+    """Let every level through while a test captures logs.
+
+    capture_logs replaces structlog's processors, not its level filter: a test that configured logging
+    at ERROR earlier in the same xdist worker (one-shot CLI commands run in-process) would drop warnings.
+    """
+    before = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.NOTSET))
+    yield
+    structlog.configure(**before)
+
+
+@pytest.mark.usefixtures("every_log_level")
 def test_every_envelope_without_exp_is_logged(signer: TestSigner, instance_id: str) -> None:
     rules = ClaimRules(app_id=signer.app_id)
     key = signer.key.public_key()
