@@ -214,6 +214,10 @@ class WixSimClient:
         self._sim("POST", "/events/drain")
         return self._sim("GET", "/events", params={"instanceId": instance_id, "eventType": event_type})["events"]
 
+    def redeliver_ecom_event(self, event_id: str) -> dict[str, Any]:
+        """Send a delivered eCom webhook again (same signed body), as Wix's retries do; its delivery."""
+        return self._sim("POST", f"/events/{event_id}/redeliver")
+
     def send_webhook(self, instance_id: str, event_type: str, **opts: Any) -> dict[str, Any]:
         """Send AppInstalled/AppRemoved. opts: url, variant, data, apply. Returns the provider's answer."""
         return self._sim(
@@ -231,7 +235,8 @@ class WixSimClient:
     # ---- faults -------------------------------------------------------------------------------
     def inject_fault(self, endpoint: str, kind: str, **opts: Any) -> dict[str, Any]:
         """Fault on an endpoint name ('*' for all). kind: latency|429|5xx|drop. opts: count, fraction,
-        seed, latency_ms, status, retry_after (None = no Retry-After header), instance_id."""
+        seed, latency_ms, status, retry_after (None = no Retry-After header), instance_id, phase ("after":
+        a 5xx or drop once the call has run, its effect kept: a lost answer)."""
         return self._sim("POST", "/faults", json={"endpoint": endpoint, "kind": kind, **_camel_keys(opts)})
 
     def faults(self) -> list[dict[str, Any]]:

@@ -1,4 +1,9 @@
-"""Fault injection per Wix endpoint: latency, 429 (with or without Retry-After), 5xx, dropped connections."""
+"""Fault injection per Wix endpoint: latency, 429 (with or without Retry-After), 5xx, dropped connections.
+
+A 5xx or a drop hits before the call runs (`phase` "before": nothing changed at Wix) or after it
+(`phase` "after": the call's effect stays and only its answer is lost, as when a gateway times out
+on a request Wix did carry out), which is what makes a retried create double its entity.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from wixsim.clock import new_id
 from wixsim.models import StrictModel
 
 FaultKind = Literal["latency", "429", "5xx", "drop"]
+FaultPhase = Literal["before", "after"]
 
 
 class FaultRule(StrictModel):
@@ -26,12 +32,17 @@ class FaultRule(StrictModel):
     latencyMs: int = Field(0, ge=0, description="Delay added (latency kind, or before any other kind)")
     status: int | None = Field(None, description="Status for 5xx (default 503) or 429")
     retryAfter: int | None = Field(None, ge=0, description="Retry-After seconds for 429; omitted when null")
+    phase: FaultPhase = Field(
+        "before", description="5xx/drop only: 'after' runs the call (its effect stays) and loses its answer"
+    )
     hits: int = 0
 
     @model_validator(mode="after")
     def _status_fits_kind(self) -> FaultRule:
         if self.kind == "5xx" and self.status is not None and not 500 <= self.status <= 599:
             raise ValueError("status of a 5xx fault must be 500..599")
+        if self.phase == "after" and self.kind not in ("5xx", "drop"):
+            raise ValueError("only a 5xx or a drop can come after the call has run")
         return self
 
 

@@ -94,6 +94,9 @@ class WixGate:
                 entry["fault"] = rule.kind
                 if rule.latencyMs:
                     await asyncio.sleep(rule.latencyMs / 1000)
+                if rule.phase == "after":
+                    await self._run_and_lose_answer(rule, scope, receive_wrapper, send_wrapper, receive)
+                    return
                 if rule.kind == "drop":
                     await _drop_connection(receive)
                     return
@@ -113,6 +116,20 @@ class WixGate:
         finally:
             entry["status"] = status_box[0] if status_box else None
             entry["durationMs"] = round((time.perf_counter() - started) * 1000, 2)
+
+    async def _run_and_lose_answer(
+        self, rule: FaultRule, scope: Scope, receive_wrapper: Receive, send_wrapper: Send, receive: Receive
+    ) -> None:
+        """Carry the call out (its effect stays at Wix), then drop its answer for the fault's."""
+
+        async def swallow(message: Message) -> None:
+            return None
+
+        await self.app(scope, receive_wrapper, swallow)
+        if rule.kind == "drop":
+            await _drop_connection(receive)
+        else:
+            await _send_fault(rule, send_wrapper)
 
     def _persist(self, scope: Scope) -> None:
         if scope["method"] in MUTATING and self.sim.store.state_file is not None:

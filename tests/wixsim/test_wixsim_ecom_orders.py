@@ -347,3 +347,27 @@ def test_reset_cuts_deliveries_still_queued(wixsim, provider):
     provider.reset()
     assert wixsim.ecom_events() == []
     assert provider.received == []
+
+
+def test_a_failed_delivery_is_redelivered_with_the_same_signed_body(wixsim, provider):
+    site = new_site(wixsim, webhook_url=provider.base_url + "/wix/webhooks")
+    provider.script("/wix/webhooks", Reply(503, {}), Reply(503, {}), Reply(503, {}), Reply(200, {}))
+    answer = wixsim.ecom_checkout(site.instance_id, site.location_id, [margherita_line(site, 1)])
+    approved = next(e for e in answer["events"] if e["eventType"] == "wix.ecom.v1.order_approved")
+    assert approved["status"] == 503
+    before = len(provider.calls("/wix/webhooks"))
+    again = wixsim.redeliver_ecom_event(approved["eventId"])
+    assert (again["eventId"], again["eventType"], again["status"]) == (
+        approved["eventId"],
+        "wix.ecom.v1.order_approved",
+        200,
+    )
+    calls = provider.calls("/wix/webhooks")
+    assert len(calls) == before + 1
+    first = next(c for c in calls if unwrap_event(wixsim.public_key_pem, c["body"])[1]["id"] == approved["eventId"])
+    assert calls[-1]["body"] == first["body"]  # Wix's retry resends the same signed body
+    assert [e["status"] for e in wixsim.ecom_events(site.instance_id) if e["eventId"] == approved["eventId"]] == [
+        503,
+        200,
+    ]
+    assert wixsim.http.post("/_sim/events/nope/redeliver").status_code == 404

@@ -112,3 +112,30 @@ def test_fault_on_an_unknown_endpoint_name_is_refused(wixsim):
     response = wixsim.http.post("/_sim/faults", json={"endpoint": "bulkCreateDish", "kind": "5xx"})
     assert response.status_code == 400
     assert "bulkCreateDishes" in response.text
+
+
+def test_an_after_fault_keeps_the_calls_effect_and_loses_its_answer(wixsim, site):
+    wixsim.inject_fault("createDraftCatalog", "5xx", count=1, status=504, phase="after")
+    path = f"/restaurants/v3/draft-catalogs/{site.catalog_id}/create"
+    assert wixsim.wix("POST", path, instance_id=site.instance_id).status_code == 504
+    assert wixsim.draft_catalog(site.catalog_id) is not None  # done at Wix, though the caller heard 504
+    again = wixsim.wix("POST", path, instance_id=site.instance_id)
+    assert again.status_code == 409  # a blind resend finds it already made
+
+
+def test_an_after_drop_keeps_the_effect_and_closes_the_connection(wixsim, site):
+    wixsim.wix_token(site.instance_id)
+    wixsim.inject_fault("createDraftCatalog", "drop", count=1, phase="after")
+    with pytest.raises(httpx.TransportError):
+        wixsim.wix("POST", f"/restaurants/v3/draft-catalogs/{site.catalog_id}/create", instance_id=site.instance_id)
+    assert wixsim.draft_catalog(site.catalog_id) is not None
+    assert wixsim.request_log(endpoint="createDraftCatalog")["requests"][0]["fault"] == "drop"
+
+
+def test_only_a_5xx_or_a_drop_can_come_after_the_call(wixsim):
+    for kind in ("429", "latency"):
+        response = wixsim.http.post(
+            "/_sim/faults", json={"endpoint": "createDraftCatalog", "kind": kind, "phase": "after"}
+        )
+        assert response.status_code == 422, response.text
+    assert wixsim.faults() == []

@@ -84,6 +84,13 @@ def register(api: FastAPI, sim: Sim) -> None:
     async def events(instanceId: str | None = None, eventType: str | None = None) -> dict:
         return {"events": sim.ecom_outbox.log(instanceId, eventType)}
 
+    @api.post("/events/{event_id}/redeliver", summary="Send a delivered eCom webhook again (Wix's retries)")
+    async def redeliver(event_id: str) -> dict:
+        delivered = await sim.ecom_outbox.redeliver(sim.store, event_id)
+        if delivered is None:
+            raise HTTPException(404, "eCom event not found")
+        return delivered
+
     @api.post("/events/drain", summary="Wait until every queued eCom webhook has been delivered")
     async def drain() -> dict:
         await sim.ecom_outbox.drain(sim.store, [])

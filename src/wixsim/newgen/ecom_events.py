@@ -110,6 +110,7 @@ class Pending:
     event: Entity
     identity: Entity
     url: str | None
+    token: str | None = None  # signed at the first delivery; a redelivery resends the same body
 
 
 @dataclass
@@ -118,6 +119,8 @@ class EventOutbox:
 
     pending: deque[Pending] = field(default_factory=deque)
     delivered: deque[Entity] = field(default_factory=lambda: deque(maxlen=DELIVERY_LOG_CAPACITY))
+    # What was sent, by event id, so Wix's retries can send it again (bounded like the log).
+    sent: dict[str, Pending] = field(default_factory=dict)
     _lock: asyncio.Lock | None = None
     _tasks: set[asyncio.Task[list[Entity]]] = field(default_factory=set)
 
@@ -147,6 +150,18 @@ class EventOutbox:
         wanted = set(event_ids)
         return [d for d in self.delivered if d["eventId"] in wanted]
 
+    async def redeliver(self, store: Store, event_id: str) -> Entity | None:
+        """Send a delivered event again, the same signed body to the same URL, as Wix's retries do; None if unknown.
+
+        It goes after whatever is queued, so a resent `order_approved` can land after later events.
+        """
+        item = self.sent.get(event_id)
+        if item is None:
+            return None
+        self.pending.append(item)
+        delivered = await self.drain(store, [event_id])
+        return delivered[-1]
+
     async def _deliver(self, store: Store, item: Pending) -> Entity:
         result: Entity = {
             "eventType": item.event_type,
@@ -161,9 +176,10 @@ class EventOutbox:
         if item.url is None:
             result["error"] = "no webhook URL"
         else:
-            token = webhook_jwt(store, item.instance_id, item.event_type, item.event, item.identity)
+            if item.token is None:
+                item.token = webhook_jwt(store, item.instance_id, item.event_type, item.event, item.identity)
             answer = await spi_caller.post(
-                item.url, token.encode(), {"content-type": "text/plain"}, store.data.settings.spi_timeout_seconds
+                item.url, item.token.encode(), {"content-type": "text/plain"}, store.data.settings.spi_timeout_seconds
             )
             result.update(status=answer["status"], error=answer["error"], elapsedMs=answer["elapsedMs"])
         rec = store.data.ecom_orders.get(item.order_id)
@@ -172,6 +188,9 @@ class EventOutbox:
                 if logged["eventId"] == item.event["id"]:
                     logged.update(status=result["status"], error=result["error"])
         self.delivered.append(result)
+        self.sent[item.event["id"]] = item
+        while len(self.sent) > DELIVERY_LOG_CAPACITY:
+            del self.sent[next(iter(self.sent))]
         return result
 
     async def stop(self) -> None:
@@ -186,6 +205,7 @@ class EventOutbox:
         """Forget queued and delivered events."""
         self.pending.clear()
         self.delivered.clear()
+        self.sent.clear()
 
     def log(self, instance_id: str | None = None, event_type: str | None = None) -> list[Any]:
         """Deliveries made, oldest first."""
