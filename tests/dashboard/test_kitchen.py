@@ -9,11 +9,12 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from posbridge.services import attention
+from posbridge.services.order_views import kitchen_orders
 from posbridge.store.db import Database
-from posbridge.store.models import Configuration, Item, Order, OrderLine, OutboundJob
+from posbridge.store.models import Configuration, Item, Order, OrderLine, OrderLineOption, OutboundJob
 from tests.dashboard.conftest import Merchant, Site
 from tests.dashboard.test_page import _ready_and_paired
 from tests.dashboard.test_security import SESSION, _open, _tokens
@@ -160,3 +161,45 @@ def test_orders_needing_attention_come_first_with_retry_and_resolve(
     with db.transaction(write=False) as s:
         job = s.scalar(select(OutboundJob).where(OutboundJob.order_id == pushed.id))
         assert job is not None and job.attempts <= 1  # sent again from a fresh start (Wix may refuse it again)
+
+
+def test_the_kitchen_card_reads_a_fixed_number_of_queries_and_shows_each_lines_options(
+    paired: Paired, db: Database
+) -> None:
+    """The card is on the page and polled: its queries do not grow with its tickets (no query per order or line)."""
+    site, _, _, conf = paired
+    _orders(db, site, conf, datetime(2026, 12, 24, 19, 30, tzinfo=UTC))
+    with db.transaction() as s:
+        line = s.scalar(
+            select(OrderLine).join(Order).where(Order.instance_id == site.instance_id).order_by(OrderLine.id).limit(1)
+        )
+        assert line is not None
+        line.options = [
+            OrderLineOption(
+                group_name="Size", group_type="VARIATION", wix_item_id="c1", name="Large", price=Decimal("0")
+            ),
+            OrderLineOption(
+                group_name="Extras", group_type="MODIFIER", wix_item_id="c2", name="Cheese", price=Decimal("1")
+            ),
+        ]
+        dish = f"2 × {line.name} (Large, Cheese)"
+
+    def count(read: Callable[[], object]) -> int:
+        statements: list[str] = []
+
+        def listen(conn: object, cursor: object, statement: str, *rest: object) -> None:
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            read()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        return len(statements)
+
+    few = count(lambda: kitchen_orders(db, site.instance_id))
+    for _ in range(4):
+        _orders(db, site, conf, datetime(2026, 12, 24, 19, 30, tzinfo=UTC))
+    (place,) = kitchen_orders(db, site.instance_id)
+    assert len(place.tickets) == 10 and [dish] in [t.items for t in place.tickets]
+    assert count(lambda: kitchen_orders(db, site.instance_id)) == few

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from posbridge.services.order_lookup import find_order
@@ -234,6 +235,20 @@ class KitchenLocation(ApiModel):
 # What the kitchen can do next from each open status (the flow's rules; cancel is always possible).
 NEXT_ACTIONS = {"NEW": ["accept", "cancel"], "ACCEPTED": ["ready", "fulfill", "cancel"], "READY": ["fulfill", "cancel"]}
 KITCHEN_LIMIT = 200
+TICKET_COLUMNS = (
+    Order.pos_order_id,
+    Order.wix_order_id,
+    Order.status,
+    Order.fulfillment_type,
+    Order.asap,
+    Order.promised_time,
+    Order.customer,
+    Order.comment,
+    Order.total,
+    Order.currency,
+    Order.needs_attention,
+    Order.created_at,
+)
 
 
 class AttentionTicket(ApiModel):
@@ -251,7 +266,14 @@ def attention_orders(db: Database, instance_id: str, *, limit: int = KITCHEN_LIM
     """The instance's orders that need attention, newest problem first."""
     with db.transaction(write=False) as session:
         rows = session.execute(
-            select(Order, Location.name)
+            select(
+                Order.pos_order_id,
+                Order.wix_order_id,
+                Location.name,
+                Order.status,
+                Order.needs_attention,
+                Order.attention_actions,
+            )
             .join(Location, Location.id == Order.location_id)
             .where(Order.instance_id == instance_id, Order.needs_attention.is_not(None))
             .order_by(Order.attention_since.desc(), Order.id.desc())
@@ -259,42 +281,58 @@ def attention_orders(db: Database, instance_id: str, *, limit: int = KITCHEN_LIM
         )
         return [
             AttentionTicket(
-                pos_order_id=order.pos_order_id,
-                wix_order_id=order.wix_order_id,
+                pos_order_id=pos_order_id,
+                wix_order_id=wix_order_id,
                 location=name,
-                status=order.status,
-                reason=order.needs_attention or "",
-                actions=[a for a in (order.attention_actions or []) if a in ("retry", "resolve")],
+                status=status,
+                reason=reason or "",
+                actions=[a for a in (actions or []) if a in ("retry", "resolve")],
             )
-            for order, name in rows
+            for pos_order_id, wix_order_id, name, status, reason, actions in rows
         ]
 
 
 def kitchen_orders(db: Database, instance_id: str, *, limit: int = KITCHEN_LIMIT) -> list[KitchenLocation]:
-    """The instance's open orders (NEW, ACCEPTED, READY) per location, newest first."""
+    """The instance's open orders (NEW, ACCEPTED, READY) per location, newest first.
+
+    Three queries whatever the number of tickets (orders, their lines, the lines' options), columns
+    only: the card is on the merchant's page and polled every few seconds.
+    """
     with db.transaction(write=False) as session:
-        rows = list(
-            session.execute(
-                select(Order, Location.name)
-                .join(Location, Location.id == Order.location_id)
-                .where(Order.instance_id == instance_id, Order.status.in_(tuple(NEXT_ACTIONS)))
-                .order_by(Order.created_at.desc(), Order.id.desc())
-                .limit(limit)
-            )
+        orders = session.execute(
+            select(Order.id, Location.name, *TICKET_COLUMNS)
+            .join(Location, Location.id == Order.location_id)
+            .where(Order.instance_id == instance_id, Order.status.in_(tuple(NEXT_ACTIONS)))
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(limit)
+        ).all()
+        lines = session.execute(
+            select(OrderLine.id, OrderLine.order_id, OrderLine.quantity, OrderLine.name)
+            .where(OrderLine.order_id.in_([row.id for row in orders]))
+            .order_by(OrderLine.order_id, OrderLine.position, OrderLine.id)
+        ).all()
+        chosen: dict[int, list[str]] = {}
+        for line_id, name in session.execute(
+            select(OrderLineOption.line_id, OrderLineOption.name)
+            .where(OrderLineOption.line_id.in_([line.id for line in lines]))
+            .order_by(OrderLineOption.line_id, OrderLineOption.id)
+        ):
+            chosen.setdefault(line_id, []).append(name)
+    items: dict[int, list[str]] = {}
+    for line in lines:
+        options = ", ".join(chosen.get(line.id, []))
+        items.setdefault(line.order_id, []).append(
+            f"{line.quantity} × {line.name}" + (f" ({options})" if options else "")
         )
-        by_location: dict[str, list[KitchenTicket]] = {}
-        for order, location_name in rows:
-            by_location.setdefault(location_name, []).append(_ticket(order))
+    by_location: dict[str, list[KitchenTicket]] = {}
+    for row in orders:
+        by_location.setdefault(row.name, []).append(_ticket(row, items.get(row.id, [])))
     return [KitchenLocation(name=name, tickets=tickets) for name, tickets in sorted(by_location.items())]
 
 
-def _ticket(order: Order) -> KitchenTicket:
+def _ticket(order: Row[Any], items: list[str]) -> KitchenTicket:
     customer = order.customer or {}
     name = " ".join(str(customer.get(k) or "") for k in ("firstName", "lastName")).strip()
-    items = []
-    for line in order.lines:
-        chosen = ", ".join(o.name for o in line.options)
-        items.append(f"{line.quantity} × {line.name}" + (f" ({chosen})" if chosen else ""))
     return KitchenTicket(
         pos_order_id=order.pos_order_id,
         wix_order_id=order.wix_order_id,

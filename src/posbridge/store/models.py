@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -408,6 +409,14 @@ class Order(Base):
         UniqueConstraint("instance_id", "configuration_wix_id", "wix_order_id"),
         # The dashboard's recent orders: newest first within the instance.
         Index("ix_orders_instance_created", "instance_id", "created_at"),
+        # The kitchen card's orders needing attention (and /healthz's count): the few flagged rows only.
+        Index(
+            "ix_orders_attention",
+            "instance_id",
+            "attention_since",
+            postgresql_where=text("needs_attention IS NOT NULL"),
+            sqlite_where=text("needs_attention IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = _id()
     pos_order_id: Mapped[str] = mapped_column(String(64), unique=True)
