@@ -6,6 +6,7 @@ posbridge's /wix/webhooks; the order reaches posbridge's kitchen once, however o
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -161,3 +162,176 @@ def test_a_cancel_in_wix_reaches_the_kitchen(world: tuple[NewGenWorld, str], db:
             c.actor for c in session.scalars(select(OrderStatusChange).where(OrderStatusChange.order_id == order.id))
         ]
     assert actors == ["WIX", "WIX"]
+
+
+def admin_client(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30)
+
+
+def sized_dish(world: NewGenWorld) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """A dish written with price variants (a size), one of its variants that is not the first, and its name."""
+    entities = world.entities()
+    variant_names = {v["id"]: v["name"] for v in entities.get("variants", [])}
+    for item in entities["items"]:
+        variants = (item.get("priceVariants") or {}).get("variants") or []
+        if len(variants) > 1 and not item.get("modifierGroups"):
+            return item, variants[-1], variant_names[variants[-1]["variantId"]]
+    raise AssertionError("no sized dish in the menu")
+
+
+def test_a_sized_dish_reaches_the_kitchen_with_its_size_and_price(world: tuple[NewGenWorld, str], db: Database) -> None:
+    site, url = world
+    item, variant, size = sized_dish(site)
+    line = {"itemId": item["id"], "quantity": 2, "variantId": variant["variantId"]}
+    result = site.sim.ecom_checkout(site.instance_id, site.business_location_id, [line], buyer=BUYER)
+    assert result["outcome"] == "APPROVED", result
+    [order] = orders_of(db, result["orderId"])
+    assert order.status == "NEW" and order.needs_attention is None
+    with admin_client(url) as admin:
+        detail = admin.get(f"/api/v1/orders/{order.pos_order_id}").json()
+    [placed] = detail["lines"]
+    assert [(o["name"], Decimal(o["price"])) for o in placed["options"]] == [
+        (size, Decimal(variant["priceInfo"]["price"]) - Decimal(item_base_price(db, site, item["id"])))
+    ]
+    wix_line = result["order"]["lineItems"][0]
+    assert (
+        Decimal(placed["unitPrice"]) == Decimal(wix_line["price"]["amount"]) == Decimal(variant["priceInfo"]["price"])
+    )
+    assert Decimal(placed["lineTotal"]) == Decimal(wix_line["lineItemPrice"]["amount"])
+
+
+def item_base_price(db: Database, site: NewGenWorld, wix_item_id: str) -> Decimal:
+    """The POS price of the dish a Menus item came from (its size group's charges come on top)."""
+    from posbridge.store.models import Item, SyncIdMap
+
+    with db.transaction(write=False) as session:
+        pos_ref = session.scalar(
+            select(SyncIdMap.pos_ref).where(SyncIdMap.wix_id == wix_item_id, SyncIdMap.kind == "DISH")
+        )
+        dish = session.get(Item, pos_ref)
+        assert dish is not None
+        return dish.price
+
+
+def copy_of(order: dict[str, Any], suffix: str) -> dict[str, Any]:
+    """Another eCom order like `order` (new id and number), for events Wix would send about it."""
+    other = copy.deepcopy(order)
+    other["id"] = f"{order['id'][: -len(suffix)]}{suffix}"
+    other["number"] = f"{order.get('number')}{suffix[-2:]}"
+    return other
+
+
+def event(order: dict[str, Any]) -> dict[str, Any]:
+    return {"actionEvent": {"body": {"order": order}}}
+
+
+def test_an_approved_order_the_pos_refuses_needs_attention_with_the_refund(
+    world: tuple[NewGenWorld, str], db: Database
+) -> None:
+    site, url = world
+    line = simple_line(site)
+    result = site.sim.ecom_checkout(site.instance_id, site.business_location_id, [line], buyer=BUYER)
+    approved = copy_of(result["order"], "f00d")
+    with db.transaction() as session:  # the kitchen ran out after the customer paid
+        pos_ref = session.scalar(
+            select(OrderLine.item_id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(Order.wix_order_id == result["orderId"])
+        )
+        session.add(Stock(item_id=pos_ref, location_id=site.location, quantity=0))
+    try:
+        outcomes = [
+            ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.ORDER_APPROVED, event(approved))
+            for _ in range(2)
+        ]
+    finally:
+        with db.transaction() as session:
+            session.execute(delete(Stock).where(Stock.location_id == site.location))
+    assert outcomes == ["REFUSED", "DUPLICATE"]
+    [order] = orders_of(db, approved["id"])
+    assert order.status == "CANCELED"  # it never reached the kitchen
+    paid = approved["balanceSummary"]["paid"]["amount"]
+    with admin_client(url) as admin:
+        listed = admin.get("/api/v1/orders", params={"attention": "true", "instanceId": site.instance_id}).json()
+        mine = [o for o in listed["items"] if o["wixOrderId"] == approved["id"]]
+        assert len(mine) == 1
+        flag = mine[0]["attention"]
+        assert flag["kind"] == "ORDER_REFUSED"
+        assert f"#{approved['number']}" in flag["reason"] and approved["id"] in flag["reason"]
+        assert f"{Decimal(paid):.2f} {approved['currency']}" in flag["reason"]
+        assert "out of stock" in flag["reason"].lower() or "available" in flag["reason"].lower()
+        assert flag["actions"] == ["refund", "resolve"]
+        assert admin.get("/healthz").json()["details"]["ordersNeedingAttention"] >= 1
+    # A cancel from Wix for the order the POS never took resolves cleanly; the refund then settles it.
+    assert ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.ORDER_CANCELED, event(approved)) == "STALE"
+    refunded = copy.deepcopy(approved)
+    refunded["paymentStatus"] = "FULLY_REFUNDED"
+    refunded["balanceSummary"]["refunded"] = refunded["balanceSummary"]["paid"]
+    assert ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.PAYMENT_STATUS_UPDATED, event(refunded)) == (
+        "APPLIED"
+    )
+    [order] = orders_of(db, approved["id"])
+    assert order.needs_attention is None and order.status == "CANCELED"
+
+
+def test_a_cancel_before_its_approval_keeps_the_order_from_the_kitchen(
+    world: tuple[NewGenWorld, str], db: Database
+) -> None:
+    site, _url = world
+    result = site.sim.ecom_checkout(site.instance_id, site.business_location_id, [simple_line(site)], buyer=BUYER)
+    for suffix, first in (("ca11", ecom_orders.ORDER_CANCELED), ("ref1", ecom_orders.PAYMENT_STATUS_UPDATED)):
+        early = copy_of(result["order"], suffix)
+        if first == ecom_orders.PAYMENT_STATUS_UPDATED:
+            early["paymentStatus"] = "FULLY_REFUNDED"
+            early["balanceSummary"]["refunded"] = early["balanceSummary"]["paid"]
+        apply = ecom_orders.apply_ecom_event
+        assert [apply(db, site.instance_id, first, event(early)) for _ in range(2)] == ["KEPT", "DUPLICATE"]
+        outcomes = [apply(db, site.instance_id, ecom_orders.ORDER_APPROVED, event(early)) for _ in range(3)]
+        assert outcomes == ["CANCELED_BEFORE"] * 3
+        assert orders_of(db, early["id"]) == []  # never reached the kitchen or the POS
+        assert apply(db, site.instance_id, first, event(early)) == "DUPLICATE"
+
+
+def test_refunds_in_wix_reach_the_kitchen(world: tuple[NewGenWorld, str], db: Database) -> None:
+    site, url = world
+
+    def checkout() -> tuple[str, Order]:
+        result = site.sim.ecom_checkout(site.instance_id, site.business_location_id, [simple_line(site)], buyer=BUYER)
+        [order] = orders_of(db, result["orderId"])
+        return result["orderId"], order
+
+    def history(order_id: int) -> list[tuple[str, str]]:
+        with db.transaction(write=False) as session:
+            rows = session.scalars(select(OrderStatusChange).where(OrderStatusChange.order_id == order_id))
+            return [(c.status, c.actor) for c in rows]
+
+    # A full refund of an open order cancels it, once (the event repeats harmlessly).
+    full_id, full = checkout()
+    site.sim.ecom_refund(full_id, reason="wrong address")
+    site.sim.ecom_events(site.instance_id)  # delivered
+    [again] = orders_of(db, full_id)
+    assert again.status == "CANCELED" and again.needs_attention is None
+    wix = site.sim.order(full_id)["order"]
+    assert ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.PAYMENT_STATUS_UPDATED, event(wix)) == (
+        "DUPLICATE"
+    )
+    assert history(full.id) == [("NEW", "WIX"), ("CANCELED", "WIX")]
+
+    # A partial refund needs a person: the order stays open, with the reason.
+    part_id, _part = checkout()
+    site.sim.ecom_refund(part_id, amount="1.00")
+    site.sim.ecom_events(site.instance_id)
+    [again] = orders_of(db, part_id)
+    assert again.status == "NEW" and again.attention_kind == "REFUNDED_IN_WIX"
+    assert "1.00" in (again.needs_attention or "") and "cancel" in (again.attention_actions or [])
+
+    # A refund after the kitchen fulfilled the order needs a person too; the order stays fulfilled.
+    done_id, done = checkout()
+    with admin_client(url) as admin:
+        for action in ("accept", "fulfill"):
+            assert admin.post(f"/api/v1/orders/{done.pos_order_id}/{action}").status_code == 200
+    site.sim.ecom_refund(done_id)
+    site.sim.ecom_events(site.instance_id)
+    [again] = orders_of(db, done_id)
+    assert again.status == "FULFILLED" and again.attention_kind == "REFUNDED_IN_WIX"
+    assert "fulfilled" in (again.needs_attention or "")

@@ -1,7 +1,8 @@
 """Needs attention: one mechanism for every problem with an order after Wix handed it over.
 
 Whatever went wrong (a status push to Wix that keeps failing, a delivery to the merchant's POS that
-keeps failing, Wix cancelling an order the kitchen already fulfilled, a payment that does not match)
+keeps failing, Wix cancelling an order the kitchen already fulfilled, a payment that does not match,
+the POS refusing a new-generation order Wix already charged for, a refund in Wix the kitchen must know of)
 is flagged on the order with its kind, the reason in words and the actions an operator can take;
 the order keeps its status. An order holds one flag at a time: a newer problem replaces the older
 one's words (the older one's cause stays in the outbound jobs and the status history).
@@ -31,7 +32,16 @@ STATUS_PUSH_FAILED = "STATUS_PUSH_FAILED"
 POS_DELIVERY_FAILED = "POS_DELIVERY_FAILED"
 CANCELED_AFTER_FULFILLED = "CANCELED_AFTER_FULFILLED"
 PAYMENT_MISMATCH = "PAYMENT_MISMATCH"
-KINDS = (STATUS_PUSH_FAILED, POS_DELIVERY_FAILED, CANCELED_AFTER_FULFILLED, PAYMENT_MISMATCH)
+ORDER_REFUSED = "ORDER_REFUSED"  # the POS refused a new-generation order Wix had already taken (and charged)
+REFUNDED_IN_WIX = "REFUNDED_IN_WIX"  # Wix refunded part of an order, or all of one the kitchen fulfilled
+KINDS = (
+    STATUS_PUSH_FAILED,
+    POS_DELIVERY_FAILED,
+    CANCELED_AFTER_FULFILLED,
+    PAYMENT_MISMATCH,
+    ORDER_REFUSED,
+    REFUNDED_IN_WIX,
+)
 
 # Actions an operator can take, and what each does (admin API `POST /orders/{id}/<action>`, CLI
 # `posbridge orders <action> ID`).

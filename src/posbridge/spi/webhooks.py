@@ -16,6 +16,7 @@ Wix's 1.25 s), so an acknowledged event is never lost; repeats and stale events 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import UTC, datetime
@@ -35,6 +36,8 @@ from posbridge.services.tenancy import require_instance_id
 from posbridge.spi import responses
 from posbridge.spi.envelope import ClaimRules, parse_json, read_limited, token_of, verify_token
 from posbridge.store.db import unavailable_reason
+from posbridge.wix.client import WixClient
+from posbridge.wix.errors import WixApiError
 
 router = APIRouter()
 log = get_logger("webhooks")
@@ -49,7 +52,11 @@ async def webhook_endpoint(request: Request) -> Response:
         event = open_webhook(raw, public_key=settings.public_key, rules=ClaimRules.of(settings))
         if ecom_orders.is_ecom_order_event(event.event_type):
             outcome = await run_in_threadpool(
-                ecom_orders.apply_ecom_event, request.app.state.db, event.instance_id, event.event_type, event.data
+                functools.partial(ecom_orders.apply_ecom_event, variants=_variant_names(request)),
+                request.app.state.db,
+                event.instance_id,
+                event.event_type,
+                event.data,
             )
             if outcome in (ecom_orders.PLACED, APPLIED):
                 await run_in_threadpool(pos_deliveries.wake, getattr(request.app.state, "jobs", None))
@@ -71,6 +78,10 @@ async def webhook_endpoint(request: Request) -> Response:
     except WixError as err:
         log.info("webhook.refused", status=err.http_status, code=err.code)
         return responses.error(err)
+    except WixApiError as exc:
+        # Reading the order's price variants from Wix failed: Wix resends the event later.
+        log.warning("webhook.wix_unavailable", request_id=request_id_var.get(), status=exc.status)
+        return responses.internal_error(request_id_var.get(), http_status=503)
     except OperationalError as exc:
         log.warning("webhook.database_unavailable", request_id=request_id_var.get(), error=unavailable_reason(exc))
         return responses.internal_error(request_id_var.get(), http_status=503)  # Wix retries for 48 h
@@ -79,6 +90,15 @@ async def webhook_endpoint(request: Request) -> Response:
         return responses.internal_error(request_id_var.get())
     log.info("webhook.applied", event_type=event.event_type, instance_id=event.instance_id, outcome=outcome)
     return Response(content=b"{}", media_type="application/json")
+
+
+def _variant_names(request: Request) -> ecom_orders.VariantNames:
+    """Reads Item Variant names from Wix (a sized eCom line), through one client the app keeps."""
+    state = request.app.state
+    client = getattr(state, "ecom_wix_client", None)
+    if client is None:
+        client = state.ecom_wix_client = WixClient(state.settings, state.db)
+    return functools.partial(ecom_orders.read_variant_names, client)
 
 
 def open_webhook(raw: bytes, *, public_key: RSAPublicKey, rules: ClaimRules, now: float | None = None) -> AppEvent:
