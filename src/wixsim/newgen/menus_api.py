@@ -7,7 +7,8 @@ result keys, list response keys, limits); app.py mounts each under every prefix 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,66 +34,76 @@ class Service:
     """What one Menus API service looks like on the wire."""
 
     kind: str  # body key of one entity, e.g. "modifierGroup"
-    plural: str  # body key of many, e.g. "modifierGroups"
     path: str  # REST collection, e.g. "modifier-groups"
     sdk: str  # SDK module namespace, prefix of the endpoint names
-    name: str  # singular in SDK method names, e.g. "ModifierGroup"
-    prefixes: tuple[str, ...]
+    own_prefix: str  # the service's own base path, e.g. "/restaurants/item-modifier-group"
+    api_prefix: str  # its base path on Wix's /_api gateway
     create_meta: str | None  # bulk-create result key of ItemMetadata (None: no bulk create)
     update_meta: str | None  # bulk-update result key (None: no bulk update)
     bulk_path: str  # REST collection in bulk update/delete paths
     bulk_update_fn: str
     bulk_delete_max: int | None  # None: no bulk delete; 0: no declared maximum
     list_meta: str | None  # list response paging key (None: list has no paging)
-    ids_param: str
     only_visible: bool
     count: bool
     query_default_limit: int
     create_result: str  # entity key inside a bulk create result
 
+    @property
+    def plural(self) -> str:
+        """Body key of many, e.g. "modifierGroups"."""
+        return f"{self.kind}s"
+
+    @property
+    def name(self) -> str:
+        """Singular in SDK method names, e.g. "ModifierGroup"."""
+        return self.kind[0].upper() + self.kind[1:]
+
+    @property
+    def ids_param(self) -> str:
+        """The list call's id filter, e.g. "modifierGroupIds"."""
+        return f"{self.kind}Ids"
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        """Every base path the SDK maps the service under (all share /restaurants/menus)."""
+        return (self.own_prefix, "/restaurants/menus", self.api_prefix)
+
 
 SERVICES = (
     Service(
-        "menu", "menus", "menus", "menus", "Menu",
-        ("/restaurants/menus-menu", "/restaurants/menus", "/_api/restaurants-menus-menu"),
-        "menuMetadata", "menuMetadata", "menus", "bulkUpdateMenu", None,
-        "pagingMetadata", "menuIds", True, False, 100, "menu",
+        "menu", "menus", "menus", "/restaurants/menus-menu", "/_api/restaurants-menus-menu",
+        "menuMetadata", "menuMetadata", "menus", "bulkUpdateMenu", None, "pagingMetadata", True, False, 100, "menu",
     ),
     Service(
-        "section", "sections", "sections", "sections", "Section",
-        ("/restaurants/menus-section", "/restaurants/menus", "/_api/restaurants-menus-section"),
-        "itemMetadata", "sectionMetadata", "sections", "bulkUpdateSection", 0,
-        "pagingMetadata", "sectionIds", True, False, 100, "item",
+        "section", "sections", "sections", "/restaurants/menus-section", "/_api/restaurants-menus-section",
+        "itemMetadata", "sectionMetadata", "sections", "bulkUpdateSection", 0, "pagingMetadata", True, False, 100,
+        "item",
     ),
     Service(
-        "item", "items", "items", "items", "Item",
-        ("/restaurants/menus-item", "/restaurants/menus", "/_api/restaurants-menus-item"),
-        "itemMetadata", "itemMetadata", "items", "bulkUpdateItem", 0,
-        "pagingMetadata", "itemIds", True, True, 500, "item",
+        "item", "items", "items", "/restaurants/menus-item", "/_api/restaurants-menus-item",
+        "itemMetadata", "itemMetadata", "items", "bulkUpdateItem", 0, "pagingMetadata", True, True, 500, "item",
     ),
     Service(
-        "variant", "variants", "variants", "itemVariants", "Variant",
-        ("/restaurants/item-variants", "/restaurants/menus", "/_api/restaurants-menus-item-variant"),
-        "itemMetadata", "itemMetadata", "variants", "bulkUpdateVariants", 200,
-        "metadata", "variantIds", False, True, 500, "variant",
+        "variant", "variants", "itemVariants", "/restaurants/item-variants", "/_api/restaurants-menus-item-variant",
+        "itemMetadata", "itemMetadata", "variants", "bulkUpdateVariants", 200, "metadata", False, True, 500,
+        "variant",
     ),
     Service(
-        "modifier", "modifiers", "modifiers", "itemModifiers", "Modifier",
-        ("/restaurants/item-modifiers", "/restaurants/menus", "/_api/restaurants-menus-item-modifier"),
-        "itemMetadata", "itemMetadata", "modifiers", "bulkUpdateModifiers", 200,
-        "metadata", "modifierIds", False, True, 500, "modifier",
+        "modifier", "modifiers", "itemModifiers", "/restaurants/item-modifiers",
+        "/_api/restaurants-menus-item-modifier",
+        "itemMetadata", "itemMetadata", "modifiers", "bulkUpdateModifiers", 200, "metadata", False, True, 500,
+        "modifier",
     ),
     Service(
-        "modifierGroup", "modifierGroups", "modifier-groups", "itemModifierGroups", "ModifierGroup",
-        ("/restaurants/item-modifier-group", "/restaurants/menus", "/_api/restaurants-modifier-group"),
-        "itemMetadata", "itemMetadata", "modifiers-groups", "bulkUpdateModifierGroups", 200,
-        "metadata", "modifierGroupIds", False, True, 500, "modifierGroup",
+        "modifierGroup", "modifier-groups", "itemModifierGroups", "/restaurants/item-modifier-group",
+        "/_api/restaurants-modifier-group",
+        "itemMetadata", "itemMetadata", "modifiers-groups", "bulkUpdateModifierGroups", 200, "metadata", False,
+        True, 500, "modifierGroup",
     ),
     Service(
-        "label", "labels", "labels", "itemLabels", "Label",
-        ("/restaurants/item-labels", "/restaurants/menus", "/_api/restaurants-menus-item-labels"),
-        None, None, "labels", "", 200,
-        None, "labelIds", False, True, 500, "label",
+        "label", "labels", "itemLabels", "/restaurants/item-labels", "/_api/restaurants-menus-item-labels",
+        None, None, "labels", "", 200, None, False, True, 500, "label",
     ),
 )  # fmt: skip
 
@@ -131,6 +142,10 @@ def _bulk_list(body: dict[str, Any], field: str, most: int = MAX_BULK) -> list[A
     if not isinstance(value, list) or not 1 <= len(value) <= most:
         raise WixValidationError(field, f"must hold 1 to {most} entries", "SIZE")
     return value
+
+
+def _return_entity(body: dict[str, Any]) -> bool:
+    return body.get("returnEntity") is True
 
 
 def _bulk(
@@ -178,6 +193,23 @@ def _query(svc: Service, site: NewGenSite, body: dict[str, Any], who: Caller) ->
     return {svc.plural: copy.deepcopy(chunk), "pagingMetadata": meta}
 
 
+class _Writes:
+    """One API call's writes: the site they change, who makes them, the menu events they raise."""
+
+    def __init__(self, request: Request, who: Caller) -> None:
+        self.site = site_of(request, who)
+        self.identity = app_identity(request)
+        self.events: list[writes.MenuEvent] = []
+
+
+@contextmanager
+def _writing(request: Request, who: Caller) -> Iterator[_Writes]:
+    """Collect a call's writes; their events go out only when the call succeeds (a refused call raises none)."""
+    w = _Writes(request, who)
+    yield w
+    menu_events.dispatch(request, who.instance_id, w.events)
+
+
 def build_router(svc: Service) -> APIRouter:
     """The routes of one service, at its proto paths (/v1/...)."""
     router = APIRouter()
@@ -186,15 +218,17 @@ def build_router(svc: Service) -> APIRouter:
     def name(verb: str, plural: bool = False) -> str:
         return f"{svc.sdk}.{verb}{svc.name}{'s' if plural else ''}"
 
-    async def create(request: Request, who: Caller = Depends(caller)) -> dict:
-        site = site_of(request, who)
-        body = await json_body(request)
-        if not isinstance(body.get(svc.kind), dict):
+    def entity_of(body: dict[str, Any]) -> Entity:
+        data = body.get(svc.kind)
+        if not isinstance(data, dict):
             raise WixValidationError(svc.kind, "Required", "REQUIRED_FIELD")
-        events: list[writes.MenuEvent] = []
-        entity = single(lambda: writes.create(site, svc.kind, body[svc.kind], app_identity(request), events))
-        menu_events.dispatch(request, who.instance_id, events)
-        return {svc.kind: copy.deepcopy(entity)}
+        return data
+
+    async def create(request: Request, who: Caller = Depends(caller)) -> dict:
+        with _writing(request, who) as w:
+            data = entity_of(await json_body(request))
+            entity = single(lambda: writes.create(w.site, svc.kind, data, w.identity, w.events))
+            return {svc.kind: copy.deepcopy(entity)}
 
     router.add_api_route(one, create, methods=["POST"], name=name("create"))
 
@@ -202,20 +236,13 @@ def build_router(svc: Service) -> APIRouter:
         meta_key = svc.create_meta
 
         async def bulk_create(request: Request, who: Caller = Depends(caller)) -> dict:
-            site = site_of(request, who)
-            body = await json_body(request)
-            entries = _bulk_list(body, svc.plural)
-            events: list[writes.MenuEvent] = []
-            identity = app_identity(request)
-            out = _bulk(
-                entries,
-                meta_key,
-                svc.create_result,
-                lambda entry: writes.create(site, svc.kind, entry, identity, events),
-                body.get("returnEntity") is True,
-            )
-            menu_events.dispatch(request, who.instance_id, events)
-            return out
+            with _writing(request, who) as w:
+                body = await json_body(request)
+
+                def add(entry: Any) -> Entity:
+                    return writes.create(w.site, svc.kind, entry, w.identity, w.events)
+
+                return _bulk(_bulk_list(body, svc.plural), meta_key, svc.create_result, add, _return_entity(body))
 
         # Bulk create uses the collection name; bulk update/delete of groups spell it `modifiers-groups`.
         router.add_api_route(
@@ -248,19 +275,14 @@ def build_router(svc: Service) -> APIRouter:
     router.add_api_route(many, get_entity, methods=["GET"], name=name("get"))
 
     async def update_entity(entity_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
-        site = site_of(request, who)
-        body = await json_body(request)
-        data = body.get(svc.kind)
-        if not isinstance(data, dict):
-            raise WixValidationError(svc.kind, "Required", "REQUIRED_FIELD")
-        if data.get("id", entity_id) != entity_id:
-            raise WixValidationError(f"{svc.kind}.id", "must match the id in the path")
-        data = {**data, "id": entity_id}
-        events: list[writes.MenuEvent] = []
-        identity = app_identity(request)
-        entity = single(lambda: writes.update(site, svc.kind, data, identity, events, body.get("mask")))
-        menu_events.dispatch(request, who.instance_id, events)
-        return {svc.kind: copy.deepcopy(entity)}
+        with _writing(request, who) as w:
+            body = await json_body(request)
+            data = entity_of(body)
+            if data.get("id", entity_id) != entity_id:
+                raise WixValidationError(f"{svc.kind}.id", "must match the id in the path")
+            data = {**data, "id": entity_id}
+            entity = single(lambda: writes.update(w.site, svc.kind, data, w.identity, w.events, body.get("mask")))
+            return {svc.kind: copy.deepcopy(entity)}
 
     router.add_api_route(many, update_entity, methods=["PATCH"], name=name("update"))
 
@@ -268,29 +290,22 @@ def build_router(svc: Service) -> APIRouter:
         update_meta = svc.update_meta
 
         async def bulk_update(request: Request, who: Caller = Depends(caller)) -> dict:
-            site = site_of(request, who)
-            body = await json_body(request)
-            entries = _bulk_list(body, svc.plural)
-            events: list[writes.MenuEvent] = []
-            identity = app_identity(request)
+            with _writing(request, who) as w:
+                body = await json_body(request)
 
-            def apply(entry: Any) -> Entity:
-                if not isinstance(entry, dict) or not isinstance(entry.get(svc.kind), dict):
-                    raise EntryError("INVALID_ARGUMENT", f"{svc.plural}[].{svc.kind}: is required", svc.kind)
-                return writes.update(site, svc.kind, entry[svc.kind], identity, events, entry.get("mask"))
+                def change(entry: Any) -> Entity:
+                    if not isinstance(entry, dict) or not isinstance(entry.get(svc.kind), dict):
+                        raise EntryError("INVALID_ARGUMENT", f"{svc.plural}[].{svc.kind}: is required", svc.kind)
+                    return writes.update(w.site, svc.kind, entry[svc.kind], w.identity, w.events, entry.get("mask"))
 
-            out = _bulk(entries, update_meta, svc.kind, apply, body.get("returnEntity") is True)
-            menu_events.dispatch(request, who.instance_id, events)
-            return out
+                return _bulk(_bulk_list(body, svc.plural), update_meta, svc.kind, change, _return_entity(body))
 
         router.add_api_route(f"{bulk}/update", bulk_update, methods=["POST"], name=f"{svc.sdk}.{svc.bulk_update_fn}")
 
     async def delete_entity(entity_id: str, request: Request, who: Caller = Depends(caller)) -> dict:
-        site = site_of(request, who)
-        events: list[writes.MenuEvent] = []
-        single(lambda: writes.delete(site, svc.kind, entity_id, app_identity(request), events))
-        menu_events.dispatch(request, who.instance_id, events)
-        return {}
+        with _writing(request, who) as w:
+            single(lambda: writes.delete(w.site, svc.kind, entity_id, w.identity, w.events))
+            return {}
 
     router.add_api_route(many, delete_entity, methods=["DELETE"], name=name("delete"))
 
@@ -298,19 +313,15 @@ def build_router(svc: Service) -> APIRouter:
         most = svc.bulk_delete_max or 10_000
 
         async def bulk_delete(request: Request, who: Caller = Depends(caller)) -> dict:
-            site = site_of(request, who)
-            ids = query_list(request, "ids")
-            if not 1 <= len(ids) <= most:
-                raise WixValidationError("ids", f"must hold 1 to {most} ids", "SIZE")
-            events: list[writes.MenuEvent] = []
-            identity = app_identity(request)
+            with _writing(request, who) as w:
+                ids = query_list(request, "ids")
+                if not 1 <= len(ids) <= most:
+                    raise WixValidationError("ids", f"must hold 1 to {most} ids", "SIZE")
 
-            def remove(entity_id: Any) -> None:
-                writes.delete(site, svc.kind, entity_id, identity, events)
+                def remove(entity_id: Any) -> None:
+                    writes.delete(w.site, svc.kind, entity_id, w.identity, w.events)
 
-            out = _bulk(ids, "itemMetadata", None, remove, False)
-            menu_events.dispatch(request, who.instance_id, events)
-            return out
+                return _bulk(ids, "itemMetadata", None, remove, False)
 
         router.add_api_route(f"{bulk}/delete", bulk_delete, methods=["DELETE"], name=name("bulkDelete", True))
 
