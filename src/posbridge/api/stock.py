@@ -6,7 +6,9 @@ and `instanceId` confines a call to the locations paired with that Wix site (oth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from fastapi import Body, Depends, Path, Query, Request
 from pydantic import Field
@@ -77,6 +79,21 @@ def get_stock(
     )
 
 
+def _apply(
+    request: Request, body: StockTarget, item_id: str, instance_id: str | None, op: Callable[..., stock.StockChange]
+) -> StockView:
+    """Run one stock change on the item at the body's location; its Wix pushes are queued at once."""
+    change = op(
+        item_id,
+        body.location_id,
+        merchant=body.merchant_id,
+        instance_id=instance_id,
+        settings=_settings(request),
+        notify=_notify(request),
+    )
+    return change.view
+
+
 @router.post("/stock/{itemId}/86", response_model=StockView, responses=errors(400, 404, 409, 422))
 def post_86(
     request: Request,
@@ -87,19 +104,8 @@ def post_86(
 ) -> StockView:
     """Mark the item out at the location (until `until`, for `for`, or until restored); pushed to Wix at once."""
     span = stock.parse_duration(body.for_) if body.for_ is not None else None
-    change = stock.eighty_six(
-        db,
-        item_id,
-        body.location_id,
-        merchant=body.merchant_id,
-        instance_id=instance_id,
-        until=body.until,
-        for_=span,
-        settings=_settings(request),
-        notify=_notify(request),
-        choice=body.choice,
-    )
-    return change.view
+    op = partial(stock.eighty_six, db, until=body.until, for_=span, choice=body.choice)
+    return _apply(request, body, item_id, instance_id, op)
 
 
 @router.post("/stock/{itemId}/restore", response_model=StockView, responses=errors(400, 404, 409, 422))
@@ -111,17 +117,7 @@ def post_restore(
     db: Database = Depends(database),
 ) -> StockView:
     """End the item's 86 at the location now; pushed to Wix at once."""
-    change = stock.restore(
-        db,
-        item_id,
-        body.location_id,
-        merchant=body.merchant_id,
-        instance_id=instance_id,
-        settings=_settings(request),
-        notify=_notify(request),
-        choice=body.choice,
-    )
-    return change.view
+    return _apply(request, body, item_id, instance_id, partial(stock.restore, db, choice=body.choice))
 
 
 @router.put("/stock/{itemId}/count", response_model=StockView, responses=errors(400, 404, 409, 422))
@@ -135,14 +131,4 @@ def put_count(
     """Set the item's tracked count at the location (0: sold out, pushed to Wix)."""
     if body.choice:
         raise WixError.of("INVALID_ARGUMENT", "A choice has no count: 86 it or restore it", http_status=400)
-    change = stock.set_count(
-        db,
-        item_id,
-        body.location_id,
-        body.count,
-        merchant=body.merchant_id,
-        instance_id=instance_id,
-        settings=_settings(request),
-        notify=_notify(request),
-    )
-    return change.view
+    return _apply(request, body, item_id, instance_id, partial(stock.set_count, db, count=body.count))
