@@ -12,7 +12,7 @@ from standardwebhooks.webhooks import Webhook
 
 from posbridge.config import Settings
 from posbridge.pos import connector
-from posbridge.services import pos_deliveries
+from posbridge.services import order_flow, pos_deliveries
 from posbridge.services.ordering import create_order
 from posbridge.store.db import Database
 from posbridge.store.models import ConnectedPosOrder, Merchant, Order
@@ -235,15 +235,47 @@ def test_a_pos_refusing_a_paid_order_asks_for_the_refund(
     order = placed(db, world, paid_in_wix=True)
     cancel(db, order, clock)
     pos.refuse = True
-    assert deliver(db, settings, order, http, clock) is None  # no retry helps, and the cancel waits behind it
+    assert deliver(db, settings, order, http, clock) is None  # no retry helps; the cancel is owed no more
     with db.transaction(write=False) as session:
         row = session.get(Order, order.id)
         assert row is not None and row.needs_attention is not None
         assert row.needs_attention.startswith(f"The POS refused order {order.pos_order_id}: HTTP 422")
         assert row.needs_attention.endswith("the customer paid 41.00 USD: refund them in Wix")
         assert (row.attention_kind, row.attention_actions) == ("POS_DELIVERY_FAILED", ["refund", "cancel", "resolve"])
-    assert [d["status"] for d in pos_deliveries.delivery_log(db, order.pos_order_id)] == ["FAILED", "PENDING"]
+    assert [d["status"] for d in pos_deliveries.delivery_log(db, order.pos_order_id)] == ["REFUSED", "SKIPPED"]
     assert order.pos_order_id not in pos_deliveries.due_orders(db, clock())  # the sweep leaves it alone
+    assert pos_deliveries.retry_order(db, order.pos_order_id, at=clock()) == 0  # a refusal is for good
+    assert pos.attempts == 1
+
+
+def test_a_cancel_of_an_order_the_pos_refused_resolves_without_a_delivery(
+    db: Database, settings: Settings, world: PosWorld, pos: PosEmulator, http: httpx.Client, clock: Clock
+) -> None:
+    connect(db, settings, world, pos)
+    order = placed(db, world, paid_in_wix=True)
+    with db.transaction() as session:  # a new-generation order: eCommerce's balance and number
+        row = session.get(Order, order.id)
+        assert row is not None
+        row.wix_order = {
+            **row.wix_order,
+            "number": "10042",
+            "balanceSummary": {"paid": {"amount": "41.00"}, "refunded": {"amount": "0"}},
+        }
+    pos.refuse = True
+    assert deliver(db, settings, order, http, clock) is None
+    with db.transaction(write=False) as session:
+        row = session.get(Order, order.id)
+        assert row is not None and row.needs_attention is not None
+        assert row.attention_kind == "ORDER_REFUSED"
+        assert f"eCom order #10042 ({order.wix_order_id})" in row.needs_attention
+        assert row.needs_attention.endswith("the customer paid 41.00 USD: refund them in Wix's dashboard")
+    # Wix cancels it, twice, and an operator once more: each resolves, nothing is owed to the POS.
+    for _ in range(2):
+        order_flow.change_status(db, order.pos_order_id, "CANCELED", actor="WIX", reason="refunded")
+    order_flow.change_status(db, order.pos_order_id, "CANCELED", actor="OPERATOR")
+    assert [d["status"] for d in pos_deliveries.delivery_log(db, order.pos_order_id)] == ["REFUSED"]
+    assert order.pos_order_id not in pos_deliveries.due_orders(db, clock() + timedelta(days=2))
+    assert deliver(db, settings, order, http, clock) is None
     assert pos.attempts == 1
 
 

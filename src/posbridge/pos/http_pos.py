@@ -29,6 +29,11 @@ from posbridge.pos.builtin import BuiltinPos
 from posbridge.store.models import Item, Location, Merchant, Order, PosDelivery, Variation
 from posbridge.store.types import money_text, utcnow
 
+# A delivery's state: owed, delivered, failed for the whole retry window (an operator may retry), refused
+# by the POS for good, or skipped (no longer owed: a cancel of an order the POS refused).
+PENDING, DELIVERED, FAILED, REFUSED, SKIPPED = "PENDING", "DELIVERED", "FAILED", "REFUSED", "SKIPPED"
+DONE = (DELIVERED, SKIPPED)
+
 
 class HttpPos(BuiltinPos):
     """The built-in store's reads, with placements and cancellations delivered to the merchant's own POS."""
@@ -88,7 +93,7 @@ def queue(
         message_id=connector.message_id(),
         event=event,
         payload={"type": event, "timestamp": now.isoformat().replace("+00:00", "Z"), "data": data},
-        status="PENDING",
+        status=PENDING,
         attempts=0,
         next_attempt_at=now,
     )
@@ -96,12 +101,22 @@ def queue(
     return delivery
 
 
+def refused_by_pos(session: Session, pos_order_id: str) -> bool:
+    """Whether the merchant's POS refused the order's created webhook (it never took the order)."""
+    query = select(PosDelivery.id).where(
+        PosDelivery.pos_order_id == pos_order_id,
+        PosDelivery.event == connector.EVENT_CREATED,
+        PosDelivery.status == REFUSED,
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
 def queue_cancel(session: Session, order: Order, *, reason: str | None, at: datetime | None = None) -> bool:
     """Owe the order's POS an `order.canceled` webhook when its merchant has a POS of its own; whether it did."""
     location = session.get(Location, order.location_id)
     merchant = None if location is None else session.get(Merchant, location.merchant_id)
-    if merchant is None or merchant.pos_url is None:
-        return False
+    if merchant is None or merchant.pos_url is None or refused_by_pos(session, order.pos_order_id):
+        return False  # the built-in kitchen, or a POS that never took the order: nothing to tell it
     data = {
         "wixOrderId": order.wix_order_id,
         "posOrderId": order.pos_order_id,

@@ -195,11 +195,10 @@ def _refund_rows(session: Session, rows: list[OrderRecord], facts: dict[str, Any
     outcomes = []
     full = facts.get("paymentStatus") == FULLY_REFUNDED
     for row in rows:
-        if full and row.attention_kind == attention.ORDER_REFUSED:
-            attention.clear(session, row)  # the refund the refusal asked for is done
-            outcomes.append(APPLIED)
-        elif full and row.status in UNFULFILLED:
+        if full and (row.status in UNFULFILLED or row.attention_kind == attention.ORDER_REFUSED):
             outcomes.append(_cancel_rows(session, [row], message="refunded in full"))
+            if attention.clear(session, row, kind=attention.ORDER_REFUSED):  # the refund it asked for is done
+                outcomes.append(APPLIED)
         elif row.status == order_flow.CANCELED:
             outcomes.append(STALE)  # nothing left to cook; the money is Wix's side
         else:

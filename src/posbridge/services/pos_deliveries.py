@@ -9,9 +9,11 @@
   the first unfinished one is claimed (its next attempt pushed `CLAIM` ahead, so a second worker
   leaves it alone and a worker that died mid-call is replaced), sent, and the outcome recorded in
   the delivery log. Failures back off (`pos.connector.next_delay`); a delivery that has failed for
-  `RETRY_WINDOW` since its first attempt, or that the POS refused, fails: the order needs attention
-  and the order's later deliveries wait (a cancel must never overtake the order it cancels) until an
-  operator retries (`retry_order`).
+  `RETRY_WINDOW` since its first attempt fails: the order needs attention and the order's later
+  deliveries wait (a cancel must never overtake the order it cancels) until an operator retries
+  (`retry_order`). One the POS refuses is REFUSED for good: the order needs attention, and when it
+  was the created webhook the POS never took the order, so a cancel owed after it is SKIPPED (and
+  `http_pos.queue_cancel` owes no new one).
 - A POS that answers the created webhook with `{"posOrderId": ...}` has that id kept for the order
   (`ConnectedPosOrder`); later webhooks name it, and the POS may use it in its status reports.
 """
@@ -42,7 +44,13 @@ from posbridge.store.types import money_text, utcnow
 
 log = get_logger("pos_deliveries")
 
-PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
+PENDING, DELIVERED, FAILED, REFUSED, SKIPPED = (
+    http_pos.PENDING,
+    http_pos.DELIVERED,
+    http_pos.FAILED,
+    http_pos.REFUSED,
+    http_pos.SKIPPED,
+)
 # A claimed delivery is left alone this long: longer than one attempt can take (the HTTP timeout).
 CLAIM = timedelta(seconds=60)
 DELIVERY_TIMEOUT_SECONDS = 10.0
@@ -131,7 +139,7 @@ def due_orders(db: Database, now: datetime, *, limit: int = 500) -> list[str]:
         .where(
             earlier.pos_order_id == PosDelivery.pos_order_id,
             earlier.id < PosDelivery.id,
-            earlier.status != DELIVERED,
+            earlier.status.not_in(http_pos.DONE),
         )
         .exists()
     )
@@ -257,12 +265,12 @@ def _claim(db: Database, pos_order_id: str, now: datetime) -> _Claim | float | N
     with db.transaction() as session:
         delivery = session.scalar(
             select(PosDelivery)
-            .where(PosDelivery.pos_order_id == pos_order_id, PosDelivery.status != DELIVERED)
+            .where(PosDelivery.pos_order_id == pos_order_id, PosDelivery.status.not_in(http_pos.DONE))
             .order_by(PosDelivery.id)
             .limit(1)
             .with_for_update()
         )
-        if delivery is None or delivery.status == FAILED:
+        if delivery is None or delivery.status in (FAILED, REFUSED):
             return None  # all delivered, or blocked behind a failure until an operator retries
         if delivery.next_attempt_at > now:
             return max((delivery.next_attempt_at - now).total_seconds(), 0.0)
@@ -331,7 +339,9 @@ def _apply(session: Session, claim: _Claim, attempt: connector.Attempt, at: date
         return
     delivery.last_error = attempt.error
     if attempt.refused or at - claim.first_attempt_at >= connector.RETRY_WINDOW:
-        delivery.status = FAILED
+        delivery.status = REFUSED if attempt.refused else FAILED
+        if attempt.refused and delivery.event == connector.EVENT_CREATED:
+            _skip_later(session, delivery)
         if order is not None:
             _needs_attention(session, order, delivery, refused=attempt.refused)
         log.warning("pos.delivery_failed", message_id=claim.message_id, webhook=delivery.event, error=attempt.error)
@@ -340,8 +350,30 @@ def _apply(session: Session, claim: _Claim, attempt: connector.Attempt, at: date
     log.info("pos.delivery_retry", message_id=claim.message_id, attempts=delivery.attempts, error=attempt.error)
 
 
+def _skip_later(session: Session, refused: PosDelivery) -> None:
+    """The POS refused the order: what was owed after it (a cancel) is owed no more."""
+    later = session.scalars(
+        select(PosDelivery)
+        .where(
+            PosDelivery.pos_order_id == refused.pos_order_id,
+            PosDelivery.id > refused.id,
+            PosDelivery.status.in_((PENDING, FAILED)),
+        )
+        .with_for_update()
+    )
+    for delivery in later:
+        delivery.status, delivery.last_error = (
+            SKIPPED,
+            "not sent: the POS refused the order, so it holds nothing to cancel",
+        )
+
+
 def _needs_attention(session: Session, order: Order, delivery: PosDelivery, *, refused: bool) -> None:
     """Flag the order with what went wrong and what an operator can do."""
+    ecom = (order.wix_order or {}).get("balanceSummary")
+    if refused and delivery.event == connector.EVENT_CREATED and isinstance(ecom, dict):
+        _refused_ecom_order(session, order, delivery, ecom)
+        return
     if refused and delivery.event == connector.EVENT_CREATED:
         paid = Decimal(0) if order.paid_by_pos_gateway else _paid(order)
         refund = f"; the customer paid {money_text(paid)} {order.currency}: refund them in Wix" if paid > 0 else ""
@@ -357,6 +389,31 @@ def _needs_attention(session: Session, order: Order, delivery: PosDelivery, *, r
         )
         actions = (attention.RETRY,)
     attention.flag(session, order, kind=attention.POS_DELIVERY_FAILED, reason=reason, actions=actions)
+
+
+def _refused_ecom_order(session: Session, order: Order, delivery: PosDelivery, balance: dict[str, Any]) -> None:
+    """A new-generation order Wix already took and charged: the refund to make, in words (as ecom_orders does)."""
+    owed = _money(balance.get("paid")) - _money(balance.get("refunded"))
+    number = (order.wix_order or {}).get("number") or "?"
+    if owed > 0:
+        todo = f"the customer paid {money_text(owed)} {order.currency}: refund them in Wix's dashboard"
+    else:
+        todo = "nothing was paid online: tell the customer"
+    attention.flag(
+        session,
+        order,
+        kind=attention.ORDER_REFUSED,
+        reason=f"The POS refused eCom order #{number} ({order.wix_order_id}): {delivery.last_error}. To do: {todo}",
+        actions=(attention.REFUND, attention.CANCEL) if owed > 0 else (attention.CANCEL,),
+    )
+
+
+def _money(price: Any) -> Decimal:
+    value = price.get("amount") if isinstance(price, dict) else price
+    try:
+        return Decimal(str(value)) if value is not None else Decimal(0)
+    except InvalidOperation:
+        return Decimal(0)
 
 
 def _paid(order: Order) -> Decimal:
