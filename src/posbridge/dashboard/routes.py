@@ -40,7 +40,10 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 log = get_logger("dashboard")
 router = APIRouter(include_in_schema=False)
-_env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+# Compiled once per process and never re-read: a template changes with a release, not under a running server.
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]), auto_reload=False
+)
 _env.globals["csrf_field"] = CSRF_FIELD
 
 KIND_ORDER = {"MENU": 0, "SECTION": 1, "DISH": 2, "VARIATION": 3}
