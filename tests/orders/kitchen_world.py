@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from posbridge.app import create_app
 from posbridge.config import Settings
 from posbridge.store.db import Database
 from posbridge.store.models import Menu, Stock
+from posbridge.store.types import utcnow
 from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
@@ -29,13 +31,40 @@ from wixsim.client import WixSimClient
 
 
 @dataclass
-class Kitchen:
-    """One tenant, its posbridge server (admin API client) and wixsim."""
+class ServedKitchen:
+    """A posbridge server (its URL, an admin API client) and wixsim: what both generations' kitchens share."""
 
-    world: SyncWorld
     url: str
     admin: httpx.Client
     sim: WixSimClient
+
+    def act(self, order_id: str, action: str, **body: Any) -> httpx.Response:
+        """A kitchen action through the admin API."""
+        return self.admin.post(f"/api/v1/orders/{order_id}/{action}", json=body or None)
+
+    def order(self, order_id: str) -> dict[str, Any]:
+        """posbridge's order as the admin API shows it."""
+        response = self.admin.get(f"/api/v1/orders/{order_id}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+class Clock:
+    """Time that moves only when told (the job queue driven by hand)."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Kitchen(ServedKitchen):
+    """One tenant, its posbridge server (admin API client) and wixsim."""
+
+    world: SyncWorld
 
     @property
     def instance_id(self) -> str:
@@ -57,10 +86,6 @@ class Kitchen:
         assert result["outcome"] == "CREATED", result
         return result
 
-    def act(self, order_id: str, action: str, **body: Any) -> httpx.Response:
-        """A kitchen action through the admin API."""
-        return self.admin.post(f"/api/v1/orders/{order_id}/{action}", json=body or None)
-
     def wix_status(self, wix_order_id: str) -> str:
         """The order's status at Wix."""
         return str(self.sim.order(wix_order_id)["order"]["status"])
@@ -68,13 +93,6 @@ class Kitchen:
     def wait_for_wix(self, wix_order_id: str, status: str, timeout: float = 30.0) -> float:
         """Wait until Wix's order has `status`; seconds waited."""
         return wait_until(lambda: self.wix_status(wix_order_id) == status, timeout)
-
-    def order(self, order_id: str) -> dict[str, Any]:
-        """posbridge's order as the admin API shows it."""
-        response = self.admin.get(f"/api/v1/orders/{order_id}")
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
 
 
 def _default_choices(dish: dict[str, Any]) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,10 +21,9 @@ from posbridge.services.order_views import get_order
 from posbridge.services.ordering import create_order
 from posbridge.store.db import Database
 from posbridge.store.models import OutboundJob
-from posbridge.store.types import utcnow
 from posbridge.wix.client import WixClient
 from posbridge.wix.retry import RetryPolicy
-from tests.orders.kitchen_world import Kitchen, kitchen_settings, running_kitchen
+from tests.orders.kitchen_world import Clock, Kitchen, kitchen_settings, running_kitchen
 from tests.support.orders import parse_order
 from tests.support.signer import TestSigner
 from wixsim.client import WixSimClient
@@ -51,16 +50,6 @@ def client(kitchen: Kitchen) -> Iterator[WixClient]:
     finally:
         wix.close()
         kitchen.sim.clear_faults()
-
-
-class Clock:
-    """Time that moves only when told."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def run(kitchen: Kitchen, client: WixClient, job: int, clock: Clock) -> float | None:

@@ -3,7 +3,9 @@
 Accepted, Ready and Fulfilled are the statuses of a single fulfillment covering every line of the
 order (created at the first report, updated after); a cancel is eCommerce's Cancel Order. Wix is
 read before each write (the order's fulfillments), so a repeated report finds its fulfillment
-already there and only updates it: harmless when repeated.
+already there and only updates it: harmless when repeated. The create itself is never resent
+blindly: when its answer is lost (a 5xx, a timeout, a cut connection) Wix may have made the
+fulfillment, so the order's fulfillments are read again before another create.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from posbridge.orders.channel import (
     Generation,
     OrderChannel,
     StatusReport,
+    WixOrderRef,
 )
 from posbridge.orders.legacy import channel_error
 from posbridge.orders.model import OrderStatus
@@ -30,6 +33,7 @@ FULFILLMENT_STATUS = {
 REPORTED = frozenset({*FULFILLMENT_STATUS, OrderStatus.CANCELED})
 ORDERS, FULFILLMENTS = "/ecom/v1/orders", "/ecom/v1/fulfillments"
 MAX_MESSAGE = 1000
+CREATE_ROUNDS = 3  # read-then-create rounds before the queue's backoff takes over
 
 
 class EcomOrderChannel(OrderChannel):
@@ -56,27 +60,44 @@ class EcomOrderChannel(OrderChannel):
                 self._cancel(ref.instance_id, order_path, body)
                 return
             status = FULFILLMENT_STATUS[report.status]
-            listed = self.client.call_api(ref.instance_id, "GET", f"{FULFILLMENTS}/orders/{order_path}")
-            existing = ((listed.get("orderWithFulfillments") or {}).get("fulfillments")) or []
-            if existing:
-                fulfillment_id = quote(str(existing[0].get("id")), safe="")
-                self.client.call_api(
-                    ref.instance_id,
-                    "PATCH",
-                    f"{FULFILLMENTS}/{fulfillment_id}/orders/{order_path}",
-                    json={"orderId": ref.wix_order_id, "fulfillment": {"status": status}},
-                )
-                return
-            order = self.client.call_api(ref.instance_id, "GET", f"{ORDERS}/{order_path}").get("order") or {}
-            lines = [{"id": line["id"], "quantity": line["quantity"]} for line in order.get("lineItems") or []]
-            self.client.call_api(
-                ref.instance_id,
-                "POST",
-                f"{FULFILLMENTS}/orders/{order_path}/create-fulfillment",
-                json={"orderId": ref.wix_order_id, "fulfillment": {"lineItems": lines, "status": status}},
-            )
+            for round_ in range(1, CREATE_ROUNDS + 1):
+                if self._update_existing(ref, order_path, status):
+                    return
+                try:
+                    self._create(ref, order_path, status)
+                    return
+                except WixApiError as exc:
+                    if not exc.retryable or round_ == CREATE_ROUNDS:
+                        raise
         except WixApiError as exc:
             raise channel_error(exc) from exc
+
+    def _update_existing(self, ref: WixOrderRef, order_path: str, status: str) -> bool:
+        """Set the status of the order's fulfillment if it has one; whether it had."""
+        listed = self.client.call_api(ref.instance_id, "GET", f"{FULFILLMENTS}/orders/{order_path}")
+        existing = ((listed.get("orderWithFulfillments") or {}).get("fulfillments")) or []
+        if not existing:
+            return False
+        fulfillment_id = quote(str(existing[0].get("id")), safe="")
+        self.client.call_api(
+            ref.instance_id,
+            "PATCH",
+            f"{FULFILLMENTS}/{fulfillment_id}/orders/{order_path}",
+            json={"orderId": ref.wix_order_id, "fulfillment": {"status": status}},
+        )
+        return True
+
+    def _create(self, ref: WixOrderRef, order_path: str, status: str) -> None:
+        """Create the order's one fulfillment, covering every line; sent once (its answer may be lost)."""
+        order = self.client.call_api(ref.instance_id, "GET", f"{ORDERS}/{order_path}").get("order") or {}
+        lines = [{"id": line["id"], "quantity": line["quantity"]} for line in order.get("lineItems") or []]
+        self.client.call_api(
+            ref.instance_id,
+            "POST",
+            f"{FULFILLMENTS}/orders/{order_path}/create-fulfillment",
+            json={"orderId": ref.wix_order_id, "fulfillment": {"lineItems": lines, "status": status}},
+            at_most_once=True,
+        )
 
     def _cancel(self, instance_id: str, order_path: str, body: dict[str, Any]) -> None:
         try:

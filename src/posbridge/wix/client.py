@@ -82,10 +82,18 @@ class WixClient:
         *,
         json: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
+        at_most_once: bool = False,
     ) -> dict[str, Any]:
-        """Call `path` relative to Wix's API host (not the restaurants base), e.g. the Locations API."""
+        """Call `path` relative to Wix's API host (not the restaurants base), e.g. the Locations API.
+
+        `at_most_once=True` (a create that must not be made twice) sends the call again only when Wix
+        surely did not run it (a 429, a refused connection); after a 5xx, a timeout or a dropped
+        connection the error is raised and the caller reads Wix's state to learn whether it ran.
+        """
         url = self.settings.wix_api_base.rstrip("/") + path
-        return self._exchange(instance_id, method.upper(), url, path, json, params, authorized=True)
+        return self._exchange(
+            instance_id, method.upper(), url, path, json, params, authorized=True, at_most_once=at_most_once
+        )
 
     @contextmanager
     def track(self) -> Iterator[CallStats]:
@@ -126,6 +134,7 @@ class WixClient:
         *,
         authorized: bool,
         idempotent: bool = True,
+        at_most_once: bool = False,
     ) -> dict[str, Any]:
         """Send with retries: 401 → new token once; 429/5xx/timeouts → wait (Retry-After or backoff) and resend."""
         endpoint = f"{method} {path_template(path)}"
@@ -149,7 +158,7 @@ class WixClient:
                 error = WixApiError.from_transport(exc, method=method, path=path)
                 self._note_attempt(instance_id, endpoint, method, path, error.code, None, started, attempt)
                 delay = self._retry.delay(attempt, None)
-                retryable = is_retryable_exception(exc, idempotent=idempotent)
+                retryable = is_retryable_exception(exc, idempotent=idempotent and not at_most_once)
                 if not retryable or not self._may_retry(attempt, delay, deadline):
                     raise error from exc
                 self._pause(delay)
@@ -167,8 +176,8 @@ class WixClient:
             if status < 400:
                 return _parse_body(response, method=method, path=path)
             error = WixApiError.from_response(response, method=method, path=path)
-            if not is_retryable_status(status):
-                raise error
+            if not is_retryable_status(status) or (at_most_once and status != 429):
+                raise error  # a 5xx may come after Wix did the work: not resent blindly
             retry_after = parse_retry_after(response.headers.get("retry-after"), now=time.time())
             delay = self._retry.delay(attempt, retry_after)
             if not self._may_retry(attempt, delay, deadline):
