@@ -8,6 +8,7 @@ page never shows a state the services did not produce.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -142,8 +143,22 @@ def _session(request: Request) -> Session:
     return _sessions(request).check(request.headers.get(SESSION_HEADER), _now())
 
 
-async def _guarded(request: Request, action: Callable[[Session, FormData], Any] | None = None) -> Response:
-    """Session (and for a POST its CSRF token) first; then the action and the re-rendered panel."""
+Action = Callable[[Session, FormData], dict[str, Any] | None]
+
+
+@dataclass
+class _Acted:
+    """A checked request of the page and what its action (if any) answered, in words."""
+
+    session: Session
+    form: FormData
+    flash: dict[str, Any] | None = None
+    status: int = 200
+
+
+async def _act(request: Request, action: Action | None) -> _Acted | Response:
+    """Session (and for a POST its CSRF token) first, or the refusal; then the action in a worker thread,
+    its error in words (a refused request changes nothing, and none makes a 5xx of ours)."""
     try:
         session = _session(request)
         form = await request.form() if request.method == "POST" else FormData()
@@ -151,17 +166,25 @@ async def _guarded(request: Request, action: Callable[[Session, FormData], Any] 
             Sessions.check_csrf(session, str(form.get(CSRF_FIELD) or ""))
     except Refused as refused:
         return _refusal(request, refused, fragment=True)
-    flash, status = None, 200
+    acted = _Acted(session, form)
     if action is not None:
         try:
-            flash = await run_in_threadpool(action, session, form)
+            acted.flash = await run_in_threadpool(action, session, form)
         except WixError as error:
-            flash, status = {"error": True, "text": error.message}, _status_for(error)
+            acted.flash, acted.status = {"error": True, "text": error.message}, _status_for(error)
         except WixApiError as error:
-            flash, status = {"error": True, "text": f"Wix did not take it: {error.message}"}, 502
-    open_row = str(form.get("configurationId") or "") or request.query_params.get("open")
-    context = await run_in_threadpool(_panel_context, request, session, open_row=open_row)
-    return _html(request, "panel.html", status, session=session, flash=flash, **context)
+            acted.flash, acted.status = {"error": True, "text": f"Wix did not take it: {error.message}"}, 502
+    return acted
+
+
+async def _guarded(request: Request, action: Action | None = None) -> Response:
+    """The action (after the session and CSRF checks), then the re-rendered panel."""
+    acted = await _act(request, action)
+    if not isinstance(acted, _Acted):
+        return acted
+    open_row = str(acted.form.get("configurationId") or "") or request.query_params.get("open")
+    context = await run_in_threadpool(_panel_context, request, acted.session, open_row=open_row)
+    return _html(request, "panel.html", acted.status, session=acted.session, flash=acted.flash, **context)
 
 
 def _status_for(error: WixError) -> int:
@@ -481,23 +504,13 @@ def _kitchen_context(request: Request, session: Session) -> dict[str, Any]:
     return {"kitchen": kitchen, "new_count": new_count, "action_words": ACTION_WORDS, "attention": attention}
 
 
-async def _kitchen(request: Request, action: Callable[[Session, FormData], dict[str, Any]] | None = None) -> Response:
-    """The kitchen card: session (and CSRF for an action) first, then the action, then the list re-read."""
-    try:
-        session = _session(request)
-        form = await request.form() if request.method == "POST" else FormData()
-        if request.method == "POST":
-            Sessions.check_csrf(session, str(form.get(CSRF_FIELD) or ""))
-    except Refused as refused:
-        return _refusal(request, refused, fragment=True)
-    flash, status = None, 200
-    if action is not None:
-        try:
-            flash = await run_in_threadpool(action, session, form)
-        except WixError as error:
-            flash, status = {"error": True, "text": error.message}, _status_for(error)
-    context = await run_in_threadpool(_kitchen_context, request, session)
-    return _html(request, "kitchen.html", status, session=session, flash=flash, **context)
+async def _kitchen(request: Request, action: Action | None = None) -> Response:
+    """The kitchen card: the action (after the session and CSRF checks), then the list re-read."""
+    acted = await _act(request, action)
+    if not isinstance(acted, _Acted):
+        return acted
+    context = await run_in_threadpool(_kitchen_context, request, acted.session)
+    return _html(request, "kitchen.html", acted.status, session=acted.session, flash=acted.flash, **context)
 
 
 @router.get("/dashboard/kitchen")
@@ -545,37 +558,34 @@ def _stock_context(request: Request, session: Session, location: str | None, sea
     db, instance_id = _db(request), session.owner.instance_id
     places = stock.paired_locations(db, instance_id)
     chosen = location if location in {pos_id for pos_id, _ in places} else (places[0][0] if places else None)
-    items = (
-        stock.list_stock(db, chosen, instance_id=instance_id, search=search, settings=_settings(request))
-        if chosen is not None
-        else []
-    )
+    items, choices = [], []
+    if chosen is not None:
+        items = stock.list_stock(db, chosen, instance_id=instance_id, search=search, settings=_settings(request))
+        choices = stock.list_choice_stock(db, chosen, instance_id=instance_id, search=search)
     wix_owns = stock_push.WIX_OWNS_STOCK if stock_push.wix_owns_stock(_settings(request)) else None
-    return {"places": places, "chosen": chosen, "search": search or "", "stock_items": items, "wix_owns": wix_owns}
+    return {
+        "places": places,
+        "chosen": chosen,
+        "search": search or "",
+        "stock_items": items,
+        "stock_choices": choices,
+        "wix_owns": wix_owns,
+    }
 
 
-async def _stock(request: Request, action: Callable[[Session, FormData], dict[str, Any]] | None = None) -> Response:
-    """The stock card: session (and CSRF for an action) first, then the action, then the list re-read."""
-    try:
-        session = _session(request)
-        form = await request.form() if request.method == "POST" else FormData()
-        if request.method == "POST":
-            Sessions.check_csrf(session, str(form.get(CSRF_FIELD) or ""))
-    except Refused as refused:
-        return _refusal(request, refused, fragment=True)
-    flash, status = None, 200
-    if action is not None:
-        try:
-            flash = await run_in_threadpool(action, session, form)
-        except WixError as error:
-            flash, status = {"error": True, "text": error.message}, _status_for(error)
+async def _stock(request: Request, action: Action | None = None) -> Response:
+    """The stock card: the action (after the session and CSRF checks), then the list re-read."""
+    acted = await _act(request, action)
+    if not isinstance(acted, _Acted):
+        return acted
+    form = acted.form
     location = str(form.get("location") or request.query_params.get("location") or "") or None
     search = str(form.get("q") or request.query_params.get("q") or "")[:255] or None
     try:
-        context = await run_in_threadpool(_stock_context, request, session, location, search)
+        context = await run_in_threadpool(_stock_context, request, acted.session, location, search)
     except WixError as error:
         return _html(request, "message.html", _status_for(error), text=error.message, error=True)
-    return _html(request, "stock.html", status, session=session, flash=flash, **context)
+    return _html(request, "stock.html", acted.status, session=acted.session, flash=acted.flash, **context)
 
 
 @router.get("/dashboard/stock")
@@ -586,12 +596,14 @@ async def stock_card(request: Request) -> Response:
 
 @router.post("/dashboard/stock/{location}/{item}/{action}")
 async def stock_action(request: Request, location: str, item: str, action: str) -> Response:
-    """One click: 86 a dish (for now, or for the chosen while) or bring it back; Wix is told in seconds."""
+    """One click: 86 a dish or a choice (`kind=choice`: a size, an extra; for now, or for the chosen while) or
+    bring it back; Wix is told in seconds."""
 
     def act(session: Session, form: FormData) -> dict[str, Any]:
         jobs = getattr(request.app.state, "jobs", None)
         instance_id, settings = session.owner.instance_id, _settings(request)
         notify = jobs.enqueue_outbound if jobs is not None else None
+        choice = form.get("kind") == "choice"
         if action == "86":
             span = str(form.get("for") or "")
             done = stock.eighty_six(
@@ -602,12 +614,13 @@ async def stock_action(request: Request, location: str, item: str, action: str) 
                 for_=stock.parse_duration(span) if span else None,
                 settings=settings,
                 notify=notify,
+                choice=choice,
             )
             until = f" until {done.view.out_until:%H:%M} UTC" if done.view.out_until else ""
             return _flash(f"{done.view.item_name} is 86ed{until}.")
         if action == "restore":
             done = stock.restore(
-                _db(request), item, location, instance_id=instance_id, settings=settings, notify=notify
+                _db(request), item, location, instance_id=instance_id, settings=settings, notify=notify, choice=choice
             )
             return _flash(f"{done.view.item_name} is back.")
         raise WixError.of("INVALID_ARGUMENT", f"'{action}' is not a stock action", http_status=404)

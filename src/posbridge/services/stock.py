@@ -201,6 +201,39 @@ def list_stock(
     return [view for view in views if view.in_stock is False] if only_out else views
 
 
+def list_choice_stock(
+    db: Database,
+    location: str,
+    *,
+    merchant: str | None = None,
+    instance_id: str | None = None,
+    search: str | None = None,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+) -> list[StockView]:
+    """The merchant's choices (sizes, extras: POS variations) at the location with their 86, by name
+    (`search`: a part of the name or id); `item_id` is the choice's POS id, as `eighty_six(choice=True)` takes it."""
+    moment = now or utcnow()
+    with db.transaction(write=False) as session:
+        place = _location(session, location, merchant, instance_id)
+        query = select(Variation).where(Variation.merchant_id == place.merchant_id)
+        if search and search.strip():
+            needle = f"%{search.strip().lower()}%"
+            query = query.where(or_(Variation.name.ilike(needle), Variation.pos_id.ilike(needle)))
+        choices = list(session.scalars(query.order_by(Variation.name, Variation.pos_id)))
+        rows = {
+            row.variation_id: row
+            for row in session.scalars(
+                select(ChoiceStock).where(
+                    ChoiceStock.location_id == place.id, ChoiceStock.variation_id.in_([c.id for c in choices])
+                )
+            )
+        }
+        owner = session.get(Merchant, place.merchant_id)
+        assert owner is not None
+        return [_choice_view(owner.pos_id, place, c, rows.get(c.id), moment, settings) for c in choices]
+
+
 def _change(
     db: Database,
     item: str,
@@ -280,20 +313,31 @@ def _change_choice(
     jobs += _owe(session, place, items_requiring(session, found.id), end, moment)
     owner = session.get(Merchant, place.merchant_id)
     assert owner is not None
+    return _choice_view(owner.pos_id, place, found, row, moment, settings), jobs
+
+
+def _choice_view(
+    merchant: str,
+    place: Location,
+    variation: Variation,
+    row: ChoiceStock | None,
+    moment: datetime,
+    settings: Settings | None,
+) -> StockView:
+    """A choice's stock: 86ed (until a time) or not; a choice has no count."""
     out = is_86ed(row, moment)
-    view = StockView(
-        merchant_id=owner.pos_id,
+    return StockView(
+        merchant_id=merchant,
         location_id=place.pos_id,
-        item_id=found.pos_id,
-        item_name=found.name,
+        item_id=variation.pos_id,
+        item_name=variation.name,
         quantity=None,
         eighty_sixed=out,
-        out_until=row.out_until if out else None,
+        out_until=row.out_until if out and row is not None else None,
         available=0 if out else None,
         in_stock=not out,
         wix_push=WIX_OWNS_STOCK if settings is not None and wix_owns_stock(settings) else None,
     )
-    return view, jobs
 
 
 def _owe(
