@@ -619,6 +619,32 @@ def sync(
         raise typer.Exit(1)
 
 
+@app.command("wix-edits")
+def wix_edits(
+    instance: InstanceOpt,
+    configuration: Annotated[str | None, typer.Option("--configuration", help="Wix's configuration id.")] = None,
+    business_location: BusinessLocationOpt = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """Edits made in Wix (the merchant, another app) to menus, items and modifiers a business location syncs."""
+    from posbridge.services.menu_events import recent_edits
+
+    configuration, _newgen = _wix_location(configuration, business_location, as_json)
+    db = _database(_settings(server=False))
+    with _refusals(as_json):
+        rows = recent_edits(db, instance, configuration, limit=limit)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("No edits made in Wix to what posbridge syncs here.")
+        return
+    for row in rows:
+        verdict = "the next sync overwrites it" if row.next_sync == "OVERWRITE" else "the next sync keeps it"
+        out.print(f"{row.event_time.isoformat()} by {row.by}: {row.words}; {verdict}", markup=False)
+
+
 @contextmanager
 def _sync_progress() -> Iterator[Callable[[Progress], None]]:
     """A Rich progress bar fed by the sync's progress callback (phase, calls done of planned)."""

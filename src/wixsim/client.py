@@ -154,6 +154,11 @@ class WixSimClient:
         status, error}]."""
         return self._sim("GET", "/menu-events", params={"instanceId": instance_id, "eventType": event_type})["events"]
 
+    def redeliver_menu_event(self, seq: int, **opts: Any) -> dict[str, Any]:
+        """Send a logged menu webhook again (Wix's retries). opts: variant (a broken signature, e.g.
+        "tampered"), instance_id (the same signed event naming another instance). The provider's answer."""
+        return self._sim("POST", f"/menu-events/{seq}/redeliver", json=_camel_keys(opts))
+
     def drain_menu_events(self) -> list[dict[str, Any]]:
         """Wait until queued menu/operation webhooks were delivered (or failed); all logged events."""
         return self._sim("POST", "/menu-events/drain")["events"]

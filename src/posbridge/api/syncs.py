@@ -8,7 +8,8 @@ from fastapi import Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from posbridge.api.common import admin_router, database, errors, wix_client
-from posbridge.services import queries
+from posbridge.services import menu_events, queries
+from posbridge.services.menu_events import WixEditView
 from posbridge.services.queries import SyncDetail, SyncView
 from posbridge.services.syncing import preview_sync, request_configuration_sync
 from posbridge.store.db import Database
@@ -18,6 +19,7 @@ router = admin_router(tags=["syncs"])
 InstancePath = Path(alias="instanceId", description="The Wix instance id.")
 ConfigurationPath = Path(alias="configurationId", description="Wix's configuration id (one Wix location).")
 SYNCS = "/instances/{instanceId}/configurations/{configurationId}/syncs"
+WIX_EDITS = "/instances/{instanceId}/configurations/{configurationId}/wix-edits"
 
 
 @router.post(SYNCS, status_code=202, response_model=SyncView, responses=errors(404, 409, 428))
@@ -69,3 +71,15 @@ def get_sync(
 ) -> SyncDetail:
     """One sync with its per-attempt log."""
     return queries.get_sync(db, instance_id=instance_id, configuration_id=configuration_id, sync_id=sync_id)
+
+
+@router.get(WIX_EDITS, response_model=list[WixEditView], responses=errors(404))
+def get_wix_edits(
+    instance_id: str = InstancePath,
+    configuration_id: str = ConfigurationPath,
+    limit: int = Query(20, ge=1, le=200),
+    db: Database = Depends(database),
+) -> list[WixEditView]:
+    """Edits made in Wix (the merchant, another app) to Menus API entities this location syncs, newest first,
+    with what changed and whether the next sync keeps or overwrites it (catalogSyncConfiguration)."""
+    return menu_events.recent_edits(db, instance_id, configuration_id, limit=limit)

@@ -23,7 +23,7 @@ from posbridge.config import Settings
 from posbridge.dashboard.session import CSRF_FIELD, SESSION_HEADER, Refused, Session, Sessions, verify_instance
 from posbridge.errors import WixError
 from posbridge.logs import get_logger
-from posbridge.services import attention, merchant_page, order_flow, outbound, queries, stock, stock_push
+from posbridge.services import attention, menu_events, merchant_page, order_flow, outbound, queries, stock, stock_push
 from posbridge.services.disconnection import disconnect
 from posbridge.services.onboarding import NOT_CONNECTED, account_state, connect_with_api_key, save_business_info
 from posbridge.services.order_views import attention_orders, kitchen_orders
@@ -383,6 +383,7 @@ async def sync_progress(request: Request, configuration_id: str) -> Response:
     def read(session: Session) -> dict[str, Any]:
         return {
             "sync": merchant_page.sync_state(_db(request), session.owner.instance_id, configuration_id),
+            "edits": menu_events.recent_edits(_db(request), session.owner.instance_id, configuration_id),
             "configuration_id": configuration_id,
             "running": (SyncStatus.PENDING, SyncStatus.IN_PROGRESS),
         }

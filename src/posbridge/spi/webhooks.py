@@ -8,10 +8,11 @@ payload's `data` is a JSON **string** holding `{eventType, instanceId, data, ide
 The event is checked whole before anything is written: `instanceId` must be a Wix instance id
 (a GUID), `eventType` plain text of at most 64 characters, and no string anywhere may hold NUL or
 a lone surrogate (neither can be stored on every backend); otherwise a 400 in Wix's error shape.
-An Orders v3 event (`wix.restaurants.v3.order_*`) goes to `services/order_events`, the others to
-`services/lifecycle`. A verified event is applied and committed before the `200` (one short transaction, well inside
-Wix's 1.25 s), so an acknowledged event is never lost; repeats and stale events are answered
-`200` and change nothing.
+An Orders v3 event (`wix.restaurants.v3.order_*`) goes to `services/order_events`, a Menus API
+event (`wix.restaurants.menus.v1.*`) to `services/menu_events` (our own writes recognised and
+ignored, a merchant's edits recorded), the others to `services/lifecycle`. A verified event is
+applied and committed before the `200` (one short transaction, well inside Wix's 1.25 s), so an
+acknowledged event is never lost; repeats and stale events are answered `200` and change nothing.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ from starlette.concurrency import run_in_threadpool
 
 from posbridge.errors import InvalidArgument, WixError
 from posbridge.logs import get_logger, request_id_var
-from posbridge.services import ecom_orders, pos_deliveries
+from posbridge.services import ecom_orders, menu_events, pos_deliveries
 from posbridge.services.lifecycle import AppEvent, apply_app_event
 from posbridge.services.order_events import APPLIED, OrderEvent, apply_order_event, is_order_event
 from posbridge.services.tenancy import require_instance_id
 from posbridge.spi import responses
 from posbridge.spi.envelope import ClaimRules, parse_json, read_limited, token_of, verify_token
 from posbridge.store.db import unavailable_reason
+from posbridge.sync.ownership import Ownership
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
 
@@ -60,6 +62,16 @@ async def webhook_endpoint(request: Request) -> Response:
             )
             if outcome in (ecom_orders.PLACED, APPLIED):
                 await run_in_threadpool(pos_deliveries.wake, getattr(request.app.state, "jobs", None))
+        elif menu_events.is_menu_event(event.event_type):
+            jobs = getattr(request.app.state, "jobs", None)
+            outcome = await run_in_threadpool(
+                menu_events.apply_menu_event,
+                request.app.state.db,
+                event,
+                app_id=settings.wix_app_id,
+                ownership=Ownership.parse(settings.catalog_sync_configuration),
+                notify=jobs.schedule_sync if jobs is not None else None,
+            )
         elif is_order_event(event.event_type):
             order_event = OrderEvent(
                 token_id=event.event_id,

@@ -543,6 +543,35 @@ class WebhookEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class WixMenuEdit(Base):
+    """A change made in Wix (by the merchant or another app) to a Menus API entity posbridge owns.
+
+    One row per Menus API event and paired business location whose sync id map holds the entity.
+    `changes` lists [{field, before, after, nextSync: KEEP|OVERWRITE}] (before is None when no
+    earlier state was seen); `next_sync` is OVERWRITE when any change is the POS's to restore.
+    """
+
+    __tablename__ = "wix_menu_edits"
+    __table_args__ = (
+        UniqueConstraint("event_id", "configuration_id"),
+        Index("ix_wix_menu_edits_configuration_event_time", "configuration_id", "event_time"),
+    )
+    id: Mapped[int] = _id()
+    event_id: Mapped[str] = mapped_column(String(128))
+    instance_id: Mapped[str] = mapped_column(String(64), index=True)
+    configuration_id: Mapped[int] = mapped_column(ForeignKey("configurations.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # MENU | SECTION | DISH | VARIATION
+    wix_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(16))  # created | updated | deleted
+    changes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    next_sync: Mapped[str] = mapped_column(String(16))  # KEEP | OVERWRITE
+    identity: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    event_time: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sync_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class RateBudget(Base):
     """Requests spent against Wix per instance in one time bucket (shared by all workers).
 

@@ -7,6 +7,7 @@ and emits the same events, but its identity is the site owner (`WIX_USER`), not 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
@@ -18,7 +19,9 @@ from wixsim.newgen.events import event_type, send_all
 from wixsim.newgen.menus_api import http_error
 from wixsim.newgen.model import ENTITY_KINDS, PLURAL, Entity
 from wixsim.runtime import Sim
+from wixsim.signer import VARIANTS
 from wixsim.spi_caller import owner_identity
+from wixsim.webhooks import deliver
 
 KIND_NAMES = {
     **{kind: kind for kind in ENTITY_KINDS},
@@ -89,6 +92,28 @@ def register(api: FastAPI, sim: Sim) -> None:
     @api.get("/menu-events", summary="Menu and operation webhooks sent (oldest first), with delivery results")
     async def menu_events(instanceId: str | None = None, eventType: str | None = None) -> dict:
         return {"events": copy.deepcopy(sim.menu_outbox.query(instanceId, eventType))}
+
+    @api.post(
+        "/menu-events/{seq}/redeliver",
+        summary="Send a logged menu webhook again (Wix's retries), optionally signed badly or naming another instance",
+    )
+    async def redeliver(seq: int, body: dict[str, Any] | None = None) -> dict:
+        entry = next((e for e in sim.menu_outbox.log if e["seq"] == seq), None)
+        if entry is None:
+            raise HTTPException(404, "event not found")
+        opts = body or {}
+        variant = str(opts.get("variant") or "valid")
+        if variant not in VARIANTS:
+            raise HTTPException(400, f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
+        payload = copy.deepcopy(entry["payload"])
+        if opts.get("instanceId"):
+            inner = json.loads(payload["data"])
+            inner["instanceId"] = str(opts["instanceId"])
+            payload["data"] = json.dumps(inner)
+        if not entry["url"]:
+            raise HTTPException(409, "the event had no webhook URL")
+        result = await deliver(sim.store, entry["url"], payload, variant)
+        return {"status": result["status"], "error": result["error"], "response": result["body"]}
 
     @api.post("/menu-events/drain", summary="Wait until every queued menu/operation webhook was delivered or failed")
     async def drain() -> dict:

@@ -1,0 +1,486 @@
+"""Wix's Menus API events (`wix.restaurants.menus.v1.<entity>_created|_updated|_deleted`) at /wix/webhooks.
+
+Every write to a new-generation site's menus is announced, including posbridge's own: Wix's advice
+is to "ignore webhooks resulting from calls you have triggered" (wix-menus-api.md §6). Who wrote is
+the envelope's `identity` (`@wix/sdk` IdentificationData: `identityType` APP with `appId`, WIX_USER
+with `wixUserId`, …). Each event is recorded once (keyed by the domain event's `id`, Wix's dedupe
+key) with a small snapshot of the entity, and classified:
+
+- OWN: APP identity with our app id: our own sync's write, recorded and otherwise ignored.
+- MERCHANT_EDIT: anyone else (the merchant in Wix's dashboard, another app) changed an entity the
+  sync id map of a paired business location holds (menus, sections, items, modifiers): a
+  `WixMenuEdit` per location with what changed. An updated event carries only the current entity
+  (the SDK's EntityUpdatedEvent says the recipient traverses both objects), so the change is the
+  difference from the last snapshot seen of that entity, usually our own last write's event.
+  Whether the next sync keeps or overwrites each change follows the ownership rules
+  (catalogSyncConfiguration, `posbridge.sync.ownership`) and what the Menus API target writes;
+  when something will be overwritten, a debounced sync is requested so the POS's values come back
+  soon rather than at some later POS change (docs/decisions.md).
+- NOT_OURS: an entity no paired location owns (the merchant's own menus, another instance's ids,
+  labels, variants and modifier groups, which posbridge shares by name or content and keeps no id
+  map rows for): recorded, nothing shown.
+- STALE: an event older (`entityEventSequence`) than one already seen for the entity: recorded only.
+- DUPLICATE: seen before: nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from posbridge.errors import WixError
+from posbridge.logs import get_logger
+from posbridge.services.lifecycle import AppEvent
+from posbridge.services.pairing import find_configuration
+from posbridge.services.queries import ApiModel
+from posbridge.services.syncing import DEBOUNCE_SECONDS, MAX_WAIT_SECONDS, request_sync
+from posbridge.store.db import Database
+from posbridge.store.models import Account, Configuration, SyncIdMap, WebhookEvent, WixMenuEdit
+from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION
+from posbridge.sync.ownership import Ownership
+from posbridge.wix.generation import Generation
+
+PREFIX = "wix.restaurants.menus.v1."
+# The event's entity name → the sync id map's kind (None: posbridge keeps no id map rows for it).
+KINDS: dict[str, str | None] = {
+    "menu": MENU,
+    "section": SECTION,
+    "item": DISH,
+    "item_modifier": VARIATION,
+    "item_modifier_group": None,
+    "item_variant": None,
+    "item_label": None,
+}
+ACTIONS = ("created", "updated", "deleted")
+OWN, MERCHANT_EDIT, NOT_OURS, STALE, DUPLICATE = "OWN", "MERCHANT_EDIT", "NOT_OURS", "STALE", "DUPLICATE"
+WIX_EDIT = "WIX_EDIT"  # the trigger of the sync a merchant's edit requests
+KEEP, OVERWRITE = "KEEP", "OVERWRITE"
+log = get_logger("menu_events")
+
+
+def is_menu_event(event_type: str) -> bool:
+    """A Menus API entity event."""
+    return _parse_type(event_type) is not None
+
+
+def _parse_type(event_type: str) -> tuple[str, str] | None:
+    """(entity name, action) of `wix.restaurants.menus.v1.<entity>_<action>`, else None."""
+    if not event_type.startswith(PREFIX):
+        return None
+    entity, _, action = event_type[len(PREFIX) :].rpartition("_")
+    return (entity, action) if entity in KINDS and action in ACTIONS else None
+
+
+# --- the entity as posbridge compares it -----------------------------------------------------------
+
+
+def snapshot(raw: Any) -> dict[str, Any]:
+    """The fields of a Menus API entity a merchant may change, flat and comparable (wire names)."""
+    if isinstance(raw, str):  # the SDK's EntityUpdatedEvent types the entity as a JSON string
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for name in ("name", "description", "visible", "featured", "inStock"):
+        if name in raw:
+            out[name] = raw[name]
+    price = (raw.get("priceInfo") or {}).get("price") if isinstance(raw.get("priceInfo"), dict) else None
+    if price is not None:
+        out["price"] = _money(price)
+    variants = (raw.get("priceVariants") or {}).get("variants") if isinstance(raw.get("priceVariants"), dict) else None
+    if isinstance(variants, list):
+        out["priceVariants"] = [
+            [str(v.get("variantId") or ""), _money(((v.get("priceInfo") or {}).get("price")) or v.get("price"))]
+            for v in variants
+            if isinstance(v, dict)
+        ]
+    settings = raw.get("orderSettings")
+    if isinstance(settings, dict):
+        for name in ("inStock", "acceptSpecialRequests"):
+            if name in settings:
+                out[name] = settings[name]
+    for name, key in (("labels", "id"), ("modifierGroups", "id")):
+        if isinstance(raw.get(name), list):
+            out[name] = [str(x.get(key) or "") for x in raw[name] if isinstance(x, dict)]
+    for name in ("sectionIds", "itemIds"):
+        if isinstance(raw.get(name), list):
+            out[name] = [str(x) for x in raw[name]]
+    if isinstance(raw.get("image"), dict):
+        out["image"] = str(raw["image"].get("id") or raw["image"].get("url") or "")
+    return out
+
+
+def _money(value: Any) -> str | None:
+    try:
+        return str(Decimal(str(value)).normalize()) if value is not None else None
+    except InvalidOperation:
+        return str(value)
+
+
+# Fields the Menus API target writes per kind (`posbridge.sync.menus_api`), and the ownership flag
+# that, when WIX, makes the sync carry the live value over instead. Anything else is the merchant's.
+_WRITTEN: dict[str, dict[str, str | None]] = {
+    MENU: {
+        "name": None,
+        "description": None,
+        "sectionIds": "entitySortingControl",
+        "visible": "entityAvailabilityUpdated",
+    },
+    SECTION: {"name": None, "description": None, "itemIds": "entitySortingControl"},
+    DISH: {
+        "name": None,
+        "description": None,
+        "price": None,
+        "priceVariants": None,
+        "labels": "dishLabelsUpdated",
+        "inStock": "dishInStockUpdated",
+        "acceptSpecialRequests": None,
+        "modifierGroups": None,
+    },
+    VARIATION: {"name": None, "inStock": "dishInStockUpdated"},
+}
+
+
+def next_sync(kind: str, field: str, ownership: Ownership) -> str:
+    """KEEP or OVERWRITE: what the next sync does with a change of `field` made in Wix."""
+    written = _WRITTEN.get(kind, {})
+    if field not in written:
+        return KEEP
+    flag = written[field]
+    return KEEP if flag is not None and flag in ownership.wix_owned else OVERWRITE
+
+
+def changes_of(
+    kind: str, action: str, before: dict[str, Any] | None, after: dict[str, Any], ownership: Ownership
+) -> list[dict[str, Any]]:
+    """[{field, before, after, nextSync}] of one event; a deletion is one change the sync undoes."""
+    if action == "deleted":
+        return [{"field": "deleted", "before": None, "after": None, "nextSync": OVERWRITE}]
+    out = []
+    for field in sorted(set(after) | set(before or {})):
+        if before is not None and before.get(field) == after.get(field):
+            continue
+        if before is None and next_sync(kind, field, ownership) == KEEP:
+            continue  # nothing seen before: only what the POS owns is worth naming
+        if field not in after:
+            continue  # a field the event left out is not a change
+        out.append(
+            {
+                "field": field,
+                "before": None if before is None else before.get(field),
+                "after": after.get(field),
+                "nextSync": next_sync(kind, field, ownership),
+            }
+        )
+    return out
+
+
+# --- applying an event -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    key: str
+    entity: str
+    kind: str | None
+    action: str
+    entity_id: str
+    sequence: int | None
+    fields: dict[str, Any]
+
+
+def _parse(event: AppEvent) -> _Parsed | None:
+    parsed = _parse_type(event.event_type)
+    data = event.data
+    entity_id = data.get("entityId")
+    if parsed is None or not isinstance(entity_id, str) or not 0 < len(entity_id) <= 128:
+        return None
+    domain_id = data.get("id")
+    # Wix's dedupe key is the domain event's id; a body without one is keyed by its token.
+    key = f"menus:{domain_id}" if isinstance(domain_id, str) and 0 < len(domain_id) <= 100 else event.event_id
+    try:
+        sequence: int | None = int(str(data.get("entityEventSequence")))
+    except ValueError:
+        sequence = None
+    entity, action = parsed
+    body = data.get("createdEvent") if action == "created" else data.get("updatedEvent")
+    raw = None
+    if isinstance(body, dict):
+        raw = body.get("entity") if action == "created" else body.get("currentEntity")
+    return _Parsed(key, entity, KINDS[entity], action, entity_id, sequence, snapshot(raw))
+
+
+def who(identity: dict[str, Any]) -> str:
+    """The writer in words: the merchant, another app, or Wix."""
+    kind = identity.get("identityType")
+    if kind == "WIX_USER":
+        return "the merchant"
+    if kind == "APP":
+        return f"another app ({identity.get('appId') or 'unknown'})"
+    return "Wix"
+
+
+def apply_menu_event(
+    db: Database,
+    event: AppEvent,
+    *,
+    app_id: str,
+    ownership: Ownership,
+    notify: Callable[[int, datetime], None] | None = None,
+    debounce_seconds: float = DEBOUNCE_SECONDS,
+) -> str:
+    """Record and classify one Menus API event; the outcome (OWN, MERCHANT_EDIT, NOT_OURS, STALE, DUPLICATE)."""
+    parsed = _parse(event)
+    if parsed is None:
+        return NOT_OURS  # not a menu entity event we understand (the caller checked the type)
+    try:
+        outcome, to_sync = _record(db, event, parsed, app_id, ownership)
+    except IntegrityError:
+        return DUPLICATE  # a concurrent copy of the same event won the key
+    for configuration_pk in to_sync:
+        _request_sync(db, configuration_pk, notify, debounce_seconds)
+    return outcome
+
+
+def _record(db: Database, event: AppEvent, parsed: _Parsed, app_id: str, ownership: Ownership) -> tuple[str, list[int]]:
+    with db.transaction() as session:
+        if session.get(WebhookEvent, parsed.key) is not None:
+            return DUPLICATE, []
+        before, latest = _previous(session, event.instance_id, parsed.entity_id)
+        identity = event.identity
+        own = identity.get("identityType") == "APP" and bool(app_id) and identity.get("appId") == app_id
+        stale = parsed.sequence is not None and latest is not None and parsed.sequence < latest
+        outcome = OWN if own else STALE if stale else NOT_OURS
+        owners = [] if own or stale or parsed.kind is None else _owners(session, event.instance_id, parsed)
+        if owners:
+            outcome = MERCHANT_EDIT
+        session.add(
+            WebhookEvent(
+                id=parsed.key,
+                event_type=event.event_type[:64],
+                instance_id=event.instance_id,
+                subject=parsed.entity_id,
+                event_time=_event_time(event),
+                # Lean on purpose: a first sync of thousands of items announces every one of them.
+                payload={
+                    "outcome": outcome,
+                    "sequence": parsed.sequence,
+                    "fields": parsed.fields,
+                    "identity": identity,
+                },
+            )
+        )
+        to_sync: list[int] = []
+        if not owners:
+            return outcome, to_sync
+        assert parsed.kind is not None
+        changes = changes_of(parsed.kind, parsed.action, before, parsed.fields, ownership)
+        verdict = OVERWRITE if any(c["nextSync"] == OVERWRITE for c in changes) else KEEP
+        name = str(parsed.fields.get("name") or (before or {}).get("name") or parsed.entity_id)[:255]
+        for configuration_pk in owners:
+            session.add(
+                WixMenuEdit(
+                    event_id=parsed.key,
+                    instance_id=event.instance_id,
+                    configuration_id=configuration_pk,
+                    kind=parsed.kind,
+                    wix_id=parsed.entity_id,
+                    name=name,
+                    action=parsed.action,
+                    changes=changes,
+                    next_sync=verdict,
+                    identity=identity,
+                    event_time=_event_time(event),
+                    sync_requested=verdict == OVERWRITE,
+                )
+            )
+            if verdict == OVERWRITE:
+                to_sync.append(configuration_pk)
+        log.info(
+            "menu_event.merchant_edit",
+            instance_id=event.instance_id,
+            entity=parsed.entity,
+            entity_id=parsed.entity_id,
+            action=parsed.action,
+            fields=[c["field"] for c in changes],
+            next_sync=verdict,
+        )
+        return outcome, to_sync
+
+
+def _event_time(event: AppEvent) -> datetime:
+    raw = event.data.get("eventTime")
+    if isinstance(raw, str):
+        try:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            return event.at
+        if moment.tzinfo is not None:
+            return moment
+    return event.at
+
+
+def _previous(session: Session, instance_id: str, entity_id: str) -> tuple[dict[str, Any] | None, int | None]:
+    """The snapshot of the newest event seen for the entity, and its sequence."""
+    best: tuple[int, dict[str, Any]] | None = None
+    rows = session.scalars(
+        select(WebhookEvent.payload).where(
+            WebhookEvent.instance_id == instance_id,
+            WebhookEvent.subject == entity_id,
+            WebhookEvent.event_type.startswith(PREFIX),
+        )
+    )
+    for payload in rows:
+        sequence = payload.get("sequence") if isinstance(payload, dict) else None
+        if isinstance(sequence, int) and (best is None or sequence > best[0]):
+            best = (sequence, payload.get("fields") or {})
+    return (best[1], best[0]) if best is not None else (None, None)
+
+
+def _owners(session: Session, instance_id: str, parsed: _Parsed) -> list[int]:
+    """The paired new-generation locations of this instance whose id map holds the entity."""
+    rows = session.scalars(
+        select(Configuration.id)
+        .join(
+            SyncIdMap,
+            (SyncIdMap.instance_id == Configuration.instance_id) & (SyncIdMap.catalog_id == Configuration.wix_id),
+        )
+        .where(
+            Configuration.instance_id == instance_id,
+            Configuration.generation == Generation.NEWGEN,
+            SyncIdMap.wix_id == parsed.entity_id,
+            SyncIdMap.kind == parsed.kind,
+            SyncIdMap.detached_at.is_(None),
+        )
+        .distinct()
+    )
+    return sorted(rows)
+
+
+def _request_sync(
+    db: Database, configuration_pk: int, notify: Callable[[int, datetime], None] | None, debounce_seconds: float
+) -> None:
+    """A debounced sync of the location (the edit overwrote what the POS owns); skipped when it cannot sync."""
+    with db.transaction(write=False) as session:
+        row = session.execute(
+            select(Configuration.instance_id, Configuration.wix_id, Account.account_id)
+            .join(Account, Account.id == Configuration.account_pk)
+            .where(Configuration.id == configuration_pk)
+        ).first()
+    if row is None:
+        return
+    try:
+        sync = request_sync(
+            db,
+            row.instance_id,
+            row.account_id,
+            row.wix_id,
+            WIX_EDIT,
+            debounce_seconds=debounce_seconds,
+            max_wait_seconds=MAX_WAIT_SECONDS,
+        )
+    except WixError:
+        return  # unpaired or disconnected meanwhile: nothing to sync
+    if notify is not None:
+        try:
+            notify(sync.configuration_id, sync.not_before or sync.requested_at)
+        except Exception:
+            log.exception("sync_wake_up_failed", configuration_pk=sync.configuration_id, sync_id=sync.id)
+
+
+# --- reading them back -----------------------------------------------------------------------------
+
+
+_KIND_WORDS = {MENU: "menu", SECTION: "section", DISH: "item", VARIATION: "modifier"}
+_FIELD_WORDS = {
+    "priceVariants": "prices by size",
+    "inStock": "in stock",
+    "acceptSpecialRequests": "special requests",
+    "modifierGroups": "modifier groups",
+    "sectionIds": "sections",
+    "itemIds": "items",
+}
+
+
+def _value_words(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return f"{len(value)} entries"
+    return str(value)
+
+
+def edit_words(kind: str, name: str, action: str, changes: list[dict[str, Any]]) -> str:
+    """E.g. `item "Margherita" price changed from 12.5 to 14`."""
+    what = f'{_KIND_WORDS.get(kind, kind.lower())} "{name}"'
+    if action == "deleted":
+        return f"{what} deleted"
+    parts = []
+    for change in changes:
+        field = _FIELD_WORDS.get(change["field"], change["field"])
+        if change.get("before") is None:
+            parts.append(f"{field} set to {_value_words(change.get('after'))}")
+        else:
+            parts.append(
+                f"{field} changed from {_value_words(change.get('before'))} to {_value_words(change.get('after'))}"
+            )
+    return f"{what} {', '.join(parts) if parts else 'saved with no change posbridge syncs'}"
+
+
+class WixEditView(ApiModel):
+    """One edit made in Wix to an entity posbridge syncs."""
+
+    kind: str
+    wix_id: str
+    name: str
+    action: str
+    changes: list[dict[str, Any]]
+    next_sync: str
+    by: str
+    identity: dict[str, Any]
+    words: str
+    event_time: datetime
+    received_at: datetime
+    sync_requested: bool
+
+
+def recent_edits(db: Database, instance_id: str, configuration_id: str, *, limit: int = 5) -> list[WixEditView]:
+    """The location's latest edits made in Wix, newest first; another instance's location is 'not found'."""
+    with db.transaction(write=False) as session:
+        configuration = find_configuration(session, instance_id, configuration_id)
+        rows = session.scalars(
+            select(WixMenuEdit)
+            .where(WixMenuEdit.configuration_id == configuration.id)
+            .order_by(WixMenuEdit.event_time.desc(), WixMenuEdit.id.desc())
+            .limit(limit)
+        )
+        return [
+            WixEditView(
+                kind=row.kind,
+                wix_id=row.wix_id,
+                name=row.name,
+                action=row.action,
+                changes=list(row.changes or []),
+                next_sync=row.next_sync,
+                by=who(row.identity or {}),
+                identity=dict(row.identity or {}),
+                words=edit_words(row.kind, row.name, row.action, list(row.changes or [])),
+                event_time=row.event_time,
+                received_at=row.received_at,
+                sync_requested=row.sync_requested,
+            )
+            for row in rows
+        ]

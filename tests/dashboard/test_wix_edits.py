@@ -1,0 +1,74 @@
+"""The merchant's page shows edits made in Wix to what posbridge syncs (new generation), and not its own writes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+
+from posbridge.store.db import Database
+from tests.dashboard.conftest import Merchant
+from tests.dashboard.test_newgen import _page
+from tests.dashboard.test_page import BUSINESS
+from tests.dashboard.test_security import SESSION, _tokens
+from wixsim.client import WixSimClient
+
+
+def test_a_merchant_edit_in_wix_shows_on_the_location_with_what_the_next_sync_does(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    posbridge_url: str,
+    make_merchant: Callable[[], Merchant],
+    db: Database,
+    admin_headers: dict[str, str],
+) -> None:
+    merchant = make_merchant()
+    site = wixsim.create_site(
+        generation="new",
+        locations=["Downtown"],
+        dashboard_url=f"{posbridge_url}/dashboard",
+        webhook_url=f"{posbridge_url}/wix/webhooks",
+    )
+    instance_id = site["instanceId"]
+    downtown = site["locations"][0]["id"]
+    session, csrf = _tokens(_page(page_client, wixsim, instance_id))
+    headers = {SESSION: session}
+    page_client.post("/dashboard/account/connect", data={"csrf": csrf, "apiKey": merchant.api_key}, headers=headers)
+    page_client.post("/dashboard/account/business", data={"csrf": csrf, **BUSINESS}, headers=headers)
+    page_client.post(
+        f"/dashboard/configurations/{downtown}/pair",
+        data={"csrf": csrf, "locationId": "loc-1", "configurationId": downtown},
+        headers=headers,
+    )
+    page_client.post(f"/dashboard/configurations/{downtown}/sync", data={"csrf": csrf}, headers=headers)
+    deadline = time.monotonic() + 30
+    state = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
+    while "Synced" not in state.text and "Failed" not in state.text and time.monotonic() < deadline:
+        time.sleep(0.1)  # the server's worker runs the sync; nothing here to inject a clock into
+        state = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
+    assert "Synced" in state.text, state.text
+    wixsim.drain_menu_events()
+    quiet = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
+    assert "Edited in Wix" not in quiet.text  # our own sync's events are ignored
+
+    item = next(i for i in wixsim.site_menus(instance_id)["entities"]["items"] if "priceInfo" in i)
+    wixsim.merchant_edit(instance_id, "items", item["id"], priceInfo={"price": "99.50"})
+    wixsim.drain_menu_events()
+    shown = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
+    assert shown.status_code == 200
+    assert "Edited in Wix by the merchant" in shown.text, shown.text
+    assert f"item &#34;{item['name']}&#34; price changed from" in shown.text and "to 99.5" in shown.text
+    assert "The next sync will overwrite it with the POS's values" in shown.text
+
+    # The operator sees the same edit through the admin API.
+    api = page_client.get(f"/api/v1/instances/{instance_id}/configurations/{downtown}/wix-edits", headers=admin_headers)
+    assert api.status_code == 200, api.text
+    [edit] = api.json()
+    assert (edit["kind"], edit["wixId"], edit["by"], edit["nextSync"]) == (
+        "DISH",
+        item["id"],
+        "the merchant",
+        "OVERWRITE",
+    )
+    assert edit["changes"][0]["field"] == "price" and edit["changes"][0]["after"] == "99.5"
