@@ -281,6 +281,10 @@ def describe(sync: Sync) -> str:
         lines.append(f"  {PLURAL[kind]}: " + ", ".join(f"{n} {PAST[op]}" for op, n in sorted(ops.items())))
     if summary.get("archivedMenus"):
         lines.append("  archived Wix menus the POS does not own: " + ", ".join(summary["archivedMenus"]))
+    if summary.get("notWritten"):
+        # Wix has no field for it on this site (e.g. tax on the Menus API): said, never silently dropped.
+        held = ", ".join(f"{key} ({n} entities)" for key, n in summary["notWritten"].items())
+        lines.append(f"  not written, Wix holds no field for it here: {held}")
     calls = summary.get("calls") or {}
     lines.append(f"  {summary.get('callsTotal', 0)} Wix calls: " + ", ".join(f"{k} {v}" for k, v in calls.items()))
     return "\n".join(lines)

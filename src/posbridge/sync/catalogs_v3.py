@@ -68,6 +68,7 @@ class CatalogsV3Target:
     layout: ClassVar[Layout] = CATALOGS_V3_LAYOUT
     missing_id_space: ClassVar[str] = "Wix has not given this location a catalog yet"
     appends_created_children: ClassVar[bool] = True
+    not_held: ClassVar[dict[str, str]] = {}
 
     @staticmethod
     def project(desired: DesiredCatalog) -> DesiredCatalog:

@@ -89,6 +89,7 @@ class MemoryTargetKind:
     layout = MEMORY_LAYOUT
     missing_id_space = "This location has no catalog yet"
     appends_created_children = True
+    not_held: dict[str, str] = {}
 
     @staticmethod
     def project(desired: DesiredCatalog) -> DesiredCatalog:

@@ -25,8 +25,9 @@ Mapping of the neutral model:
 - MENU availability windows → the menu's Menu Ordering Settings `availability` (a weekly schedule,
   one range per day; none = `ALWAYS_AVAILABLE`), written after the menu, alone (the settings'
   `onlineOrderingEnabled` and `operationId` are the merchant's).
-- Not held (projected away): tax rates, image URLs, fulfilment types (no public Menus API field;
-  fulfilment belongs to the location's operation).
+- Not held (projected away, and counted in the sync's summary `notWritten` with `NOT_HELD`'s reason):
+  tax rates, image URLs, fulfilment types (no public Menus API field; fulfilment belongs to the
+  location's operation).
 
 Every update carries the entity's current `revision` and a `mask` of the fields sent, so nothing
 the POS does not own is overwritten; a stale revision (the merchant edited meanwhile) makes the
@@ -74,6 +75,20 @@ MENUS_API_LAYOUT: Layout = (
 )
 
 
+# POS data the public Menus API has no field for (wix-menus-api.md §1; docs/decisions.md): reported by
+# every sync that drops it, never silently.
+NOT_HELD = {
+    f"{DISH}.taxRate": (
+        "tax rate: the public Menus API holds no tax on items (Item.orderSettings.taxGroupId is @internal), "
+        "sections, menus or business locations; Wix applies the site's own tax settings"
+    ),
+    f"{DISH}.imageUrl": "image URL: Menus API images are Wix Media images, not URLs",
+    f"{MENU}.fulfillmentTypes": (
+        "fulfilment types: the public Menus API has no per-menu field (they belong to the location's operation)"
+    ),
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class _Service:
     """One Menus API service: its prefix under the restaurants base, path segment, and JSON keys."""
@@ -116,6 +131,7 @@ class MenusApiTarget:
     layout: ClassVar[Layout] = MENUS_API_LAYOUT
     missing_id_space: ClassVar[str] = "This location is not paired with a Wix business location"
     appends_created_children: ClassVar[bool] = False
+    not_held: ClassVar[dict[str, str]] = NOT_HELD
 
     @staticmethod
     def id_space(configuration: Configuration) -> str | None:

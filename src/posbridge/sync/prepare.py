@@ -33,6 +33,8 @@ class Prepared:
     ownership: Ownership
     last_summary: SyncSummary | None
     skipped_menus: list[str] = field(default_factory=list)
+    # POS data the target cannot hold, by `KIND.field` (the target's `not_held`): how many entities set it.
+    not_written: dict[str, int] = field(default_factory=dict)
 
 
 def prepare(db: Database, settings: Settings, configuration_pk: int, now: datetime, target: TargetKind) -> Prepared:
@@ -43,7 +45,8 @@ def prepare(db: Database, settings: Settings, configuration_pk: int, now: dateti
         configuration = scope.configuration
         id_space = target.id_space(configuration)
         verdict = validate(scope, target.limits, id_space=id_space, missing_id_space=target.missing_id_space)
-        desired = target.project(build_desired(scope)) if verdict.ok else None
+        full = build_desired(scope) if verdict.ok else None
+        desired = target.project(full) if full is not None else None
         id_map = load_id_map(db, id_space, session=session) if id_space else {}
         last = session.scalar(
             select(Sync)
@@ -61,4 +64,16 @@ def prepare(db: Database, settings: Settings, configuration_pk: int, now: dateti
             ownership=ownership,
             last_summary=summary_of(last) if last is not None else None,
             skipped_menus=[f"{menu.name}: {why}" for menu, why in scope.skipped_menus],
+            not_written=not_written(full, target.not_held) if full is not None else {},
         )
+
+
+def not_written(full: DesiredCatalog, not_held: dict[str, str]) -> dict[str, int]:
+    """How many entities set each field the target cannot hold (`{"DISH.taxRate": 12}`); unset fields left out."""
+    out: dict[str, int] = {}
+    for key in not_held:
+        kind, _, name = key.partition(".")
+        count = sum(1 for e in full.of(kind).values() if e.fields.get(name) not in (None, "", ()))
+        if count:
+            out[key] = count
+    return out

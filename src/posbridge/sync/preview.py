@@ -28,6 +28,8 @@ class Preview:
     failure_code: str | None = None
     planned_calls: int = 0
     reads: int = 0
+    # POS data the target has no field for: `KIND.field` → "N entities: why" (never written, never silent).
+    not_written: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """Machine-readable form (admin API, `posbridge sync --dry-run --json`)."""
@@ -38,6 +40,7 @@ class Preview:
             "counts": self.diff.counts(),
             "plannedCalls": self.planned_calls,
             "changes": [change_json(c, self.diff.names) for c in self.diff.changes],
+            "notWritten": dict(self.not_written),
         }
 
     def render(self) -> str:
@@ -46,8 +49,9 @@ class Preview:
             lines = [f"The sync would fail with {self.failure_code}:"]
             lines += [f"  - {p}" for p in self.problems]
             return "\n".join(lines)
+        held = [f"Not written to Wix: {key} on {why}" for key, why in self.not_written.items()]
         if not self.diff.changes:
-            return "No changes: the live catalog already matches the POS."
+            return "\n".join(["No changes: the live catalog already matches the POS.", *held])
         lines = []
         for change in self.diff.changes:
             lines.append(headline(change))
@@ -66,7 +70,7 @@ class Preview:
             for kind, ops in self.diff.counts().items()
         )
         lines.append(f"Total: {summary}. {self.planned_calls} bulk calls + draft create and publish.")
-        return "\n".join(lines)
+        return "\n".join(lines + held)
 
 
 def dry_run(
@@ -86,7 +90,10 @@ def dry_run(
     diff = compute_diff(prepared.desired, live, prepared.id_map, prepared.ownership, appends_created_children=appends)
     steps = opened.plan(diff)
     size = opened.limits.batch_size
-    return Preview(diff=diff, planned_calls=planned_calls(steps, size), reads=sum(opened.calls.values()))
+    held = {key: f"{count} entities: {kind.not_held[key]}" for key, count in prepared.not_written.items()}
+    return Preview(
+        diff=diff, planned_calls=planned_calls(steps, size), reads=sum(opened.calls.values()), not_written=held
+    )
 
 
 def headline(change: Change) -> str:

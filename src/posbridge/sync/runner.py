@@ -328,6 +328,11 @@ class _Run:
         prepared = prepare(self.db, self.settings, self.configuration_pk, now, self.target_kind)
         if prepared.skipped_menus:
             self.summary["skippedMenus"] = prepared.skipped_menus
+        if prepared.not_written:
+            # Not an error (Wix has nowhere to put it) but never silent: the summary and the log say it.
+            self.summary["notWritten"] = prepared.not_written
+            for key, count in prepared.not_written.items():
+                self.note("not_written", "WARNING", field=key, entities=count, why=self.target_kind.not_held[key])
         if not prepared.verdict.ok:
             for problem in prepared.verdict.problems[:50]:
                 self.note("invalid", "WARNING", code=problem.code, problem=str(problem))

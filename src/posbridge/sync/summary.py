@@ -27,6 +27,7 @@ class SyncSummary(TypedDict, total=False):
     retries: int
     throttledSeconds: float
     skippedMenus: list[str]  # "name: why" for each selected menu not synced
+    notWritten: dict[str, int]  # POS data the target has no field for: `KIND.field` → entities setting it
     entities: int
     fingerprint: str
     ownership: dict[str, str]

@@ -150,6 +150,11 @@ class TargetKind(Protocol):
         """Whether creating a section or dish appends it to its parent's list (the differ predicts it)."""
         ...
 
+    @property
+    def not_held(self) -> dict[str, str]:
+        """POS data the target has no field for, `KIND.field` → why; a sync reports what it could not write."""
+        ...
+
     def project(self, desired: DesiredCatalog) -> DesiredCatalog:
         """The desired catalog as this target can hold it (fields it lacks dropped, shapes it reads back
         differently normalised), so the diff never asks for what the target cannot store."""
