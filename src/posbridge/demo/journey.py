@@ -580,12 +580,34 @@ class Journey:
             for item in sec.get("items") or []
             if not item.get("priceVariants") and not item.get("modifierGroups")
         )
+        # A dish with sizes (the sync wrote them as the item's price variants): its largest size.
+        entities = self.wix.site_menus(instance_id)["entities"]
+        required = {g["id"] for g in entities.get("modifierGroups") or [] if (g.get("rule") or {}).get("required")}
+        on_menu = {item["id"] for m in shown for sec in m.get("sections") or [] for item in sec.get("items") or []}
+        sized = next(
+            (
+                item
+                for item in entities["items"]
+                if item["id"] in on_menu
+                and len((item.get("priceVariants") or {}).get("variants") or []) > 1
+                and not any(g.get("id") in required for g in item.get("modifierGroups") or [])
+            ),
+            None,
+        )
+        check(sized is not None, f"no dish with sizes (price variants) on {NEWGEN_LOCATION}'s menus")
+        assert sized is not None
+        variant = sized["priceVariants"]["variants"][-1]
+        variant_names = {v["id"]: v["name"] for v in entities["variants"]}
+        size = variant_names[variant["variantId"]]
         validations = self.admin.base_url.removesuffix("/api/v1") + "/wix/validations"
         bought = self.wix.ecom_checkout(
             {
                 "instanceId": instance_id,
                 "locationId": business_location,
-                "lines": [{"itemId": plain["id"], "quantity": 1}],
+                "lines": [
+                    {"itemId": plain["id"], "quantity": 1},
+                    {"itemId": sized["id"], "quantity": 1, "variantId": variant["variantId"]},
+                ],
                 "validationsBaseUri": validations,
                 "buyer": {
                     "email": "ada@example.com",
@@ -616,6 +638,18 @@ class Journey:
             placed["configurationId"] == business_location and placed["locationId"] == pos_location,
             f"posbridge placed Wix's order at {placed['configurationId']} / {placed['locationId']}",
         )
+        detail = self.admin.order(instance_id, placed["posOrderId"])
+        sized_line = next((line for line in detail["lines"] if line["name"] == sized["name"]), None)
+        check(
+            sized_line is not None and [o["name"] for o in sized_line["options"]] == [size],
+            f"the kitchen's line for {sized['name']}: {sized_line}",
+        )
+        assert sized_line is not None
+        check(
+            Decimal(sized_line["unitPrice"]) == Decimal(variant["priceInfo"]["price"]),
+            f"{sized['name']} ({size}) costs {sized_line['unitPrice']} in the kitchen, "
+            f"{variant['priceInfo']['price']} at Wix",
+        )
         self.outcome = f"READY, SYNCED, {len(dishes)} dishes, checkout → {short(placed['posOrderId'])}…"
         return [
             f"site {short(instance_id)}…: posbridge reads it as {answer['generation']} "
@@ -623,10 +657,12 @@ class Journey:
             f"PUT …/business-locations/{short(business_location)}… ↔ {view['locationName']}: [bold]{view['status']}[/]",
             f"POST …/syncs → sync {requested['id']} [bold]SYNCED[/] in {took:.1f} s: "
             f"{len(shown)} menus, {len(dishes)} dishes in Wix's Menus API (GET /_sim/sites/…/menus)",
-            f"eCommerce checkout of {plain['name']}: posbridge's Validations plugin → [bold]200[/], no violations "
+            f"eCommerce checkout of {plain['name']} and {sized['name']} ({size}): posbridge's Validations "
+            f"plugin → [bold]200[/], no violations "
             f"({asked.get('elapsedMs')} ms); Wix's order {short(bought['orderId'])}… [bold]APPROVED[/]",
             f"order_approved webhook → posbridge order {placed['posOrderId']} at {placed['locationId']} "
-            f"({placed['status']}, {money(placed['total'])})",
+            f"({placed['status']}, {money(placed['total'])}); the kitchen cooks {sized['name']} · {size} "
+            f"at {money(sized_line['unitPrice'])} (the price variant mapped back to the size)",
         ]
 
     def wait_for_wix_status(self, wix_order_id: str, status: str) -> None:

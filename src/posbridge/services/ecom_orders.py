@@ -120,6 +120,8 @@ def apply_ecom_event(
         if row is not None and _withdrawn(session, instance_id, order_id):
             log.info("ecom_order.canceled_before_approval", instance_id=instance_id, wix_order_id=order_id)
             return CANCELED_BEFORE
+        if row is not None and _rows(session, instance_id, order_id, lock=False):
+            return DUPLICATE  # a resent approval: answered before anything is read from Wix
     if row is None:
         log.info("ecom_order.unpaired_location", instance_id=instance_id, location=location, wix_order_id=order_id)
         return NOT_OURS
@@ -269,14 +271,9 @@ def _apply_kept(db: Database, instance_id: str, order_id: str) -> None:
                 _refund_rows(session, rows, dict(payload or {}))
 
 
-def _rows(session: Session, instance_id: str, order_id: str) -> list[OrderRecord]:
-    return list(
-        session.scalars(
-            select(OrderRecord)
-            .where(OrderRecord.instance_id == instance_id, OrderRecord.wix_order_id == order_id)
-            .with_for_update()
-        )
-    )
+def _rows(session: Session, instance_id: str, order_id: str, *, lock: bool = True) -> list[OrderRecord]:
+    query = select(OrderRecord).where(OrderRecord.instance_id == instance_id, OrderRecord.wix_order_id == order_id)
+    return list(session.scalars(query.with_for_update() if lock else query))
 
 
 def _order_id(order: Any) -> str:
