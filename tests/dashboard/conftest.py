@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +23,9 @@ from tests.pos.menu_documents import small_document
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
 from wixsim.client import WixSimClient
+
+SESSION = "X-Dashboard-Session"  # the header carrying the page session (no cookie in a third-party iframe)
+BUSINESS = {"contactName": "Ana Rossi", "contactEmail": "ana@example.com", "contactPhone": "+1 212 555 0100"}
 
 
 @dataclass
@@ -103,3 +108,89 @@ def page_client(posbridge_url: str) -> Iterator[httpx.Client]:
 def repo_root() -> Path:
     """The checkout's top folder (screenshots go under docs/screenshots/)."""
     return Path(__file__).resolve().parents[2]
+
+
+# --- the page as its owner opens and uses it ------------------------------------------------------
+
+
+def open_page(client: httpx.Client, sim: WixSimClient, instance_id: str, variant: str = "valid") -> httpx.Response:
+    """`GET /dashboard` with an instance wixsim signs as Wix would (`variant`: forged, tampered, expired, …)."""
+    return client.get("/dashboard" + sim.dashboard_url(instance_id, variant).split("/dashboard", 1)[1])
+
+
+def tokens(page: httpx.Response) -> tuple[str, str]:
+    """The page session and CSRF token an opened page carries."""
+    session = re.search(r'"X-Dashboard-Session": "([^"]+)"', page.text)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert session is not None and csrf is not None, page.text[:500]
+    return session.group(1), csrf.group(1)
+
+
+def connected(client: httpx.Client, sim: WixSimClient, instance_id: str, merchant: Merchant) -> tuple[str, str]:
+    """The page opened and the merchant's API key typed: (session, csrf)."""
+    page = open_page(client, sim, instance_id)
+    assert page.status_code == 200
+    session, csrf = tokens(page)
+    answer = client.post(
+        "/dashboard/account/connect", data={"csrf": csrf, "apiKey": merchant.api_key}, headers={SESSION: session}
+    )
+    assert answer.status_code == 200, answer.text
+    return session, csrf
+
+
+def ready(client: httpx.Client, sim: WixSimClient, instance_id: str, merchant: Merchant) -> tuple[str, str]:
+    """Connected, and the business information complete (the account is ready): (session, csrf)."""
+    session, csrf = connected(client, sim, instance_id, merchant)
+    saved = client.post("/dashboard/account/business", data={"csrf": csrf, **BUSINESS}, headers={SESSION: session})
+    assert saved.status_code == 200
+    return session, csrf
+
+
+def wait_for_sync(client: httpx.Client, session: str, configuration_id: str, seconds: float = 30) -> httpx.Response:
+    """The row's sync state once it has ended (Synced or Failed), polled as the page polls it.
+
+    The server's worker runs the sync; nothing here to inject a clock into, so this waits in real time.
+    """
+    url, headers = f"/dashboard/configurations/{configuration_id}/sync", {SESSION: session}
+    deadline = time.monotonic() + seconds
+    state = client.get(url, headers=headers)
+    while "Synced" not in state.text and "Failed" not in state.text and time.monotonic() < deadline:
+        assert 'hx-trigger="every 1s"' in state.text  # still waiting or running: the page keeps polling
+        time.sleep(0.1)
+        state = client.get(url, headers=headers)
+    return state
+
+
+@dataclass
+class Paired:
+    """A site whose owner has connected the merchant, completed the business information and paired the
+    site's first Wix location with the POS's loc-1 (Downtown)."""
+
+    site: Site
+    merchant: Merchant
+    session: str
+    csrf: str
+    conf: str  # the paired Wix configuration id
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What every request of the page carries."""
+        return {SESSION: self.session}
+
+
+@pytest.fixture()
+def paired(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    make_site: Callable[..., Site],
+    make_merchant: Callable[[], Merchant],
+) -> Paired:
+    """A fresh site and merchant, ready and paired through the page itself (each step checked)."""
+    site, merchant = make_site(), make_merchant()
+    session, csrf = ready(page_client, wixsim, site.instance_id, merchant)
+    conf = site.configurations[0]["id"]
+    answer = page_client.post(
+        f"/dashboard/configurations/{conf}/pair", data={"csrf": csrf, "locationId": "loc-1"}, headers={SESSION: session}
+    )
+    assert answer.status_code == 200
+    return Paired(site, merchant, session, csrf, conf)

@@ -8,32 +8,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
-import pytest
 from sqlalchemy import event, select
 
 from posbridge.services import attention
 from posbridge.services.order_views import kitchen_orders
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Item, Order, OrderLine, OrderLineOption, OutboundJob
-from tests.dashboard.conftest import Merchant, Site
-from tests.dashboard.test_page import _ready_and_paired
-from tests.dashboard.test_security import SESSION, _open, _tokens
+from tests.dashboard.conftest import SESSION, Paired, Site, open_page, tokens
 from wixsim.client import WixSimClient
-
-Paired = tuple[Site, str, str, str]
-
-
-@pytest.fixture()
-def paired(
-    page_client: httpx.Client,
-    wixsim: WixSimClient,
-    make_site: Callable[..., Site],
-    make_merchant: Callable[[], Merchant],
-) -> Paired:
-    """A site whose POS account is connected and first location paired: (site, session, csrf, configuration id)."""
-    site = make_site()
-    session, csrf, conf = _ready_and_paired(page_client, wixsim, site, make_merchant())
-    return site, session, csrf, conf
 
 
 def _orders(db: Database, site: Site, conf: str, promised: datetime) -> list[str]:
@@ -81,7 +63,7 @@ def _orders(db: Database, site: Site, conf: str, promised: datetime) -> list[str
 def test_the_kitchen_sees_open_orders_newest_first_and_moves_them_along(
     page_client: httpx.Client, wixsim: WixSimClient, make_site: Callable[..., Site], paired: Paired, db: Database
 ) -> None:
-    site, session, csrf, conf = paired
+    site, session, csrf, conf = paired.site, paired.session, paired.csrf, paired.conf
     promised = datetime(2026, 12, 24, 19, 30, tzinfo=UTC)
     asap, scheduled = _orders(db, site, conf, promised)
     headers = {SESSION: session}
@@ -110,7 +92,7 @@ def test_the_kitchen_sees_open_orders_newest_first_and_moves_them_along(
     # No CSRF token, no action; another site's page cannot touch these orders.
     no_csrf = page_client.post(f"/dashboard/kitchen/orders/{asap}/fulfill", data={}, headers=headers)
     assert no_csrf.status_code == 403
-    other_session, other_csrf = _tokens(_open(page_client, wixsim, make_site()))
+    other_session, other_csrf = tokens(open_page(page_client, wixsim, make_site().instance_id))
     stranger = page_client.post(
         f"/dashboard/kitchen/orders/{asap}/fulfill", data={"csrf": other_csrf}, headers={SESSION: other_session}
     )
@@ -123,7 +105,7 @@ def test_the_kitchen_sees_open_orders_newest_first_and_moves_them_along(
 def test_orders_needing_attention_come_first_with_retry_and_resolve(
     page_client: httpx.Client, wixsim: WixSimClient, paired: Paired, db: Database
 ) -> None:
-    site, session, csrf, conf = paired
+    site, session, csrf, conf = paired.site, paired.session, paired.csrf, paired.conf
     failed_push, fulfilled = _orders(db, site, conf, datetime(2026, 12, 24, 19, 30, tzinfo=UTC))
     with db.transaction() as s:
         rows = {
@@ -150,7 +132,7 @@ def test_orders_needing_attention_come_first_with_retry_and_resolve(
             actions=["refund"],
         )
     headers = {SESSION: session}
-    page = _open(page_client, wixsim, site).text
+    page = open_page(page_client, wixsim, site.instance_id).text
     assert page.index("Orders that need your attention") < page.index("Your POS account")  # at the top
     card = page_client.get("/dashboard/kitchen", headers=headers).text
     assert "Wix did not answer" in card and "Refund the customer" in card and "Send again" in card
@@ -167,7 +149,7 @@ def test_the_kitchen_card_reads_a_fixed_number_of_queries_and_shows_each_lines_o
     paired: Paired, db: Database
 ) -> None:
     """The card is on the page and polled: its queries do not grow with its tickets (no query per order or line)."""
-    site, _, _, conf = paired
+    site, conf = paired.site, paired.conf
     _orders(db, site, conf, datetime(2026, 12, 24, 19, 30, tzinfo=UTC))
     with db.transaction() as s:
         line = s.scalar(

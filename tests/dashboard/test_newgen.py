@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import httpx
 
 from posbridge.services.configurations import configuration_status
 from posbridge.store.db import Database
-from tests.dashboard.conftest import Merchant
-from tests.dashboard.test_page import BUSINESS
-from tests.dashboard.test_security import SESSION, _tokens
+from tests.dashboard.conftest import BUSINESS, SESSION, Merchant, open_page, ready, tokens, wait_for_sync
 from wixsim.client import WixSimClient
-
-
-def _page(client: httpx.Client, sim: WixSimClient, instance_id: str) -> httpx.Response:
-    return client.get("/dashboard" + sim.dashboard_url(instance_id).split("/dashboard", 1)[1])
 
 
 def test_business_locations_are_paired_and_synced_to_the_menus_api(
@@ -33,7 +26,7 @@ def test_business_locations_are_paired_and_synced_to_the_menus_api(
     other = wixsim.create_site(generation="new", locations=["Elsewhere"])
     instance_id = site["instanceId"]
     downtown = next(loc["id"] for loc in site["locations"] if loc["name"] == "Downtown")
-    session, csrf = _tokens(_page(page_client, wixsim, instance_id))
+    session, csrf = tokens(open_page(page_client, wixsim, instance_id))
     headers = {SESSION: session}
     page_client.post("/dashboard/account/connect", data={"csrf": csrf, "apiKey": merchant.api_key}, headers=headers)
     panel = page_client.post("/dashboard/account/business", data={"csrf": csrf, **BUSINESS}, headers=headers)
@@ -58,11 +51,7 @@ def test_business_locations_are_paired_and_synced_to_the_menus_api(
     assert configuration_status(db, instance_id, merchant.pos_id, downtown).status == "READY"
     synced = page_client.post(f"/dashboard/configurations/{downtown}/sync", data={"csrf": csrf}, headers=headers)
     assert synced.status_code == 200
-    deadline = time.monotonic() + 30
-    state = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
-    while "Synced" not in state.text and "Failed" not in state.text and time.monotonic() < deadline:
-        time.sleep(0.1)  # the server's worker runs the sync; nothing here to inject a clock into
-        state = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
+    state = wait_for_sync(page_client, session, downtown)
     assert "Synced" in state.text, state.text
     menus = next(loc for loc in wixsim.site_menus(instance_id)["locations"] if loc["id"] == downtown)["menus"]
     assert {menu["name"] for menu in menus} >= {
@@ -92,10 +81,8 @@ def test_first_sync_warning_lists_the_business_locations_menus_it_will_hide(
     wixsim.merchant_create(instance_id, "menu", name="Wix Brunch", businessLocationId=downtown)
     wixsim.merchant_create(instance_id, "menu", name="Old Specials", businessLocationId=downtown, visible=False)
     wixsim.merchant_create(instance_id, "menu", name="Uptown Late Night", businessLocationId=uptown)
-    session, csrf = _tokens(_page(page_client, wixsim, instance_id))
+    session, csrf = ready(page_client, wixsim, instance_id, merchant)
     headers = {SESSION: session}
-    page_client.post("/dashboard/account/connect", data={"csrf": csrf, "apiKey": merchant.api_key}, headers=headers)
-    page_client.post("/dashboard/account/business", data={"csrf": csrf, **BUSINESS}, headers=headers)
     panel = page_client.post(
         f"/dashboard/configurations/{downtown}/pair",
         data={"csrf": csrf, "locationId": "loc-1", "configurationId": downtown},
@@ -109,11 +96,7 @@ def test_first_sync_warning_lists_the_business_locations_menus_it_will_hide(
     assert "Old Specials" not in warning.text and "Uptown Late Night" not in warning.text
 
     page_client.post(f"/dashboard/configurations/{downtown}/sync", data={"csrf": csrf}, headers=headers)
-    deadline = time.monotonic() + 30
-    state = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
-    while "Synced" not in state.text and "Failed" not in state.text and time.monotonic() < deadline:
-        time.sleep(0.1)  # the server's worker runs the sync; nothing here to inject a clock into
-        state = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
+    state = wait_for_sync(page_client, session, downtown)
     assert "Synced" in state.text, state.text
     menus = next(loc for loc in wixsim.site_menus(instance_id)["locations"] if loc["id"] == downtown)["menus"]
     assert [m["visible"] for m in menus if m["name"] == "Wix Brunch"] == [False]  # what the warning said

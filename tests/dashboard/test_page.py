@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -12,29 +11,18 @@ from sqlalchemy import select
 
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Item, Location, Order, OrderLine
-from tests.dashboard.conftest import Merchant, Site
-from tests.dashboard.test_security import SESSION, _connected, _open, _tokens
+from tests.dashboard.conftest import (
+    SESSION,
+    Merchant,
+    Paired,
+    Site,
+    connected,
+    open_page,
+    ready,
+    tokens,
+    wait_for_sync,
+)
 from wixsim.client import WixSimClient
-
-BUSINESS = {"contactName": "Ana Rossi", "contactEmail": "ana@example.com", "contactPhone": "+1 212 555 0100"}
-
-
-def _ready(client: httpx.Client, sim: WixSimClient, site: Site, merchant: Merchant) -> tuple[str, str]:
-    session, csrf = _connected(client, sim, site, merchant)
-    saved = client.post("/dashboard/account/business", data={"csrf": csrf, **BUSINESS}, headers={SESSION: session})
-    assert saved.status_code == 200
-    return session, csrf
-
-
-def _ready_and_paired(client: httpx.Client, sim: WixSimClient, site: Site, merchant: Merchant) -> tuple[str, str, str]:
-    """Connected, business information complete, the first Wix location paired with loc-1."""
-    session, csrf = _ready(client, sim, site, merchant)
-    conf = site.configurations[0]["id"]
-    paired = client.post(
-        f"/dashboard/configurations/{conf}/pair", data={"csrf": csrf, "locationId": "loc-1"}, headers={SESSION: session}
-    )
-    assert paired.status_code == 200
-    return session, csrf, conf
 
 
 def test_integration_settings_deep_link_opens_that_row(
@@ -44,7 +32,7 @@ def test_integration_settings_deep_link_opens_that_row(
     make_merchant: Callable[[], Merchant],
 ) -> None:
     site, merchant = make_site(), make_merchant()
-    _ready(page_client, wixsim, site, merchant)
+    ready(page_client, wixsim, site.instance_id, merchant)
     wanted = site.configurations[2]["id"]
     url = wixsim.dashboard_url(site.instance_id).split("/dashboard", 1)[1]
     page = page_client.get(f"/dashboard{url}&configurationId={wanted}")
@@ -62,7 +50,7 @@ def test_business_info_is_checked_whole_and_a_refusal_changes_nothing(
     db: Database,
 ) -> None:
     site, merchant = make_site(), make_merchant()
-    session, csrf = _connected(page_client, wixsim, site, merchant)
+    session, csrf = connected(page_client, wixsim, site.instance_id, merchant)
     bad = {"csrf": csrf, "contactName": "", "contactEmail": "not-an-email", "contactPhone": "call me"}
     answer = page_client.post("/dashboard/account/business", data=bad, headers={SESSION: session})
     assert answer.status_code == 400
@@ -77,12 +65,10 @@ def test_business_info_is_checked_whole_and_a_refusal_changes_nothing(
 def test_disconnect_needs_confirmation_then_unpairs_and_tells_wix(
     page_client: httpx.Client,
     wixsim: WixSimClient,
-    make_site: Callable[..., Site],
-    make_merchant: Callable[[], Merchant],
+    paired: Paired,
     db: Database,
 ) -> None:
-    site, merchant = make_site(), make_merchant()
-    session, csrf, conf = _ready_and_paired(page_client, wixsim, site, merchant)
+    site, session, csrf, conf = paired.site, paired.session, paired.csrf, paired.conf
     unconfirmed = page_client.post("/dashboard/account/disconnect", data={"csrf": csrf}, headers={SESSION: session})
     assert unconfirmed.status_code == 400 and "confirm" in unconfirmed.text
     with db.transaction(write=False) as s:
@@ -94,9 +80,9 @@ def test_disconnect_needs_confirmation_then_unpairs_and_tells_wix(
     assert done.status_code == 200 and "disconnected" in done.text and "Not connected" in done.text
     with db.transaction(write=False) as s:
         account = s.scalar(select(Account).where(Account.instance_id == site.instance_id))
-        paired = s.scalar(select(Configuration).where(Configuration.wix_id == conf))
+        row = s.scalar(select(Configuration).where(Configuration.wix_id == conf))
         assert account is not None and account.status == "DISCONNECTED"
-        assert paired is not None and paired.location_id is None
+        assert row is not None and row.location_id is None
     assert wixsim.request_log("disconnectAccount", site.instance_id)["requests"]
 
 
@@ -104,11 +90,10 @@ def test_orders_show_problems_first_with_the_reason(
     page_client: httpx.Client,
     wixsim: WixSimClient,
     make_site: Callable[..., Site],
-    make_merchant: Callable[[], Merchant],
+    paired: Paired,
     db: Database,
 ) -> None:
-    site, merchant = make_site(), make_merchant()
-    session, _csrf, conf = _ready_and_paired(page_client, wixsim, site, merchant)
+    site, session, _csrf, conf = paired.site, paired.session, paired.csrf, paired.conf
     empty = page_client.get("/dashboard/panel", headers={SESSION: session})
     assert "No orders yet" in empty.text
     with db.transaction() as s:
@@ -151,30 +136,21 @@ def test_orders_show_problems_first_with_the_reason(
     assert text.index("wix-order-1") < text.index("wix-order-2")  # the problem first
     assert "13.61 USD" in text and f"2 × {item.name}" in text
     # Another site's page shows none of them.
-    other_session, _ = _tokens(_open(page_client, wixsim, make_site()))
+    other_session, _ = tokens(open_page(page_client, wixsim, make_site().instance_id))
     assert "wix-order-1" not in page_client.get("/dashboard/panel", headers={SESSION: other_session}).text
 
 
 def test_a_failed_sync_shows_its_reason_in_words_and_its_log_in_the_history(
-    page_client: httpx.Client,
-    wixsim: WixSimClient,
-    make_site: Callable[..., Site],
-    make_merchant: Callable[[], Merchant],
+    page_client: httpx.Client, paired: Paired
 ) -> None:
-    site, merchant = make_site(), make_merchant()
-    session, csrf, conf = _ready_and_paired(page_client, wixsim, site, merchant)
+    session, csrf, conf = paired.session, paired.csrf, paired.conf
     headers = {SESSION: session}
     no_menus = {"csrf": csrf, "locationId": "loc-1", "menusChosen": "yes", "configurationId": conf}
     saved = page_client.post(f"/dashboard/configurations/{conf}/pair", data=no_menus, headers=headers)
     assert "No menu is selected for online ordering" in saved.text  # the row's reason, in words
     requested = page_client.post(f"/dashboard/configurations/{conf}/sync", data={"csrf": csrf}, headers=headers)
     assert requested.status_code == 200 and "Sync requested" in requested.text
-    deadline = time.monotonic() + 30
-    state = page_client.get(f"/dashboard/configurations/{conf}/sync", headers=headers)
-    while "Failed" not in state.text and time.monotonic() < deadline:
-        assert 'hx-trigger="every 1s"' in state.text  # still waiting or running: the page keeps polling
-        time.sleep(0.1)  # the server's worker runs the sync; nothing here to inject a clock into
-        state = page_client.get(f"/dashboard/configurations/{conf}/sync", headers=headers)
+    state = wait_for_sync(page_client, session, conf)
     assert "Failed" in state.text and "hx-trigger" not in state.text.split("hx-swap-oob")[0]
     assert "menu" in state.text.lower()
     history = page_client.get(f"/dashboard/configurations/{conf}/history", headers=headers)
@@ -185,14 +161,9 @@ def test_a_failed_sync_shows_its_reason_in_words_and_its_log_in_the_history(
 
 
 def test_order_acceptance_of_a_paired_location_is_set_from_its_row(
-    page_client: httpx.Client,
-    wixsim: WixSimClient,
-    make_site: Callable[..., Site],
-    make_merchant: Callable[[], Merchant],
-    db: Database,
+    page_client: httpx.Client, paired: Paired, db: Database
 ) -> None:
-    site, merchant = make_site(), make_merchant()
-    session, csrf, conf = _ready_and_paired(page_client, wixsim, site, merchant)
+    site, session, csrf, conf = paired.site, paired.session, paired.csrf, paired.conf
     headers = {SESSION: session}
     url = f"/dashboard/configurations/{conf}/acceptance"
     bad = page_client.post(url, data={"csrf": csrf, "autoAccept": "yes", "prepMinutes": "0"}, headers=headers)

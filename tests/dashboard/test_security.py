@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import httpx
@@ -12,33 +11,8 @@ from sqlalchemy import select
 from posbridge.services.configurations import configuration_status
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration
-from tests.dashboard.conftest import Merchant, Site
+from tests.dashboard.conftest import SESSION, Merchant, Site, connected, open_page, tokens
 from wixsim.client import WixSimClient
-
-SESSION = "X-Dashboard-Session"
-
-
-def _open(client: httpx.Client, sim: WixSimClient, site: Site, variant: str = "valid") -> httpx.Response:
-    url = sim.dashboard_url(site.instance_id, variant)
-    return client.get(url.split("/dashboard", 1)[1].join(["/dashboard", ""]))
-
-
-def _tokens(page: httpx.Response) -> tuple[str, str]:
-    session = re.search(r'"X-Dashboard-Session": "([^"]+)"', page.text)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert session is not None and csrf is not None, page.text[:500]
-    return session.group(1), csrf.group(1)
-
-
-def _connected(client: httpx.Client, sim: WixSimClient, site: Site, merchant: Merchant) -> tuple[str, str]:
-    page = _open(client, sim, site)
-    assert page.status_code == 200
-    session, csrf = _tokens(page)
-    answer = client.post(
-        "/dashboard/account/connect", data={"csrf": csrf, "apiKey": merchant.api_key}, headers={SESSION: session}
-    )
-    assert answer.status_code == 200, answer.text
-    return session, csrf
 
 
 def _account(db: Database, instance_id: str) -> Account | None:
@@ -50,7 +24,7 @@ def test_valid_instance_opens_the_page_framable_by_wix_only(
     page_client: httpx.Client, wixsim: WixSimClient, make_site: Callable[..., Site]
 ) -> None:
     site = make_site()
-    page = _open(page_client, wixsim, site)
+    page = open_page(page_client, wixsim, site.instance_id)
     assert page.status_code == 200
     assert "POS Locations" in page.text and "API key" in page.text
     policy = page.headers["content-security-policy"]
@@ -72,8 +46,8 @@ def test_bad_instances_are_refused_with_a_clear_page_and_no_data(
     status: int,
 ) -> None:
     site, merchant = make_site(), make_merchant()
-    _connected(page_client, wixsim, site, merchant)
-    page = _open(page_client, wixsim, site, variant)
+    connected(page_client, wixsim, site.instance_id, merchant)
+    page = open_page(page_client, wixsim, site.instance_id, variant)
     assert page.status_code == status
     assert "Open this page from your site's Wix dashboard" in page.text
     assert merchant.pos_id not in page.text and "Downtown" not in page.text and "csrf" not in page.text
@@ -93,7 +67,7 @@ def test_connect_needs_information_then_ready_as_get_configuration_status_says(
     db: Database,
 ) -> None:
     site, merchant = make_site(), make_merchant()
-    session, csrf = _connected(page_client, wixsim, site, merchant)
+    session, csrf = connected(page_client, wixsim, site.instance_id, merchant)
     panel = page_client.get("/dashboard/panel", headers={SESSION: session})
     assert "Needs information" in panel.text
     conf = site.configurations[0]["id"]
@@ -128,8 +102,8 @@ def test_a_second_account_is_refused_with_the_reason(
     db: Database,
 ) -> None:
     site, first, second = make_site(), make_merchant(), make_merchant()
-    _connected(page_client, wixsim, site, first)
-    session, csrf = _tokens(_open(page_client, wixsim, site))
+    connected(page_client, wixsim, site.instance_id, first)
+    session, csrf = tokens(open_page(page_client, wixsim, site.instance_id))
     answer = page_client.post(
         "/dashboard/account/connect", data={"csrf": csrf, "apiKey": second.api_key}, headers={SESSION: session}
     )
@@ -142,7 +116,7 @@ def test_a_wrong_api_key_is_refused_and_links_nothing(
     page_client: httpx.Client, wixsim: WixSimClient, make_site: Callable[..., Site], db: Database
 ) -> None:
     site = make_site()
-    session, csrf = _tokens(_open(page_client, wixsim, site))
+    session, csrf = tokens(open_page(page_client, wixsim, site.instance_id))
     answer = page_client.post(
         "/dashboard/account/connect", data={"csrf": csrf, "apiKey": "pbk_not-a-key"}, headers={SESSION: session}
     )
@@ -160,8 +134,8 @@ def test_state_changes_without_this_sessions_csrf_token_are_refused(
     csrf: str | None,
 ) -> None:
     site, merchant = make_site(), make_merchant()
-    old_session, old_csrf = _tokens(_open(page_client, wixsim, site))
-    session, _csrf = _tokens(_open(page_client, wixsim, site))
+    old_session, old_csrf = tokens(open_page(page_client, wixsim, site.instance_id))
+    session, _csrf = tokens(open_page(page_client, wixsim, site.instance_id))
     data = {"apiKey": merchant.api_key}
     if csrf == "stale":
         data["csrf"] = old_csrf  # a token of an earlier session of the same owner
@@ -180,14 +154,14 @@ def test_another_sites_ids_in_urls_and_forms_are_refused(
 ) -> None:
     mine, theirs = make_site(), make_site()
     me, them = make_merchant(), make_merchant()
-    their_session, their_csrf = _connected(page_client, wixsim, theirs, them)
+    their_session, their_csrf = connected(page_client, wixsim, theirs.instance_id, them)
     their_conf = theirs.configurations[0]["id"]
     page_client.post(
         f"/dashboard/configurations/{their_conf}/pair",
         data={"csrf": their_csrf, "locationId": "loc-1"},
         headers={SESSION: their_session},
     )
-    session, csrf = _connected(page_client, wixsim, mine, me)
+    session, csrf = connected(page_client, wixsim, mine.instance_id, me)
     headers = {SESSION: session}
     # Their Wix location in my URLs: Wix does not know it on my site, nothing is paired or unpaired.
     pair = page_client.post(

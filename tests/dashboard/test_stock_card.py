@@ -11,9 +11,7 @@ from sqlalchemy import select
 from posbridge.store.db import Database
 from posbridge.store.models import ChoiceStock, Item, Stock, Variation
 from posbridge.store.models import Merchant as MerchantRow
-from tests.dashboard.conftest import Merchant, Site
-from tests.dashboard.test_page import _ready_and_paired
-from tests.dashboard.test_security import SESSION, _open, _tokens
+from tests.dashboard.conftest import SESSION, Merchant, Paired, Site, open_page, tokens
 from wixsim.client import WixSimClient
 
 
@@ -32,11 +30,10 @@ def test_search_86_for_a_while_and_bring_back(
     page_client: httpx.Client,
     wixsim: WixSimClient,
     make_site: Callable[..., Site],
-    make_merchant: Callable[[], Merchant],
+    paired: Paired,
     db: Database,
 ) -> None:
-    site, merchant = make_site(), make_merchant()
-    session, csrf, _ = _ready_and_paired(page_client, wixsim, site, merchant)
+    merchant, session, csrf = paired.merchant, paired.session, paired.csrf
     headers = {SESSION: session}
     card = page_client.get("/dashboard/stock", params={"q": "tira"}, headers=headers)
     assert card.status_code == 200
@@ -57,7 +54,7 @@ def test_search_86_for_a_while_and_bring_back(
 
     # No CSRF token, no change; another site's page cannot reach this location.
     assert page_client.post("/dashboard/stock/loc-1/item-3/86", data={}, headers=headers).status_code == 403
-    other_session, other_csrf = _tokens(_open(page_client, wixsim, make_site()))
+    other_session, other_csrf = tokens(open_page(page_client, wixsim, make_site().instance_id))
     stranger = page_client.post(
         "/dashboard/stock/loc-1/item-3/86", data={"csrf": other_csrf}, headers={SESSION: other_session}
     )
@@ -80,12 +77,11 @@ def test_a_choice_is_86ed_and_brought_back_like_a_dish(
     page_client: httpx.Client,
     wixsim: WixSimClient,
     make_site: Callable[..., Site],
-    make_merchant: Callable[[], Merchant],
+    paired: Paired,
     db: Database,
 ) -> None:
     """The card 86es choices (a size, an extra) as the CLI and the admin API can: one click, for a while."""
-    site, merchant = make_site(), make_merchant()
-    session, csrf, _ = _ready_and_paired(page_client, wixsim, site, merchant)
+    merchant, session, csrf = paired.merchant, paired.session, paired.csrf
     headers = {SESSION: session}
     card = page_client.get("/dashboard/stock", params={"q": "bacon"}, headers=headers)
     assert card.status_code == 200
@@ -113,7 +109,7 @@ def test_a_choice_is_86ed_and_brought_back_like_a_dish(
     # A choice's id taken as a dish is not found; another site's page cannot reach this location's choices.
     as_dish = page_client.post("/dashboard/stock/loc-1/var-bacon/86", data={"csrf": csrf}, headers=headers)
     assert as_dish.status_code == 404
-    other_session, other_csrf = _tokens(_open(page_client, wixsim, make_site()))
+    other_session, other_csrf = tokens(open_page(page_client, wixsim, make_site().instance_id))
     stranger = page_client.post(
         "/dashboard/stock/loc-1/var-bacon/86",
         data={"csrf": other_csrf, "kind": "choice"},

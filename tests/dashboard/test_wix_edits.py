@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import httpx
 
 from posbridge.store.db import Database
-from tests.dashboard.conftest import Merchant
-from tests.dashboard.test_newgen import _page
-from tests.dashboard.test_page import BUSINESS
-from tests.dashboard.test_security import SESSION, _tokens
+from tests.dashboard.conftest import SESSION, Merchant, ready, wait_for_sync
 from wixsim.client import WixSimClient
 
 
@@ -32,21 +28,15 @@ def test_a_merchant_edit_in_wix_shows_on_the_location_with_what_the_next_sync_do
     )
     instance_id = site["instanceId"]
     downtown = site["locations"][0]["id"]
-    session, csrf = _tokens(_page(page_client, wixsim, instance_id))
+    session, csrf = ready(page_client, wixsim, instance_id, merchant)
     headers = {SESSION: session}
-    page_client.post("/dashboard/account/connect", data={"csrf": csrf, "apiKey": merchant.api_key}, headers=headers)
-    page_client.post("/dashboard/account/business", data={"csrf": csrf, **BUSINESS}, headers=headers)
     page_client.post(
         f"/dashboard/configurations/{downtown}/pair",
         data={"csrf": csrf, "locationId": "loc-1", "configurationId": downtown},
         headers=headers,
     )
     page_client.post(f"/dashboard/configurations/{downtown}/sync", data={"csrf": csrf}, headers=headers)
-    deadline = time.monotonic() + 30
-    state = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
-    while "Synced" not in state.text and "Failed" not in state.text and time.monotonic() < deadline:
-        time.sleep(0.1)  # the server's worker runs the sync; nothing here to inject a clock into
-        state = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
+    state = wait_for_sync(page_client, session, downtown)
     assert "Synced" in state.text, state.text
     wixsim.drain_menu_events()
     quiet = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
