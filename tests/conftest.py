@@ -91,6 +91,9 @@ def make_settings(url: str, signer: TestSigner, **overrides: Any) -> Settings:
         "secret_key": "test-secret-key-0123456789abcdef",
         "admin_token": ADMIN_TOKEN,
         "wix_api_base": "http://127.0.0.1:9",
+        # That Wix refuses every connection: a test that reaches it by the way (an 86 pushed, an order's
+        # status sent) makes every attempt still, without backing off for seconds between them.
+        "wix_retry_base_seconds": 0.01,
         "queue": "immediate",
         "run_worker": False,
         "log_json": True,

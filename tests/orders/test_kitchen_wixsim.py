@@ -90,6 +90,8 @@ def test_pushes_get_through_5xx_429_and_latency_in_order(kitchen: Kitchen) -> No
         ("fulfillOrder", 429),
         ("fulfillOrder", 200),
     ]
+    # Wix took the last push before posbridge read its answer: wait for posbridge to record it.
+    wait_until(lambda: kitchen.order(pos_id)["wixPushStatus"] == "PUSHED")
     assert kitchen.order(pos_id)["attention"] is None
 
 
