@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import FrameLocator, Page, expect
+from sqlalchemy import select
 
 from posbridge.services.configurations import configuration_status
 from posbridge.store.db import Database
+from posbridge.store.models import ChoiceStock, Variation
+from posbridge.store.models import Merchant as MerchantRow
 from tests.dashboard.browser import chromium
 from tests.dashboard.conftest import Merchant, Site, repo_root
 from wixsim.client import WixSimClient
@@ -121,6 +124,30 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
         _shoot(page, "6-unpaired", shots)
         conf = site.configurations[1]["id"]
         assert configuration_status(db, site.instance_id, merchant.pos_id, conf).status == "PENDING"
+
+        # Opened again (as Wix does, a fresh instance): the kitchen and stock cards; a choice 86ed for an hour.
+        page.goto(f"{host}/_sim/dashboard/{site.instance_id}")
+        app = page.frame_locator("#app")
+        expect(app.get_by_role("heading", name="Kitchen")).to_be_visible()
+        card = app.locator("#stock")
+        card.get_by_label("Search the menu").fill("bacon")
+        bacon = card.locator('[data-choice="var-bacon"]')
+        expect(bacon).to_contain_text("in stock")
+        expect(card.locator("[data-item]")).to_have_count(0)  # no dish matches "bacon": only the choice
+        bacon.get_by_label("For how long").select_option("1h")
+        bacon.get_by_role("button", name="86").click()
+        expect(card.locator(".flash-ok")).to_contain_text("Bacon is 86ed until")
+        expect(card.locator('[data-choice="var-bacon"]')).to_contain_text("86ed until")
+        card.scroll_into_view_if_needed()
+        _shoot(page, "8-stock-choice-86ed", shots)
+        with db.transaction(write=False) as s:
+            out = s.scalar(
+                select(ChoiceStock.out_until)
+                .join(Variation, Variation.id == ChoiceStock.variation_id)
+                .join(MerchantRow, MerchantRow.id == Variation.merchant_id)
+                .where(MerchantRow.pos_id == merchant.pos_id, Variation.pos_id == "var-bacon")
+            )
+            assert out is not None  # 86ed, until an hour from now
         assert errors == [], "\n".join(errors)
         page.close()
 
