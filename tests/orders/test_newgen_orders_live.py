@@ -137,6 +137,7 @@ def test_kitchen_progress_is_one_fulfillment_at_wix_and_a_cancel_is_ecoms(
             wait_until(lambda status=status: fulfillment_status() == status)
             seen.append(status)
         [fulfillment] = site.sim.order(result["orderId"])["fulfillments"]
+        assert fulfillment.get("completed") is True  # a done fulfillment is completed (spec §2.2)
         ordered = {line["id"]: line["quantity"] for line in result["order"]["lineItems"]}
         assert {line["id"]: line["quantity"] for line in fulfillment["lineItems"]} == ordered
         assert seen == ["Accepted", "Ready", "Fulfilled"]

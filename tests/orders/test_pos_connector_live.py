@@ -78,6 +78,8 @@ def test_a_checkout_reaches_the_pos_and_its_status_reaches_wix(
     assert pos.rejected == []
     own_id = pos._ids[wix_id]  # what the POS answered
     wait_until(lambda: _own_id(db, placed["posOrderId"]) == own_id)
+    shown = kitchen.order(own_id)  # the POS's own id finds the order, as ours and Wix's do
+    assert (shown["posOrderId"], shown["wixOrderId"], shown["posOwnOrderId"]) == (placed["posOrderId"], wix_id, own_id)
     api_key = issue_api_key(db, merchant_id=merchant_id(db, kitchen))
     accepted = report_status(kitchen.url, api_key, own_id, "ACCEPTED", reason="on the grill")
     assert accepted.status_code == 200, accepted.text

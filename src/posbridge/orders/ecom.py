@@ -83,7 +83,7 @@ class EcomOrderChannel(OrderChannel):
             ref.instance_id,
             "PATCH",
             f"{FULFILLMENTS}/{fulfillment_id}/orders/{order_path}",
-            json={"orderId": ref.wix_order_id, "fulfillment": {"status": status}},
+            json={"orderId": ref.wix_order_id, "fulfillment": _fulfillment(status)},
         )
         return True
 
@@ -95,7 +95,7 @@ class EcomOrderChannel(OrderChannel):
             ref.instance_id,
             "POST",
             f"{FULFILLMENTS}/orders/{order_path}/create-fulfillment",
-            json={"orderId": ref.wix_order_id, "fulfillment": {"lineItems": lines, "status": status}},
+            json={"orderId": ref.wix_order_id, "fulfillment": {"lineItems": lines, **_fulfillment(status)}},
             at_most_once=True,
         )
 
@@ -106,3 +106,12 @@ class EcomOrderChannel(OrderChannel):
             if exc.status == 428:  # already cancelled is a no-op at Wix; anything else Wix will not allow
                 raise ChannelRefused(str(exc)) from exc
             raise
+
+
+def _fulfillment(status: str) -> dict[str, Any]:
+    """The fulfillment's status fields; a done one is also `completed` (what eCom's fulfillmentStatus reads)."""
+    return (
+        {"status": status, "completed": True}
+        if status == FULFILLMENT_STATUS[OrderStatus.FULFILLED]
+        else {"status": status}
+    )

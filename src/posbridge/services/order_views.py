@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from posbridge.services.order_lookup import find_order
 from posbridge.services.queries import ApiModel, AttentionView, attention_view
 from posbridge.store.db import Database
-from posbridge.store.models import Location, Order, OrderLine, OrderLineOption, OutboundJob
+from posbridge.store.models import ConnectedPosOrder, Location, Order, OrderLine, OrderLineOption, OutboundJob
 from posbridge.store.types import money_normal
 
 
@@ -93,6 +93,8 @@ class OrderDetail(ApiModel):
 
     pos_order_id: str
     wix_order_id: str
+    # The id the merchant's own POS answered with (None for the built-in kitchen, or before it answered).
+    pos_own_order_id: str | None = None
     instance_id: str
     configuration_id: str
     location_id: str
@@ -127,6 +129,9 @@ def order_detail(session: Session, order: Order) -> OrderDetail:
     return OrderDetail(
         pos_order_id=order.pos_order_id,
         wix_order_id=order.wix_order_id,
+        pos_own_order_id=session.scalar(
+            select(ConnectedPosOrder.external_id).where(ConnectedPosOrder.pos_order_id == order.pos_order_id)
+        ),
         instance_id=order.instance_id,
         configuration_id=order.configuration_wix_id,
         location_id=location.pos_id if location is not None else "",
