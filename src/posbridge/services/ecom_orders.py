@@ -79,6 +79,7 @@ FULLY_REFUNDED, PARTIALLY_REFUNDED = "FULLY_REFUNDED", "PARTIALLY_REFUNDED"
 # Outcomes, for logs and tests.
 PLACED, DUPLICATE, NOT_OURS, REFUSED = "PLACED", "DUPLICATE", "NOT_OURS", "REFUSED"
 APPLIED, STALE, KEPT, NOTED = order_events.APPLIED, order_events.STALE, order_events.KEPT, order_events.NOTED
+CUSTOM_MESSAGE = "customMessage"  # the merchant's words with a cancel (Wix's order_canceled body)
 CANCELED_BEFORE = "CANCELED_BEFORE"  # approved after Wix had cancelled or refunded it: never placed
 UNFULFILLED = (order_flow.NEW, order_flow.ACCEPTED, order_flow.READY)
 # (instance id, variant ids) → {variant id: name}, read from Wix's Item Variants.
@@ -94,9 +95,10 @@ def apply_ecom_event(
     db: Database, instance_id: str, event_type: str, data: dict[str, Any], *, variants: VariantNames | None = None
 ) -> str:
     """Place an approved eCommerce order once, or apply a cancel or refund from Wix; the outcome."""
-    order = ((data.get("actionEvent") or {}).get("body") or {}).get("order")
+    body = (data.get("actionEvent") or {}).get("body") or {}
+    order = body.get("order")
     if event_type == ORDER_CANCELED:
-        return _cancel(db, instance_id, order)
+        return _cancel(db, instance_id, order, _custom_message(body))
     if event_type == PAYMENT_STATUS_UPDATED:
         return _payment(db, instance_id, order)
     if not isinstance(order, dict):
@@ -168,10 +170,26 @@ def _withdrawn(session: Session, instance_id: str, order_id: str) -> bool:
     )
 
 
-def _cancel(db: Database, instance_id: str, order: Any) -> str:
-    """Wix cancelled the order (merchant, refund, …): the kitchen's order follows, never reported back."""
+def _cancel(db: Database, instance_id: str, order: Any, message: str | None) -> str:
+    """Wix cancelled the order (merchant, refund, …): the kitchen's order follows, never reported back.
+
+    The merchant's message to the customer (`customMessage`) is the reason the kitchen and the POS see.
+    """
     order_id = _order_id(order)
-    return _once(db, instance_id, order_id, ORDER_CANCELED, {}, lambda session, rows: _cancel_rows(session, rows))
+    return _once(
+        db,
+        instance_id,
+        order_id,
+        ORDER_CANCELED,
+        {},
+        lambda session, rows: _cancel_rows(session, rows, message),
+        note={CUSTOM_MESSAGE: message} if message else None,
+    )
+
+
+def _custom_message(body: dict[str, Any]) -> str | None:
+    text = body.get(CUSTOM_MESSAGE)
+    return text.strip()[: order_flow.MAX_REASON] if isinstance(text, str) and text.strip() else None
 
 
 def _cancel_rows(session: Session, rows: list[OrderRecord], message: str | None = None) -> str:
@@ -223,8 +241,20 @@ def _refund_rows(session: Session, rows: list[OrderRecord], facts: dict[str, Any
 Apply = Callable[[Session, list[OrderRecord]], str]
 
 
-def _once(db: Database, instance_id: str, order_id: str, event_type: str, facts: dict[str, Any], apply: Apply) -> str:
-    """Record what Wix said about the order once, then apply it to the order (or keep it for the approval)."""
+def _once(
+    db: Database,
+    instance_id: str,
+    order_id: str,
+    event_type: str,
+    facts: dict[str, Any],
+    apply: Apply,
+    *,
+    note: dict[str, Any] | None = None,
+) -> str:
+    """Record what Wix said about the order once, then apply it to the order (or keep it for the approval).
+
+    `facts` make the event what it is (its key); `note` is kept beside them for a later approval to read.
+    """
     key = (
         "ecom:" + hashlib.sha256(repr((instance_id, order_id, event_type, sorted(facts.items()))).encode()).hexdigest()
     )
@@ -234,7 +264,11 @@ def _once(db: Database, instance_id: str, order_id: str, event_type: str, facts:
                 return DUPLICATE
             session.add(
                 WebhookEvent(
-                    id=key, event_type=event_type, instance_id=instance_id, subject=order_id[:128], payload=facts
+                    id=key,
+                    event_type=event_type,
+                    instance_id=instance_id,
+                    subject=order_id[:128],
+                    payload={**facts, **(note or {})},
                 )
             )
             session.flush()  # the key is taken before anything else changes
@@ -266,7 +300,7 @@ def _apply_kept(db: Database, instance_id: str, order_id: str) -> None:
         rows = _rows(session, instance_id, order_id)
         for event_type, payload in kept:
             if event_type == ORDER_CANCELED:
-                _cancel_rows(session, rows)
+                _cancel_rows(session, rows, _custom_message(dict(payload or {})))
             else:
                 _refund_rows(session, rows, dict(payload or {}))
 
