@@ -7,15 +7,20 @@ posbridge's /wix/webhooks; the order reaches posbridge's kitchen once, however o
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import delete, select, update
+from typer.testing import CliRunner
 
 from posbridge.app import create_app
+from posbridge.cli import app as cli_app
+from posbridge.logs import configure_logging
 from posbridge.services import ecom_orders
 from posbridge.store.db import Database
 from posbridge.store.models import Menu, Order, OrderLine, OrderLineOption, OrderStatusChange, Stock
@@ -225,8 +230,24 @@ def event(order: dict[str, Any]) -> dict[str, Any]:
     return {"actionEvent": {"body": {"order": order}}}
 
 
+def run_cli(db: Database, tmp_path: Path, *args: str) -> str:
+    """`posbridge ARGS` in-process on the test's database; its standard output."""
+    env = {
+        "POSBRIDGE_DATABASE_URL": db.url,
+        "POSBRIDGE_QUEUE": "sqlite",
+        "POSBRIDGE_QUEUE_PATH": str(tmp_path / "queue.db"),
+        "COLUMNS": "200",
+    }
+    try:
+        done = CliRunner().invoke(cli_app, list(args), env=env, catch_exceptions=False)
+    finally:
+        configure_logging("WARNING", json=True)  # the command pointed the logs at the runner's closed output
+    assert done.exit_code == 0, done.output
+    return str(done.stdout)
+
+
 def test_an_approved_order_the_pos_refuses_needs_attention_with_the_refund(
-    world: tuple[NewGenWorld, str], db: Database
+    world: tuple[NewGenWorld, str], db: Database, tmp_path: Path
 ) -> None:
     site, url = world
     line = simple_line(site)
@@ -261,7 +282,16 @@ def test_an_approved_order_the_pos_refuses_needs_attention_with_the_refund(
         assert f"{Decimal(paid):.2f} {approved['currency']}" in flag["reason"]
         assert "out of stock" in flag["reason"].lower() or "available" in flag["reason"].lower()
         assert flag["actions"] == ["refund", "resolve"]
+        assert flag["refund"] == {
+            "amount": f"{Decimal(paid):.2f}",
+            "currency": approved["currency"],
+            "wixOrderId": approved["id"],
+            "orderNumber": str(approved["number"]),
+        }
         assert admin.get("/healthz").json()["details"]["ordersNeedingAttention"] >= 1
+    listed_cli = run_cli(db, tmp_path, "orders", "--attention", "--instance", site.instance_id, "--json")
+    [shown] = [o for o in json.loads(listed_cli)["items"] if o["wixOrderId"] == approved["id"]]
+    assert shown["attention"]["reason"] == flag["reason"]
     # A cancel from Wix for the order the POS never took resolves cleanly; the refund then settles it.
     assert ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.ORDER_CANCELED, event(approved)) == "STALE"
     refunded = copy.deepcopy(approved)

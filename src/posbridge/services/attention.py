@@ -13,7 +13,9 @@ caused it. Listings: `queries.list_orders(attention=True)`, `count`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -101,3 +103,19 @@ def resolve(db: Database, order_id: str, *, instance_id: str | None = None) -> N
                 http_status=409,
                 orderId=order.pos_order_id,
             )
+
+
+def ecom_owed(wix_order: Mapping[str, Any] | None) -> Decimal | None:
+    """What the customer paid through Wix eCommerce and was not refunded; None for an order of another kind."""
+    balance = (wix_order or {}).get("balanceSummary")
+    if not isinstance(balance, dict):
+        return None
+    return _money(balance.get("paid")) - _money(balance.get("refunded"))
+
+
+def _money(price: Any) -> Decimal:
+    value = price.get("amount") if isinstance(price, dict) else price
+    try:
+        return Decimal(str(value)) if value is not None else Decimal(0)
+    except InvalidOperation:
+        return Decimal(0)

@@ -329,8 +329,7 @@ def _record_refused(
 ) -> str:
     """Keep an approved order the POS refused: CANCELED (it never reached the kitchen), needing a refund."""
     assert domain.ref is not None
-    balance = order.get("balanceSummary") or {}
-    owed = _amount(balance.get("paid")) - _amount(balance.get("refunded"))
+    owed = attention.ecom_owed(order) or Decimal(0)
     currency = (domain.currency or "").upper()[:3]
     number = order.get("number")
     why = "; ".join(detail.message for detail in refusal.details) or str(refusal)

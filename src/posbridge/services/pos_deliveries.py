@@ -370,9 +370,9 @@ def _skip_later(session: Session, refused: PosDelivery) -> None:
 
 def _needs_attention(session: Session, order: Order, delivery: PosDelivery, *, refused: bool) -> None:
     """Flag the order with what went wrong and what an operator can do."""
-    ecom = (order.wix_order or {}).get("balanceSummary")
-    if refused and delivery.event == connector.EVENT_CREATED and isinstance(ecom, dict):
-        _refused_ecom_order(session, order, delivery, ecom)
+    owed = attention.ecom_owed(order.wix_order)
+    if refused and delivery.event == connector.EVENT_CREATED and owed is not None:
+        _refused_ecom_order(session, order, delivery, owed)
         return
     if refused and delivery.event == connector.EVENT_CREATED:
         paid = Decimal(0) if order.paid_by_pos_gateway else _paid(order)
@@ -391,9 +391,8 @@ def _needs_attention(session: Session, order: Order, delivery: PosDelivery, *, r
     attention.flag(session, order, kind=attention.POS_DELIVERY_FAILED, reason=reason, actions=actions)
 
 
-def _refused_ecom_order(session: Session, order: Order, delivery: PosDelivery, balance: dict[str, Any]) -> None:
+def _refused_ecom_order(session: Session, order: Order, delivery: PosDelivery, owed: Decimal) -> None:
     """A new-generation order Wix already took and charged: the refund to make, in words (as ecom_orders does)."""
-    owed = _money(balance.get("paid")) - _money(balance.get("refunded"))
     number = (order.wix_order or {}).get("number") or "?"
     if owed > 0:
         todo = f"the customer paid {money_text(owed)} {order.currency}: refund them in Wix's dashboard"
@@ -406,14 +405,6 @@ def _refused_ecom_order(session: Session, order: Order, delivery: PosDelivery, b
         reason=f"The POS refused eCom order #{number} ({order.wix_order_id}): {delivery.last_error}. To do: {todo}",
         actions=(attention.REFUND, attention.CANCEL) if owed > 0 else (attention.CANCEL,),
     )
-
-
-def _money(price: Any) -> Decimal:
-    value = price.get("amount") if isinstance(price, dict) else price
-    try:
-        return Decimal(str(value)) if value is not None else Decimal(0)
-    except InvalidOperation:
-        return Decimal(0)
 
 
 def _paid(order: Order) -> Decimal:

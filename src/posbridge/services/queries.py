@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from posbridge.errors import WixError
 from posbridge.orders.model import OrderStatus
+from posbridge.services import attention
 from posbridge.services.pairing import find_configuration
 from posbridge.services.status import readiness
 from posbridge.services.tenancy import active_accounts
@@ -35,7 +36,7 @@ from posbridge.store.models import (
     SyncLog,
 )
 from posbridge.store.statuses import AccountStatus, InstanceStatus
-from posbridge.store.types import money_normal
+from posbridge.store.types import money_normal, money_text
 
 MAX_PAGE = 500
 # Offsets are bound to what every backend's LIMIT/OFFSET takes (SQLite and PostgreSQL: a signed 64-bit integer).
@@ -94,6 +95,15 @@ class ConfigurationView(ApiModel):
     reason: str | None = None
 
 
+class RefundView(ApiModel):
+    """The refund an operator is asked to make in Wix's dashboard (posbridge cannot refund)."""
+
+    amount: str
+    currency: str
+    wix_order_id: str
+    order_number: str | None = None  # eCommerce's order number, as the merchant sees it in Wix
+
+
 class AttentionView(ApiModel):
     """Why an order needs attention, in words, and what can be done about it."""
 
@@ -101,17 +111,30 @@ class AttentionView(ApiModel):
     reason: str
     actions: list[str]
     since: datetime | None = None
+    refund: RefundView | None = None  # a new-generation order's refund to make, when one is asked for
 
 
 def attention_view(order: Order) -> AttentionView | None:
     """The order's needs-attention flag, or None."""
     if order.needs_attention is None:
         return None
+    actions = list(order.attention_actions or [])
+    owed = attention.ecom_owed(order.wix_order) if attention.REFUND in actions else None
+    refund = None
+    if owed is not None and owed > 0:
+        number = (order.wix_order or {}).get("number")
+        refund = RefundView(
+            amount=money_text(owed),
+            currency=order.currency,
+            wix_order_id=order.wix_order_id,
+            order_number=str(number) if number is not None else None,
+        )
     return AttentionView(
         kind=order.attention_kind or "OTHER",
         reason=order.needs_attention,
-        actions=list(order.attention_actions or []),
+        actions=actions,
         since=order.attention_since,
+        refund=refund,
     )
 
 
