@@ -137,9 +137,13 @@ class WixSimClient:
         Returns {entity, events}."""
         return self._sim("POST", f"/sites/{instance_id}/menus/{kind}", json=fields)
 
-    def merchant_edit(self, instance_id: str, kind: str, entity_id: str, **fields: Any) -> dict[str, Any]:
-        """New generation: the merchant edits an entity (revision + 1, an `_updated` event as WIX_USER)."""
-        return self._sim("PATCH", f"/sites/{instance_id}/menus/{kind}/{entity_id}", json=fields)
+    def merchant_edit(
+        self, instance_id: str, kind: str, entity_id: str, *, as_app: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """New generation: the merchant edits an entity (revision + 1, an `_updated` event as WIX_USER); with
+        `as_app`, another app installed on the site does (identity APP with that app id)."""
+        params = {"asApp": as_app} if as_app else None
+        return self._sim("PATCH", f"/sites/{instance_id}/menus/{kind}/{entity_id}", json=fields, params=params)
 
     def merchant_delete(self, instance_id: str, kind: str, entity_id: str) -> dict[str, Any]:
         """New generation: the merchant deletes an entity (a `_deleted` event as WIX_USER)."""

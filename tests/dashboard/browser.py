@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,3 +33,16 @@ def chromium() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+def connect_with_business_info(app: Any, api_key: str) -> None:
+    """In the page's frame: connect the POS account by its API key and save the business information."""
+    from playwright.sync_api import expect
+
+    app.get_by_label("API key").fill(api_key)
+    app.get_by_role("button", name="Connect").click()
+    app.get_by_label("Contact name").fill("Ana Rossi")
+    app.get_by_label("Email").fill("ana@example.com")
+    app.get_by_label("Phone").fill("+1 212 555 0100")
+    app.get_by_role("button", name="Save business information").click()
+    expect(app.locator(".flash-ok")).to_have_text("Business information saved.")  # the new panel is in

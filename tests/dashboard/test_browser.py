@@ -15,7 +15,7 @@ from posbridge.services.configurations import configuration_status
 from posbridge.store.db import Database
 from posbridge.store.models import ChoiceStock, Variation
 from posbridge.store.models import Merchant as MerchantRow
-from tests.dashboard.browser import chromium
+from tests.dashboard.browser import chromium, connect_with_business_info
 from tests.dashboard.conftest import Merchant, Site, repo_root
 from wixsim.client import WixSimClient
 
@@ -170,13 +170,7 @@ def test_new_generation_site_pairs_a_business_location_and_syncs_in_the_browser(
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.goto(f"{host}/_sim/dashboard/{site['instanceId']}")
         app = page.frame_locator("#app")
-        app.get_by_label("API key").fill(merchant.api_key)
-        app.get_by_role("button", name="Connect").click()
-        app.get_by_label("Contact name").fill("Ana Rossi")
-        app.get_by_label("Email").fill("ana@example.com")
-        app.get_by_label("Phone").fill("+1 212 555 0100")
-        app.get_by_role("button", name="Save business information").click()
-        expect(app.locator(".flash-ok")).to_have_text("Business information saved.")  # the new panel is in
+        connect_with_business_info(app, merchant.api_key)
         expect(app.get_by_text("Business locations (Wix Restaurants)")).to_be_visible()
         downtown = _row(app, "Downtown")
         downtown.locator("summary").click()

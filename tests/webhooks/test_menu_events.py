@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,9 @@ def test_a_merchant_price_edit_is_recorded_with_what_changed_and_requests_a_sync
     assert set(edit.identity) == {"identityType", "wixUserId"} and edit.identity["identityType"] == "WIX_USER"
     [sync] = pending(db, synced)
     assert sync.trigger == menu_events.WIX_EDIT and sync.not_before is not None  # debounced
+    [view] = menu_events.recent_edits(db, synced.instance_id, synced.business_location_id)
+    assert view.words == f'item "{before["name"]}" price changed from {Decimal(was):.2f} to 99.50'
+    assert view.synced_at is None
 
     # The requested sync, once due (its clock moved past the debounce), puts the POS's price back;
     # its own events are ignored again.
@@ -123,6 +127,8 @@ def test_a_merchant_price_edit_is_recorded_with_what_changed_and_requests_a_sync
     assert entity(synced, "items", item_id)["priceInfo"]["price"] == before["priceInfo"]["price"]
     assert len(edits(db, synced.instance_id)) == 1
     assert pending(db, synced) == []
+    [view] = menu_events.recent_edits(db, synced.instance_id, synced.business_location_id)
+    assert view.synced_at is not None  # the page says the POS's price was put back, and when
     latest = max(
         (r for r in recorded(db, synced.instance_id) if r.subject == item_id), key=lambda r: r.payload["sequence"]
     )
@@ -246,3 +252,18 @@ def test_the_cli_lists_the_edits_with_what_the_next_sync_does(
         synced.settings, "wix-edits", "--instance", synced.instance_id, "--business-location", "nope", cwd=tmp_path
     )
     assert theirs.returncode != 0
+
+
+def test_another_apps_edit_is_an_edit_by_that_app(synced: NewGenWorld, db: Database, wixsim: WixSimClient) -> None:
+    other_app = "5d7c1e0a-2b3f-4a6d-9e8c-7f1a2b3c4d5e"
+    section_id = owned(db, synced, "SECTION")
+    name, was = (entity(synced, "sections", section_id).get(k) for k in ("name", "description"))
+    wixsim.merchant_edit(synced.instance_id, "sections", section_id, as_app=other_app, description="Translated")
+    wixsim.drain_menu_events()
+    [edit] = edits(db, synced.instance_id)
+    assert edit.identity == {"identityType": "APP", "appId": other_app}
+    assert (edit.kind, edit.name, edit.next_sync) == ("SECTION", name, "OVERWRITE")
+    assert [c["field"] for c in edit.changes] == ["description"]
+    [view] = menu_events.recent_edits(db, synced.instance_id, synced.business_location_id)
+    assert view.by == f"another app ({other_app})"
+    assert view.words == f'section "{name}" description changed from {was or "empty"} to Translated'

@@ -43,7 +43,8 @@ from posbridge.services.pairing import find_configuration
 from posbridge.services.queries import ApiModel
 from posbridge.services.syncing import DEBOUNCE_SECONDS, MAX_WAIT_SECONDS, request_sync
 from posbridge.store.db import Database
-from posbridge.store.models import Account, Configuration, SyncIdMap, WebhookEvent, WixMenuEdit
+from posbridge.store.models import Account, Configuration, Sync, SyncIdMap, WebhookEvent, WixMenuEdit
+from posbridge.store.statuses import SyncStatus
 from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION
 from posbridge.sync.ownership import Ownership
 from posbridge.wix.generation import Generation
@@ -331,15 +332,23 @@ def _event_time(event: AppEvent) -> datetime:
     return event.at
 
 
+# Events of one entity read back to find its newest snapshot: arrivals are nearly in order, so the
+# newest sequence is among the last few received, and an entity synced for years costs the same.
+RECENT = 20
+
+
 def _previous(session: Session, instance_id: str, entity_id: str) -> tuple[dict[str, Any] | None, int | None]:
-    """The snapshot of the newest event seen for the entity, and its sequence."""
+    """The newest snapshot seen of the entity (by sequence, among its latest arrivals), and its sequence."""
     best: tuple[int, dict[str, Any]] | None = None
     rows = session.scalars(
-        select(WebhookEvent.payload).where(
+        select(WebhookEvent.payload)
+        .where(
             WebhookEvent.instance_id == instance_id,
             WebhookEvent.subject == entity_id,
             WebhookEvent.event_type.startswith(PREFIX),
         )
+        .order_by(WebhookEvent.received_at.desc())
+        .limit(RECENT)
     )
     for payload in rows:
         sequence = payload.get("sequence") if isinstance(payload, dict) else None
@@ -413,9 +422,16 @@ _FIELD_WORDS = {
 }
 
 
-def _value_words(value: Any) -> str:
+def _value_words(value: Any, money: bool = False) -> str:
+    if money and isinstance(value, str):
+        try:
+            return f"{Decimal(value):.2f}" if Decimal(value) == Decimal(value).quantize(Decimal("0.01")) else value
+        except InvalidOperation:
+            return value
     if value is None:
         return "nothing"
+    if value == "":
+        return "empty"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -431,12 +447,12 @@ def edit_words(kind: str, name: str, action: str, changes: list[dict[str, Any]])
     parts = []
     for change in changes:
         field = _FIELD_WORDS.get(change["field"], change["field"])
+        money = change["field"] == "price"
+        before, after = _value_words(change.get("before"), money), _value_words(change.get("after"), money)
         if change.get("before") is None:
-            parts.append(f"{field} set to {_value_words(change.get('after'))}")
+            parts.append(f"{field} set to {after}")
         else:
-            parts.append(
-                f"{field} changed from {_value_words(change.get('before'))} to {_value_words(change.get('after'))}"
-            )
+            parts.append(f"{field} changed from {before} to {after}")
     return f"{what} {', '.join(parts) if parts else 'saved with no change posbridge syncs'}"
 
 
@@ -455,18 +471,40 @@ class WixEditView(ApiModel):
     event_time: datetime
     received_at: datetime
     sync_requested: bool
+    synced_at: datetime | None = None  # when a sync started after the edit ended: it was kept or overwritten then
 
 
 def recent_edits(db: Database, instance_id: str, configuration_id: str, *, limit: int = 5) -> list[WixEditView]:
     """The location's latest edits made in Wix, newest first; another instance's location is 'not found'."""
     with db.transaction(write=False) as session:
         configuration = find_configuration(session, instance_id, configuration_id)
-        rows = session.scalars(
-            select(WixMenuEdit)
-            .where(WixMenuEdit.configuration_id == configuration.id)
-            .order_by(WixMenuEdit.event_time.desc(), WixMenuEdit.id.desc())
-            .limit(limit)
+        rows = list(
+            session.scalars(
+                select(WixMenuEdit)
+                .where(WixMenuEdit.configuration_id == configuration.id)
+                .order_by(WixMenuEdit.event_time.desc(), WixMenuEdit.id.desc())
+                .limit(limit)
+            )
         )
+        oldest = min((row.received_at for row in rows), default=None)
+        # Successful syncs that started after an edit arrived read it and applied the ownership rules.
+        synced = list(
+            session.execute(
+                select(Sync.started_at, Sync.ended_at)
+                .where(
+                    Sync.configuration_id == configuration.id,
+                    Sync.status == SyncStatus.SYNCED,
+                    Sync.started_at > oldest,
+                )
+                .order_by(Sync.started_at)
+            )
+            if oldest is not None
+            else []
+        )
+
+        def applied(received: datetime) -> datetime | None:
+            return next((ended for started, ended in synced if started is not None and started > received), None)
+
         return [
             WixEditView(
                 kind=row.kind,
@@ -481,6 +519,7 @@ def recent_edits(db: Database, instance_id: str, configuration_id: str, *, limit
                 event_time=row.event_time,
                 received_at=row.received_at,
                 sync_requested=row.sync_requested,
+                synced_at=applied(row.received_at),
             )
             for row in rows
         ]

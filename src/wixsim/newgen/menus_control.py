@@ -39,12 +39,14 @@ def _kind(name: str) -> str:
 def register(api: FastAPI, sim: Sim) -> None:
     """Add the merchant's menu routes and the menu event log to the /_sim control app."""
 
-    def merchant_write(instance_id: str, op: Any) -> dict[str, Any]:
+    def merchant_write(instance_id: str, op: Any, as_app: str | None = None) -> dict[str, Any]:
         site = sim.store.site(instance_id)
         state = newgen_site(sim.store, instance_id)
         events: list[writes.MenuEvent] = []
+        # Another app installed on the site (not the provider's) writes with its own identity.
+        who = {"identityType": "APP", "appId": as_app} if as_app else owner_identity(site)
         try:
-            entity = op(state, owner_identity(site), events)
+            entity = op(state, who, events)
         except EntryError as err:
             raise http_error(err) from err
         send_all(sim, instance_id, events)
@@ -57,8 +59,13 @@ def register(api: FastAPI, sim: Sim) -> None:
             instance_id, lambda state, who, events: writes.create(state, entity_kind, fields, who, events)
         )
 
-    @api.patch("/sites/{instance_id}/menus/{kind}/{entity_id}", summary="The merchant edits a menu entity")
-    async def merchant_update(instance_id: str, kind: str, entity_id: str, fields: dict[str, Any]) -> dict:
+    @api.patch(
+        "/sites/{instance_id}/menus/{kind}/{entity_id}",
+        summary="The merchant (or, with asApp, another installed app) edits a menu entity",
+    )
+    async def merchant_update(
+        instance_id: str, kind: str, entity_id: str, fields: dict[str, Any], asApp: str | None = None
+    ) -> dict:
         entity_kind = _kind(kind)
 
         def edit(state: Any, who: Entity, events: list[writes.MenuEvent]) -> Entity:
@@ -67,7 +74,7 @@ def register(api: FastAPI, sim: Sim) -> None:
             data = {**fields, "id": entity_id, "revision": current["revision"]}
             return writes.update(state, entity_kind, data, who, events)
 
-        return merchant_write(instance_id, edit)
+        return merchant_write(instance_id, edit, asApp)
 
     @api.delete("/sites/{instance_id}/menus/{kind}/{entity_id}", summary="The merchant deletes a menu entity")
     async def merchant_delete(instance_id: str, kind: str, entity_id: str) -> dict:
