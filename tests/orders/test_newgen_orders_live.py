@@ -294,6 +294,19 @@ def test_an_approved_order_the_pos_refuses_needs_attention_with_the_refund(
     assert shown["attention"]["reason"] == flag["reason"]
     # A cancel from Wix for the order the POS never took resolves cleanly; the refund then settles it.
     assert ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.ORDER_CANCELED, event(approved)) == "STALE"
+    # A partial refund first: what is still owed shrinks, in words and as data.
+    part = copy.deepcopy(approved)
+    part["paymentStatus"] = "PARTIALLY_REFUNDED"
+    part["balanceSummary"]["refunded"] = {"amount": "1.00"}
+    for expected in ("APPLIED", "DUPLICATE"):
+        assert (
+            ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.PAYMENT_STATUS_UPDATED, event(part))
+            == expected
+        )
+    with admin_client(url) as admin:
+        shown = admin.get(f"/api/v1/orders/{mine[0]['posOrderId']}").json()["attention"]
+    assert shown["kind"] == "ORDER_REFUSED" and shown["reason"].count("(Wix has refunded 1.00") == 1
+    assert Decimal(shown["refund"]["amount"]) == Decimal(paid) - Decimal("1.00")
     refunded = copy.deepcopy(approved)
     refunded["paymentStatus"] = "FULLY_REFUNDED"
     refunded["balanceSummary"]["refunded"] = refunded["balanceSummary"]["paid"]
@@ -365,3 +378,22 @@ def test_refunds_in_wix_reach_the_kitchen(world: tuple[NewGenWorld, str], db: Da
     [again] = orders_of(db, done_id)
     assert again.status == "FULFILLED" and again.attention_kind == "REFUNDED_IN_WIX"
     assert "fulfilled" in (again.needs_attention or "")
+
+
+def test_a_partial_refund_before_its_approval_is_applied_once_the_order_is_placed(
+    world: tuple[NewGenWorld, str], db: Database
+) -> None:
+    site, _url = world
+    result = site.sim.ecom_checkout(site.instance_id, site.business_location_id, [simple_line(site)], buyer=BUYER)
+    early = copy_of(result["order"], "9a71")
+    early["paymentStatus"] = "PARTIALLY_REFUNDED"
+    early["balanceSummary"]["refunded"] = {"amount": "0.50"}
+    apply = ecom_orders.apply_ecom_event
+    assert apply(db, site.instance_id, ecom_orders.PAYMENT_STATUS_UPDATED, event(early)) == "KEPT"
+    assert [apply(db, site.instance_id, ecom_orders.ORDER_APPROVED, event(early)) for _ in range(2)] == [
+        "PLACED",
+        "DUPLICATE",
+    ]
+    [order] = orders_of(db, early["id"])
+    assert order.status == "NEW" and order.attention_kind == "REFUNDED_IN_WIX"
+    assert "0.50" in (order.needs_attention or "")

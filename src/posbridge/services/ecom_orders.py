@@ -80,6 +80,8 @@ FULLY_REFUNDED, PARTIALLY_REFUNDED = "FULLY_REFUNDED", "PARTIALLY_REFUNDED"
 PLACED, DUPLICATE, NOT_OURS, REFUSED = "PLACED", "DUPLICATE", "NOT_OURS", "REFUSED"
 APPLIED, STALE, KEPT, NOTED = order_events.APPLIED, order_events.STALE, order_events.KEPT, order_events.NOTED
 CUSTOM_MESSAGE = "customMessage"  # the merchant's words with a cancel (Wix's order_canceled body)
+BALANCE = "balanceSummary"
+REFUNDED_SINCE = " (Wix has refunded "
 CANCELED_BEFORE = "CANCELED_BEFORE"  # approved after Wix had cancelled or refunded it: never placed
 UNFULFILLED = (order_flow.NEW, order_flow.ACCEPTED, order_flow.READY)
 # (instance id, variant ids) → {variant id: name}, read from Wix's Item Variants.
@@ -208,13 +210,36 @@ def _payment(db: Database, instance_id: str, order: Any) -> str:
     refunded = _amount((order.get("balanceSummary") or {}).get("refunded"))
     number = order.get("number")
     facts = {"paymentStatus": status, "refunded": money_text(refunded), "number": str(number) if number else None}
-    return _once(db, instance_id, order_id, PAYMENT_STATUS_UPDATED, facts, lambda s, rows: _refund_rows(s, rows, facts))
+    note = {BALANCE: order.get("balanceSummary")} if isinstance(order.get("balanceSummary"), dict) else None
+    return _once(
+        db,
+        instance_id,
+        order_id,
+        PAYMENT_STATUS_UPDATED,
+        facts,
+        lambda s, rows: _refund_rows(s, rows, {**facts, **(note or {})}),
+        note=note,
+    )
 
 
 def _refund_rows(session: Session, rows: list[OrderRecord], facts: dict[str, Any]) -> str:
     outcomes = []
     full = facts.get("paymentStatus") == FULLY_REFUNDED
+    balance = facts.get(BALANCE)
     for row in rows:
+        if isinstance(balance, dict):  # what is still owed is read from the order's balance (attention.refund)
+            row.wix_order = {**row.wix_order, BALANCE: balance, "paymentStatus": facts.get("paymentStatus")}
+        if not full and row.attention_kind == attention.ORDER_REFUSED and row.needs_attention:
+            first = row.needs_attention.split(REFUNDED_SINCE)[0]
+            attention.flag(
+                session,
+                row,
+                kind=attention.ORDER_REFUSED,
+                reason=f"{first}{REFUNDED_SINCE}{facts.get('refunded')} {row.currency} of it since)",
+                actions=tuple(row.attention_actions or ()),
+            )
+            outcomes.append(APPLIED)
+            continue
         if full and (row.status in UNFULFILLED or row.attention_kind == attention.ORDER_REFUSED):
             outcomes.append(_cancel_rows(session, [row], message="refunded in full"))
             if attention.clear(session, row, kind=attention.ORDER_REFUSED):  # the refund it asked for is done
