@@ -260,3 +260,23 @@ def test_a_call_that_must_not_run_twice_is_not_resent_after_a_timeout(
     # An answered 503 is still retried: Wix answered that it is unavailable.
     client.call(instance, "POST", path, json={"createDishRequests": []}, idempotent=False)
     assert len(fake_wix.calls) == 3
+
+
+def test_an_at_most_once_call_is_resent_only_when_wix_surely_did_not_run_it(
+    wix_settings: Callable[..., Settings], db: Database, fake_wix: FakeWixState, sleeps: RecordingSleep, instance: str
+) -> None:
+    client = make_client(wix_settings(wix_timeout_seconds=0.2), db, sleeps)
+    path = "/restaurants/v1/things/create"  # the fake serves /restaurants/…; the rule is the same anywhere
+    body = {"orderId": "o1", "fulfillment": {"lineItems": [], "status": "Accepted"}}
+    fake_wix.push(path, Scripted(504, {"message": "gateway timeout"}))
+    with pytest.raises(WixApiError) as caught:  # Wix may have made it: the caller must look before a resend
+        client.call_api(instance, "POST", path, json=body, at_most_once=True)
+    assert caught.value.status == 504 and len(fake_wix.calls) == 1
+    fake_wix.push(path, Scripted(delay=0.6))
+    with pytest.raises(WixApiError) as timed_out:
+        client.call_api(instance, "POST", path, json=body, at_most_once=True)
+    assert timed_out.value.code == "TIMEOUT" and len(fake_wix.calls) == 2
+    # A 429 is Wix refusing to run it: waited out and resent.
+    fake_wix.push(path, Scripted(429, {"message": "slow down"}, {"Retry-After": "2"}), Scripted())
+    client.call_api(instance, "POST", path, json=body, at_most_once=True)
+    assert len(fake_wix.calls) == 4 and sleeps.waits[-1] == 2.0
