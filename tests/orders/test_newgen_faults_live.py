@@ -117,6 +117,31 @@ def test_progress_and_a_cancel_get_through_5xx_429_and_latency_in_order(kitchen:
     assert shown["attention"] is None and kitchen.order(other_pos)["attention"] is None
 
 
+def test_a_cancel_waits_for_the_accept_wix_has_not_taken_yet(kitchen: NewGenKitchen) -> None:
+    placed = kitchen.checkout()
+    wix_id = placed["orderId"]
+    pos_id = kitchen.pos_order_id(wix_id)
+    instance = kitchen.instance_id
+    kitchen.sim.inject_fault("ecom.createFulfillment", "5xx", count=2, status=503, instance_id=instance)
+    kitchen.sim.inject_fault("ecom.createFulfillment", "429", count=1, retry_after=1, instance_id=instance)
+    kitchen.sim.clear_request_log()
+    assert kitchen.act(pos_id, "accept").status_code == 200
+    assert kitchen.act(pos_id, "cancel", reason="the oven broke").status_code == 200
+    wait_until(lambda: kitchen.wix_status(wix_id) == "CANCELED", timeout=60)
+    calls = kitchen.sim.request_log(instance_id=instance)["requests"]
+    writes = [(c["endpoint"], c["status"]) for c in calls if c["endpoint"] in (*FULFILLMENT_WRITES, "ecom.cancelOrder")]
+    assert writes == [
+        ("ecom.createFulfillment", 503),
+        ("ecom.createFulfillment", 503),
+        ("ecom.createFulfillment", 429),
+        ("ecom.createFulfillment", 200),
+        ("ecom.cancelOrder", 200),
+    ]
+    assert [f["status"] for f in kitchen.fulfillments(wix_id)] == ["Accepted"]
+    cancel = next(c for c in calls if c["endpoint"] == "ecom.cancelOrder")
+    assert cancel["body"]["customMessage"] == "the oven broke"
+
+
 @pytest.mark.parametrize("lost", ["5xx", "drop"])
 def test_a_create_whose_answer_was_lost_makes_no_second_fulfillment(kitchen: NewGenKitchen, lost: str) -> None:
     placed = kitchen.checkout()
