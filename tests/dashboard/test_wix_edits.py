@@ -36,6 +36,10 @@ def test_a_merchant_edit_in_wix_shows_on_the_location_with_what_the_next_sync_do
         data={"csrf": csrf, "locationId": "loc-1", "configurationId": downtown},
         headers=headers,
     )
+    # The POS's tax rate (Margherita, 8.875 %) has nowhere to go on the Menus API: the preview says so.
+    preview = page_client.get(f"/dashboard/configurations/{downtown}/preview", headers=headers)
+    assert preview.status_code == 200, preview.text
+    assert "Not written to Wix" in preview.text and "<li>DISH.taxRate on 1 entities: tax rate:" in preview.text
     page_client.post(f"/dashboard/configurations/{downtown}/sync", data={"csrf": csrf}, headers=headers)
     state = wait_for_sync(page_client, session, downtown)
     assert "Synced" in state.text, state.text
