@@ -1,10 +1,12 @@
-"""A synced tenant for tests and benchmarks: a genmenu merchant imported into posbridge, paired with a wixsim site."""
+"""A synced tenant for tests and benchmarks: a genmenu merchant imported into posbridge, paired with a wixsim site.
+
+TenantWorld and pair() are what both generations share; newgen_world.py builds the new-generation one."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 
@@ -31,9 +33,12 @@ from tests.pos.menu_documents import generated_document
 from wixsim.client import WixSimClient
 
 
-@dataclass
-class SyncWorld:
-    """One tenant: its POS merchant and location, its Wix site and catalog, and a Wix client for it."""
+@dataclass(kw_only=True)
+class TenantWorld:
+    """What every test tenant has, either generation: its POS merchant, location and menus, its Wix site
+    and the Configuration pairing them, and a Wix client for it."""
+
+    trigger: ClassVar[str] = "WIX"  # who asks for a sync unless a test says otherwise
 
     db: Database
     settings: Settings
@@ -42,18 +47,21 @@ class SyncWorld:
     document: dict[str, Any]
     instance_id: str
     account_id: str
-    configuration_wix_id: str
     configuration: int
-    catalog_id: str
     merchant: int
     location: int
     menus: list[int] = field(default_factory=list)
 
-    def request(self, trigger: str = "WIX") -> Sync:
-        """Record (or join) a PENDING sync, as Sync Catalog does."""
-        return request_sync(self.db, self.instance_id, self.account_id, self.configuration_wix_id, trigger)
+    @property
+    def paired_wix_id(self) -> str:
+        """The Wix id of what the location is paired with (Configuration.wix_id)."""
+        raise NotImplementedError
 
-    def sync(self, trigger: str = "WIX", progress: ProgressCallback | None = None, **kwargs: Any) -> Sync:
+    def request(self, trigger: str | None = None) -> Sync:
+        """Record (or join) a PENDING sync of the pairing."""
+        return request_sync(self.db, self.instance_id, self.account_id, self.paired_wix_id, trigger or self.trigger)
+
+    def sync(self, trigger: str | None = None, progress: ProgressCallback | None = None, **kwargs: Any) -> Sync:
         """Request and run a sync to its end; the finished Sync row."""
         sync = self.request(trigger)
         run_sync(self.db, self.settings, self.configuration, client=self.client, progress=progress, **kwargs)
@@ -65,6 +73,22 @@ class SyncWorld:
             found = session.get(Sync, sync_id)
             assert found is not None
             return found
+
+    def counts(self) -> dict[str, int]:
+        """Wix calls this tenant made, per endpoint name, since the log was last cleared."""
+        return self.sim.request_counts(self.instance_id)
+
+
+@dataclass(kw_only=True)
+class SyncWorld(TenantWorld):
+    """A legacy tenant: its Wix site's configuration and catalog (Catalogs v3)."""
+
+    configuration_wix_id: str
+    catalog_id: str
+
+    @property
+    def paired_wix_id(self) -> str:
+        return self.configuration_wix_id
 
     def live(self) -> dict[str, Any]:
         """The live catalog as wixsim holds it, entities by id."""
@@ -84,9 +108,58 @@ class SyncWorld:
             assert found is not None
             return found
 
-    def counts(self) -> dict[str, int]:
-        """Wix calls this tenant made, per endpoint name, since the log was last cleared."""
-        return self.sim.request_counts(self.instance_id)
+
+def import_merchant(db: Database, *, items: int, locations: int, menus: int, seed: int) -> dict[str, Any]:
+    """Import a genmenu merchant under a fresh POS id; its document."""
+    document = generated_document(items, locations, menus, seed=seed)
+    document["merchant"]["id"] = f"m-{uuid.uuid4().hex[:10]}"
+    import_menu(db, document)
+    return document
+
+
+def pair(
+    db: Database,
+    settings: Settings,
+    sim: WixSimClient,
+    client: WixClient | None,
+    document: dict[str, Any],
+    instance_id: str,
+    **configuration: Any,
+) -> dict[str, Any]:
+    """Pair the merchant's loc-1 (all its menus selected) with the site through a Configuration of the given
+    columns; the fields every TenantWorld shares."""
+    with db.transaction() as session:
+        merchant = session.scalar(select(Merchant).where(Merchant.pos_id == document["merchant"]["id"]))
+        assert merchant is not None
+        location = session.scalar(
+            select(Location).where(Location.merchant_id == merchant.id, Location.pos_id == "loc-1")
+        )
+        assert location is not None
+        menu_rows = list(session.scalars(select(Menu).where(Menu.merchant_id == merchant.id).order_by(Menu.pos_id)))
+        session.add(Instance(id=instance_id))
+        session.flush()
+        account = Account(instance_id=instance_id, account_id=f"acct-{uuid.uuid4().hex[:8]}", merchant_id=merchant.id)
+        session.add(account)
+        session.flush()
+        row = Configuration(
+            instance_id=instance_id, account_pk=account.id, location_id=location.id, paired_at=utcnow(), **configuration
+        )
+        row.selected_menus = [ConfigurationMenu(menu_id=m.id, position=n) for n, m in enumerate(menu_rows)]
+        session.add(row)
+        session.flush()
+        return {
+            "db": db,
+            "settings": settings,
+            "sim": sim,
+            "client": client or WixClient(settings, db),
+            "document": document,
+            "instance_id": instance_id,
+            "account_id": account.account_id,
+            "configuration": row.id,
+            "merchant": merchant.id,
+            "location": location.id,
+            "menus": [m.id for m in menu_rows],
+        }
 
 
 def build_world(
@@ -102,52 +175,13 @@ def build_world(
     client: WixClient | None = None,
 ) -> SyncWorld:
     """Import a genmenu merchant, create a wixsim site (optionally with pre-existing Wix menus), pair them."""
-    document = generated_document(items, locations, menus, seed=seed)
-    document["merchant"]["id"] = f"m-{uuid.uuid4().hex[:10]}"
-    import_menu(db, document)
+    document = import_merchant(db, items=items, locations=locations, menus=menus, seed=seed)
     spec: dict[str, Any] = {"name": "Downtown", "location_id": f"wix-loc-{uuid.uuid4().hex[:8]}"}
     if wix_catalog is not None:
         spec["catalog"] = wix_catalog
     site = sim.create_site(configurations=[spec])
-    instance_id = site["instanceId"]
     wix_conf = site["configurations"][0]
-    with db.transaction() as session:
-        merchant = session.scalar(select(Merchant).where(Merchant.pos_id == document["merchant"]["id"]))
-        assert merchant is not None
-        location = session.scalar(
-            select(Location).where(Location.merchant_id == merchant.id, Location.pos_id == "loc-1")
-        )
-        assert location is not None
-        menu_rows = list(session.scalars(select(Menu).where(Menu.merchant_id == merchant.id).order_by(Menu.pos_id)))
-        session.add(Instance(id=instance_id))
-        session.flush()
-        account = Account(instance_id=instance_id, account_id=f"acct-{uuid.uuid4().hex[:8]}", merchant_id=merchant.id)
-        session.add(account)
-        session.flush()
-        configuration = Configuration(
-            instance_id=instance_id,
-            wix_id=wix_conf["id"],
-            account_pk=account.id,
-            location_id=location.id,
-            catalog_id=wix_conf["catalogId"],
-            paired_at=utcnow(),
-        )
-        configuration.selected_menus = [ConfigurationMenu(menu_id=m.id, position=n) for n, m in enumerate(menu_rows)]
-        session.add(configuration)
-        session.flush()
-        ids = (account.account_id, configuration.id, merchant.id, location.id, [m.id for m in menu_rows])
-    return SyncWorld(
-        db=db,
-        settings=settings,
-        sim=sim,
-        client=client or WixClient(settings, db),
-        document=document,
-        instance_id=instance_id,
-        account_id=ids[0],
-        configuration_wix_id=wix_conf["id"],
-        configuration=ids[1],
-        catalog_id=wix_conf["catalogId"],
-        merchant=ids[2],
-        location=ids[3],
-        menus=ids[4],
+    shared = pair(
+        db, settings, sim, client, document, site["instanceId"], wix_id=wix_conf["id"], catalog_id=wix_conf["catalogId"]
     )
+    return SyncWorld(**shared, configuration_wix_id=wix_conf["id"], catalog_id=wix_conf["catalogId"])
