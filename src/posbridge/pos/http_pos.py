@@ -27,12 +27,8 @@ from posbridge.pos import connector
 from posbridge.pos.backend import OrderPlacement, PlacedChoice, PlacedOrder, StatusChange
 from posbridge.pos.builtin import BuiltinPos
 from posbridge.store.models import Item, Location, Merchant, Order, PosDelivery, Variation
+from posbridge.store.statuses import PosDeliveryStatus
 from posbridge.store.types import money_text, utcnow
-
-# A delivery's state: owed, delivered, failed for the whole retry window (an operator may retry), refused
-# by the POS for good, or skipped (no longer owed: a cancel of an order the POS refused).
-PENDING, DELIVERED, FAILED, REFUSED, SKIPPED = "PENDING", "DELIVERED", "FAILED", "REFUSED", "SKIPPED"
-DONE = (DELIVERED, SKIPPED)
 
 
 class HttpPos(BuiltinPos):
@@ -93,7 +89,7 @@ def queue(
         message_id=connector.message_id(),
         event=event,
         payload={"type": event, "timestamp": now.isoformat().replace("+00:00", "Z"), "data": data},
-        status=PENDING,
+        status=PosDeliveryStatus.PENDING,
         attempts=0,
         next_attempt_at=now,
     )
@@ -106,7 +102,7 @@ def refused_by_pos(session: Session, pos_order_id: str) -> bool:
     query = select(PosDelivery.id).where(
         PosDelivery.pos_order_id == pos_order_id,
         PosDelivery.event == connector.EVENT_CREATED,
-        PosDelivery.status == REFUSED,
+        PosDelivery.status == PosDeliveryStatus.REFUSED,
     )
     return session.scalar(query.limit(1)) is not None
 

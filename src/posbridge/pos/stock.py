@@ -18,6 +18,7 @@ from posbridge.store.models import (
     Stock,
     SyncIdMap,
 )
+from posbridge.store.statuses import OutboundJobStatus
 from posbridge.store.types import utcnow
 from posbridge.wix.generation import Generation
 
@@ -190,14 +191,18 @@ def owe_stock_push(
         jobs = session.scalars(
             select(OutboundJob).where(OutboundJob.ordering_key == key).order_by(OutboundJob.id.desc()).limit(20)
         ).all()
-        ran = [j.updated_at if j.status == "DONE" else j.next_attempt_at for j in jobs if j.next_attempt_at <= now]
+        ran = [
+            j.updated_at if j.status == OutboundJobStatus.DONE else j.next_attempt_at
+            for j in jobs
+            if j.next_attempt_at <= now
+        ]
         if ran:
             due = max(due, max(ran) + timedelta(seconds=PUSH_SPACING_SECONDS))
         # A job not yet due is not running: it reads this change too, if it runs once the change holds
         # (a timed 86's end) and no later than this push would (a later one: an end still to come).
         effective = max(at or now, now)
         if any(
-            j.status == "PENDING" and j.attempts == 0 and effective <= j.next_attempt_at <= due
+            j.status == OutboundJobStatus.PENDING and j.attempts == 0 and effective <= j.next_attempt_at <= due
             for j in jobs
             if now < j.next_attempt_at
         ):

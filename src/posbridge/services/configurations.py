@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from posbridge.errors import WixError
-from posbridge.services.status import NOT_STARTED, Readiness, readiness
+from posbridge.services.status import Readiness, ReadinessStatus, readiness
 from posbridge.services.tenancy import active_accounts, active_instance
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Location
@@ -42,7 +42,7 @@ def configuration_statuses(
         if account is None:
             if not active_accounts(session, instance_id):
                 return {
-                    wix_id: Readiness(NOT_STARTED, "No POS account is connected to this site")
+                    wix_id: Readiness(ReadinessStatus.NOT_STARTED, "No POS account is connected to this site")
                     for wix_id in configuration_ids
                 }
             raise WixError.of("ACCOUNT_NOT_FOUND", f"Account '{account_id}' not found", accountId=account_id)

@@ -20,7 +20,7 @@ from posbridge.services.configurations import configuration_statuses
 from posbridge.services.onboarding import AccountState
 from posbridge.services.order_flow import set_auto_accept
 from posbridge.services.pairing import find_configuration
-from posbridge.services.status import NOT_STARTED, Readiness
+from posbridge.services.status import Readiness, ReadinessStatus
 from posbridge.services.syncing import CatalogSyncStatus, catalog_sync_status
 from posbridge.store.db import Database
 from posbridge.store.models import (
@@ -294,7 +294,9 @@ def build_rows(
         if not wix_id:
             continue
         name = str((raw.get("location") or {}).get("name") or wix_id)
-        answer = statuses.get(wix_id) or Readiness(NOT_STARTED, "No POS account is connected to this site")
+        answer = statuses.get(wix_id) or Readiness(
+            ReadinessStatus.NOT_STARTED, "No POS account is connected to this site"
+        )
         status, reason = answer.status, answer.reason
         known = local.get(wix_id)
         row = LocationRow(

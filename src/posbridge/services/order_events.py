@@ -41,7 +41,7 @@ TARGET_OF = {
     PREFIX + "canceled": order_flow.CANCELED,
 }
 # How far along an order is: an event for a status at or behind the order's is stale.
-_RANK = {
+_RANK: dict[str, int] = {
     order_flow.NEW: 0,
     order_flow.ACCEPTED: 1,
     order_flow.READY: 2,

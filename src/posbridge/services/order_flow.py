@@ -29,7 +29,14 @@ from posbridge.store.db import Database
 from posbridge.store.models import Location, Merchant, Order
 from posbridge.store.types import utcnow
 
-NEW, ACCEPTED, READY, FULFILLED, CANCELED = "NEW", "ACCEPTED", "READY", "FULFILLED", "CANCELED"
+# Short names for the kitchen's steps (services/ecom_orders.py and order_events.py read them from here).
+NEW, ACCEPTED, READY, FULFILLED, CANCELED = (
+    OrderStatus.NEW,
+    OrderStatus.ACCEPTED,
+    OrderStatus.READY,
+    OrderStatus.FULFILLED,
+    OrderStatus.CANCELED,
+)
 STATUSES = tuple(s.value for s in OrderStatus)
 ACTORS = tuple(a.value for a in StatusActor)
 ALLOWED_FROM: dict[str, frozenset[str]] = {

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from posbridge.orders.model import OrderStatus
 from posbridge.services.order_lookup import find_order
 from posbridge.services.queries import ApiModel, AttentionView, attention_view
 from posbridge.store.db import Database
@@ -238,7 +239,11 @@ class KitchenLocation(ApiModel):
 
 
 # What the kitchen can do next from each open status (the flow's rules; cancel is always possible).
-NEXT_ACTIONS = {"NEW": ["accept", "cancel"], "ACCEPTED": ["ready", "fulfill", "cancel"], "READY": ["fulfill", "cancel"]}
+NEXT_ACTIONS = {
+    OrderStatus.NEW: ["accept", "cancel"],
+    OrderStatus.ACCEPTED: ["ready", "fulfill", "cancel"],
+    OrderStatus.READY: ["fulfill", "cancel"],
+}
 KITCHEN_LIMIT = 200
 TICKET_COLUMNS = (
     Order.pos_order_id,

@@ -33,6 +33,7 @@ from posbridge.services import attention, pos_deliveries
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Order, OutboundJob
+from posbridge.store.statuses import OutboundJobStatus, WixPushStatus
 from posbridge.store.types import utcnow
 from posbridge.wix.client import WixClient
 from posbridge.wix.generation import Generation
@@ -41,7 +42,6 @@ log = get_logger("outbound")
 
 ORDER_STATUS = "ORDER_STATUS"
 STOCK = "STOCK"  # pos.stock.STOCK_PUSH
-PENDING, DONE, FAILED = "PENDING", "DONE", "FAILED"
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS = 5.0, 600.0
 BUSY_DELAY_SECONDS = 1.0  # another worker holds the key: look again this much later
@@ -100,7 +100,7 @@ def queue_status_push(session: Session, order: Order, status: str, *, actor: str
     # Legacy orders (Orders v3): READY is the kitchen's own step; eCommerce's fulfillment has it.
     if status not in (ECOM_REPORTED if is_newgen(order) else REPORTED):
         return None
-    order.wix_push_status = PENDING
+    order.wix_push_status = WixPushStatus.PENDING
     payload = {"status": status, "actor": actor, "message": message}
     return queue_job(session, kind=ORDER_STATUS, order=order, payload=payload)
 
@@ -161,14 +161,17 @@ def _next_due(db: Database, key: str, now: datetime) -> Job | float | None:
             # A failed stock push blocks nothing: a later one reads the stock afresh and supersedes it.
             .where(
                 OutboundJob.ordering_key == key,
-                or_(OutboundJob.status == PENDING, (OutboundJob.status == FAILED) & (OutboundJob.kind != STOCK)),
+                or_(
+                    OutboundJob.status == OutboundJobStatus.PENDING,
+                    (OutboundJob.status == OutboundJobStatus.FAILED) & (OutboundJob.kind != STOCK),
+                ),
             )
             # Stock pushes read the stock when they run, so only their times order them: a timed 86's
             # end, due later, must not hold back a restore owed now.
             .order_by(OutboundJob.next_attempt_at if is_push_key(key) else OutboundJob.id, OutboundJob.id)
             .limit(1)
         )
-        if row is None or row.status == FAILED:
+        if row is None or row.status == OutboundJobStatus.FAILED:
             return None  # all done, or blocked behind a failed job until an operator retries
         wait = (row.next_attempt_at - now).total_seconds()
         if wait > 0:
@@ -195,7 +198,7 @@ def _attempt(db: Database, settings: Settings, job: Job, client: WixClient, cloc
         with db.transaction() as session:
             row = session.get(OutboundJob, job.id, with_for_update=True)
             if row is not None:
-                row.status, row.attempts, row.last_error = DONE, row.attempts + 1, None
+                row.status, row.attempts, row.last_error = OutboundJobStatus.DONE, row.attempts + 1, None
                 _after_done(session, row, problem)
         log.info("outbound.done", job_id=job.id, kind=job.kind, ms=round((time.monotonic() - started) * 1000, 1))
 
@@ -218,11 +221,11 @@ def _record_failure(
         row.attempts += 1
         row.last_error = reason[:2000]
         if final or row.attempts >= MAX_ATTEMPTS:
-            row.status = FAILED
+            row.status = OutboundJobStatus.FAILED
             order = session.get(Order, row.order_id, with_for_update=True) if row.order_id is not None else None
             if order is not None:
                 if row.kind == ORDER_STATUS:
-                    order.wix_push_status = FAILED
+                    order.wix_push_status = WixPushStatus.FAILED
                 attention.flag(session, order, kind=problem, reason=_describe(row, reason), actions=actions)
             log.warning("outbound.failed", job_id=row.id, kind=row.kind, attempts=row.attempts, reason=reason)
             return
@@ -253,7 +256,7 @@ def _after_done(session: Session, row: OutboundJob, problem: str) -> None:
         .where(
             OutboundJob.order_id == row.order_id,
             OutboundJob.kind == row.kind,
-            OutboundJob.status.in_((PENDING, FAILED)),
+            OutboundJob.status.in_((OutboundJobStatus.PENDING, OutboundJobStatus.FAILED)),
             OutboundJob.id != row.id,
         )
         .limit(1)
@@ -262,7 +265,7 @@ def _after_done(session: Session, row: OutboundJob, problem: str) -> None:
     if order is None or left is not None:
         return
     if row.kind == ORDER_STATUS:
-        order.wix_push_status = "PUSHED"
+        order.wix_push_status = WixPushStatus.PUSHED
     attention.clear(session, order, kind=problem)
 
 
@@ -277,7 +280,7 @@ def retry(db: Database, order_id: str, *, instance_id: str | None = None) -> lis
         rows = list(
             session.scalars(
                 select(OutboundJob)
-                .where(OutboundJob.order_id == order.id, OutboundJob.status == FAILED)
+                .where(OutboundJob.order_id == order.id, OutboundJob.status == OutboundJobStatus.FAILED)
                 .order_by(OutboundJob.id)
             )
         )
@@ -293,9 +296,9 @@ def retry(db: Database, order_id: str, *, instance_id: str | None = None) -> lis
                 orderId=order.pos_order_id,
             )
         for row in rows:
-            row.status, row.attempts, row.next_attempt_at, row.last_error = PENDING, 0, now, None
+            row.status, row.attempts, row.next_attempt_at, row.last_error = OutboundJobStatus.PENDING, 0, now, None
         if any(r.kind == ORDER_STATUS for r in rows):
-            order.wix_push_status = PENDING
+            order.wix_push_status = WixPushStatus.PENDING
         for kind in {_HANDLERS.get(r.kind, (None, attention.STATUS_PUSH_FAILED))[1] for r in rows}:
             attention.clear(session, order, kind=kind)
         return [r.id for r in rows]
@@ -304,12 +307,14 @@ def retry(db: Database, order_id: str, *, instance_id: str | None = None) -> lis
 def due_jobs(db: Database, *, now: datetime | None = None) -> list[int]:
     """The first due PENDING job of every key not blocked by a failed one (the queue's sweep: lost wake-ups)."""
     moment = now or utcnow()
-    blocked = select(OutboundJob.ordering_key).where(OutboundJob.status == FAILED, OutboundJob.kind != STOCK)
+    blocked = select(OutboundJob.ordering_key).where(
+        OutboundJob.status == OutboundJobStatus.FAILED, OutboundJob.kind != STOCK
+    )
     with db.transaction(write=False) as session:
         rows = session.execute(
             select(OutboundJob.ordering_key, OutboundJob.id)
             .where(
-                OutboundJob.status == PENDING,
+                OutboundJob.status == OutboundJobStatus.PENDING,
                 OutboundJob.next_attempt_at <= moment,
                 OutboundJob.ordering_key.not_in(blocked),
             )

@@ -40,17 +40,11 @@ from posbridge.services import attention
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
 from posbridge.store.models import ConnectedPosOrder, Merchant, Order, PosDelivery, PosDeliveryAttempt
+from posbridge.store.statuses import POS_DELIVERY_DONE, PosDeliveryStatus
 from posbridge.store.types import money_text, utcnow
 
 log = get_logger("pos_deliveries")
 
-PENDING, DELIVERED, FAILED, REFUSED, SKIPPED = (
-    http_pos.PENDING,
-    http_pos.DELIVERED,
-    http_pos.FAILED,
-    http_pos.REFUSED,
-    http_pos.SKIPPED,
-)
 # A claimed delivery is left alone this long: longer than one attempt can take (the HTTP timeout).
 CLAIM = timedelta(seconds=60)
 DELIVERY_TIMEOUT_SECONDS = 10.0
@@ -139,7 +133,7 @@ def due_orders(db: Database, now: datetime, *, limit: int = 500) -> list[str]:
         .where(
             earlier.pos_order_id == PosDelivery.pos_order_id,
             earlier.id < PosDelivery.id,
-            earlier.status.not_in(http_pos.DONE),
+            earlier.status.not_in(POS_DELIVERY_DONE),
         )
         .exists()
     )
@@ -147,7 +141,7 @@ def due_orders(db: Database, now: datetime, *, limit: int = 500) -> list[str]:
         return list(
             session.scalars(
                 select(PosDelivery.pos_order_id)
-                .where(PosDelivery.status == PENDING, PosDelivery.next_attempt_at <= now, ~held)
+                .where(PosDelivery.status == PosDeliveryStatus.PENDING, PosDelivery.next_attempt_at <= now, ~held)
                 .order_by(PosDelivery.id)
                 .limit(limit)
             )
@@ -165,12 +159,12 @@ def reopen_failed(session: Session, pos_order_id: str, now: datetime) -> int:
     failed = list(
         session.scalars(
             select(PosDelivery)
-            .where(PosDelivery.pos_order_id == pos_order_id, PosDelivery.status == FAILED)
+            .where(PosDelivery.pos_order_id == pos_order_id, PosDelivery.status == PosDeliveryStatus.FAILED)
             .with_for_update()
         )
     )
     for delivery in failed:
-        delivery.status, delivery.first_attempt_at, delivery.next_attempt_at = PENDING, None, now
+        delivery.status, delivery.first_attempt_at, delivery.next_attempt_at = PosDeliveryStatus.PENDING, None, now
     return len(failed)
 
 
@@ -205,7 +199,7 @@ def delivery_log(db: Database, pos_order_id: str) -> list[dict[str, Any]]:
                 "attempts": d.attempts,
                 "createdAt": d.created_at,
                 "deliveredAt": d.delivered_at,
-                "nextAttemptAt": d.next_attempt_at if d.status == PENDING else None,
+                "nextAttemptAt": d.next_attempt_at if d.status == PosDeliveryStatus.PENDING else None,
                 "lastError": d.last_error,
                 "log": [
                     {"at": a.at, "statusCode": a.status_code, "error": a.error, "durationMs": a.duration_ms}
@@ -265,12 +259,12 @@ def _claim(db: Database, pos_order_id: str, now: datetime) -> _Claim | float | N
     with db.transaction() as session:
         delivery = session.scalar(
             select(PosDelivery)
-            .where(PosDelivery.pos_order_id == pos_order_id, PosDelivery.status.not_in(http_pos.DONE))
+            .where(PosDelivery.pos_order_id == pos_order_id, PosDelivery.status.not_in(POS_DELIVERY_DONE))
             .order_by(PosDelivery.id)
             .limit(1)
             .with_for_update()
         )
-        if delivery is None or delivery.status in (FAILED, REFUSED):
+        if delivery is None or delivery.status in (PosDeliveryStatus.FAILED, PosDeliveryStatus.REFUSED):
             return None  # all delivered, or blocked behind a failure until an operator retries
         if delivery.next_attempt_at > now:
             return max((delivery.next_attempt_at - now).total_seconds(), 0.0)
@@ -327,7 +321,7 @@ def _apply(session: Session, claim: _Claim, attempt: connector.Attempt, at: date
     )
     order = session.scalar(select(Order).where(Order.pos_order_id == claim.pos_order_id))
     if attempt.delivered:
-        delivery.status, delivery.delivered_at, delivery.last_error = DELIVERED, at, None
+        delivery.status, delivery.delivered_at, delivery.last_error = PosDeliveryStatus.DELIVERED, at, None
         if keep_pos_id and attempt.pos_order_id and session.get(ConnectedPosOrder, claim.pos_order_id) is None:
             session.add(
                 ConnectedPosOrder(
@@ -339,7 +333,7 @@ def _apply(session: Session, claim: _Claim, attempt: connector.Attempt, at: date
         return
     delivery.last_error = attempt.error
     if attempt.refused or at - claim.first_attempt_at >= connector.RETRY_WINDOW:
-        delivery.status = REFUSED if attempt.refused else FAILED
+        delivery.status = PosDeliveryStatus.REFUSED if attempt.refused else PosDeliveryStatus.FAILED
         if attempt.refused and delivery.event == connector.EVENT_CREATED:
             _skip_later(session, delivery)
         if order is not None:
@@ -357,13 +351,13 @@ def _skip_later(session: Session, refused: PosDelivery) -> None:
         .where(
             PosDelivery.pos_order_id == refused.pos_order_id,
             PosDelivery.id > refused.id,
-            PosDelivery.status.in_((PENDING, FAILED)),
+            PosDelivery.status.in_((PosDeliveryStatus.PENDING, PosDeliveryStatus.FAILED)),
         )
         .with_for_update()
     )
     for delivery in later:
         delivery.status, delivery.last_error = (
-            SKIPPED,
+            PosDeliveryStatus.SKIPPED,
             "not sent: the POS refused the order, so it holds nothing to cancel",
         )
 

@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
 from posbridge.store.models import Account, Configuration, Location
 from posbridge.store.statuses import AccountStatus
 
-NOT_STARTED, PENDING, READY, ERROR = "NOT_STARTED", "PENDING", "READY", "ERROR"
+
+class ReadinessStatus(StrEnum):
+    """A configuration's status as Wix's Get Configuration Status names it (the SPI's ConfigurationStatus
+    less UNKNOWN, which posbridge never answers)."""
+
+    NOT_STARTED = "NOT_STARTED"
+    PENDING = "PENDING"
+    READY = "READY"
+    ERROR = "ERROR"
 
 
 @dataclass(frozen=True)
 class Readiness:
     """A configuration's status and, unless READY, why."""
 
-    status: str
+    status: ReadinessStatus
     reason: str | None = None
 
     @property
     def ready(self) -> bool:
         """Orders can be taken."""
-        return self.status == READY
+        return self.status == ReadinessStatus.READY
 
 
 BUSINESS_FIELDS = (("contact_name", "contact name"), ("contact_email", "email"), ("contact_phone", "phone"))
@@ -42,19 +51,21 @@ def missing_business_info(account: Account) -> list[str]:
 def readiness(session: Session, account: Account | None, configuration: Configuration | None) -> Readiness:
     """Status of a configuration for an account, in a few indexed reads."""
     if account is None or account.status != AccountStatus.ACTIVE:
-        return Readiness(NOT_STARTED, "No POS account is connected to this site")
+        return Readiness(ReadinessStatus.NOT_STARTED, "No POS account is connected to this site")
     if not account.authorized:
-        return Readiness(ERROR, "The POS account's authorization was revoked")
+        return Readiness(ReadinessStatus.ERROR, "The POS account's authorization was revoked")
     missing = missing_business_info(account)
     if missing:
-        return Readiness(PENDING, "The business information is not complete: " + ", ".join(missing) + " missing")
+        return Readiness(
+            ReadinessStatus.PENDING, "The business information is not complete: " + ", ".join(missing) + " missing"
+        )
     if configuration is None or configuration.location_id is None:
-        return Readiness(PENDING, "This Wix location is not paired with a POS location")
+        return Readiness(ReadinessStatus.PENDING, "This Wix location is not paired with a POS location")
     location = session.get(Location, configuration.location_id)
     if location is None or not location.active:
-        return Readiness(ERROR, "The paired POS location was deleted or deactivated")
+        return Readiness(ReadinessStatus.ERROR, "The paired POS location was deleted or deactivated")
     if location.merchant_id != account.merchant_id:
-        return Readiness(ERROR, "The paired POS location belongs to another POS account")
+        return Readiness(ReadinessStatus.ERROR, "The paired POS location belongs to another POS account")
     if not configuration.selected_menus:
-        return Readiness(PENDING, "No menu is selected for online ordering")
-    return Readiness(READY)
+        return Readiness(ReadinessStatus.PENDING, "No menu is selected for online ordering")
+    return Readiness(ReadinessStatus.READY)

@@ -32,9 +32,10 @@ from posbridge.pos.stock import (
     push_key,
 )
 from posbridge.services import attention, outbound
-from posbridge.services.outbound import DONE, PENDING, GiveUp, Job, TryLater
+from posbridge.services.outbound import GiveUp, Job, TryLater
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, OutboundJob, Stock, SyncIdMap
+from posbridge.store.statuses import OutboundJobStatus
 from posbridge.store.types import utcnow
 from posbridge.sync.catalog import DISH, VARIATION
 from posbridge.sync.ownership import Ownership, OwnershipError
@@ -77,11 +78,11 @@ def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) ->
             update(OutboundJob)
             .where(
                 OutboundJob.ordering_key == push_key(configuration_pk, item_id, kind),
-                OutboundJob.status == PENDING,
+                OutboundJob.status == OutboundJobStatus.PENDING,
                 OutboundJob.id > job.id,
                 OutboundJob.next_attempt_at <= now,
             )
-            .values(status=DONE, last_error="coalesced")
+            .values(status=OutboundJobStatus.DONE, last_error="coalesced")
         )
         wix_id = session.scalar(
             select(SyncIdMap.wix_id).where(
@@ -95,7 +96,7 @@ def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) ->
         last = session.scalar(
             select(func.max(OutboundJob.updated_at)).where(
                 OutboundJob.ordering_key == push_key(configuration_pk, item_id, kind),
-                OutboundJob.status == DONE,
+                OutboundJob.status == OutboundJobStatus.DONE,
                 OutboundJob.last_error.is_(None),
                 OutboundJob.id != job.id,
             )

@@ -29,6 +29,7 @@ from posbridge.store.models import (
     SyncIdMap,
     SyncLog,
 )
+from posbridge.store.statuses import InstanceStatus
 from posbridge.store.types import utcnow
 
 DELETED, MARKED_REMOVED, UNPAIRED = "DELETED", "MARKED_REMOVED", "UNPAIRED"
@@ -62,8 +63,8 @@ def remove_instance(db: Database, instance_id: str, *, force: bool = False) -> R
                     http_status=409,
                     instanceId=instance_id,
                 )
-            if instance.status != "REMOVED":
-                instance.status, instance.removed_at = "REMOVED", utcnow()
+            if instance.status != InstanceStatus.REMOVED:
+                instance.status, instance.removed_at = InstanceStatus.REMOVED, utcnow()
             return Removal(MARKED_REMOVED, orders, entities)
         configurations = select(Configuration.id).where(Configuration.instance_id == instance_id)
         _delete_configurations(session, configurations)

@@ -31,7 +31,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from posbridge.store.statuses import AccountStatus, InstanceStatus, SyncStatus
+from posbridge.store.statuses import (
+    AccountStatus,
+    InstanceStatus,
+    OutboundJobStatus,
+    PosDeliveryStatus,
+    SyncStatus,
+    WixPushStatus,
+)
 from posbridge.store.types import Money, UTCDateTime, utcnow
 
 NAMING = {
@@ -445,7 +452,7 @@ class Order(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     paid_by_pos_gateway: Mapped[bool] = mapped_column(Boolean, default=False)
     wix_order: Mapped[dict[str, Any]] = mapped_column(JSON)  # the WixOrder exactly as received
-    wix_push_status: Mapped[str] = mapped_column(String(16), default="NONE")  # NONE|PENDING|PUSHED|FAILED
+    wix_push_status: Mapped[str] = mapped_column(String(16), default=WixPushStatus.NONE)
     needs_attention: Mapped[str | None] = mapped_column(Text)  # the reason, in words (None: all is well)
     attention_kind: Mapped[str | None] = mapped_column(String(32))  # services.attention's kinds
     attention_actions: Mapped[list[Any] | None] = mapped_column(JSON)  # what an operator can do about it
@@ -521,7 +528,7 @@ class OutboundJob(Base):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     ordering_key: Mapped[str] = mapped_column(String(128))  # jobs with one key run in id order
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING|DONE|FAILED
+    status: Mapped[str] = mapped_column(String(16), default=OutboundJobStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -613,7 +620,7 @@ class PosDelivery(Base):
     message_id: Mapped[str] = mapped_column(String(64), unique=True)
     event: Mapped[str] = mapped_column(String(32))  # order.created | order.canceled
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING | DELIVERED | FAILED
+    status: Mapped[str] = mapped_column(String(16), default=PosDeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     first_attempt_at: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -30,3 +30,38 @@ class SyncStatus(StrEnum):
     IN_PROGRESS = "IN_PROGRESS"
     SYNCED = "SYNCED"
     FAILED = "FAILED"
+
+
+class OutboundJobStatus(StrEnum):
+    """Work owed to Wix (outbound_jobs): PENDING until DONE; FAILED for good (after its attempts, or refused)
+    until an operator retries it, which makes it PENDING again."""
+
+    PENDING = "PENDING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+class WixPushStatus(StrEnum):
+    """How far an order's status has reached Wix: NONE (nothing owed), PENDING (a push queued),
+    PUSHED (Wix took the last one) or FAILED (an outbound job failed for good)."""
+
+    NONE = "NONE"
+    PENDING = "PENDING"
+    PUSHED = "PUSHED"
+    FAILED = "FAILED"
+
+
+class PosDeliveryStatus(StrEnum):
+    """A webhook owed to a merchant's own POS (pos_deliveries): owed (PENDING), DELIVERED, FAILED for the whole
+    retry window (an operator may retry), REFUSED by the POS for good, or SKIPPED (no longer owed: a cancel
+    of an order the POS refused)."""
+
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+    REFUSED = "REFUSED"
+    SKIPPED = "SKIPPED"
+
+
+# The deliveries nothing more is owed for.
+POS_DELIVERY_DONE = (PosDeliveryStatus.DELIVERED, PosDeliveryStatus.SKIPPED)
