@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from wixsim.clock import new_id, rfc3339
 
@@ -60,6 +60,9 @@ class MenuStore(BaseModel):
     labels: dict[str, Entity] = Field(default_factory=dict)
     # Per entity id: the last event sequence sent (Wix's metadata.entityEventSequence, monotonic per entity).
     event_sequences: dict[str, int] = Field(default_factory=dict)
+    # The links read from child to parent (wixsim.newgen.locations.LinkIndex): built from the pools when
+    # first needed, not persisted, kept current by every write.
+    _links: Any = PrivateAttr(default=None)
 
     def pool(self, kind: str) -> dict[str, Entity]:
         """The dict of one entity kind (`menu`, `section`, `item`, `variant`, `modifier`, `modifierGroup`, `label`)."""

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from wixsim.entities import EntryError, decimal_value, invalid
+from wixsim.newgen.locations import referenced_ids
 from wixsim.newgen.model import Entity, NewGenSite
 
 READ_ONLY = ("id", "revision", "createdDate", "updatedDate", "businessLocationId", "businessLocationIds")
@@ -226,15 +227,6 @@ REFERENCES: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def referenced_ids(field: str, value: Any) -> list[str]:
-    """The ids a link field holds (plain id lists, {id} lists, or the variants of priceVariants)."""
-    if not value:
-        return []
-    if field == "priceVariants":
-        return [v["variantId"] for v in value.get("variants", [])]
-    return [v if isinstance(v, str) else v["id"] for v in value]
-
-
 def check_references(site: NewGenSite, kind: str, data: Entity) -> None:
     """Every id a parent links to must exist on the same site (NOT_FOUND otherwise)."""
     for field, child_kind in REFERENCES.get(kind, []):
@@ -242,43 +234,3 @@ def check_references(site: NewGenSite, kind: str, data: Entity) -> None:
         for ref in referenced_ids(field, data.get(field)):
             if ref not in pool:
                 raise EntryError("NOT_FOUND", f"{field}: {child_kind} {ref} not found", field)
-
-
-def _ordered(site: NewGenSite, ids: set[str]) -> list[str]:
-    return [loc for loc in site.locations if loc in ids]
-
-
-def derive_locations(site: NewGenSite) -> None:
-    """Set the read-only locations Wix derives from links: menu → section → item → variant/group → modifier.
-
-    An entity nothing links to keeps the locations it had (the default location when it was created).
-    """
-    store = site.menus
-    for section in store.sections.values():
-        owner = next((m for m in store.menus.values() if section["id"] in m.get("sectionIds", [])), None)
-        if owner is not None:
-            section["businessLocationId"] = owner["businessLocationId"]
-
-    def spread(parents: list[tuple[list[str], list[str]]], pool: dict[str, Entity]) -> None:
-        found: dict[str, set[str]] = {}
-        for locations, child_ids in parents:
-            for child in child_ids:
-                found.setdefault(child, set()).update(locations)
-        for entity_id, entity in pool.items():
-            if entity_id in found:
-                entity["businessLocationIds"] = _ordered(site, found[entity_id])
-            elif not entity.get("businessLocationIds"):
-                entity["businessLocationIds"] = [site.default_location_id]
-
-    def locs_of(entity: Entity) -> list[str]:
-        one = entity.get("businessLocationId")
-        return [one] if one else list(entity.get("businessLocationIds", []))
-
-    spread([(locs_of(s), s.get("itemIds", [])) for s in store.sections.values()], store.items)
-    items = list(store.items.values())
-    spread([(locs_of(i), referenced_ids("priceVariants", i.get("priceVariants"))) for i in items], store.variants)
-    spread(
-        [(locs_of(i), referenced_ids("modifierGroups", i.get("modifierGroups"))) for i in items], store.modifier_groups
-    )
-    groups = list(store.modifier_groups.values())
-    spread([(locs_of(g), referenced_ids("modifiers", g.get("modifiers"))) for g in groups], store.modifiers)

@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from wixsim.entities import EntryError
+from wixsim.newgen.locations import derive_all
 from wixsim.newgen.model import Entity, NewGenSite, stamp
-from wixsim.newgen.rules import derive_locations, validate_entity
+from wixsim.newgen.rules import validate_entity
 from wixsim.newgen.writes import ordering_settings
 
 
@@ -83,7 +84,7 @@ def seed_menus(site: NewGenSite, spec: dict[str, Any] | list[Any] | None) -> Non
             for item_spec in section_spec.get("items", []):
                 section["itemIds"].append(_item(site, item_spec, labels)["id"])
         site.ordering_settings[menu["id"]] = ordering_settings(site, menu)
-    derive_locations(site)
+    derive_all(site)
 
 
 def _item(site: NewGenSite, spec: dict[str, Any], labels: dict[str, str]) -> Entity:

@@ -12,8 +12,9 @@ from typing import Any
 
 from wixsim.clock import rfc3339
 from wixsim.entities import EntryError, invalid
+from wixsim.newgen.locations import children, relink
 from wixsim.newgen.model import Entity, NewGenSite, bump, stamp
-from wixsim.newgen.rules import check_references, derive_locations, validate_entity, writable
+from wixsim.newgen.rules import check_references, validate_entity, writable
 
 # Defaults Wix fills in when a create leaves them out (typings: `featured` false, `inStock` and
 # `acceptSpecialRequests` true, `preSelected` false); `visible` defaults to shown, as the dashboard does.
@@ -81,7 +82,7 @@ def create(site: NewGenSite, kind: str, data: Any, who: Entity, events: list[Men
     site.menus.pool(kind)[entity["id"]] = entity
     if kind == "menu":
         site.ordering_settings[entity["id"]] = ordering_settings(site, entity)
-    derive_locations(site)
+    relink(site, kind, entity, {}, children(kind, entity))
     _announce(site, events, kind, "created", entity, who)
     return entity
 
@@ -159,11 +160,12 @@ def update(site: NewGenSite, kind: str, data: Any, who: Entity, events: list[Men
     except EntryError as err:
         err.entity_id = current["id"]
         raise
+    links_before = children(kind, current)
     for key in [k for k in writable(kind, current) if k not in merged]:
         del current[key]
     current.update(merged)
     bump(current)
-    derive_locations(site)
+    relink(site, kind, current, links_before, children(kind, current))
     _announce(site, events, kind, "updated", current, who)
     return current
 
@@ -174,4 +176,6 @@ def delete(site: NewGenSite, kind: str, entity_id: Any, who: Entity, events: lis
     del site.menus.pool(kind)[entity["id"]]
     if kind == "menu":
         site.ordering_settings.pop(entity["id"], None)
+    # Its children no longer get locations from it (those it was the only parent of keep theirs).
+    relink(site, kind, entity, children(kind, entity), {})
     _announce(site, events, kind, "deleted", entity, who)
