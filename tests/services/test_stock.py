@@ -196,3 +196,26 @@ def test_an_86ed_choice_is_refused_and_a_required_group_all_out_blocks_its_dish(
     with pytest.raises(WixError) as raised:
         stock.eighty_six(db, "var-nope", LOC, **scope)
     assert raised.value.code == "ITEM_NOT_FOUND"
+
+
+def test_the_pages_stock_is_bounded_with_what_is_out_first_and_counted_in_sql(db: Database, world: PosWorld) -> None:
+    """The merchant's page shows at most `limit` dishes and choices (a menu may have thousands): those out now
+    first, then by name, with how many match in all; a lapsed 86 is not "out"."""
+    now = FRIDAY_EVENING
+    ids = {"instance_id": world.instance_id, "now": now}
+    stock.eighty_six(db, "item-4", LOC, **ids)  # Pancakes: last by name, out now
+    stock.eighty_six(
+        db, "item-1", LOC, instance_id=world.instance_id, now=now - timedelta(hours=2), for_=timedelta(hours=1)
+    )
+    stock.set_count(db, "item-3", LOC, 0, instance_id=world.instance_id)  # Tiramisu: sold out
+    stock.eighty_six(db, "var-olives", LOC, choice=True, **ids)
+    page = stock.stock_page(db, LOC, limit=2, **ids)
+    assert [v.item_id for v in page.dishes] == ["item-4", "item-3"] and page.dish_count == 4
+    assert [v.item_id for v in page.choices] == ["var-olives", "var-bacon"] and page.choice_count == 5
+    assert page.choices[0].eighty_sixed and not page.choices[1].eighty_sixed
+    whole = stock.stock_page(db, LOC, **ids)
+    assert [v.item_id for v in whole.dishes] == ["item-4", "item-3", "item-2", "item-1"]  # Margherita's 86 lapsed
+    searched = stock.stock_page(db, LOC, search="DIAV", **ids)
+    assert [v.item_id for v in searched.dishes] == ["item-2"] and searched.choices == [] and searched.dish_count == 1
+    with pytest.raises(WixError):
+        stock.stock_page(db, LOC, instance_id="another-site", now=now)  # only the site's own paired locations

@@ -559,19 +559,13 @@ def _stock_context(request: Request, session: Session, location: str | None, sea
     db, instance_id = _db(request), session.owner.instance_id
     places = stock.paired_locations(db, instance_id)
     chosen = location if location in {pos_id for pos_id, _ in places} else (places[0][0] if places else None)
-    items, choices = [], []
-    if chosen is not None:
-        items = stock.list_stock(db, chosen, instance_id=instance_id, search=search, settings=_settings(request))
-        choices = stock.list_choice_stock(db, chosen, instance_id=instance_id, search=search)
+    page = (
+        stock.stock_page(db, chosen, instance_id=instance_id, search=search, settings=_settings(request))
+        if chosen is not None
+        else stock.StockPage([], [], 0, 0)
+    )
     wix_owns = stock_push.WIX_OWNS_STOCK if stock_push.wix_owns_stock(_settings(request)) else None
-    return {
-        "places": places,
-        "chosen": chosen,
-        "search": search or "",
-        "stock_items": items,
-        "stock_choices": choices,
-        "wix_owns": wix_owns,
-    }
+    return {"places": places, "chosen": chosen, "search": search or "", "stock": page, "wix_owns": wix_owns}
 
 
 async def _stock(request: Request, action: Action | None = None) -> Response:

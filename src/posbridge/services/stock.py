@@ -19,9 +19,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -184,10 +185,9 @@ def list_stock(
     moment = now or utcnow()
     with db.transaction(write=False) as session:
         place = _location(session, location, merchant, instance_id)
-        query = select(Item).where(Item.merchant_id == place.merchant_id, Item.active.is_(True))
-        if search and search.strip():
-            needle = f"%{search.strip().lower()}%"
-            query = query.where(or_(Item.name.ilike(needle), Item.pos_id.ilike(needle)))
+        query = select(Item).where(
+            Item.merchant_id == place.merchant_id, Item.active.is_(True), *_matching(Item, search)
+        )
         items = list(session.scalars(query.order_by(Item.name, Item.pos_id)))
         rows = {
             row.item_id: row
@@ -201,37 +201,70 @@ def list_stock(
     return [view for view in views if view.in_stock is False] if only_out else views
 
 
-def list_choice_stock(
+CARD_LIMIT = 50  # rows of each kind the merchant's page shows at once (a search finds the others)
+
+
+@dataclass(frozen=True)
+class StockPage:
+    """A bounded view of a location's stock for the merchant's page: what is out first, then by name."""
+
+    dishes: list[StockView]
+    choices: list[StockView]  # sizes, extras (POS variations): `item_id` is the choice's POS id
+    dish_count: int  # how many dishes match in all
+    choice_count: int
+
+
+def stock_page(
     db: Database,
     location: str,
     *,
-    merchant: str | None = None,
-    instance_id: str | None = None,
+    instance_id: str,
     search: str | None = None,
+    limit: int = CARD_LIMIT,
     settings: Settings | None = None,
     now: datetime | None = None,
-) -> list[StockView]:
-    """The merchant's choices (sizes, extras: POS variations) at the location with their 86, by name
-    (`search`: a part of the name or id); `item_id` is the choice's POS id, as `eighty_six(choice=True)` takes it."""
+) -> StockPage:
+    """The site's paired location's dishes and choices matching `search` (a part of the name or id): at most
+    `limit` of each, those out now (86ed, or a tracked count at zero) first, then by name; the counts by SQL."""
     moment = now or utcnow()
     with db.transaction(write=False) as session:
-        place = _location(session, location, merchant, instance_id)
-        query = select(Variation).where(Variation.merchant_id == place.merchant_id)
-        if search and search.strip():
-            needle = f"%{search.strip().lower()}%"
-            query = query.where(or_(Variation.name.ilike(needle), Variation.pos_id.ilike(needle)))
-        choices = list(session.scalars(query.order_by(Variation.name, Variation.pos_id)))
-        rows = {
-            row.variation_id: row
-            for row in session.scalars(
-                select(ChoiceStock).where(
-                    ChoiceStock.location_id == place.id, ChoiceStock.variation_id.in_([c.id for c in choices])
-                )
-            )
-        }
+        place = _location(session, location, None, instance_id)
         owner = session.get(Merchant, place.merchant_id)
         assert owner is not None
-        return [_choice_view(owner.pos_id, place, c, rows.get(c.id), moment, settings) for c in choices]
+        out_now = and_(Stock.out_of_stock.is_(True), or_(Stock.out_until.is_(None), Stock.out_until > moment))
+        dish_where = [Item.merchant_id == place.merchant_id, Item.active.is_(True), *_matching(Item, search)]
+        dishes = session.execute(
+            select(Item, Stock)
+            .outerjoin(Stock, and_(Stock.item_id == Item.id, Stock.location_id == place.id))
+            .where(*dish_where)
+            .order_by(case((or_(out_now, Stock.quantity <= 0), 0), else_=1), Item.name, Item.pos_id)
+            .limit(limit)
+        ).all()
+        choice_out = and_(
+            ChoiceStock.out_of_stock.is_(True), or_(ChoiceStock.out_until.is_(None), ChoiceStock.out_until > moment)
+        )
+        choice_where = [Variation.merchant_id == place.merchant_id, *_matching(Variation, search)]
+        choices = session.execute(
+            select(Variation, ChoiceStock)
+            .outerjoin(ChoiceStock, and_(ChoiceStock.variation_id == Variation.id, ChoiceStock.location_id == place.id))
+            .where(*choice_where)
+            .order_by(case((choice_out, 0), else_=1), Variation.name, Variation.pos_id)
+            .limit(limit)
+        ).all()
+        return StockPage(
+            dishes=[_view(owner.pos_id, place, item, row, moment, settings) for item, row in dishes],
+            choices=[_choice_view(owner.pos_id, place, choice, row, moment, settings) for choice, row in choices],
+            dish_count=int(session.scalar(select(func.count()).select_from(Item).where(*dish_where)) or 0),
+            choice_count=int(session.scalar(select(func.count()).select_from(Variation).where(*choice_where)) or 0),
+        )
+
+
+def _matching(entity: type[Item] | type[Variation], search: str | None) -> list[Any]:
+    """The condition for a search over names and POS ids (none for an empty search)."""
+    if not search or not search.strip():
+        return []
+    needle = f"%{search.strip().lower()}%"
+    return [or_(entity.name.ilike(needle), entity.pos_id.ilike(needle))]
 
 
 def _change(
