@@ -21,11 +21,12 @@ from typer.testing import CliRunner
 from posbridge.app import create_app
 from posbridge.cli import app as cli_app
 from posbridge.logs import configure_logging
-from posbridge.services import ecom_orders
+from posbridge.services import ecom_orders, pos_deliveries
 from posbridge.store.db import Database
-from posbridge.store.models import Menu, Order, OrderLine, OrderLineOption, OrderStatusChange, Stock
+from posbridge.store.models import Menu, Merchant, Order, OrderLine, OrderLineOption, OrderStatusChange, Stock
 from tests.conftest import ADMIN_TOKEN
 from tests.orders.kitchen_world import kitchen_settings, wait_until
+from tests.support.pos_emulator import PosEmulator, running_pos
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
 from tests.sync.newgen_world import NewGenWorld, build_newgen_world
@@ -397,3 +398,45 @@ def test_a_partial_refund_before_its_approval_is_applied_once_the_order_is_place
     [order] = orders_of(db, early["id"])
     assert order.status == "NEW" and order.attention_kind == "REFUNDED_IN_WIX"
     assert "0.50" in (order.needs_attention or "")
+
+
+def test_a_merchant_pos_refusing_a_paid_order_asks_for_the_refund_and_a_wix_cancel_resolves(
+    world: tuple[NewGenWorld, str], db: Database
+) -> None:
+    site, url = world
+    with db.transaction(write=False) as session:
+        merchant = str(session.scalar(select(Merchant.pos_id).where(Merchant.id == site.merchant)))
+    with running_pos(PosEmulator()) as pos:
+        info = pos_deliveries.set_pos(db, merchant_id=merchant, url=pos.url, secret_key=site.settings.secret_key)
+        assert info.secret is not None
+        pos.secret, pos.refuse = info.secret, True
+        try:
+            result = site.sim.ecom_checkout(
+                site.instance_id, site.business_location_id, [simple_line(site)], buyer=BUYER
+            )
+            wix_id = result["orderId"]
+            [order] = orders_of(db, wix_id)
+            with pos_deliveries.http_client(timeout=5) as http:
+                pos_deliveries.deliver_order(db, order.pos_order_id, secret_key=site.settings.secret_key, http=http)
+            [order] = orders_of(db, wix_id)
+            assert order.attention_kind == "ORDER_REFUSED", order.needs_attention
+            with admin_client(url) as admin:
+                flag = admin.get(f"/api/v1/orders/{order.pos_order_id}").json()["attention"]
+            paid = Decimal(result["order"]["balanceSummary"]["paid"]["amount"])
+            assert flag["refund"] == {
+                "amount": f"{paid:.2f}",
+                "currency": result["order"]["currency"],
+                "wixOrderId": wix_id,
+                "orderNumber": str(result["order"]["number"]),
+            }
+            assert f"eCom order #{result['order']['number']}" in flag["reason"]
+            assert flag["actions"] == ["refund", "cancel", "resolve"]
+            # The merchant cancels and refunds in Wix: the order follows, nothing is owed to the POS.
+            site.sim.ecom_cancel(wix_id, refund=True, custom_message="sorry, sold out")
+            site.sim.ecom_events(site.instance_id)  # delivered
+            [order] = orders_of(db, wix_id)
+            assert order.status == "CANCELED" and order.needs_attention is None
+            assert [d["status"] for d in pos_deliveries.delivery_log(db, order.pos_order_id)] == ["REFUSED"]
+            assert pos.attempts == 1
+        finally:
+            pos_deliveries.remove_pos(db, merchant_id=merchant)
