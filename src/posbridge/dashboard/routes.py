@@ -28,6 +28,7 @@ from posbridge.services.disconnection import disconnect
 from posbridge.services.onboarding import NOT_CONNECTED, account_state, connect_with_api_key, save_business_info
 from posbridge.services.order_views import attention_orders, kitchen_orders
 from posbridge.services.pairing import pair_configuration, unpair_configuration
+from posbridge.services.status import ReadinessStatus
 from posbridge.services.syncing import preview_sync, request_configuration_sync
 from posbridge.store.db import Database
 from posbridge.store.statuses import SyncStatus
@@ -48,8 +49,18 @@ _env = Environment(
 _env.globals["csrf_field"] = CSRF_FIELD
 
 KIND_ORDER = {"MENU": 0, "SECTION": 1, "DISH": 2, "VARIATION": 3}
-STATUS_WORDS = {"READY": "Ready", "PENDING": "Setup needed", "NOT_STARTED": "Not started", "ERROR": "Problem"}
-SYNC_WORDS = {"PENDING": "Waiting to start", "IN_PROGRESS": "Syncing", "SYNCED": "Synced", "FAILED": "Failed"}
+STATUS_WORDS = {
+    ReadinessStatus.READY: "Ready",
+    ReadinessStatus.PENDING: "Setup needed",
+    ReadinessStatus.NOT_STARTED: "Not started",
+    ReadinessStatus.ERROR: "Problem",
+}
+SYNC_WORDS = {
+    SyncStatus.PENDING: "Waiting to start",
+    SyncStatus.IN_PROGRESS: "Syncing",
+    SyncStatus.SYNCED: "Synced",
+    SyncStatus.FAILED: "Failed",
+}
 _env.filters["status_words"] = lambda s: STATUS_WORDS.get(s, s.replace("_", " ").capitalize())
 _env.filters["sync_words"] = lambda s: SYNC_WORDS.get(s, s.replace("_", " ").capitalize())
 _env.filters["when"] = lambda d: d.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC") if d else "—"
@@ -500,7 +511,7 @@ ACTION_WORDS = {
 
 def _kitchen_context(request: Request, session: Session) -> dict[str, Any]:
     kitchen = kitchen_orders(_db(request), session.owner.instance_id)
-    new_count = sum(1 for place in kitchen for t in place.tickets if t.status == "NEW")
+    new_count = sum(1 for place in kitchen for t in place.tickets if t.status == order_flow.NEW)
     attention = attention_orders(_db(request), session.owner.instance_id)
     return {"kitchen": kitchen, "new_count": new_count, "action_words": ACTION_WORDS, "attention": attention}
 
