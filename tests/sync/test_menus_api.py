@@ -354,9 +354,10 @@ def test_menu_availability_is_written_to_its_ordering_settings_and_nothing_else(
     assert after["availability"]["type"] == "WEEKLY_SCHEDULE"
     assert days == {
         "SUN": [{"startTime": at(0), "endTime": at(2)}],
-        "MON": [{"startTime": at(18), "endTime": at(0)}],
+        # TimeOfDay's hours stop at 23: the part before midnight ends at its last minute, not 00:00.
+        "MON": [{"startTime": at(18), "endTime": at(23, 59)}],
         "TUE": [{"startTime": at(0), "endTime": at(2)}],
-        "SAT": [{"startTime": at(18), "endTime": at(0)}],
+        "SAT": [{"startTime": at(18), "endTime": at(23, 59)}],
     }
     world.sim.clear_request_log()
     assert world.sync().status == "SYNCED"
@@ -365,6 +366,54 @@ def test_menu_availability_is_written_to_its_ordering_settings_and_nothing_else(
         session.execute(update(Menu).where(Menu.merchant_id == world.merchant).values(availability=None))
     assert world.sync().status == "SYNCED"
     assert _ordering_settings(world)[menu["id"]]["availability"]["type"] == "ALWAYS_AVAILABLE"
+
+
+def test_a_window_to_midnight_ends_at_23_59_and_one_written_to_00_00_is_rewritten_once(
+    newgen: Callable[..., NewGenWorld],
+) -> None:
+    world = newgen()
+    with world.db.transaction() as session:
+        pos_menus = list(session.scalars(select(Menu).where(Menu.merchant_id == world.merchant).order_by(Menu.pos_id)))
+        pos_menus[0].availability = [{"days": ["FRI"], "from": "17:00", "to": "24:00"}]
+        pos_menus[1].availability = [{"days": ["SUN"], "from": "00:00", "to": "24:00"}]
+    assert world.sync().status == "SYNCED"
+    by_name = {m["name"]: m["id"] for m in world.tree()["menus"]}
+    settings = _ordering_settings(world)
+
+    def ranges(menu_name: str) -> dict[str, Any]:
+        times = settings[by_name[menu_name]]["availability"]["weeklyScheduleOptions"]["availableTimes"]
+        return {d["dayOfWeek"]: d["timeRanges"] for d in times}
+
+    first, second = pos_menus[0].name, pos_menus[1].name
+    last = {"hours": 23, "minutes": 59}
+    assert ranges(first) == {"FRI": [{"startTime": {"hours": 17, "minutes": 0}, "endTime": last}]}
+    assert ranges(second) == {"SUN": [{"startTime": {"hours": 0, "minutes": 0}, "endTime": last}]}
+    # A range that ends 00:00 (as this target wrote it before, or a merchant did) is brought to 23:59 once.
+    current = settings[by_name[first]]
+    old = {"hours": 0, "minutes": 0}
+    body = {
+        "menuOrderingSettings": {
+            "revision": current["revision"],
+            "availability": {
+                "type": "WEEKLY_SCHEDULE",
+                "weeklyScheduleOptions": {
+                    "availableTimes": [
+                        {"dayOfWeek": "FRI", "timeRanges": [{"startTime": {"hours": 17, "minutes": 0}, "endTime": old}]}
+                    ]
+                },
+            },
+        }
+    }
+    path = f"/menu-ordering-settings/v1/menu-ordering-settings/{current['id']}"
+    world.client.call_api(world.instance_id, "PATCH", path, json=body)
+    world.sim.clear_request_log()
+    assert world.sync().status == "SYNCED"
+    assert _writes(world.counts()) == {"menuOrderingSettings.updateMenuOrderingSettings": 1}
+    settings = _ordering_settings(world)
+    assert ranges(first)["FRI"][0]["endTime"] == last
+    world.sim.clear_request_log()
+    assert world.sync().status == "SYNCED"
+    assert _writes(world.counts()) == {}
 
 
 def test_menu_availability_the_merchant_owns_is_left_as_it_is(newgen: Callable[..., NewGenWorld]) -> None:

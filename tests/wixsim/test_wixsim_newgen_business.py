@@ -120,6 +120,27 @@ def test_menu_ordering_settings(wixsim, ng):
     assert created["operationId"] == ng["locations"][2]["operationId"]
 
 
+def test_menu_availability_times_are_times_of_day_hours_0_to_23(wixsim, ng):
+    [settings] = ok(call(wixsim, ng, "POST", "/v1/menu-ordering-settings/query", json={}))["menuOrderingSettings"]
+    path = f"/v1/menu-ordering-settings/{settings['id']}"
+
+    def weekly(end):
+        window = {"startTime": {"hours": 18, "minutes": 0}, "endTime": end}
+        times = [{"dayOfWeek": "FRI", "timeRanges": [window]}]
+        return {"type": "WEEKLY_SCHEDULE", "weeklyScheduleOptions": {"availableTimes": times}}
+
+    for end in ({"hours": 24, "minutes": 0}, {"hours": 23, "minutes": 60}, {"hours": "23"}):
+        body = {"menuOrderingSettings": {"revision": settings["revision"], "availability": weekly(end)}}
+        refused = call(wixsim, ng, "PATCH", path, json=body)
+        assert refused.status_code == 400, end
+        assert "timeRanges[0].endTime" in refused.text
+    assert ok(call(wixsim, ng, "GET", path))["menuOrderingSettings"] == settings  # a refused call changes nothing
+    last = {"hours": 23, "minutes": 59}
+    body = {"menuOrderingSettings": {"revision": settings["revision"], "availability": weekly(last)}}
+    written = ok(call(wixsim, ng, "PATCH", path, json=body))["menuOrderingSettings"]
+    assert written["availability"]["weeklyScheduleOptions"]["availableTimes"][0]["timeRanges"][0]["endTime"] == last
+
+
 @pytest.mark.parametrize("filename", ["state.json", "state.sqlite"])
 def test_api_writes_survive_a_restart(tmp_path, filename):
     state = tmp_path / filename

@@ -23,8 +23,9 @@ Mapping of the neutral model:
   with `preSelected` and `additionalChargeInfo.additionalCharge`). A group is a value: items whose
   options are alike share one group, found by content among the live groups, created when none is.
 - MENU availability windows → the menu's Menu Ordering Settings `availability` (a weekly schedule,
-  one range per day; none = `ALWAYS_AVAILABLE`), written after the menu, alone (the settings'
-  `onlineOrderingEnabled` and `operationId` are the merchant's).
+  one range per day, an overnight window split at midnight, an end at midnight written 23:59 since
+  TimeOfDay's hours stop at 23; none = `ALWAYS_AVAILABLE`), written after the menu, alone (the
+  settings' `onlineOrderingEnabled` and `operationId` are the merchant's).
 - Not held (projected away, and counted in the sync's summary `notWritten` with `NOT_HELD`'s reason):
   tax rates, image URLs, fulfilment types (no public Menus API field; fulfilment belongs to the
   location's operation).
@@ -490,8 +491,22 @@ def _keep(entity: Entity, names: tuple[str, ...]) -> Entity:
 
 def _menu(entity: Entity) -> Entity:
     kept = _keep(entity, _MENU_FIELDS)
-    kept.fields["availability"] = _per_day(kept.fields.get("availability"))
+    kept.fields["availability"] = _held(_per_day(kept.fields.get("availability")))
     return kept
+
+
+# TimeOfDay holds hours 0–23, so a range cannot end at 24:00; 00:00 as an end would read as an empty
+# (or start-of-day) range wherever an end must follow its start. The last minute of the day is the one
+# end that means the same in every reading: a window to midnight loses its final minute at Wix.
+_DAY_END = "24:00"
+_LAST_MINUTE = "23:59"
+
+
+def _held(periods: tuple[Period, ...] | None) -> tuple[Period, ...] | None:
+    """Per-day periods as the Menus API can hold them: an end at midnight is 23:59."""
+    if not periods:
+        return periods
+    return tuple(dataclasses.replace(p, close_time=_LAST_MINUTE) if p.close_time == _DAY_END else p for p in periods)
 
 
 def _minutes(clock: str) -> int:
@@ -526,7 +541,7 @@ def _periods_to_wire(periods: tuple[Period, ...] | None) -> dict[str, Any]:
         return {"type": "ALWAYS_AVAILABLE"}
     days: dict[str, list[dict[str, Any]]] = {}
     for period in periods:
-        start, end = _minutes(period.open_time), _minutes(period.close_time) % 1440  # 24:00 → 00:00 (midnight)
+        start, end = _minutes(period.open_time), min(_minutes(period.close_time), _minutes(_LAST_MINUTE))
         days.setdefault(period.open_day, []).append(
             {
                 "startTime": {"hours": start // 60, "minutes": start % 60},
@@ -550,6 +565,8 @@ def _periods_from_wire(availability: dict[str, Any] | None) -> tuple[Period, ...
             end = window.get("endTime") or {}
             begin = int(start.get("hours") or 0) * 60 + int(start.get("minutes") or 0)
             close = int(end.get("hours") or 0) * 60 + int(end.get("minutes") or 0)
+            # An end of 00:00 (written so before, or by the merchant) is taken as the day's end; it
+            # then differs from the 23:59 the POS window projects to, so the next sync rewrites it.
             out.append(Period(day["dayOfWeek"], _clock(begin), day["dayOfWeek"], _clock(close or 1440)))
     return _per_day(tuple(out))
 

@@ -219,7 +219,44 @@ def _settings_patch(site: NewGenSite, data: dict[str, Any]) -> Entity:
         raise WixValidationError(
             "menuOrderingSettings.availability.type", f"one of {', '.join(sorted(AVAILABILITY_TYPES))}"
         )
+    if availability is not None:
+        _check_weekly(availability.get("weeklyScheduleOptions"))
     return patch
+
+
+WEEK_DAYS = {"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"}
+MAX_WEEK_DAYS = 7
+
+
+def _check_weekly(options: Any) -> None:
+    """availableTimes ≤ 7 of {dayOfWeek, timeRanges[{startTime, endTime}]}, each a TimeOfDay.
+
+    The typings bound TimeOfDay.hours to 0–23 (so a range cannot end at "24:00"); they print the
+    same 23 as the maximum of `minutes`, evidently a copy of the hours' line: minutes are 0–59.
+    """
+    where = "menuOrderingSettings.availability.weeklyScheduleOptions.availableTimes"
+    if options is None:
+        return
+    days = options.get("availableTimes") if isinstance(options, dict) else None
+    if days is None:
+        return
+    if not isinstance(days, list) or len(days) > MAX_WEEK_DAYS:
+        raise WixValidationError(where, f"at most {MAX_WEEK_DAYS} days")
+    for d, day in enumerate(days):
+        if not isinstance(day, dict) or day.get("dayOfWeek") not in WEEK_DAYS:
+            raise WixValidationError(f"{where}[{d}].dayOfWeek", f"one of {', '.join(sorted(WEEK_DAYS))}")
+        ranges = day.get("timeRanges") or []
+        if not isinstance(ranges, list):
+            raise WixValidationError(f"{where}[{d}].timeRanges", "must be a list")
+        for r, window in enumerate(ranges):
+            for end in ("startTime", "endTime"):
+                moment = window.get(end) if isinstance(window, dict) else None
+                if moment is None:
+                    continue
+                for unit, high in (("hours", 23), ("minutes", 59)):
+                    value = moment.get(unit, 0) if isinstance(moment, dict) else None
+                    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= high:
+                        raise WixValidationError(f"{where}[{d}].timeRanges[{r}].{end}.{unit}", f"must be 0 to {high}")
 
 
 @settings_router.get("/v1/menu-ordering-settings/{settings_id}", name="menuOrderingSettings.getMenuOrderingSettings")
