@@ -371,6 +371,7 @@ class JobQueue:
         self.huey.periodic_task(crontab(), name="sweep_owed_syncs")(self.sweep)
         self._pos_task = self.huey.task(name="deliver_to_pos")(self._deliver_to_pos)
         self.huey.periodic_task(crontab(), name="sweep_pos_deliveries")(self.sweep_pos_deliveries)
+        self.huey.periodic_task(crontab(hour="3", minute="17"), name="prune_menu_events")(self.prune_menu_events)
         self._pos_http: httpx.Client | None = None
         if settings.sync_reconcile_minutes > 0:
             every = settings.sync_reconcile_minutes
@@ -505,6 +506,12 @@ class JobQueue:
         from posbridge.services.syncing import request_reconcile  # late: the sync engine imports much of posbridge
 
         request_reconcile(self.db, notify=self.schedule_sync)
+
+    def prune_menu_events(self) -> int:
+        """Daily: forget week-old Menus API events (each entity's newest is kept; edits are kept)."""
+        from posbridge.services.menu_events import prune_menu_events  # late, like the other services
+
+        return prune_menu_events(self.db)
 
     def _sweep_safely(self) -> None:
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -267,3 +267,34 @@ def test_another_apps_edit_is_an_edit_by_that_app(synced: NewGenWorld, db: Datab
     [view] = menu_events.recent_edits(db, synced.instance_id, synced.business_location_id)
     assert view.by == f"another app ({other_app})"
     assert view.words == f'section "{name}" description changed from {was or "empty"} to Translated'
+
+
+def test_week_old_events_are_pruned_but_each_entitys_newest_and_the_edits_stay(
+    synced: NewGenWorld, db: Database, wixsim: WixSimClient
+) -> None:
+    item_id = owned(db, synced, "DISH")
+    before = entity(synced, "items", item_id)
+    wixsim.merchant_edit(synced.instance_id, "items", item_id, name="Renamed in Wix")
+    wixsim.drain_menu_events()
+    rows = recorded(db, synced.instance_id)
+    subjects = {row.subject for row in rows}
+    assert len(rows) > len(subjects)  # created, then updated (links, the merchant's edit)
+
+    menu_events.prune_menu_events(db)
+    assert len(recorded(db, synced.instance_id)) == len(rows)  # nothing of ours is a week old yet
+    later = datetime.now(UTC) + timedelta(days=menu_events.KEEP_DAYS, hours=1)
+    # The database is shared with other tests' tenants: they are pruned too, hence at least.
+    assert menu_events.prune_menu_events(db, now=later) >= len(rows) - len(subjects)
+    kept = recorded(db, synced.instance_id)
+    assert sorted(row.subject or "" for row in kept) == sorted(s or "" for s in subjects)  # one each
+    [newest] = [row for row in kept if row.subject == item_id]
+    assert newest.payload["fields"]["name"] == "Renamed in Wix"
+    assert len(edits(db, synced.instance_id)) == 1
+
+    # The kept snapshot still tells what the next edit changed.
+    wixsim.merchant_edit(synced.instance_id, "items", item_id, name=before["name"])
+    wixsim.drain_menu_events()
+    latest = max(edits(db, synced.instance_id), key=lambda e: e.id)
+    assert latest.changes == [
+        {"field": "name", "before": "Renamed in Wix", "after": before["name"], "nextSync": "OVERWRITE"}
+    ]

@@ -28,13 +28,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from posbridge.errors import WixError
 from posbridge.logs import get_logger
@@ -45,6 +45,7 @@ from posbridge.services.syncing import DEBOUNCE_SECONDS, MAX_WAIT_SECONDS, reque
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Sync, SyncIdMap, WebhookEvent, WixMenuEdit
 from posbridge.store.statuses import SyncStatus
+from posbridge.store.types import utcnow
 from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION
 from posbridge.sync.ownership import Ownership
 from posbridge.wix.generation import Generation
@@ -523,3 +524,49 @@ def recent_edits(db: Database, instance_id: str, configuration_id: str, *, limit
             )
             for row in rows
         ]
+
+
+# --- keeping the record small -----------------------------------------------------------------------
+
+# Wix resends an unacknowledged event for about three days; a week covers every repeat.
+KEEP_DAYS = 7
+PRUNE_BATCH = 1000
+
+
+def prune_menu_events(db: Database, *, now: datetime | None = None, keep_days: int = KEEP_DAYS) -> int:
+    """Forget Menus API events older than `keep_days`, except each entity's newest (its last snapshot).
+
+    Every sync write is announced, so without this the record grows by the catalog's size per first
+    sync and by every change after; the edits themselves (`wix_menu_edits`) are kept. Deletes in
+    short batches; how many went.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=keep_days)
+    newer = aliased(WebhookEvent)
+    has_newer = (
+        select(newer.id)
+        .where(
+            newer.instance_id == WebhookEvent.instance_id,
+            newer.subject == WebhookEvent.subject,
+            newer.event_type.startswith(PREFIX),
+            newer.received_at > WebhookEvent.received_at,
+        )
+        .exists()
+    )
+    gone = 0
+    while True:
+        with db.transaction() as session:
+            ids = list(
+                session.scalars(
+                    select(WebhookEvent.id)
+                    .where(WebhookEvent.event_type.startswith(PREFIX), WebhookEvent.received_at < cutoff, has_newer)
+                    .limit(PRUNE_BATCH)
+                )
+            )
+            if ids:
+                session.execute(delete(WebhookEvent).where(WebhookEvent.id.in_(ids)))
+        gone += len(ids)
+        if len(ids) < PRUNE_BATCH:
+            break
+    if gone:
+        log.info("menu_events.pruned", events=gone, older_than=cutoff.isoformat())
+    return gone
