@@ -371,3 +371,6 @@ def test_a_failed_delivery_is_redelivered_with_the_same_signed_body(wixsim, prov
         200,
     ]
     assert wixsim.http.post("/_sim/events/nope/redeliver").status_code == 404
+    wixsim.update_site(site.instance_id, webhook_url=provider.base_url + "/fixed")  # the app's endpoint moved
+    assert wixsim.redeliver_ecom_event(approved["eventId"])["url"] == provider.base_url + "/fixed"
+    assert [c["body"] for c in provider.calls("/fixed")] == [first["body"]]

@@ -100,6 +100,12 @@ def webhook_jwt(store: Store, instance_id: str, event_type: str, event: Entity, 
     return sign({"data": json.dumps(inner)}, app.private_key_pem, app_id=None, with_iss=False)
 
 
+def webhook_url(store: Store, instance_id: str) -> str | None:
+    """Where the site's webhooks go: its own URL, else the emulator's default."""
+    site = store.data.sites.get(instance_id)
+    return (site.webhook_url if site else None) or store.data.settings.default_webhook_url
+
+
 @dataclass
 class Pending:
     """One event waiting in the outbox."""
@@ -128,8 +134,7 @@ class EventOutbox:
         self, store: Store, rec: EcomOrderRecord, events: list[tuple[str, Entity]], identity: Entity
     ) -> list[str]:
         """Queue events for the site's webhook URL (recorded on the order, sent in the background); their ids."""
-        site = store.data.sites.get(rec.instance_id)
-        url = (site.webhook_url if site else None) or store.data.settings.default_webhook_url
+        url = webhook_url(store, rec.instance_id)
         for event_type, event in events:
             rec.events.append({"eventType": event_type, "eventId": event["id"], "at": event["eventTime"]})
             self.pending.append(Pending(rec.instance_id, rec.id, event_type, event, identity, url))
@@ -151,13 +156,15 @@ class EventOutbox:
         return [d for d in self.delivered if d["eventId"] in wanted]
 
     async def redeliver(self, store: Store, event_id: str) -> Entity | None:
-        """Send a delivered event again, the same signed body to the same URL, as Wix's retries do; None if unknown.
+        """Send a delivered event again, the same signed body, as Wix's retries do; None if unknown.
 
-        It goes after whatever is queued, so a resent `order_approved` can land after later events.
+        It goes to the site's webhook URL as it is now (the app's endpoint may have been fixed since),
+        after whatever is queued, so a resent `order_approved` can land after later events.
         """
         item = self.sent.get(event_id)
         if item is None:
             return None
+        item.url = webhook_url(store, item.instance_id)
         self.pending.append(item)
         delivered = await self.drain(store, [event_id])
         return delivered[-1]
