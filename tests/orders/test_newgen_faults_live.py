@@ -183,6 +183,28 @@ def test_repeated_actions_make_one_fulfillment_and_forbidden_ones_are_refused(ki
     assert [w[0] for w in fulfillment_writes(kitchen, wix_id)].count("ecom.createFulfillment") == 1
 
 
+def test_a_push_after_wix_cancelled_the_order_itself_is_done_not_refused(kitchen: NewGenKitchen) -> None:
+    placed = kitchen.checkout()
+    wix_id = placed["orderId"]
+    pos_id = kitchen.pos_order_id(wix_id)
+    kitchen.sim.update_site(kitchen.instance_id, webhook_url=f"{kitchen.url}/nowhere")  # its webhook is late
+    try:
+        kitchen.sim.ecom_cancel(wix_id, custom_message="the customer called")
+    finally:
+        kitchen.sim.update_site(kitchen.instance_id, webhook_url=f"{kitchen.url}/wix/webhooks")
+    assert kitchen.act(pos_id, "accept").status_code == 200  # the kitchen has not heard yet
+    wait_until(lambda: kitchen.order(pos_id)["wixPushStatus"] != "PENDING")
+    shown = kitchen.order(pos_id)
+    assert shown["attention"] is None, shown["attention"]  # Wix is past it: nothing for an operator
+    assert shown["wixPushStatus"] == "PUSHED"
+    assert kitchen.fulfillments(wix_id) == [] and kitchen.wix_status(wix_id) == "CANCELED"
+    [late] = [
+        e for e in kitchen.sim.ecom_events(kitchen.instance_id, "wix.ecom.v1.order_canceled") if e["orderId"] == wix_id
+    ]
+    assert kitchen.sim.redeliver_ecom_event(late["eventId"])["status"] == 200  # Wix's resend reaches posbridge
+    assert kitchen.order(pos_id)["status"] == "CANCELED"
+
+
 # ---- a push that keeps failing (the queue driven by hand, with a clock that moves when told) ------------
 
 

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from posbridge.orders.channel import (
     ChannelRefused,
+    ChannelUnavailable,
     Generation,
     OrderChannel,
     StatusReport,
@@ -70,7 +71,27 @@ class EcomOrderChannel(OrderChannel):
                     if not exc.retryable or round_ == CREATE_ROUNDS:
                         raise
         except WixApiError as exc:
+            if exc.status == 428:
+                self._judge_refusal(ref, order_path, exc)
+                return
             raise channel_error(exc) from exc
+
+    def _judge_refusal(self, ref: WixOrderRef, order_path: str, refusal: WixApiError) -> None:
+        """Wix would not change the fulfillment (428, the order not APPROVED): moot if Wix cancelled it itself.
+
+        The merchant may have cancelled the order in Wix's dashboard while the kitchen moved it (its
+        webhook still on the way); an order whose payment Wix has not cleared is reported again later.
+        """
+        try:
+            order = self.client.call_api(ref.instance_id, "GET", f"{ORDERS}/{order_path}").get("order") or {}
+        except WixApiError as exc:
+            raise channel_error(exc) from exc
+        current = order.get("status")
+        if current == "CANCELED":
+            return
+        if current in ("INITIALIZED", "PENDING"):
+            raise ChannelUnavailable(f"Wix has not approved the order yet ({current})")
+        raise ChannelRefused(f"the order is {current} at Wix: {refusal.message}")
 
     def _update_existing(self, ref: WixOrderRef, order_path: str, status: str) -> bool:
         """Set the status of the order's fulfillment if it has one; whether it had."""
