@@ -47,6 +47,21 @@ _DOCUMENT_BODY = {
 }
 
 
+async def read_menu_document(request: Request) -> Any:
+    """The request's body as JSON: 413 past MAX_IMPORT_BYTES (refused on the declared length before reading
+    when it says so), 400 when it is not JSON."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
+        raise ApiError(413, "TOO_LARGE", f"A menu document may be at most {MAX_IMPORT_BYTES} bytes")
+    raw = await request.body()
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ApiError(413, "TOO_LARGE", f"A menu document may be at most {MAX_IMPORT_BYTES} bytes")
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "INVALID_JSON", f"The body is not JSON: {exc}") from None
+
+
 @router.post(
     "/imports",
     response_model=ImportReportOut,
@@ -65,16 +80,7 @@ async def post_import(
     db: Database = Depends(database),
 ) -> ImportReportOut:
     """Validate the whole document, import it in one transaction (422 lists every problem); a change syncs."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
-        raise ApiError(413, "TOO_LARGE", f"A menu document may be at most {MAX_IMPORT_BYTES} bytes")
-    raw = await request.body()
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise ApiError(413, "TOO_LARGE", f"A menu document may be at most {MAX_IMPORT_BYTES} bytes")
-    try:
-        document: Any = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "INVALID_JSON", f"The body is not JSON: {exc}") from None
+    document = await read_menu_document(request)
     try:
         jobs = getattr(request.app.state, "jobs", None)
         notify = jobs.schedule_sync if jobs is not None else None

@@ -9,7 +9,6 @@ document), `PATCH /pos/items/{itemId}` (price, and per location price, stock, 86
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -20,7 +19,7 @@ from pydantic import Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from posbridge.api.common import AdminRoute, ApiError, admin_router, database, errors
-from posbridge.api.imports import MAX_IMPORT_BYTES, ImportReportOut
+from posbridge.api.imports import ImportReportOut, read_menu_document
 from posbridge.pos.menu_format import InvalidMenuDocument
 from posbridge.services import pos_deliveries, pos_inbound
 from posbridge.services.queries import ApiModel
@@ -128,13 +127,7 @@ async def post_pos_menu(
     request: Request, caller: pos_inbound.PosCaller = Depends(pos_caller), db: Database = Depends(database)
 ) -> ImportReportOut:
     """The POS sends its whole menu (the import document of its own merchant); a change syncs."""
-    raw = await request.body()
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise ApiError(413, "TOO_LARGE", f"A menu document may be at most {MAX_IMPORT_BYTES} bytes")
-    try:
-        document: Any = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "INVALID_JSON", f"The body is not JSON: {exc}") from None
+    document = await read_menu_document(request)
     notify = _notify(request)
     try:
         done = await run_in_threadpool(lambda: pos_inbound.import_for(db, caller, document, notify=notify))

@@ -29,16 +29,16 @@ def find_order(session: Session, order_id: str, *, instance_id: str | None = Non
         return by_pos[0]
     if not found:
         found = _by_external_id(session, order_id, instance_id=instance_id, lock=lock)
+    return only_order(found, order_id, f"Order id '{order_id}' names orders of several sites or locations")
+
+
+def only_order(found: list[Order], order_id: str, ambiguous: str) -> Order:
+    """The one order an id found; 404 when none, 409 with `ambiguous` (what the id names) when several."""
     if len(found) == 1:
         return found[0]
     if not found:
         raise WixError.of("ORDER_NOT_FOUND", f"Order '{order_id}' is not known", http_status=404, orderId=order_id)
-    raise WixError.of(
-        "ORDER_AMBIGUOUS",
-        f"Order id '{order_id}' names orders of several sites or locations: use the POS order id",
-        http_status=409,
-        orderId=order_id,
-    )
+    raise WixError.of("ORDER_AMBIGUOUS", f"{ambiguous}: use the POS order id", http_status=409, orderId=order_id)
 
 
 def _by_external_id(session: Session, order_id: str, *, instance_id: str | None, lock: bool) -> list[Order]:

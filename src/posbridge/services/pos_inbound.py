@@ -21,6 +21,7 @@ from posbridge.crypto import hash_api_key
 from posbridge.errors import WixError
 from posbridge.services import order_flow, stock
 from posbridge.services.menus import MenuImport, import_menu_document
+from posbridge.services.order_lookup import only_order
 from posbridge.services.syncing import Notify, request_pos_change_sync
 from posbridge.store.db import Database
 from posbridge.store.models import ConnectedPosOrder, Item, ItemLocationPrice, Location, Merchant, Order, Stock
@@ -211,13 +212,4 @@ def _order_of(session: Session, caller: PosCaller, order_id: str) -> Order:
     exact = [o for o in found if o.pos_order_id == key]
     if exact:
         return exact[0]
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise WixError.of("ORDER_NOT_FOUND", f"Order '{order_id}' is not known", http_status=404, orderId=order_id)
-    raise WixError.of(
-        "ORDER_AMBIGUOUS",
-        f"Wix order id '{order_id}' names several orders: use the POS order id",
-        http_status=409,
-        orderId=order_id,
-    )
+    return only_order(found, order_id, f"Wix order id '{order_id}' names several orders")
