@@ -15,6 +15,7 @@ from posbridge.services.order_views import kitchen_orders
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Item, Order, OrderLine, OrderLineOption, OutboundJob
 from tests.dashboard.conftest import SESSION, Paired, Site, open_page, tokens
+from tests.orders.kitchen_world import wait_until
 from wixsim.client import WixSimClient
 
 
@@ -138,11 +139,21 @@ def test_orders_needing_attention_come_first_with_retry_and_resolve(
     assert "Wix did not answer" in card and "Refund the customer" in card and "Send again" in card
     retried = page_client.post(f"/dashboard/kitchen/orders/{failed_push}/retry", data={"csrf": csrf}, headers=headers)
     assert retried.status_code == 200 and "Wix did not answer" not in retried.text
+
+    # The worker sends it again from a fresh start, and Wix, which never had this order, refuses it at
+    # once: wait for that outcome, so the card below shows it whichever of worker and click came first.
+    def resent() -> tuple[str, int] | None:
+        with db.transaction(write=False) as s:
+            job = s.scalar(select(OutboundJob).where(OutboundJob.order_id == pushed.id))
+            return None if job is None or job.status == "PENDING" else (job.status, job.attempts)
+
+    wait_until(lambda: resent() is not None)
+    assert resent() == ("FAILED", 1)
     resolved = page_client.post(f"/dashboard/kitchen/orders/{fulfilled}/resolve", data={"csrf": csrf}, headers=headers)
-    assert resolved.status_code == 200 and "Orders that need your attention" not in resolved.text
-    with db.transaction(write=False) as s:
-        job = s.scalar(select(OutboundJob).where(OutboundJob.order_id == pushed.id))
-        assert job is not None and job.attempts <= 1  # sent again from a fresh start (Wix may refuse it again)
+    assert resolved.status_code == 200 and "Refund the customer" not in resolved.text
+    assert f'data-attention="{fulfilled}"' not in resolved.text and "Wix did not answer" not in resolved.text
+    assert resolved.text.count("data-attention=") == 1  # only the resent push, refused afresh
+    assert f'data-attention="{failed_push}"' in resolved.text and "after 1 attempt" in resolved.text
 
 
 def test_the_kitchen_card_reads_a_fixed_number_of_queries_and_shows_each_lines_options(
