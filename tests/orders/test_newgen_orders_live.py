@@ -23,7 +23,16 @@ from posbridge.cli import app as cli_app
 from posbridge.logs import configure_logging
 from posbridge.services import ecom_orders, pos_deliveries
 from posbridge.store.db import Database
-from posbridge.store.models import Menu, Merchant, Order, OrderLine, OrderLineOption, OrderStatusChange, Stock
+from posbridge.store.models import (
+    Menu,
+    Merchant,
+    Order,
+    OrderLine,
+    OrderLineOption,
+    OrderStatusChange,
+    Stock,
+    WebhookEvent,
+)
 from tests.conftest import ADMIN_TOKEN
 from tests.orders.kitchen_world import kitchen_settings, wait_until
 from tests.support.pos_emulator import PosEmulator, running_pos
@@ -334,6 +343,15 @@ def test_a_cancel_before_its_approval_keeps_the_order_from_the_kitchen(
         assert outcomes == ["CANCELED_BEFORE"] * 3
         assert orders_of(db, early["id"]) == []  # never reached the kitchen or the POS
         assert apply(db, site.instance_id, first, event(early)) == "DUPLICATE"
+    # Another app's order (a Stores product) is not the kitchen's: nothing is kept for it.
+    shop = copy_of(result["order"], "5709")
+    for line in shop["lineItems"]:
+        line["catalogReference"]["appId"] = "215238eb-22a5-4c36-9e7b-e7c08025e04e"
+    shop["paymentStatus"] = "FULLY_REFUNDED"
+    for kind in (ecom_orders.ORDER_CANCELED, ecom_orders.PAYMENT_STATUS_UPDATED):
+        assert apply(db, site.instance_id, kind, event(shop)) == "NOT_OURS"
+    with db.transaction(write=False) as session:
+        assert session.scalars(select(WebhookEvent).where(WebhookEvent.subject == shop["id"])).all() == []
 
 
 def test_refunds_in_wix_reach_the_kitchen(world: tuple[NewGenWorld, str], db: Database) -> None:

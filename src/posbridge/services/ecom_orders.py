@@ -121,11 +121,11 @@ def apply_ecom_event(
                 Configuration.generation == Generation.NEWGEN,
             )
         ).first()
+        if row is not None and _rows(session, instance_id, order_id, lock=False):
+            return DUPLICATE  # a resent approval: answered before anything is read from Wix
         if row is not None and _withdrawn(session, instance_id, order_id):
             log.info("ecom_order.canceled_before_approval", instance_id=instance_id, wix_order_id=order_id)
             return CANCELED_BEFORE
-        if row is not None and _rows(session, instance_id, order_id, lock=False):
-            return DUPLICATE  # a resent approval: answered before anything is read from Wix
     if row is None:
         log.info("ecom_order.unpaired_location", instance_id=instance_id, location=location, wix_order_id=order_id)
         return NOT_OURS
@@ -178,6 +178,8 @@ def _cancel(db: Database, instance_id: str, order: Any, message: str | None) -> 
     The merchant's message to the customer (`customMessage`) is the reason the kitchen and the POS see.
     """
     order_id = _order_id(order)
+    if not _restaurant_order(order):
+        return NOT_OURS
     return _once(
         db,
         instance_id,
@@ -207,6 +209,8 @@ def _payment(db: Database, instance_id: str, order: Any) -> str:
     status = order.get("paymentStatus")
     if status not in (FULLY_REFUNDED, PARTIALLY_REFUNDED):
         return NOTED  # paid, pending, …: nothing for the kitchen
+    if not _restaurant_order(order):
+        return NOT_OURS
     refunded = _amount((order.get("balanceSummary") or {}).get("refunded"))
     number = order.get("number")
     facts = {"paymentStatus": status, "refunded": money_text(refunded), "number": str(number) if number else None}
@@ -333,6 +337,20 @@ def _apply_kept(db: Database, instance_id: str, order_id: str) -> None:
 def _rows(session: Session, instance_id: str, order_id: str, *, lock: bool = True) -> list[OrderRecord]:
     query = select(OrderRecord).where(OrderRecord.instance_id == instance_id, OrderRecord.wix_order_id == order_id)
     return list(session.scalars(query.with_for_update() if lock else query))
+
+
+def _restaurant_order(order: dict[str, Any]) -> bool:
+    """Whether the order may be a kitchen's: a restaurant line, or no lines in the event to judge by.
+
+    Another app's order (Stores, Bookings) is not kept, so a busy shop's cancels and refunds do not pile up.
+    """
+    lines = order.get("lineItems")
+    if not isinstance(lines, list) or not lines:
+        return True
+    return any(
+        isinstance(line, dict) and (line.get("catalogReference") or {}).get("appId") == RESTAURANTS_APP_ID
+        for line in lines
+    )
 
 
 def _order_id(order: Any) -> str:
