@@ -139,12 +139,11 @@ def entry(request: Request) -> HTMLResponse:
         return _refusal(request, refused, fragment=False)
     session = _sessions(request).issue(owner, _now())
     open_row = request.query_params.get("configurationId")
-    context = _panel_context(request, session, open_row=open_row)
+    context = _panel_context(request, session, open_row=open_row, kitchen=True)
     # A deep link (Wix's integrationSettingsUrl) opens its row first: a cross-site iframe may not
     # autofocus or scroll, so the row comes to the top instead.
     context["data"].rows.sort(key=lambda row: row.configuration_id != open_row)
-    kitchen = _kitchen_context(request, session) if not context["not_connected"] else {"kitchen": None}
-    return _html(request, "page.html", session=session, **{**kitchen, **context})
+    return _html(request, "page.html", session=session, **context)
 
 
 # --- the page's own requests ---------------------------------------------------------------------
@@ -202,19 +201,29 @@ def _status_for(error: WixError) -> int:
     return error.http_status if 400 <= error.http_status < 500 else 400
 
 
-def _panel_context(request: Request, session: Session, *, open_row: str | None = None) -> dict[str, Any]:
+def _panel_context(
+    request: Request, session: Session, *, open_row: str | None = None, kitchen: bool = False
+) -> dict[str, Any]:
+    """What the panel shows (and with `kitchen`, the kitchen card): Wix's locations read first, then every
+    read of ours in one read transaction (`Database.reading`), none left open while Wix answers."""
     db, instance_id = _db(request), session.owner.instance_id
     state = account_state(db, instance_id)
     data = merchant_page.PageData()
+    configurations: list[dict[str, Any]] = []
     if state.account is not None:
-        data.pos_locations = merchant_page.pos_locations(db, state.account.merchant_id)
         try:
             data.generation, configurations = merchant_page.wix_locations(_client(request), instance_id)
         except WixApiError as exc:
-            configurations, data.wix_problem = [], merchant_page.wix_problem(exc)
-        data.rows = merchant_page.build_rows(db, state, instance_id, configurations, data.pos_locations)
-    orders = merchant_page.recent_orders(db, instance_id) if state.account is not None else []
+            data.wix_problem = merchant_page.wix_problem(exc)
+    with db.reading():
+        orders: list[merchant_page.OrderRow] = []
+        if state.account is not None:
+            data.pos_locations = merchant_page.pos_locations(db, state.account.merchant_id)
+            data.rows = merchant_page.build_rows(db, state, instance_id, configurations, data.pos_locations)
+            orders = merchant_page.recent_orders(db, instance_id)
+        cards = _kitchen_context(request, session) if kitchen and state.account is not None else {"kitchen": None}
     return {
+        **cards,
         "state": state,
         "not_connected": state.state == NOT_CONNECTED,
         "data": data,

@@ -31,6 +31,8 @@ _SQLITE_BEGIN_MODE: ContextVar[str] = ContextVar("sqlite_begin_mode", default="D
 # While a connection is checked out (pre-ping, then maybe a reconnect) both share one budget:
 # the monotonic time by which the checkout must be done.
 _CHECKOUT_DEADLINE: ContextVar[float | None] = ContextVar("checkout_deadline", default=None)
+# The read-only transaction `Database.reading()` shares with the reads inside its block (this thread or task).
+_READING: ContextVar[tuple[Database, Session] | None] = ContextVar("reading", default=None)
 
 
 def unavailable_reason(exc: OperationalError) -> str:
@@ -134,6 +136,10 @@ class Database:
         On SQLite a writing transaction begins IMMEDIATE so two writers never deadlock on lock
         upgrade; this process's writers first queue, in arrival order, on the Database's lock.
         """
+        shared = _READING.get()
+        if not write and shared is not None and shared[0] is self:
+            yield shared[1]  # the enclosing `reading()` block's transaction: it commits or rolls back
+            return
         if self.is_sqlite and write:
             # One writer at a time per file anyway: this process's writers queue on a lock, in arrival
             # order, instead of SQLite's busy handler, whose sleep-and-retry lets newcomers overtake.
@@ -147,6 +153,25 @@ class Database:
                 self._sqlite_writers.release()
             return
         yield from self._unit_of_work(write=write)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read-only transaction for every `transaction(write=False)` inside the block (this thread or task).
+
+        A page that reads through several services then pays one pooled checkout (and its pre-ping), one
+        BEGIN and one COMMIT instead of one each per service: on PostgreSQL each is a round trip. Writes
+        inside the block still have their own transactions. Keep calls out (to Wix) outside the block, so
+        no transaction stays open while waiting on them.
+        """
+        if _READING.get() is not None:
+            yield
+            return
+        with self.transaction(write=False) as session:
+            token = _READING.set((self, session))
+            try:
+                yield
+            finally:
+                _READING.reset(token)
 
     def _unit_of_work(self, *, write: bool) -> Iterator[Session]:
         session = self._sessions()
