@@ -16,14 +16,17 @@ from posbridge.app import create_app
 from posbridge.config import Settings
 from posbridge.pos.pricing import price_at
 from posbridge.pos.stock import available_quantity
+from posbridge.services.syncing import describe
 from posbridge.store.db import Database
 from posbridge.store.models import Item, Menu, OptionGroup, SectionItem, Stock, SyncLog, Variation
 from posbridge.store.types import utcnow
+from posbridge.sync.preview import dry_run
 from posbridge.sync.runner import Progress
 from tests.conftest import ADMIN_TOKEN
 from tests.support.cli import CliResult, run_with_settings
 from tests.support.server import serve_in_thread
 from tests.sync.newgen_world import NewGenWorld, build_newgen_world
+from tests.sync.test_wix_side import OLD_WIX_MENU
 from wixsim.client import WixSimClient
 
 WRITES = ("bulkCreate", "bulkUpdate", "createLabel", "update", "create", "delete", "bulkDelete")
@@ -433,3 +436,19 @@ def test_menu_availability_the_merchant_owns_is_left_as_it_is(newgen: Callable[.
     assert world.sync().status == "SYNCED"
     assert _writes(world.counts()) == {}
     assert _ordering_settings(world) == before
+
+
+def test_the_dry_run_and_summary_speak_the_menus_apis_words(newgen: Callable[..., NewGenWorld]) -> None:
+    """No draft and no publish on the Menus API: the site's own menus are hidden (`visible: false`), not archived."""
+    world = newgen(wix_menus=OLD_WIX_MENU)
+    text = dry_run(world.db, world.settings, world.configuration, client=world.client).render()
+    assert "MENU hide 'Old Wix menu'" in text and "(not created by the POS)" in text
+    assert "menus: 1 hidden, 2 created" in text
+    assert "bulk calls; no draft or publish: every write is live" in text
+    assert "archive" not in text and "draft create" not in text
+    sync = world.sync()
+    assert sync.status == "SYNCED", sync.failure_reason
+    (old,) = [m for m in world.tree()["menus"] if m["name"] == "Old Wix menu"]
+    assert old["visible"] is False
+    said = describe(sync)
+    assert "hidden Wix menus the POS does not own: Old Wix menu" in said and "archived" not in said

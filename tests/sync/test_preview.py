@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from sqlalchemy import update
 
+from posbridge.services.syncing import describe
 from posbridge.store.models import Item
 from posbridge.sync.preview import dry_run
+from tests.sync.test_wix_side import OLD_WIX_MENU
 from tests.sync.world import SyncWorld
 
 
@@ -49,4 +52,14 @@ def test_dry_run_of_a_first_sync_lists_every_create(world: SyncWorld) -> None:
     preview = dry_run(world.db, world.settings, world.configuration, client=world.client)
     counts = preview.diff.counts()
     assert counts["DISH"] == {"create": 60} and counts["MENU"] == {"create": 2}
-    assert "Total:" in preview.render()
+    # Catalogs v3 writes through a draft that one publish makes live.
+    assert preview.render().endswith("bulk calls; draft create and publish.")
+
+
+def test_dry_run_on_catalogs_v3_archives_the_sites_own_menus(world_factory: Callable[..., SyncWorld]) -> None:
+    world = world_factory(wix_catalog=OLD_WIX_MENU)
+    text = dry_run(world.db, world.settings, world.configuration, client=world.client).render()
+    assert "MENU archive 'Old Wix menu'" in text and "(not created by the POS)" in text
+    assert "menus: 1 archived, 2 created" in text
+    sync = world.sync()
+    assert "archived Wix menus the POS does not own: Old Wix menu" in describe(sync)

@@ -43,10 +43,10 @@ from posbridge.store.models import Account, Configuration, Location, Sync
 from posbridge.store.statuses import AccountStatus, SyncStatus
 from posbridge.store.types import utcnow
 from posbridge.sync.catalog import PLURAL
-from posbridge.sync.diff import PAST
 from posbridge.sync.preview import Preview, dry_run
 from posbridge.sync.runner import ProgressCallback, run_sync
 from posbridge.sync.summary import summary_of
+from posbridge.sync.target import Atomicity
 from posbridge.wix.client import WixClient
 
 FINAL = (SyncStatus.SYNCED, SyncStatus.FAILED)
@@ -275,12 +275,14 @@ def describe(sync: Sync) -> str:
         return f"Sync #{sync.id} is {sync.status}"
     lines = [f"Sync #{sync.id} SYNCED in {duration(summary.get('durationMs', 0))}"]
     counts = summary.get("counts") or {}
+    # The target's words (a summary recorded before targets were named is a Catalogs v3 one).
+    wording = Atomicity(summary.get("atomicity") or Atomicity.DRAFT).wording
     if summary.get("unchanged") or not counts:
         lines.append("  no changes: the live catalog already matched the POS")
     for kind, ops in counts.items():
-        lines.append(f"  {PLURAL[kind]}: " + ", ".join(f"{n} {PAST[op]}" for op, n in sorted(ops.items())))
+        lines.append(f"  {PLURAL[kind]}: " + ", ".join(f"{n} {wording.past[op]}" for op, n in sorted(ops.items())))
     if summary.get("archivedMenus"):
-        lines.append("  archived Wix menus the POS does not own: " + ", ".join(summary["archivedMenus"]))
+        lines.append(f"  {wording.foreign_menus}: " + ", ".join(summary["archivedMenus"]))
     if summary.get("notWritten"):
         # Wix has no field for it on this site (e.g. tax on the Menus API): said, never silently dropped.
         held = ", ".join(f"{key} ({n} entities)" for key, n in summary["notWritten"].items())

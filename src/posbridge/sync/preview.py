@@ -10,10 +10,10 @@ from posbridge.config import Settings
 from posbridge.store.db import Database
 from posbridge.store.types import utcnow
 from posbridge.sync.catalog import CHILDREN, PLURAL, Option, Ref, plain
-from posbridge.sync.diff import PAST, Change, Diff, compute_diff
+from posbridge.sync.diff import Change, Diff, compute_diff
 from posbridge.sync.plan import planned_calls
 from posbridge.sync.prepare import prepare
-from posbridge.sync.target import TargetKind
+from posbridge.sync.target import Atomicity, TargetKind, Wording
 from posbridge.sync.targets import target_of
 from posbridge.sync.validate import Problem
 from posbridge.wix.client import WixClient
@@ -30,6 +30,8 @@ class Preview:
     reads: int = 0
     # POS data the target has no field for: `KIND.field` → "N entities: why" (never written, never silent).
     not_written: dict[str, str] = field(default_factory=dict)
+    # The target's words: Catalogs v3 archives and publishes a draft, the Menus API hides and writes live.
+    wording: Wording = field(default_factory=lambda: Atomicity.DRAFT.wording)
 
     def to_json(self) -> dict[str, Any]:
         """Machine-readable form (admin API, `posbridge sync --dry-run --json`)."""
@@ -54,7 +56,7 @@ class Preview:
             return "\n".join(["No changes: the live catalog already matches the POS.", *held])
         lines = []
         for change in self.diff.changes:
-            lines.append(headline(change))
+            lines.append(headline(change, self.wording))
             for name in change.before or change.after:
                 if change.op == "create" and name == CHILDREN.get(change.kind):
                     continue
@@ -66,10 +68,10 @@ class Preview:
                         for line in field_lines(name, change.before.get(name), change.after.get(name), self.diff.names)
                     )
         summary = "; ".join(
-            f"{PLURAL[kind]}: " + ", ".join(f"{n} {PAST[op]}" for op, n in sorted(ops.items()))
+            f"{PLURAL[kind]}: " + ", ".join(f"{n} {self.wording.past[op]}" for op, n in sorted(ops.items()))
             for kind, ops in self.diff.counts().items()
         )
-        lines.append(f"Total: {summary}. {self.planned_calls} bulk calls + draft create and publish.")
+        lines.append(f"Total: {summary}. {self.planned_calls} bulk calls; {self.wording.commit}.")
         return "\n".join(lines + held)
 
 
@@ -80,10 +82,12 @@ def dry_run(
     kind = target or target_of(db, configuration_pk)
     problem = kind.locate(db, client, configuration_pk).problem
     if problem is not None:
-        return Preview(problems=[problem], failure_code=problem.code)
+        return Preview(problems=[problem], failure_code=problem.code, wording=kind.atomicity.wording)
     prepared = prepare(db, settings, configuration_pk, utcnow(), kind)
     if not prepared.verdict.ok or prepared.desired is None or prepared.id_space is None:
-        return Preview(problems=prepared.verdict.problems, failure_code=prepared.verdict.code)
+        return Preview(
+            problems=prepared.verdict.problems, failure_code=prepared.verdict.code, wording=kind.atomicity.wording
+        )
     opened = kind(client, prepared.instance_id, prepared.id_space)
     live = opened.read_live()
     appends = kind.appends_created_children
@@ -92,15 +96,19 @@ def dry_run(
     size = opened.limits.batch_size
     held = {key: f"{count} entities: {kind.not_held[key]}" for key, count in prepared.not_written.items()}
     return Preview(
-        diff=diff, planned_calls=planned_calls(steps, size), reads=sum(opened.calls.values()), not_written=held
+        diff=diff,
+        planned_calls=planned_calls(steps, size),
+        reads=sum(opened.calls.values()),
+        not_written=held,
+        wording=kind.atomicity.wording,
     )
 
 
-def headline(change: Change) -> str:
-    """ "DISH update 'Margherita' (wix id)" and the like."""
+def headline(change: Change, wording: Wording) -> str:
+    """ "DISH update 'Margherita' [wix id]", "MENU hide 'Lunch' [wix id]" and the like, in the target's verbs."""
     where = change.wix_id or "new"
     tag = " (not created by the POS)" if change.foreign else ""
-    return f"{change.kind} {change.op} '{change.name}' [{where}]{tag}"
+    return f"{change.kind} {wording.verb(change.op)} '{change.name}' [{where}]{tag}"
 
 
 def field_lines(name: str, before: Any, after: Any, names: dict[Any, str]) -> list[str]:

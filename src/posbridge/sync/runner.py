@@ -214,7 +214,11 @@ class _Run:
         self.target_kind = target_kind
         self.clock = clock
         self.lines: list[SyncLog] = []
-        self.summary: SyncSummary = {"trigger": claim.trigger, "attempt": claim.attempt}
+        self.summary: SyncSummary = {
+            "trigger": claim.trigger,
+            "attempt": claim.attempt,
+            "atomicity": str(target_kind.atomicity),
+        }
         self.started = time.monotonic()
         self.last_beat = time.monotonic()
         self.calls_done = 0

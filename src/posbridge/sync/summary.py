@@ -20,6 +20,7 @@ class SyncSummary(TypedDict, total=False):
     """`Sync.summary`, key by key."""
 
     trigger: str
+    atomicity: str  # the target's (`Atomicity`): how its counts read ("archived" on Catalogs v3, "hidden" live)
     attempt: int
     calls: dict[str, int]  # Wix calls by endpoint
     callsTotal: int
@@ -34,7 +35,7 @@ class SyncSummary(TypedDict, total=False):
     unchanged: bool  # the live catalog already matched the POS
     publishedDate: str | None  # the live catalog's version after the run
     counts: Counts
-    archivedMenus: list[str]  # Wix menus the POS does not own, archived
+    archivedMenus: list[str]  # Wix menus the POS does not own, archived (Catalogs v3) or hidden (Menus API)
     plannedCalls: int
     durationMs: int
 

@@ -51,6 +51,42 @@ class Atomicity(StrEnum):
     DRAFT = "draft"  # writes go to a draft; publish makes them live at once, discard forgets them
     LIVE = "live"  # every write is live; new menus stay hidden until everything under them exists
 
+    @property
+    def wording(self) -> Wording:
+        """How this target's writes read to people (dry run, sync summary)."""
+        return _WORDING[self]
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The words for a target's operations: a menu set aside is archived on Catalogs v3, hidden on the Menus API."""
+
+    verbs: dict[str, str]  # op → the verb shown for it, where it is not the op's own name
+    past: dict[str, str]  # op → its past participle
+    commit: str  # what follows "N bulk calls" in a dry run's total: how the writes become live
+    foreign_menus: str  # the sync summary's line for the site's own menus set aside
+
+    def verb(self, op: str) -> str:
+        """The verb for an op ("archive" → "hide" on a live target)."""
+        return self.verbs.get(op, op)
+
+
+_PAST = {"create": "created", "update": "updated", "detach": "detached", "delete": "deleted"}
+_WORDING = {
+    Atomicity.DRAFT: Wording(
+        verbs={},
+        past=_PAST | {"archive": "archived", "unarchive": "unarchived"},
+        commit="draft create and publish",
+        foreign_menus="archived Wix menus the POS does not own",
+    ),
+    Atomicity.LIVE: Wording(
+        verbs={"archive": "hide", "unarchive": "show"},
+        past=_PAST | {"archive": "hidden", "unarchive": "shown"},
+        commit="no draft or publish: every write is live, new menus stay hidden until complete",
+        foreign_menus="hidden Wix menus the POS does not own",
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Limits:
