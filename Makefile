@@ -13,9 +13,14 @@ UV_VERSION = $(shell sed -n 's/^uv==//p' $(LOCK))
 
 .PHONY: install demo serve test lint lock bench clean
 
+# The venv is made without pip (seeding pip takes longer than the whole install from the lock); the
+# interpreter's own pip puts uv in it, or, where that pip is missing or too old for --python, a seeded one.
+INSTALL_UV = $(PYTHON) -m pip --python $(BIN)/python install -q --disable-pip-version-check $(1) 2>/dev/null \
+	|| { $(BIN)/python -m ensurepip >/dev/null && $(BIN)/python -m pip install -q --disable-pip-version-check $(1); }
+
 $(STAMP): pyproject.toml $(LOCK)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	$(call INSTALL_UV,uv==$(UV_VERSION))
 	$(BIN)/uv pip sync -q --python $(BIN)/python $(LOCK)
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	$(BIN)/uv pip check -q --python $(BIN)/python
@@ -29,8 +34,8 @@ demo: install
 # Re-resolve the lock after a change to the dependencies in pyproject.toml (versions already pinned stay
 # unless they no longer fit); `make lock UPGRADE=1` moves everything to the newest allowed versions.
 lock:
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	test -x $(BIN)/uv || $(BIN)/pip install -q --disable-pip-version-check uv
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	test -x $(BIN)/uv || $(call INSTALL_UV,uv)
 	$(BIN)/uv pip compile -q pyproject.toml --extra test --universal --python-version 3.11 \
 		$(if $(UPGRADE),--upgrade) -o $(LOCK)
 
@@ -42,8 +47,7 @@ test: install
 	scripts/ensure-services
 	scripts/ensure-chromium
 	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy
-	$(BIN)/pytest -q -n auto
+	scripts/beside "$(BIN)/mypy" -- $(BIN)/pytest -q -n auto
 
 lint: install
 	$(BIN)/ruff format --check src tests bench
