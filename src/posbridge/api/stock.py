@@ -79,56 +79,49 @@ def get_stock(
     )
 
 
-def _apply(
-    request: Request, body: StockTarget, item_id: str, instance_id: str | None, op: Callable[..., stock.StockChange]
-) -> StockView:
-    """Run one stock change on the item at the body's location; its Wix pushes are queued at once."""
-    change = op(
-        item_id,
-        body.location_id,
-        merchant=body.merchant_id,
-        instance_id=instance_id,
-        settings=_settings(request),
-        notify=_notify(request),
-    )
-    return change.view
+class StockCall:
+    """What every change of one item's stock is called with: the item (path), the site it is confined to, the
+    database, and the settings and outbound queue of this app (its Wix pushes go out at once)."""
+
+    def __init__(
+        self,
+        request: Request,
+        item_id: str = ItemPath,
+        instance_id: str | None = InstanceQuery,
+        db: Database = Depends(database),
+    ) -> None:
+        self.request, self.item_id, self.instance_id, self.db = request, item_id, instance_id, db
+
+    def run(self, body: StockTarget, op: Callable[..., stock.StockChange]) -> StockView:
+        """Run one stock change on the item at the body's location."""
+        change = op(
+            self.db,
+            self.item_id,
+            body.location_id,
+            merchant=body.merchant_id,
+            instance_id=self.instance_id,
+            settings=_settings(self.request),
+            notify=_notify(self.request),
+        )
+        return change.view
 
 
 @router.post("/stock/{itemId}/86", response_model=StockView, responses=errors(400, 404, 409, 422))
-def post_86(
-    request: Request,
-    body: EightySixRequest,
-    item_id: str = ItemPath,
-    instance_id: str | None = InstanceQuery,
-    db: Database = Depends(database),
-) -> StockView:
+def post_86(body: EightySixRequest, call: StockCall = Depends()) -> StockView:
     """Mark the item out at the location (until `until`, for `for`, or until restored); pushed to Wix at once."""
     span = stock.parse_duration(body.for_) if body.for_ is not None else None
-    op = partial(stock.eighty_six, db, until=body.until, for_=span, choice=body.choice)
-    return _apply(request, body, item_id, instance_id, op)
+    return call.run(body, partial(stock.eighty_six, until=body.until, for_=span, choice=body.choice))
 
 
 @router.post("/stock/{itemId}/restore", response_model=StockView, responses=errors(400, 404, 409, 422))
-def post_restore(
-    request: Request,
-    body: StockTarget,
-    item_id: str = ItemPath,
-    instance_id: str | None = InstanceQuery,
-    db: Database = Depends(database),
-) -> StockView:
+def post_restore(body: StockTarget, call: StockCall = Depends()) -> StockView:
     """End the item's 86 at the location now; pushed to Wix at once."""
-    return _apply(request, body, item_id, instance_id, partial(stock.restore, db, choice=body.choice))
+    return call.run(body, partial(stock.restore, choice=body.choice))
 
 
 @router.put("/stock/{itemId}/count", response_model=StockView, responses=errors(400, 404, 409, 422))
-def put_count(
-    request: Request,
-    body: CountRequest = Body(...),
-    item_id: str = ItemPath,
-    instance_id: str | None = InstanceQuery,
-    db: Database = Depends(database),
-) -> StockView:
+def put_count(body: CountRequest = Body(...), call: StockCall = Depends()) -> StockView:
     """Set the item's tracked count at the location (0: sold out, pushed to Wix)."""
     if body.choice:
         raise WixError.of("INVALID_ARGUMENT", "A choice has no count: 86 it or restore it", http_status=400)
-    return _apply(request, body, item_id, instance_id, partial(stock.set_count, db, count=body.count))
+    return call.run(body, partial(stock.set_count, count=body.count))

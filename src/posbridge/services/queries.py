@@ -179,7 +179,7 @@ def list_instances(db: Database, *, status: str | None = None, limit: int = 100,
         query = query.where(Instance.status == status)
     limit, offset = _page_bounds(limit, offset)
     with db.transaction(write=False) as session:
-        total = _count(session, query)
+        total = count_rows(session, query)
         rows = session.execute(query.order_by(Instance.installed_at.desc(), Instance.id).limit(limit).offset(offset))
         items = [
             InstanceView(
@@ -253,7 +253,7 @@ def list_orders(
         query = query.where(Location.pos_id == location_id)
     limit, offset = _page_bounds(limit, offset)
     with db.transaction(write=False) as session:
-        total = _count(session, query)
+        total = count_rows(session, query)
         rows = session.execute(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit).offset(offset))
         items = [
             OrderView(
@@ -281,7 +281,8 @@ def _page_bounds(limit: int, offset: int) -> tuple[int, int]:
     return max(1, min(limit, MAX_PAGE)), max(0, min(offset, MAX_OFFSET))
 
 
-def _count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
+def count_rows(session: Session, query: Select[*tuple[Any, ...]]) -> int:
+    """How many rows the query selects (its ordering dropped)."""
     return int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from posbridge.errors import WixError
 from posbridge.services.pairing import find_configuration, release_configuration
+from posbridge.services.queries import count_rows
 from posbridge.store.db import Database
 from posbridge.store.models import (
     Account,
@@ -52,8 +53,8 @@ def remove_instance(db: Database, instance_id: str, *, force: bool = False) -> R
             raise WixError.of(
                 "INSTANCE_NOT_FOUND", f"Instance '{instance_id}' is not known", http_status=404, instanceId=instance_id
             )
-        orders = _count(session, select(Order.id).where(Order.instance_id == instance_id))
-        entities = _count(session, select(SyncIdMap.id).where(SyncIdMap.instance_id == instance_id))
+        orders = count_rows(session, select(Order.id).where(Order.instance_id == instance_id))
+        entities = count_rows(session, select(SyncIdMap.id).where(SyncIdMap.instance_id == instance_id))
         if orders or entities:
             if not force:
                 raise WixError.of(
@@ -78,10 +79,10 @@ def remove_configuration(db: Database, instance_id: str, configuration_id: str, 
     """Delete a stray configuration and its sync history; one with orders needs `force` (then it is unpaired)."""
     with db.transaction() as session:
         configuration = find_configuration(session, instance_id, configuration_id)
-        orders = _count(session, select(Order.id).where(Order.configuration_id == configuration.id))
+        orders = count_rows(session, select(Order.id).where(Order.configuration_id == configuration.id))
         entities = 0
         if configuration.catalog_id is not None:
-            entities = _count(
+            entities = count_rows(
                 session,
                 select(SyncIdMap.id).where(
                     SyncIdMap.instance_id == instance_id, SyncIdMap.catalog_id == configuration.catalog_id
@@ -109,10 +110,6 @@ def _delete_configurations(session: Session, ids: Select[Any]) -> None:
     session.execute(delete(Sync).where(Sync.configuration_id.in_(ids)))
     session.execute(delete(ConfigurationMenu).where(ConfigurationMenu.configuration_id.in_(ids)))
     session.execute(delete(Configuration).where(Configuration.id.in_(ids)).execution_options(synchronize_session=False))
-
-
-def _count(session: Session, query: Select[Any]) -> int:
-    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
 def _use(orders: int, entities: int) -> str:
