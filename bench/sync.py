@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 import time
@@ -53,6 +54,8 @@ class Result:
     minimum: int
     status: str
     retries: int
+    cpu: float = float("nan")  # CPU seconds of the whole process (posbridge and the in-process wixsim)
+    load: float = float("nan")  # 1-minute load average when the sync ended (the machine is shared)
 
     @property
     def call_ratio(self) -> float:
@@ -91,14 +94,27 @@ def minimum_calls(summary: dict[str, Any]) -> int:
 
 
 MENUS_BATCH, MENUS_PAGE = 100, 500
-MENUS_READS = ("listMenus", "listSections", "listLabels", "listModifiers", "listModifierGroups", "listItems")
+MENUS_READS = (
+    "listMenus",
+    "listSections",
+    "listLabels",
+    "listVariants",
+    "listModifiers",
+    "listModifierGroups",
+    "listItems",
+)
+# Made at their minimum by design, counted as made: labels (no bulk create), groups and variants
+# (full bulk calls before the first item batch), a new menu's ordering settings (no bulk upsert).
+MENUS_AS_MADE = ("createLabel", "bulkCreateModifierGroups", "bulkCreateVariants", "upsertMenuOrderingSettingsByMenuId")
 
 
 def menus_minimum(summary: dict[str, Any], live_items: int) -> int:
-    """One list call per kind and page + ceil(entities/100) per bulk kind written (groups and labels as made)."""
+    """One list call per kind and page (+ the ordering settings when the location has menus) +
+    ceil(entities/100) per bulk kind written + the calls made at their minimum by design."""
     counts = summary.get("counts") or {}
     calls = summary.get("calls") or {}
     reads = len(MENUS_READS) + max(0, math.ceil(live_items / MENUS_PAGE) - 1)  # items come 500 a page
+    reads += calls.get("queryMenuOrderingSettings", 0) and 1  # one page: a location has few menus
     new_menus = counts.get("MENU", {}).get("create", 0)
     per_kind = [
         counts.get("VARIATION", {}).get("create", 0),
@@ -111,7 +127,7 @@ def menus_minimum(summary: dict[str, Any], live_items: int) -> int:
         counts.get("MENU", {}).get("update", 0) + new_menus,  # shown once complete
         counts.get("MENU", {}).get("archive", 0) + counts.get("MENU", {}).get("unarchive", 0),
     ]
-    made = calls.get("bulkCreateModifierGroups", 0) + calls.get("createLabel", 0)  # at the minimum by design
+    made = sum(calls.get(name, 0) for name in MENUS_AS_MADE)
     return reads + sum(math.ceil(n / MENUS_BATCH) for n in per_kind) + made
 
 
@@ -178,28 +194,32 @@ def _measure(
     out = []
     for kind in ("first", "re-sync"):
         warm()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         sync = world.sync()
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         summary = sync.summary or {}
         calls = int(summary.get("callsTotal", 0))
         retries = int(summary.get("retries", 0))
-        out.append(Result(size, mode, kind, seconds, calls, minimum(summary, kind), sync.status, retries))
+        result = Result(size, mode, kind, seconds, calls, minimum(summary, kind), sync.status, retries)
+        result.cpu, result.load = cpu, os.getloadavg()[0]
+        out.append(result)
     db.dispose()
     return out
 
 
-def table(results: list[Result]) -> str:
-    """A Markdown table of the results."""
+def table(results: list[Result], with_cpu: bool = False) -> str:
+    """A Markdown table of the results (`with_cpu`: the process's CPU seconds and the load average too)."""
+    extra = " cpu s | load |" if with_cpu else ""
     lines = [
         "| items | rate limit | sync | status | wall s | Wix calls | minimum | calls ÷ min | floor s "
-        "| wall ÷ floor | retries |",
-        "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| wall ÷ floor | retries |" + extra,
+        "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if with_cpu else ""),
     ]
     for r in results:
         lines.append(
             f"| {r.size} | {r.mode} | {r.kind} | {r.status} | {r.seconds:.2f} | {r.calls} | {r.minimum} "
             f"| {r.call_ratio:.3f} | {r.floor:.1f} | {r.time_ratio:.3f} | {r.retries} |"
+            + (f" {r.cpu:.2f} | {r.load:.1f} |" if with_cpu else "")
         )
     return "\n".join(lines)
 
@@ -226,14 +246,15 @@ def main() -> None:
                         print(
                             f"{result.size:>5} items, rate limit {result.mode:>3}, {result.kind:<7}: "
                             f"{result.seconds:7.2f} s, {result.calls:4d} calls (min {result.minimum}, "
-                            f"×{result.call_ratio:.3f}), floor {result.floor:6.1f} s (×{result.time_ratio:.3f})",
+                            f"×{result.call_ratio:.3f}), floor {result.floor:6.1f} s (×{result.time_ratio:.3f}), "
+                            f"cpu {result.cpu:.2f} s, load {result.load:.1f}",
                             flush=True,
                         )
     finally:
         sim.close()
         handle.stop()
     print()
-    print(table(results))
+    print(table(results, with_cpu=args.target == "menus-api"))
     if args.write_doc and args.target == "menus-api":
         write_section("Catalog sync (Menus API)", menus_section(results, args.backend))
     elif args.write_doc:
@@ -269,11 +290,15 @@ def menus_section(results: list[Result], backend: str) -> str:
             "",
             "The same genmenu menus into a new-generation site's business location (Menus API: no drafts,",
             "bulk calls of 100). *minimum* is one list call per kind and page (menus, sections, labels,",
-            "modifiers, modifier groups, items) + ceil(entities/100) per bulk kind written + the group and",
-            "label creates; the Menus API has no catalog version, so a re-sync reads everything and writes",
-            "nothing. Goals as for Catalogs v3.",
+            "variants, modifiers, modifier groups, items; the menus' ordering settings when the location has",
+            "menus) + ceil(entities/100) per bulk kind written + the calls made at their minimum by design",
+            "(label creates, group and variant bulk creates, one ordering-settings upsert per new menu: the",
+            "API has no bulk for either); the Menus API has no catalog version, so a re-sync reads",
+            "everything and writes nothing. Goals as for Catalogs v3. *cpu s* is the CPU time of the whole",
+            "process (posbridge and the in-process wixsim); *load* the 1-minute load average as the sync",
+            "ended (the 2 cores are shared with other work, so wall time can exceed CPU time).",
             "",
-            table(results),
+            table(results, with_cpu=True),
         ]
     )
 

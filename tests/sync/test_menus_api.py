@@ -18,7 +18,7 @@ from posbridge.pos.pricing import price_at
 from posbridge.pos.stock import available_quantity
 from posbridge.services.syncing import describe
 from posbridge.store.db import Database
-from posbridge.store.models import Item, Menu, OptionGroup, SectionItem, Stock, SyncLog, Variation
+from posbridge.store.models import ChoiceStock, Item, Menu, OptionGroup, SectionItem, Stock, SyncLog, Variation
 from posbridge.store.types import utcnow
 from posbridge.sync.preview import dry_run
 from posbridge.sync.runner import Progress
@@ -108,6 +108,46 @@ def _size_like(group: OptionGroup, names: dict[int, str]) -> bool:
         and len(choice_names) == len(group.choices)
         and any(c.price != 0 for c in group.choices)
     )
+
+
+def test_a_size_86ed_at_the_location_is_left_out_of_the_items_price_variants(
+    newgen: Callable[..., NewGenWorld],
+) -> None:
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    live = _items(world.tree())
+    with world.db.transaction() as session:
+        names = {
+            v.id: v.name.strip()
+            for v in session.scalars(select(Variation).where(Variation.merchant_id == world.merchant))
+        }
+        items = session.scalars(select(Item).where(Item.merchant_id == world.merchant)).all()
+        groups = {
+            g.id: g for g in session.scalars(select(OptionGroup).where(OptionGroup.merchant_id == world.merchant))
+        }
+        sized = [
+            (item.name, groups[link.group_id])
+            for item in items
+            if item.name in live
+            for link in item.option_groups[:1]
+            if _size_like(groups[link.group_id], names) and len(groups[link.group_id].choices) > 1
+        ]
+        assert sized, "the seeded menu has no sized dish: the test would prove nothing"
+        name, group = sized[0]
+        gone = group.choices[-1].variation_id
+        users = {i.name for i in items if i.name in live and any(link.group_id == group.id for link in i.option_groups)}
+        session.add(ChoiceStock(variation_id=gone, location_id=world.location, out_of_stock=True))
+    world.sim.clear_request_log()
+    assert world.sync().status == "SYNCED"
+    after = _items(world.tree())
+    assert [v["name"] for v in after[name]["variants"]] == [names[c.variation_id] for c in group.choices[:-1]]
+    # One item update per dish that offers the size (in bulk), and the unlinked modifier's stock.
+    writes = _writes(world.counts())
+    assert writes.get("items.bulkUpdateItem") == -(-len(users) // 100)
+    with world.db.transaction() as session:
+        session.execute(update(ChoiceStock).where(ChoiceStock.variation_id == gone).values(out_of_stock=False))
+    assert world.sync().status == "SYNCED"
+    assert [v["name"] for v in _items(world.tree())[name]["variants"]] == [names[c.variation_id] for c in group.choices]
 
 
 def test_a_resync_with_no_change_writes_nothing(newgen: Callable[..., NewGenWorld]) -> None:

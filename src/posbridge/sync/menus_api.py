@@ -17,7 +17,8 @@ Mapping of the neutral model:
   option of a dish) → the Item's `priceVariants` instead of a modifier group: one Item Variant per
   choice name (site-wide, found by name, created when missing), priced per item at the dish's price
   plus the choice's charge. The order intake maps a line's `variantId` back through the variant's
-  name to the choice of that name in the item's size group.
+  name to the choice of that name in the item's size group. A size 86ed at the location is left
+  out of the item's variants (its modifier's `inStock` is linked to nothing Wix sells).
 - VARIATION → Item Modifier (`name`, `inStock`); its price is the group's `additionalCharge`.
 - A dish's options → Modifier Groups (`rule {required, minSelections, maxSelections}`, modifiers
   with `preSelected` and `additionalChargeInfo.additionalCharge`). A group is a value: items whose
@@ -150,7 +151,8 @@ class MenusApiTarget:
         out = dataclasses.replace(desired)
         out.menus = [_menu(m) for m in desired.menus]
         names: dict[Key, str] = {Ref(VARIATION, k): e.fields.get("name", "") for k, e in desired.variations.items()}
-        out.dishes = {ref: _dish(e, names) for ref, e in desired.dishes.items()}
+        out_now = {Ref(VARIATION, k) for k, e in desired.variations.items() if e.fields.get("inStock") is False}
+        out.dishes = {ref: _dish(e, names, out_now) for ref, e in desired.dishes.items()}
         out.variations = {ref: _keep(e, ("name", "inStock")) for ref, e in desired.variations.items()}
         return out
 
@@ -571,7 +573,7 @@ def _periods_from_wire(availability: dict[str, Any] | None) -> tuple[Period, ...
     return _per_day(tuple(out))
 
 
-def _dish(entity: Entity, names: dict[Key, str]) -> Entity:
+def _dish(entity: Entity, names: dict[Key, str], out_now: set[Key]) -> Entity:
     kept = _keep(entity, _DISH_FIELDS)
     options = [_normal(o) for o in kept.fields.get("options") or ()]
     sized = next((o for o in options if _size_like(o, names)), None)
@@ -579,7 +581,12 @@ def _dish(entity: Entity, names: dict[Key, str]) -> Entity:
     if sized is not None:
         base = kept.fields.get("price") or Decimal(0)
         options.remove(sized)
-        kept.fields["priceVariants"] = tuple((names[k], base + charge) for k, charge in sized.choices)
+        # A size 86ed at the location is left out of the item's variants: the modifier that carries
+        # the choice's stock is linked to nothing, so its `inStock` would not stop Wix selling it.
+        # With every size out the item is out itself (its required size group has nothing left) and
+        # keeps them all, as Wix needs at least one.
+        sizes = [(k, charge) for k, charge in sized.choices if k not in out_now] or list(sized.choices)
+        kept.fields["priceVariants"] = tuple((names[k], base + charge) for k, charge in sizes)
         kept.fields["price"] = None  # the price is per variant (Wix holds one or the other)
     kept.fields["options"] = tuple(options)
     return kept
