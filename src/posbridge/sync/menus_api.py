@@ -151,7 +151,9 @@ class MenusApiTarget:
         out = dataclasses.replace(desired)
         out.menus = [_menu(m) for m in desired.menus]
         names: dict[Key, str] = {Ref(VARIATION, k): e.fields.get("name", "") for k, e in desired.variations.items()}
-        out_now = {Ref(VARIATION, k) for k, e in desired.variations.items() if e.fields.get("inStock") is False}
+        out_now: set[Key] = {
+            Ref(VARIATION, k) for k, e in desired.variations.items() if e.fields.get("inStock") is False
+        }
         out.dishes = {ref: _dish(e, names, out_now) for ref, e in desired.dishes.items()}
         out.variations = {ref: _keep(e, ("name", "inStock")) for ref, e in desired.variations.items()}
         return out
