@@ -21,5 +21,7 @@ Contract for other wixsim modules (the eCommerce half reads menus through it):
   `modifierGroup.modifiers[].additionalChargeInfo.additionalCharge`. Read them with `wixsim.newgen.pricing.item_price`
   and `pricing.modifier_charge` (Decimal), never by hand.
 - Treat these dicts as read-only outside `wixsim.newgen`: menu writes go through the Menus API handlers of
-  this package, which keep revisions, dates, derived locations and the menu events right.
+  this package, which keep revisions, dates, derived locations and the menu events right. A write that
+  changes links must go through `writes` (or be followed by `locations.derive_all`): the store keeps a
+  child → parents index for deriving locations that only those keep current.
 """
