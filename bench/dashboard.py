@@ -14,6 +14,7 @@ the in-process wixsim; the time posbridge waited for those answers is reported a
 measured by an httpx event hook on posbridge's Wix client). Goal: under 100 ms server time.
 
     .venv/bin/python bench/dashboard.py [--backends sqlite,postgresql] [--requests 30] [--write-doc]
+        [--wix-latency-ms 100]  (Wix answering List Configurations that much later, as a real site would)
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ def timed(call: Callable[[], httpx.Response], requests: int, server: ServerClock
     }
 
 
-def run_backend(backend: str, requests: int, tmp: str) -> list[tuple[str, dict[str, float]]]:
+def run_backend(backend: str, requests: int, tmp: str, wix_latency_ms: int = 0) -> list[tuple[str, dict[str, float]]]:
     """Build the tenant on one backend and time the page's requests."""
     from pathlib import Path
 
@@ -228,6 +229,8 @@ def run_backend(backend: str, requests: int, tmp: str) -> list[tuple[str, dict[s
         db = Database(url)
         migrate.upgrade(db)
         instance_id = build(db, sim)
+        if wix_latency_ms:  # Wix's own answer time, as a real site would add it (wixsim answers in ~1 ms)
+            sim.inject_fault("listConfigurations", "latency", latency_ms=wix_latency_ms, instance_id=instance_id)
         if backend == "postgresql":
             with db.engine.begin() as connection:  # statistics, as autovacuum keeps them in production (committed)
                 connection.exec_driver_sql("ANALYZE")
@@ -272,11 +275,12 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--write-doc", action="store_true")
+    parser.add_argument("--wix-latency-ms", type=int, default=0, help="delay wixsim's List Configurations answers")
     args = parser.parse_args()
     rows: list[str] = []
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory() as tmp:
-            for name, t in run_backend(backend, args.requests, tmp):
+            for name, t in run_backend(backend, args.requests, tmp, args.wix_latency_ms):
                 ratio = t["median"] / 100
                 rows.append(
                     f"| {backend} | {name} | {t['median']:.1f} | {t['p95']:.1f} | {t['max']:.1f} "

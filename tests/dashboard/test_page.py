@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Item, Location, Order, OrderLine
@@ -191,3 +192,30 @@ def test_order_acceptance_of_a_paired_location_is_set_from_its_row(
     assert saved.status_code == 200 and "Saved how Downtown accepts online orders" in saved.text
     assert (location().auto_accept, location().prep_minutes) == (True, 20)
     assert 'value="20"' in saved.text
+
+
+def test_the_page_reads_its_own_rows_while_wix_answers(
+    page_client: httpx.Client, wixsim: WixSimClient, paired: Paired, db: Database
+) -> None:
+    """Wix's live configurations and the page's own reads overlap: a slow Wix costs the page its latency once,
+    not its latency plus every query (and no transaction is open while Wix is waited for)."""
+    latency = 1.0
+    wixsim.inject_fault(
+        "listConfigurations", "latency", latency_ms=int(latency * 1000), instance_id=paired.site.instance_id
+    )
+    seen: list[tuple[float, str]] = []
+
+    def record(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        seen.append((time.monotonic(), statement))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        panel = page_client.get("/dashboard/panel", headers=paired.headers)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert panel.status_code == 200 and panel.text.count('class="row"') == 3  # Wix's rows, read live
+    start = seen[0][0]
+    orders = next(at for at, statement in seen if "FROM orders" in statement)
+    rows = next(at for at, statement in seen if "FROM configuration_menus" in statement)
+    assert orders - start < latency / 2  # the recent orders were read while Wix was still answering
+    assert rows - start >= latency * 0.9  # the rows, which need Wix's answer, after it
