@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from posbridge.app import create_app
 from posbridge.config import Settings
@@ -18,7 +18,17 @@ from posbridge.pos.pricing import price_at
 from posbridge.pos.stock import available_quantity
 from posbridge.services.syncing import describe
 from posbridge.store.db import Database
-from posbridge.store.models import ChoiceStock, Item, Menu, OptionGroup, SectionItem, Stock, SyncLog, Variation
+from posbridge.store.models import (
+    ChoiceStock,
+    Item,
+    ItemOptionGroup,
+    Menu,
+    OptionGroup,
+    SectionItem,
+    Stock,
+    SyncLog,
+    Variation,
+)
 from posbridge.store.types import utcnow
 from posbridge.sync.preview import dry_run
 from posbridge.sync.runner import Progress
@@ -492,3 +502,100 @@ def test_the_dry_run_and_summary_speak_the_menus_apis_words(newgen: Callable[...
     assert old["visible"] is False
     said = describe(sync)
     assert "hidden Wix menus the POS does not own: Old Wix menu" in said and "archived" not in said
+
+
+def _shared_group(world: NewGenWorld) -> tuple[int, str, list[str]]:
+    """A POS option group that several synced dishes offer as a modifier group: (id, name, dish names)."""
+    live = _items(world.tree())
+    with world.db.transaction(write=False) as session:
+        names = {
+            v.id: v.name.strip()
+            for v in session.scalars(select(Variation).where(Variation.merchant_id == world.merchant))
+        }
+        users: dict[int, list[str]] = {}
+        groups = {
+            g.id: g for g in session.scalars(select(OptionGroup).where(OptionGroup.merchant_id == world.merchant))
+        }
+        for item in session.scalars(select(Item).where(Item.merchant_id == world.merchant)):
+            for link in item.option_groups:
+                group = groups[link.group_id]
+                if item.name in live and not _size_like(group, names):
+                    users.setdefault(group.id, []).append(item.name)
+    group_id, dishes = max(users.items(), key=lambda kv: len(kv[1]))
+    assert len(dishes) >= 3, "the seeded menu shares no option group: the test would prove nothing"
+    return group_id, groups[group_id].name.strip(), dishes
+
+
+def _wix_group(world: NewGenWorld, dish: str, name: str) -> dict[str, Any]:
+    """The live modifier group a dish lists under this name, as the Menus API returns it."""
+    (item,) = [i for i in world.entities()["items"] if i["name"] == dish]
+    ids = {g["id"] for g in item["modifierGroups"]}
+    (group,) = [g for g in world.entities()["modifierGroups"] if g["id"] in ids and g["name"] == name]
+    return group
+
+
+def test_a_shared_group_change_is_one_group_update_in_place_and_no_item_update(
+    newgen: Callable[..., NewGenWorld],
+) -> None:
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    group_id, name, dishes = _shared_group(world)
+    before = _wix_group(world, dishes[0], name)
+    count = len(world.entities()["modifierGroups"])
+    items_before = {i["id"]: i["revision"] for i in world.entities()["items"]}
+    with world.db.transaction() as session:
+        group = session.get(OptionGroup, group_id)
+        assert group is not None
+        choice = group.choices[0]
+        choice.price += Decimal("0.50")
+        wanted = [c.price for c in group.choices]
+    world.sim.clear_request_log()
+    sync = world.sync()
+    assert sync.status == "SYNCED", sync.failure_reason
+    assert _writes(world.counts()) == {"itemModifierGroups.bulkUpdateModifierGroups": 1}
+    assert sync.summary["counts"] == {"MODIFIER_GROUP": {"update": 1}}
+    assert len(world.entities()["modifierGroups"]) == count  # updated in place: no new group
+    assert {i["id"]: i["revision"] for i in world.entities()["items"]} == items_before  # no item written
+    after = _wix_group(world, dishes[0], name)
+    assert after["id"] == before["id"] and int(after["revision"]) == int(before["revision"]) + 1
+    live = _items(world.tree())
+    for dish in dishes:  # every dish offering it shows the new charge, through the one group
+        (shown,) = [g for g in live[dish]["modifierGroups"] if g["name"] == name]
+        assert [Decimal(m["additionalCharge"]) for m in shown["modifiers"]] == wanted, dish
+    world.sim.clear_request_log()
+    assert world.sync().status == "SYNCED"
+    assert _writes(world.counts()) == {}
+
+
+def test_a_group_no_dish_offers_any_more_is_deleted_and_a_merchants_group_is_left_alone(
+    newgen: Callable[..., NewGenWorld],
+) -> None:
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    group_id, name, dishes = _shared_group(world)
+    ours = _wix_group(world, dishes[0], name)
+    # The merchant makes a group of their own in Wix, alike in every field (posbridge must not adopt it).
+    fields = {k: ours[k] for k in ("name", "rule", "modifiers")}
+    mine = world.sim.merchant_create(world.instance_id, "modifierGroup", **fields)["entity"]
+    with world.db.transaction() as session:
+        group = session.get(OptionGroup, group_id)
+        assert group is not None
+        group.choices[0].price += Decimal("1.00")
+    assert world.sync().status == "SYNCED"
+    (still,) = [g for g in world.entities()["modifierGroups"] if g["id"] == mine["id"]]
+    assert still == mine  # a change of the POS group is written to posbridge's group only
+    with world.db.transaction() as session:
+        session.execute(delete(ItemOptionGroup).where(ItemOptionGroup.group_id == group_id))
+    world.sim.clear_request_log()
+    sync = world.sync()
+    assert sync.status == "SYNCED", sync.failure_reason
+    assert sync.summary["counts"]["MODIFIER_GROUP"] == {"delete": 1}
+    assert sync.summary["counts"]["DISH"] == {"update": len(dishes)}
+    assert world.counts().get("itemModifierGroups.bulkDeleteModifierGroups") == 1
+    left = {g["id"]: g for g in world.entities()["modifierGroups"]}
+    assert ours["id"] not in left  # posbridge's group, referenced by nothing now: deleted
+    assert left[mine["id"]] == mine  # the merchant's: untouched
+    assert all(g["name"] != name for dish in dishes for g in _items(world.tree())[dish]["modifierGroups"])
+    world.sim.clear_request_log()
+    assert world.sync().status == "SYNCED"
+    assert _writes(world.counts()) == {}

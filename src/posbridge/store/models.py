@@ -346,7 +346,8 @@ class SyncIdMap(Base):
 
     `catalog_id` names the id space: the Catalogs v3 catalog id on legacy sites.
 
-    `kind` ∈ MENU | SECTION | DISH | VARIATION; `pos_ref` is the POS entity's surrogate id.
+    `kind` ∈ MENU | SECTION | DISH | VARIATION, or MODIFIER_GROUP (the Menus API's group for a POS option
+    group); `pos_ref` is the POS entity's surrogate id.
     `content_hash` is the hash of what was last written, so an unchanged entity costs nothing.
     `detached_at` is set when the POS stopped selling it (the Wix id stays resolvable).
     """

@@ -26,7 +26,10 @@ from posbridge.store.types import money_text
 
 MENU, SECTION, DISH, VARIATION = "MENU", "SECTION", "DISH", "VARIATION"
 KINDS = (MENU, SECTION, DISH, VARIATION)
-PLURAL = {MENU: "menus", SECTION: "sections", DISH: "dishes", VARIATION: "variations"}
+# A target's own kind, outside the neutral model (not in KINDS): the Menus API's shared modifier
+# groups, one per POS option group, kept in the sync id map by the option group's id.
+GROUP = "MODIFIER_GROUP"
+PLURAL = {MENU: "menus", SECTION: "sections", DISH: "dishes", VARIATION: "variations", GROUP: "modifier groups"}
 # Fields whose value lists other entities (membership and display order).
 CHILDREN = {MENU: "sections", SECTION: "items"}
 
@@ -63,7 +66,9 @@ class Option:
     """A dish option: SELECTION (one of), EXTRAS (min..max) or DESELECTION (remove any).
 
     `choices` pairs each offered variation's key with its price on this dish; `defaults` are keys.
-    `min_choices`/`max_choices` are only meaningful for EXTRAS (None elsewhere).
+    `min_choices`/`max_choices` are only meaningful for EXTRAS (None elsewhere). `group` is the POS
+    option group it comes from (None when read from Wix): an identity, not content, so options
+    compare (and hash) by content alone.
     """
 
     name: str
@@ -72,6 +77,7 @@ class Option:
     defaults: tuple[Key, ...] = ()
     min_choices: int | None = None
     max_choices: int | None = None
+    group: int | None = field(default=None, compare=False)
 
     def with_keys(self, resolve: Any) -> Option:
         """The same option with every key passed through `resolve`."""
@@ -82,6 +88,7 @@ class Option:
             tuple(resolve(k) for k in self.defaults),
             self.min_choices,
             self.max_choices,
+            self.group,
         )
 
 

@@ -265,14 +265,15 @@ def _dish(scope: PosScope, item: Item) -> Entity:
         group = scope.groups[link.group_id]
         choices = tuple((Ref(VARIATION, c.variation_id), c.price) for c in group.choices)
         defaults = tuple(Ref(VARIATION, c.variation_id) for c in group.choices if c.is_default)
+        name = group.name.strip()
         if group.type == "SELECTION":
-            options.append(Option(group.name.strip(), "SELECTION", choices, defaults[:1]))
+            options.append(Option(name, "SELECTION", choices, defaults[:1], group=group.id))
         elif group.type == "EXTRAS":
             options.append(
-                Option(group.name.strip(), "EXTRAS", choices, defaults, group.min_choices, group.max_choices)
+                Option(name, "EXTRAS", choices, defaults, group.min_choices, group.max_choices, group=group.id)
             )
         else:
-            options.append(Option(group.name.strip(), "DESELECTION", choices))
+            options.append(Option(name, "DESELECTION", choices, group=group.id))
     quantity = available_quantity(scope.stock.get(item.id), scope.now)
     fields: dict[str, Any] = {
         "name": item.name.strip(),

@@ -32,7 +32,15 @@ from posbridge.sync.ownership import Ownership
 from posbridge.sync.summary import Counts
 
 CREATE, UPDATE, DETACH, ARCHIVE, UNARCHIVE = "create", "update", "detach", "archive", "unarchive"
-PAST = {CREATE: "created", UPDATE: "updated", DETACH: "detached", ARCHIVE: "archived", UNARCHIVE: "unarchived"}
+DELETE = "delete"  # only of a target's own kinds (the Menus API's modifier groups nothing references any more)
+PAST = {
+    CREATE: "created",
+    UPDATE: "updated",
+    DETACH: "detached",
+    ARCHIVE: "archived",
+    UNARCHIVE: "unarchived",
+    DELETE: "deleted",
+}
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,9 @@ class Diff:
     names: dict[Any, str] = field(default_factory=dict)  # key → display name, for rendering
     # The children list each desired menu and section must end with (to repair a parent exactly).
     children: dict[Ref, tuple[Key, ...]] = field(default_factory=dict)
+    # Id map rows of kinds outside the neutral model (a target's own, e.g. the Menus API's modifier
+    # groups by POS option group): the target matches and plans them itself.
+    own: dict[tuple[str, int], MapEntry] = field(default_factory=dict)
 
     @property
     def needs_writes(self) -> bool:
@@ -141,6 +152,7 @@ class _Differ:
     # --- which desired entities already exist on Wix -------------------------------------------
     def _match(self) -> None:
         ids = self.diff.ids
+        self.diff.own = {key: entry for key, entry in self.id_map.items() if key[0] not in KINDS}
         for kind in (VARIATION, MENU, DISH):
             for ref in self.desired.of(kind):
                 entry = self.id_map.get((kind, ref))
@@ -277,6 +289,8 @@ class _Differ:
 
     def _detaches(self) -> None:
         for (kind, ref), entry in sorted(self.id_map.items()):
+            if kind not in KINDS:
+                continue  # a target's own kind: the target plans it (`Diff.own`)
             if ref in self.desired.of(kind) and Ref(kind, ref) in self.diff.ids:
                 continue
             if ref in self.desired.of(kind):
@@ -314,6 +328,6 @@ def _carry_min_max(wanted: tuple[Option, ...], live: tuple[Option, ...]) -> tupl
             count = len(option.choices)
             high = min(twin.max_choices if twin.max_choices is not None else count, count)
             low = min(twin.min_choices or 0, high)
-            option = Option(option.name, option.type, option.choices, option.defaults, low, high)
+            option = Option(option.name, option.type, option.choices, option.defaults, low, high, option.group)
         out.append(option)
     return tuple(out)

@@ -20,9 +20,14 @@ Mapping of the neutral model:
   name to the choice of that name in the item's size group. A size 86ed at the location is left
   out of the item's variants (its modifier's `inStock` is linked to nothing Wix sells).
 - VARIATION → Item Modifier (`name`, `inStock`); its price is the group's `additionalCharge`.
-- A dish's options → Modifier Groups (`rule {required, minSelections, maxSelections}`, modifiers
-  with `preSelected` and `additionalChargeInfo.additionalCharge`). A group is a value: items whose
-  options are alike share one group, found by content among the live groups, created when none is.
+- A POS option group → one Modifier Group (`rule {required, minSelections, maxSelections}`, modifiers
+  with `preSelected` and `additionalChargeInfo.additionalCharge`), shared by every item that offers
+  it and kept in the sync id map (kind `MODIFIER_GROUP`, by the option group's id). A change of the
+  group (a choice's price, its rule) is one bulk update of the group at its revision, and the items
+  pointing at it need no update; a group posbridge created that no item references any more is
+  deleted. Groups posbridge did not create (the merchant's) are never written. Should one option
+  group read differently on two dishes (Wix-owned min/max), the odd ones are found by content among
+  the groups not mapped to an option group, or created unmapped.
 - MENU availability windows → the menu's Menu Ordering Settings `availability` (a weekly schedule,
   one range per day, an overnight window split at midnight, an end at midnight written 23:59 since
   TimeOfDay's hours stop at 23; none = `ALWAYS_AVAILABLE`), written after the menu, alone (the
@@ -47,10 +52,22 @@ from typing import Any, ClassVar
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration
 from posbridge.store.types import money_text
-from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION, Entity, Key, LiveCatalog, Option, Period, Ref
+from posbridge.sync.catalog import (
+    DISH,
+    GROUP,
+    MENU,
+    SECTION,
+    VARIATION,
+    Entity,
+    Key,
+    LiveCatalog,
+    Option,
+    Period,
+    Ref,
+)
 from posbridge.sync.catalog_id import Lookup
 from posbridge.sync.desired import DesiredCatalog
-from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Diff
+from posbridge.sync.diff import ARCHIVE, CREATE, DELETE, UNARCHIVE, UPDATE, Change, Diff
 from posbridge.sync.plan import Layout, Step, StepSpec, WriteEntry, hide_until_complete, plan
 from posbridge.sync.target import Atomicity, BeforeCall, Commit, Limits, LiveChanged, RejectedEntities, Resolve
 from posbridge.wix.client import WixClient
@@ -61,11 +78,14 @@ from posbridge.wix.generation import Generation
 MENUS_API_LIMITS = Limits(batch_size=100, max_periods=100, max_items=10_000, max_choices=25, max_scale=3)
 PAGE = 500  # list calls return at most 500 per page
 
-# Dependency order: modifiers, items (which need their groups: created just before, per batch),
-# sections, menus; then updates that link children into parents; shown or hidden last.
+# Dependency order: modifiers, groups (which list modifiers), items (which list groups), sections,
+# menus; then updates that link children into parents; shown or hidden last; groups no item
+# references any more deleted at the very end.
 MENUS_API_LAYOUT: Layout = (
     StepSpec(CREATE, VARIATION),
     StepSpec(UPDATE, VARIATION),
+    StepSpec(CREATE, GROUP),
+    StepSpec(UPDATE, GROUP),
     StepSpec(CREATE, DISH),
     StepSpec(UPDATE, DISH),
     StepSpec(CREATE, SECTION),
@@ -74,6 +94,7 @@ MENUS_API_LAYOUT: Layout = (
     StepSpec(UPDATE, MENU),
     StepSpec(UNARCHIVE, MENU),
     StepSpec(ARCHIVE, MENU),
+    StepSpec(DELETE, GROUP),
 )
 
 
@@ -171,7 +192,10 @@ class MenusApiTarget:
         self.labels: dict[str, str] = {}  # label name → id (site-wide)
         self.variants: dict[str, str] = {}  # item variant name → id (site-wide)
         self.settings: dict[str, dict[str, Any]] = {}  # menu id → its menu ordering settings
-        self.groups: dict[tuple[Any, ...], str] = {}  # group content → id
+        self.groups: dict[tuple[Any, ...], str] = {}  # group content → id (options not kept as a mapped group)
+        self.live_groups: dict[str, Option] = {}  # live modifier group id → its content
+        self.item_groups: dict[str, tuple[str, ...]] = {}  # live item id → the group ids it lists
+        self.mapped: set[int] = set()  # POS option groups written as their mapped group this sync
         self.item_entries: list[WriteEntry] = []  # every item write the plan holds (see `plan`)
 
     # --- calls -------------------------------------------------------------------------------
@@ -257,8 +281,10 @@ class MenusApiTarget:
             option = _option_from_group(raw)
             groups[raw["id"]] = option
             self.groups.setdefault(_group_key(option), raw["id"])
+        self.live_groups = groups
         for raw in self._list("listItems", _ITEMS):
             self._remember(raw)
+            self.item_groups[raw["id"]] = tuple(g.get("id", "") for g in raw.get("modifierGroups") or ())
             live.items[raw["id"]] = _item_from_wire(raw, label_names, groups, variant_names)
         return live
 
@@ -300,7 +326,12 @@ class MenusApiTarget:
 
     # --- writes ------------------------------------------------------------------------------
     def plan(self, diff: Diff) -> list[Step]:
-        """Creates carry their whole entity (children exist already: dependency order); new menus hidden."""
+        """Creates carry their whole entity (children exist already: dependency order); new menus hidden.
+
+        Modifier groups are planned here, from the dishes' options (`_plan_groups`): the diff then holds
+        their creates, updates and deletes, and no dish update that only a group update already makes.
+        """
+        self._plan_groups(diff)
         folded = []
         for change in diff.changes:
             if change.op == CREATE and change.post_write:
@@ -311,6 +342,68 @@ class MenusApiTarget:
         # bulk calls (not one call per item batch).
         self.item_entries = [e for step in steps if step.kind == DISH for e in step.entries]
         return steps
+
+    def _plan_groups(self, diff: Diff) -> None:
+        """One modifier group per POS option group, by the id map: created, updated in place or deleted."""
+        diff.changes[:] = [c for c in diff.changes if c.kind != GROUP]  # planned afresh (idempotent)
+        wanted: dict[int, Option] = {}
+        split: set[int] = set()
+        for change in diff.changes:
+            if change.kind == DISH and change.op in (CREATE, UPDATE):
+                for option in change.write.get("options") or ():
+                    if option.group is None:
+                        continue
+                    first = wanted.setdefault(option.group, option)
+                    if _group_key(first) != _group_key(option):
+                        split.add(option.group)  # read differently per dish: content-found groups
+        owned = {e.wix_id: ref for (kind, ref), e in diff.own.items() if kind == GROUP and e.wix_id in self.live_groups}
+        # Content lookup (for split options) never lands on a group that follows an option group.
+        self.groups = {k: v for k, v in self.groups.items() if v not in owned}
+        self.mapped = set(wanted) - split
+        planned: list[Change] = []
+        for ref in sorted(self.mapped):
+            option = wanted[ref]
+            entry = diff.own.get((GROUP, ref))
+            if entry is not None and entry.wix_id in self.live_groups:
+                diff.ids[Ref(GROUP, ref)] = entry.wix_id
+                live = self.live_groups[entry.wix_id]
+                if _group_key(live) != _group_key(option):
+                    before, after = {"group": live}, {"group": option}
+                    raw = self.raw.get(entry.wix_id) or {}
+                    change = Change(GROUP, UPDATE, entry.wix_id, option.name, ref, before, after, dict(after), raw=raw)
+                    planned.append(change)
+            else:
+                diff.ids.pop(Ref(GROUP, ref), None)
+                after = {"group": option}
+                planned.append(Change(GROUP, CREATE, Ref(GROUP, ref), option.name, ref, after=after, write=after))
+        # Dishes whose options differ only in content the group updates already bring: no dish update.
+        referenced = {item: groups for item, groups in self.item_groups.items()}
+        kept = []
+        for change in diff.changes:
+            options = change.write.get("options") if change.kind == DISH else None
+            if options is not None:
+                ids = tuple(self._group_target(o, diff) for o in options)
+                if change.op == UPDATE and ids == self.item_groups.get(str(change.key)):
+                    change.write.pop("options")
+                    change.before.pop("options", None)
+                    change.after.pop("options", None)
+                    if not change.write:
+                        continue
+                referenced[str(change.key)] = tuple(str(i) for i in ids)
+            kept.append(change)
+        in_use = {g for groups in referenced.values() for g in groups}
+        for wix_id, ref in sorted(owned.items()):
+            if wix_id not in in_use and ref not in self.mapped:
+                live = self.live_groups[wix_id]
+                planned.append(Change(GROUP, DELETE, wix_id, live.name, ref, before={"group": live}))
+        diff.changes[:] = kept + planned
+
+    def _group_target(self, option: Option, diff: Diff) -> Key:
+        """The group an option's item lists: its mapped group (a Ref until created), else one found by content."""
+        if option.group in self.mapped:
+            ref = Ref(GROUP, option.group)
+            return diff.ids.get(ref, ref)
+        return self.groups.get(_group_key(option), "")
 
     def begin(self) -> None:
         """Nothing to open: every write is live."""
@@ -325,6 +418,8 @@ class MenusApiTarget:
     def write(self, op: str, kind: str, entries: list[WriteEntry], resolve: Resolve) -> list[str]:
         """One bulk call of up to 100 entries (menus shown or hidden through their update)."""
         assert 1 <= len(entries) <= self.limits.batch_size
+        if kind == GROUP:
+            return self._write_groups(op, entries, resolve)
         if kind == DISH:
             self._ensure_labels_and_groups(self.item_entries or entries, resolve)
             self.item_entries = []
@@ -374,6 +469,29 @@ class MenusApiTarget:
         answer = self._call(name, "POST", f"{service.prefix}/v1/bulk/{service.path}/{verb}", payload)
         return self._results(name, answer, entries, service.one)
 
+    def _write_groups(self, op: str, entries: list[WriteEntry], resolve: Resolve) -> list[str]:
+        """Modifier groups mapped to POS option groups: created, updated at their revision, or deleted."""
+        if op == DELETE:
+            ids = [resolve(e.change.key) for e in entries]
+            # Bulk update and delete of groups spell the collection `modifiers-groups` (wix-menus-api.md §2).
+            path = f"{_GROUPS.prefix}/v1/bulk/modifiers-groups/delete"
+            answer = self._call("bulkDeleteModifierGroups", "DELETE", path, params={"ids": ids})
+            self._results("bulkDeleteModifierGroups", answer, entries, _GROUPS.one)
+            return ids
+        wires = [_group_to_wire(e.fields["group"].with_keys(resolve)) for e in entries]
+        if op == CREATE:
+            path = f"{_GROUPS.prefix}/v1/bulk/{_GROUPS.path}/create"
+            answer = self._call("bulkCreateModifierGroups", "POST", path, {_GROUPS.plural: wires, "returnEntity": True})
+            return self._results("bulkCreateModifierGroups", answer, entries, _GROUPS.one)
+        updates = []
+        for entry, wire in zip(entries, wires, strict=True):
+            group_id = resolve(entry.change.key)
+            body = {**wire, "id": group_id, "revision": self.revisions.get(group_id)}
+            updates.append({_GROUPS.one: body, "mask": ",".join(sorted(wire))})
+        path = f"{_GROUPS.prefix}/v1/bulk/modifiers-groups/update"
+        answer = self._call("bulkUpdateModifierGroups", "POST", path, {_GROUPS.plural: updates, "returnEntity": True})
+        return self._results("bulkUpdateModifierGroups", answer, entries, _GROUPS.one)
+
     def _results(self, name: str, answer: dict[str, Any], entries: list[WriteEntry], one: str) -> list[str]:
         ids: list[str | None] = [None] * len(entries)
         failures: list[tuple[str, str, str]] = []
@@ -410,6 +528,8 @@ class MenusApiTarget:
         wanted: dict[tuple[Any, ...], Option] = {}
         for entry in entries:
             for option in entry.fields.get("options") or ():
+                if option.group in self.mapped:
+                    continue  # its own group, written by the group steps before any item
                 resolved = option.with_keys(resolve)
                 key = _group_key(resolved)
                 if key not in self.groups:
@@ -469,7 +589,12 @@ class MenusApiTarget:
             if "labels" in fields:
                 out["labels"] = [{"id": self.labels[name]} for name in fields["labels"]]
             if "options" in fields:
-                groups = [self.groups[_group_key(o.with_keys(resolve))] for o in fields["options"]]
+                groups = [
+                    resolve(Ref(GROUP, o.group))
+                    if o.group in self.mapped
+                    else self.groups[_group_key(o.with_keys(resolve))]
+                    for o in fields["options"]
+                ]
                 out["modifierGroups"] = [{"id": g} for g in groups]
             if "inStock" in fields or "acceptSpecialRequest" in fields:
                 # One object on Wix: the part not being written is kept as it is live.
@@ -605,18 +730,18 @@ def _size_like(option: Option, names: dict[Key, str]) -> bool:
 
 def _normal(option: Option) -> Option:
     """An option in the one shape its modifier group reads back as (a group holds only a rule)."""
-    count = len(option.choices)
+    count, group = len(option.choices), option.group
     if option.type == "SELECTION":
-        return Option(option.name, "SELECTION", option.choices, option.defaults[:1])
+        return Option(option.name, "SELECTION", option.choices, option.defaults[:1], group=group)
     if option.type == "DESELECTION":
-        return Option(option.name, "DESELECTION", option.choices)
+        return Option(option.name, "DESELECTION", option.choices, group=group)
     low, high = option.min_choices or 0, option.max_choices if option.max_choices is not None else count
     every = tuple(k for k, _ in option.choices)
     if low == 0 and high == count and tuple(option.defaults) == every:
-        return Option(option.name, "DESELECTION", option.choices)
+        return Option(option.name, "DESELECTION", option.choices, group=group)
     if low == high == 1:
-        return Option(option.name, "SELECTION", option.choices, option.defaults[:1])
-    return Option(option.name, "EXTRAS", option.choices, option.defaults, low, high)
+        return Option(option.name, "SELECTION", option.choices, option.defaults[:1], group=group)
+    return Option(option.name, "EXTRAS", option.choices, option.defaults, low, high, group)
 
 
 def _group_to_wire(option: Option) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posbridge.sync.catalog import CHILDREN, MENU, SECTION, Key, Ref
-from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Change, Diff
+from posbridge.sync.diff import ARCHIVE, CREATE, DELETE, UNARCHIVE, UPDATE, Change, Diff
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def plan(diff: Diff, layout: Layout) -> list[Step]:
         elif change.op == UPDATE:
             parent: tuple[Key, ...] = (str(change.raw.get("menuId")),) if change.kind == SECTION else ()
             step_for(UPDATE, change.kind).entries.append(WriteEntry(change, change.write, parent))
-        elif change.op in (ARCHIVE, UNARCHIVE):
+        elif change.op in (ARCHIVE, UNARCHIVE, DELETE):
             step_for(change.op, change.kind).entries.append(WriteEntry(change, {}))
     return [step for step in steps if step.entries]
 
