@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,8 +33,9 @@ from posbridge.store.models import (
     Variation,
 )
 from posbridge.store.types import utcnow
+from posbridge.sync import runner
 from posbridge.sync.preview import dry_run
-from posbridge.sync.runner import Progress
+from posbridge.sync.runner import Progress, run_sync
 from tests.conftest import ADMIN_TOKEN
 from tests.support.cli import CliResult, run_with_settings
 from tests.support.server import serve_in_thread
@@ -239,20 +243,6 @@ def test_a_merchant_edit_between_syncs_is_resolved_by_ownership(newgen: Callable
     sync = world.sync()
     assert sync.status == "SYNCED", sync.failure_reason
     assert _first_name(world) in _items(world.tree())  # the POS owns names: put back, at the new revision
-
-
-def test_a_crash_mid_sync_leaves_nothing_half_built_in_sight_and_converges(newgen: Callable[..., NewGenWorld]) -> None:
-    world = newgen()
-    world.sim.inject_fault("sections.bulkCreateSections", "5xx", status=503, count=50, instance_id=world.instance_id)
-    failed = world.sync()
-    assert failed.status == "FAILED"
-    assert world.tree()["menus"] == [] or not any(m["visible"] for m in world.tree()["menus"])
-    world.sim.clear_faults()
-    sync = world.sync()
-    assert sync.status == "SYNCED", sync.failure_reason
-    tree = world.tree()
-    assert len(tree["menus"]) == 2 and all(m["visible"] for m in tree["menus"])
-    assert len(world.entities()["items"]) == len(_items(tree))  # nothing was created twice
 
 
 def test_two_instances_never_touch_each_other(newgen: Callable[..., NewGenWorld]) -> None:
@@ -599,3 +589,65 @@ def test_a_group_no_dish_offers_any_more_is_deleted_and_a_merchants_group_is_lef
     world.sim.clear_request_log()
     assert world.sync().status == "SYNCED"
     assert _writes(world.counts()) == {}
+
+
+@pytest.mark.parametrize(
+    "show_step", ["menus.bulkUpdateMenu", "menuOrderingSettings.upsertMenuOrderingSettingsByMenuId"]
+)
+def test_a_sync_failing_at_the_show_step_leaves_its_new_menus_hidden_and_the_next_converges(
+    newgen: Callable[..., NewGenWorld], show_step: str
+) -> None:
+    """The last steps of a first sync fail: every menu, section and item exists, and no customer sees any of it."""
+    world = newgen()
+    world.sim.inject_fault(show_step, "5xx", status=503, count=50, instance_id=world.instance_id)
+    failed = world.sync()
+    assert failed.status == "FAILED"
+    assert world.counts().get(show_step, 0) > 0  # the fault was reached: menus had been created by then
+    _assert_built_but_hidden(world)
+    world.sim.clear_faults()
+    _assert_converges(world)
+
+
+def _assert_built_but_hidden(world: NewGenWorld) -> None:
+    menus = world.tree()["menus"]
+    assert len(menus) == 2 and not any(m["visible"] for m in menus)  # created hidden, never shown
+    assert world.entities()["sections"] and world.entities()["items"]  # the content under them exists
+
+
+def _assert_converges(world: NewGenWorld) -> None:
+    sync = world.sync()
+    assert sync.status == "SYNCED", sync.failure_reason
+    tree = world.tree()
+    assert len(tree["menus"]) == 2 and all(m["visible"] for m in tree["menus"])
+    entities = world.entities()
+    assert len(entities["menus"]) == 2  # the hidden ones were shown, none created again
+    assert len(entities["sections"]) == sum(len(m["sections"]) for m in tree["menus"])
+    assert len(entities["items"]) == len(_items(tree))  # nothing was created twice
+    world.sim.clear_request_log()
+    assert world.sync().status == "SYNCED"
+    assert _writes(world.counts()) == {}
+
+
+def test_a_worker_killed_before_the_show_step_leaves_nothing_in_sight_and_the_next_run_completes(
+    newgen: Callable[..., NewGenWorld], repo_root: Path
+) -> None:
+    world = newgen()
+    sync = world.request()
+    keys = ("database_url", "wix_app_id", "wix_app_secret", "wix_public_key", "wix_api_base", "secret_key")
+    settings = json.dumps({k: getattr(world.settings, k) for k in keys} | {"log_level": "ERROR"})
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.sync.crash_worker", settings, str(world.configuration), "bulkUpdateMenu"],
+        cwd=repo_root,
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 9, done.stderr.decode()[-2000:]  # killed, like kill -9, just before the show
+    assert world.row(sync.id).status == "IN_PROGRESS"
+    _assert_built_but_hidden(world)
+    # The dead worker's lease runs out; no waiting: the next worker's clock is past it.
+    later = utcnow() + timedelta(seconds=runner.LEASE_SECONDS + 1)
+    run_sync(world.db, world.settings, world.configuration, client=world.client, clock=lambda: later)
+    finished = world.row(sync.id)
+    assert finished.status == "SYNCED" and finished.attempts == 2, finished.failure_reason
+    assert finished.summary["counts"] == {"MENU": {"unarchive": 2}}  # only the show was left to do
+    _assert_converges(world)

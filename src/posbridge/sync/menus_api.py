@@ -338,6 +338,7 @@ class MenusApiTarget:
                 change = dataclasses.replace(change, write={**change.write, **change.post_write}, post_write={})
             folded.append(change)
         steps = hide_until_complete(plan(dataclasses.replace(diff, changes=folded), self.layout))
+        _availability_with_the_show(steps)
         # Groups and labels the items need are created once, before the first item batch, in full
         # bulk calls (not one call per item batch).
         self.item_entries = [e for step in steps if step.kind == DISH for e in step.entries]
@@ -441,15 +442,18 @@ class MenusApiTarget:
         if kind != MENU:
             return self._bulk(op, kind, entries, bodies)
         # A menu's availability is in its ordering settings: a change of only that is no menu update.
+        # It is written before the menu's update, which may be the one that shows it (never shown
+        # with windows still to come); a create returns its ids first, so none is ever lost.
+        if op != CREATE:
+            for entry in entries:
+                if "availability" in entry.fields:
+                    self._write_availability(resolve(entry.change.key), entry.fields["availability"])
         on_menu = [i for i, (_, mask) in enumerate(bodies) if mask or op == CREATE]
         ids = [resolve(e.change.key) if i not in on_menu else "" for i, e in enumerate(entries)]
         if on_menu:
             written = self._bulk(op, kind, [entries[i] for i in on_menu], [bodies[i] for i in on_menu])
             for i, menu_id in zip(on_menu, written, strict=True):
                 ids[i] = menu_id
-        for entry, menu_id in zip(entries, ids, strict=True):
-            if "availability" in entry.fields:
-                self._write_availability(menu_id, entry.fields["availability"])
         return ids
 
     def _bulk(
@@ -609,6 +613,24 @@ class MenusApiTarget:
                     settings["acceptSpecialRequests"] = bool(fields["acceptSpecialRequest"])
                 out["orderSettings"] = settings
         return out
+
+
+def _availability_with_the_show(steps: list[Step]) -> None:
+    """A new menu's windows move from its create to the update that shows it.
+
+    Written with the create, a failure between the menus' create call and its answer reaching the
+    runner would lose the new ids (the next sync would create the menus again); written just
+    before the show, a failure leaves the menu hidden, and the next sync completes it.
+    """
+    shows = {id(e.change): e for s in steps if s.op == UPDATE and s.kind == MENU for e in s.entries}
+    for step in steps:
+        if step.op == CREATE and step.kind == MENU:
+            for entry in step.entries:
+                show = shows.get(id(entry.change))
+                if show is not None and "availability" in entry.fields:
+                    fields = dict(entry.fields)
+                    show.fields = {**show.fields, "availability": fields.pop("availability")}
+                    entry.fields = fields
 
 
 # --- the neutral model ↔ the Menus API -----------------------------------------------------------
