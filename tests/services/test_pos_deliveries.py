@@ -159,8 +159,8 @@ def test_created_and_cancelled_reach_the_pos_signed_once_each_naming_both_ids(
     assert created.body["data"]["posLocationId"] == world.location_pos_id
     # The POS answered its own id: it is kept, and the cancel names it.
     with db.transaction(write=False) as session:
-        assert pos_deliveries.connected_pos_order_id(session, order.pos_order_id) == "T-1"
-    assert cancelled.body["data"]["posOrderId"] == "T-1"
+        assert pos_deliveries.connected_pos_order_id(session, order.pos_order_id) == f"{pos.id_prefix}1"
+    assert cancelled.body["data"]["posOrderId"] == f"{pos.id_prefix}1"
     assert cancelled.body["data"]["reason"] == "customer called"
     log = pos_deliveries.delivery_log(db, order.pos_order_id)
     assert [(d["event"], d["status"], d["attempts"]) for d in log] == [

@@ -3,8 +3,9 @@
 It verifies every webhook's Standard Webhooks signature with the `standardwebhooks` package (a
 webhook whose signature does not verify is answered 401 and recorded as rejected), records what it
 took, can fail on purpose (`fail_next`, `down`, `refuse`), answers the created webhook with its own
-order id (`T-<n>`, unless `answer_ids` is off), and reports status changes to posbridge with the
-merchant's API key (`report_status`).
+order id (`<id_prefix><n>`, unless `answer_ids` is off; the prefix differs per emulator, so tests
+sharing a database never find two merchants' orders by one POS id), and reports status changes to
+posbridge with the merchant's API key (`report_status`).
 
 Timestamps are judged against `clock` (the tests' injected clock when they move time), within the
 spec's five minutes.
@@ -13,6 +14,7 @@ spec's five minutes.
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,6 +51,7 @@ class PosEmulator:
     secret: str = ""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     answer_ids: bool = True
+    id_prefix: str = field(default_factory=lambda: f"T{secrets.token_hex(3)}-")
     down: bool = False  # answer 503 to everything
     refuse: bool = False  # answer 422 (the POS will never take the order)
     retry_after: int | None = None
@@ -101,7 +104,7 @@ class PosEmulator:
                 )
             )
             wix_id = body["data"]["wixOrderId"]
-            own = self._ids.setdefault(wix_id, f"T-{len(self._ids) + 1}")
+            own = self._ids.setdefault(wix_id, f"{self.id_prefix}{len(self._ids) + 1}")
         if body["type"] == "order.created" and self.answer_ids:
             return JSONResponse({"posOrderId": own})
         return JSONResponse({"ok": True})
