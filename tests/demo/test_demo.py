@@ -18,7 +18,7 @@ from posbridge.demo.journey import item_changes
 from posbridge.demo.run import run_demo
 from posbridge.pos.menu_format import parse_document
 from posbridge.store.db import Database
-from posbridge.store.models import Configuration, Item, Location, Order, Sync
+from posbridge.store.models import Configuration, Item, Location, Order, OrderStatusChange, Sync, WixMenuEdit
 
 # The demo itself must stay under 60 s (issue 12 §7); the test runs beside others under xdist on 2 cores.
 DEMO_TIMEOUT_SECONDS = 120
@@ -40,7 +40,13 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
     assert "every step checked out" in done.stdout
     assert "not played" not in done.stdout and "failed" not in done.stdout
     # The merchant's page as Wix opens it: wixsim's dashboard on localhost framing posbridge's page.
-    assert re.search(r"merchant's dashboard page http://localhost:\d+/_sim/dashboard/[0-9a-f-]{36}", done.stdout)
+    legacy_page = re.search(
+        r"merchant's dashboard page (http://localhost:\d+/_sim/dashboard/[0-9a-f-]{36})", done.stdout
+    )
+    newgen_page = re.search(
+        r"new-gen site's dashboard  (http://localhost:\d+/_sim/dashboard/[0-9a-f-]{36})", done.stdout
+    )
+    assert legacy_page and newgen_page and legacy_page[1] != newgen_page[1]
     for answer in (
         "200 READY",
         "SYNCED",
@@ -54,8 +60,34 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
         "Menus API · Bowery",
         "posbridge's Validations plugin → 200, no violations",
         "order_approved webhook → posbridge order po_",
+        # The Menus API sync reports what Wix cannot hold (the demo's menu taxes its dishes).
+        "the sync's summary notWritten tax rate (97)",
+        # The new generation's kitchen: fulfilled through posbridge, read back from Wix's eCom order ...
+        "→ Wix's fulfillment Fulfilled (completed), fulfillmentStatus FULFILLED (posbridge FULFILLED)",
+        # ... the owner's cancel message reaches the kitchen as the reason, a full refund cancels.
+        "posbridge CANCELED by wix, the kitchen reads 'in Wix: Kitchen closed early tonight, sorry!'",
+        "refunded in full in Wix (FULLY_REFUNDED) → posbridge CANCELED by wix",
     ):
         assert answer in done.stdout
+    # The summary's orders at Wix: each generation's final statuses at Wix beside posbridge's.
+    rows = re.findall(r"│ (\w+) [0-9a-f]{8}… +│ ([^│]+?) +│ (\w+) +│", done.stdout)
+    assert sorted(rows) == sorted(
+        [
+            ("dine_in", "NEW → ACCEPTED → FULFILLED", "FULFILLED"),
+            ("delivery", "NEW → CANCELED", "CANCELED"),
+            ("eCom", "APPROVED · FULFILLED · PAID", "FULFILLED"),
+            ("eCom", "APPROVED · NOT_FULFILLED · FULLY_REFUNDED", "CANCELED"),
+            ("eCom", "CANCELED · NOT_FULFILLED · PAID", "CANCELED"),
+            ("pickup", "NEW → ACCEPTED → FULFILLED", "FULFILLED"),
+            ("pickup", "NEW → ACCEPTED → FULFILLED", "FULFILLED"),
+        ]
+    )
+    # A merchant's price edit in Wix: recorded by posbridge, the POS's price put back by the debounced sync.
+    edit = re.search(
+        r"price changed from (\d+\.\d\d) to (\d+\.\d\d) by the merchant \(next sync: OVERWRITE\)", done.stdout
+    )
+    assert edit and Decimal(edit[2]) == Decimal(edit[1]) + 5
+    assert re.search(rf"SYNCED: \${edit[1]} is back on Wix", done.stdout)
 
     # What the demo reported, read back from posbridge's own database after it ended.
     db = Database(f"sqlite:///{folder / 'posbridge.db'}")
@@ -63,9 +95,25 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
         with db.transaction(write=False) as session:
             newgen_ids = set(session.scalars(select(Configuration.wix_id).where(Configuration.generation == "NEWGEN")))
             every_order = list(session.scalars(select(Order)))
-            # The new-generation site's one eCommerce checkout, placed at the paired POS location.
-            (ecom,) = [o for o in every_order if o.configuration_wix_id in newgen_ids]
-            assert session.scalar(select(Location.pos_id).where(Location.id == ecom.location_id)) == "loc-soho"
+            # The new-generation site's eCommerce checkouts, placed at the paired POS location: the kitchen
+            # fulfilled one, Wix cancelled one (its message kept as the reason) and refunded one in full.
+            ecom = sorted((o for o in every_order if o.configuration_wix_id in newgen_ids), key=lambda o: o.id)
+            assert len(ecom) == 3
+            for order in ecom:
+                assert session.scalar(select(Location.pos_id).where(Location.id == order.location_id)) == "loc-soho"
+            assert [o.status for o in ecom] == ["FULFILLED", "CANCELED", "CANCELED"]
+            reasons = list(
+                session.scalars(
+                    select(OrderStatusChange.note)
+                    .where(
+                        OrderStatusChange.order_id.in_([o.id for o in ecom[1:]]), OrderStatusChange.status == "CANCELED"
+                    )
+                    .order_by(OrderStatusChange.order_id)
+                )
+            )
+            assert reasons == ["in Wix: Kitchen closed early tonight, sorry!", "in Wix: refunded in full"]
+            (edit_row,) = session.scalars(select(WixMenuEdit))
+            assert edit_row.next_sync == "OVERWRITE" and edit_row.sync_requested
             orders = [o for o in every_order if o.configuration_wix_id not in newgen_ids]
             assert sorted(o.fulfillment_type for o in orders) == ["DELIVERY", "DINE_IN", "PICKUP", "PICKUP"]
             # The kitchen step: three worked to the end, one cancelled in Wix's dashboard (and so here).
@@ -79,7 +127,9 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
             # The new-generation site's business location: no catalog, one operator sync to the Menus API.
             (business_location,) = [c for c in every if c.generation == "NEWGEN"]
             assert business_location.catalog_id is None
-            assert [(t, s) for c, t, s in syncs if c == business_location.id] == [("ADMIN", "SYNCED")]
+            # ... and the one the merchant's edit in Wix requested, which put the POS's price back.
+            by_location = sorted((t, s) for c, t, s in syncs if c == business_location.id)
+            assert by_location == [("ADMIN", "SYNCED"), ("WIX_EDIT", "SYNCED")]
             for configuration in configurations:
                 # The periodic reconcile (every quarter hour) may have added one of its own.
                 mine = sorted((t, s) for c, t, s in syncs if c == configuration.id and t != "RECONCILE")

@@ -122,6 +122,12 @@ class Admin(_Json):
         )
         return result
 
+    def wix_edits(self, instance_id: str, configuration_id: str) -> list[dict[str, Any]]:
+        """Edits made in Wix to what a new-generation location syncs, newest first (what changed, what the
+        next sync does with it)."""
+        path = f"/instances/{instance_id}/configurations/{configuration_id}/wix-edits"
+        return list(self.call("GET", path))
+
     def orders(self, instance_id: str) -> list[dict[str, Any]]:
         return list(self.call("GET", "/orders", params={"instanceId": instance_id, "limit": 200})["items"])
 
@@ -168,6 +174,21 @@ class Wix(_Json):
     def ecom_checkout(self, basket: dict[str, Any]) -> dict[str, Any]:
         """New generation: a customer's eCommerce checkout (the Validations plugin asked first)."""
         result: dict[str, Any] = self.call("POST", "/checkout", json=basket)
+        return result
+
+    def merchant_edit(self, instance_id: str, kind: str, entity_id: str, **fields: Any) -> dict[str, Any]:
+        """New generation: the site owner edits a Menus API entity in Wix's dashboard (Wix announces it)."""
+        result: dict[str, Any] = self.call("PATCH", f"/sites/{instance_id}/menus/{kind}/{entity_id}", json=fields)
+        return result
+
+    def ecom_cancel(self, order_id: str, message: str) -> dict[str, Any]:
+        """New generation: the site owner cancels an eCom order in Wix's dashboard, with a message."""
+        result: dict[str, Any] = self.call("POST", f"/orders/{order_id}/cancel", json={"customMessage": message})
+        return result
+
+    def ecom_refund(self, order_id: str, reason: str) -> dict[str, Any]:
+        """New generation: the site owner refunds everything paid for an eCom order."""
+        result: dict[str, Any] = self.call("POST", f"/orders/{order_id}/refund", json={"reason": reason})
         return result
 
     def spi(self, method: str, instance_id: str, **fields: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from posbridge.demo import data
 from posbridge.demo.clients import Admin, Wix
-from posbridge.demo.journey import Journey, summary_table
+from posbridge.demo.journey import Journey, summary_table, wix_final_table
 from posbridge.demo.processes import Server, StartError, Wiring, make_wiring, start_both
 
 
@@ -79,12 +79,18 @@ def _play(
         admin.close()
     console.print()
     console.print(summary_table(results))
+    if journey.final:
+        console.print(wix_final_table(journey.final))
     ok = all(r.ok for r in results)
     total_calls = sum(r.wix_calls for r in results)
     verdict = "[green]every step checked out[/]" if ok else "[red]a step did not check out[/]"
     console.print(f"{verdict} in {time.monotonic() - started:.1f} s, {total_calls} calls to Wix\n")
     if journey.instance_id:
         console.print(f"merchant's dashboard page {wiring.dashboard_page_url(journey.instance_id)}  (as Wix opens it)")
+    if journey.newgen is not None:
+        console.print(
+            f"new-gen site's dashboard  {wiring.dashboard_page_url(journey.newgen.instance_id)}  (as Wix opens it)"
+        )
     console.print(f"posbridge admin API docs  {wiring.posbridge_url}/api/v1/docs")
     console.print(f"wixsim control API docs   {wiring.wixsim_url}/_sim/docs")
     console.print(
