@@ -295,16 +295,32 @@ def test_a_merchant_edit_during_a_sync_is_read_again_never_blind_overwritten(
     assert now["description"] == description  # the POS owns descriptions: the edit was read, then ruled on
 
 
-def test_throttling_and_wix_errors_are_retried_to_the_same_result(
+def test_a_seeded_storm_of_429s_and_5xx_on_every_menus_endpoint_converges_with_no_duplicates(
     newgen: Callable[..., NewGenWorld], wixsim: WixSimClient
 ) -> None:
+    """A fraction of every Menus API call (reads, bulk creates and updates, labels, ordering settings) fails."""
     world = newgen()
-    wixsim.inject_fault("*", "429", count=4, retry_after=0, instance_id=world.instance_id)
-    wixsim.inject_fault("items.bulkCreateItems", "5xx", status=502, count=1, instance_id=world.instance_id)
+    where = {"instance_id": world.instance_id}
+    wixsim.inject_fault("*", "429", fraction=0.3, seed=12, retry_after=0, **where)
+    wixsim.inject_fault("*", "5xx", status=503, fraction=0.1, seed=21, **where)
+    wixsim.inject_fault("*", "5xx", status=502, fraction=0.05, seed=34, **where)
     sync = world.sync()
     assert sync.status == "SYNCED", sync.failure_reason
-    assert sync.summary["retries"] >= 5
-    assert len(world.entities()["items"]) == len(_items(world.tree()))  # nothing created twice in sight
+    assert sync.summary["retries"] >= 10  # it was a storm, not a shower
+    hit = {k.split(".")[0] for k, v in sync.summary["attempts"].items() if v > sync.summary["calls"].get(k, 0)}
+    assert len(hit) >= 5, hit  # retried across the Menus API's services, not one endpoint
+    tree = world.tree()
+    assert len(tree["menus"]) == 2 and all(m["visible"] for m in tree["menus"])
+    entities = world.entities()
+    assert len(entities["menus"]) == 2
+    assert len(entities["sections"]) == sum(len(m["sections"]) for m in tree["menus"])
+    assert len(entities["items"]) == len(_items(tree))  # nothing was created twice
+    assert len({g["name"] for g in entities["modifierGroups"]}) <= len(entities["modifierGroups"])
+    wixsim.clear_faults()
+    world.sim.clear_request_log()
+    again = world.sync()
+    assert again.status == "SYNCED" and again.summary["counts"] == {}  # the storm's sync reached the POS's menus
+    assert _writes(world.counts()) == {}
 
 
 def test_the_cli_lists_business_locations_pairs_one_and_syncs_it(

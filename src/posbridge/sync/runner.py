@@ -429,7 +429,9 @@ class _Run:
         and sections would show, so their parents go into `unsure` for an exact-list update; a
         duplicate menu cannot be found without reading the catalog again, so the attempt starts
         over (aborted first: a DRAFT target forgets the draft; on a LIVE target the duplicate is
-        a hidden menu the POS does not own, archived by the next read's diff).
+        a hidden menu the POS does not own, archived by the next read's diff). The ids a create
+        returned are recorded before that, so the next attempt finds the menus it made, hidden,
+        and shows them rather than creating them again.
         """
         assert self.target is not None and prepared.id_space is not None and prepared.desired is not None
         size = self.target.limits.batch_size
@@ -442,6 +444,16 @@ class _Run:
             batch = step.entries[start : start + size]
             with self.client.track() as call:
                 ids = self.target.write(step.op, step.kind, batch, resolve)
+            if step.op == CREATE:
+                # Recorded first, even when unsure: these ids are ours for certain, and a restarted
+                # attempt must find them (else a LIVE target's menus would be created again).
+                created = []
+                for entry, wix_id in zip(batch, ids, strict=True):
+                    key = entry.change.key
+                    assert isinstance(key, Ref)
+                    diff.ids[key] = wix_id
+                    created.append((key, wix_id))
+                record_created(self.db, prepared.instance_id, prepared.id_space, created)
             if step.op == CREATE and _unsure(call.statuses):
                 if step.kind == MENU:
                     raise UnsureCreate(f"a menu create was retried after {dict(call.statuses)}")
@@ -452,14 +464,6 @@ class _Run:
                         unsure.add(Ref(SECTION, prepared.desired.placement[ref][1]))
                     elif step.kind == SECTION:
                         unsure.add(Ref(MENU, prepared.desired.section_menu[ref]))
-            if step.op == CREATE:
-                created = []
-                for entry, wix_id in zip(batch, ids, strict=True):
-                    key = entry.change.key
-                    assert isinstance(key, Ref)
-                    diff.ids[key] = wix_id
-                    created.append((key, wix_id))
-                record_created(self.db, prepared.instance_id, prepared.id_space, created)
         self.note("step", op=step.op, kind=step.kind, entries=len(step.entries), calls=step.calls(size))
 
     def record_diff(self, diff: Diff, steps: list[Step], batch_size: int) -> None:
