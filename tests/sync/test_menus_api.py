@@ -115,6 +115,74 @@ def test_first_sync_writes_the_pos_menus_field_for_field(newgen: Callable[..., N
     assert calls.get("items.bulkCreateItems", 0) == -(-len(live) // 100)
 
 
+def test_first_sync_writes_descriptions_labels_groups_and_sections_in_order(newgen: Callable[..., NewGenWorld]) -> None:
+    """Beyond prices: texts, labels, each group's rule and pre-selected modifiers, placement and order."""
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    tree, entities = world.tree(), world.entities()
+    raw = {kind: {e["id"]: e for e in entities[kind]} for kind in ("menus", "sections", "items")}
+    live = _items(tree)
+    checked = {"labels": 0, "EXTRAS": 0, "DESELECTION": 0, "SELECTION": 0, "preSelected": 0}
+    with world.db.transaction(write=False) as session:
+        names = {
+            v.id: v.name.strip()
+            for v in session.scalars(select(Variation).where(Variation.merchant_id == world.merchant))
+        }
+        pos_menus = {m.name.strip(): m for m in session.scalars(select(Menu).where(Menu.merchant_id == world.merchant))}
+        by_id = {i.id: i for i in session.scalars(select(Item).where(Item.merchant_id == world.merchant))}
+        all_groups = {
+            g.id: g for g in session.scalars(select(OptionGroup).where(OptionGroup.merchant_id == world.merchant))
+        }
+        assert {m["name"] for m in tree["menus"]} <= set(pos_menus)
+        for menu in tree["menus"]:
+            pos_menu = pos_menus[menu["name"]]
+            assert raw["menus"][menu["id"]].get("description", "") == (pos_menu.description or "")
+            pos_sections = {s.name.strip(): s for s in pos_menu.sections}
+            # Sections in the POS's order (those with something sold here), each with its dishes in order.
+            wanted_order = [
+                s.name.strip() for s in pos_menu.sections if s.name.strip() in {x["name"] for x in menu["sections"]}
+            ]
+            assert [x["name"] for x in menu["sections"]] == wanted_order, menu["name"]
+            for section in menu["sections"]:
+                pos_section = pos_sections[section["name"]]
+                assert raw["sections"][section["id"]].get("description", "") == (pos_section.description or "")
+                sold = [by_id[e.item_id].name for e in pos_section.entries if by_id[e.item_id].name in live]
+                assert [i["name"] for i in section["items"]] == sold, section["name"]
+        pos_items = {i.name: i for i in by_id.values()}
+        for name, item in live.items():
+            pos = pos_items[name]
+            (wire,) = [i for i in entities["items"] if i["name"] == name]
+            assert wire.get("description", "") == (pos.description or ""), name
+            assert item["labels"] == [str(label) for label in pos.labels or ()], name
+            checked["labels"] += bool(item["labels"])
+            groups = [all_groups[link.group_id] for link in pos.option_groups]
+            wix_groups = {g["name"]: g for g in item["modifierGroups"]}
+            for group in groups:
+                if group.name.strip() not in wix_groups:
+                    continue  # the dish's size group: its price variants (checked in the first test)
+                wix = wix_groups[group.name.strip()]
+                count = len(group.choices)
+                assert [m["name"] for m in wix["modifiers"]] == [names[c.variation_id] for c in group.choices]
+                defaults = [names[c.variation_id] for c in group.choices if c.is_default]
+                pre = [m["name"] for m in wix["modifiers"] if m["preSelected"]]
+                if group.type == "SELECTION":
+                    rule = {"required": True, "minSelections": 1, "maxSelections": 1}
+                    assert pre == defaults[:1], (name, group.name)
+                elif group.type == "DESELECTION":  # everything comes with the dish; the customer removes
+                    rule = {"required": False, "minSelections": 0, "maxSelections": count}
+                    assert pre == [m["name"] for m in wix["modifiers"]], (name, group.name)
+                else:
+                    low = group.min_choices or 0
+                    high = group.max_choices if group.max_choices is not None else count
+                    rule = {"required": low > 0, "minSelections": low, "maxSelections": high}
+                    assert pre == (defaults[:1] if low == high == 1 else defaults), (name, group.name)
+                assert wix["rule"] == rule, (name, group.name)
+                checked[group.type] += 1
+                checked["preSelected"] += bool(pre)
+    # The seeded menu must exercise every shape, or this test would prove less than it says.
+    assert all(checked.values()), checked
+
+
 def _size_like(group: OptionGroup, names: dict[int, str]) -> bool:
     choice_names = {names[c.variation_id] for c in group.choices}
     return (
