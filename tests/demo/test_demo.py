@@ -202,3 +202,18 @@ def test_items_below_the_built_in_menu_are_refused_before_anything_starts(tmp_pa
     assert result.exit_code == 1
     assert "--items must be at least 30" in result.output
     assert not (tmp_path / "demo").exists()
+
+
+def test_a_new_generation_check_that_fails_fails_the_demo(tmp_path: Path) -> None:
+    # A POS menu without tax rates: the Menus API sync reports no tax rate it could not write, so the step
+    # that shows its notWritten report must not check out, and the new generation's later steps are not played.
+    document = data.menu_document()
+    for item in document["items"]:
+        item.pop("taxRate", None)
+    console = Console(record=True, width=140)
+    code = run_demo(console, folder=tmp_path / "demo", exit_after=True, document=document)
+    text = console.export_text()
+    assert code == 1, text
+    assert "✗ 18. A new-generation site" in text
+    assert re.search(r"Bowery: the sync's summary reports notWritten \{[^}]*\}, no tax rate", text)
+    assert "✓ 17. The kitchen works the orders" in text and "not played" in text
