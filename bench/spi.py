@@ -211,7 +211,12 @@ def seed(backend: str, url: str, workdir: Path) -> Backend:
     _cli(env, workdir, "import", str(menu_path), "--json")
     account_id = doc["merchant"]["id"]  # the built-in POS: the account id is the merchant id
     # The benchmark has no Wix behind it: link and pair take the ids on trust.
-    _cli(env, workdir, "link", "--instance", INSTANCE, "--account", account_id, "--json", "--offline")
+    _cli(
+        env,
+        workdir,
+        *("link", "--instance", INSTANCE, "--account", account_id, "--json", "--offline"),
+        *("--contact-name", "Bench", "--contact-email", "bench@example.com", "--contact-phone", "+1 555 0100"),
+    )
     location_id = doc["locations"][0]["id"]
     _cli(
         env,

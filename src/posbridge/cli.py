@@ -354,14 +354,26 @@ def link(
     credentials_stdin: Annotated[
         bool, typer.Option("--credentials-stdin", help="Read the POS credentials (API key) from standard input.")
     ] = False,
+    contact_name: Annotated[
+        str | None, typer.Option("--contact-name", help="Who is contacted about order problems.")
+    ] = None,
+    contact_email: Annotated[str | None, typer.Option("--contact-email", help="That contact's email.")] = None,
+    contact_phone: Annotated[str | None, typer.Option("--contact-phone", help="That contact's phone.")] = None,
     offline: OfflineFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Connect a POS account to a Wix instance (one connected account per instance).
 
     Wix must first confirm that the app is installed on the instance (it grants an access token
-    for it); nothing is recorded otherwise. --offline skips that question.
+    for it); nothing is recorded otherwise. --offline skips that question. The account is ready
+    (Wix may send orders) once it has a contact for order problems: the three --contact-… options
+    together, here or on a later `link` of the same account (or the merchant's dashboard page).
     """
+    contact = None
+    if contact_name is not None and contact_email is not None and contact_phone is not None:
+        contact = (contact_name, contact_email, contact_phone)
+    elif contact_name is not None or contact_email is not None or contact_phone is not None:
+        _exit("--contact-name, --contact-email and --contact-phone go together", 2)
     settings = _settings(server=not offline, hint=_OFFLINE_HINT)
     credentials = None
     if credentials_stdin:
@@ -379,6 +391,7 @@ def link(
             credentials=credentials,
             secret_key=settings.secret_key,
             wix=wix,
+            contact=contact,
         )
         _show_account(queries.get_account(db, instance_id=instance, account_id=account), as_json)
 
@@ -468,6 +481,12 @@ def _show_account(view: queries.AccountView, as_json: bool) -> None:
         _print_json(view)
     else:
         out.print(f"account {view.account_id} ({view.merchant_name}) is {view.status} on instance {view.instance_id}")
+        if view.status == "ACTIVE" and view.missing_information:
+            out.print(
+                "needs information before Wix may send orders: " + ", ".join(view.missing_information) + " missing"
+            )
+        if view.wix_disconnect_pending:
+            out.print("Wix not told of the disconnect yet: it is retried by the worker, or run `disconnect` again")
 
 
 BusinessLocationOpt = Annotated[

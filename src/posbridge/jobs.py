@@ -474,7 +474,11 @@ class JobQueue:
         due = due_jobs(self.db)
         for job_id in due:
             self.enqueue_outbound(job_id)
-        return len(owed) + len(due)
+        from posbridge.services.disconnection import retry_due  # late, like the others
+
+        # Disconnects Wix has not taken yet, each after its backoff: Wix is told eventually.
+        told = retry_due(self.db, self.client, self._clock())
+        return len(owed) + len(due) + told
 
     def schedule_sync(self, configuration_pk: int, due: datetime) -> None:
         """Run the configuration's sync when it is due (a debounced POS change); the sync triggers' `notify`.

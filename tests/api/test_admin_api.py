@@ -17,6 +17,7 @@ from posbridge.pos.menu_format import json_schema
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Order
 from tests.pos.menu_documents import generated_document, small_document
+from tests.support.fixtures_pos import CONTACT_JSON
 from tests.support.server import serve_in_thread
 from wixsim.client import WixSimClient
 from wixsim.testing import wixsim, wixsim_server  # noqa: F401  (fixtures)
@@ -35,9 +36,13 @@ def _import(http: httpx.Client, headers: dict[str, str], document: dict[str, Any
 def _link_and_pair(http: httpx.Client, headers: dict[str, str], instance_id: str) -> str:
     merchant = _import(http, headers)
     response = http.post(
-        f"/api/v1/instances/{instance_id}/accounts", params=OFFLINE, json={"accountId": merchant}, headers=headers
+        f"/api/v1/instances/{instance_id}/accounts",
+        params=OFFLINE,
+        json={"accountId": merchant, "contact": CONTACT_JSON},
+        headers=headers,
     )
     assert response.status_code == 200, response.text
+    assert response.json()["missingInformation"] == []
     response = http.put(
         f"/api/v1/instances/{instance_id}/configurations/cfg-1",
         params=OFFLINE,
@@ -349,7 +354,8 @@ def test_link_and_pair_over_the_api_ask_wix_and_write_nothing_on_a_typo(
 
         site = wixsim.create_site(configurations=1)
         instance, configuration = site["instanceId"], site["configurations"][0]["id"]
-        linked = http.post(f"/api/v1/instances/{instance}/accounts", json={"accountId": merchant}, headers=headers)
+        body = {"accountId": merchant, "contact": CONTACT_JSON}
+        linked = http.post(f"/api/v1/instances/{instance}/accounts", json=body, headers=headers)
         assert linked.status_code == 200, linked.text
         nope = http.put(
             f"/api/v1/instances/{instance}/configurations/nope-cfg", json={"locationId": "loc-1"}, headers=headers

@@ -188,6 +188,7 @@ def test_link_pair_and_list(tmp_path: Path, sqlite_url: str, migrated: Database,
     )  # fmt: skip
     assert linked.returncode == 0, linked.stderr
     assert json.loads(linked.stdout)["hasCredentials"] is True
+    assert json.loads(linked.stdout)["missingInformation"] == ["contact name", "email", "phone"]
     assert key not in linked.stdout + linked.stderr
 
     refused = run_posbridge(
@@ -202,7 +203,26 @@ def test_link_pair_and_list(tmp_path: Path, sqlite_url: str, migrated: Database,
         env=env, cwd=tmp_path,
     )  # fmt: skip
     assert paired.returncode == 0, paired.stderr
-    assert "status READY" in paired.stdout
+    # No contact for order problems yet: the account needs information, and Wix may not send orders.
+    assert "status PENDING (The business information is not complete" in paired.stdout
+    half = run_posbridge(
+        "link", "--instance", instance_id, "--account", merchant, "--contact-name", "Ana", "--offline",
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert half.returncode == 2 and "go together" in half.stderr
+    contact = (
+        "--contact-name",
+        "Ana Rossi",
+        "--contact-email",
+        "ana@example.com",
+        "--contact-phone",
+        "+1 212 555 0100",
+    )
+    completed = run_posbridge(
+        "link", "--instance", instance_id, "--account", merchant, *contact, "--offline", env=env, cwd=tmp_path
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "needs information" not in completed.stdout
 
     listed = run_posbridge("configurations", "--instance", instance_id, "--json", env=env, cwd=tmp_path)
     rows = json.loads(listed.stdout)

@@ -17,6 +17,7 @@ from posbridge.store.models import Configuration, Order
 from tests.cli.test_cli import SECRET, _env, migrated, sqlite_url  # noqa: F401  (fixtures)
 from tests.pos.menu_documents import small_document
 from tests.support.cli import run_posbridge as posbridge
+from tests.support.fixtures_pos import CONTACT_OPTIONS
 from tests.support.server import free_port
 from tests.support.signer import TestSigner
 from wixsim.client import WixSimClient
@@ -54,7 +55,7 @@ def _paired_offline(db: Database, env: dict[str, str], cwd: Path, configuration:
     import_menu(db, document)
     instance = instance or str(uuid.uuid4())
     for args in (
-        ("link", "--instance", instance, "--account", document["merchant"]["id"], "--offline"),
+        ("link", "--instance", instance, "--account", document["merchant"]["id"], *CONTACT_OPTIONS, "--offline"),
         ("pair", "--instance", instance, "--configuration", configuration, "--location", "loc-1", "--offline"),
     ):
         done = posbridge(*args, env=env, cwd=cwd)
@@ -80,7 +81,7 @@ def test_link_and_pair_ask_wix_and_a_typo_records_nothing(
 
     site = wixsim.create_site(configurations=1)
     instance, configuration = site["instanceId"], site["configurations"][0]["id"]
-    linked = posbridge("link", "--instance", instance, "--account", merchant, env=env, cwd=tmp_path)
+    linked = posbridge("link", "--instance", instance, "--account", merchant, *CONTACT_OPTIONS, env=env, cwd=tmp_path)
     assert linked.returncode == 0, linked.stderr
     nope = posbridge(
         "pair", "--instance", instance, "--configuration", "nope-cfg", "--location", "loc-1", env=env, cwd=tmp_path

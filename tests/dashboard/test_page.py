@@ -5,13 +5,17 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
 from sqlalchemy import event, select
 
+from posbridge.config import Settings
+from posbridge.services.disconnection import retry_due
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Item, Location, Order, OrderLine
+from posbridge.wix.client import WixClient
 from tests.dashboard.conftest import (
     SESSION,
     Merchant,
@@ -219,3 +223,70 @@ def test_the_page_reads_its_own_rows_while_wix_answers(
     rows = next(at for at, statement in seen if "FROM configuration_menus" in statement)
     assert orders - start < latency / 2  # the recent orders were read while Wix was still answering
     assert rows - start >= latency * 0.9  # the rows, which need Wix's answer, after it
+
+
+def test_a_disconnect_wix_did_not_take_is_retried_until_wix_is_told(
+    page_client: httpx.Client,
+    wixsim: WixSimClient,
+    paired: Paired,
+    db: Database,
+    dashboard_settings: Settings,
+) -> None:
+    site, session, csrf = paired.site, paired.session, paired.csrf
+    wixsim.inject_fault("disconnectAccount", "5xx", status=503, instance_id=site.instance_id)
+    form, headers = {"csrf": csrf, "confirm": "yes"}, {SESSION: session}
+    first = page_client.post("/dashboard/account/disconnect", data=form, headers=headers)
+    assert first.status_code == 200 and "Wix was not told" in first.text and "503" in first.text
+    assert "Wix not told yet" in first.text and "Tell Wix again" in first.text
+    # The page, opened again, still says so (the state is kept, not just flashed once).
+    assert "Wix not told yet" in open_page(page_client, wixsim, site.instance_id).text
+
+    def owed() -> Account:
+        with db.transaction(write=False) as s:
+            account = s.scalar(select(Account).where(Account.instance_id == site.instance_id))
+            assert account is not None and account.status == "DISCONNECTED"
+            s.expunge(account)
+            return account
+
+    assert owed().wix_disconnect_pending and owed().wix_disconnect_attempts == 1
+    again = page_client.post("/dashboard/account/disconnect", data=form, headers=headers)  # "Try again", still down
+    assert again.status_code == 200 and "Wix was still not told" in again.text and "No POS account" not in again.text
+    after_two = owed()
+    assert after_two.wix_disconnect_pending and after_two.wix_disconnect_attempts == 2
+    assert after_two.wix_disconnect_next_at is not None
+
+    # The queue's sweep waits out the backoff, then tells Wix once it answers.
+    wixsim.clear_faults()
+    calls = len(wixsim.request_log("disconnectAccount", site.instance_id)["requests"])
+    client = WixClient(dashboard_settings, db)
+    try:
+        early = after_two.wix_disconnect_next_at - timedelta(seconds=1)
+        assert retry_due(db, client, early) == 0
+        assert len(wixsim.request_log("disconnectAccount", site.instance_id)["requests"]) == calls
+        assert retry_due(db, client, after_two.wix_disconnect_next_at) == 1
+    finally:
+        client.close()
+    told = wixsim.request_log("disconnectAccount", site.instance_id)["requests"]
+    assert told[-1]["status"] == 200 and len(told) == calls + 1
+    assert not owed().wix_disconnect_pending and owed().wix_disconnect_error is None
+    page = open_page(page_client, wixsim, site.instance_id)
+    assert "Wix not told yet" not in page.text and "Not connected" in page.text
+    # Nothing owed any more: sending it again is refused in words and Wix is not called.
+    last = page_client.post("/dashboard/account/disconnect/retry", data={"csrf": csrf}, headers=headers)
+    assert last.status_code == 409 and "No POS account is connected" in last.text
+    assert len(wixsim.request_log("disconnectAccount", site.instance_id)["requests"]) == calls + 1
+
+
+def test_tell_wix_again_from_the_page(
+    page_client: httpx.Client, wixsim: WixSimClient, paired: Paired, db: Database
+) -> None:
+    site, headers = paired.site, paired.headers
+    wixsim.inject_fault("disconnectAccount", "5xx", status=503, instance_id=site.instance_id)
+    page_client.post("/dashboard/account/disconnect", data={"csrf": paired.csrf, "confirm": "yes"}, headers=headers)
+    wixsim.clear_faults()
+    done = page_client.post("/dashboard/account/disconnect/retry", data={"csrf": paired.csrf}, headers=headers)
+    assert done.status_code == 200 and "Wix was told" in done.text and "Wix not told yet" not in done.text
+    with db.transaction(write=False) as s:
+        account = s.scalar(select(Account).where(Account.instance_id == site.instance_id))
+        assert account is not None and not account.wix_disconnect_pending
+    assert wixsim.request_log("disconnectAccount", site.instance_id)["requests"][-1]["status"] == 200

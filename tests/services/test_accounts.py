@@ -14,6 +14,7 @@ from posbridge.services.queries import get_configuration, list_accounts
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Instance, Merchant
 from tests.pos.menu_documents import small_document
+from tests.support.fixtures_pos import CONTACT_ARGS as CONTACT
 
 pytestmark = pytest.mark.all_backends  # the database backend matters here
 
@@ -92,7 +93,7 @@ def test_credentials_are_stored_encrypted_and_checked_against_the_merchant_key(d
 
 def test_disconnecting_wipes_credentials_unpairs_and_is_idempotent(db: Database, instance_id: str) -> None:
     merchant = _merchant(db)
-    link_account(db, instance_id=instance_id, account_id=merchant, credentials="k", secret_key=SECRET)
+    link_account(db, instance_id=instance_id, account_id=merchant, credentials="k", secret_key=SECRET, contact=CONTACT)
     pair_configuration(db, instance_id=instance_id, configuration_id="cfg-1", location_id="loc-1", catalog_id="cat-1")
     assert get_configuration(db, instance_id=instance_id, configuration_id="cfg-1").status == "READY"
     account = disconnect_account(db, instance_id=instance_id, account_id=merchant)
@@ -143,3 +144,22 @@ def test_an_issued_api_key_is_what_linking_checks(db: Database, instance_id: str
     with pytest.raises(WixError) as raised:
         issue_api_key(db, merchant_id="nobody")
     assert raised.value.code == "ACCOUNT_NOT_FOUND"
+
+
+def test_an_operator_linked_account_needs_its_contact_before_it_is_ready(db: Database, instance_id: str) -> None:
+    merchant = _merchant(db)
+    link_account(db, instance_id=instance_id, account_id=merchant)
+    pair_configuration(db, instance_id=instance_id, configuration_id="cfg-1", location_id="loc-1", catalog_id="cat-1")
+    pending = get_configuration(db, instance_id=instance_id, configuration_id="cfg-1")
+    assert pending.status == "PENDING" and "contact name, email, phone missing" in (pending.reason or "")
+    assert list_accounts(db, instance_id=instance_id)[0].missing_information == ["contact name", "email", "phone"]
+    with pytest.raises(WixError) as refused:
+        link_account(db, instance_id=instance_id, account_id=merchant, contact=("", "nope", "x"))
+    assert refused.value.http_status == 400 and len(refused.value.details) == 3
+    assert get_configuration(db, instance_id=instance_id, configuration_id="cfg-1").status == "PENDING"
+    link_account(db, instance_id=instance_id, account_id=merchant, contact=(" Ana Rossi ", *CONTACT[1:]))
+    assert get_configuration(db, instance_id=instance_id, configuration_id="cfg-1").status == "READY"
+    with db.transaction(write=False) as session:
+        account = session.scalar(select(Account).where(Account.instance_id == instance_id))
+        assert account is not None and account.contact_name == "Ana Rossi"
+    assert list_accounts(db, instance_id=instance_id)[0].missing_information == []

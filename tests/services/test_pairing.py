@@ -13,6 +13,7 @@ from posbridge.services.pairing import pair_configuration, unpair_configuration
 from posbridge.services.queries import get_configuration, list_configurations
 from posbridge.store.db import Database
 from tests.pos.menu_documents import small_document
+from tests.support.fixtures_pos import CONTACT_ARGS
 
 pytestmark = pytest.mark.all_backends  # the database backend matters here
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.all_backends  # the database backend matters here
 def _linked(db: Database, instance_id: str) -> str:
     document = small_document()
     import_menu(db, document)
-    link_account(db, instance_id=instance_id, account_id=document["merchant"]["id"])
+    link_account(db, instance_id=instance_id, account_id=document["merchant"]["id"], contact=CONTACT_ARGS)
     return str(document["merchant"]["id"])
 
 
@@ -93,7 +94,7 @@ def test_a_location_of_another_merchant_is_not_found(db: Database, instance_id: 
 def test_pairing_needs_a_connected_account(db: Database, instance_id: str) -> None:
     document = small_document()
     import_menu(db, document)
-    link_account(db, instance_id=instance_id, account_id=document["merchant"]["id"])
+    link_account(db, instance_id=instance_id, account_id=document["merchant"]["id"], contact=CONTACT_ARGS)
     disconnect_account(db, instance_id=instance_id, account_id=document["merchant"]["id"])
     with pytest.raises(WixError) as raised:
         pair_configuration(db, instance_id=instance_id, configuration_id="cfg-1", location_id="loc-1")
@@ -111,7 +112,7 @@ def test_one_pos_location_pairs_with_one_configuration(db: Database, instance_id
 def test_a_deactivated_location_cannot_be_paired_and_shows_as_error_once_paired(db: Database, instance_id: str) -> None:
     document = small_document()
     import_menu(db, document)
-    link_account(db, instance_id=instance_id, account_id=document["merchant"]["id"])
+    link_account(db, instance_id=instance_id, account_id=document["merchant"]["id"], contact=CONTACT_ARGS)
     pair_configuration(db, instance_id=instance_id, configuration_id="cfg-2", location_id="loc-2")
     document["locations"].pop(1)
     document["menus"][0]["locations"] = ["loc-1"]

@@ -18,6 +18,7 @@ from posbridge.store.models import Account, Configuration, Instance
 from posbridge.wix.client import WixClient
 from tests.conftest import make_settings
 from tests.pos.menu_documents import small_document
+from tests.support.fixtures_pos import CONTACT_ARGS
 from tests.support.server import free_port
 from tests.support.signer import TestSigner
 from wixsim.client import WixSimClient
@@ -77,7 +78,7 @@ def test_linking_an_instance_wix_does_not_know_is_refused_and_records_nothing(
     site = wixsim.create_site(configurations=1)
     wixsim.update_site(site["instanceId"], installed=False)
     with pytest.raises(WixError):
-        link_account(db, instance_id=site["instanceId"], account_id=merchant, wix=client)
+        link_account(db, instance_id=site["instanceId"], account_id=merchant, wix=client, contact=CONTACT_ARGS)
     assert _rows(db, site["instanceId"]) == (0, 0, 0)
 
 
@@ -89,7 +90,7 @@ def test_an_installed_instance_links_and_a_configuration_wix_has_pairs(
     merchant = _merchant(db)
     site = wixsim.create_site(configurations=1)
     instance_id, configuration_id = site["instanceId"], site["configurations"][0]["id"]
-    link_account(db, instance_id=instance_id, account_id=merchant, wix=client)
+    link_account(db, instance_id=instance_id, account_id=merchant, wix=client, contact=CONTACT_ARGS)
     with pytest.raises(WixError) as refused:
         pair_configuration(db, instance_id=instance_id, configuration_id="nope-cfg", location_id="loc-1", wix=client)
     assert (refused.value.code, refused.value.http_status) == ("LOCATION_NOT_FOUND", 404)
@@ -107,7 +108,7 @@ def test_another_sites_configuration_and_an_archived_one_are_refused(
     merchant = _merchant(db)
     mine, theirs = wixsim.create_site(configurations=2), wixsim.create_site(configurations=1)
     instance_id = mine["instanceId"]
-    link_account(db, instance_id=instance_id, account_id=merchant, wix=client)
+    link_account(db, instance_id=instance_id, account_id=merchant, wix=client, contact=CONTACT_ARGS)
     foreign = theirs["configurations"][0]["id"]
     with pytest.raises(WixError, match="Wix has no configuration"):
         pair_configuration(db, instance_id=instance_id, configuration_id=foreign, location_id="loc-1", wix=client)

@@ -25,6 +25,7 @@ from posbridge.store.models import (
     Menu,
     Merchant,
 )
+from tests.support.fixtures_pos import CONTACT
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
 
@@ -154,6 +155,7 @@ def make_tenant(
             merchant_id=merchant.id,
             status=account_status,
             authorized=authorized,
+            **CONTACT,
         )
         location = Location(
             merchant_id=merchant.id, pos_id=f"loc-{tag}", name="Main St", timezone="UTC", active=location_active

@@ -43,6 +43,16 @@ from posbridge.store.models import (
     Variation,
 )
 
+# Every account needs its contact for order problems before it is ready (services/status.py).
+CONTACT_ARGS = ("Ana Rossi", "ana@example.com", "+1 212 555 0100")  # link_account(contact=…)
+# The same contact as the admin API's `contact` body and the CLI's `link` options.
+CONTACT_JSON = dict(zip(("name", "email", "phone"), CONTACT_ARGS, strict=True))
+CONTACT_OPTIONS = tuple(
+    part
+    for flag, value in zip(("--contact-name", "--contact-email", "--contact-phone"), CONTACT_ARGS, strict=True)
+    for part in (flag, value)
+)
+CONTACT = dict(zip(("contact_name", "contact_email", "contact_phone"), CONTACT_ARGS, strict=True))
 EVERY_DAY = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 DEFAULT_LOCATION: dict[str, Any] = {
@@ -197,7 +207,7 @@ def build_pos(
         s.add(ItemLocationPrice(item_id=items["item-1"].id, location_id=uptown.id, price=Decimal("13.00")))
         for pid, quantity in stock.items():
             s.add(Stock(item_id=items[pid].id, location_id=loc.id, quantity=quantity))
-        account = Account(instance_id=instance_id, account_id=f"acct-{suffix}", merchant_id=merchant.id)
+        account = Account(instance_id=instance_id, account_id=f"acct-{suffix}", merchant_id=merchant.id, **CONTACT)
         s.add(account)
         s.flush()
         catalog_id = f"cat-{suffix}"

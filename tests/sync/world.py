@@ -30,6 +30,7 @@ from posbridge.store.types import utcnow
 from posbridge.sync.runner import ProgressCallback, run_sync
 from posbridge.wix.client import WixClient
 from tests.pos.menu_documents import generated_document
+from tests.support.fixtures_pos import CONTACT
 from wixsim.client import WixSimClient
 
 
@@ -138,7 +139,9 @@ def pair(
         menu_rows = list(session.scalars(select(Menu).where(Menu.merchant_id == merchant.id).order_by(Menu.pos_id)))
         session.add(Instance(id=instance_id))
         session.flush()
-        account = Account(instance_id=instance_id, account_id=f"acct-{uuid.uuid4().hex[:8]}", merchant_id=merchant.id)
+        account = Account(
+            instance_id=instance_id, account_id=f"acct-{uuid.uuid4().hex[:8]}", merchant_id=merchant.id, **CONTACT
+        )
         session.add(account)
         session.flush()
         row = Configuration(

@@ -22,11 +22,24 @@ Offline = Query(
 )
 
 
+class ContactIn(ApiModel):
+    """The business information an account needs to be ready: a contact for order problems."""
+
+    name: str = Field(min_length=1, max_length=255)
+    email: str = Field(min_length=3, max_length=320)
+    phone: str = Field(min_length=6, max_length=64)
+
+
 class LinkAccountRequest(ApiModel):
     """Which POS account to connect, and optionally its credentials (stored encrypted, never shown)."""
 
     account_id: str = Field(min_length=1, max_length=128, description="Built-in POS: the merchant id.")
     credentials: str | None = Field(default=None, repr=False, description="e.g. the POS API key")
+    contact: ContactIn | None = Field(
+        default=None,
+        description="Who is contacted about order problems; the account is not ready (Wix may not send orders) "
+        "until it has one",
+    )
 
 
 class ApiKeyOut(ApiModel):
@@ -69,6 +82,7 @@ def post_account(
         credentials=body.credentials,
         secret_key=request.app.state.settings.secret_key,
         wix=None if offline else client,
+        contact=(body.contact.name, body.contact.email, body.contact.phone) if body.contact else None,
     )
     return queries.get_account(db, instance_id=instance_id, account_id=body.account_id)
 

@@ -27,7 +27,7 @@ from posbridge.dashboard.session import CSRF_FIELD, SESSION_HEADER, Refused, Ses
 from posbridge.errors import WixError
 from posbridge.logs import get_logger
 from posbridge.services import attention, menu_events, merchant_page, order_flow, outbound, queries, stock, stock_push
-from posbridge.services.disconnection import disconnect
+from posbridge.services.disconnection import disconnect, owed_disconnect, retry_owed
 from posbridge.services.onboarding import NOT_CONNECTED, account_state, connect_with_api_key, save_business_info
 from posbridge.services.order_views import attention_orders, kitchen_orders
 from posbridge.services.pairing import pair_configuration, unpair_configuration
@@ -246,6 +246,7 @@ def _panel_context(
         **cards,
         "state": state,
         "not_connected": state.state == NOT_CONNECTED,
+        "owed_disconnect": owed_disconnect(db, instance_id) if state.state == NOT_CONNECTED else None,
         "data": data,
         "orders": orders,
         "problems": [o for o in orders if o.problem],
@@ -306,7 +307,8 @@ async def disconnect_account(request: Request) -> Response:
             raise WixError.of("ACCOUNT_CONFIGURATION", "Tick the box to confirm the disconnection", http_status=400)
         state = account_state(_db(request), session.owner.instance_id)
         if state.account is None:
-            raise WixError.of("ACCOUNT_NOT_CONNECTED", "No POS account is connected", http_status=409)
+            # Sent again after Wix was not told: that is the retry the page offered.
+            return _tell_wix_again(request, session)
         done = disconnect(
             _db(request), _client(request), instance_id=session.owner.instance_id, account_id=state.account.account_id
         )
@@ -315,6 +317,21 @@ async def disconnect_account(request: Request) -> Response:
         return _flash("Your POS account is disconnected from this site.")
 
     return await _guarded(request, act)
+
+
+@router.post("/dashboard/account/disconnect/retry")
+async def retry_disconnect(request: Request) -> Response:
+    """Tell Wix again of a disconnection it did not take (the queue's sweep also retries it, with backoff)."""
+    return await _guarded(request, lambda session, form: _tell_wix_again(request, session))
+
+
+def _tell_wix_again(request: Request, session: Session) -> dict[str, Any]:
+    done = retry_owed(_db(request), _client(request), instance_id=session.owner.instance_id)
+    if done is None:
+        raise WixError.of("ACCOUNT_NOT_CONNECTED", "No POS account is connected", http_status=409)
+    if done.wix_error:
+        return {"error": True, "text": f"Wix was still not told: {done.wix_error}. Try again."}
+    return _flash("Wix was told: your POS account is disconnected from this site.")
 
 
 def _wix_configuration(request: Request, session: Session, configuration_id: str) -> dict[str, Any]:

@@ -76,8 +76,12 @@ class Admin(_Json):
     def issue_api_key(self, merchant_id: str) -> str:
         return str(self.call("POST", f"/merchants/{merchant_id}/api-key")["apiKey"])
 
-    def link_account(self, instance_id: str, account_id: str, api_key: str) -> dict[str, Any]:
-        body = {"accountId": account_id, "credentials": api_key}
+    def link_account(
+        self, instance_id: str, account_id: str, api_key: str, contact: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"accountId": account_id, "credentials": api_key}
+        if contact is not None:
+            body["contact"] = contact
         result: dict[str, Any] = self.call("POST", f"/instances/{instance_id}/accounts", json=body)
         return result
 

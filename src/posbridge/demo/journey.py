@@ -26,6 +26,8 @@ from posbridge.demo import data
 from posbridge.demo.clients import Admin, CallFailed, Wix, error_codes
 
 MERCHANT = "trattoria-uno"
+# The business information that makes the account ready (Wix may send orders only then).
+CONTACT = {"name": "Giulia Bianchi", "email": "giulia@trattoria-uno.example", "phone": "+1 212 555 0142"}
 SYNC_TIMEOUT_SECONDS = 120.0
 POLL_SECONDS = 0.2
 # The site's own menu on Wix before the app arrives: the first sync archives it (the seed's warning).
@@ -260,10 +262,11 @@ class Journey:
         ]
 
     def connect(self) -> list[str]:
-        account = self.admin.link_account(self.instance_id, MERCHANT, self.api_key)
+        account = self.admin.link_account(self.instance_id, MERCHANT, self.api_key, CONTACT)
         check(
-            account["status"] == "ACTIVE" and account["authorized"],
-            f"account is {account['status']}, authorized={account['authorized']}",
+            account["status"] == "ACTIVE" and account["authorized"] and not account["missingInformation"],
+            f"account is {account['status']}, authorized={account['authorized']}, "
+            f"missing={account['missingInformation']}",
         )
         answer = self.wix.spi("account-ids", self.instance_id)
         ids = (answer.get("body") or {}).get("accountIds")
@@ -271,7 +274,8 @@ class Journey:
         self.outcome = f"account {account['status']}, Wix lists it"
         return [
             f"the merchant enters the key: account {MERCHANT} is {account['status']} "
-            f"(credentials stored encrypted: {account['hasCredentials']})",
+            f"(credentials stored encrypted: {account['hasCredentials']}; "
+            f"contact for order problems: {CONTACT['name']})",
             f"Wix's List Account IDs → [bold]{answer['status']}[/] {ids}",
         ]
 
@@ -570,7 +574,7 @@ class Journey:
             }
         )
         instance_id = site["instanceId"]
-        self.admin.link_account(instance_id, MERCHANT, self.api_key)
+        self.admin.link_account(instance_id, MERCHANT, self.api_key, CONTACT)
         answer = self.admin.business_locations(instance_id)
         check(answer["generation"] == "NEWGEN", f"posbridge reads the site as {answer['generation']}")
         found = [loc for loc in answer["locations"] if loc["name"] == NEWGEN_LOCATION]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from posbridge.crypto import CredentialBox, CredentialsError, api_key_matches, hash_api_key
-from posbridge.errors import WixError
+from posbridge.errors import ErrorDetail, WixError
 from posbridge.services.pairing import release_configuration
 from posbridge.services.wixcheck import confirm_installed
 from posbridge.store.db import Database
@@ -17,6 +18,12 @@ from posbridge.store.models import Account, Configuration, Instance, Merchant
 from posbridge.store.statuses import AccountStatus, InstanceStatus
 from posbridge.store.types import utcnow
 from posbridge.wix.client import WixClient
+
+# Bounds are the columns' (store/models.Account); an address or number longer cannot be stored.
+NAME_MAX, EMAIL_MAX, PHONE_MAX = 255, 320, 64
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ().-]{6,}$")
+Contact = tuple[str, str, str]  # name, email, phone: who is contacted about order problems
 
 
 def link_account(
@@ -27,6 +34,7 @@ def link_account(
     credentials: str | None = None,
     secret_key: str | None = None,
     wix: WixClient | None = None,
+    contact: Contact | None = None,
 ) -> Account:
     """Connect a POS account (for the built-in POS: the merchant's POS id) to a Wix instance.
 
@@ -36,7 +44,11 @@ def link_account(
     and stored encrypted with a key derived from `secret_key`; they are never logged.
     With `wix`, the instance is first confirmed with Wix (the app must be installed there);
     without, it is taken on trust (setups without Wix).
+    `contact` (name, email, phone for order problems) is checked and stored; without it, and none
+    stored before, the account needs that information before it is ready.
     """
+    if contact is not None:
+        contact = check_contact(*contact)
     if credentials is not None and not secret_key:
         raise ValueError("storing POS credentials needs the secret key (POSBRIDGE_SECRET_KEY)")
     if wix is not None:
@@ -44,11 +56,11 @@ def link_account(
     box = CredentialBox(secret_key) if credentials is not None and secret_key else None
     try:
         with db.transaction() as session:
-            return _link(session, instance_id, account_id, credentials, box)
+            return _link(session, instance_id, account_id, credentials, box, contact)
     except IntegrityError:
         # A concurrent first link recorded the instance (or account) first; re-run against its rows.
         with db.transaction() as session:
-            return _link(session, instance_id, account_id, credentials, box)
+            return _link(session, instance_id, account_id, credentials, box, contact)
 
 
 def disconnect_account(db: Database, *, instance_id: str, account_id: str) -> Account:
@@ -65,6 +77,8 @@ def disconnect_account(db: Database, *, instance_id: str, account_id: str) -> Ac
             account.status = AccountStatus.DISCONNECTED
             account.disconnected_at = utcnow()
             account.credentials_encrypted = None
+            # Owed to Wix from this commit on, so a crash before Wix is told still leaves it to retry.
+            account.wix_disconnect_pending = True
         for configuration in session.scalars(select(Configuration).where(Configuration.account_pk == account.id)):
             release_configuration(configuration)
         return account
@@ -85,7 +99,12 @@ def issue_api_key(db: Database, *, merchant_id: str) -> str:
 
 
 def _link(
-    session: Session, instance_id: str, account_id: str, credentials: str | None, box: CredentialBox | None
+    session: Session,
+    instance_id: str,
+    account_id: str,
+    credentials: str | None,
+    box: CredentialBox | None,
+    contact: Contact | None,
 ) -> Account:
     # Locking the instance row serialises links of one instance, so "one connected account" holds.
     instance = session.get(Instance, instance_id, with_for_update=True)
@@ -124,10 +143,15 @@ def _link(
     elif account.status != AccountStatus.ACTIVE:
         account.status, account.authorized = AccountStatus.ACTIVE, True
         account.linked_at, account.disconnected_at = utcnow(), None
+        # Linked again: a disconnect Wix was never told of is moot (telling it now would undo this link).
+        account.wix_disconnect_pending, account.wix_disconnect_error = False, None
+        account.wix_disconnect_attempts, account.wix_disconnect_next_at = 0, None
     elif not account.authorized:
         account.authorized = True  # linking again (credentials checked above) restores a revoked authorization
     if box is not None and credentials is not None and not _holds(box, account.credentials_encrypted, credentials):
         account.credentials_encrypted = box.seal(credentials)
+    if contact is not None:
+        account.contact_name, account.contact_email, account.contact_phone = contact
     return account
 
 
@@ -139,3 +163,24 @@ def _holds(box: CredentialBox, sealed: bytes | None, credentials: str) -> bool:
         return box.open(sealed) == credentials
     except CredentialsError:
         return False
+
+
+def check_contact(name: str, email: str, phone: str) -> tuple[str, str, str]:
+    """The contact for order problems, trimmed, or a 400 naming every bad field at once."""
+    name, email, phone = name.strip(), email.strip(), phone.strip()
+    problems = []
+    if not name or len(name) > NAME_MAX:
+        problems.append(
+            ErrorDetail("ACCOUNT_CONFIGURATION", f"Contact name: 1 to {NAME_MAX} characters", {"field": "name"})
+        )
+    if len(email) > EMAIL_MAX or not _EMAIL.match(email):
+        problems.append(
+            ErrorDetail("ACCOUNT_CONFIGURATION", "Email: an address such as name@example.com", {"field": "email"})
+        )
+    if len(phone) > PHONE_MAX or not _PHONE.match(phone):
+        problems.append(
+            ErrorDetail("ACCOUNT_CONFIGURATION", "Phone: digits, spaces and + ( ) - only", {"field": "phone"})
+        )
+    if problems:
+        raise WixError(problems, http_status=400)
+    return name, email, phone

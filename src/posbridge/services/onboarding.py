@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from posbridge.crypto import hash_api_key
-from posbridge.errors import ErrorDetail, WixError
-from posbridge.services.accounts import link_account
+from posbridge.errors import WixError
+from posbridge.services.accounts import check_contact, link_account
 from posbridge.services.status import missing_business_info
 from posbridge.services.tenancy import active_accounts
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Merchant
 
 NOT_CONNECTED, NEEDS_INFORMATION, READY = "not connected", "needs information", "ready"
-# Bounds are the columns' (store/models.Account); an address or number longer cannot be stored.
-NAME_MAX, EMAIL_MAX, PHONE_MAX = 255, 320, 64
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9 ().-]{6,}$")
 
 
 @dataclass(frozen=True)
@@ -60,39 +55,18 @@ def connect_with_api_key(db: Database, *, instance_id: str, api_key: str, secret
         raise WixError.of(
             "ACCOUNT_NOT_AUTHORIZED", "This API key is not valid: check it with your POS", http_status=403
         )
-    account = link_account(
+    return link_account(
         db,
         instance_id=instance_id,
         account_id=pos_id,
         credentials=api_key if secret_key else None,
         secret_key=secret_key,
     )
-    with db.transaction() as session:
-        row = session.get(Account, account.id)
-        if row is not None and not row.info_required:
-            # Connected by the merchant: the page collects the business information before it is ready.
-            row.info_required = True
-    return account
 
 
 def save_business_info(db: Database, *, instance_id: str, name: str, email: str, phone: str) -> Account:
     """Store the contact for order problems on the instance's connected account; all three checked at once."""
-    name, email, phone = name.strip(), email.strip(), phone.strip()
-    problems = []
-    if not name or len(name) > NAME_MAX:
-        problems.append(
-            ErrorDetail("ACCOUNT_CONFIGURATION", f"Contact name: 1 to {NAME_MAX} characters", {"field": "name"})
-        )
-    if len(email) > EMAIL_MAX or not _EMAIL.match(email):
-        problems.append(
-            ErrorDetail("ACCOUNT_CONFIGURATION", "Email: an address such as name@example.com", {"field": "email"})
-        )
-    if len(phone) > PHONE_MAX or not _PHONE.match(phone):
-        problems.append(
-            ErrorDetail("ACCOUNT_CONFIGURATION", "Phone: digits, spaces and + ( ) - only", {"field": "phone"})
-        )
-    if problems:
-        raise WixError(problems, http_status=400)
+    name, email, phone = check_contact(name, email, phone)
     with db.transaction() as session:
         accounts = active_accounts(session, instance_id)
         if not accounts:

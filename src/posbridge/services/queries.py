@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from posbridge.errors import WixError
 from posbridge.orders.model import OrderStatus
 from posbridge.services import attention
 from posbridge.services.pairing import find_configuration
-from posbridge.services.status import readiness
+from posbridge.services.status import missing_business_info, readiness
 from posbridge.services.tenancy import active_accounts
 from posbridge.store.db import Database
 from posbridge.store.models import (
@@ -77,6 +77,12 @@ class AccountView(ApiModel):
     has_credentials: bool
     linked_at: datetime
     disconnected_at: datetime | None = None
+    missing_information: list[str] = Field(
+        default=[], description="Business information still needed before the account is ready (contact for orders)"
+    )
+    wix_disconnect_pending: bool = Field(
+        default=False, description="Disconnected here but Wix has not taken the disconnect yet (retried)"
+    )
 
 
 class ConfigurationView(ApiModel):
@@ -296,6 +302,8 @@ def _account_view(account: Account, merchant_name: str) -> AccountView:
         has_credentials=account.credentials_encrypted is not None,
         linked_at=account.linked_at,
         disconnected_at=account.disconnected_at,
+        missing_information=missing_business_info(account),
+        wix_disconnect_pending=account.wix_disconnect_pending,
     )
 
 

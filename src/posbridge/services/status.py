@@ -38,13 +38,12 @@ BUSINESS_FIELDS = (("contact_name", "contact name"), ("contact_email", "email"),
 
 
 def missing_business_info(account: Account) -> list[str]:
-    """The business information an account still lacks, in words (none when the operator vouched for it).
+    """The business information an account still lacks, in words.
 
-    An account the merchant connected in the dashboard needs a contact for order problems before
-    it is ready; one an operator linked (CLI, admin API) was onboarded by the provider.
+    Every account needs a contact for order problems before it is ready (the issue's "API key and
+    business information provided"), whether the merchant connected it on the page or an operator
+    linked it (CLI `link --contact-…`, admin API `contact`).
     """
-    if not account.info_required:
-        return []
     return [words for name, words in BUSINESS_FIELDS if not (getattr(account, name) or "").strip()]
 
 

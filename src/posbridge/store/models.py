@@ -110,13 +110,17 @@ class Account(Base):
     credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
     disconnected_at: Mapped[datetime | None]
-    # Business information for order problems; required (info_required) when the merchant connected
-    # through the dashboard, where the page asks for it (docs/decisions.md "Dashboard").
-    # server_default as migration 0003 adds it (accounts linked before it had to get a value).
-    info_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Business information for order problems: every account needs it before it is ready
+    # (docs/decisions.md "Dashboard"), however it was linked.
     contact_name: Mapped[str | None] = mapped_column(String(255))
     contact_email: Mapped[str | None] = mapped_column(String(320))
     contact_phone: Mapped[str | None] = mapped_column(String(64))
+    # Disconnected here but Wix not told yet (its disconnect API failed): retried with backoff until it
+    # takes it. server_default as migration 0011 adds them to existing rows.
+    wix_disconnect_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    wix_disconnect_error: Mapped[str | None] = mapped_column(String(500))
+    wix_disconnect_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    wix_disconnect_next_at: Mapped[datetime | None]
 
 
 class Configuration(Base):
