@@ -498,8 +498,8 @@ BusinessLocationOpt = Annotated[
 def _wix_location(configuration: str | None, business_location: str | None, as_json: bool) -> tuple[str, bool]:
     """The Wix id a command names: a configuration (legacy sites) or a business location (new ones)."""
     if (configuration is None) == (business_location is None):
-        with _refusals(as_json):
-            raise WixError.of("ACCOUNT_CONFIGURATION", "Name either --configuration or --business-location")
+        # A usage mistake, not an account problem: exit 2 like any other wrong use of the options.
+        _exit("name either --configuration (legacy site) or --business-location (new-generation site)", 2)
     return (business_location, True) if business_location is not None else (str(configuration), False)
 
 
@@ -660,8 +660,16 @@ def wix_edits(
         out.print("No edits made in Wix to what posbridge syncs here.")
         return
     for row in rows:
-        verdict = "the next sync overwrites it" if row.next_sync == "OVERWRITE" else "the next sync keeps it"
+        verdict = _edit_verdict(row.next_sync == "OVERWRITE", row.synced_at)
         out.print(f"{row.event_time.isoformat()} by {row.by}: {row.words}; {verdict}", markup=False)
+
+
+def _edit_verdict(overwrite: bool, synced_at: datetime | None) -> str:
+    """What the sync does (or did) with an edit made in Wix; the same words as the dashboard's card."""
+    if synced_at is None:
+        return "the next sync overwrites it" if overwrite else "the next sync keeps it"
+    done = synced_at.isoformat()
+    return f"the sync of {done} put the POS's values back" if overwrite else f"kept by the sync of {done}"
 
 
 @contextmanager
@@ -898,7 +906,11 @@ def _order_action(action: str) -> None:
 
 
 def _print_order(detail: Any) -> None:
-    out.print(f"order {detail.pos_order_id} (Wix {detail.wix_order_id}) at {detail.location_name}: {detail.status}")
+    own = f", the POS's {detail.pos_own_order_id}" if detail.pos_own_order_id else ""
+    out.print(
+        f"order {detail.pos_order_id} (Wix {detail.wix_order_id}{own}) at {detail.location_name}: {detail.status}",
+        markup=False,
+    )
     if detail.attention is not None:
         out.print(f"needs attention: {detail.attention.reason} (actions: {', '.join(detail.attention.actions)})")
     when = "as soon as possible" if detail.fulfillment.asap else _cell(detail.fulfillment.promised_time)

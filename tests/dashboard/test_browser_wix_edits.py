@@ -56,7 +56,7 @@ def test_an_edit_made_in_wix_shows_on_the_location(
         downtown = _row(app, "Downtown")
         downtown.locator("summary").click()
         card = downtown.locator(".wix-edits")
-        expect(card).to_contain_text(f'Edited in Wix by the merchant: item "{item["name"]}" price changed from')
+        expect(card).to_contain_text(f'By the merchant: item "{item["name"]}" price changed from')
         expect(card).to_contain_text("to 99.5")
         # The sync the edit requested (debounced) puts the POS's price back; the card says so when it has.
         expect(card).to_contain_text("put the POS's values back", timeout=30_000)

@@ -52,7 +52,7 @@ def test_a_merchant_edit_in_wix_shows_on_the_location_with_what_the_next_sync_do
     wixsim.drain_menu_events()
     shown = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
     assert shown.status_code == 200
-    assert "Edited in Wix by the merchant" in shown.text, shown.text
+    assert "Edited in Wix" in shown.text and "By the merchant: item" in shown.text, shown.text
     assert f"item &#34;{item['name']}&#34; price changed from" in shown.text and "to 99.5" in shown.text
     # The requested (debounced) sync may already have run: either way the page says the POS's price wins.
     assert (

@@ -47,6 +47,7 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
         r"new-gen site's dashboard  (http://localhost:\d+/_sim/dashboard/[0-9a-f-]{36})", done.stdout
     )
     assert legacy_page and newgen_page and legacy_page[1] != newgen_page[1]
+    assert "servers stopped (--exit)" in done.stdout  # the links are not offered as live once they are gone
     for answer in (
         "200 READY",
         "SYNCED",

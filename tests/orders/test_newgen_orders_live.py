@@ -103,6 +103,21 @@ def test_a_resent_or_late_approved_event_makes_no_second_order(world: tuple[NewG
     assert len(orders_of(db, result["orderId"])) == 1
 
 
+def test_an_approval_resent_after_a_cancel_is_a_duplicate_of_the_placed_order(
+    world: tuple[NewGenWorld, str], db: Database
+) -> None:
+    """Placed, then cancelled in Wix: a resent approval is the placed order again, not one 'cancelled before'."""
+    site, _url = world
+    result = site.sim.ecom_checkout(site.instance_id, site.business_location_id, [simple_line(site)], buyer=BUYER)
+    site.sim.ecom_cancel(result["orderId"], custom_message="closing early")
+    site.sim.ecom_events(site.instance_id)  # delivered: the order is placed, then cancelled
+    [order] = orders_of(db, result["orderId"])
+    assert order.status == "CANCELED"
+    event = {"actionEvent": {"body": {"order": result["order"]}}}
+    assert ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.ORDER_APPROVED, event) == "DUPLICATE"
+    assert len(orders_of(db, result["orderId"])) == 1
+
+
 def test_a_dish_with_choices_maps_back_through_its_catalog_reference(
     world: tuple[NewGenWorld, str], db: Database
 ) -> None:
@@ -302,6 +317,7 @@ def test_an_approved_order_the_pos_refuses_needs_attention_with_the_refund(
     listed_cli = run_cli(db, tmp_path, "orders", "--attention", "--instance", site.instance_id, "--json")
     [shown] = [o for o in json.loads(listed_cli)["items"] if o["wixOrderId"] == approved["id"]]
     assert shown["attention"]["reason"] == flag["reason"]
+    assert shown["attention"]["refund"] == flag["refund"]  # the refund to make, as data, in the CLI too
     # A cancel from Wix for the order the POS never took resolves cleanly; the refund then settles it.
     assert ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.ORDER_CANCELED, event(approved)) == "STALE"
     # A partial refund first: what is still owed shrinks, in words and as data.

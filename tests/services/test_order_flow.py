@@ -26,7 +26,7 @@ from posbridge.services.order_views import get_order
 from posbridge.services.ordering import create_order
 from posbridge.services.queries import list_orders
 from posbridge.store.db import Database
-from posbridge.store.models import Location, Merchant, Order, OutboundJob
+from posbridge.store.models import ConnectedPosOrder, Location, Merchant, Order, OutboundJob
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 
@@ -166,6 +166,25 @@ def test_a_wix_order_id_of_two_sites_must_be_named_by_pos_id(db: Database, world
     assert caught.value.code == "ORDER_AMBIGUOUS"
     order_flow.change_status(db, wix_id, "ACCEPTED", actor="KITCHEN", instance_id=other.instance_id)
     assert (get_order(db, pos_id).status, get_order(db, other_pos).status) == ("NEW", "ACCEPTED")
+
+
+def test_a_merchant_poss_own_id_finds_its_order_and_two_merchants_may_share_one(db: Database, world: PosWorld) -> None:
+    other = build_pos(db, str(uuid.uuid4()), stock={"item-2": 50})
+    pos_id, _ = place(db, world)
+    other_pos, _ = place(db, other)
+    with db.transaction() as session:  # what each merchant's POS answered to its created webhook
+        session.add(ConnectedPosOrder(pos_order_id=pos_id, merchant_id=world.merchant, external_id="T-1"))
+        session.add(ConnectedPosOrder(pos_order_id=other_pos, merchant_id=other.merchant, external_id="T-1"))
+    with pytest.raises(WixError) as caught:
+        get_order(db, "T-1")
+    assert caught.value.code == "ORDER_AMBIGUOUS"
+    shown = get_order(db, "T-1", instance_id=other.instance_id)
+    assert (shown.pos_order_id, shown.pos_own_order_id) == (other_pos, "T-1")
+    order_flow.change_status(db, "T-1", "ACCEPTED", actor="KITCHEN", instance_id=world.instance_id)
+    assert (get_order(db, pos_id).status, get_order(db, other_pos).status) == ("ACCEPTED", "NEW")
+    with pytest.raises(WixError) as missing:
+        get_order(db, "T-2")
+    assert missing.value.code == "ORDER_NOT_FOUND"
 
 
 def test_auto_accept_accepts_new_orders_with_the_preparation_time(db: Database, world: PosWorld) -> None:

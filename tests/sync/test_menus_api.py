@@ -625,7 +625,7 @@ def test_a_shared_group_change_is_one_group_update_in_place_and_no_item_update(
         wanted = [c.price for c in group.choices]
     text = dry_run(world.db, world.settings, world.configuration, client=world.client).render()
     assert f"MODIFIER_GROUP update '{name}' [{before['id']}]" in text and "DISH update" not in text
-    assert "modifier groups: 1 updated. 1 bulk calls;" in text
+    assert "modifier groups: 1 updated. 1 bulk call;" in text
     world.sim.clear_request_log()
     sync = world.sync()
     assert sync.status == "SYNCED", sync.failure_reason

@@ -248,6 +248,9 @@ def test_the_cli_lists_the_edits_with_what_the_next_sync_does(
     as_json = run_with_settings(synced.settings, "wix-edits", *where, "--json", cwd=tmp_path)
     [edit] = json.loads(as_json.stdout)
     assert (edit["wixId"], edit["action"], edit["syncRequested"]) == (item_id, "updated", True)
+    synced.sync()  # the sync puts the POS's name back: the list says so, no longer "the next sync"
+    after = run_with_settings(synced.settings, "wix-edits", *where, cwd=tmp_path)
+    assert "put the POS's values back" in after.stdout and "the next sync" not in after.stdout, after.stdout
     theirs = run_with_settings(
         synced.settings, "wix-edits", "--instance", synced.instance_id, "--business-location", "nope", cwd=tmp_path
     )

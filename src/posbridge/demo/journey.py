@@ -607,8 +607,11 @@ class Journey:
         tree = Tree(f"[bold]Menus API · {NEWGEN_LOCATION}[/]")
         for menu in shown:
             branch = tree.add(f"[bold]{menu['name']}[/] · {len(menu.get('sections') or [])} sections")
-            for section in (menu.get("sections") or [])[:3]:
+            sections = menu.get("sections") or []
+            for section in sections[:3]:
                 branch.add(f"{section['name']} ({len(section.get('items') or [])})")
+            if len(sections) > 3:
+                branch.add(f"… {len(sections) - 3} more")
         self.shown = [tree]
         plain = next(
             item

@@ -97,9 +97,12 @@ def _play(
         f"admin token and settings  {wiring.folder / 'demo.env'}  (source it, then: .venv/bin/posbridge orders)"
     )
     console.print(f"server logs               {', '.join(str(server.log_path) for server in servers)}")
-    if not exit_after:
-        console.print("\nserving until Ctrl-C")
-        _wait_for_interrupt()
+    if exit_after:
+        # The links above die with the servers: say so, and how to keep them.
+        console.print("\nservers stopped (--exit): run `posbridge demo` without --exit to click through these links")
+        return 0 if ok else 1
+    console.print("\nserving until Ctrl-C")
+    _wait_for_interrupt()
     return 0 if ok else 1
 
 

@@ -71,7 +71,8 @@ class Preview:
             f"{PLURAL[kind]}: " + ", ".join(f"{n} {self.wording.past[op]}" for op, n in sorted(ops.items()))
             for kind, ops in self.diff.counts().items()
         )
-        lines.append(f"Total: {summary}. {self.planned_calls} bulk calls; {self.wording.commit}.")
+        calls = f"{self.planned_calls} bulk call{'' if self.planned_calls == 1 else 's'}"
+        lines.append(f"Total: {summary}. {calls}; {self.wording.commit}.")
         return "\n".join(lines + held)
 
 
