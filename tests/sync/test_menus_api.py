@@ -415,7 +415,7 @@ def test_the_cli_lists_business_locations_pairs_one_and_syncs_it(
     both = _cli(
         world.settings, "sync", "--instance", world.instance_id, "--configuration", "x", *where[2:], cwd=tmp_path
     )
-    assert both.returncode == 1
+    assert both.returncode == 2 and "name either --configuration" in both.stderr, both.stderr  # a usage mistake
 
 
 def _events(world: NewGenWorld, sync_id: int) -> list[str]:
