@@ -166,6 +166,57 @@ def test_a_merchant_deleting_a_synced_modifier_is_an_edit_the_next_sync_undoes(
     assert by_kind["MENU"].name != menu_id  # named from the last state seen, not by its id
 
 
+def test_a_merchant_edit_of_our_modifier_group_is_shown_and_the_next_sync_puts_the_pos_values_back(
+    synced: NewGenWorld, db: Database, wixsim: WixSimClient
+) -> None:
+    group_id = owned(db, synced, "MODIFIER_GROUP")
+    before = entity(synced, "modifierGroups", group_id)
+    modifiers = [dict(m) for m in before["modifiers"]]
+    charges = [str(menu_events._money(m["additionalChargeInfo"]["additionalCharge"])) for m in modifiers]
+    modifiers[0]["additionalChargeInfo"] = {"additionalCharge": "7.25"}
+    wixsim.merchant_edit(synced.instance_id, "modifier-groups", group_id, name="Renamed group", modifiers=modifiers)
+    wixsim.drain_menu_events()
+
+    [edit] = edits(db, synced.instance_id)
+    assert (edit.kind, edit.wix_id, edit.name, edit.action) == ("MODIFIER_GROUP", group_id, "Renamed group", "updated")
+    assert edit.changes == [
+        {"field": "additionalCharges", "before": charges, "after": ["7.25", *charges[1:]], "nextSync": "OVERWRITE"},
+        {"field": "name", "before": before["name"], "after": "Renamed group", "nextSync": "OVERWRITE"},
+    ]
+    assert edit.next_sync == "OVERWRITE" and edit.sync_requested
+    [sync] = pending(db, synced)
+    assert sync.trigger == menu_events.WIX_EDIT and sync.not_before is not None
+    [view] = menu_events.recent_edits(db, synced.instance_id, synced.business_location_id)
+    assert view.words.startswith('modifier group "Renamed group" charges changed from ')
+    assert "7.25" in view.words and f"name changed from {before['name']} to Renamed group" in view.words
+
+    due = sync.not_before
+    assert run_sync(db, synced.settings, synced.configuration, client=synced.client, clock=lambda: due) is False
+    wixsim.drain_menu_events()
+    after = entity(synced, "modifierGroups", group_id)
+    assert after["name"] == before["name"] and after["modifiers"] == before["modifiers"]
+    assert len(edits(db, synced.instance_id)) == 1 and pending(db, synced) == []
+
+
+def test_a_merchant_rule_edit_of_our_modifier_group_is_kept_when_wix_owns_min_max(
+    synced: NewGenWorld, db: Database, wixsim: WixSimClient
+) -> None:
+    group_id = owned(db, synced, "MODIFIER_GROUP")
+    rule = entity(synced, "modifierGroups", group_id)["rule"]
+    required = not rule.get("required")
+    changed = {**rule, "required": required, "minSelections": int(required), "maxSelections": 1}
+    assert changed != rule
+    wixsim.merchant_edit(synced.instance_id, "modifier-groups", group_id, rule=changed)
+    wixsim.drain_menu_events()
+    [edit] = edits(db, synced.instance_id)
+    assert [(c["field"], c["nextSync"]) for c in edit.changes] == [("rule", "OVERWRITE")]
+    # The same change, judged by a tenant that gave Wix the min/max of options, is kept.
+    wix_owns = Ownership(wix_owned=frozenset({"dishOptionsMinMaxUpdated"}))
+    assert menu_events.changes_of("MODIFIER_GROUP", "updated", {"rule": rule}, {"rule": changed}, wix_owns) == [
+        {"field": "rule", "before": rule, "after": changed, "nextSync": "KEEP"}
+    ]
+
+
 def test_a_merchant_edit_of_the_sites_own_entities_is_not_ours(
     synced: NewGenWorld, db: Database, wixsim: WixSimClient
 ) -> None:

@@ -16,9 +16,10 @@ key) with a small snapshot of the entity, and classified:
   (catalogSyncConfiguration, `posbridge.sync.ownership`) and what the Menus API target writes;
   when something will be overwritten, a debounced sync is requested so the POS's values come back
   soon rather than at some later POS change (docs/decisions.md).
-- NOT_OURS: an entity no paired location owns (the merchant's own menus, another instance's ids,
-  labels, variants and modifier groups, which posbridge shares by name or content and keeps no id
-  map rows for): recorded, nothing shown.
+- NOT_OURS: an entity no paired location owns (the merchant's own menus and modifier groups, another
+  instance's ids, labels and variants, which posbridge shares by name and keeps no id map rows for):
+  recorded, nothing shown. Modifier groups posbridge made for a POS option group are in the id map
+  (MODIFIER_GROUP), so a merchant's edit of one (name, rule, modifiers, their charges) is shown.
 - STALE: an event older (`entityEventSequence`) than one already seen for the entity: recorded only.
 - DUPLICATE: seen before: nothing.
 """
@@ -46,7 +47,7 @@ from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Sync, SyncIdMap, WebhookEvent, WixMenuEdit
 from posbridge.store.statuses import SyncStatus
 from posbridge.store.types import utcnow
-from posbridge.sync.catalog import DISH, MENU, SECTION, VARIATION
+from posbridge.sync.catalog import DISH, GROUP, MENU, SECTION, VARIATION
 from posbridge.sync.ownership import Ownership
 from posbridge.wix.generation import Generation
 
@@ -57,7 +58,7 @@ KINDS: dict[str, str | None] = {
     "section": SECTION,
     "item": DISH,
     "item_modifier": VARIATION,
-    "item_modifier_group": None,
+    "item_modifier_group": GROUP,
     "item_variant": None,
     "item_label": None,
 }
@@ -118,6 +119,16 @@ def snapshot(raw: Any) -> dict[str, Any]:
     for name in ("sectionIds", "itemIds"):
         if isinstance(raw.get(name), list):
             out[name] = [str(x) for x in raw[name]]
+    rule = raw.get("rule")
+    if isinstance(rule, dict):
+        out["rule"] = {k: rule[k] for k in ("required", "minSelections", "maxSelections") if k in rule}
+    if isinstance(raw.get("modifiers"), list):  # a modifier group's modifiers, its charges, its defaults
+        modifiers = [m for m in raw["modifiers"] if isinstance(m, dict)]
+        out["modifiers"] = [str(m.get("id") or "") for m in modifiers]
+        out["additionalCharges"] = [
+            _money((m.get("additionalChargeInfo") or {}).get("additionalCharge") or "0") for m in modifiers
+        ]
+        out["preSelected"] = [str(m.get("id") or "") for m in modifiers if m.get("preSelected")]
     if isinstance(raw.get("image"), dict):
         out["image"] = str(raw["image"].get("id") or raw["image"].get("url") or "")
     return out
@@ -151,6 +162,14 @@ _WRITTEN: dict[str, dict[str, str | None]] = {
         "modifierGroups": None,
     },
     VARIATION: {"name": None, "inStock": "dishInStockUpdated"},
+    # The differ carries a live option's min/max over when Wix owns them; `required` follows from min.
+    GROUP: {
+        "name": None,
+        "rule": "dishOptionsMinMaxUpdated",
+        "modifiers": None,
+        "additionalCharges": None,
+        "preSelected": None,
+    },
 }
 
 
@@ -412,7 +431,7 @@ def _request_sync(
 # --- reading them back -----------------------------------------------------------------------------
 
 
-_KIND_WORDS = {MENU: "menu", SECTION: "section", DISH: "item", VARIATION: "modifier"}
+_KIND_WORDS = {MENU: "menu", SECTION: "section", DISH: "item", VARIATION: "modifier", GROUP: "modifier group"}
 _FIELD_WORDS = {
     "priceVariants": "prices by size",
     "inStock": "in stock",
@@ -420,6 +439,8 @@ _FIELD_WORDS = {
     "modifierGroups": "modifier groups",
     "sectionIds": "sections",
     "itemIds": "items",
+    "additionalCharges": "charges",
+    "preSelected": "pre-selected modifiers",
 }
 
 
@@ -435,6 +456,11 @@ def _value_words(value: Any, money: bool = False) -> str:
         return "empty"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, dict) and {"minSelections", "maxSelections"} & set(value):
+        required = "required" if value.get("required") else "optional"
+        return f"{required}, {value.get('minSelections', 0)} to {value.get('maxSelections', 'any')}"
+    if isinstance(value, list) and money:
+        return ", ".join(_value_words(v, money=True) for v in value) or "none"
     if isinstance(value, list):
         return f"{len(value)} entries"
     return str(value)
@@ -448,7 +474,7 @@ def edit_words(kind: str, name: str, action: str, changes: list[dict[str, Any]])
     parts = []
     for change in changes:
         field = _FIELD_WORDS.get(change["field"], change["field"])
-        money = change["field"] == "price"
+        money = change["field"] in ("price", "additionalCharges")
         before, after = _value_words(change.get("before"), money), _value_words(change.get("after"), money)
         if change.get("before") is None:
             parts.append(f"{field} set to {after}")
