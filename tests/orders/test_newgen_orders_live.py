@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import delete, select, update
+from sqlalchemy import event as sa_event
 from typer.testing import CliRunner
 
 from posbridge.app import create_app
@@ -475,3 +477,79 @@ def test_a_merchant_pos_refusing_a_paid_order_asks_for_the_refund_and_a_wix_canc
             assert pos.attempts == 1
         finally:
             pos_deliveries.remove_pos(db, merchant_id=merchant)
+
+
+@pytest.mark.parametrize("withdrawal", [ecom_orders.ORDER_CANCELED, ecom_orders.PAYMENT_STATUS_UPDATED])
+def test_a_cancel_that_read_before_the_placement_committed_and_commits_after_it_still_cancels(
+    world: tuple[NewGenWorld, str], db: Database, backend: str, withdrawal: str
+) -> None:
+    """The race of a cancel (or full refund) with the approval placing the order, played step by step.
+
+    The cancel records its event, reads no order rows and is held just before its commit. The placement
+    then runs; the cancel is let go at the last moment the backend allows: on PostgreSQL once the
+    placement has committed its order and read the kept events again (or is about to wait for the
+    order's lock), on SQLite (whose single writer the held cancel is) once the placement has read.
+    """
+    site, _url = world
+    result = site.sim.ecom_checkout(site.instance_id, site.business_location_id, [simple_line(site)], buyer=BUYER)
+    raced = copy_of(result["order"], "ace1" if withdrawal == ecom_orders.ORDER_CANCELED else "ace2")
+    gone = copy.deepcopy(raced)
+    if withdrawal == ecom_orders.PAYMENT_STATUS_UPDATED:
+        gone["paymentStatus"] = "FULLY_REFUNDED"
+        gone["balanceSummary"]["refunded"] = gone["balanceSummary"]["paid"]
+    held, release = threading.Event(), threading.Event()
+    threads: dict[str, threading.Thread] = {}
+    placement = {"inserted": False, "committed": False}
+    outcomes: dict[str, str | BaseException] = {}
+
+    def on_commit(_conn: Any) -> None:
+        me = threading.current_thread()
+        if me is threads.get("cancel") and not held.is_set():
+            held.set()
+            release.wait(timeout=30)
+        elif me is threads.get("placement") and placement["inserted"]:
+            placement["committed"] = True
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.current_thread() is threads.get("placement") and "pg_advisory_xact_lock" in statement:
+            release.set()  # the placement is about to wait for the held cancel's lock
+
+    def after(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.current_thread() is not threads.get("placement"):
+            return
+        if statement.lstrip().upper().startswith("INSERT INTO ORDERS "):
+            placement["inserted"] = True
+        elif "webhook_events" in statement and (backend == "sqlite" or placement["committed"]):
+            release.set()  # the placement has read the kept events without the held cancel's
+
+    def run(name: str, kind: str, order: dict[str, Any]) -> None:
+        try:
+            outcomes[name] = ecom_orders.apply_ecom_event(db, site.instance_id, kind, event(order))
+        except BaseException as exc:  # reported by the assertions below
+            outcomes[name] = exc
+
+    listeners = (("commit", on_commit), ("before_cursor_execute", before), ("after_cursor_execute", after))
+    for name, listener in listeners:
+        sa_event.listen(db.engine, name, listener)
+    try:
+        threads["cancel"] = threading.Thread(target=run, args=("cancel", withdrawal, gone))
+        threads["cancel"].start()
+        assert held.wait(timeout=30)  # recorded, found no order, not yet committed
+        threads["placement"] = threading.Thread(target=run, args=("placement", ecom_orders.ORDER_APPROVED, raced))
+        threads["placement"].start()
+        for thread in threads.values():
+            thread.join(timeout=60)
+            assert not thread.is_alive()
+    finally:
+        release.set()
+        for name, listener in listeners:
+            sa_event.remove(db.engine, name, listener)
+    assert release.is_set() and outcomes == {"cancel": "KEPT", "placement": "PLACED"}
+    [order] = orders_of(db, raced["id"])
+    assert order.status == "CANCELED"  # the order does not stay live in the kitchen
+    with db.transaction(write=False) as session:
+        changes = session.scalars(select(OrderStatusChange).where(OrderStatusChange.order_id == order.id))
+        assert [(c.status, c.actor) for c in changes] == [("NEW", "WIX"), ("CANCELED", "WIX")]  # applied once
+    apply = ecom_orders.apply_ecom_event
+    assert apply(db, site.instance_id, withdrawal, event(gone)) == "DUPLICATE"
+    assert apply(db, site.instance_id, ecom_orders.ORDER_APPROVED, event(raced)) == "DUPLICATE"

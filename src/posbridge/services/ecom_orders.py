@@ -31,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -289,6 +289,7 @@ def _once(
     )
     try:
         with db.transaction() as session:
+            _lock_order(session, instance_id, order_id)  # before the order rows are read: see _lock_order
             if session.get(WebhookEvent, key) is not None:
                 return DUPLICATE
             session.add(
@@ -313,6 +314,7 @@ def _once(
 def _apply_kept(db: Database, instance_id: str, order_id: str) -> None:
     """Apply the cancels and refunds Wix sent while the order was being placed (they found no order then)."""
     with db.transaction() as session:
+        _lock_order(session, instance_id, order_id)  # waits for a cancel that read before the order committed
         kept = list(
             session.execute(
                 select(WebhookEvent.event_type, WebhookEvent.payload)
@@ -332,6 +334,24 @@ def _apply_kept(db: Database, instance_id: str, order_id: str) -> None:
                 _cancel_rows(session, rows, _custom_message(dict(payload or {})))
             else:
                 _refund_rows(session, rows, dict(payload or {}))
+
+
+def _lock_order(session: Session, instance_id: str, order_id: str) -> None:
+    """Serialise a cancel or refund (`_once`) and the placement's re-check (`_apply_kept`) of one eCom order.
+
+    Without it, on PostgreSQL (READ COMMITTED) a cancel that read no order rows before the placement
+    committed, and commits only after the placement's re-check read no kept events, is lost: each
+    missed the other's uncommitted row. Under this lock the re-check, which always follows the
+    placement's commit, either waits for the cancel's commit (and sees its kept event) or runs first
+    (and the cancel, reading after it, sees the order). PostgreSQL: a transaction-scoped advisory lock
+    keyed on (instance, order), released by the commit. SQLite: every writing transaction already holds
+    the file's single write lock (BEGIN IMMEDIATE, across processes), which is the same serialisation.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"ecom-order\0{instance_id}\0{order_id}".encode()).digest()
+    session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
 
 
 def _rows(session: Session, instance_id: str, order_id: str, *, lock: bool = True) -> list[OrderRecord]:
