@@ -35,7 +35,8 @@ from posbridge.services.status import ReadinessStatus
 from posbridge.services.syncing import preview_sync, request_configuration_sync
 from posbridge.store.db import Database
 from posbridge.store.statuses import SyncStatus
-from posbridge.sync.preview import field_lines, show
+from posbridge.sync.diff import CREATE, DELETE, DETACH, UPDATE
+from posbridge.sync.preview import Preview, field_lines, show
 from posbridge.wix.client import WixClient
 from posbridge.wix.connectivity import get_configuration
 from posbridge.wix.errors import WixApiError
@@ -471,6 +472,22 @@ async def wix_menus(request: Request, configuration_id: str) -> Response:
     return await _fragment(request, "wix_menus.html", read)
 
 
+# The badge of a change; other ops take the target's past participle, as the CLI's dry run does
+# (Catalogs v3 archives the site's own menus, the Menus API hides them).
+_OP_LABELS = {CREATE: "New", UPDATE: "Changed"}
+
+
+def _op_counts(result: Preview) -> list[str]:
+    """ "N created", "N updated", "N removed" (detached or deleted), then any other op in the target's words."""
+    totals: dict[str, int] = {}
+    for ops in result.diff.counts().values():
+        for op, n in ops.items():
+            totals[op] = totals.get(op, 0) + n
+    removed = totals.pop(DETACH, 0) + totals.pop(DELETE, 0)
+    out = [f"{totals.pop(CREATE, 0)} created", f"{totals.pop(UPDATE, 0)} updated", f"{removed} removed"]
+    return out + [f"{n} {result.wording.past[op]}" for op, n in sorted(totals.items())]
+
+
 @router.get("/dashboard/configurations/{configuration_id}/preview")
 async def preview(request: Request, configuration_id: str) -> Response:
     """The next sync's changes (a dry run against Wix's live catalog; writes nothing)."""
@@ -487,12 +504,16 @@ async def preview(request: Request, configuration_id: str) -> Response:
                     fields.append(f"{name}: {show(change.after.get(name), result.diff.names)}")
                 else:
                     fields.extend(field_lines(name, change.before.get(name), change.after.get(name), result.diff.names))
-            changes.append({"op": change.op, "kind": change.kind.lower(), "name": change.name, "fields": fields})
-        counts = {op: 0 for op in ("create", "update", "remove")}
-        for ops in result.diff.counts().values():
-            for op, n in ops.items():
-                counts[op] = counts.get(op, 0) + n
-        return {"preview": result, "changes": changes, "counts": counts}
+            changes.append(
+                {
+                    "op": change.op,
+                    "label": _OP_LABELS.get(change.op) or result.wording.past[change.op].capitalize(),
+                    "kind": change.kind.lower(),
+                    "name": change.name,
+                    "fields": fields,
+                }
+            )
+        return {"preview": result, "changes": changes, "counts": _op_counts(result)}
 
     return await _fragment(request, "preview.html", read)
 
