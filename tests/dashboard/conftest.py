@@ -146,6 +146,15 @@ def ready(client: httpx.Client, sim: WixSimClient, instance_id: str, merchant: M
     return session, csrf
 
 
+def pair_location(client: httpx.Client, session: str, csrf: str, configuration_id: str) -> httpx.Response:
+    """The merchant pairs the Wix location (a new-generation business location) with the POS's loc-1."""
+    return client.post(
+        f"/dashboard/configurations/{configuration_id}/pair",
+        data={"csrf": csrf, "locationId": "loc-1", "configurationId": configuration_id},
+        headers={SESSION: session},
+    )
+
+
 def wait_for_sync(client: httpx.Client, session: str, configuration_id: str, seconds: float = 30) -> httpx.Response:
     """The row's sync state once it has ended (Synced or Failed), polled as the page polls it.
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.dashboard.conftest import SESSION, Merchant, ready
+from tests.dashboard.conftest import SESSION, Merchant, pair_location, ready
 from wixsim.client import WixSimClient
 
 
@@ -23,11 +23,7 @@ def test_a_new_generation_preview_says_hidden_where_the_target_hides(
     wixsim.merchant_create(instance_id, "menus", name="Chef's table", businessLocationId=downtown, visible=True)
     session, csrf = ready(page_client, wixsim, instance_id, make_merchant())
     headers = {SESSION: session}
-    page_client.post(
-        f"/dashboard/configurations/{downtown}/pair",
-        data={"csrf": csrf, "locationId": "loc-1", "configurationId": downtown},
-        headers=headers,
-    )
+    pair_location(page_client, session, csrf, downtown)
     preview = page_client.get(f"/dashboard/configurations/{downtown}/preview", headers=headers)
     assert preview.status_code == 200, preview.text
     assert ">Hidden</span> menu <strong>Chef&#39;s table</strong>" in preview.text, preview.text

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 
 from posbridge.store.db import Database
-from tests.dashboard.conftest import SESSION, Merchant, ready, wait_for_sync
+from tests.dashboard.conftest import SESSION, Merchant, pair_location, ready, wait_for_sync
 from wixsim.client import WixSimClient
 
 
@@ -31,11 +31,7 @@ def test_a_merchant_edit_in_wix_shows_on_the_location_with_what_the_next_sync_do
     downtown = site["locations"][0]["id"]
     session, csrf = ready(page_client, wixsim, instance_id, merchant)
     headers = {SESSION: session}
-    page_client.post(
-        f"/dashboard/configurations/{downtown}/pair",
-        data={"csrf": csrf, "locationId": "loc-1", "configurationId": downtown},
-        headers=headers,
-    )
+    pair_location(page_client, session, csrf, downtown)
     # The POS's tax rate (Margherita, 8.875 %) has nowhere to go on the Menus API: the preview says so.
     preview = page_client.get(f"/dashboard/configurations/{downtown}/preview", headers=headers)
     assert preview.status_code == 200, preview.text
