@@ -22,8 +22,11 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
@@ -36,6 +39,8 @@ from posbridge.config import load_settings  # noqa: E402
 from posbridge.logs import configure_logging  # noqa: E402
 from posbridge.store import migrate  # noqa: E402
 from posbridge.store.db import Database  # noqa: E402
+from posbridge.store.models import OptionGroup, SyncIdMap  # noqa: E402
+from posbridge.sync.catalog import GROUP  # noqa: E402
 from wixsim.testing import start_wixsim  # noqa: E402
 
 RATE = 200  # Wix: requests per minute per app instance
@@ -126,6 +131,8 @@ def menus_minimum(summary: dict[str, Any], live_items: int) -> int:
         new_menus,
         counts.get("MENU", {}).get("update", 0) + new_menus,  # shown once complete
         counts.get("MENU", {}).get("archive", 0) + counts.get("MENU", {}).get("unarchive", 0),
+        counts.get(GROUP, {}).get("update", 0),  # a POS option group changed: its shared group, in place
+        counts.get(GROUP, {}).get("delete", 0),  # a group posbridge made that no item offers any more
     ]
     made = sum(calls.get(name, 0) for name in MENUS_AS_MADE)
     return reads + sum(math.ceil(n / MENUS_BATCH) for n in per_kind) + made
@@ -146,7 +153,32 @@ def run_menus(size: int, mode: str, sim: Any, url: str) -> list[Result]:
         lambda: world.client.call_api(world.instance_id, "GET", "/locations/v1/locations"),
         lambda summary, kind: menus_minimum(summary, 0 if kind == "first" else size),
         db,
+        {GROUP_PRICE: lambda: _change_a_shared_choice_price(world)},
     )
+
+
+GROUP_PRICE = "group price"  # a re-sync after one shared option group's choice price changed in the POS
+
+
+def _change_a_shared_choice_price(world: Any) -> None:
+    """The POS raises one choice's price in an option group synced as a shared modifier group."""
+    with world.db.transaction() as session:
+        group_id = session.scalar(
+            select(SyncIdMap.pos_ref)
+            .where(SyncIdMap.catalog_id == world.business_location_id, SyncIdMap.kind == GROUP)
+            .order_by(SyncIdMap.id)
+            .limit(1)
+        )
+        group = session.get(OptionGroup, group_id)
+        assert group is not None and group.choices, "the synced menu has no modifier group"
+        group.choices[0].price += Decimal("0.50")
+
+
+def _check_group_price(summary: dict[str, Any]) -> None:
+    """The one change is one group update in place: no item is written (the items point at the group)."""
+    writes = {k: v for k, v in (summary.get("calls") or {}).items() if not k.startswith(("list", "query"))}
+    assert summary.get("counts") == {GROUP: {"update": 1}}, summary.get("counts")
+    assert writes == {"bulkUpdateModifierGroups": 1}, writes
 
 
 def _settings(sim: Any, url: str, mode: str) -> Any:
@@ -189,15 +221,21 @@ def _measure(
     warm: Callable[[], Any],
     minimum: Callable[[dict[str, Any], str], int],
     db: Database,
+    changes: dict[str, Callable[[], None]] | None = None,
 ) -> list[Result]:
-    """A first sync and a no-change re-sync, timed (`warm` fetches the token outside the measurement)."""
+    """A first sync and a no-change re-sync, timed (`warm` fetches the token outside the measurement);
+    then a re-sync after each of `changes` (row name → the POS change, made before timing)."""
     out = []
-    for kind in ("first", "re-sync"):
+    for kind in ("first", "re-sync", *(changes or {})):
+        if changes and kind in changes:
+            changes[kind]()
         warm()
         started, cpu_started = time.perf_counter(), time.process_time()
         sync = world.sync()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         summary = sync.summary or {}
+        if kind == GROUP_PRICE:
+            _check_group_price(summary)
         calls = int(summary.get("callsTotal", 0))
         retries = int(summary.get("retries", 0))
         result = Result(size, mode, kind, seconds, calls, minimum(summary, kind), sync.status, retries)
@@ -291,10 +329,13 @@ def menus_section(results: list[Result], backend: str) -> str:
             "The same genmenu menus into a new-generation site's business location (Menus API: no drafts,",
             "bulk calls of 100). *minimum* is one list call per kind and page (menus, sections, labels,",
             "variants, modifiers, modifier groups, items; the menus' ordering settings when the location has",
-            "menus) + ceil(entities/100) per bulk kind written + the calls made at their minimum by design",
+            "menus) + ceil(entities/100) per bulk kind written (group updates and deletes included) + the",
+            "calls made at their minimum by design",
             "(label creates, group and variant bulk creates, one ordering-settings upsert per new menu: the",
             "API has no bulk for either); the Menus API has no catalog version, so a re-sync reads",
-            "everything and writes nothing. Goals as for Catalogs v3. *cpu s* is the CPU time of the whole",
+            "everything and writes nothing. *group price* is a re-sync after the POS raised one choice's",
+            "price in an option group synced as a shared modifier group: one group update in place, no item",
+            "written (the bench fails otherwise). Goals as for Catalogs v3. *cpu s* is the CPU time of the whole",
             "process (posbridge and the in-process wixsim); *load* the 1-minute load average as the sync",
             "ended (the 2 cores are shared with other work, so wall time can exceed CPU time).",
             "",
@@ -315,7 +356,8 @@ wixsim's calls per entity written). On this shared machine *cpu s* is the measur
 rate limit does not bind in any row: a sync makes fewer than 200 calls and both Wix's window and
 posbridge's budget are sliding 200 a minute, so all are let through at once (no retries); where
 wall time exceeds CPU time, and *wall ÷ floor* comes near or above 1, the process was waiting
-for a core (see *load*), not for the rate limit."""
+for a core (see *load*), not for the rate limit. This run had the machine nearly to itself (load
+0.6–0.8); an earlier run at load 8–10 took 3–8 × the wall time for the same CPU time."""
 
 
 READING = """\
