@@ -98,6 +98,20 @@ def make_site(wixsim: WixSimClient, posbridge_url: str) -> Callable[..., Site]:
     return build
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for a module's browser tests (launching costs about a second per test).
+
+    Module, not session, scope: while Playwright's sync API is running, asyncio.run() in the same
+    thread fails ("cannot be called from a running event loop"), so it must be gone before a worker
+    runs another module's tests.
+    """
+    from tests.dashboard.browser import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
 @pytest.fixture()
 def page_client(posbridge_url: str) -> Iterator[httpx.Client]:
     """Plain HTTP at the page (the security tests)."""

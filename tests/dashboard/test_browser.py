@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from posbridge.services.configurations import configuration_status
 from posbridge.store.db import Database
 from posbridge.store.models import ChoiceStock, Variation
 from posbridge.store.models import Merchant as MerchantRow
-from tests.dashboard.browser import chromium, connect_with_business_info
+from tests.dashboard.browser import connect_with_business_info
 from tests.dashboard.conftest import Merchant, Site, repo_root
 from wixsim.client import WixSimClient
 
@@ -49,12 +50,12 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
     make_merchant: Callable[[], Merchant],
     db: Database,
     tmp_path: Path,
+    browser: Any,
 ) -> None:
     shots = repo_root() / os.environ[SHOTS_ENV] if os.environ.get(SHOTS_ENV) else tmp_path
     site, merchant = make_site(catalog=OLD_MENU), make_merchant()
     host = wixsim.base_url.replace("127.0.0.1", "localhost")
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})  # type: ignore[attr-defined]
+    with _page(browser) as page:
         errors: list[str] = []  # the browser's own complaints: CSP refusals, script errors, failed loads
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -79,12 +80,7 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
         expect(app.locator(".badge-ready").first).to_have_text("Ready")
         _shoot(page, "2-business-info", shots)
 
-        for wix_name, pos_name in (("Downtown", "Downtown"), ("Uptown Store", "Uptown")):
-            row = _row(app, wix_name)
-            row.locator("summary").click()
-            expect(row.get_by_label("POS location")).to_have_text(re.compile(rf"{pos_name}.*\(suggested\)"))
-            row.get_by_role("button", name="Pair").click()
-            expect(_row(app, wix_name).locator(".row-pair")).to_have_text(f"→ {pos_name}")
+        _pair_both_as_suggested(app)
         downtown = _row(app, "Downtown")
         expect(downtown.locator("summary .badge")).to_have_text("Ready")
         downtown.locator("summary").click()
@@ -93,14 +89,13 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
         expect(downtown.locator(".sync-status")).to_contain_text("Never synced")
         _shoot(page, "3-paired", shots)
 
-        menus = downtown.locator("fieldset input[type=checkbox]")
-        assert menus.count() >= 1
-        downtown.get_by_role("button", name="Save menus").click()
+        _choose_menus(app, "Downtown", drop="Brunch", keep="Dinner")
         downtown = _row(app, "Downtown")
-        expect(app.locator(".flash-ok")).to_contain_text("Saved the menus")
 
         downtown.get_by_role("button", name="Preview next sync").click()
         expect(downtown.locator(".preview")).to_contain_text(re.compile(r"\d+ created · \d+ updated · \d+ removed"))
+        expect(downtown.locator(".preview")).to_contain_text("Dinner")
+        expect(downtown.locator(".preview")).not_to_contain_text("Brunch")  # unticked: not in the next sync
         _shoot(page, "4-preview", shots)
 
         downtown.get_by_role("button", name="Sync now").click()
@@ -113,7 +108,10 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
 
         live = wixsim.live_catalog(site.configurations[0]["catalogId"])
         names = {item["name"] for item in live["items"]}
-        assert {item["name"] for item in merchant.document["items"]} <= names
+        assert {"Margherita", "Diavola", "Tiramisu"} <= names
+        # Brunch was unticked: neither it nor its only dish (Pancakes) is on Wix.
+        assert "Pancakes" not in names
+        assert [m["name"] for m in live["menus"] if not m["archived"]] == ["Dinner"]
         old = [menu for menu in live["menus"] if menu["name"] == "Old Wix Menu"]
         assert old and all(menu["archived"] for menu in old)  # as the page warned
 
@@ -149,40 +147,110 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
             )
             assert out is not None  # 86ed, until an hour from now
         assert errors == [], "\n".join(errors)
-        page.close()
 
 
-def test_new_generation_site_pairs_a_business_location_and_syncs_in_the_browser(
+def test_new_generation_site_pairs_two_business_locations_picks_menus_previews_syncs_and_unpairs(
     wixsim: WixSimClient,
     posbridge_url: str,
     make_merchant: Callable[[], Merchant],
+    db: Database,
     tmp_path: Path,
+    browser: Any,
 ) -> None:
     shots = repo_root() / os.environ[SHOTS_ENV] if os.environ.get(SHOTS_ENV) else tmp_path
     merchant = make_merchant()
     site = wixsim.create_site(
         generation="new", locations=["Downtown", "Uptown Store"], dashboard_url=f"{posbridge_url}/dashboard"
     )
+    instance_id = site["instanceId"]
     host = wixsim.base_url.replace("127.0.0.1", "localhost")
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})  # type: ignore[attr-defined]
+    with _page(browser) as page:
         errors: list[str] = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.goto(f"{host}/_sim/dashboard/{site['instanceId']}")
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{host}/_sim/dashboard/{instance_id}")
         app = page.frame_locator("#app")
         connect_with_business_info(app, merchant.api_key)
         expect(app.get_by_text("Business locations (Wix Restaurants)")).to_be_visible()
+        _pair_both_as_suggested(app)
+        for wix_name in ("Downtown", "Uptown Store"):
+            expect(_row(app, wix_name).locator("summary .badge")).to_have_text("Ready")
+        _shoot(page, "7-new-generation-1-paired", shots)
+
+        _choose_menus(app, "Downtown", drop="Brunch", keep="Dinner")
         downtown = _row(app, "Downtown")
-        downtown.locator("summary").click()
-        expect(downtown.get_by_label("POS location")).to_have_text(re.compile(r"Downtown.*\(suggested\)"))
-        downtown.get_by_role("button", name="Pair").click()
-        downtown = _row(app, "Downtown")
-        expect(downtown.locator("summary .badge")).to_have_text("Ready")
+        downtown.get_by_role("button", name="Preview next sync").click()
+        preview = downtown.locator(".preview")
+        expect(preview).to_contain_text(re.compile(r"[1-9]\d* created · 0 updated · 0 removed"))
+        expect(preview).to_contain_text("Dinner")
+        expect(preview).to_contain_text("Margherita")
+        expect(preview).not_to_contain_text("Brunch")  # unticked: the dry run writes nothing of it
+        expect(preview).not_to_contain_text("Pancakes")
+        assert _location_menus(wixsim, instance_id, "Downtown") == []  # a preview writes nothing on Wix
+        _shoot(page, "7-new-generation-2-preview", shots)
+
         downtown.get_by_role("button", name="Sync now").click()
         downtown = _row(app, "Downtown")
         expect(downtown.locator(".sync-status")).to_contain_text("Synced", timeout=30_000)
+        downtown.get_by_role("button", name="Sync history").click()
+        expect(downtown.locator(".history")).to_contain_text("Synced")
         _shoot(page, "7-new-generation-synced", shots)
-        location = next(loc for loc in wixsim.site_menus(site["instanceId"])["locations"] if loc["name"] == "Downtown")
-        assert location["menus"], "the POS menus are in Wix's Menus API for that business location"
+
+        menus = _location_menus(wixsim, instance_id, "Downtown")
+        visible = {menu["name"] for menu in menus if menu.get("visible", True)}
+        assert "Dinner" in visible and "Brunch" not in visible, menus  # as chosen on the page
+        dishes = _dish_names(menus)
+        assert {"Margherita", "Diavola", "Tiramisu"} <= dishes and "Pancakes" not in dishes
+
+        uptown = _row(app, "Uptown Store")
+        uptown.locator("summary").click()
+        uptown.get_by_role("button", name="Unpair").click()
+        expect(_row(app, "Uptown Store").locator("summary .badge")).to_have_text("Setup needed")
+        expect(_row(app, "Uptown Store").locator(".row-pair")).to_have_text("not paired")
+        expect(_row(app, "Downtown").locator("summary .badge")).to_have_text("Ready")
+        _shoot(page, "7-new-generation-4-unpaired", shots)
+        uptown_id = next(loc["id"] for loc in site["locations"] if loc["name"] == "Uptown Store")
+        assert configuration_status(db, instance_id, merchant.pos_id, uptown_id).status == "PENDING"
         assert errors == [], "\n".join(errors)
-        page.close()
+
+
+@contextmanager
+def _page(browser: Any) -> Iterator[Page]:
+    """A fresh page in its own context (no state shared between tests) of the module's browser."""
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _pair_both_as_suggested(app: FrameLocator) -> None:
+    """Pair Downtown and Uptown Store with the POS location the page suggests for each (by name)."""
+    for wix_name, pos_name in (("Downtown", "Downtown"), ("Uptown Store", "Uptown")):
+        row = _row(app, wix_name)
+        row.locator("summary").click()
+        expect(row.get_by_label("POS location")).to_have_text(re.compile(rf"{pos_name}.*\(suggested\)"))
+        row.get_by_role("button", name="Pair").click()
+        expect(_row(app, wix_name).locator(".row-pair")).to_have_text(f"→ {pos_name}")
+
+
+def _choose_menus(app: FrameLocator, row_name: str, *, drop: str, keep: str) -> None:
+    """Untick one menu of a paired row and save; the re-rendered row shows the choice kept."""
+    row = _row(app, row_name)
+    if not row.evaluate("details => details.open"):
+        row.locator("summary").click()
+    row.get_by_label(drop).uncheck()
+    row.get_by_role("button", name="Save menus").click()
+    expect(app.locator(".flash-ok")).to_contain_text("Saved the menus")
+    row = _row(app, row_name)
+    expect(row.get_by_label(drop)).not_to_be_checked()
+    expect(row.get_by_label(keep)).to_be_checked()
+
+
+def _location_menus(sim: WixSimClient, instance_id: str, location: str) -> list[dict[str, Any]]:
+    found = next(loc for loc in sim.site_menus(instance_id)["locations"] if loc["name"] == location)
+    return list(found["menus"])
+
+
+def _dish_names(menus: list[dict[str, Any]]) -> set[str]:
+    return {item["name"] for menu in menus for section in menu.get("sections", []) for item in section.get("items", [])}

@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.dashboard.browser import chromium, connect_with_business_info
+from tests.dashboard.browser import connect_with_business_info
 from tests.dashboard.conftest import Merchant, repo_root
-from tests.dashboard.test_browser import SHOTS_ENV, _row, _shoot
+from tests.dashboard.test_browser import SHOTS_ENV, _page, _row, _shoot
 from wixsim.client import WixSimClient
 
 
@@ -20,6 +21,7 @@ def test_an_edit_made_in_wix_shows_on_the_location(
     posbridge_url: str,
     make_merchant: Callable[[], Merchant],
     tmp_path: Path,
+    browser: Any,
 ) -> None:
     shots = repo_root() / os.environ[SHOTS_ENV] if os.environ.get(SHOTS_ENV) else tmp_path
     merchant = make_merchant()
@@ -31,8 +33,7 @@ def test_an_edit_made_in_wix_shows_on_the_location(
     )
     instance_id = site["instanceId"]
     host = wixsim.base_url.replace("127.0.0.1", "localhost")
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})  # type: ignore[attr-defined]
+    with _page(browser) as page:
         errors: list[str] = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.goto(f"{host}/_sim/dashboard/{instance_id}")
@@ -63,4 +64,3 @@ def test_an_edit_made_in_wix_shows_on_the_location(
         card.scroll_into_view_if_needed()
         _shoot(page, "8-edited-in-wix", shots)
         assert errors == [], "\n".join(errors)
-        page.close()
