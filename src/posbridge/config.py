@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     wix_max_attempts: int = 5
     wix_retry_base_seconds: float = 0.5
     wix_retry_max_seconds: float = 120.0
+    # A merchant's own POS that did not take a webhook: the first wait before trying again, doubling
+    # up to the longest (docs/decisions.md "A merchant's own POS"); the retry window stays 24 h.
+    pos_retry_first_seconds: float = Field(default=5.0, gt=0, le=3600)
+    pos_retry_max_seconds: float = Field(default=3600.0, gt=0, le=24 * 3600)
     log_level: str = "INFO"  # DEBUG | INFO | WARNING | ERROR | CRITICAL
     log_json: bool = True
     dashboard_instance_max_age_seconds: int = 600

@@ -569,8 +569,9 @@ class JobQueue:
             if self._pos_http is None:
                 self._pos_http = pos_deliveries.http_client()
             http = self._pos_http
+        backoff = pos_deliveries.backoff_of(self.settings)
         wait = pos_deliveries.deliver_order(
-            self.db, pos_order_id, secret_key=self.settings.secret_key, http=http, clock=self._clock
+            self.db, pos_order_id, secret_key=self.settings.secret_key, http=http, clock=self._clock, backoff=backoff
         )
         if wait is not None and not self.huey.immediate:
             # The next attempt (a backoff, or a claim another worker holds) runs when due; the sweep

@@ -52,6 +52,8 @@ MEANINGS: dict[str, str] = {
     "wix_rate_window_seconds": "the rate window",
     "wix_timeout_seconds": "time limit of one call to Wix",
     "wix_max_attempts": "attempts of a call to Wix (429, 5xx and timeouts are retried)",
+    "pos_retry_first_seconds": "a merchant's own POS: first wait before a failed webhook is sent again (doubling)",
+    "pos_retry_max_seconds": "a merchant's own POS: longest wait between a webhook's attempts",
     "wix_retry_base_seconds": "first backoff between attempts (exponential, full jitter)",
     "wix_retry_max_seconds": "longest backoff between attempts",
     "log_level": "structured logs on stderr; one-shot commands show only errors unless it is set",

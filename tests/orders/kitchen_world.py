@@ -120,6 +120,11 @@ def wait_until(condition: Callable[[], bool], timeout: float = 30.0, interval: f
     return time.monotonic() - started
 
 
+# Overrides for a kitchen whose POS goes down: a delivery is tried again within about a second
+# (the job worker schedules follow-ups no sooner than that), not after 5 s, 10 s, 20 s ….
+FAST_POS_RETRY: dict[str, Any] = {"pos_retry_first_seconds": 0.2, "pos_retry_max_seconds": 0.5}
+
+
 def kitchen_settings(db: Database, signer: TestSigner, sim: WixSimClient, folder: Path, **overrides: Any) -> Settings:
     """posbridge's settings against this wixsim, with a real job queue (SQLite storage) and an in-process worker."""
     values: dict[str, Any] = {

@@ -28,7 +28,7 @@ from posbridge.store.db import Database
 from posbridge.store.models import Merchant, Order, OutboundJob
 from posbridge.wix.client import WixClient
 from posbridge.wix.retry import RetryPolicy
-from tests.orders.kitchen_world import Clock, kitchen_settings, wait_until
+from tests.orders.kitchen_world import FAST_POS_RETRY, Clock, kitchen_settings, wait_until
 from tests.orders.newgen_kitchen import NewGenKitchen, running_newgen_kitchen
 from tests.support.pos_emulator import PosEmulator, report_status, running_pos
 from tests.support.signer import TestSigner
@@ -401,7 +401,8 @@ def pos_kitchen(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[NewGenKitchen]:
     """A new-generation tenant whose merchant takes its orders in its own POS (the emulator)."""
-    settings = kitchen_settings(db, signer, sim, tmp_path_factory.mktemp("newgen-pos"))
+    # A short delivery backoff: the outage test waits out a few attempts, not 5 s + 10 s.
+    settings = kitchen_settings(db, signer, sim, tmp_path_factory.mktemp("newgen-pos"), **FAST_POS_RETRY)
     with running_newgen_kitchen(settings, db, sim) as served:
         info = pos_deliveries.set_pos(db, merchant_id=merchant_of(served), url=pos.url, secret_key=settings.secret_key)
         assert info.secret is not None

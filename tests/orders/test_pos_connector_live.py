@@ -17,7 +17,7 @@ from posbridge.services import pos_deliveries
 from posbridge.services.accounts import issue_api_key
 from posbridge.store.db import Database
 from posbridge.store.models import Merchant
-from tests.orders.kitchen_world import Kitchen, kitchen_settings, running_kitchen, wait_until
+from tests.orders.kitchen_world import FAST_POS_RETRY, Kitchen, kitchen_settings, running_kitchen, wait_until
 from tests.support.pos_emulator import PosEmulator, report_status, running_pos
 from tests.support.signer import TestSigner
 from wixsim.client import WixSimClient
@@ -35,7 +35,8 @@ def kitchen(
 ) -> Iterator[Kitchen]:
     """posbridge and a synced tenant whose merchant takes its orders in its own POS."""
     folder: Path = tmp_path_factory.mktemp("pos-connector")
-    settings = kitchen_settings(db, signer, sim, folder)
+    # A short delivery backoff: the outage test waits out a few attempts, not 5 s + 10 s.
+    settings = kitchen_settings(db, signer, sim, folder, **FAST_POS_RETRY)
     with running_kitchen(settings, db, sim) as served:
         info = pos_deliveries.set_pos(
             db, merchant_id=merchant_id(db, served), url=pos.url, secret_key=settings.secret_key

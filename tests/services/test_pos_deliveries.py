@@ -191,6 +191,29 @@ def test_a_failing_pos_is_retried_with_backoff_and_order_is_kept(
     assert first["attempts"] == 4
 
 
+def test_the_backoff_follows_the_pos_retry_settings(
+    db: Database, settings: Settings, world: PosWorld, pos: PosEmulator, http: httpx.Client, clock: Clock
+) -> None:
+    connect(db, settings, world, pos)
+    order = placed(db, world)
+    pos.fail_next(4)
+    tuned = settings.model_copy(update={"pos_retry_first_seconds": 0.25, "pos_retry_max_seconds": 1.5})
+    backoff = pos_deliveries.backoff_of(tuned)
+    waits = []
+    for _ in range(5):
+        wait = pos_deliveries.deliver_order(
+            db, order.pos_order_id, secret_key=settings.secret_key, http=http, clock=clock, backoff=backoff
+        )
+        if wait is None:
+            break
+        waits.append(wait)
+        assert pos.received == []
+        pos.retry_after = 120 if len(waits) == 3 else None  # what a POS asks for is capped by the longest wait too
+        clock.advance(seconds=wait)
+    assert waits == [0.25, 0.5, 1.0, 1.5]  # doubling, then held at the longest wait
+    assert pos.events() == [("order.created", order.wix_order_id)]
+
+
 def test_retry_after_is_honoured(
     db: Database, settings: Settings, world: PosWorld, pos: PosEmulator, http: httpx.Client, clock: Clock
 ) -> None:

@@ -34,9 +34,18 @@ REFUSALS = frozenset({400, 409, 410, 422})
 MAX_POS_ORDER_ID = 128  # the column it lands in
 MAX_ERROR = 500
 # Backoff: 5 s, 10 s, 20 s … doubling up to one hour between attempts; the whole window is 24 h.
+# The first and longest wait are settings (POSBRIDGE_POS_RETRY_*), so a test's POS outage is short.
 FIRST_DELAY = timedelta(seconds=5)
 MAX_DELAY = timedelta(hours=1)
 RETRY_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """The waits between a delivery's failed attempts: `first`, doubling, never more than `maximum`."""
+
+    first: timedelta = FIRST_DELAY
+    maximum: timedelta = MAX_DELAY
 
 
 def new_secret() -> str:
@@ -93,11 +102,11 @@ def send(client: httpx.Client, url: str, secret: str, msg_id: str, body: str, at
     return Attempt(False, code in REFUSALS, code, error, elapsed, retry_after=_retry_after(response, at))
 
 
-def next_delay(attempts: int, retry_after: float | None = None) -> timedelta:
+def next_delay(attempts: int, retry_after: float | None = None, backoff: Backoff = Backoff()) -> timedelta:
     """How long to wait after the `attempts`-th failed attempt (at least what the POS asked for)."""
-    delay = min(FIRST_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
+    delay = min(backoff.first * (2 ** max(attempts - 1, 0)), backoff.maximum)
     if retry_after is not None:
-        delay = max(delay, min(timedelta(seconds=retry_after), MAX_DELAY))
+        delay = max(delay, min(timedelta(seconds=retry_after), backoff.maximum))
     return delay
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from posbridge.config import Settings
 from posbridge.crypto import CredentialBox
 from posbridge.errors import WixError
 from posbridge.logs import get_logger
@@ -103,8 +104,22 @@ def queue_cancel(session: Session, order: Order, *, reason: str | None, at: date
     return http_pos.queue_cancel(session, order, reason=reason, at=at)
 
 
+def backoff_of(settings: Settings) -> connector.Backoff:
+    """The delivery backoff the settings ask for."""
+    return connector.Backoff(
+        first=timedelta(seconds=settings.pos_retry_first_seconds),
+        maximum=timedelta(seconds=settings.pos_retry_max_seconds),
+    )
+
+
 def deliver_order(
-    db: Database, pos_order_id: str, *, secret_key: str, http: httpx.Client, clock: Clock = utcnow
+    db: Database,
+    pos_order_id: str,
+    *,
+    secret_key: str,
+    http: httpx.Client,
+    clock: Clock = utcnow,
+    backoff: connector.Backoff = connector.Backoff(),
 ) -> float | None:
     """Send the order's due webhooks in order; seconds until the next one is due, or None (nothing owed now)."""
     box = CredentialBox(secret_key)
@@ -114,14 +129,22 @@ def deliver_order(
             return claimed
         at = clock()
         attempt = connector.send(http, claimed.url, box.open(claimed.sealed), claimed.message_id, claimed.body, at)
-        _record(db, claimed, attempt, at)
+        _record(db, claimed, attempt, at, backoff)
 
 
-def deliver_due(db: Database, *, secret_key: str, http: httpx.Client, clock: Clock = utcnow, limit: int = 500) -> int:
+def deliver_due(
+    db: Database,
+    *,
+    secret_key: str,
+    http: httpx.Client,
+    clock: Clock = utcnow,
+    limit: int = 500,
+    backoff: connector.Backoff = connector.Backoff(),
+) -> int:
     """Run the deliveries of every order that has one due now (the periodic sweep); how many orders."""
     orders = due_orders(db, clock(), limit=limit)
     for pos_order_id in orders:
-        deliver_order(db, pos_order_id, secret_key=secret_key, http=http, clock=clock)
+        deliver_order(db, pos_order_id, secret_key=secret_key, http=http, clock=clock, backoff=backoff)
     return len(orders)
 
 
@@ -295,18 +318,25 @@ def _named_pos_order_id(session: Session, delivery: PosDelivery) -> str:
     return own if own is not None else str(delivery.payload["data"]["posOrderId"])
 
 
-def _record(db: Database, claim: _Claim, attempt: connector.Attempt, at: datetime) -> None:
+def _record(db: Database, claim: _Claim, attempt: connector.Attempt, at: datetime, backoff: connector.Backoff) -> None:
     """Write an attempt's outcome: the log row, the delivery's state, the POS's id, needs attention."""
     try:
         with db.transaction() as session:
-            _apply(session, claim, attempt, at)
+            _apply(session, claim, attempt, at, backoff)
     except IntegrityError:
         # The POS answered an id it already gave another order of this merchant: keep the delivery, not the id.
         with db.transaction() as session:
-            _apply(session, claim, attempt, at, keep_pos_id=False)
+            _apply(session, claim, attempt, at, backoff, keep_pos_id=False)
 
 
-def _apply(session: Session, claim: _Claim, attempt: connector.Attempt, at: datetime, keep_pos_id: bool = True) -> None:
+def _apply(
+    session: Session,
+    claim: _Claim,
+    attempt: connector.Attempt,
+    at: datetime,
+    backoff: connector.Backoff,
+    keep_pos_id: bool = True,
+) -> None:
     delivery = session.get(PosDelivery, claim.delivery_id, with_for_update=True)
     if delivery is None:
         return
@@ -340,7 +370,7 @@ def _apply(session: Session, claim: _Claim, attempt: connector.Attempt, at: date
             _needs_attention(session, order, delivery, refused=attempt.refused)
         log.warning("pos.delivery_failed", message_id=claim.message_id, webhook=delivery.event, error=attempt.error)
         return
-    delivery.next_attempt_at = at + connector.next_delay(delivery.attempts, attempt.retry_after)
+    delivery.next_attempt_at = at + connector.next_delay(delivery.attempts, attempt.retry_after, backoff)
     log.info("pos.delivery_retry", message_id=claim.message_id, attempts=delivery.attempts, error=attempt.error)
 
 
