@@ -130,9 +130,18 @@ def short(identifier: str) -> str:
 class Journey:
     """Plays the steps in order; `run` returns every step's result (a failed step ends the journey)."""
 
-    def __init__(self, wix: Wix, admin: Admin, console: Console, document: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        wix: Wix,
+        admin: Admin,
+        console: Console,
+        document: dict[str, Any],
+        *,
+        eighty_six_seconds: int = EIGHTY_SIX[3],
+    ) -> None:
         self.wix, self.admin, self.console = wix, admin, console
         self.document = document
+        self.eighty_six_seconds = eighty_six_seconds  # step 12 waits this out in real time
         self.instance_id = ""
         self.locations: dict[str, Location] = {}
         self.results: list[StepResult] = []
@@ -389,7 +398,8 @@ class Journey:
         ]
 
     def eighty_sixed(self) -> list[str]:
-        where, item, name, seconds = EIGHTY_SIX
+        where, item, name, _ = EIGHTY_SIX
+        seconds = self.eighty_six_seconds
         location = self.locations[where]
         started = time.monotonic()
         done = self.admin.eighty_six(self.instance_id, MERCHANT, PAIRING[where][0], item, f"{seconds}s")

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from posbridge.demo import data
 from posbridge.demo.clients import Admin, Wix
-from posbridge.demo.journey import Journey, summary_table, wix_final_table
+from posbridge.demo.journey import EIGHTY_SIX, Journey, summary_table, wix_final_table
 from posbridge.demo.processes import Server, StartError, Wiring, make_wiring, start_both
 
 
@@ -28,9 +28,11 @@ def run_demo(
     folder: Path | None = None,
     exit_after: bool = False,
     document: dict[str, Any] | None = None,
+    eighty_six_seconds: int = EIGHTY_SIX[3],
 ) -> int:
     """Play the journey; the exit code is 0 only if every step checked out (2: a server did not start,
-    130: interrupted). `document` replaces the built-in merchant menu (grown to `items` dishes).
+    130: interrupted). `document` replaces the built-in merchant menu (grown to `items` dishes);
+    `eighty_six_seconds` is how long step 12's 86 lasts (the step waits it out).
     """
     document = document or data.menu_document(items)
     folder = folder or Path(tempfile.mkdtemp(prefix="posbridge-demo-"))
@@ -53,7 +55,7 @@ def run_demo(
             f"{time.monotonic() - started:.1f} s)[/]\n"
         )
         try:
-            return _play(console, wiring, servers, document, started, exit_after)
+            return _play(console, wiring, servers, document, started, exit_after, eighty_six_seconds)
         except KeyboardInterrupt:
             console.print("\ninterrupted: stopping wixsim and posbridge")
             return 130
@@ -69,9 +71,10 @@ def _play(
     document: dict[str, Any],
     started: float,
     exit_after: bool,
+    eighty_six_seconds: int,
 ) -> int:
     wix, admin = Wix(wiring.wixsim_url), Admin(wiring.posbridge_url, wiring.admin_token)
-    journey = Journey(wix, admin, console, document)
+    journey = Journey(wix, admin, console, document, eighty_six_seconds=eighty_six_seconds)
     try:
         results = journey.run()
     finally:
