@@ -49,6 +49,9 @@ def budget_factory(request: pytest.FixtureRequest, db: Database, redis_prefix: s
     return build
 
 
+SCHEDULING_JITTER = 0.05  # seconds between a grant and its request's arrival that a busy machine may add
+
+
 def max_in_rolling_window(times: list[float], window: float) -> int:
     """The most events within any half-open span (t - window, t]."""
     times = sorted(times)
@@ -122,5 +125,8 @@ def test_two_clients_in_many_threads_never_trip_a_rolling_limiter(
     assert errors == []
     arrivals = [c["at"] for c in fake_wix.calls]
     assert len(arrivals) == 24
-    assert max_in_rolling_window(arrivals, window) <= limit
+    # Arrivals are seen after the grant, each delayed by its thread's scheduling: on a loaded machine two
+    # grants a whole window apart can arrive up to a few tens of ms closer. At Wix's real 60 s window that is
+    # nothing; at this test's 0.6 s it is several percent, so the window checked here allows it (50 ms).
+    assert max_in_rolling_window(arrivals, window - SCHEDULING_JITTER) <= limit
     assert sum(c.stats.throttled_waits for c in clients) > 0
