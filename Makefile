@@ -12,9 +12,10 @@ LOCK := requirements.lock
 UV_VERSION = $(shell sed -n 's/^uv==//p' $(LOCK))
 
 # pytest's workers spend about half their time waiting on sockets and subprocesses (real servers,
-# wixsim, Chromium, node), so twice as many workers as cores keeps the cores busy (fresh clone, 2 cores,
-# idle, 1,629 tests: pytest 168 s with 4 workers, 189 s with 3, 200 s with 2).
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
+# wixsim, Chromium, node), so half again as many workers as cores keeps the cores busy (fresh clone,
+# 2 cores, idle, 1,629 tests: pytest 189 s with 3 workers, 200 s with 2; 4 workers took 164-176 s but
+# made the real-time tests flaky).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n * 3 / 2 > 1 ? n * 3 / 2 : 1 )))
 
 .PHONY: install demo serve test lint lock bench clean
 
