@@ -53,6 +53,20 @@ def pytest_configure(config: pytest.Config) -> None:
         "all_backends: where the database backend matters (storage, locking, migrations, the order write): "
         "run on every enabled backend, not only the default one",
     )
+    config.addinivalue_line(
+        "markers",
+        "slow: takes seconds of real time (a whole journey, a real server waited on); run first, so that the "
+        "workers end together instead of one finishing the long tests alone while the others idle",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, each group in its usual order (sorting is stable).
+
+    xdist hands tests out in collection order: a 20 s journey collected last runs alone at the end of
+    the run. Started first, the long tests overlap and the many short ones fill in around them.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -7,6 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.support.signer import TestSigner
 
 # Run in a fresh interpreter: this one has long imported both. A None in sys.modules makes any import fail.
@@ -37,6 +39,7 @@ EMBEDDED = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_the_embedded_default_needs_neither_redis_nor_psycopg(tmp_path: Path, signer: TestSigner) -> None:
     settings = {
         "database_url": f"sqlite:///{tmp_path / 'embedded.db'}",

@@ -57,6 +57,7 @@ def _fuzz(examples: int, phases: tuple[Phase, ...] = tuple(Phase)) -> settings:
 
 @schema.exclude(path="/api/v1/imports").parametrize()
 @_fuzz(20)
+@pytest.mark.slow
 def test_every_operation_answers_as_documented(case: schemathesis.Case, fuzzed_url: str) -> None:
     case.call_and_validate(base_url=fuzzed_url, headers=HEADERS, checks=CHECKS)
 

@@ -100,6 +100,7 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path, sqlite_url: str, s
 # jobs that alone has taken over 30 s, hence limits far above the usual 3 s.
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.slow
 def test_database_commands_need_no_wix_settings_and_serve_runs_after_upgrade(
     tmp_path: Path, sqlite_url: str, signer: TestSigner, workers: int
 ) -> None:

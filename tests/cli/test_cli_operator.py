@@ -10,6 +10,8 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from posbridge.pos.importer import import_menu
 from posbridge.services.syncing import duration
 from posbridge.store.db import Database
@@ -174,6 +176,7 @@ def test_messages_name_the_real_problem(
     assert status.stdout == ""
 
 
+@pytest.mark.slow
 def test_a_failing_sync_prints_its_outcome_on_a_line_of_its_own(
     tmp_path: Path,
     signer: TestSigner,
@@ -206,6 +209,7 @@ def test_durations_read_as_seconds() -> None:
     assert (duration(451), duration(12_345), duration(125_000)) == ("0.45 s", "12.3 s", "2 min 05 s")
 
 
+@pytest.mark.slow
 def test_tables_print_whole_ids_on_a_narrow_terminal(
     tmp_path: Path,
     sqlite_url: str,  # noqa: F811

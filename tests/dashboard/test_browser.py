@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 from sqlalchemy import select
 
@@ -44,6 +45,7 @@ def _row(app: FrameLocator, name: str) -> Any:
     return app.locator("details.row", has=app.locator(".row-name", has_text=name))
 
 
+@pytest.mark.slow
 def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
     wixsim: WixSimClient,
     make_site: Callable[..., Site],
@@ -149,6 +151,7 @@ def test_merchant_connects_pairs_syncs_and_unpairs_in_wixs_dashboard(
         assert errors == [], "\n".join(errors)
 
 
+@pytest.mark.slow
 def test_new_generation_site_pairs_two_business_locations_picks_menus_previews_syncs_and_unpairs(
     wixsim: WixSimClient,
     posbridge_url: str,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.dashboard.browser import connect_with_business_info
@@ -16,6 +17,7 @@ from tests.dashboard.test_browser import SHOTS_ENV, _page, _row, _shoot
 from wixsim.client import WixSimClient
 
 
+@pytest.mark.slow
 def test_an_edit_made_in_wix_shows_on_the_location(
     wixsim: WixSimClient,
     posbridge_url: str,

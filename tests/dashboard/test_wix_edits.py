@@ -6,12 +6,14 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from posbridge.store.db import Database
 from tests.dashboard.conftest import SESSION, Merchant, pair_location, ready, wait_for_sync
 from wixsim.client import WixSimClient
 
 
+@pytest.mark.slow
 def test_a_merchant_edit_in_wix_shows_on_the_location_with_what_the_next_sync_does(
     page_client: httpx.Client,
     wixsim: WixSimClient,

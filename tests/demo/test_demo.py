@@ -24,6 +24,7 @@ from posbridge.store.models import Configuration, Item, Location, Order, OrderSt
 DEMO_TIMEOUT_SECONDS = 120
 
 
+@pytest.mark.slow
 def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     done = subprocess.run(
@@ -141,6 +142,7 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
         db.dispose()
 
 
+@pytest.mark.slow
 def test_a_step_whose_check_fails_fails_the_demo(tmp_path: Path) -> None:
     # Three Tiramisu in stock: after the dine-in table's two, the next customer's order is accepted,
     # so "an item that ran out" must not check out, and the steps after it are not played.
@@ -205,6 +207,7 @@ def test_items_below_the_built_in_menu_are_refused_before_anything_starts(tmp_pa
     assert not (tmp_path / "demo").exists()
 
 
+@pytest.mark.slow
 def test_a_new_generation_check_that_fails_fails_the_demo(tmp_path: Path) -> None:
     # A POS menu without tax rates: the Menus API sync reports no tax rate it could not write, so the step
     # that shows its notWritten report must not check out, and the new generation's later steps are not played.

@@ -73,6 +73,7 @@ def syncs_of(world: SyncWorld) -> list[Sync]:
 
 
 @pytest.mark.parametrize("storage", ["sqlite", "redis"])
+@pytest.mark.slow
 def test_requests_during_a_sync_run_as_one_follow_up(
     storage: str, world: Callable[[str], SyncWorld], make_queue: Callable[..., JobQueue], sim: WixSimClient
 ) -> None:
@@ -95,6 +96,7 @@ def test_requests_during_a_sync_run_as_one_follow_up(
     assert len(tenant.live()["items"]) > 0
 
 
+@pytest.mark.slow
 def test_a_standalone_worker_process_runs_what_was_queued_before_it_started(
     world: Callable[[str], SyncWorld], tmp_path: Path
 ) -> None:

@@ -66,6 +66,7 @@ def test_one_sync_at_a_time_per_configuration_and_none_dropped(
     assert sorted(runner.claimed) == [first, second]  # each PENDING sync ran, once
 
 
+@pytest.mark.slow
 def test_a_follow_up_runs_after_the_sync_that_asked_for_it(
     jobs_db: Database, queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue]
 ) -> None:

@@ -94,6 +94,7 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
         server.stop()
 
 
+@pytest.mark.slow
 def test_a_worker_logs_one_line_per_failure_backs_off_and_recovers(
     tmp_path: Path, private_redis: PrivateRedis, signer: TestSigner, caplog: pytest.LogCaptureFixture
 ) -> None:

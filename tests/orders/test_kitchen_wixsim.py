@@ -41,6 +41,7 @@ def wix_history(kitchen: Kitchen, wix_order_id: str) -> list[str]:
     return [step["status"] for step in kitchen.sim.order(wix_order_id)["statusHistory"]]
 
 
+@pytest.mark.slow
 def test_accept_ready_fulfil_reach_wix_in_order(kitchen: Kitchen) -> None:
     placed = kitchen.checkout(dishes=2)
     pos_id, wix_id = placed["posOrderId"], placed["orderId"]
@@ -68,6 +69,7 @@ def test_accept_ready_fulfil_reach_wix_in_order(kitchen: Kitchen) -> None:
     assert [(p["payload"]["status"], p["status"]) for p in pushes] == [("ACCEPTED", "DONE"), ("FULFILLED", "DONE")]
 
 
+@pytest.mark.slow
 def test_pushes_get_through_5xx_429_and_latency_in_order(kitchen: Kitchen) -> None:
     placed = kitchen.checkout()
     pos_id, wix_id = placed["posOrderId"], placed["orderId"]

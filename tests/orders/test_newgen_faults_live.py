@@ -74,6 +74,7 @@ def calls_to(kitchen: NewGenKitchen, endpoint: str, wix_order_id: str) -> list[i
     return [c["status"] for c in calls if wix_order_id in c["path"]]
 
 
+@pytest.mark.slow
 def test_progress_and_a_cancel_get_through_5xx_429_and_latency_in_order(kitchen: NewGenKitchen) -> None:
     first, second = kitchen.checkout(), kitchen.checkout()
     wix_id, other = first["orderId"], second["orderId"]
@@ -349,6 +350,7 @@ def test_an_approved_event_to_a_slow_posbridge_gives_one_kitchen_order(kitchen: 
 
 
 @pytest.mark.all_backends  # how a stalled table shows differs (SQLite busy wait, PostgreSQL lock)
+@pytest.mark.slow
 def test_an_approved_event_answered_5xx_is_placed_once_wix_redelivers_it(kitchen: NewGenKitchen) -> None:
     with wix_waits(kitchen.sim, DB_BUDGET_SECONDS * 3), stalled_orders(kitchen.site.db):
         placed = kitchen.checkout()
@@ -420,6 +422,7 @@ def received(pos: PosEmulator, wix_order_id: str) -> list[str]:
     return [r.body["type"] for r in pos.unique() if r.body["data"]["wixOrderId"] == wix_order_id]
 
 
+@pytest.mark.slow
 def test_a_pos_down_for_a_while_gets_every_newgen_delivery_once_back(
     pos_kitchen: NewGenKitchen, pos: PosEmulator
 ) -> None:

@@ -103,6 +103,7 @@ def test_a_cancel_in_wix_reaches_the_pos_with_its_own_id(kitchen: Kitchen, pos: 
     assert "customer called" in (cancelled.body["data"]["reason"] or "")
 
 
+@pytest.mark.slow
 def test_a_pos_down_for_a_while_gets_every_delivery_once_back(kitchen: Kitchen, pos: PosEmulator, db: Database) -> None:
     pos.down = True
     placed = kitchen.checkout()

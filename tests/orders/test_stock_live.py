@@ -73,6 +73,7 @@ def checkout(kitchen: Kitchen, dish: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+@pytest.mark.slow
 def test_an_86_leaves_wix_promptly_and_orders_for_it_are_refused(kitchen: Kitchen) -> None:
     item, dish = next((i, d) for i, d in plain_dishes(kitchen) if not d.get("dishOptions", {}).get("values"))
     stock_call(kitchen, "POST", f"{item}/86", {"for": "1h"})

@@ -167,6 +167,7 @@ HOSTILE_SETTINGS = settings(
 @example(path=("customer", "firstName"), value="\ud800")
 @example(path=("payments",), value=None)
 @example(path=("id",), value=None)
+@pytest.mark.slow
 def test_one_hostile_field_never_500s_and_validated_means_creatable(
     path: Path, value: Any, spi: httpx.Client, signer: TestSigner, db: Database, world: PosWorld
 ) -> None:

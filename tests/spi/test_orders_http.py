@@ -31,6 +31,7 @@ def request_for(world: PosWorld, order: dict[str, Any], **extra: Any) -> dict[st
     return {"accountId": world.account_id, "configurationId": world.configuration_id, "order": order} | extra
 
 
+@pytest.mark.slow
 def test_fifty_concurrent_identical_creates_over_http_make_one_order(
     spi_server: SpiServer, signer: TestSigner, db: Database, instance_id: str
 ) -> None:

@@ -60,6 +60,7 @@ def _timed(call: Callable[[], Any]) -> Callable[[], tuple[Any, float]]:
 
 
 @needs_postgresql
+@pytest.mark.slow
 def test_a_frozen_postgresql_is_a_prompt_503_and_service_returns_by_itself(
     frozen_capable: PrivatePostgres, signer: TestSigner
 ) -> None:

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+import pytest
+
 from posbridge.config import Settings
 from posbridge.store.db import Database
 from tests.sync.newgen_world import build_newgen_world
@@ -41,6 +43,7 @@ def _entities_written(summary: dict[str, Any]) -> int:
     return sum(n for kind in (summary.get("counts") or {}).values() for n in kind.values())
 
 
+@pytest.mark.slow
 def test_a_2000_item_first_sync_costs_wixsim_a_bounded_number_of_operations_per_entity(
     db: Database, sim_settings: Callable[..., Settings]
 ) -> None:

@@ -159,6 +159,7 @@ def test_legacy_sites_write_catalogs_v3_through_drafts() -> None:
     assert {spec.kind for spec in kind.layout} >= {MENU, SECTION}
 
 
+@pytest.mark.slow
 def test_the_sync_lease_is_renewed_while_the_run_waits_and_no_one_takes_it_over(world: SyncWorld) -> None:
     catalogs = MemoryCatalogs()
     sync = world.request()

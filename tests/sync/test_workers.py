@@ -26,6 +26,7 @@ def _settings_json(world: SyncWorld) -> str:
     return json.dumps({k: getattr(world.settings, k) for k in keys} | {"log_level": "ERROR"})
 
 
+@pytest.mark.slow
 def test_killed_worker_leaves_live_unchanged_and_the_next_run_completes(world: SyncWorld, repo_root) -> None:
     world.sync()
     before = world.live()

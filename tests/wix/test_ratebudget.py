@@ -95,6 +95,7 @@ def test_never_more_than_the_limit_in_any_rolling_window(budget_factory: Callabl
     assert len(granted) >= 20 * 6
 
 
+@pytest.mark.slow
 def test_two_clients_in_many_threads_never_trip_a_rolling_limiter(
     budget_factory: Callable[..., Budget],
     wix_settings: Callable[..., Settings],

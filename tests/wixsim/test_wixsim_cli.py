@@ -24,6 +24,7 @@ def free_port() -> int:
 
 # A fresh interpreter's start-up: seconds alone, far more on a machine shared with other jobs.
 @pytest.mark.timeout(180)
+@pytest.mark.slow
 def test_serve_generates_keys_and_writes_them(tmp_path):
     keys = tmp_path / "keys.json"
     port = free_port()

@@ -142,6 +142,7 @@ def test_menu_availability_times_are_times_of_day_hours_0_to_23(wixsim, ng):
 
 
 @pytest.mark.parametrize("filename", ["state.json", "state.sqlite"])
+@pytest.mark.slow
 def test_api_writes_survive_a_restart(tmp_path, filename):
     state = tmp_path / filename
     with running_wixsim(state_file=state) as client:
