@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import ClassVar
 
 from posbridge.orders.model import OrderStatus, StatusActor
+from posbridge.wix.client import WixClient
 
 # One enum for both seams of a generation (the catalog target and this channel), re-exported here.
 from posbridge.wix.generation import Generation as Generation
@@ -67,16 +69,19 @@ class StatusReport:
 
 
 class OrderChannel(ABC):
-    """One generation's order channel: what it reports back to Wix and how."""
+    """One generation's order channel: what it reports back to Wix and how, with the site's own token."""
 
     generation: Generation
+    REPORTED: ClassVar[frozenset[OrderStatus]]  # the statuses Wix models in this channel
+    API: ClassVar[str]  # the Wix API reports go through, as a refusal names it
 
-    @abstractmethod
+    def __init__(self, client: WixClient) -> None:
+        self.client = client
+
     def reports(self, status: OrderStatus) -> bool:
         """Whether Wix models this status in this channel (a status it does not model is never reported)."""
-        raise NotImplementedError
+        return status in self.REPORTED
 
-    @abstractmethod
     def report(self, report: StatusReport) -> None:
         """Tell Wix the order moved; raises `ChannelUnavailable`, `ChannelRefused` or `ChannelUnauthorized`.
 
@@ -84,4 +89,11 @@ class OrderChannel(ABC):
         status `reports` declines, and must never change posbridge's own record of the order: the
         caller records the outcome.
         """
+        if not self.reports(report.status):
+            raise ValueError(f"{self.API} does not model {report.status}")
+        self._send(report)
+
+    @abstractmethod
+    def _send(self, report: StatusReport) -> None:
+        """`report` for a status this channel models: the channel's own calls to Wix."""
         raise NotImplementedError

@@ -23,7 +23,6 @@ from posbridge.orders.channel import (
 )
 from posbridge.orders.legacy import channel_error
 from posbridge.orders.model import OrderStatus
-from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
 
 FULFILLMENT_STATUS = {
@@ -41,16 +40,10 @@ class EcomOrderChannel(OrderChannel):
     """Reports through Wix eCommerce's Order Fulfillments and Orders APIs with the site's own token."""
 
     generation = Generation.NEWGEN
+    REPORTED = REPORTED
+    API = "eCommerce"
 
-    def __init__(self, client: WixClient) -> None:
-        self.client = client
-
-    def reports(self, status: OrderStatus) -> bool:
-        return status in REPORTED
-
-    def report(self, report: StatusReport) -> None:
-        if not self.reports(report.status):
-            raise ValueError(f"eCommerce does not model {report.status}")
+    def _send(self, report: StatusReport) -> None:
         ref = report.order
         order_path = quote(ref.wix_order_id, safe="")
         try:

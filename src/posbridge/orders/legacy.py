@@ -17,7 +17,6 @@ from posbridge.orders.channel import (
 )
 from posbridge.orders.model import OrderStatus
 from posbridge.wix import orders
-from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
 
 REPORTED = frozenset({OrderStatus.ACCEPTED, OrderStatus.FULFILLED, OrderStatus.CANCELED})
@@ -33,16 +32,10 @@ class LegacyOrderChannel(OrderChannel):
     """Reports through Wix's Restaurants Orders v3 API with the site's own token (`WixClient`)."""
 
     generation = Generation.LEGACY
+    REPORTED = REPORTED
+    API = "Orders v3"
 
-    def __init__(self, client: WixClient) -> None:
-        self.client = client
-
-    def reports(self, status: OrderStatus) -> bool:
-        return status in REPORTED
-
-    def report(self, report: StatusReport) -> None:
-        if not self.reports(report.status):
-            raise ValueError(f"Orders v3 does not model {report.status}")
+    def _send(self, report: StatusReport) -> None:
         ref = report.order
         try:
             if report.status == OrderStatus.ACCEPTED:
