@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, func, or_, select
@@ -36,6 +36,7 @@ from posbridge.store.models import ChoiceStock, Configuration, Item, Location, M
 from posbridge.store.types import utcnow
 
 Notify = Callable[[int], None]
+_Row = TypeVar("_Row", Stock, ChoiceStock)
 MAX_COUNT = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 MAX_86_DAYS = 366  # "until" further out than this is a typo, not a plan
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -195,9 +196,8 @@ def list_stock(
                 select(Stock).where(Stock.location_id == place.id, Stock.item_id.in_([i.id for i in items]))
             )
         }
-        merchant_id = session.get(Merchant, place.merchant_id)
-        assert merchant_id is not None
-        views = [_view(merchant_id.pos_id, place, item, rows.get(item.id), moment, settings) for item in items]
+        merchant_id = _merchant_pos_id(session, place)
+        views = [_view(merchant_id, place, item, rows.get(item.id), moment, settings) for item in items]
     return [view for view in views if view.in_stock is False] if only_out else views
 
 
@@ -229,8 +229,7 @@ def stock_page(
     moment = now or utcnow()
     with db.transaction(write=False) as session:
         place = _location(session, location, None, instance_id)
-        owner = session.get(Merchant, place.merchant_id)
-        assert owner is not None
+        owner = _merchant_pos_id(session, place)
         out_now = and_(Stock.out_of_stock.is_(True), or_(Stock.out_until.is_(None), Stock.out_until > moment))
         dish_where = [Item.merchant_id == place.merchant_id, Item.active.is_(True), *_matching(Item, search)]
         dishes = session.execute(
@@ -252,8 +251,8 @@ def stock_page(
             .limit(limit)
         ).all()
         return StockPage(
-            dishes=[_view(owner.pos_id, place, item, row, moment, settings) for item, row in dishes],
-            choices=[_choice_view(owner.pos_id, place, choice, row, moment, settings) for choice, row in choices],
+            dishes=[_view(owner, place, item, row, moment, settings) for item, row in dishes],
+            choices=[_choice_view(owner, place, choice, row, moment, settings) for choice, row in choices],
             dish_count=int(session.scalar(select(func.count()).select_from(Item).where(*dish_where)) or 0),
             choice_count=int(session.scalar(select(func.count()).select_from(Variation).where(*choice_where)) or 0),
         )
@@ -308,16 +307,16 @@ def _change_item(
     moment: datetime,
 ) -> tuple[StockView, list[int]]:
     row_item = _item(session, place, item)
-    row = session.get(Stock, (row_item.id, place.id), with_for_update=True)
-    if row is None:
-        row = Stock(item_id=row_item.id, location_id=place.id, quantity=None, out_of_stock=False)
-        session.add(row)
-    end = change(session, row, place)
-    session.flush()
+    row, end = _apply(
+        session,
+        place,
+        Stock,
+        row_item.id,
+        lambda: Stock(item_id=row_item.id, location_id=place.id, quantity=None, out_of_stock=False),
+        change,
+    )
     jobs = _owe(session, place, [row_item.id], end, moment)
-    owner = session.get(Merchant, place.merchant_id)
-    assert owner is not None
-    return _view(owner.pos_id, place, row_item, row, moment, settings), jobs
+    return _view(_merchant_pos_id(session, place), place, row_item, row, moment, settings), jobs
 
 
 def _change_choice(
@@ -336,17 +335,43 @@ def _change_choice(
         raise WixError.of(
             "ITEM_NOT_FOUND", f"No choice '{variation}' at location '{place.pos_id}'", http_status=404, itemId=variation
         )
-    row = session.get(ChoiceStock, (found.id, place.id), with_for_update=True)
+    row, end = _apply(
+        session,
+        place,
+        ChoiceStock,
+        found.id,
+        lambda: ChoiceStock(variation_id=found.id, location_id=place.id, out_of_stock=False),
+        change,
+    )
+    jobs = _owe(session, place, [found.id], end, moment, kind="VARIATION")
+    jobs += _owe(session, place, items_requiring(session, found.id), end, moment)
+    return _choice_view(_merchant_pos_id(session, place), place, found, row, moment, settings), jobs
+
+
+def _apply(
+    session: Session,
+    place: Location,
+    row_type: type[_Row],
+    ref: int,
+    fresh: Callable[[], _Row],
+    change: Callable[[Session, Stock | ChoiceStock, Location], datetime | None],
+) -> tuple[_Row, datetime | None]:
+    """Run `change` on the stock row of `ref` (a dish's or a choice's id) at the place, locked, made from
+    `fresh` when there is none yet, and flushed; the row and the 86's end `change` gave."""
+    row = session.get(row_type, (ref, place.id), with_for_update=True)
     if row is None:
-        row = ChoiceStock(variation_id=found.id, location_id=place.id, out_of_stock=False)
+        row = fresh()
         session.add(row)
     end = change(session, row, place)
     session.flush()
-    jobs = _owe(session, place, [found.id], end, moment, kind="VARIATION")
-    jobs += _owe(session, place, items_requiring(session, found.id), end, moment)
+    return row, end
+
+
+def _merchant_pos_id(session: Session, place: Location) -> str:
+    """The POS id of the merchant who owns the location."""
     owner = session.get(Merchant, place.merchant_id)
     assert owner is not None
-    return _choice_view(owner.pos_id, place, found, row, moment, settings), jobs
+    return owner.pos_id
 
 
 def _choice_view(
