@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, Path, Query, Request
@@ -51,15 +52,28 @@ async def get_preview(
     return preview.to_json()
 
 
-@router.get(SYNCS, response_model=list[SyncView], responses=errors(404))
-def get_syncs(
+@dataclass(frozen=True)
+class Listing:
+    """A configuration's listing, newest first: which configuration (the path) and how many rows."""
+
+    instance_id: str
+    configuration_id: str
+    limit: int
+
+
+def listing(
     instance_id: str = InstancePath,
     configuration_id: str = ConfigurationPath,
     limit: int = Query(20, ge=1, le=200),
-    db: Database = Depends(database),
-) -> list[SyncView]:
+) -> Listing:
+    """The path and page size of a configuration's listing (a dependency)."""
+    return Listing(instance_id, configuration_id, limit)
+
+
+@router.get(SYNCS, response_model=list[SyncView], responses=errors(404))
+def get_syncs(of: Listing = Depends(listing), db: Database = Depends(database)) -> list[SyncView]:
     """The configuration's recent syncs, newest first."""
-    return queries.list_syncs(db, instance_id=instance_id, configuration_id=configuration_id, limit=limit)
+    return queries.list_syncs(db, instance_id=of.instance_id, configuration_id=of.configuration_id, limit=of.limit)
 
 
 @router.get(SYNCS + "/{syncId}", response_model=SyncDetail, responses=errors(404))
@@ -74,12 +88,7 @@ def get_sync(
 
 
 @router.get(WIX_EDITS, response_model=list[WixEditView], responses=errors(404))
-def get_wix_edits(
-    instance_id: str = InstancePath,
-    configuration_id: str = ConfigurationPath,
-    limit: int = Query(20, ge=1, le=200),
-    db: Database = Depends(database),
-) -> list[WixEditView]:
+def get_wix_edits(of: Listing = Depends(listing), db: Database = Depends(database)) -> list[WixEditView]:
     """Edits made in Wix (the merchant, another app) to Menus API entities this location syncs, newest first,
     with what changed and whether the next sync keeps or overwrites it (catalogSyncConfiguration)."""
-    return menu_events.recent_edits(db, instance_id, configuration_id, limit=limit)
+    return menu_events.recent_edits(db, of.instance_id, of.configuration_id, limit=of.limit)
