@@ -4,8 +4,10 @@ or bring a dish back, what is 86ed and until when; CSRF and the site's own locat
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from posbridge.store.db import Database
@@ -13,6 +15,36 @@ from posbridge.store.models import ChoiceStock, Item, Stock, Variation
 from posbridge.store.models import Merchant as MerchantRow
 from tests.dashboard.conftest import SESSION, Merchant, Paired, Site, open_page, tokens
 from wixsim.client import WixSimClient
+
+
+@dataclass
+class Card:
+    """The stock card of a paired site's page, and a way in for another site's page."""
+
+    client: httpx.Client
+    paired: Paired
+    other_page: Callable[[], tuple[str, str]]  # another site's fresh page: its session and CSRF token
+
+    def search(self, q: str) -> httpx.Response:
+        """The card's rows whose name or id has `q`."""
+        card = self.client.get("/dashboard/stock", params={"q": q}, headers=self.paired.headers)
+        assert card.status_code == 200
+        return card
+
+    def post(self, path: str, data: dict[str, str]) -> httpx.Response:
+        """A form of the card sent from the paired site's page (`data` carries the CSRF token, or not)."""
+        return self.client.post(f"/dashboard/stock/{path}", data=data, headers=self.paired.headers)
+
+    def post_from_another_site(self, path: str, data: dict[str, str]) -> httpx.Response:
+        """The same form sent from another site's page, with that page's own session and CSRF token."""
+        session, csrf = self.other_page()
+        return self.client.post(f"/dashboard/stock/{path}", data={**data, "csrf": csrf}, headers={SESSION: session})
+
+
+@pytest.fixture()
+def card(page_client: httpx.Client, wixsim: WixSimClient, make_site: Callable[..., Site], paired: Paired) -> Card:
+    """The stock card of a freshly paired site (its location: loc-1)."""
+    return Card(page_client, paired, lambda: tokens(open_page(page_client, wixsim, make_site().instance_id)))
 
 
 def _row(db: Database, merchant: Merchant, item: str) -> Stock | None:
@@ -26,39 +58,25 @@ def _row(db: Database, merchant: Merchant, item: str) -> Stock | None:
         return found
 
 
-def test_search_86_for_a_while_and_bring_back(
-    page_client: httpx.Client,
-    wixsim: WixSimClient,
-    make_site: Callable[..., Site],
-    paired: Paired,
-    db: Database,
-) -> None:
-    merchant, session, csrf = paired.merchant, paired.session, paired.csrf
-    headers = {SESSION: session}
-    card = page_client.get("/dashboard/stock", params={"q": "tira"}, headers=headers)
-    assert card.status_code == 200
-    assert "Tiramisu" in card.text and "Margherita" not in card.text and "5 left" in card.text
+def test_search_86_for_a_while_and_bring_back(card: Card, db: Database) -> None:
+    merchant, csrf = card.paired.merchant, card.paired.csrf
+    found = card.search("tira")
+    assert "Tiramisu" in found.text and "Margherita" not in found.text and "5 left" in found.text
 
-    done = page_client.post(
-        "/dashboard/stock/loc-1/item-3/86", data={"csrf": csrf, "for": "1h", "q": "tira"}, headers=headers
-    )
+    done = card.post("loc-1/item-3/86", {"csrf": csrf, "for": "1h", "q": "tira"})
     assert done.status_code == 200, done.text
     assert "Tiramisu is 86ed until" in done.text and "Back in stock" in done.text and "86ed until" in done.text
     row = _row(db, merchant, "item-3")
     assert row is not None and row.out_of_stock and row.out_until is not None
 
-    back = page_client.post("/dashboard/stock/loc-1/item-3/restore", data={"csrf": csrf}, headers=headers)
+    back = card.post("loc-1/item-3/restore", {"csrf": csrf})
     assert back.status_code == 200 and "Tiramisu is back." in back.text
     row = _row(db, merchant, "item-3")
     assert row is not None and not row.out_of_stock
 
     # No CSRF token, no change; another site's page cannot reach this location.
-    assert page_client.post("/dashboard/stock/loc-1/item-3/86", data={}, headers=headers).status_code == 403
-    other_session, other_csrf = tokens(open_page(page_client, wixsim, make_site().instance_id))
-    stranger = page_client.post(
-        "/dashboard/stock/loc-1/item-3/86", data={"csrf": other_csrf}, headers={SESSION: other_session}
-    )
-    assert stranger.status_code == 404
+    assert card.post("loc-1/item-3/86", {}).status_code == 403
+    assert card.post_from_another_site("loc-1/item-3/86", {}).status_code == 404
     row = _row(db, merchant, "item-3")
     assert row is not None and not row.out_of_stock
 
@@ -73,48 +91,27 @@ def _choice_row(db: Database, merchant: Merchant, variation: str) -> ChoiceStock
         )
 
 
-def test_a_choice_is_86ed_and_brought_back_like_a_dish(
-    page_client: httpx.Client,
-    wixsim: WixSimClient,
-    make_site: Callable[..., Site],
-    paired: Paired,
-    db: Database,
-) -> None:
+def test_a_choice_is_86ed_and_brought_back_like_a_dish(card: Card, db: Database) -> None:
     """The card 86es choices (a size, an extra) as the CLI and the admin API can: one click, for a while."""
-    merchant, session, csrf = paired.merchant, paired.session, paired.csrf
-    headers = {SESSION: session}
-    card = page_client.get("/dashboard/stock", params={"q": "bacon"}, headers=headers)
-    assert card.status_code == 200
-    assert 'data-choice="var-bacon"' in card.text and "Olives" not in card.text and "Tiramisu" not in card.text
-    assert 'name="kind" value="choice"' in card.text
+    merchant, csrf = card.paired.merchant, card.paired.csrf
+    found = card.search("bacon")
+    assert 'data-choice="var-bacon"' in found.text and "Olives" not in found.text and "Tiramisu" not in found.text
+    assert 'name="kind" value="choice"' in found.text
 
-    done = page_client.post(
-        "/dashboard/stock/loc-1/var-bacon/86",
-        data={"csrf": csrf, "kind": "choice", "for": "4h", "q": "bacon"},
-        headers=headers,
-    )
+    done = card.post("loc-1/var-bacon/86", {"csrf": csrf, "kind": "choice", "for": "4h", "q": "bacon"})
     assert done.status_code == 200, done.text
     assert "Bacon is 86ed until" in done.text and "Back in stock" in done.text
     row = _choice_row(db, merchant, "var-bacon")
     assert row is not None and row.out_of_stock and row.out_until is not None
     assert _row(db, merchant, "var-bacon") is None  # no dish of that id was touched
 
-    back = page_client.post(
-        "/dashboard/stock/loc-1/var-bacon/restore", data={"csrf": csrf, "kind": "choice"}, headers=headers
-    )
+    back = card.post("loc-1/var-bacon/restore", {"csrf": csrf, "kind": "choice"})
     assert back.status_code == 200 and "Bacon is back." in back.text
     row = _choice_row(db, merchant, "var-bacon")
     assert row is not None and not row.out_of_stock
 
     # A choice's id taken as a dish is not found; another site's page cannot reach this location's choices.
-    as_dish = page_client.post("/dashboard/stock/loc-1/var-bacon/86", data={"csrf": csrf}, headers=headers)
-    assert as_dish.status_code == 404
-    other_session, other_csrf = tokens(open_page(page_client, wixsim, make_site().instance_id))
-    stranger = page_client.post(
-        "/dashboard/stock/loc-1/var-bacon/86",
-        data={"csrf": other_csrf, "kind": "choice"},
-        headers={SESSION: other_session},
-    )
-    assert stranger.status_code == 404
+    assert card.post("loc-1/var-bacon/86", {"csrf": csrf}).status_code == 404
+    assert card.post_from_another_site("loc-1/var-bacon/86", {"kind": "choice"}).status_code == 404
     row = _choice_row(db, merchant, "var-bacon")
     assert row is not None and not row.out_of_stock
