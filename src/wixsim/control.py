@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 from urllib.parse import urlencode
@@ -144,9 +145,10 @@ def create_control_app(sim: Sim) -> FastAPI:
 
     @api.post("/reset", summary="Forget all sites, orders, tokens, faults, log; restore start-up settings")
     async def reset() -> dict:
-        await sim.ecom_outbox.stop()
-        await sim.menu_outbox.stop()
-        await sim.order_outbox.stop()
+        # A delivery on the wire ends within the SPI timeout (httpx bounds each phase by it); the extra
+        # second is for a provider that trickles its answer, which is then cut.
+        bound = store().data.settings.spi_timeout_seconds + 1.0
+        await asyncio.gather(sim.ecom_outbox.stop(bound), sim.menu_outbox.stop(bound), sim.order_outbox.stop(bound))
         sim.reset()
         return {}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.wixsim.ecom_helpers import EcomSite, margherita_line, new_site, unwrap_event
-from tests.wixsim.wixsim_test_helpers import Reply
+from tests.wixsim.wixsim_test_helpers import Hold, Reply, reset_while_held
 from wixsim.testing import running_wixsim
 
 ORDER_FORMS = ("/ecom/v1/orders", "/v1/orders", "/_api/ecom-orders/v1/orders", "/_api/orders/v1/orders")
@@ -347,6 +347,26 @@ def test_reset_cuts_deliveries_still_queued(wixsim, provider):
     provider.reset()
     assert wixsim.ecom_events() == []
     assert provider.received == []
+
+
+def test_a_reset_returns_only_after_the_delivery_in_flight_landed(wixsim, provider):
+    site = new_site(wixsim, webhook_url=provider.base_url + "/held")
+    wixsim.settings(spi_timeout_seconds=5)
+    order = wixsim.ecom_checkout(site.instance_id, site.location_id, [margherita_line(site, 1)])["order"]
+    hold = Hold()
+    provider.script("/held", Reply(200, {}, hold=hold))
+    for _ in range(3):  # the first is sent and held by the provider, the other two wait behind it
+        wixsim.wix(
+            "POST",
+            f"/ecom/v1/orders/{order['id']}/activities/add",
+            instance_id=site.instance_id,
+            json={"orderActivities": [{"activityType": "MERCHANT_COMMENT", "merchantComment": {"message": "x"}}]},
+        )
+    assert reset_while_held(wixsim, provider, hold, "/held") == 1
+    provider.reset()
+    wixsim.http.post("/_sim/events/drain").raise_for_status()
+    assert provider.received == []  # the two queued behind it were dropped
+    assert wixsim.ecom_events() == []
 
 
 def test_a_failed_delivery_is_redelivered_with_the_same_signed_body(wixsim, provider):

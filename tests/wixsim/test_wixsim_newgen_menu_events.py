@@ -7,7 +7,7 @@ import json
 import jwt
 import pytest
 
-from tests.wixsim.wixsim_test_helpers import MENU_SPEC, Reply
+from tests.wixsim.wixsim_test_helpers import MENU_SPEC, Hold, Reply, reset_while_held
 from wixsim.client import WixSimError
 
 
@@ -137,3 +137,16 @@ def test_events_are_logged_with_delivery_results(wixsim, provider):
     [logged] = wixsim.menu_events(instance_id=site["instanceId"])
     assert (logged["delivered"], logged["status"]) == (False, 500)
     assert logged["eventType"] == "wix.restaurants.menus.v1.item_label_created"
+
+
+def test_a_reset_returns_only_after_the_menu_event_in_flight_landed(wixsim, ng, provider):
+    wixsim.settings(spi_timeout_seconds=5)
+    hold = Hold()
+    provider.script("/wix/webhooks", Reply(200, {}, hold=hold))
+    for name in ("Soup", "Salad", "Bread"):  # the first is sent and held, the other two wait behind it
+        api(wixsim, ng, "POST", "/v1/items", json={"item": {"name": name, "priceInfo": {"price": "5"}}})
+    assert reset_while_held(wixsim, provider, hold, "/wix/webhooks") == 1
+    provider.reset()
+    wixsim.drain_menu_events()
+    assert provider.received == []  # the two queued behind it were dropped
+    assert wixsim.menu_events() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,12 +83,22 @@ def item_named(wixsim: WixSimClient, catalog_id: str, name: str) -> dict[str, An
 
 
 @dataclass
+class Hold:
+    """Keeps a request from being recorded until released: a provider that has the bytes of a request
+    but has not handled it yet, which is how a delivery already sent lands late."""
+
+    entered: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class Reply:
     """A scripted provider answer."""
 
     status: int = 200
     body: Any = None
     delay: float = 0.0
+    hold: Hold | None = None
 
 
 @dataclass
@@ -126,9 +137,38 @@ class ProviderStub:
     async def handle(self, request: Request) -> Response:
         """Record and answer one request."""
         path = request.url.path
-        self.received.append({"path": path, "headers": dict(request.headers), "body": await request.body()})
+        body = await request.body()
         queue = self.scripts.get(path)
-        reply = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else self.default(path)
+        scripted = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else None
+        if scripted is not None and scripted.hold is not None:
+            scripted.hold.entered.set()
+            await asyncio.to_thread(scripted.hold.released.wait, 30)
+        self.received.append({"path": path, "headers": dict(request.headers), "body": body})
+        reply = scripted or self.default(path)
         if reply.delay:
             await asyncio.sleep(reply.delay)
         return JSONResponse(reply.body if reply.body is not None else {}, status_code=reply.status)
+
+
+def reset_while_held(wixsim: WixSimClient, provider: ProviderStub, hold: Hold, path: str) -> int:
+    """Reset wixsim while the provider holds a delivery on `path`; how many had landed when reset returned.
+
+    The provider handles the held request only after the reset returned when wixsim cuts the send
+    (the flake: it lands in the next test), before it returned when wixsim waits for the answer. The
+    first join's timeout only paces the test; neither outcome depends on it.
+    """
+    assert hold.entered.wait(10)
+    before = len(provider.calls(path))
+    landed: list[int] = []
+
+    def reset() -> None:
+        wixsim.reset()
+        landed.append(len(provider.calls(path)) - before)
+
+    resetting = threading.Thread(target=reset)
+    resetting.start()
+    resetting.join(timeout=0.5)
+    hold.released.set()
+    resetting.join(timeout=30)
+    assert landed, "the reset did not return"
+    return landed[0]

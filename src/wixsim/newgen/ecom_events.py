@@ -18,6 +18,7 @@ from typing import Any
 from wixsim import spi_caller
 from wixsim.clock import new_id, rfc3339
 from wixsim.newgen.ecom_state import EcomOrderRecord, Entity
+from wixsim.outbox import InFlight
 from wixsim.signer import sign
 from wixsim.state import Store
 
@@ -129,6 +130,9 @@ class EventOutbox:
     sent: dict[str, Pending] = field(default_factory=dict)
     _lock: asyncio.Lock | None = None
     _tasks: set[asyncio.Task[list[Entity]]] = field(default_factory=set)
+    _in_flight: InFlight = field(default_factory=InFlight)
+    # Bumped by stop(): a delivery of an older epoch that ends after the reset is not logged in the new one.
+    _epoch: int = 0
 
     def raise_events(
         self, store: Store, rec: EcomOrderRecord, events: list[tuple[str, Entity]], identity: Entity
@@ -185,10 +189,21 @@ class EventOutbox:
         else:
             if item.token is None:
                 item.token = webhook_jwt(store, item.instance_id, item.event_type, item.event, item.identity)
-            answer = await spi_caller.post(
-                item.url, item.token.encode(), {"content-type": "text/plain"}, store.data.settings.spi_timeout_seconds
+            epoch = self._epoch
+            answer = await self._in_flight.run(
+                spi_caller.post(
+                    item.url,
+                    item.token.encode(),
+                    {"content-type": "text/plain"},
+                    store.data.settings.spi_timeout_seconds,
+                )
             )
-            result.update(status=answer["status"], error=answer["error"], elapsedMs=answer["elapsedMs"])
+            if answer is None:
+                result["error"] = "cut by a reset"
+            else:
+                result.update(status=answer["status"], error=answer["error"], elapsedMs=answer["elapsedMs"])
+            if epoch != self._epoch:
+                return result
         rec = store.data.ecom_orders.get(item.order_id)
         if rec is not None:
             for logged in rec.events:
@@ -200,13 +215,12 @@ class EventOutbox:
             del self.sent[next(iter(self.sent))]
         return result
 
-    async def stop(self) -> None:
-        """Drop queued events and cut deliveries in flight, so nothing from before a reset arrives later."""
+    async def stop(self, bound: float) -> None:
+        """Drop queued events and let the one in flight land (cut after `bound` seconds), so that nothing
+        from before a reset reaches the provider after it (see outbox.InFlight)."""
         self.pending.clear()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        self._epoch += 1
+        await self._in_flight.settle(bound)
 
     def clear(self) -> None:
         """Forget queued and delivered events."""
