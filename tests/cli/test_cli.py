@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +14,18 @@ import httpx
 import pytest
 
 from posbridge.pos.importer import import_menu
-from posbridge.store import migrate
 from posbridge.store.db import Database
 from tests.pos.menu_documents import small_document
-from tests.support.cli import run_posbridge
+from tests.support.cli import SECRET, run_posbridge, settings_env
 from tests.support.server import free_port
 from tests.support.signer import TestSigner
-
-SECRET = "cli-test-secret-key-0123456789"
 
 
 def _env(**settings: str) -> dict[str, str]:
     """The test process's environment without any POSBRIDGE_* setting, plus these."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSBRIDGE_")}
     env["COLUMNS"] = "200"  # Rich tables at full width
-    env.update({f"POSBRIDGE_{k.upper()}": v for k, v in settings.items()})
+    env.update(settings_env(**settings))
     return env
 
 
@@ -42,21 +38,6 @@ def _server_env(url: str, signer: TestSigner) -> dict[str, str]:
         secret_key=SECRET,
         log_level="WARNING",
     )
-
-
-@pytest.fixture()
-def sqlite_url(tmp_path: Path) -> str:
-    """A fresh, empty SQLite database file."""
-    return f"sqlite:///{tmp_path / 'cli.db'}"
-
-
-@pytest.fixture()
-def migrated(sqlite_url: str) -> Iterator[Database]:
-    """A fresh SQLite database migrated in-process (cheaper than a `db upgrade` subprocess)."""
-    db = Database(sqlite_url)
-    migrate.upgrade(db)
-    yield db
-    db.dispose()
 
 
 def _write(tmp_path: Path, document: dict[str, Any], name: str = "menu.json") -> Path:

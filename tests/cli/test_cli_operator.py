@@ -16,8 +16,9 @@ from posbridge.pos.importer import import_menu
 from posbridge.services.syncing import duration
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Order
-from tests.cli.test_cli import SECRET, _env, migrated, sqlite_url  # noqa: F401  (fixtures)
+from tests.cli.test_cli import _env
 from tests.pos.menu_documents import small_document
+from tests.support.cli import SECRET
 from tests.support.cli import run_posbridge as posbridge
 from tests.support.fixtures_pos import CONTACT_OPTIONS
 from tests.support.server import free_port
@@ -33,7 +34,7 @@ def _spawned(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Completed
     )
 
 
-def _wix_env(sqlite_url: str, sim: WixSimClient) -> dict[str, str]:  # noqa: F811
+def _wix_env(sqlite_url: str, sim: WixSimClient) -> dict[str, str]:
     return _env(
         database_url=sqlite_url,
         wix_api_base=sim.base_url,
@@ -67,8 +68,8 @@ def _paired_offline(db: Database, env: dict[str, str], cwd: Path, configuration:
 
 def test_link_and_pair_ask_wix_and_a_typo_records_nothing(
     tmp_path: Path,
-    sqlite_url: str,  # noqa: F811
-    migrated: Database,  # noqa: F811
+    sqlite_url: str,
+    migrated: Database,
     wixsim: WixSimClient,  # noqa: F811
 ) -> None:
     document = small_document()
@@ -100,8 +101,8 @@ def test_link_and_pair_ask_wix_and_a_typo_records_nothing(
 
 def test_offline_skips_wix_and_a_stray_is_removed(
     tmp_path: Path,
-    sqlite_url: str,  # noqa: F811
-    migrated: Database,  # noqa: F811
+    sqlite_url: str,
+    migrated: Database,
 ) -> None:
     env = _env(database_url=sqlite_url)
     _paired_offline(migrated, env, tmp_path, "cfg-typo", instance="typo")
@@ -121,8 +122,8 @@ def test_offline_skips_wix_and_a_stray_is_removed(
 
 def test_an_instance_with_orders_is_not_deleted(
     tmp_path: Path,
-    sqlite_url: str,  # noqa: F811
-    migrated: Database,  # noqa: F811
+    sqlite_url: str,
+    migrated: Database,
 ) -> None:
     env = _env(database_url=sqlite_url)
     instance = _paired_offline(migrated, env, tmp_path, "cfg-1")
@@ -161,8 +162,8 @@ def test_an_instance_with_orders_is_not_deleted(
 
 def test_messages_name_the_real_problem(
     tmp_path: Path,
-    sqlite_url: str,  # noqa: F811
-    migrated: Database,  # noqa: F811
+    sqlite_url: str,
+    migrated: Database,
     wixsim: WixSimClient,  # noqa: F811
 ) -> None:
     env = _wix_env(sqlite_url, wixsim)
@@ -180,8 +181,8 @@ def test_messages_name_the_real_problem(
 def test_a_failing_sync_prints_its_outcome_on_a_line_of_its_own(
     tmp_path: Path,
     signer: TestSigner,
-    sqlite_url: str,  # noqa: F811
-    migrated: Database,  # noqa: F811
+    sqlite_url: str,
+    migrated: Database,
 ) -> None:
     env = _env(database_url=sqlite_url)
     instance = _paired_offline(migrated, env, tmp_path, "cfg-1")
@@ -212,8 +213,8 @@ def test_durations_read_as_seconds() -> None:
 @pytest.mark.slow
 def test_tables_print_whole_ids_on_a_narrow_terminal(
     tmp_path: Path,
-    sqlite_url: str,  # noqa: F811
-    migrated: Database,  # noqa: F811
+    sqlite_url: str,
+    migrated: Database,
 ) -> None:
     document = small_document()
     import_menu(migrated, document)

@@ -3,45 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from standardwebhooks.webhooks import Webhook
 
 from posbridge.pos.importer import import_menu
 from posbridge.services import pos_deliveries
-from posbridge.store import migrate
 from posbridge.store.db import Database
 from posbridge.store.models import Merchant
 from tests.pos.menu_documents import small_document
+from tests.support.cli import SECRET, settings_env
 from tests.support.cli import run_posbridge as posbridge
-
-SECRET = "cli-test-secret-key-0123456789"
-
-
-@pytest.fixture()
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'cli.db'}"
-
-
-@pytest.fixture()
-def migrated(sqlite_url: str) -> Iterator[Database]:
-    db = Database(sqlite_url)
-    migrate.upgrade(db)
-    yield db
-    db.dispose()
-
-
-def _env(**settings: str) -> dict[str, str]:
-    return {f"POSBRIDGE_{k.upper()}": v for k, v in settings.items()}
 
 
 def test_set_pos_prints_the_secret_once(tmp_path: Path, sqlite_url: str, migrated: Database) -> None:
     document = small_document()
     import_menu(migrated, document)
     merchant = document["merchant"]["id"]
-    env = _env(database_url=sqlite_url, secret_key=SECRET)
+    env = settings_env(database_url=sqlite_url, secret_key=SECRET)
 
     made = posbridge(
         "merchants", "set-pos", "--merchant", merchant, "--url", "https://pos.example/h", env=env, cwd=tmp_path
@@ -66,7 +45,7 @@ def test_set_pos_prints_the_secret_once(tmp_path: Path, sqlite_url: str, migrate
 
 
 def test_set_pos_refusals(tmp_path: Path, sqlite_url: str, migrated: Database) -> None:
-    env = _env(database_url=sqlite_url, secret_key=SECRET)
+    env = settings_env(database_url=sqlite_url, secret_key=SECRET)
     unknown = posbridge(
         "merchants", "set-pos", "--merchant", "nobody", "--url", "https://x.example", env=env, cwd=tmp_path
     )
@@ -74,6 +53,6 @@ def test_set_pos_refusals(tmp_path: Path, sqlite_url: str, migrated: Database) -
     assert unknown.stderr == "posbridge: ACCOUNT_NOT_FOUND: No POS account 'nobody'\n"
     keyless = posbridge(
         "merchants", "set-pos", "--merchant", "nobody", "--url", "https://x.example",
-        env=_env(database_url=sqlite_url), cwd=tmp_path,
+        env=settings_env(database_url=sqlite_url), cwd=tmp_path,
     )  # fmt: skip
     assert keyless.returncode == 2 and "POSBRIDGE_SECRET_KEY" in keyless.stderr

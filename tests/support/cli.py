@@ -9,14 +9,40 @@ from __future__ import annotations
 import contextlib
 import os
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import structlog
 from typer.testing import CliRunner
 
 from posbridge import cli
+from posbridge.store import migrate
+from posbridge.store.db import Database
+
+SECRET = "cli-test-secret-key-0123456789"  # POSBRIDGE_SECRET_KEY of the CLI tests
+
+
+def settings_env(**settings: str) -> dict[str, str]:
+    """POSBRIDGE_* variables for these settings: `database_url="…"` is POSBRIDGE_DATABASE_URL."""
+    return {f"POSBRIDGE_{k.upper()}": v for k, v in settings.items()}
+
+
+@pytest.fixture()
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh, empty SQLite database file."""
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+@pytest.fixture()
+def migrated(sqlite_url: str) -> Iterator[Database]:
+    """A fresh SQLite database migrated in-process (cheaper than a `db upgrade` subprocess)."""
+    db = Database(sqlite_url)
+    migrate.upgrade(db)
+    yield db
+    db.dispose()
 
 
 @dataclass(frozen=True)
