@@ -11,18 +11,22 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from posbridge.app import create_app
 from posbridge.config import Settings
+from posbridge.services import outbound
 from posbridge.store.db import Database
-from posbridge.store.models import Menu, Stock
+from posbridge.store.models import Menu, OutboundJob, Stock
 from posbridge.store.types import utcnow
+from posbridge.wix.client import WixClient
+from posbridge.wix.retry import RetryPolicy
 from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
@@ -58,6 +62,52 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+class HandQueue:
+    """posbridge's job queue run by the test, on a `Clock`, with a Wix client that tries each call once:
+    the queue's own backoff is what a failing push meets. A context manager (it closes the client)."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings, self.db = settings, db
+        self.client = WixClient(settings, db, retry=RetryPolicy(max_attempts=1))
+        self._clock: Clock | None = None
+
+    @property
+    def clock(self) -> Clock:
+        """The queue's time: the real time when first asked (at the first run, after the test made its jobs, so
+        they are due), and from then on only what `backoffs` moves it by."""
+        if self._clock is None:
+            self._clock = Clock()
+        return self._clock
+
+    def __enter__(self) -> HandQueue:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.client.close()
+
+    def run(self, job: int) -> float | None:
+        """Run the job once, now; the seconds until it is due again, or None (done, failed for good, or blocked)."""
+        return outbound.run_job(self.db, self.settings, job, client=self.client, clock=self.clock)
+
+    def backoffs(self, job: int) -> Iterator[float]:
+        """Run the job until the queue stops trying it (at most MAX_ATTEMPTS times): each wait, after which the
+        clock moves past it."""
+        for _ in range(outbound.MAX_ATTEMPTS):
+            wait = self.run(job)
+            if wait is None:
+                return
+            yield wait
+            self.clock.now += timedelta(seconds=wait)
+
+    def states(self, ids: list[int]) -> list[tuple[str, int]]:
+        """(status, attempts) of these jobs, by id."""
+        with self.db.transaction(write=False) as session:
+            rows = session.scalars(select(OutboundJob).where(OutboundJob.id.in_(ids)).order_by(OutboundJob.id))
+            return [(r.status, r.attempts) for r in rows]
 
 
 @dataclass

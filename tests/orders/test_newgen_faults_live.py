@@ -14,21 +14,18 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text
 
+from posbridge.config import Settings
 from posbridge.services import outbound, pos_deliveries
 from posbridge.services import status_push as _installs_handler  # noqa: F401
 from posbridge.services.accounts import issue_api_key
 from posbridge.store.db import Database
 from posbridge.store.models import Merchant, Order, OutboundJob
-from posbridge.wix.client import WixClient
-from posbridge.wix.retry import RetryPolicy
-from tests.orders.kitchen_world import FAST_POS_RETRY, Clock, kitchen_settings, wait_until
+from tests.orders.kitchen_world import FAST_POS_RETRY, HandQueue, kitchen_settings, wait_until
 from tests.orders.newgen_kitchen import NewGenKitchen, running_newgen_kitchen
 from tests.support.pos_emulator import PosEmulator, report_status, running_pos
 from tests.support.signer import TestSigner
@@ -210,13 +207,9 @@ def test_a_push_after_wix_cancelled_the_order_itself_is_done_not_refused(kitchen
 
 
 @pytest.fixture(scope="module")
-def manual(
-    db: Database, signer: TestSigner, sim: WixSimClient, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[NewGenKitchen]:
+def manual(db: Database, sim: WixSimClient, no_worker_settings: Settings) -> Iterator[NewGenKitchen]:
     """posbridge without a worker: the test runs the queue's jobs itself."""
-    folder: Path = tmp_path_factory.mktemp("newgen-manual")
-    settings = kitchen_settings(db, signer, sim, folder, queue="immediate", run_worker=False)
-    with running_newgen_kitchen(settings, db, sim) as served:
+    with running_newgen_kitchen(no_worker_settings, db, sim) as served:
         yield served
 
 
@@ -225,12 +218,6 @@ def job_ids(db: Database, pos_order_id: str) -> list[int]:
         order_pk = select(Order.id).where(Order.pos_order_id == pos_order_id).scalar_subquery()
         query = select(OutboundJob.id).where(OutboundJob.order_id == order_pk).order_by(OutboundJob.id)
         return list(session.scalars(query))
-
-
-def states(db: Database, ids: list[int]) -> list[tuple[str, int]]:
-    with db.transaction(write=False) as session:
-        rows = session.scalars(select(OutboundJob).where(OutboundJob.id.in_(ids)).order_by(OutboundJob.id))
-        return [(r.status, r.attempts) for r in rows]
 
 
 def test_a_push_that_keeps_failing_needs_attention_and_one_retry_sends_everything_in_order(
@@ -244,15 +231,9 @@ def test_a_push_that_keeps_failing_needs_attention_and_one_retry_sends_everythin
     for action in ("accept", "ready", "fulfill"):
         assert manual.act(pos_id, action).status_code == 200
     accept, ready, fulfil = job_ids(site.db, pos_id)
-    client = WixClient(site.settings, site.db, retry=RetryPolicy(max_attempts=1))  # the queue's backoff is under test
-    clock = Clock()
-    try:
-        for _ in range(outbound.MAX_ATTEMPTS):
-            wait = outbound.run_job(site.db, site.settings, accept, client=client, clock=clock)
-            if wait is None:
-                break
-            clock.now += timedelta(seconds=wait)
-        assert states(site.db, [accept, ready, fulfil]) == [
+    with HandQueue(site.settings, site.db) as queue:
+        list(queue.backoffs(accept))  # every attempt the queue makes, the clock moved past each wait
+        assert queue.states([accept, ready, fulfil]) == [
             ("FAILED", outbound.MAX_ATTEMPTS),
             ("PENDING", 0),
             ("PENDING", 0),
@@ -270,10 +251,8 @@ def test_a_push_that_keeps_failing_needs_attention_and_one_retry_sends_everythin
         manual.sim.clear_request_log()
         retried = manual.admin.post(f"/api/v1/orders/{pos_id}/retry")  # one action
         assert retried.status_code == 200, retried.text
-        outbound.run_job(site.db, site.settings, accept, client=client, clock=clock)
-    finally:
-        client.close()
-    assert states(site.db, [accept, ready, fulfil])[1:] == [("DONE", 1), ("DONE", 1)]
+        queue.run(accept)
+    assert queue.states([accept, ready, fulfil])[1:] == [("DONE", 1), ("DONE", 1)]
     assert [w[1:] for w in fulfillment_writes(manual, wix_id)] == [
         (200, "Accepted"),
         (200, "Ready"),
