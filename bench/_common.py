@@ -1,4 +1,4 @@
-"""Helpers the benchmarks share: the machine, a free port, and sections of docs/benchmarks.md.
+"""Helpers the benchmarks share: the machine, a free port, latency percentiles, and sections of docs/benchmarks.md.
 
 Importing it puts the repository root on sys.path, so benchmarks can use `tests.support` (throwaway
 databases, signers) the way the test suite does.
@@ -10,6 +10,7 @@ import os
 import platform
 import re
 import socket
+import statistics
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +25,18 @@ BENCHMARKS_DOC = ROOT / "docs" / "benchmarks.md"
 DOC_INTRO = "Measured numbers from the scripts in `bench/` (`make bench`); each section says how to reproduce it."
 
 
-__all__ = ["BENCHMARKS_DOC", "ROOT", "database_url", "free_port", "machine_line", "replace_section", "write_section"]
+__all__ = [
+    "BENCHMARKS_DOC",
+    "ROOT",
+    "database_url",
+    "free_port",
+    "latency_stats",
+    "machine_line",
+    "percentile",
+    "replace_section",
+    "table_section",
+    "write_section",
+]
 
 
 def cpu_model() -> str:
@@ -52,6 +64,41 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (nearest rank) of values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def latency_stats(latencies: list[float], direct: list[float]) -> dict[str, float]:
+    """p50, p99, max and mean of end-to-end latencies, and the median of Wix's own answer times (`direct`);
+    seconds in, milliseconds out."""
+    ms = [s * 1000 for s in latencies]
+    return {
+        "p50": percentile(ms, 0.5),
+        "p99": percentile(ms, 0.99),
+        "max": max(ms),
+        "mean": statistics.fmean(ms),
+        "direct": statistics.median(direct) * 1000 if direct else 0.0,
+    }
+
+
+def table_section(script: str, where: str, doc: str | None, header: str, align: str, rows: list[str]) -> str:
+    """A benchmark's section of docs/benchmarks.md: how to run it and where (`where`, after the machine), the
+    script's docstring's second paragraph, and its table (`header`, `align`: the Markdown table's first two lines)."""
+    return "\n".join(
+        [
+            f"`.venv/bin/python bench/{script} --write-doc` — {machine_line()}, {where}.",
+            "",
+            (doc or "").split("\n\n", 1)[1].split("\n\n    ")[0].strip(),
+            "",
+            header,
+            align,
+            *rows,
+        ]
+    )
 
 
 def replace_section(text: str, heading: str, body: str) -> str:

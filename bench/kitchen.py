@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _common import database_url, machine_line, write_section
+from _common import database_url, latency_stats, table_section, write_section
 from tests.orders.kitchen_world import Kitchen, kitchen_settings, running_kitchen
 from tests.orders.newgen_kitchen import NewGenKitchen, running_newgen_kitchen
 from tests.support.signer import TestSigner
@@ -45,12 +44,6 @@ from posbridge.store import migrate
 from posbridge.store.db import Database
 from wixsim.client import WixSimClient
 from wixsim.testing import running_wixsim
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (nearest rank) of values."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 def wix_time(kitchen: Kitchen, wix_id: str, status: str) -> float | None:
@@ -147,16 +140,11 @@ def run_setup(
             with running_kitchen(settings, db, sim) as kitchen:
                 latencies, direct = legacy_latencies(kitchen, actions)
         db.dispose()
-    ms = [s * 1000 for s in latencies]
     return {
         "generation": generation,
         "setup": f"{db_backend} / {queue}",
-        "actions": len(ms),
-        "p50": percentile(ms, 0.5),
-        "p99": percentile(ms, 0.99),
-        "max": max(ms),
-        "mean": statistics.fmean(ms),
-        "direct": statistics.median(direct) * 1000 if direct else 0.0,
+        "actions": len(latencies),
+        **latency_stats(latencies, direct),
         "load": f"{load_before:.2f} → {os.getloadavg()[0]:.2f}",
     }
 
@@ -184,17 +172,14 @@ def main() -> None:
                 )
                 rows.append(row)
                 print(row, flush=True)
-    body = "\n".join(
-        [
-            f"`.venv/bin/python bench/kitchen.py --write-doc` — {machine_line()}, wixsim in-process.",
-            "",
-            (__doc__ or "").split("\n\n", 1)[1].split("\n\n    ")[0].strip(),
-            "",
-            "| generation | database / queue | actions | p50 ms | p99 ms | max ms | direct ms | p50 ÷ direct "
-            "| p99 ÷ 1 s goal | load (1 min) |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
-            *rows,
-        ]
+    body = table_section(
+        "kitchen.py",
+        "wixsim in-process",
+        __doc__,
+        "| generation | database / queue | actions | p50 ms | p99 ms | max ms | direct ms | p50 ÷ direct "
+        "| p99 ÷ 1 s goal | load (1 min) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        rows,
     )
     if args.write_doc:
         write_section("Kitchen action to Wix", body)

@@ -17,14 +17,13 @@ than once a second would wait for the per-item spacing. Goal: p99 under 2 s.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _common import database_url, machine_line, write_section
+from _common import database_url, latency_stats, table_section, write_section
 from tests.orders.kitchen_world import Kitchen, kitchen_settings, running_kitchen
 from tests.support.signer import TestSigner
 
@@ -33,12 +32,6 @@ from posbridge.store.db import Database
 from posbridge.store.models import Item
 from wixsim.client import WixSimClient
 from wixsim.testing import running_wixsim
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (nearest rank) of values."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 def dishes(kitchen: Kitchen) -> list[tuple[str, str]]:
@@ -108,16 +101,11 @@ def run_setup(
             direct = [c["durationMs"] / 1000 for c in calls if c["endpoint"] == "updateItem"]
             throttled = sum(1 for c in calls if str(c.get("status")) == "429")
         db.dispose()
-    ms = [s * 1000 for s in latencies]
     return {
         "setup": f"{db_backend} / {queue}",
-        "changes": len(ms),
+        "changes": len(latencies),
         "dishes": len(targets),
-        "p50": percentile(ms, 0.5),
-        "p99": percentile(ms, 0.99),
-        "max": max(ms),
-        "mean": statistics.fmean(ms),
-        "direct": statistics.median(direct) * 1000 if direct else 0.0,
+        **latency_stats(latencies, direct),
         "writes": len(direct),
         "throttled": throttled,
     }
@@ -144,18 +132,13 @@ def main() -> None:
             )
             rows.append(row)
             print(row, flush=True)
-    body = "\n".join(
-        [
-            f"`.venv/bin/python bench/stock.py --write-doc` — {machine_line()}, wixsim in-process, "
-            f"{args.per_minute} changes a minute over 40 dishes.",
-            "",
-            (__doc__ or "").split("\n\n", 1)[1].split("\n\n    ")[0].strip(),
-            "",
-            "| database / queue | changes | item writes | 429s | p50 ms | p99 ms | max ms | direct ms "
-            "| p99 ÷ 2 s goal |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-            *rows,
-        ]
+    body = table_section(
+        "stock.py",
+        f"wixsim in-process, {args.per_minute} changes a minute over 40 dishes",
+        __doc__,
+        "| database / queue | changes | item writes | 429s | p50 ms | p99 ms | max ms | direct ms | p99 ÷ 2 s goal |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        rows,
     )
     if args.write_doc:
         write_section("Stock change to Wix", body)
