@@ -64,7 +64,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The slow tests first, each group in its usual order (sorting is stable).
 
     xdist hands tests out in collection order: a 20 s journey collected last runs alone at the end of
-    the run. Started first, the long tests overlap and the many short ones fill in around them.
+    the run. Collected first, the long tests start at once; with `--dist worksteal` they all fall in the
+    first worker's opening block (run there one after another) while the other workers take the short
+    tests and steal that block's tail, so the run ends together instead of waiting on one worker.
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
