@@ -78,9 +78,13 @@ class OrderChannel(ABC):
     def __init__(self, client: WixClient) -> None:
         self.client = client
 
-    def reports(self, status: OrderStatus) -> bool:
-        """Whether Wix models this status in this channel (a status it does not model is never reported)."""
-        return status in self.REPORTED
+    @classmethod
+    def reports(cls, status: OrderStatus) -> bool:
+        """Whether Wix models this status in this channel (a status it does not model is never reported).
+
+        A class method: queueing a report asks it before any Wix client exists (`orders.channels`).
+        """
+        return status in cls.REPORTED
 
     def report(self, report: StatusReport) -> None:
         """Tell Wix the order moved; raises `ChannelUnavailable`, `ChannelRefused` or `ChannelUnauthorized`.

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session, object_session
 from posbridge.config import Settings
 from posbridge.errors import WixError
 from posbridge.logs import get_logger
-from posbridge.orders.ecom import REPORTED as ECOM_REPORTED
-from posbridge.orders.legacy import REPORTED
+from posbridge.orders.channels import channel_class
+from posbridge.orders.model import OrderStatus
 from posbridge.pos.stock import is_push_key
 from posbridge.services import attention, pos_deliveries
 from posbridge.services.order_lookup import find_order
@@ -96,22 +96,28 @@ def queue_job(session: Session, *, kind: str, order: Order, payload: dict[str, A
 
 
 def queue_status_push(session: Session, order: Order, status: str, *, actor: str, message: str | None) -> int | None:
-    """Owe Wix the order's new status, when Wix models it; the job's id, or None when there is nothing to tell."""
-    # Legacy orders (Orders v3): READY is the kitchen's own step; eCommerce's fulfillment has it.
-    if status not in (ECOM_REPORTED if is_newgen(order) else REPORTED):
+    """Owe Wix the order's new status, when Wix models it; the job's id, or None when there is nothing to tell.
+
+    What Wix models is the order channel's to say (Orders v3 has no READY; eCommerce's fulfillment has).
+    """
+    if not channel_class(generation_of(order)).reports(OrderStatus(status)):
         return None
     order.wix_push_status = WixPushStatus.PENDING
     payload = {"status": status, "actor": actor, "message": message}
     return queue_job(session, kind=ORDER_STATUS, order=order, payload=payload)
 
 
-def is_newgen(order: Order) -> bool:
-    """Whether the order came through a new-generation pairing (its key is a business location)."""
+def generation_of(order: Order) -> Generation:
+    """The Wix generation of the pairing the order came through (a business location's: NEWGEN)."""
     session = object_session(order)
     if session is None or order.configuration_id is None:
-        return False
+        return Generation.LEGACY
     configuration = session.get(Configuration, order.configuration_id)
-    return configuration is not None and configuration.generation == Generation.NEWGEN
+    return (
+        Generation.NEWGEN
+        if configuration is not None and configuration.generation == Generation.NEWGEN
+        else Generation.LEGACY
+    )
 
 
 def order_key(order_pk: int) -> str:

@@ -18,11 +18,10 @@ from posbridge.orders.channel import (
     StatusReport,
     WixOrderRef,
 )
-from posbridge.orders.ecom import EcomOrderChannel
-from posbridge.orders.legacy import LegacyOrderChannel
+from posbridge.orders.channels import channel_class
 from posbridge.orders.model import OrderStatus, StatusActor
 from posbridge.services import attention, outbound
-from posbridge.services.outbound import GiveUp, Job, TryLater, is_newgen
+from posbridge.services.outbound import GiveUp, Job, TryLater, generation_of
 from posbridge.store.db import Database
 from posbridge.store.models import Order
 from posbridge.wix.client import WixClient
@@ -30,9 +29,7 @@ from posbridge.wix.client import WixClient
 
 def channel_for(order: Order, client: WixClient) -> OrderChannel:
     """The order channel an order came through: eCommerce for a new-generation pairing, else the SPI's."""
-    if is_newgen(order):
-        return EcomOrderChannel(client)
-    return LegacyOrderChannel(client)
+    return channel_class(generation_of(order))(client)
 
 
 def push_status(db: Database, settings: Settings, job: Job, client: WixClient) -> None:
