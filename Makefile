@@ -56,6 +56,8 @@ serve: install
 	scripts/dev-env
 	set -a && . ./.env && set +a && $(BIN)/posbridge db upgrade && $(BIN)/posbridge serve
 
+# worksteal: each worker starts on its own block of the collection, whose head tests/conftest.py fills
+# with that worker's share of the slow tests; a worker out of work then steals the end of another's.
 test: install
 	scripts/ensure-services
 	scripts/ensure-chromium

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -17,8 +17,12 @@ from posbridge.config import Settings, load_settings
 from posbridge.store import migrate
 from posbridge.store.db import Database
 from tests.support.databases import all_backends_forced, database_url, default_backend, enabled_backends
+from tests.support.scheduling import deal_slow_first
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
+
+if TYPE_CHECKING:
+    from xdist.workermanage import WorkerController
 
 # wixsim's fixtures (a real emulator server on a free port) for every test that asks for them.
 pytest_plugins = ["wixsim.testing"]
@@ -60,15 +64,32 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first, each group in its usual order (sorting is stable).
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: WorkerController) -> None:
+    """Tell each xdist worker the controller's `--dist` mode (xdist sets a worker's own to "no")."""
+    node.workerinput["posbridge_dist"] = node.config.getoption("dist")
 
-    xdist hands tests out in collection order: a 20 s journey collected last runs alone at the end of
-    the run. Collected first, the long tests start at once; with `--dist worksteal` they all fall in the
-    first worker's opening block (run there one after another) while the other workers take the short
-    tests and steal that block's tail, so the run ends together instead of waiting on one worker.
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow tests first: at the head of every worker's opening block under `--dist worksteal`.
+
+    A 20 s journey collected last would run alone at the end of the run. worksteal first hands each
+    worker one consecutive block of the collection and later steals from the ends of blocks; with the
+    slow tests simply sorted first they all fell in the first worker's block, which ran them one after
+    another. So on a worksteal worker the slow tests are dealt round-robin to the heads of the blocks
+    (tests/support/scheduling.py) and each worker starts on its share at once. Elsewhere (one process,
+    other `--dist` modes) they are only moved to the front, each group in its usual order.
+
+    The order depends on the collection and the worker count alone, so every worker collects the same,
+    as xdist requires; trylast, so that it sees the collection after deselection (-k, -m, --deselect).
     """
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    slow = {item.nodeid for item in items if item.get_closest_marker("slow") is not None}
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and workerinput.get("posbridge_dist") == "worksteal":
+        items[:] = deal_slow_first(items, lambda item: item.nodeid in slow, int(workerinput["workercount"]))
+    else:
+        items.sort(key=lambda item: item.nodeid not in slow)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
