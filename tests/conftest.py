@@ -51,19 +51,6 @@ def signer() -> TestSigner:
     return TestSigner(app_id=APP_ID)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "all_backends: where the database backend matters (storage, locking, migrations, the order write): "
-        "run on every enabled backend, not only the default one",
-    )
-    config.addinivalue_line(
-        "markers",
-        "slow: takes seconds of real time (a whole journey, a real server waited on); run first, so that the "
-        "workers end together instead of one finishing the long tests alone while the others idle",
-    )
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: WorkerController) -> None:
     """Tell each xdist worker the controller's `--dist` mode (xdist sets a worker's own to "no")."""
