@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from posbridge.services import attention
 from posbridge.services.order_views import kitchen_orders
@@ -16,6 +16,7 @@ from posbridge.store.db import Database
 from posbridge.store.models import Configuration, Item, Order, OrderLine, OrderLineOption, OutboundJob
 from tests.dashboard.conftest import SESSION, Paired, Site, open_page, tokens
 from tests.orders.kitchen_world import wait_until
+from tests.support.statements import statements
 from wixsim.client import WixSimClient
 
 
@@ -178,17 +179,9 @@ def test_the_kitchen_card_reads_a_fixed_number_of_queries_and_shows_each_lines_o
         dish = f"2 × {line.name} (Large, Cheese)"
 
     def count(read: Callable[[], object]) -> int:
-        statements: list[str] = []
-
-        def listen(conn: object, cursor: object, statement: str, *rest: object) -> None:
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", listen)
-        try:
+        with statements(db) as sent:
             read()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listen)
-        return len(statements)
+        return len(sent)
 
     few = count(lambda: kitchen_orders(db, site.instance_id))
     for _ in range(4):
