@@ -11,10 +11,11 @@ POS backend and the kitchen flow are shared:
   Fulfilled) and eCommerce's cancel.
 
 The hand-over side is an adapter's job: it parses its wire form into `orders.model.Order`, and
-the ordering service resolves where the order lands as a `services.order_checks.Pairing` (the
-legacy keys today, `legacy_pairing`; the new generation's business location later), which is all
-the checks and the order write read. The way back is `OrderChannel.report`, run from the job
-queue, never on a request path.
+the ordering service resolves where the order lands, as the channel names it
+(`services.order_pairing`: `LegacyPairingKey`, the SPI call's account and configuration;
+`BusinessLocationKey`, the eCommerce order's business location), to a `services.order_checks.Pairing`,
+which is all the checks and the order write read. The way back is `OrderChannel.report`, run from
+the job queue, never on a request path; `orders.channels.channel_class` picks a generation's channel.
 """
 
 from __future__ import annotations

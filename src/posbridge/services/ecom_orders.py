@@ -7,8 +7,9 @@ variations as an SPI order's catalog ids do. A line with a price variant (a size
 size-like option group as the item's `priceVariants`, one site-wide Item Variant per choice *name*)
 is mapped through the variant's name, read from Wix, to the choice of that name in the item's size
 group: the line then names that choice as if the customer had picked it (decisions.md). The order
-goes through `ordering.create_order`, keyed by (instance, business location, eCommerce order id),
-so however often and in whatever order Wix's events arrive, one order reaches the kitchen and POS.
+goes through `ordering.create_order_at` at the location's pairing (`order_pairing.BusinessLocationKey`),
+keyed by (instance, business location, eCommerce order id), so however often and in whatever order
+Wix's events arrive, one order reaches the kitchen and POS.
 Lines of other apps (another `catalogReference.appId`) are not the kitchen's business.
 
 Wix has already taken (and usually charged) an approved order, so a POS that refuses it cannot
@@ -51,6 +52,7 @@ from posbridge.orders.model import (
 )
 from posbridge.pos.builtin import new_pos_order_id
 from posbridge.services import attention, order_events, order_flow, ordering
+from posbridge.services.order_pairing import BusinessLocationKey
 from posbridge.services.validations import RESTAURANTS_APP_ID
 from posbridge.store.db import Database
 from posbridge.store.models import (
@@ -113,7 +115,8 @@ def apply_ecom_event(
         return NOT_OURS  # no restaurant location: not an order of a paired kitchen
     with db.transaction(write=False) as session:
         row = session.execute(
-            select(Account.account_id, Configuration.id, Configuration.location_id)
+            select(Configuration.id, Configuration.location_id)
+            .select_from(Account)
             .join(Configuration, Configuration.account_pk == Account.id)
             .where(
                 Configuration.instance_id == instance_id,
@@ -129,20 +132,15 @@ def apply_ecom_event(
     if row is None:
         log.info("ecom_order.unpaired_location", instance_id=instance_id, location=location, wix_order_id=order_id)
         return NOT_OURS
-    account_id, configuration_pk, location_pk = row
+    configuration_pk, location_pk = row
     domain = to_domain(order)
     if not domain.lines:
         return NOT_OURS
     domain = _with_sizes(db, instance_id, location, domain, order, variants)
     offline = any(line.get("paymentOption") == "FULL_PAYMENT_OFFLINE" for line in order.get("lineItems") or [])
     try:
-        created = ordering.create_order(
-            db,
-            instance_id=instance_id,
-            account_id=account_id,
-            configuration_id=location,
-            order=domain,
-            paid_by_pos_gateway=offline,
+        created = ordering.create_order_at(
+            db, BusinessLocationKey(instance_id, location), order=domain, paid_by_pos_gateway=offline
         )
     except WixError as exc:
         if exc.http_status >= 500 or location_pk is None:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -49,12 +48,9 @@ from posbridge.services.order_totals import (
     tolerance_for,
     totals_errors,
 )
-from posbridge.services.status import readiness
-from posbridge.services.tenancy import configuration_for
 from posbridge.store.models import Configuration, Instance, SyncIdMap
 from posbridge.store.models import Order as OrderRecord
 from posbridge.store.types import MONEY_MAX, money_text
-from posbridge.wix.generation import Generation
 
 DISH, VARIATION = "DISH", "VARIATION"
 
@@ -133,8 +129,9 @@ class ResolvedLine:
 class Pairing:
     """Where an order lands, as its channel resolved it; the checks and the order write read only this.
 
-    The legacy channel resolves it from the SPI call's account and configuration (`legacy_pairing`);
-    the new generation's channel will resolve it from the order's business location. Either way the
+    Each generation resolves it its own way behind one interface (`services.order_pairing.PairingKey`):
+    a legacy order from the SPI call's account and configuration (`LegacyPairingKey`), a new-generation
+    order from the eCommerce order's business location (`BusinessLocationKey`). Either way the
     pairing is usable: the location is active, its time zone known, ordering switched on.
     """
 
@@ -217,48 +214,6 @@ def effective_mode(session: Session, instance_id: str, policy: OrderPolicy) -> C
     instance = session.get(Instance, instance_id)
     own = instance.order_checks if instance is not None else None
     return CheckMode(own) if own in (ENFORCE, OBSERVE) else policy.mode
-
-
-def legacy_pairing(
-    session: Session, pos: PosBackend, *, instance_id: str, account_id: str, configuration_id: str
-) -> Pairing:
-    """The legacy channel's pairing: account → configuration READY → location usable; any failure stops."""
-    tenant = configuration_for(session, instance_id, account_id, configuration_id)
-    account, configuration = tenant.account, tenant.configuration
-    if not account.authorized:
-        raise WixError.of(
-            "ACCOUNT_NOT_AUTHORIZED",
-            f"The POS account '{account_id}' is no longer authorized; reconnect it in the dashboard",
-            accountId=account_id,
-        )
-    # Read before readiness() looks at it: the backend keeps the row alive, so readiness() finds it
-    # in the session's identity map instead of reading it again.
-    location = pos.location(configuration.location_id) if configuration.location_id is not None else None
-    state = readiness(session, account, configuration)
-    if not state.ready:
-        if configuration.location_id is not None and (location is None or not location.active):
-            raise WixError.of("LOCATION_NOT_FOUND", state.reason or "The paired POS location is gone")
-        raise WixError.of("ACCOUNT_CONFIGURATION", state.reason or "The integration is not ready", status=state.status)
-    if not configuration.enabled:
-        raise WixError.of("ACCOUNT_CONFIGURATION", "Online ordering is switched off for this location")
-    assert location is not None  # READY implies a paired, active location
-    merchant = pos.merchant(account.merchant_id)
-    assert merchant is not None  # accounts reference their merchant by foreign key
-    try:
-        ZoneInfo(location.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise WixError.of(
-            "ACCOUNT_CONFIGURATION", f"Location '{location.name}' has an unknown time zone '{location.timezone}'"
-        ) from None
-    return Pairing(
-        instance_id=configuration.instance_id,
-        merchant=merchant,
-        location=location,
-        menu_selection=configuration.id,
-        # The sync id map's space: the catalog (legacy) or the business location (new generation).
-        catalog_id=configuration.wix_id if configuration.generation == Generation.NEWGEN else configuration.catalog_id,
-        configuration_id=configuration.id,
-    )
 
 
 class _Checker:
@@ -752,7 +707,6 @@ __all__ = [
     "ResolvedChoice",
     "ResolvedLine",
     "check_order",
-    "legacy_pairing",
     "lock_location",
     "recheck_locked",
 ]

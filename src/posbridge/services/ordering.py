@@ -1,12 +1,13 @@
 """Orders from Wix: Validate Order and Create Order (product.md §3 steps 5 and 6).
 
-Both run the same checks (`order_checks.check_order`). Create Order is idempotent on
-(instance, configuration, Wix order id): a repeat returns the first answer without re-validating.
-A new order is checked again and written in ONE write transaction: the location is held, stock
-and slot rechecked, the order placed in the POS (`PosBackend.place_order`: the built-in store
-takes the stock; nothing it writes outlives a rollback), then the order row (its unique key is the
-idempotency key, so a concurrent duplicate rolls the whole transaction back), lines and options,
-and the NEW status.
+Both run the same checks (`order_checks.check_order`) on the pairing the order's channel names
+(`order_pairing.PairingKey`: the SPI's keys, or an eCommerce order's business location). Create
+Order is idempotent on (instance, configuration or business location, Wix order id): a repeat
+returns the first answer without re-validating. A new order is checked again and written in ONE
+write transaction: the location is held, stock and slot rechecked, the order placed in the POS
+(`PosBackend.place_order`: the built-in store takes the stock; nothing it writes outlives a
+rollback), then the order row (its unique key is the idempotency key, so a concurrent duplicate
+rolls the whole transaction back), lines and options, and the NEW status.
 
 Orders arrive in the domain's terms (`orders.model.Order`): each order channel parses its own wire
 form at the edge. The POS is reached only through a `PosBackend` (`pos_backend`: the built-in
@@ -49,11 +50,11 @@ from posbridge.services.order_checks import (
     ResolvedChoice,
     ResolvedLine,
     check_order,
-    legacy_pairing,
     lock_location,
     recheck_locked,
 )
 from posbridge.services.order_events import on_order_recorded
+from posbridge.services.order_pairing import LegacyPairingKey, PairingKey
 from posbridge.services.order_totals import LinePricing, line_amount, service_fees_of
 from posbridge.store.db import Database
 from posbridge.store.models import Location, OrderLine, OrderLineOption, OrderStatusChange
@@ -108,9 +109,7 @@ def validate_order(
     try:
         with db.transaction(write=False) as session:
             pos = pos_backend(session)
-            pairing = legacy_pairing(
-                session, pos, instance_id=instance_id, account_id=account_id, configuration_id=configuration_id
-            )
+            pairing = LegacyPairingKey(instance_id, account_id, configuration_id).resolve(session, pos)
             plan = check_order(session, pos, pairing, order, now=_aware(now), policy=policy)
     except WixError as exc:
         _log_refusal("order_invalid", exc, instance_id, configuration_id, order, request_id)
@@ -132,13 +131,39 @@ def create_order(
     policy: OrderPolicy = OrderPolicy(),
     pos_backend: PosBackendFactory = HttpPos,
 ) -> CreatedOrder:
+    """SPI Create Order (the legacy channel): `create_order_at` the pairing the call's keys name."""
+    return create_order_at(
+        db,
+        LegacyPairingKey(instance_id, account_id, configuration_id),
+        order=order,
+        paid_by_pos_gateway=paid_by_pos_gateway,
+        request_id=request_id,
+        now=now,
+        policy=policy,
+        pos_backend=pos_backend,
+    )
+
+
+def create_order_at(
+    db: Database,
+    key: PairingKey,
+    *,
+    order: Order,
+    paid_by_pos_gateway: bool,
+    request_id: str | None = None,
+    now: datetime | None = None,
+    policy: OrderPolicy = OrderPolicy(),
+    pos_backend: PosBackendFactory = HttpPos,
+) -> CreatedOrder:
     """Place an order in the POS exactly once per Wix order id; a repeat returns the first answer.
 
-    Unless the POS's own gateway takes the payment, the order must arrive paid (`payments` adding
-    up to the total).
+    The order lands at the pairing `key` names (each channel names it its own way) and is keyed by
+    (instance, `key.wix_id`, Wix order id). Unless the POS's own gateway takes the payment, the
+    order must arrive paid (`payments` adding up to the total).
     """
     if not order.ref:
         raise InvalidArgument("order.id is required to create an order")
+    instance_id, configuration_id = key.instance_id, key.wix_id
     moment = _aware(now)
     with db.transaction(write=False) as session:
         found = _existing(session, instance_id, configuration_id, order.ref)
@@ -150,9 +175,7 @@ def create_order(
             # The checks run before the location hold, so concurrent creates do their Python work in
             # parallel; the hold then covers only what a concurrent order can change.
             try:
-                pairing = legacy_pairing(
-                    session, pos, instance_id=instance_id, account_id=account_id, configuration_id=configuration_id
-                )
+                pairing = key.resolve(session, pos)
                 plan = check_order(
                     session, pos, pairing, order, now=moment, policy=policy, payment_due=not paid_by_pos_gateway
                 )

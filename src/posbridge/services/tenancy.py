@@ -20,6 +20,7 @@ from posbridge.errors import InvalidArgument, WixError
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Instance
 from posbridge.store.statuses import AccountStatus, InstanceStatus
+from posbridge.wix.generation import Generation
 
 # Built once: every SPI call resolves its tenant, and building a statement costs more than running it.
 _ACCOUNT = select(Account).where(
@@ -28,6 +29,7 @@ _ACCOUNT = select(Account).where(
 _CONFIGURATION = select(Configuration).where(
     Configuration.instance_id == bindparam("instance"), Configuration.wix_id == bindparam("configuration")
 )
+_BUSINESS_LOCATION = _CONFIGURATION.where(Configuration.generation == Generation.NEWGEN)
 
 
 # 8-4-4-4-12 hex digits, either case (Wix writes them lower-case).
@@ -135,5 +137,28 @@ def configuration_for(session: Session, instance_id: str, account_id: str, confi
         # Paired under another account of the same instance: not this account's configuration.
         raise WixError.of(
             "LOCATION_NOT_FOUND", f"Configuration '{configuration_id}' is not known", configurationId=configuration_id
+        )
+    return Tenant(account=account, configuration=configuration)
+
+
+def business_location_for(session: Session, instance_id: str, business_location_id: str) -> Tenant:
+    """A new-generation site's business location and the account it was paired under (it names no account).
+
+    A location no account paired is LOCATION_NOT_FOUND; a disconnected account, ACCOUNT_NOT_CONNECTED.
+    """
+    active_instance(session, instance_id)
+    configuration = session.scalar(_BUSINESS_LOCATION, {"instance": instance_id, "configuration": business_location_id})
+    account = None
+    if configuration is not None and configuration.account_pk is not None:
+        account = session.get(Account, configuration.account_pk)
+    if configuration is None or account is None:
+        raise WixError.of(
+            "LOCATION_NOT_FOUND",
+            f"Business location '{business_location_id}' is not paired",
+            businessLocationId=business_location_id,
+        )
+    if account.status != AccountStatus.ACTIVE:
+        raise WixError.of(
+            "ACCOUNT_NOT_CONNECTED", f"Account '{account.account_id}' is disconnected", accountId=account.account_id
         )
     return Tenant(account=account, configuration=configuration)
