@@ -75,7 +75,9 @@ bench: install
 	$(BIN)/python bench/import_menu.py
 	$(BIN)/python bench/spi.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/kitchen.py
+	$(BIN)/python bench/stock.py
 	$(BIN)/python bench/pos_deliveries.py
 
 clean:
