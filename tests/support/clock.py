@@ -1,4 +1,5 @@
-"""A clock a test moves by hand, for code that takes `clock=` instead of reading the time itself."""
+"""A clock a test moves by hand, and waits it ends by hand, for code that takes `clock=` or `wait=`
+instead of reading the time or waiting itself."""
 
 from __future__ import annotations
 
@@ -61,3 +62,44 @@ class VirtualTime:
             heapq.heappop(self._wakes)
             self._running += 1
         self._cond.notify_all()
+
+
+class SteppedWait:
+    """Stands in for `Event.wait(seconds)` in a background loop: each wait lasts until the test's `step()`.
+
+    A wait whose event is set returns True at once, as `Event.wait` does, so the loop's owner can stop it.
+    """
+
+    def __init__(self, *, stuck_after: float = 30.0) -> None:
+        self.asked: list[float] = []  # the seconds of each wait, in order
+        self._steps = 0
+        self._waiting = False
+        self._cond = threading.Condition()
+        self._stuck_after = stuck_after
+
+    def __call__(self, event: threading.Event, seconds: float) -> bool:
+        with self._cond:
+            self.asked.append(seconds)
+            self._waiting = True
+            self._cond.notify_all()
+            try:
+                while not self._steps:
+                    if event.is_set():
+                        return True
+                    # Whoever sets the event does not know this condition: look at the event often.
+                    self._cond.wait(0.01)
+                self._steps -= 1
+                return event.is_set()
+            finally:
+                self._waiting = False
+
+    def step(self) -> None:
+        """End the loop's current wait; return once it has done its work and waits again."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._waiting, timeout=self._stuck_after):
+                raise AssertionError("the loop never waited")
+            waits = len(self.asked)
+            self._steps += 1
+            self._cond.notify_all()
+            if not self._cond.wait_for(lambda: len(self.asked) > waits, timeout=self._stuck_after):
+                raise AssertionError("the loop did not wait again (it ended, or its work is stuck)")

@@ -8,7 +8,7 @@ converges). Both through the real runner, store and id map.
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -25,6 +25,7 @@ from posbridge.sync.runner import claim_sync, run_sync
 from posbridge.sync.target import Atomicity, Limits, TargetKind
 from posbridge.sync.targets import target_for
 from posbridge.wix.generation import Generation
+from tests.support.clock import SteppedWait
 from tests.sync.world import SyncWorld
 
 
@@ -159,23 +160,24 @@ def test_legacy_sites_write_catalogs_v3_through_drafts() -> None:
     assert {spec.kind for spec in kind.layout} >= {MENU, SECTION}
 
 
-@pytest.mark.slow
 def test_the_sync_lease_is_renewed_while_the_run_waits_and_no_one_takes_it_over(world: SyncWorld) -> None:
     catalogs = MemoryCatalogs()
     sync = world.request()
+    now = [utcnow()]
+    waits = SteppedWait()
     taken: list[object] = []
 
     def long_pause(endpoint: str) -> None:
-        # A run waiting longer than its whole lease (a rate-limit pause, a slow database) between calls.
+        # A run waiting longer than its whole lease (a rate-limit pause, a slow database) between calls,
+        # while the lease's renewal waits out each of its own pauses.
         if endpoint != "read" or taken:
             return
         first_end = world.row(sync.id).lease_until
         assert first_end is not None
-        deadline = time.monotonic() + 30
-        while utcnow() <= first_end:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        taken.append(claim_sync(world.db, world.configuration))
+        while now[0] <= first_end:
+            now[0] += timedelta(seconds=waits.asked[-1])
+            waits.step()
+        taken.append(claim_sync(world.db, world.configuration, clock=lambda: now[0]))
 
     catalogs.fail_before = long_pause
     run_sync(
@@ -185,6 +187,9 @@ def test_the_sync_lease_is_renewed_while_the_run_waits_and_no_one_takes_it_over(
         client=world.client,
         lease_seconds=3.0,
         target=MemoryTargetKind(catalogs),
+        clock=lambda: now[0],
+        wait=waits,
     )
     assert taken == [None]  # the lease outlived its first term: the job queue needs no lease of its own
+    assert waits.asked[0] == 1.0  # renewed every third of the lease
     assert world.row(sync.id).status == "SYNCED" and world.row(sync.id).attempts == 1

@@ -64,6 +64,8 @@ class Progress:
 
 ProgressCallback = Callable[[Progress], None]
 Clock = Callable[[], datetime]
+# `wait(stop, seconds)`: wait that long unless `stop` is set; True once it is (`threading.Event.wait`).
+Waiter = Callable[[threading.Event, float], bool]
 
 
 class SyncFailure(Exception):
@@ -103,17 +105,19 @@ def run_sync(
     lease_seconds: float = LEASE_SECONDS,
     target: TargetKind | None = None,
     clock: Clock = utcnow,
+    wait: Waiter = threading.Event.wait,
 ) -> bool:
     """Run the configuration's due PENDING sync, if any; True when another PENDING sync is waiting.
 
     `target` is the catalog target to write to; by default the one of the site's generation.
-    `clock` is "now" for leases, debounce and timestamps (tests move it instead of waiting).
+    `clock` is "now" for leases, debounce and timestamps, and `wait` is how the lease's renewal
+    waits between renewals (tests move and step them instead of waiting).
     """
     claim = claim_sync(db, configuration_pk, lease_seconds=lease_seconds, clock=clock)
     if claim is not None:
         kind = target or target_of(db, configuration_pk)
         run = _Run(db, settings, configuration_pk, claim, client, progress, lease_seconds, kind, clock)
-        with _LeaseKeeper(run):
+        with _LeaseKeeper(run, wait):
             run.execute()
     return pending_sync_waiting(db, configuration_pk)
 
@@ -537,8 +541,8 @@ class _LeaseKeeper:
     lapse under a live worker, while a killed worker stops renewing and its sync is taken over.
     """
 
-    def __init__(self, run: _Run) -> None:
-        self.run = run
+    def __init__(self, run: _Run, wait: Waiter) -> None:
+        self.run, self.wait = run, wait
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.renew, name=f"sync-lease-{run.claim.sync_id}", daemon=True)
 
@@ -552,7 +556,7 @@ class _LeaseKeeper:
 
     def renew(self) -> None:
         """Every third of the lease, push it forward; stop once it is lost."""
-        while not self.stop.wait(self.run.lease_seconds / 3):
+        while not self.wait(self.stop, self.run.lease_seconds / 3):
             try:
                 self.run.heartbeat()
             except LeaseLost:
