@@ -49,6 +49,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from posbridge.pos.hours import DAYS
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration
 from posbridge.store.types import money_text
@@ -141,7 +142,9 @@ _NAMES = {
 }
 _MENU_FIELDS = ("name", "description", "sections", "availability")
 _SETTINGS = "/menu-ordering-settings/v1/menu-ordering-settings"
-_WEEK = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+# The POS's days rotated to start on Sunday, the order Wix lists a week's days in (Catalogs v3 periods
+# run SUN..SAT too): availableTimes are written, and read back, in this order.
+_WEEK = (DAYS[-1], *DAYS[:-1])
 _DISH_FIELDS = ("name", "description", "price", "labels", "inStock", "acceptSpecialRequest", "options", "priceVariants")
 
 

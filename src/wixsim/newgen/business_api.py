@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from wixsim.clock import new_id
+from wixsim.entities import DAYS
 from wixsim.errors import WixApiError, WixValidationError, json_body
 from wixsim.newgen.access import newgen_site
 from wixsim.newgen.menus_api import app_identity
@@ -224,7 +225,6 @@ def _settings_patch(site: NewGenSite, data: dict[str, Any]) -> Entity:
     return patch
 
 
-WEEK_DAYS = {"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"}
 MAX_WEEK_DAYS = 7
 
 
@@ -243,8 +243,8 @@ def _check_weekly(options: Any) -> None:
     if not isinstance(days, list) or len(days) > MAX_WEEK_DAYS:
         raise WixValidationError(where, f"at most {MAX_WEEK_DAYS} days")
     for d, day in enumerate(days):
-        if not isinstance(day, dict) or day.get("dayOfWeek") not in WEEK_DAYS:
-            raise WixValidationError(f"{where}[{d}].dayOfWeek", f"one of {', '.join(sorted(WEEK_DAYS))}")
+        if not isinstance(day, dict) or day.get("dayOfWeek") not in DAYS:
+            raise WixValidationError(f"{where}[{d}].dayOfWeek", f"one of {', '.join(sorted(DAYS))}")
         ranges = day.get("timeRanges") or []
         if not isinstance(ranges, list):
             raise WixValidationError(f"{where}[{d}].timeRanges", "must be a list")
