@@ -9,9 +9,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import event, select
 
 from posbridge.config import Settings
+from posbridge.dashboard import routes
 from posbridge.services.disconnection import retry_due
 from posbridge.store.db import Database
 from posbridge.store.models import Account, Configuration, Item, Location, Order, OrderLine
@@ -143,6 +145,23 @@ def test_orders_show_problems_first_with_the_reason(
     # Another site's page shows none of them.
     other_session, _ = tokens(open_page(page_client, wixsim, make_site().instance_id))
     assert "wix-order-1" not in page_client.get("/dashboard/panel", headers={SESSION: other_session}).text
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        ("1234.5", "USD", "1,234.50 USD"),
+        ("1200.0000", "JPY", "1,200 JPY"),
+        ("1.5", "KWD", "1.500 KWD"),
+        ("1.125", "KWD", "1.125 KWD"),
+    ],
+)
+def test_the_page_writes_an_amount_in_its_currencys_decimals(amount: str, currency: str, shown: str) -> None:
+    # The templates' money filter: a fixed two decimals showed yen that do not exist and rounded a dinar's fils away.
+    rendered = routes._env.from_string("{{ amount | money(currency) }}").render(
+        amount=Decimal(amount), currency=currency
+    )
+    assert rendered == shown
 
 
 def test_a_failed_sync_shows_its_reason_in_words_and_its_log_in_the_history(

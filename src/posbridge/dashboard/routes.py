@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from posbridge.services.status import ReadinessStatus
 from posbridge.services.syncing import preview_sync, request_configuration_sync
 from posbridge.store.db import Database
 from posbridge.store.statuses import SyncStatus
+from posbridge.store.types import money_text
 from posbridge.sync.diff import CREATE, DELETE, DETACH, UPDATE
 from posbridge.sync.preview import Preview, field_lines, show
 from posbridge.wix.client import WixClient
@@ -68,7 +70,14 @@ SYNC_WORDS = {
 _env.filters["status_words"] = lambda s: STATUS_WORDS.get(s, s.replace("_", " ").capitalize())
 _env.filters["sync_words"] = lambda s: SYNC_WORDS.get(s, s.replace("_", " ").capitalize())
 _env.filters["when"] = lambda d: d.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC") if d else "—"
-_env.filters["money"] = lambda amount, currency: f"{amount:,.2f} {currency}"
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """An amount as the page shows it, in its currency's decimals: "1,234.50 USD", "1,200 JPY", "1.500 KWD"."""
+    return f"{money_text(amount, currency, grouped=True)} {currency}"
+
+
+_env.filters["money"] = money
 
 
 def _now() -> datetime:

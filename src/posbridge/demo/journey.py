@@ -24,8 +24,10 @@ from rich.tree import Tree
 
 from posbridge.demo import data
 from posbridge.demo.clients import Admin, CallFailed, Wix, error_codes
+from posbridge.store.types import money_text
 
 MERCHANT = "trattoria-uno"
+CURRENCY = "USD"  # menu.json's; the journey's Wix sites sell in it too
 # The business information that makes the account ready (Wix may send orders only then).
 CONTACT = {"name": "Giulia Bianchi", "email": "giulia@trattoria-uno.example", "phone": "+1 212 555 0142"}
 SYNC_TIMEOUT_SECONDS = 120.0
@@ -120,7 +122,8 @@ class WixFinal:
 
 
 def money(value: Any) -> str:
-    return f"${Decimal(str(value)):.2f}"
+    """An amount of the demo's dollars as the journey tells it, e.g. "$12.50"."""
+    return f"${money_text(Decimal(str(value)), CURRENCY)}"
 
 
 def short(identifier: str) -> str:
@@ -213,7 +216,7 @@ class Journey:
         site = self.wix.create_site(
             {
                 "name": "Trattoria Uno",
-                "currency": "USD",
+                "currency": CURRENCY,
                 "configurations": [{"name": name, "catalog": {"menus": [WIX_OWN_MENU]}} for name in PAIRING],
                 "sendInstallWebhook": True,
             }
@@ -578,7 +581,7 @@ class Journey:
             {
                 "generation": "new",
                 "name": "Trattoria Uno Bowery",
-                "currency": "USD",
+                "currency": CURRENCY,
                 "locations": [NEWGEN_LOCATION],
                 "webhookUrl": self.admin.base_url.removesuffix("/api/v1") + "/wix/webhooks",
             }

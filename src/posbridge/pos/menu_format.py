@@ -43,6 +43,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
 from posbridge.pos.hours import DAYS
+from posbridge.store.types import minor_units
 
 FORMAT = "posbridge.menu/1"
 FULFILLMENT_TYPES = ("PICKUP", "DELIVERY", "DINE_IN")
@@ -60,20 +61,6 @@ _END = re.compile(r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Neither database stores a NUL, nor can text hold half a UTF-16 surrogate pair.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-# ISO 4217 minor units of the currencies that do not have 2 (every other code has 2).
-_MINOR_UNITS = {
-    **dict.fromkeys(
-        ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF"], 0
-    ),
-    **dict.fromkeys(["XOF", "XPF"], 0),
-    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
-    **dict.fromkeys(["CLF", "UYW"], 4),
-}
-
-
-def minor_units(currency: str) -> int:
-    """How many decimals an amount in `currency` may have (ISO 4217: 2 for USD, 0 for JPY, 3 for KWD)."""
-    return _MINOR_UNITS.get(currency, 2)
 
 
 @dataclass(frozen=True)

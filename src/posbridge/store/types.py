@@ -11,25 +11,43 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # The largest amount a Money column holds (NUMERIC(18,4): 14 digits before the point).
 MONEY_MAX = Decimal("99999999999999.9999")
-_CENT = Decimal("0.01")
+# ISO 4217 minor units of the currencies that do not have 2 (every other code has 2).
+_MINOR_UNITS = {
+    **dict.fromkeys(
+        ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF"], 0
+    ),
+    **dict.fromkeys(["XOF", "XPF"], 0),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
 
 
-def money_normal(amount: Decimal) -> Decimal:
-    """An amount as it is written everywhere: at least two decimals, more only when it has them ("12.50", "0.125").
+def minor_units(currency: str) -> int:
+    """How many decimals an amount in `currency` may have (ISO 4217: 2 for USD, 0 for JPY, 3 for KWD)."""
+    return _MINOR_UNITS.get(currency, 2)
 
-    The same amount reads the same from every backend (NUMERIC(18,4) pads, SQLite text does not)
-    and the same as Wix writes it; an amount too large to quantize keeps its digits.
+
+def money_normal(amount: Decimal, currency: str | None = None) -> Decimal:
+    """An amount as it is written everywhere: at least the currency's decimals, more only when it has them.
+
+    Without a currency that is two ("12.50", "0.125"), the form every wire amount has; in JPY "1200",
+    in KWD "1.500". The same amount reads the same from every backend (NUMERIC(18,4) pads, SQLite
+    text does not) and the same as Wix writes it; an amount too large to quantize keeps its digits.
     """
+    places = 2 if currency is None else minor_units(currency)
     normal = amount.normalize()
     exponent = normal.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > -2 and normal.adjusted() < 20:
-        return normal.quantize(_CENT)
+    if isinstance(exponent, int) and exponent > -places and normal.adjusted() < 20:
+        return normal.quantize(Decimal(1).scaleb(-places))
     return normal
 
 
-def money_text(amount: Decimal) -> str:
-    """`money_normal` as text, never with an exponent ("12.50", "0.125", "100.00")."""
-    return format(money_normal(amount), "f")
+def money_text(amount: Decimal, currency: str | None = None, *, grouped: bool = False) -> str:
+    """`money_normal` as text, never with an exponent ("12.50", "0.125", "100.00"; "1200" in JPY).
+
+    `grouped` separates thousands ("1,234.50") for people to read; a wire amount never has it.
+    """
+    return format(money_normal(amount, currency), ",f" if grouped else "f")
 
 
 class Money(TypeDecorator[Decimal]):
