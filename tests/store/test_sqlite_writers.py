@@ -21,26 +21,36 @@ def sqlite_db(tmp_path: Path) -> Database:
     return database
 
 
+def _wait_for_turns(lock: FifoLock, turns: int) -> None:
+    """Until `turns` turns were handed out (the lock's holders and waiters so far): the last caller waits in line."""
+    deadline = time.monotonic() + 10
+    while lock._next_ticket < turns:
+        assert time.monotonic() < deadline, f"{turns} turns never taken"
+        time.sleep(0.001)
+
+
 def test_writers_take_turns_in_the_order_they_arrived(sqlite_db: Database) -> None:
     order: list[int] = []
-    first_inside = threading.Event()
+    first_inside, release = threading.Event(), threading.Event()
 
-    def write(n: int, hold: float) -> None:
+    def write(n: int) -> None:
         with sqlite_db.transaction() as session:
-            if n == 0:
-                first_inside.set()
             session.execute(text("INSERT INTO log VALUES (:n)"), {"n": n})
             order.append(n)
-            time.sleep(hold)
+            if n == 0:
+                first_inside.set()
+                release.wait(10)  # the first writer writes until every other one waits behind it
 
-    threads = [threading.Thread(target=write, args=(0, 0.3))]
+    threads = [threading.Thread(target=write, args=(0,))]
     threads[0].start()
-    first_inside.wait(5)
+    assert first_inside.wait(10)
     for n in range(1, 6):
-        thread = threading.Thread(target=write, args=(n, 0.0))
+        thread = threading.Thread(target=write, args=(n,))
         thread.start()
         threads.append(thread)
-        time.sleep(0.02)  # arrive one after another while the first still writes
+        # The next one arrives only once this one waits in line, whatever the machine's load.
+        _wait_for_turns(sqlite_db._sqlite_writers, n + 1)
+    release.set()
     for thread in threads:
         thread.join(10)
     assert order == [0, 1, 2, 3, 4, 5]
@@ -92,7 +102,7 @@ def test_a_waiter_that_gives_up_passes_its_turn_on() -> None:
     patient = threading.Thread(target=lambda: got.append("patient") if lock.acquire(timeout=5) else None)
     assert not lock.acquire(timeout=0.05)  # this turn (before the patient one) is abandoned
     patient.start()
-    time.sleep(0.1)
+    _wait_for_turns(lock, 3)  # the patient one waits in line, behind the abandoned turn
     lock.release()
     patient.join(5)
     assert got == ["patient"]
