@@ -25,11 +25,13 @@ into the same tables, so the sync id map reaches its items the same way.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from posbridge.orders.model import Order, OrderStatus, StatusActor
 
@@ -82,6 +84,19 @@ class PosLocation:
     orders_per_slot: int | None
     require_customer_phone: bool
     require_customer_email: bool
+    active: bool
+    # The kitchen accepts its new orders itself (False) or they are accepted at once, promising
+    # `prep_minutes` to the customer (the kitchen flow reads these).
+    auto_accept: bool = False
+    prep_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class PosItemState:
+    """An item as a cart check needs it: what it is called and whether it is still sold."""
+
+    id: PosRef
+    name: str
     active: bool
 
 
@@ -242,7 +257,7 @@ class PosBackend(ABC):
 
     Every read must be answered from local state: a backend must never make a network call from a
     read, and never write from one (Validate Order runs in a read-only transaction). Only
-    `place_order` and `change_status` change anything.
+    `place_order`, `change_status` and `set_auto_accept` change anything.
     """
 
     @abstractmethod
@@ -253,6 +268,16 @@ class PosBackend(ABC):
     @abstractmethod
     def location(self, location_id: PosRef) -> PosLocation | None:
         """The location (also an inactive one), or None when it is gone."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def find_location(self, merchant_pos_id: str, location_pos_id: str) -> PosLocation | None:
+        """A merchant's location named by the POS's own ids (an operator names them), or None."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def items(self, item_ids: Iterable[PosRef]) -> dict[PosRef, PosItemState]:
+        """The named items (also inactive ones) by id; ids the POS does not have are left out."""
         raise NotImplementedError
 
     @abstractmethod
@@ -293,6 +318,12 @@ class PosBackend(ABC):
         raise NotImplementedError
 
     @abstractmethod
+    def set_auto_accept(self, location_id: PosRef, *, enabled: bool, prep_minutes: int | None) -> bool:
+        """Set whether the location's new orders are accepted at once, promising `prep_minutes`; False when
+        the location is gone. posbridge's own setting for the location, never sent to a POS."""
+        raise NotImplementedError
+
+    @abstractmethod
     def change_status(self, pos_order_id: str, change: StatusChange) -> None:
         """Move a placed order along the kitchen flow (raises `PosOrderUnknown`, `PosRefused`, `PosUnavailable`).
 
@@ -303,3 +334,7 @@ class PosBackend(ABC):
     def owed_jobs(self) -> list[int]:
         """Outbound jobs this unit of work queued (stock pushes to Wix), for the caller to wake once committed."""
         return []
+
+
+# How a service reaches the POS: one backend per unit of work, bound to the caller's session.
+PosBackendFactory = Callable[[Session], PosBackend]

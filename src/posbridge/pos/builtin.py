@@ -25,6 +25,7 @@ from posbridge.pos.backend import (
     PosCatalog,
     PosChoice,
     PosItem,
+    PosItemState,
     PosLocation,
     PosMenu,
     PosMerchant,
@@ -96,6 +97,12 @@ _ITEM_MENUS = (
     )
     .distinct()
 )
+_LOCATION_BY_POS_IDS = (
+    select(Location.id)
+    .join(Merchant, Merchant.id == Location.merchant_id)
+    .where(Merchant.pos_id == bindparam("merchant"), Location.pos_id == bindparam("location"))
+)
+_ITEM_STATES = select(Item.id, Item.name, Item.active).where(Item.id.in_(bindparam("ids", expanding=True)))
 _LOCK_LOCATION = select(Location.id).where(Location.id == bindparam("location")).with_for_update()
 _BY_POS_ORDER_ID = select(Order).where(Order.pos_order_id == bindparam("pos_order_id"))
 # A cancelled order gives its portions back while nothing was cooked for it yet (decisions.md "Stock and 86").
@@ -144,7 +151,24 @@ class BuiltinPos(PosBackend):
             require_customer_phone=row.require_customer_phone,
             require_customer_email=row.require_customer_email,
             active=row.active,
+            auto_accept=row.auto_accept,
+            prep_minutes=row.prep_minutes,
         )
+
+    def find_location(self, merchant_pos_id: str, location_pos_id: str) -> PosLocation | None:
+        location_id = self.session.scalar(
+            _LOCATION_BY_POS_IDS, {"merchant": merchant_pos_id, "location": location_pos_id}
+        )
+        return None if location_id is None else self.location(location_id)
+
+    def items(self, item_ids: Iterable[PosRef]) -> dict[PosRef, PosItemState]:
+        ids = list(set(item_ids))
+        if not ids:
+            return {}
+        return {
+            row.id: PosItemState(row.id, row.name, row.active)
+            for row in self.session.execute(_ITEM_STATES, {"ids": ids})
+        }
 
     def menus(self, scope: MenuScope) -> list[PosMenu]:
         params = {"location": scope.location_id, "selection": scope.selection_id, "merchant": scope.merchant_id}
@@ -206,6 +230,13 @@ class BuiltinPos(PosBackend):
         return {
             item_id: StockLevel(item_id, row.quantity, row.out_of_stock, row.out_until) for item_id, row in rows.items()
         }
+
+    def set_auto_accept(self, location_id: PosRef, *, enabled: bool, prep_minutes: int | None) -> bool:
+        row = self.session.get(Location, location_id, with_for_update=True)
+        if row is None:
+            return False
+        row.auto_accept, row.prep_minutes = enabled, prep_minutes
+        return True
 
     def hold_location(self, location_id: PosRef) -> None:
         self.session.execute(_LOCK_LOCATION, {"location": location_id})

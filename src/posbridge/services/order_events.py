@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from posbridge.logs import get_logger
+from posbridge.pos.backend import PosBackendFactory
 from posbridge.services import attention, order_flow
 from posbridge.store.db import Database
 from posbridge.store.models import Order, WebhookEvent
@@ -138,7 +139,7 @@ def _apply(db: Database, event: OrderEvent) -> str:
     return APPLIED if APPLIED in outcomes else STALE
 
 
-def on_order_recorded(session: Session, order: Order, *, pos: order_flow.PosBackendFactory | None = None) -> list[int]:
+def on_order_recorded(session: Session, order: Order, *, pos: PosBackendFactory | None = None) -> list[int]:
     """Create Order recorded a new order: apply what Wix said about it meanwhile, else auto-accept it.
 
     The outbound jobs queued (the auto-accept to tell Wix), for the caller to wake once committed.
@@ -168,7 +169,7 @@ def _flag_payment_mismatch(session: Session, order: Order) -> None:
     )
 
 
-def apply_pending(session: Session, order: Order, *, pos: order_flow.PosBackendFactory | None = None) -> None:
+def apply_pending(session: Session, order: Order, *, pos: PosBackendFactory | None = None) -> None:
     """Apply the Wix events that arrived before the order was recorded."""
     rows = session.scalars(
         select(WebhookEvent)
@@ -192,7 +193,7 @@ def apply_wix_status(
     *,
     at: datetime | None,
     message: str | None = None,
-    pos: order_flow.PosBackendFactory | None = None,
+    pos: PosBackendFactory | None = None,
 ) -> str:
     """Bring the order to Wix's status when Wix is ahead; never report it back to Wix."""
     current = order.status

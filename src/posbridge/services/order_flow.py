@@ -16,17 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posbridge.errors import WixError
 from posbridge.orders.model import OrderStatus, StatusActor
-from posbridge.pos.backend import PosBackend, PosError, PosOrderUnknown, StatusChange
+from posbridge.pos.backend import PosBackend, PosBackendFactory, PosError, PosOrderUnknown, StatusChange
 from posbridge.pos.http_pos import HttpPos
 from posbridge.services import outbound
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
-from posbridge.store.models import Location, Merchant, Order
+from posbridge.store.models import Order
 from posbridge.store.types import utcnow
 
 # Short names for the kitchen's steps (services/ecom_orders.py and order_events.py read them from here).
@@ -52,7 +51,6 @@ AUTO_ACCEPTED = "accepted automatically"
 MAX_PREP_MINUTES = 24 * 60
 
 Notify = Callable[[int], None]
-PosBackendFactory = Callable[[Session], PosBackend]
 
 
 @dataclass(frozen=True)
@@ -140,7 +138,7 @@ def apply_status(
         ) from exc
     jobs: tuple[int, ...] = ()
     if report and actor != "WIX":
-        message = _wix_message(session, order, target, text)
+        message = _wix_message(backend, order, target, text)
         job = outbound.queue_status_push(session, order, target, actor=actor, message=message)
         jobs = (job,) if job is not None else ()
     return _outcome(order, previous, changed=True, jobs=(*jobs, *backend.owed_jobs()))
@@ -148,8 +146,10 @@ def apply_status(
 
 def auto_accept(session: Session, order: Order, *, pos: PosBackendFactory | None = None) -> StatusOutcome | None:
     """Accept a new order at once when its location says so (called right after the order is recorded)."""
-    location = session.get(Location, order.location_id)
-    if location is None or not location.auto_accept or order.status != NEW:
+    if order.status != NEW:
+        return None
+    location = (pos or HttpPos)(session).location(order.location_id)
+    if location is None or not location.auto_accept:
         return None
     return apply_status(session, order, ACCEPTED, actor="SYSTEM", reason=AUTO_ACCEPTED, pos=pos)
 
@@ -164,27 +164,35 @@ class AutoAccept:
     prep_minutes: int | None
 
 
-def set_auto_accept(db: Database, location_pk: int, *, enabled: bool, prep_minutes: int | None) -> None:
+def set_auto_accept(
+    db: Database,
+    location_pk: int,
+    *,
+    enabled: bool,
+    prep_minutes: int | None,
+    pos: PosBackendFactory = HttpPos,
+) -> None:
     """Turn auto-accept of a location on or off, with the preparation time promised to customers."""
     _check_prep_minutes(prep_minutes)
     with db.transaction() as session:
-        location = session.get(Location, location_pk, with_for_update=True)
-        if location is None:
+        if not pos(session).set_auto_accept(location_pk, enabled=enabled, prep_minutes=prep_minutes):
             raise WixError.of("LOCATION_NOT_FOUND", "The location is not known", http_status=404)
-        location.auto_accept, location.prep_minutes = enabled, prep_minutes
 
 
 def set_auto_accept_at(
-    db: Database, merchant_id: str, location_id: str, *, enabled: bool, prep_minutes: int | None
+    db: Database,
+    merchant_id: str,
+    location_id: str,
+    *,
+    enabled: bool,
+    prep_minutes: int | None,
+    pos: PosBackendFactory = HttpPos,
 ) -> AutoAccept:
     """`set_auto_accept` for a merchant's location named by POS ids (the operator's CLI and admin API)."""
     _check_prep_minutes(prep_minutes)
     with db.transaction(write=False) as session:
-        location_pk = session.scalar(
-            select(Location.id)
-            .join(Merchant, Merchant.id == Location.merchant_id)
-            .where(Merchant.pos_id == merchant_id, Location.pos_id == location_id)
-        )
+        location = pos(session).find_location(merchant_id, location_id)
+        location_pk = None if location is None else location.id
     if location_pk is None:
         raise WixError.of(
             "LOCATION_NOT_FOUND",
@@ -192,7 +200,7 @@ def set_auto_accept_at(
             http_status=404,
             locationId=location_id,
         )
-    set_auto_accept(db, location_pk, enabled=enabled, prep_minutes=prep_minutes)
+    set_auto_accept(db, location_pk, enabled=enabled, prep_minutes=prep_minutes, pos=pos)
     return AutoAccept(merchant_id, location_id, enabled, prep_minutes)
 
 
@@ -203,13 +211,13 @@ def _check_prep_minutes(prep_minutes: int | None) -> None:
         )
 
 
-def _wix_message(session: Session, order: Order, target: str, reason: str | None) -> str | None:
+def _wix_message(pos: PosBackend, order: Order, target: str, reason: str | None) -> str | None:
     """What Wix shows the customer: a cancel's reason; an accept's reason, or the promised preparation time."""
     if target == CANCELED:
         return reason
     if target != ACCEPTED:
         return None
-    location = session.get(Location, order.location_id)
+    location = pos.location(order.location_id)
     if reason and reason != AUTO_ACCEPTED:
         return reason
     if location is not None and location.prep_minutes:

@@ -21,7 +21,6 @@ on the order (`orders.observed_failures`) for the operator to read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,6 +36,7 @@ from posbridge.pos.backend import (
     PlacedChoice,
     PlacedLine,
     PosBackend,
+    PosBackendFactory,
     PosError,
     PosMisconfigured,
     PosRefused,
@@ -63,8 +63,6 @@ from posbridge.store.types import utcnow
 
 log = get_logger("ordering")
 
-# The POS a unit of work reaches (issue 14 chooses one per merchant; the built-in store until then).
-PosBackendFactory = Callable[[Session], PosBackend]
 
 # Built once (every Create Order runs it twice): building a statement costs more than running it.
 _EXISTING = (

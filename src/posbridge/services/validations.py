@@ -18,9 +18,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from posbridge.pos.stock import available_quantity, stock_rows
+from posbridge.pos.backend import PosBackendFactory, StockLevel
+from posbridge.pos.builtin import BuiltinPos
 from posbridge.store.db import Database
-from posbridge.store.models import Configuration, Item, SyncIdMap
+from posbridge.store.models import Configuration, SyncIdMap
 from posbridge.store.types import utcnow
 from posbridge.sync.catalog import DISH
 from posbridge.wix.generation import Generation
@@ -48,13 +49,22 @@ class Violation:
 
 
 def check_cart(
-    db: Database, instance_id: str, lines: Sequence[CartLine], *, now: datetime | None = None
+    db: Database,
+    instance_id: str,
+    lines: Sequence[CartLine],
+    *,
+    now: datetime | None = None,
+    pos_backend: PosBackendFactory = BuiltinPos,
 ) -> list[Violation]:
-    """Every problem with the restaurant lines of a cart, in line order (empty: Wix may go on)."""
+    """Every problem with the restaurant lines of a cart, in line order (empty: Wix may go on).
+
+    posbridge's own records (the sync id map, the pairings) are read here; the POS, only through `pos_backend`.
+    """
     if not lines:
         return []
     moment = now or utcnow()
     with db.transaction(write=False) as session:
+        pos = pos_backend(session)
         mapped = session.execute(
             select(SyncIdMap.wix_id, SyncIdMap.pos_ref, SyncIdMap.catalog_id).where(
                 SyncIdMap.instance_id == instance_id,
@@ -66,10 +76,7 @@ def check_cart(
         item_of = {wix_id: (pos_ref, space) for wix_id, pos_ref, space in mapped}
         if not item_of:
             return []
-        items = {
-            row.id: row
-            for row in session.scalars(select(Item).where(Item.id.in_({ref for ref, _ in item_of.values()})))
-        }
+        items = pos.items({ref for ref, _ in item_of.values()})
         # A pairing's id space: its catalog (legacy) or its business location (new generation).
         paired = session.execute(
             select(
@@ -87,10 +94,10 @@ def check_cart(
             ref = item_of.get(line.item_ref)
             if ref is not None and ref[1] in locations:
                 demand[(locations[ref[1]], ref[0])] += line.quantity
-        stock = {}
+        stock: dict[tuple[int, int], StockLevel] = {}
         for location_id in {location for location, _ in demand}:
-            rows = stock_rows(session, location_id, [item for loc, item in demand if loc == location_id])
-            stock.update({(location_id, item_id): row for item_id, row in rows.items()})
+            levels = pos.stock(location_id, [item for loc, item in demand if loc == location_id])
+            stock.update({(location_id, item_id): level for item_id, level in levels.items()})
         violations = []
         for line in lines:
             ref = item_of.get(line.item_ref)
@@ -103,7 +110,8 @@ def check_cart(
             at = locations.get(ref[1])
             if at is None:
                 continue
-            left = available_quantity(stock.get((at, item.id)), moment)
+            level = stock.get((at, item.id))
+            left = None if level is None else level.available(moment)
             if left is not None and left < demand[(at, item.id)]:
                 text = f"{item.name} is sold out" if left == 0 else f"Only {left} {item.name} left"
                 violations.append(Violation(line.line_id, text))
