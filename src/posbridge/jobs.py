@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -36,23 +34,25 @@ import httpx
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from huey.consumer import Consumer, Scheduler, Worker
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import or_, select
 from sqlalchemy.engine import make_url
 
+# Importing status_push and stock_push installs their outbound handlers, which run_job dispatches to.
+import posbridge.services.status_push
+import posbridge.services.stock_push  # noqa: F401
 from posbridge.config import ConfigError, Settings
 from posbridge.logs import configure_logging, get_logger
+from posbridge.services import disconnection, menu_events, outbound, pos_deliveries, syncing
 from posbridge.store.db import Database
-from posbridge.store.models import JobLease, Sync
+from posbridge.store.models import Sync
 from posbridge.store.statuses import SyncStatus
 from posbridge.store.types import utcnow
+from posbridge.sync import runner as sync_runner
 from posbridge.wix.client import WixClient
 
 log = get_logger("jobs")
 
 QUEUE_NAME = "posbridge"
-LEASE_SECONDS = 60.0
 SYNC_RETRIES, SYNC_RETRY_DELAY_SECONDS = 3, 10.0
 OUTBOUND_RETRIES, OUTBOUND_RETRY_DELAY_SECONDS = 5, 10.0
 # Idle workers poll SQLite at most this far apart (Huey's default of 10 s delays syncs visibly).
@@ -81,80 +81,6 @@ class OutboundRunner(Protocol):
     """Runs the due outbound work of one job's ordering key; seconds until it should be looked at again, or None."""
 
     def __call__(self, db: Database, settings: Settings, job_id: int, *, client: WixClient) -> float | None: ...
-
-
-class Leases:
-    """Named leases in the database: held until released or until the holder stops renewing them.
-
-    Outbound jobs hold one per ordering key; syncs do not (a sync's lease is its Sync row's).
-    """
-
-    def __init__(self, db: Database, *, seconds: float = LEASE_SECONDS, clock: Callable[[], float] = time.time) -> None:
-        self._db = db
-        self.seconds = seconds
-        self._clock = clock
-        self._insert = sqlite_insert if db.is_sqlite else pg_insert
-
-    def acquire(self, name: str, holder: str) -> bool:
-        """Take the lease if it is free, expired, or already ours."""
-        now = self._clock()
-        stmt = self._insert(JobLease).values(name=name, holder=holder, expires_at=now + self.seconds)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[JobLease.name],
-            set_={"holder": holder, "expires_at": now + self.seconds},
-            where=or_(JobLease.expires_at < now, JobLease.holder == holder),
-        )
-        with self._db.transaction() as session:
-            session.execute(stmt)
-            return session.execute(select(JobLease.holder).where(JobLease.name == name)).scalar() == holder
-
-    def renew(self, name: str, holder: str) -> bool:
-        """Push the expiry forward; False if the lease was lost (expired and taken)."""
-        with self._db.transaction() as session:
-            result = session.execute(
-                update(JobLease)
-                .where(JobLease.name == name, JobLease.holder == holder)
-                .values(expires_at=self._clock() + self.seconds)
-            )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    def release(self, name: str, holder: str) -> None:
-        """Give the lease up (only if we still hold it)."""
-        with self._db.transaction() as session:
-            session.execute(delete(JobLease).where(JobLease.name == name, JobLease.holder == holder))
-
-    def is_held(self, name: str) -> bool:
-        """Whether someone holds an unexpired lease of this name."""
-        with self._db.transaction(write=False) as session:
-            expires = session.execute(select(JobLease.expires_at).where(JobLease.name == name)).scalar()
-        return expires is not None and expires >= self._clock()
-
-    @contextmanager
-    def hold(self, name: str) -> Iterator[bool]:
-        """Try to take the lease for the block, renewing it in the background; yields whether we got it."""
-        holder = uuid.uuid4().hex
-        if not self.acquire(name, holder):
-            yield False
-            return
-        stop = threading.Event()
-        heartbeat = threading.Thread(target=self._renew_until, args=(name, holder, stop), daemon=True)
-        heartbeat.start()
-        try:
-            yield True
-        finally:
-            stop.set()
-            heartbeat.join()
-            self.release(name, holder)
-
-    def _renew_until(self, name: str, holder: str, stop: threading.Event) -> None:
-        while not stop.wait(self.seconds / 3):
-            try:
-                if not self.renew(name, holder):
-                    log.error("lease_lost", lease=name)
-                    return
-            except Exception:
-                # A database hiccup: keep trying; the lease only lapses after `seconds`.
-                log.exception("lease_renew_failed", lease=name)
 
 
 # A queue that stops answering (Redis down): the first retry after this, doubling up to the cap.
@@ -399,9 +325,7 @@ class JobQueue:
 
     def sweep_pos_deliveries(self) -> int:
         """Wake a worker for every order with a POS delivery due (a lost wake-up, a backoff ended); how many."""
-        from posbridge.services.pos_deliveries import due_orders  # late: services sit above the queue
-
-        owed = due_orders(self.db, self._clock())
+        owed = pos_deliveries.due_orders(self.db, self._clock())
         for pos_order_id in owed:
             self.enqueue_pos_delivery(pos_order_id)
         return len(owed)
@@ -469,15 +393,11 @@ class JobQueue:
             self.enqueue_sync(pk)
         if owed:
             log.info("owed_syncs_enqueued", configurations=owed)
-        from posbridge.services.outbound import due_jobs  # late, like the sync runner
-
-        due = due_jobs(self.db)
+        due = outbound.due_jobs(self.db)
         for job_id in due:
             self.enqueue_outbound(job_id)
-        from posbridge.services.disconnection import retry_due  # late, like the others
-
         # Disconnects Wix has not taken yet, each after its backoff: Wix is told eventually.
-        told = retry_due(self.db, self.client, self._clock())
+        told = disconnection.retry_due(self.db, self.client, self._clock())
         return len(owed) + len(due) + told
 
     def schedule_sync(self, configuration_pk: int, due: datetime) -> None:
@@ -507,15 +427,11 @@ class JobQueue:
         Every consumer with periodic tasks runs it; the requests coalesce into one PENDING sync per
         configuration, so several workers cost a few extra queries, never an extra sync.
         """
-        from posbridge.services.syncing import request_reconcile  # late: the sync engine imports much of posbridge
-
-        request_reconcile(self.db, notify=self.schedule_sync)
+        syncing.request_reconcile(self.db, notify=self.schedule_sync)
 
     def prune_menu_events(self) -> int:
         """Daily: forget week-old Menus API events (each entity's newest is kept; edits are kept)."""
-        from posbridge.services.menu_events import prune_menu_events  # late, like the other services
-
-        return prune_menu_events(self.db)
+        return menu_events.prune_menu_events(self.db)
 
     def _sweep_safely(self) -> None:
         try:
@@ -527,7 +443,7 @@ class JobQueue:
     def _run_sync(self, configuration_pk: int, due: str | None = None) -> None:
         if due is not None:
             self._wait_until(datetime.fromisoformat(due))
-        runner = self._sync_runner or _default_sync_runner()
+        runner = self._sync_runner or sync_runner.run_sync
         # The runner claims the sync under its lease; a sync another worker holds is left to it.
         more = runner(self.db, self.settings, configuration_pk, client=self.client)
         if more:
@@ -541,9 +457,7 @@ class JobQueue:
 
     def _enqueue_follow_up(self, configuration_pk: int) -> None:
         """Run the configuration's next PENDING sync when it is due (its debounce time, or now)."""
-        from posbridge.sync.runner import next_due
-
-        due = next_due(self.db, configuration_pk)
+        due = sync_runner.next_due(self.db, configuration_pk)
         if due is None:
             return  # another worker claimed it meanwhile
         delay = (due - utcnow()).total_seconds()
@@ -563,8 +477,6 @@ class JobQueue:
             _INLINE_FOLLOW_UPS.reset(token)
 
     def _deliver_to_pos(self, pos_order_id: str) -> None:
-        from posbridge.services import pos_deliveries
-
         with self._client_lock:
             if self._pos_http is None:
                 self._pos_http = pos_deliveries.http_client()
@@ -579,7 +491,7 @@ class JobQueue:
             self._pos_task.schedule(args=(pos_order_id,), delay=max(wait, FOLLOW_UP_MIN_DELAY_SECONDS))
 
     def _run_outbound(self, job_id: int) -> None:
-        runner = self._outbound_runner or _default_outbound_runner()
+        runner = self._outbound_runner or outbound.run_job
         again = runner(self.db, self.settings, job_id, client=self.client)
         if again is None:
             return
@@ -589,21 +501,6 @@ class JobQueue:
             log.info("outbound_not_rescheduled_inline", job_id=job_id, delay=round(again, 3))
             return
         self._outbound_task.schedule(args=(job_id,), delay=max(again, FOLLOW_UP_MIN_DELAY_SECONDS / 10))
-
-
-def _default_sync_runner() -> SyncRunner:
-    from posbridge.sync.runner import run_sync  # imported late: the sync engine imports much of posbridge
-
-    return run_sync
-
-
-def _default_outbound_runner() -> OutboundRunner:
-    # Imported late, like the sync runner; importing status_push and stock_push installs their handlers.
-    import posbridge.services.status_push
-    import posbridge.services.stock_push  # noqa: F401
-    from posbridge.services.outbound import run_job
-
-    return run_job
 
 
 def build_queue(settings: Settings, db: Database, **options: Any) -> JobQueue:

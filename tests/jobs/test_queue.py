@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select, update
 
 from posbridge.config import ConfigError, Settings
-from posbridge.jobs import JobQueue, Leases, queue_file, run_worker
+from posbridge.jobs import JobQueue, queue_file, run_worker
 from posbridge.store.db import Database
+from posbridge.store.leases import Leases
 from posbridge.store.models import Sync
 from posbridge.store.types import utcnow
 from tests.jobs.conftest import FakeSyncRunner, configurations_with_syncs

@@ -32,6 +32,7 @@ from posbridge.pos.stock import is_push_key
 from posbridge.services import attention, pos_deliveries
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
+from posbridge.store.leases import LEASE_SECONDS, Leases
 from posbridge.store.models import Configuration, Order, OutboundJob
 from posbridge.store.statuses import OutboundJobStatus, WixPushStatus
 from posbridge.store.types import utcnow
@@ -139,8 +140,6 @@ def run_job(
     The queue calls it for each wake-up (`jobs.JobQueue`'s outbound runner). A wake-up for a key with
     nothing due, or that another worker is running, costs a query or two.
     """
-    from posbridge.jobs import LEASE_SECONDS, Leases  # the queue's lease table; jobs imports this module late
-
     with db.transaction(write=False) as session:
         row = session.get(OutboundJob, job_id)
         if row is None:
