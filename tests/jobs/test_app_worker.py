@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from huey import SqliteHuey
 
 from posbridge.app import create_app
 from posbridge.config import Settings
 from posbridge.store.db import Database
 from tests.support.server import serve_in_thread
-
-pytestmark = pytest.mark.all_backends  # the database backend matters here
 
 
 def test_the_app_starts_and_stops_its_worker(jobs_db: Database, queue_settings: Callable[..., Settings]) -> None:

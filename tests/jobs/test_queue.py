@@ -16,9 +16,11 @@ from posbridge.store.models import Sync
 from posbridge.store.types import utcnow
 from tests.jobs.conftest import FakeSyncRunner, configurations_with_syncs
 
-pytestmark = pytest.mark.all_backends  # the database backend matters here
+# all_backends where the database does the work (the consumer's start-up sweep, claims, leases); the settings
+# checks and the inline outbound run need no database
 
 
+@pytest.mark.all_backends
 def test_a_queued_sync_survives_a_restart(
     queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], key: int
 ) -> None:
@@ -32,6 +34,7 @@ def test_a_queued_sync_survives_a_restart(
     assert before.runs == [] and after.runs == [key]
 
 
+@pytest.mark.all_backends
 @pytest.mark.parametrize("storage", ["sqlite", "redis"])
 def test_a_crashed_sync_is_retried(
     storage: str, queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue], key: int
@@ -44,6 +47,7 @@ def test_a_crashed_sync_is_retried(
     assert runner.runs == [key, key, key]
 
 
+@pytest.mark.all_backends
 @pytest.mark.parametrize("storage", ["sqlite", "redis"])
 def test_one_sync_at_a_time_per_configuration_and_none_dropped(
     storage: str,
@@ -67,6 +71,7 @@ def test_one_sync_at_a_time_per_configuration_and_none_dropped(
     assert sorted(runner.claimed) == [first, second]  # each PENDING sync ran, once
 
 
+@pytest.mark.all_backends
 @pytest.mark.slow
 def test_a_follow_up_runs_after_the_sync_that_asked_for_it(
     jobs_db: Database, queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue]
@@ -82,6 +87,7 @@ def test_a_follow_up_runs_after_the_sync_that_asked_for_it(
     assert runner.times[0] < due <= runner.times[1]
 
 
+@pytest.mark.all_backends
 def test_immediate_mode_runs_the_sync_and_its_follow_up_inline(
     jobs_db: Database, queue_settings: Callable[..., Settings], make_queue: Callable[..., JobQueue]
 ) -> None:
@@ -97,6 +103,7 @@ def test_immediate_mode_runs_the_sync_and_its_follow_up_inline(
         session.execute(update(Sync).where(Sync.configuration_id == pk).values(status="SYNCED"))
 
 
+@pytest.mark.all_backends
 def test_leases_exclude_expire_and_release(jobs_db: Database, key: int) -> None:
     clock = [1000.0]
     leases = Leases(jobs_db, seconds=10, clock=lambda: clock[0])

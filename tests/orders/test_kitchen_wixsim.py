@@ -17,7 +17,8 @@ from tests.orders.kitchen_world import Kitchen, kitchen_settings, running_kitche
 from tests.support.signer import TestSigner
 from wixsim.client import WixSimClient
 
-pytestmark = pytest.mark.all_backends  # the database backend matters here (row locks, money columns)
+# all_backends where the database backend matters (row locks, money columns); another instance's 404 is a lookup
+# like any other
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,7 @@ def wix_history(kitchen: Kitchen, wix_order_id: str) -> list[str]:
     return [step["status"] for step in kitchen.sim.order(wix_order_id)["statusHistory"]]
 
 
+@pytest.mark.all_backends
 @pytest.mark.slow
 def test_accept_ready_fulfil_reach_wix_in_order(kitchen: Kitchen) -> None:
     placed = kitchen.checkout(dishes=2)
@@ -69,6 +71,7 @@ def test_accept_ready_fulfil_reach_wix_in_order(kitchen: Kitchen) -> None:
     assert [(p["payload"]["status"], p["status"]) for p in pushes] == [("ACCEPTED", "DONE"), ("FULFILLED", "DONE")]
 
 
+@pytest.mark.all_backends
 @pytest.mark.slow
 def test_pushes_get_through_5xx_429_and_latency_in_order(kitchen: Kitchen) -> None:
     placed = kitchen.checkout()
@@ -97,6 +100,7 @@ def test_pushes_get_through_5xx_429_and_latency_in_order(kitchen: Kitchen) -> No
     assert kitchen.order(pos_id)["attention"] is None
 
 
+@pytest.mark.all_backends
 def test_repeated_actions_change_nothing_and_forbidden_ones_are_refused(kitchen: Kitchen) -> None:
     placed = kitchen.checkout()
     pos_id, wix_id = placed["posOrderId"], placed["orderId"]
@@ -115,6 +119,7 @@ def test_repeated_actions_change_nothing_and_forbidden_ones_are_refused(kitchen:
     assert wix_history(kitchen, wix_id) == ["NEW", "ACCEPTED", "FULFILLED"]
 
 
+@pytest.mark.all_backends
 def test_a_cancel_in_wix_cancels_the_pos_order_once(kitchen: Kitchen) -> None:
     placed = kitchen.checkout()
     pos_id, wix_id = placed["posOrderId"], placed["orderId"]
@@ -136,6 +141,7 @@ def test_a_cancel_in_wix_cancels_the_pos_order_once(kitchen: Kitchen) -> None:
     assert refused.status_code == 409
 
 
+@pytest.mark.all_backends
 def test_a_wix_cancel_after_fulfilment_needs_attention(kitchen: Kitchen) -> None:
     placed = kitchen.checkout()
     pos_id, wix_id = placed["posOrderId"], placed["orderId"]

@@ -16,7 +16,8 @@ from posbridge.store.models import Account, Instance, Merchant
 from tests.pos.menu_documents import small_document
 from tests.support.fixtures_pos import CONTACT_ARGS as CONTACT
 
-pytestmark = pytest.mark.all_backends  # the database backend matters here
+# all_backends where the database backend matters (what linking and disconnecting store); a missing secret key
+# is refused before any write
 
 SECRET = "test-secret-key-0123456789abcdef"
 
@@ -27,6 +28,7 @@ def _merchant(db: Database) -> str:
     return str(document["merchant"]["id"])
 
 
+@pytest.mark.all_backends
 def test_linking_records_the_instance_and_connects_the_account(db: Database, instance_id: str) -> None:
     merchant = _merchant(db)
     account = link_account(db, instance_id=instance_id, account_id=merchant)
@@ -37,6 +39,7 @@ def test_linking_records_the_instance_and_connects_the_account(db: Database, ins
     assert [a.account_id for a in list_accounts(db, instance_id=instance_id)] == [merchant]
 
 
+@pytest.mark.all_backends
 def test_linking_the_same_account_again_is_idempotent(db: Database, instance_id: str) -> None:
     merchant = _merchant(db)
     first = link_account(db, instance_id=instance_id, account_id=merchant)
@@ -47,6 +50,7 @@ def test_linking_the_same_account_again_is_idempotent(db: Database, instance_id:
         assert len(rows) == 1
 
 
+@pytest.mark.all_backends
 def test_a_second_account_is_refused_until_the_first_is_disconnected(db: Database, instance_id: str) -> None:
     first, second = _merchant(db), _merchant(db)
     link_account(db, instance_id=instance_id, account_id=first)
@@ -60,6 +64,7 @@ def test_a_second_account_is_refused_until_the_first_is_disconnected(db: Databas
     assert statuses == {first: "DISCONNECTED", second: "ACTIVE"}
 
 
+@pytest.mark.all_backends
 def test_an_unknown_pos_account_is_not_found_and_records_nothing(db: Database, instance_id: str) -> None:
     with pytest.raises(WixError) as raised:
         link_account(db, instance_id=instance_id, account_id="no-such-merchant")
@@ -68,6 +73,7 @@ def test_an_unknown_pos_account_is_not_found_and_records_nothing(db: Database, i
         assert session.get(Instance, instance_id) is None
 
 
+@pytest.mark.all_backends
 def test_credentials_are_stored_encrypted_and_checked_against_the_merchant_key(db: Database, instance_id: str) -> None:
     merchant = _merchant(db)
     with db.transaction() as session:
@@ -91,6 +97,7 @@ def test_credentials_are_stored_encrypted_and_checked_against_the_merchant_key(d
     assert list_accounts(db, instance_id=instance_id)[0].has_credentials is True
 
 
+@pytest.mark.all_backends
 def test_disconnecting_wipes_credentials_unpairs_and_is_idempotent(db: Database, instance_id: str) -> None:
     merchant = _merchant(db)
     link_account(db, instance_id=instance_id, account_id=merchant, credentials="k", secret_key=SECRET, contact=CONTACT)
@@ -106,6 +113,7 @@ def test_disconnecting_wipes_credentials_unpairs_and_is_idempotent(db: Database,
     )
 
 
+@pytest.mark.all_backends
 def test_disconnecting_another_instances_account_is_not_found(db: Database, instance_id: str) -> None:
     merchant = _merchant(db)
     link_account(db, instance_id=instance_id, account_id=merchant)
@@ -120,6 +128,7 @@ def test_credentials_need_the_secret_key(db: Database, instance_id: str) -> None
         link_account(db, instance_id=instance_id, account_id="x", credentials="k")
 
 
+@pytest.mark.all_backends
 def test_linking_again_restores_a_revoked_authorization(db: Database, instance_id: str) -> None:
     merchant = _merchant(db)
     account = link_account(db, instance_id=instance_id, account_id=merchant)
@@ -130,6 +139,7 @@ def test_linking_again_restores_a_revoked_authorization(db: Database, instance_i
     assert link_account(db, instance_id=instance_id, account_id=merchant).authorized is True
 
 
+@pytest.mark.all_backends
 def test_an_issued_api_key_is_what_linking_checks(db: Database, instance_id: str) -> None:
     merchant = _merchant(db)
     old = issue_api_key(db, merchant_id=merchant)
@@ -146,6 +156,7 @@ def test_an_issued_api_key_is_what_linking_checks(db: Database, instance_id: str
     assert raised.value.code == "ACCOUNT_NOT_FOUND"
 
 
+@pytest.mark.all_backends
 def test_an_operator_linked_account_needs_its_contact_before_it_is_ready(db: Database, instance_id: str) -> None:
     merchant = _merchant(db)
     link_account(db, instance_id=instance_id, account_id=merchant)

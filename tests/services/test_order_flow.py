@@ -30,7 +30,8 @@ from posbridge.store.models import ConnectedPosOrder, Location, Merchant, Order,
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 
-pytestmark = pytest.mark.all_backends  # the database backend matters here (row locks, money columns)
+# all_backends where the database backend matters (row locks, money columns); a forbidden move is refused before
+# any write, and another instance's order is a lookup like any other
 
 
 @pytest.fixture()
@@ -78,6 +79,7 @@ def wix_event(world: PosWorld, wix_id: str, slug: str, *, event_id: str | None =
     )
 
 
+@pytest.mark.all_backends
 def test_the_whole_flow_is_recorded_with_actor_reason_and_previous_status(db: Database, world: PosWorld) -> None:
     pos_id, _ = place(db, world)
     order_flow.change_status(db, pos_id, "ACCEPTED", actor="KITCHEN", reason="15 minutes")
@@ -127,6 +129,7 @@ def test_a_forbidden_move_is_refused_and_changes_nothing(
     )
 
 
+@pytest.mark.all_backends
 def test_cancel_is_allowed_from_every_status_even_after_fulfilment(db: Database, world: PosWorld) -> None:
     for path in ((), ("ACCEPTED",), ("ACCEPTED", "READY"), ("ACCEPTED", "FULFILLED")):
         pos_id, _ = place(db, world)
@@ -137,6 +140,7 @@ def test_cancel_is_allowed_from_every_status_even_after_fulfilment(db: Database,
         assert jobs_of(db, pos_id)[-1] == {"status": "CANCELED", "actor": "OPERATOR", "message": "burnt"}
 
 
+@pytest.mark.all_backends
 def test_repeating_a_status_changes_nothing(db: Database, world: PosWorld) -> None:
     pos_id, wix_id = place(db, world)
     first = order_flow.change_status(db, pos_id, "ACCEPTED", actor="KITCHEN")
@@ -157,6 +161,7 @@ def test_another_instances_order_is_not_found(db: Database, world: PosWorld) -> 
     assert get_order(db, pos_id).status == "NEW"
 
 
+@pytest.mark.all_backends
 def test_a_wix_order_id_of_two_sites_must_be_named_by_pos_id(db: Database, world: PosWorld) -> None:
     other = build_pos(db, str(uuid.uuid4()), stock={"item-2": 50})
     pos_id, wix_id = place(db, world)
@@ -168,6 +173,7 @@ def test_a_wix_order_id_of_two_sites_must_be_named_by_pos_id(db: Database, world
     assert (get_order(db, pos_id).status, get_order(db, other_pos).status) == ("NEW", "ACCEPTED")
 
 
+@pytest.mark.all_backends
 def test_a_merchant_poss_own_id_finds_its_order_and_two_merchants_may_share_one(db: Database, world: PosWorld) -> None:
     other = build_pos(db, str(uuid.uuid4()), stock={"item-2": 50})
     pos_id, _ = place(db, world)
@@ -187,6 +193,7 @@ def test_a_merchant_poss_own_id_finds_its_order_and_two_merchants_may_share_one(
     assert missing.value.code == "ORDER_NOT_FOUND"
 
 
+@pytest.mark.all_backends
 def test_auto_accept_accepts_new_orders_with_the_preparation_time(db: Database, world: PosWorld) -> None:
     with db.transaction(write=False) as session:
         merchant_pos_id = session.scalar(select(Merchant.pos_id).where(Merchant.id == world.merchant))
@@ -206,6 +213,7 @@ def test_auto_accept_accepts_new_orders_with_the_preparation_time(db: Database, 
         assert location is not None and location.prep_minutes == 20
 
 
+@pytest.mark.all_backends
 def test_needs_attention_is_flagged_listed_counted_and_resolved(db: Database, world: PosWorld) -> None:
     pos_id, _ = place(db, world)
     calm, _ = place(db, world)
@@ -232,6 +240,7 @@ def test_needs_attention_is_flagged_listed_counted_and_resolved(db: Database, wo
     assert caught.value.http_status == 409
 
 
+@pytest.mark.all_backends
 def test_a_cancel_from_wix_is_applied_once_and_never_echoed(db: Database, world: PosWorld) -> None:
     pos_id, wix_id = place(db, world)
     order_flow.change_status(db, pos_id, "ACCEPTED", actor="KITCHEN")
@@ -250,6 +259,7 @@ def test_a_cancel_from_wix_is_applied_once_and_never_echoed(db: Database, world:
     assert [j["status"] for j in jobs_of(db, pos_id)] == ["ACCEPTED"]
 
 
+@pytest.mark.all_backends
 def test_a_cancel_from_wix_before_create_order_cancels_the_order_when_it_arrives(db: Database, world: PosWorld) -> None:
     wix_id = f"wix-{uuid.uuid4().hex[:12]}"
     assert apply_order_event(db, wix_event(world, wix_id, "canceled")) == KEPT
@@ -259,6 +269,7 @@ def test_a_cancel_from_wix_before_create_order_cancels_the_order_when_it_arrives
     assert jobs_of(db, pos_id) == []
 
 
+@pytest.mark.all_backends
 def test_stale_wix_events_change_nothing_whatever_their_order(db: Database, world: PosWorld) -> None:
     pos_id, wix_id = place(db, world)
     assert apply_order_event(db, wix_event(world, wix_id, "fulfilled")) == APPLIED  # accepted was lost
@@ -266,6 +277,7 @@ def test_stale_wix_events_change_nothing_whatever_their_order(db: Database, worl
     assert [h.status for h in get_order(db, pos_id).history] == ["NEW", "ACCEPTED", "FULFILLED"]
 
 
+@pytest.mark.all_backends
 def test_a_wix_cancel_after_fulfilment_needs_attention(db: Database, world: PosWorld) -> None:
     pos_id, wix_id = place(db, world)
     order_flow.change_status(db, pos_id, "ACCEPTED", actor="KITCHEN")
@@ -283,6 +295,7 @@ def test_an_event_of_another_instance_never_touches_the_order(db: Database, worl
     assert get_order(db, pos_id).status == "NEW"
 
 
+@pytest.mark.all_backends
 def test_scheduled_orders_show_their_promised_time(db: Database, world: PosWorld) -> None:
     promised = FRIDAY_EVENING + timedelta(hours=1)
     created = create_order(
@@ -296,6 +309,7 @@ def test_scheduled_orders_show_their_promised_time(db: Database, world: PosWorld
     assert listed[created.pos_order_id].promised_time == promised
 
 
+@pytest.mark.all_backends
 def test_an_order_taken_although_its_payments_do_not_add_up_needs_attention(db: Database, world: PosWorld) -> None:
     order = wix_order([line("item-3")], order_id=f"wix-{uuid.uuid4().hex[:8]}")
     short = replace(order, payments=(replace(order.payments[0], amount=order.totals.total - Decimal("5")),))

@@ -22,7 +22,8 @@ from posbridge.store.models import Account, Order, OrderLine, OrderLineOption, O
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 
-pytestmark = pytest.mark.all_backends  # the database backend matters here
+# all_backends where the database backend matters (the order write, its unique key, races); an order without an
+# id is refused before any
 
 
 @pytest.fixture()
@@ -68,6 +69,7 @@ def race(count: int, call: Callable[[], Any]) -> list[Any]:
         return list(pool.map(lambda _: one(), range(count)))
 
 
+@pytest.mark.all_backends
 def test_create_writes_the_order_for_the_kitchen(db: Database, world: PosWorld) -> None:
     order = wix_order(
         [
@@ -121,6 +123,7 @@ def test_create_writes_the_order_for_the_kitchen(db: Database, world: PosWorld) 
     assert stock_of(db, world, "item-2") == 3
 
 
+@pytest.mark.all_backends
 def test_a_resend_returns_the_first_answer_and_creates_nothing(db: Database, world: PosWorld) -> None:
     order = wix_order([line("item-2", 2, options={"Size": ["var-small"]})])
     first = place(db, world, order)
@@ -130,6 +133,7 @@ def test_a_resend_returns_the_first_answer_and_creates_nothing(db: Database, wor
     assert stock_of(db, world, "item-2") == 3  # taken once
 
 
+@pytest.mark.all_backends
 def test_a_resend_is_answered_without_validating_again(db: Database, world: PosWorld) -> None:
     order = wix_order([line("item-2", 5, options={"Size": ["var-small"]})])
     first = place(db, world, order)
@@ -140,6 +144,7 @@ def test_a_resend_is_answered_without_validating_again(db: Database, world: PosW
     assert again.pos_order_id == first.pos_order_id and not again.created
 
 
+@pytest.mark.all_backends
 def test_the_key_is_per_tenant(db: Database, world: PosWorld) -> None:
     other = build_pos(db, f"{world.instance_id}-other")
     order = wix_order(order_id="wix-order-shared-id")
@@ -155,6 +160,7 @@ def test_create_without_an_order_id_is_an_invalid_argument(db: Database, world: 
     assert raised.value.http_status == 400
 
 
+@pytest.mark.all_backends
 def test_a_failed_validation_writes_nothing(db: Database, world: PosWorld) -> None:
     order = wix_order([line("item-2", 2, price="1.00", options={"Size": ["var-small"]})])
     with pytest.raises(WixError) as raised:
@@ -164,11 +170,13 @@ def test_a_failed_validation_writes_nothing(db: Database, world: PosWorld) -> No
     assert stock_of(db, world, "item-2") == 5
 
 
+@pytest.mark.all_backends
 def test_untracked_stock_is_left_alone(db: Database, world: PosWorld) -> None:
     place(db, world, wix_order([line("item-3", 3)]))
     assert stock_of(db, world, "item-3") is None
 
 
+@pytest.mark.all_backends
 def test_stock_runs_out_and_the_next_order_is_refused(db: Database, world: PosWorld) -> None:
     place(db, world, wix_order([line("item-2", 5, options={"Size": ["var-small"]})]))
     assert stock_of(db, world, "item-2") == 0
@@ -177,6 +185,7 @@ def test_stock_runs_out_and_the_next_order_is_refused(db: Database, world: PosWo
     assert raised.value.code == "AVAILABILITY_CHANGED"
 
 
+@pytest.mark.all_backends
 def test_fifty_identical_concurrent_creates_make_one_order(db: Database, world: PosWorld) -> None:
     order = wix_order([line("item-2", 2, options={"Size": ["var-small"]})])
     results = race(50, lambda: place(db, world, order))
@@ -187,6 +196,7 @@ def test_fifty_identical_concurrent_creates_make_one_order(db: Database, world: 
     assert stock_of(db, world, "item-2") == 3
 
 
+@pytest.mark.all_backends
 def test_concurrent_orders_never_oversell_tracked_stock(db: Database, world: PosWorld) -> None:
     results = race(12, lambda: place(db, world, wix_order([line("item-2", options={"Size": ["var-small"]})])))
     outcomes = Counter(r.code if isinstance(r, WixError) else type(r).__name__ for r in results)
@@ -194,6 +204,7 @@ def test_concurrent_orders_never_oversell_tracked_stock(db: Database, world: Pos
     assert stock_of(db, world, "item-2") == 0
 
 
+@pytest.mark.all_backends
 def test_concurrent_orders_never_overfill_a_slot(db: Database, instance_id: str) -> None:
     world = build_pos(db, instance_id, location={"orders_per_slot": 3})
     results = race(10, lambda: place(db, world, wix_order([line("item-3")])))

@@ -23,7 +23,8 @@ from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, order_dict, parse_order, wix_order
 from tests.support.signer import TestSigner
 
-pytestmark = pytest.mark.all_backends  # the database backend matters here
+# all_backends where the database backend matters (the order write, money columns, observations recorded); the
+# totals, times and quantity rules are arithmetic on the request, decided before any write
 
 OBSERVING = OrderPolicy(mode=OBSERVE)
 
@@ -62,6 +63,7 @@ def codes(error: WixError) -> list[str]:
 # --- payments (§3) -------------------------------------------------------------------------
 
 
+@pytest.mark.all_backends
 def test_an_unpaid_order_is_refused_at_create_unless_the_pos_gateway_takes_the_payment(
     db: Database, world: PosWorld
 ) -> None:
@@ -188,6 +190,7 @@ def test_loyalty_must_match_the_loyalty_savings(db: Database, world: PosWorld) -
     }
 
 
+@pytest.mark.all_backends
 def test_negative_service_fees_are_accepted_when_the_totals_add_up(db: Database, world: PosWorld) -> None:
     raw = order_dict([line("item-3")], service_fees=("-0.50",))
     raw["totals"]["serviceFees"][0]["tax"] = {"value": "-0.05", "currency": "USD"}
@@ -200,6 +203,7 @@ def test_negative_service_fees_are_accepted_when_the_totals_add_up(db: Database,
 # --- line-price conventions (§4) -----------------------------------------------------------------
 
 
+@pytest.mark.all_backends
 @pytest.mark.parametrize(("price", "stored"), [(None, "31.00"), ("15.50", "31.00")])
 def test_a_line_price_with_or_without_its_choices_passes_and_is_stored_right(
     db: Database, world: PosWorld, price: str | None, stored: str
@@ -212,6 +216,7 @@ def test_a_line_price_with_or_without_its_choices_passes_and_is_stored_right(
         assert row.line_total == Decimal(stored)
 
 
+@pytest.mark.all_backends
 def test_a_line_price_matching_neither_convention_is_price_changed(db: Database, world: PosWorld) -> None:
     entry = line("item-1", 1, price="14.00", options={"Size": ["var-large"]})
     error = refusal(validate, db, world, wix_order([entry]))
@@ -221,6 +226,7 @@ def test_a_line_price_matching_neither_convention_is_price_changed(db: Database,
 # --- observe mode (§4) ------------------------------------------------------------------------
 
 
+@pytest.mark.all_backends
 def test_observe_mode_lets_non_kitchen_failures_through_and_records_them(db: Database, world: PosWorld) -> None:
     order = wix_order([line("item-3", price="6.00")], totals={"total": "99.00"})
     assert codes(refusal(validate, db, world, order)) == ["PRICE_CHANGED", "ORDER_TOTAL"]
@@ -232,6 +238,7 @@ def test_observe_mode_lets_non_kitchen_failures_through_and_records_them(db: Dat
     assert row.observed_failures is not None and row.observed_failures[0]["params"]["newPrice"] == "7.00"
 
 
+@pytest.mark.all_backends
 def test_observe_mode_still_refuses_what_protects_the_kitchen(db: Database, world: PosWorld) -> None:
     unknown = wix_order([line("item-3", catalog_item_id="wix-dish-ghost", price="1.00")])
     assert codes(refusal(validate, db, world, unknown, policy=OBSERVING)) == ["ORDER_ITEM"]
@@ -243,6 +250,7 @@ def test_observe_mode_still_refuses_what_protects_the_kitchen(db: Database, worl
     assert codes(closed) == ["CLOSED"]
 
 
+@pytest.mark.all_backends
 def test_an_instance_can_observe_while_the_rest_enforce(db: Database, world: PosWorld) -> None:
     order = wix_order([line("item-3")], totals={"total": "99.00"})
     assert codes(refusal(validate, db, world, order)) == ["ORDER_TOTAL"]
@@ -261,6 +269,7 @@ def test_an_instance_can_observe_while_the_rest_enforce(db: Database, world: Pos
 # --- what the columns hold (§2) -----------------------------------------------------------------
 
 
+@pytest.mark.all_backends
 def test_amounts_a_column_cannot_hold_are_refused_even_when_observing(db: Database, instance_id: str) -> None:
     world = build_pos(db, instance_id, stock={})
     huge = line("item-3", 999, price="999999999999.99")  # 10^12 × 999 > NUMERIC(18,4)

@@ -20,7 +20,8 @@ from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 from tests.support.pos_emulator import PosEmulator, running_pos
 
-pytestmark = pytest.mark.all_backends  # claims and ordering are row locks
+# all_backends where the database backend matters (claims and ordering are row locks); a bad URL is refused
+# before any write
 
 
 class Clock:
@@ -98,6 +99,7 @@ def deliver(db: Database, settings: Settings, order: Order, http: httpx.Client, 
     return pos_deliveries.deliver_order(db, order.pos_order_id, secret_key=settings.secret_key, http=http, clock=clock)
 
 
+@pytest.mark.all_backends
 def test_set_pos_makes_a_secret_shown_once_and_sealed_at_rest(
     db: Database, settings: Settings, world: PosWorld
 ) -> None:
@@ -129,6 +131,7 @@ def test_set_pos_refuses_a_bad_url_and_changes_nothing(
     assert pos_deliveries.get_pos(db, merchant_id=merchant_id(db, world)) is None
 
 
+@pytest.mark.all_backends
 def test_built_in_kitchen_merchants_owe_no_deliveries(db: Database, world: PosWorld) -> None:
     order = placed(db, world)
     with db.transaction() as session:
@@ -137,6 +140,7 @@ def test_built_in_kitchen_merchants_owe_no_deliveries(db: Database, world: PosWo
     assert pos_deliveries.delivery_log(db, order.pos_order_id) == []
 
 
+@pytest.mark.all_backends
 def test_created_and_cancelled_reach_the_pos_signed_once_each_naming_both_ids(
     db: Database, settings: Settings, world: PosWorld, pos: PosEmulator, http: httpx.Client, clock: Clock
 ) -> None:
@@ -169,6 +173,7 @@ def test_created_and_cancelled_reach_the_pos_signed_once_each_naming_both_ids(
     ]
 
 
+@pytest.mark.all_backends
 def test_a_failing_pos_is_retried_with_backoff_and_order_is_kept(
     db: Database, settings: Settings, world: PosWorld, pos: PosEmulator, http: httpx.Client, clock: Clock
 ) -> None:
@@ -191,6 +196,7 @@ def test_a_failing_pos_is_retried_with_backoff_and_order_is_kept(
     assert first["attempts"] == 4
 
 
+@pytest.mark.all_backends
 def test_the_backoff_follows_the_pos_retry_settings(
     db: Database, settings: Settings, world: PosWorld, pos: PosEmulator, http: httpx.Client, clock: Clock
 ) -> None:
@@ -214,6 +220,7 @@ def test_the_backoff_follows_the_pos_retry_settings(
     assert pos.events() == [("order.created", order.wix_order_id)]
 
 
+@pytest.mark.all_backends
 def test_retry_after_is_honoured(
     db: Database, settings: Settings, world: PosWorld, pos: PosEmulator, http: httpx.Client, clock: Clock
 ) -> None:
@@ -224,6 +231,7 @@ def test_retry_after_is_honoured(
     assert deliver(db, settings, order, http, clock) == 120.0
 
 
+@pytest.mark.all_backends
 def test_a_pos_down_for_24_hours_puts_the_order_in_needs_attention_and_retry_resumes(
     db: Database, settings: Settings, world: PosWorld, pos: PosEmulator, http: httpx.Client, clock: Clock
 ) -> None:
@@ -251,6 +259,7 @@ def test_a_pos_down_for_24_hours_puts_the_order_in_needs_attention_and_retry_res
     assert [event for event, _ in pos.events()] == ["order.created", "order.canceled"]
 
 
+@pytest.mark.all_backends
 def test_a_pos_refusing_a_paid_order_asks_for_the_refund(
     db: Database, settings: Settings, world: PosWorld, pos: PosEmulator, http: httpx.Client, clock: Clock
 ) -> None:
@@ -271,6 +280,7 @@ def test_a_pos_refusing_a_paid_order_asks_for_the_refund(
     assert pos.attempts == 1
 
 
+@pytest.mark.all_backends
 def test_a_cancel_of_an_order_the_pos_refused_resolves_without_a_delivery(
     db: Database, settings: Settings, world: PosWorld, pos: PosEmulator, http: httpx.Client, clock: Clock
 ) -> None:
@@ -302,6 +312,7 @@ def test_a_cancel_of_an_order_the_pos_refused_resolves_without_a_delivery(
     assert pos.attempts == 1
 
 
+@pytest.mark.all_backends
 def test_a_pos_refusing_an_order_its_own_gateway_takes_asks_for_no_refund(
     db: Database, settings: Settings, world: PosWorld, pos: PosEmulator, http: httpx.Client, clock: Clock
 ) -> None:
@@ -315,6 +326,7 @@ def test_a_pos_refusing_an_order_its_own_gateway_takes_asks_for_no_refund(
         assert row.attention_actions == ["cancel", "resolve"]
 
 
+@pytest.mark.all_backends
 def test_a_claimed_delivery_is_not_sent_twice_at_once(
     db: Database, settings: Settings, world: PosWorld, clock: Clock
 ) -> None:
@@ -333,6 +345,7 @@ def test_a_claimed_delivery_is_not_sent_twice_at_once(
     assert order.pos_order_id in pos_deliveries.due_orders(db, clock())
 
 
+@pytest.mark.all_backends
 def test_a_wrong_secret_does_not_verify_at_the_pos(
     db: Database, settings: Settings, world: PosWorld, pos: PosEmulator, http: httpx.Client, clock: Clock
 ) -> None:

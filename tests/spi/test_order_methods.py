@@ -14,7 +14,8 @@ from tests.support.fixtures_pos import EVERY_DAY, PosWorld, build_pos
 from tests.support.orders import line, order_dict
 from tests.support.signer import TestSigner
 
-pytestmark = pytest.mark.all_backends  # the database backend matters here
+# all_backends where the database backend matters (reads, the order write, idempotency); a malformed request is
+# refused before any
 
 # Open around the clock, so the answer does not depend on when the suite runs.
 ALWAYS_OPEN = {"hours": [{"day": day, "open": "00:00", "close": "24:00"} for day in EVERY_DAY]}
@@ -33,6 +34,7 @@ def _order_call(
     return signed_call(spi, signer, suffix, request, world.instance_id)
 
 
+@pytest.mark.all_backends
 def test_validate_order_answers_valid(spi: httpx.Client, signer: TestSigner, world: PosWorld) -> None:
     response = _order_call(
         spi, signer, "validate-order", world, order_dict([line("item-1", 2, options={"Size": ["var-large"]})])
@@ -41,6 +43,7 @@ def test_validate_order_answers_valid(spi: httpx.Client, signer: TestSigner, wor
     assert response.json() == {"posOrderStatus": "VALID"}
 
 
+@pytest.mark.all_backends
 def test_validate_order_reports_business_failures_in_wix_shape(
     spi: httpx.Client, signer: TestSigner, db: Database, world: PosWorld
 ) -> None:
@@ -51,6 +54,7 @@ def test_validate_order_reports_business_failures_in_wix_shape(
     assert table_counts(db) == before
 
 
+@pytest.mark.all_backends
 def test_create_order_returns_pos_ids_and_is_idempotent(
     spi: httpx.Client, signer: TestSigner, db: Database, world: PosWorld
 ) -> None:
@@ -65,6 +69,7 @@ def test_create_order_returns_pos_ids_and_is_idempotent(
     assert table_counts(db) == counts
 
 
+@pytest.mark.all_backends
 def test_order_methods_treat_another_instances_account_as_unknown(
     spi: httpx.Client, signer: TestSigner, db: Database, world: PosWorld
 ) -> None:

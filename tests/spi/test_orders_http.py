@@ -21,7 +21,8 @@ from tests.support.orders import line, order_dict
 from tests.support.server import serve_in_thread
 from tests.support.signer import TestSigner
 
-pytestmark = pytest.mark.all_backends  # the database backend matters here
+# all_backends where the database backend matters (the order write, races, what a column holds, prices); opening
+# hours and the quantity cap are decided before it
 
 ALWAYS_OPEN = {"hours": [{"day": day, "open": "00:00", "close": "24:00"} for day in EVERY_DAY]}
 NEVER_OPEN = {"hours": [{"day": "MON", "open": "03:00", "close": "03:00"}]}  # an empty window: closed all week
@@ -31,6 +32,7 @@ def request_for(world: PosWorld, order: dict[str, Any], **extra: Any) -> dict[st
     return {"accountId": world.account_id, "configurationId": world.configuration_id, "order": order} | extra
 
 
+@pytest.mark.all_backends
 @pytest.mark.slow
 def test_fifty_concurrent_identical_creates_over_http_make_one_order(
     spi_server: SpiServer, signer: TestSigner, db: Database, instance_id: str
@@ -58,6 +60,7 @@ def test_fifty_concurrent_identical_creates_over_http_make_one_order(
         assert session.get(Stock, (world.items["item-2"], world.location)).quantity == 3
 
 
+@pytest.mark.all_backends
 def test_all_failures_come_back_in_one_wix_error_in_check_order(
     spi: httpx.Client, signer: TestSigner, db: Database, instance_id: str
 ) -> None:
@@ -96,6 +99,7 @@ def test_a_closed_location_is_a_failed_precondition(
     assert body["message"].startswith("Downtown is closed at ")
 
 
+@pytest.mark.all_backends
 @pytest.mark.parametrize(
     ("path", "value", "field"),
     [
@@ -138,6 +142,7 @@ def test_a_quantity_over_the_maximum_is_a_wix_error_not_an_order(
     assert table_counts(db) == before
 
 
+@pytest.mark.all_backends
 def test_the_observe_setting_lets_a_mismatched_total_through_and_records_it(
     db: Database, db_url: str, signer: TestSigner, instance_id: str
 ) -> None:

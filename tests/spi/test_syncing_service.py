@@ -14,7 +14,8 @@ from posbridge.store.models import Sync
 from posbridge.store.types import utcnow
 from tests.spi.conftest import make_tenant
 
-pytestmark = pytest.mark.all_backends  # the database backend matters here
+# all_backends where the database backend matters (the debounce times stored, the request committed before the
+# wake-up); who is woken is not the database's doing
 
 
 def _pending(db: Database, configuration_pk: int) -> list[Sync]:
@@ -23,6 +24,7 @@ def _pending(db: Database, configuration_pk: int) -> list[Sync]:
         return list(rows)
 
 
+@pytest.mark.all_backends
 def test_explicit_request_pulls_a_debounced_sync_forward(db: Database, instance_id: str) -> None:
     tenant = make_tenant(db, instance_id)
     later = utcnow() + timedelta(minutes=5)
@@ -36,6 +38,7 @@ def test_explicit_request_pulls_a_debounced_sync_forward(db: Database, instance_
     assert row.not_before is None and row.trigger == "POS_CHANGE"
 
 
+@pytest.mark.all_backends
 def test_a_debounced_request_never_delays_a_due_sync(db: Database, instance_id: str) -> None:
     tenant = make_tenant(db, instance_id)
     syncing.request_sync(db, instance_id, tenant.account_id, tenant.configuration_id, "WIX")
@@ -45,6 +48,7 @@ def test_a_debounced_request_never_delays_a_due_sync(db: Database, instance_id: 
     assert row.not_before is None
 
 
+@pytest.mark.all_backends
 def test_a_failing_wake_up_keeps_the_request(db: Database, instance_id: str) -> None:
     tenant = make_tenant(db, instance_id)
 
