@@ -75,4 +75,5 @@ def test_a_merchant_edit_in_wix_shows_on_the_location_with_what_the_next_sync_do
         "the merchant",
         "OVERWRITE",
     )
-    assert edit["changes"][0]["field"] == "price" and edit["changes"][0]["after"] == "99.5"
+    # The amount in money's one written form, as every amount the API shows.
+    assert edit["changes"][0]["field"] == "price" and edit["changes"][0]["after"] == "99.50"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -110,13 +109,13 @@ def test_a_merchant_price_edit_is_recorded_with_what_changed_and_requests_a_sync
     [edit] = edits(db, synced.instance_id)
     assert (edit.kind, edit.wix_id, edit.name, edit.action) == ("DISH", item_id, before["name"], "updated")
     was = str(menu_events._money(before["priceInfo"]["price"]))
-    assert edit.changes == [{"field": "price", "before": was, "after": "99.5", "nextSync": "OVERWRITE"}]
+    assert edit.changes == [{"field": "price", "before": was, "after": "99.50", "nextSync": "OVERWRITE"}]
     assert edit.next_sync == "OVERWRITE" and edit.sync_requested
     assert set(edit.identity) == {"identityType", "wixUserId"} and edit.identity["identityType"] == "WIX_USER"
     [sync] = pending(db, synced)
     assert sync.trigger == menu_events.WIX_EDIT and sync.not_before is not None  # debounced
     [view] = menu_events.recent_edits(db, synced.instance_id, synced.business_location_id)
-    assert view.words == f'item "{before["name"]}" price changed from {Decimal(was):.2f} to 99.50'
+    assert view.words == f'item "{before["name"]}" price changed from {was} to 99.50'
     assert view.synced_at is None
 
     # The requested sync, once due (its clock moved past the debounce), puts the POS's price back;
@@ -133,6 +132,48 @@ def test_a_merchant_price_edit_is_recorded_with_what_changed_and_requests_a_sync
         (r for r in recorded(db, synced.instance_id) if r.subject == item_id), key=lambda r: r.payload["sequence"]
     )
     assert latest.payload["outcome"] == menu_events.OWN and latest.payload["fields"]["price"] == was
+
+
+def test_a_snapshot_writes_its_amounts_as_money_text() -> None:
+    # As every amount of the admin API: "100.00", where the normalized Decimal's text was "1E+2".
+    raw = {
+        "priceInfo": {"price": "100"},
+        "priceVariants": {"variants": [{"variantId": "v", "priceInfo": {"price": "10"}}]},
+        "modifiers": [{"id": "m", "additionalChargeInfo": {"additionalCharge": "0.5"}}],
+    }
+    fields = menu_events.snapshot(raw)
+    assert (fields["price"], fields["priceVariants"], fields["additionalCharges"]) == (
+        "100.00",
+        [["v", "10.00"]],
+        ["0.50"],
+    )
+
+
+def test_an_amount_stored_in_the_older_written_form_is_no_change() -> None:
+    # Snapshots recorded before money_text wrote them hold "99.5" and "1E+2"; the same amounts now read "99.50".
+    stored = {"name": "Ramen", "price": "99.5", "priceVariants": [["v", "1E+2"]], "additionalCharges": ["2"]}
+    now = {"name": "Ramen", "price": "99.50", "priceVariants": [["v", "100.00"]], "additionalCharges": ["2.00"]}
+    assert menu_events.changes_of("DISH", "updated", stored, now, Ownership()) == []
+    moved = menu_events.changes_of("DISH", "updated", stored, {**now, "price": "99.75"}, Ownership())
+    assert moved == [{"field": "price", "before": "99.50", "after": "99.75", "nextSync": "OVERWRITE"}]
+
+
+@pytest.mark.parametrize(
+    ("currency", "before", "after", "words"),
+    [
+        ("JPY", "1200.00", "1300.00", "1200 to 1300"),
+        ("KWD", "1.5", "1.125", "1.500 to 1.125"),
+        (None, "12.5", "14", "12.50 to 14.00"),
+    ],
+)
+def test_edit_words_write_amounts_in_the_currencys_decimals(
+    currency: str | None, before: str, after: str, words: str
+) -> None:
+    changes = [{"field": "price", "before": before, "after": after, "nextSync": "OVERWRITE"}]
+    assert (
+        menu_events.edit_words("DISH", "Ramen", "updated", changes, currency)
+        == f'item "Ramen" price changed from {words}'
+    )
 
 
 def test_a_merchant_edit_wix_keeps_requests_no_sync(synced: NewGenWorld, db: Database, wixsim: WixSimClient) -> None:

@@ -44,9 +44,18 @@ from posbridge.services.pairing import find_configuration
 from posbridge.services.queries import ApiModel
 from posbridge.services.syncing import DEBOUNCE_SECONDS, MAX_WAIT_SECONDS, request_sync
 from posbridge.store.db import Database
-from posbridge.store.models import Account, Configuration, Sync, SyncIdMap, WebhookEvent, WixMenuEdit
+from posbridge.store.models import (
+    Account,
+    Configuration,
+    Location,
+    Merchant,
+    Sync,
+    SyncIdMap,
+    WebhookEvent,
+    WixMenuEdit,
+)
 from posbridge.store.statuses import SyncStatus
-from posbridge.store.types import utcnow
+from posbridge.store.types import money_text, utcnow
 from posbridge.sync.catalog import DISH, GROUP, MENU, SECTION, VARIATION
 from posbridge.sync.ownership import Ownership
 from posbridge.wix.generation import Generation
@@ -135,10 +144,29 @@ def snapshot(raw: Any) -> dict[str, Any]:
 
 
 def _money(value: Any) -> str | None:
+    """An amount in money's one written form ("99.50", "100.00"), so snapshots compare by value."""
     try:
-        return str(Decimal(str(value)).normalize()) if value is not None else None
+        return money_text(Decimal(str(value))) if value is not None else None
     except InvalidOperation:
         return str(value)
+
+
+def _amounts_rewritten(fields: dict[str, Any]) -> dict[str, Any]:
+    """A stored snapshot's amounts in today's written form.
+
+    Snapshots recorded before amounts were written with `money_text` hold "99.5" or "1E+2": an
+    unchanged price read against them is then no change.
+    """
+    out = dict(fields)
+    if "price" in out:
+        out["price"] = _money(out["price"])
+    if isinstance(out.get("priceVariants"), list):
+        out["priceVariants"] = [
+            [v[0], _money(v[1])] if isinstance(v, list) and len(v) == 2 else v for v in out["priceVariants"]
+        ]
+    if isinstance(out.get("additionalCharges"), list):
+        out["additionalCharges"] = [_money(c) for c in out["additionalCharges"]]
+    return out
 
 
 # Fields the Menus API target writes per kind (`posbridge.sync.menus_api`), and the ownership flag
@@ -188,6 +216,7 @@ def changes_of(
     """[{field, before, after, nextSync}] of one event; a deletion is one change the sync undoes."""
     if action == "deleted":
         return [{"field": "deleted", "before": None, "after": None, "nextSync": OVERWRITE}]
+    before = None if before is None else _amounts_rewritten(before)
     out = []
     for field in sorted(set(after) | set(before or {})):
         if before is not None and before.get(field) == after.get(field):
@@ -444,10 +473,10 @@ _FIELD_WORDS = {
 }
 
 
-def _value_words(value: Any, money: bool = False) -> str:
+def _value_words(value: Any, money: bool = False, currency: str | None = None) -> str:
     if money and isinstance(value, str):
         try:
-            return f"{Decimal(value):.2f}" if Decimal(value) == Decimal(value).quantize(Decimal("0.01")) else value
+            return money_text(Decimal(value), currency)
         except InvalidOperation:
             return value
     if value is None:
@@ -460,14 +489,14 @@ def _value_words(value: Any, money: bool = False) -> str:
         required = "required" if value.get("required") else "optional"
         return f"{required}, {value.get('minSelections', 0)} to {value.get('maxSelections', 'any')}"
     if isinstance(value, list) and money:
-        return ", ".join(_value_words(v, money=True) for v in value) or "none"
+        return ", ".join(_value_words(v, True, currency) for v in value) or "none"
     if isinstance(value, list):
         return f"{len(value)} entries"
     return str(value)
 
 
-def edit_words(kind: str, name: str, action: str, changes: list[dict[str, Any]]) -> str:
-    """E.g. `item "Margherita" price changed from 12.5 to 14`."""
+def edit_words(kind: str, name: str, action: str, changes: list[dict[str, Any]], currency: str | None = None) -> str:
+    """E.g. `item "Margherita" price changed from 12.50 to 14.00`; amounts in `currency`'s decimals when known."""
     what = f'{_KIND_WORDS.get(kind, kind.lower())} "{name}"'
     if action == "deleted":
         return f"{what} deleted"
@@ -475,7 +504,8 @@ def edit_words(kind: str, name: str, action: str, changes: list[dict[str, Any]])
     for change in changes:
         field = _FIELD_WORDS.get(change["field"], change["field"])
         money = change["field"] in ("price", "additionalCharges")
-        before, after = _value_words(change.get("before"), money), _value_words(change.get("after"), money)
+        before = _value_words(change.get("before"), money, currency)
+        after = _value_words(change.get("after"), money, currency)
         if change.get("before") is None:
             parts.append(f"{field} set to {after}")
         else:
@@ -514,6 +544,12 @@ def recent_edits(db: Database, instance_id: str, configuration_id: str, *, limit
             )
         )
         oldest = min((row.received_at for row in rows), default=None)
+        # The POS merchant's currency: Wix's amounts carry none, and a yen price has no decimals.
+        currency = session.scalar(
+            select(Merchant.currency)
+            .join(Location, Location.merchant_id == Merchant.id)
+            .where(Location.id == configuration.location_id)
+        )
         # Successful syncs that started after an edit arrived read it and applied the ownership rules.
         synced = list(
             session.execute(
@@ -542,7 +578,7 @@ def recent_edits(db: Database, instance_id: str, configuration_id: str, *, limit
                 next_sync=row.next_sync,
                 by=who(row.identity or {}),
                 identity=dict(row.identity or {}),
-                words=edit_words(row.kind, row.name, row.action, list(row.changes or [])),
+                words=edit_words(row.kind, row.name, row.action, list(row.changes or []), currency),
                 event_time=row.event_time,
                 received_at=row.received_at,
                 sync_requested=row.sync_requested,
