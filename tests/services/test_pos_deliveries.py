@@ -286,13 +286,14 @@ def test_a_cancel_of_an_order_the_pos_refused_resolves_without_a_delivery(
 ) -> None:
     connect(db, settings, world, pos)
     order = placed(db, world, paid_in_wix=True)
-    with db.transaction() as session:  # a new-generation order: eCommerce's balance and number
+    with db.transaction() as session:  # a new-generation order in yen: eCommerce's balance and number
         row = session.get(Order, order.id)
         assert row is not None
+        row.currency = "JPY"
         row.wix_order = {
             **row.wix_order,
             "number": "10042",
-            "balanceSummary": {"paid": {"amount": "41.00"}, "refunded": {"amount": "0"}},
+            "balanceSummary": {"paid": {"amount": "4100"}, "refunded": {"amount": "0"}},
         }
     pos.refuse = True
     assert deliver(db, settings, order, http, clock) is None
@@ -301,7 +302,7 @@ def test_a_cancel_of_an_order_the_pos_refused_resolves_without_a_delivery(
         assert row is not None and row.needs_attention is not None
         assert row.attention_kind == "ORDER_REFUSED"
         assert f"eCom order #10042 ({order.wix_order_id})" in row.needs_attention
-        assert row.needs_attention.endswith("the customer paid 41.00 USD: refund them in Wix's dashboard")
+        assert row.needs_attention.endswith("the customer paid 4100 JPY: refund them in Wix's dashboard")  # no sen
     # Wix cancels it, twice, and an operator once more: each resolves, nothing is owed to the POS.
     for _ in range(2):
         order_flow.change_status(db, order.pos_order_id, "CANCELED", actor="WIX", reason="refunded")

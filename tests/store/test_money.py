@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from posbridge.store.types import money_normal, money_text
+from posbridge.store.types import money_normal, money_text, money_words
 
 
 def test_money_text() -> None:
@@ -38,3 +38,9 @@ def test_grouped_money_text_separates_thousands() -> None:
     assert money_text(Decimal("1234567.5"), "USD", grouped=True) == "1,234,567.50"
     assert money_text(Decimal("1234567"), "JPY", grouped=True) == "1,234,567"
     assert money_text(Decimal("1234.5")) == "1234.50"  # wire amounts are never grouped
+
+
+def test_money_words_name_the_currency() -> None:
+    assert money_words(Decimal("41"), "USD") == "41.00 USD"
+    assert money_words(Decimal("4100.00"), "JPY") == "4100 JPY"
+    assert money_words(Decimal("1234.5"), "USD", grouped=True) == "1,234.50 USD"

@@ -12,7 +12,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from posbridge.services.status import ReadinessStatus
 from posbridge.services.syncing import preview_sync, request_configuration_sync
 from posbridge.store.db import Database
 from posbridge.store.statuses import SyncStatus
-from posbridge.store.types import money_text
+from posbridge.store.types import money_words
 from posbridge.sync.diff import CREATE, DELETE, DETACH, UPDATE
 from posbridge.sync.preview import Preview, field_lines, show
 from posbridge.wix.client import WixClient
@@ -70,14 +69,7 @@ SYNC_WORDS = {
 _env.filters["status_words"] = lambda s: STATUS_WORDS.get(s, s.replace("_", " ").capitalize())
 _env.filters["sync_words"] = lambda s: SYNC_WORDS.get(s, s.replace("_", " ").capitalize())
 _env.filters["when"] = lambda d: d.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC") if d else "—"
-
-
-def money(amount: Decimal, currency: str) -> str:
-    """An amount as the page shows it, in its currency's decimals: "1,234.50 USD", "1,200 JPY", "1.500 KWD"."""
-    return f"{money_text(amount, currency, grouped=True)} {currency}"
-
-
-_env.filters["money"] = money
+_env.filters["money"] = partial(money_words, grouped=True)
 
 
 def _now() -> datetime:

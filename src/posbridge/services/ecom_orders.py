@@ -67,7 +67,7 @@ from posbridge.store.models import (
     WebhookEvent,
 )
 from posbridge.store.models import Order as OrderRecord
-from posbridge.store.types import money_text
+from posbridge.store.types import money_text, money_words
 from posbridge.sync.catalog import DISH, VARIATION
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
@@ -395,7 +395,7 @@ def _record_refused(
     number = order.get("number")
     why = "; ".join(detail.message for detail in refusal.details) or str(refusal)
     if owed > 0:
-        todo = f"the customer paid {money_text(owed)} {currency}: cancel the order in Wix's dashboard and refund it"
+        todo = f"the customer paid {money_words(owed, currency)}: cancel the order in Wix's dashboard and refund it"
     else:
         todo = "nothing was paid online: cancel the order in Wix's dashboard and tell the customer"
     reason = f"The POS refused eCom order #{number or '?'} ({domain.ref}): {why}. To do: {todo}"

@@ -42,7 +42,7 @@ from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
 from posbridge.store.models import ConnectedPosOrder, Merchant, Order, PosDelivery, PosDeliveryAttempt
 from posbridge.store.statuses import POS_DELIVERY_DONE, PosDeliveryStatus
-from posbridge.store.types import money_text, utcnow
+from posbridge.store.types import money_words, utcnow
 
 log = get_logger("pos_deliveries")
 
@@ -400,7 +400,7 @@ def _needs_attention(session: Session, order: Order, delivery: PosDelivery, *, r
         return
     if refused and delivery.event == connector.EVENT_CREATED:
         paid = Decimal(0) if order.paid_by_pos_gateway else _paid(order)
-        refund = f"; the customer paid {money_text(paid)} {order.currency}: refund them in Wix" if paid > 0 else ""
+        refund = f"; the customer paid {money_words(paid, order.currency)}: refund them in Wix" if paid > 0 else ""
         reason = f"The POS refused order {order.pos_order_id}: {delivery.last_error}{refund}"
         actions: tuple[str, ...] = (attention.REFUND, attention.CANCEL) if paid > 0 else (attention.CANCEL,)
     elif refused:
@@ -419,7 +419,7 @@ def _refused_ecom_order(session: Session, order: Order, delivery: PosDelivery, o
     """A new-generation order Wix already took and charged: the refund to make, in words (as ecom_orders does)."""
     number = (order.wix_order or {}).get("number") or "?"
     if owed > 0:
-        todo = f"the customer paid {money_text(owed)} {order.currency}: refund them in Wix's dashboard"
+        todo = f"the customer paid {money_words(owed, order.currency)}: refund them in Wix's dashboard"
     else:
         todo = "nothing was paid online: tell the customer"
     attention.flag(

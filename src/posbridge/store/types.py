@@ -50,6 +50,11 @@ def money_text(amount: Decimal, currency: str | None = None, *, grouped: bool = 
     return format(money_normal(amount, currency), ",f" if grouped else "f")
 
 
+def money_words(amount: Decimal, currency: str, *, grouped: bool = False) -> str:
+    """An amount for people, with its currency: "41.00 USD", "4100 JPY" (`grouped`: "1,234.50 USD")."""
+    return f"{money_text(amount, currency, grouped=grouped)} {currency}"
+
+
 class Money(TypeDecorator[Decimal]):
     """Decimal stored as NUMERIC on PostgreSQL and as exact text on SQLite (which has no decimal)."""
 
