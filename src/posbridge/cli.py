@@ -299,7 +299,7 @@ def import_(
     settings = _settings(server=False)
     db = _database(settings)
     # The debounced syncs go into the queue's storage, where a running worker runs them when due.
-    notify = build_queue(settings, db).schedule_sync
+    notify, debounce = build_queue(settings, db).schedule_sync, settings.sync_debounce_seconds
     try:
         text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     except OSError as exc:
@@ -310,10 +310,12 @@ def import_(
         _exit(f"{file} is not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}", 1)
     try:
         if as_json:
-            done = import_menu_document(db, document, notify=notify, reset_stock=reset_stock)
+            done = import_menu_document(db, document, notify=notify, reset_stock=reset_stock, debounce_seconds=debounce)
         else:
             with err.status(f"Importing {file}…"):
-                done = import_menu_document(db, document, notify=notify, reset_stock=reset_stock)
+                done = import_menu_document(
+                    db, document, notify=notify, reset_stock=reset_stock, debounce_seconds=debounce
+                )
     except InvalidMenuDocument as exc:
         if as_json:
             _print_json(

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # core instead of bouncing it between many; see docs/benchmarks.md "## SPI".
     threadpool_size: int = Field(default=6, ge=1)
     sync_reconcile_minutes: int = Field(default=15, ge=0)
+    # A POS change or a merchant's edit in Wix starts its sync this long after the last of a burst of
+    # them (never more than 30 s after the first: services/syncing.py MAX_WAIT_SECONDS).
+    sync_debounce_seconds: float = Field(default=3.0, ge=0, le=30)
     # Calls to Wix: Wix allows 200 requests per minute per app instance; the window is settable for tests.
     wix_rate_limit_per_minute: int = 200
     wix_rate_window_seconds: float = 60.0

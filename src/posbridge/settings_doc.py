@@ -47,6 +47,10 @@ MEANINGS: dict[str, str] = {
     "run_worker": "run a job worker inside `posbridge serve`",
     "worker_threads": "job worker threads",
     "threadpool_size": "threads serving synchronous handlers (see docs/benchmarks.md)",
+    "sync_debounce_seconds": (
+        "the sync a POS change or a merchant's edit in Wix requests starts this long after the last such change "
+        "(at most 30 s after the first)"
+    ),
     "sync_reconcile_minutes": "minutes between full reconcile syncs of every paired configuration; 0: none (the demo)",
     "wix_rate_limit_per_minute": "calls to Wix per app instance per window (Wix allows 200 a minute)",
     "wix_rate_window_seconds": "the rate window",

@@ -63,6 +63,9 @@ def dashboard_settings(
         queue="sqlite",
         queue_path=str(tmp_path_factory.mktemp("queue") / "queue.db"),
         run_worker=True,
+        # The sync a merchant's edit in Wix requests runs a moment later, not after the usual 3 s: the
+        # tests wait for what it does, not for how long it is put off (tests/jobs/test_debounce_timing.py).
+        sync_debounce_seconds=0.1,
     )
 
 

@@ -60,7 +60,7 @@ def test_a_merchant_edit_in_wix_shows_on_the_location_with_what_the_next_sync_do
     deadline = time.monotonic() + 30
     while "put the POS&#39;s values back" not in shown.text and "put the POS's values back" not in shown.text:
         assert time.monotonic() < deadline, shown.text
-        time.sleep(0.1)  # the server's worker runs the requested sync; nothing here to inject a clock into
+        time.sleep(0.1)  # the server's worker runs the requested sync (debounced 0.1 s: dashboard_settings)
         shown = page_client.get(f"/dashboard/configurations/{downtown}/sync", headers=headers)
     price = next(i for i in wixsim.site_menus(instance_id)["entities"]["items"] if i["id"] == item["id"])["priceInfo"]
     assert price == item["priceInfo"]  # the POS's price is back in Wix

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from posbridge.app import create_app
 from posbridge.config import Settings
+from posbridge.services.accounts import issue_api_key
 from posbridge.services.menus import import_menu_document
 from posbridge.store.models import Account, Configuration, Sync
 from posbridge.store.types import utcnow
@@ -151,6 +153,32 @@ def test_a_changed_import_requests_a_debounced_pos_change_sync(world: SyncWorld)
     assert done.report.changed > 0 and notified == [world.configuration]
     (pending,) = _pending(world)
     assert pending.trigger == "POS_CHANGE" and pending.not_before is not None and pending.not_before > utcnow()
+
+
+def test_each_way_a_pos_change_comes_in_is_debounced_as_set(world: SyncWorld) -> None:
+    """POSBRIDGE_SYNC_DEBOUNCE_SECONDS, not the default, for the operator's import and the POS's menu and price."""
+    settings = world.settings.model_copy(update={"sync_debounce_seconds": 7.0})
+    merchant = world.document["merchant"]["id"]
+    pos = {"Authorization": f"Bearer {issue_api_key(world.db, merchant_id=merchant)}"}
+    item = world.document["items"][0]["id"]
+    changed = copy.deepcopy(world.document)
+    with serve_in_thread(create_app(settings, world.db)) as url, httpx.Client(base_url=url, timeout=60) as client:
+        for n, (method, path, body, headers) in enumerate(
+            [
+                ("POST", "/api/v1/imports", changed, ADMIN),
+                ("POST", "/api/v1/pos/menu", changed, pos),
+                ("PATCH", f"/api/v1/pos/items/{item}", {"price": "91.00"}, pos),
+            ]
+        ):
+            changed["items"][0]["price"] = f"9{n}.50"  # the next document changes something again
+            asked = utcnow()
+            answer = client.request(method, path, json=body, headers=headers)
+            answered = utcnow()
+            assert answer.status_code == 200, answer.text
+            # One POS_CHANGE sync, each change putting it off again by the setting's 7 s.
+            (pending,) = _pending(world)
+            assert pending.not_before is not None
+            assert asked + timedelta(seconds=7) <= pending.not_before <= answered + timedelta(seconds=7), path
 
 
 def test_an_unchanged_import_requests_no_sync(world: SyncWorld) -> None:

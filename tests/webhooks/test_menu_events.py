@@ -27,11 +27,14 @@ from tests.support.server import serve_in_thread
 from tests.sync.newgen_world import NewGenWorld, build_newgen_world
 from wixsim.client import WixSimClient
 
+DEBOUNCE = 5.0
+
 
 @pytest.fixture()
 def synced(db: Database, wixsim: WixSimClient, sim_settings: Callable[..., Settings]) -> Iterator[NewGenWorld]:
-    """A new-generation tenant whose site sends its webhooks to a running posbridge, synced once."""
-    settings = sim_settings()
+    """A new-generation tenant whose site sends its webhooks to a running posbridge, synced once; the
+    debounce of the syncs its edits request is not the default, so a test sees the setting applied."""
+    settings = sim_settings(sync_debounce_seconds=DEBOUNCE)
     with serve_in_thread(create_app(settings, db)) as url:
         world = build_newgen_world(db, settings, wixsim, items=12, menus=1)
         wixsim.update_site(world.instance_id, webhook_url=f"{url}/wix/webhooks")
@@ -114,6 +117,7 @@ def test_a_merchant_price_edit_is_recorded_with_what_changed_and_requests_a_sync
     assert set(edit.identity) == {"identityType", "wixUserId"} and edit.identity["identityType"] == "WIX_USER"
     [sync] = pending(db, synced)
     assert sync.trigger == menu_events.WIX_EDIT and sync.not_before is not None  # debounced
+    assert sync.not_before - sync.requested_at == timedelta(seconds=DEBOUNCE)  # POSBRIDGE_SYNC_DEBOUNCE_SECONDS
     [view] = menu_events.recent_edits(db, synced.instance_id, synced.business_location_id)
     assert view.words == f'item "{before["name"]}" price changed from {was} to 99.50'
     assert view.synced_at is None

@@ -84,8 +84,11 @@ async def post_import(
     try:
         jobs = getattr(request.app.state, "jobs", None)
         notify = jobs.schedule_sync if jobs is not None else None
+        debounce = request.app.state.settings.sync_debounce_seconds
         done = await run_in_threadpool(
-            lambda: import_menu_document(db, document, notify=notify, reset_stock=reset_stock)
+            lambda: import_menu_document(
+                db, document, notify=notify, reset_stock=reset_stock, debounce_seconds=debounce
+            )
         )
     except InvalidMenuDocument as exc:
         problems = [{"path": p.path, "reason": p.reason} for p in exc.problems]

@@ -128,9 +128,11 @@ async def post_pos_menu(
 ) -> ImportReportOut:
     """The POS sends its whole menu (the import document of its own merchant); a change syncs."""
     document = await read_menu_document(request)
-    notify = _notify(request)
+    notify, debounce = _notify(request), request.app.state.settings.sync_debounce_seconds
     try:
-        done = await run_in_threadpool(lambda: pos_inbound.import_for(db, caller, document, notify=notify))
+        done = await run_in_threadpool(
+            lambda: pos_inbound.import_for(db, caller, document, notify=notify, debounce_seconds=debounce)
+        )
     except InvalidMenuDocument as exc:
         problems = [{"path": p.path, "reason": p.reason} for p in exc.problems]
         raise ApiError(422, "INVALID_MENU_DOCUMENT", f"{exc}; nothing was imported", {"problems": problems}) from None
@@ -190,6 +192,7 @@ def patch_pos_item(
         locations=locations,
         notify=_notify(request),
         notify_jobs=jobs.enqueue_outbound if jobs is not None else None,
+        debounce_seconds=request.app.state.settings.sync_debounce_seconds,
     )
     return ItemUpdateOut(item_id=item_id, changed=changed)
 

@@ -22,7 +22,7 @@ from posbridge.errors import WixError
 from posbridge.services import order_flow, stock
 from posbridge.services.menus import MenuImport, import_menu_document
 from posbridge.services.order_lookup import only_order
-from posbridge.services.syncing import Notify, request_pos_change_sync
+from posbridge.services.syncing import DEBOUNCE_SECONDS, Notify, request_pos_change_sync
 from posbridge.store.db import Database
 from posbridge.store.models import ConnectedPosOrder, Item, ItemLocationPrice, Location, Merchant, Order, Stock
 
@@ -60,7 +60,14 @@ def authenticate(db: Database, api_key: str | None) -> PosCaller | None:
     return None if row is None else PosCaller(merchant_pk=row[0], merchant_id=row[1])
 
 
-def import_for(db: Database, caller: PosCaller, document: Any, *, notify: Notify | None = None) -> MenuImport:
+def import_for(
+    db: Database,
+    caller: PosCaller,
+    document: Any,
+    *,
+    notify: Notify | None = None,
+    debounce_seconds: float = DEBOUNCE_SECONDS,
+) -> MenuImport:
     """Import a menu document for the caller's merchant; another merchant's document is refused, unread."""
     named = document.get("merchant") if isinstance(document, dict) else None
     named_id = named.get("id") if isinstance(named, dict) else None
@@ -70,7 +77,7 @@ def import_for(db: Database, caller: PosCaller, document: Any, *, notify: Notify
             "This API key may only import its own merchant's menus ($.merchant.id must be the key's merchant)",
             http_status=403,
         )
-    return import_menu_document(db, document, notify=notify)
+    return import_menu_document(db, document, notify=notify, debounce_seconds=debounce_seconds)
 
 
 def update_item(
@@ -82,12 +89,13 @@ def update_item(
     locations: Mapping[str, LocationUpdate] | None = None,
     notify: Notify | None = None,
     notify_jobs: stock.Notify | None = None,
+    debounce_seconds: float = DEBOUNCE_SECONDS,
 ) -> bool:
     """Apply a partial update of one of the caller's items; whether anything changed.
 
-    Prices change here (a change requests a sync, `notify`); tracked stock and 86 go through the stock
-    service (`services/stock.py`: its Wix pushes, `notify_jobs`). Unknown item or location ids are a
-    404 before anything changes.
+    Prices change here (a change requests a sync due `debounce_seconds` later, `notify`); tracked stock
+    and 86 go through the stock service (`services/stock.py`: its Wix pushes, `notify_jobs`). Unknown
+    item or location ids are a 404 before anything changes.
     """
     updates = dict(locations or {})
     with db.transaction() as session:
@@ -107,7 +115,7 @@ def update_item(
         for location_id, update in updates.items():
             priced = _apply_price(session, item, places[location_id], update) or priced
     if priced:
-        request_pos_change_sync(db, caller.merchant_pk, notify=notify)
+        request_pos_change_sync(db, caller.merchant_pk, delay_seconds=debounce_seconds, notify=notify)
     stocked = False
     for location_id, update in updates.items():
         after = _apply_stock(db, caller, item_id, location_id, update, notify_jobs)

@@ -51,7 +51,7 @@ from posbridge.wix.client import WixClient
 
 FINAL = (SyncStatus.SYNCED, SyncStatus.FAILED)
 POS_CHANGE, RECONCILE = "POS_CHANGE", "RECONCILE"
-DEBOUNCE_SECONDS = 3.0
+DEBOUNCE_SECONDS: float = Settings.model_fields["sync_debounce_seconds"].default  # POSBRIDGE_SYNC_DEBOUNCE_SECONDS
 MAX_WAIT_SECONDS = 30.0
 # Told (configuration pk, when it is due) after each POS-change or reconcile request, to schedule the run.
 Notify = Callable[[int, datetime], None]

@@ -71,6 +71,7 @@ async def webhook_endpoint(request: Request) -> Response:
                 app_id=settings.wix_app_id,
                 ownership=Ownership.parse(settings.catalog_sync_configuration),
                 notify=jobs.schedule_sync if jobs is not None else None,
+                debounce_seconds=settings.sync_debounce_seconds,
             )
         elif is_order_event(event.event_type):
             order_event = OrderEvent(
