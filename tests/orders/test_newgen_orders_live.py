@@ -24,6 +24,7 @@ from posbridge.app import create_app
 from posbridge.cli import app as cli_app
 from posbridge.logs import configure_logging
 from posbridge.services import ecom_orders, pos_deliveries
+from posbridge.spi import ecom_wire
 from posbridge.store.db import Database
 from posbridge.store.models import (
     Menu,
@@ -75,6 +76,11 @@ def simple_line(world: NewGenWorld) -> dict[str, Any]:
     raise AssertionError("no simple dish in the menu")
 
 
+def apply_event(db: Database, instance_id: str, event_type: str, data: dict[str, Any]) -> str:
+    """An eCom order event as the webhook applies it: read at the edge, then applied."""
+    return ecom_orders.apply_ecom_event(db, instance_id, ecom_wire.parse_event(event_type, data))
+
+
 def orders_of(db: Database, wix_order_id: str) -> list[Order]:
     with db.transaction(write=False) as session:
         return list(session.scalars(select(Order).where(Order.wix_order_id == wix_order_id)))
@@ -101,7 +107,7 @@ def test_a_resent_or_late_approved_event_makes_no_second_order(world: tuple[NewG
     # Wix resends (or a copy arrives late, after other events): the same order, once.
     event = {"actionEvent": {"body": {"order": result["order"]}}}
     for _ in range(2):
-        assert ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.ORDER_APPROVED, event) == "DUPLICATE"
+        assert apply_event(db, site.instance_id, ecom_orders.ORDER_APPROVED, event) == "DUPLICATE"
     assert len(orders_of(db, result["orderId"])) == 1
 
 
@@ -116,7 +122,7 @@ def test_an_approval_resent_after_a_cancel_is_a_duplicate_of_the_placed_order(
     [order] = orders_of(db, result["orderId"])
     assert order.status == "CANCELED"
     event = {"actionEvent": {"body": {"order": result["order"]}}}
-    assert ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.ORDER_APPROVED, event) == "DUPLICATE"
+    assert apply_event(db, site.instance_id, ecom_orders.ORDER_APPROVED, event) == "DUPLICATE"
     assert len(orders_of(db, result["orderId"])) == 1
 
 
@@ -288,10 +294,7 @@ def test_an_approved_order_the_pos_refuses_needs_attention_with_the_refund(
         )
         session.add(Stock(item_id=pos_ref, location_id=site.location, quantity=0))
     try:
-        outcomes = [
-            ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.ORDER_APPROVED, event(approved))
-            for _ in range(2)
-        ]
+        outcomes = [apply_event(db, site.instance_id, ecom_orders.ORDER_APPROVED, event(approved)) for _ in range(2)]
     finally:
         with db.transaction() as session:
             session.execute(delete(Stock).where(Stock.location_id == site.location))
@@ -321,16 +324,13 @@ def test_an_approved_order_the_pos_refuses_needs_attention_with_the_refund(
     assert shown["attention"]["reason"] == flag["reason"]
     assert shown["attention"]["refund"] == flag["refund"]  # the refund to make, as data, in the CLI too
     # A cancel from Wix for the order the POS never took resolves cleanly; the refund then settles it.
-    assert ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.ORDER_CANCELED, event(approved)) == "STALE"
+    assert apply_event(db, site.instance_id, ecom_orders.ORDER_CANCELED, event(approved)) == "STALE"
     # A partial refund first: what is still owed shrinks, in words and as data.
     part = copy.deepcopy(approved)
     part["paymentStatus"] = "PARTIALLY_REFUNDED"
     part["balanceSummary"]["refunded"] = {"amount": "1.00"}
     for expected in ("APPLIED", "DUPLICATE"):
-        assert (
-            ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.PAYMENT_STATUS_UPDATED, event(part))
-            == expected
-        )
+        assert apply_event(db, site.instance_id, ecom_orders.PAYMENT_STATUS_UPDATED, event(part)) == expected
     with admin_client(url) as admin:
         shown = admin.get(f"/api/v1/orders/{mine[0]['posOrderId']}").json()["attention"]
     assert shown["kind"] == "ORDER_REFUSED" and shown["reason"].count("(Wix has refunded 1.00") == 1
@@ -338,9 +338,7 @@ def test_an_approved_order_the_pos_refuses_needs_attention_with_the_refund(
     refunded = copy.deepcopy(approved)
     refunded["paymentStatus"] = "FULLY_REFUNDED"
     refunded["balanceSummary"]["refunded"] = refunded["balanceSummary"]["paid"]
-    assert ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.PAYMENT_STATUS_UPDATED, event(refunded)) == (
-        "APPLIED"
-    )
+    assert apply_event(db, site.instance_id, ecom_orders.PAYMENT_STATUS_UPDATED, event(refunded)) == ("APPLIED")
     [order] = orders_of(db, approved["id"])
     assert order.needs_attention is None and order.status == "CANCELED"
 
@@ -355,7 +353,7 @@ def test_a_cancel_before_its_approval_keeps_the_order_from_the_kitchen(
         if first == ecom_orders.PAYMENT_STATUS_UPDATED:
             early["paymentStatus"] = "FULLY_REFUNDED"
             early["balanceSummary"]["refunded"] = early["balanceSummary"]["paid"]
-        apply = ecom_orders.apply_ecom_event
+        apply = apply_event
         assert [apply(db, site.instance_id, first, event(early)) for _ in range(2)] == ["KEPT", "DUPLICATE"]
         outcomes = [apply(db, site.instance_id, ecom_orders.ORDER_APPROVED, event(early)) for _ in range(3)]
         assert outcomes == ["CANCELED_BEFORE"] * 3
@@ -392,9 +390,7 @@ def test_refunds_in_wix_reach_the_kitchen(world: tuple[NewGenWorld, str], db: Da
     [again] = orders_of(db, full_id)
     assert again.status == "CANCELED" and again.needs_attention is None
     wix = site.sim.order(full_id)["order"]
-    assert ecom_orders.apply_ecom_event(db, site.instance_id, ecom_orders.PAYMENT_STATUS_UPDATED, event(wix)) == (
-        "DUPLICATE"
-    )
+    assert apply_event(db, site.instance_id, ecom_orders.PAYMENT_STATUS_UPDATED, event(wix)) == ("DUPLICATE")
     assert history(full.id) == [("NEW", "WIX"), ("CANCELED", "WIX")]
 
     # A partial refund needs a person: the order stays open, with the reason.
@@ -425,7 +421,7 @@ def test_a_partial_refund_before_its_approval_is_applied_once_the_order_is_place
     early = copy_of(result["order"], "9a71")
     early["paymentStatus"] = "PARTIALLY_REFUNDED"
     early["balanceSummary"]["refunded"] = {"amount": "0.50"}
-    apply = ecom_orders.apply_ecom_event
+    apply = apply_event
     assert apply(db, site.instance_id, ecom_orders.PAYMENT_STATUS_UPDATED, event(early)) == "KEPT"
     assert [apply(db, site.instance_id, ecom_orders.ORDER_APPROVED, event(early)) for _ in range(2)] == [
         "PLACED",
@@ -524,7 +520,7 @@ def test_a_cancel_that_read_before_the_placement_committed_and_commits_after_it_
 
     def run(name: str, kind: str, order: dict[str, Any]) -> None:
         try:
-            outcomes[name] = ecom_orders.apply_ecom_event(db, site.instance_id, kind, event(order))
+            outcomes[name] = apply_event(db, site.instance_id, kind, event(order))
         except BaseException as exc:  # reported by the assertions below
             outcomes[name] = exc
 
@@ -550,6 +546,6 @@ def test_a_cancel_that_read_before_the_placement_committed_and_commits_after_it_
     with db.transaction(write=False) as session:
         changes = session.scalars(select(OrderStatusChange).where(OrderStatusChange.order_id == order.id))
         assert [(c.status, c.actor) for c in changes] == [("NEW", "WIX"), ("CANCELED", "WIX")]  # applied once
-    apply = ecom_orders.apply_ecom_event
+    apply = apply_event
     assert apply(db, site.instance_id, withdrawal, event(gone)) == "DUPLICATE"
     assert apply(db, site.instance_id, ecom_orders.ORDER_APPROVED, event(raced)) == "DUPLICATE"

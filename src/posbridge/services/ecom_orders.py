@@ -1,5 +1,9 @@
 """New-generation hand-over: eCommerce's order events applied to the kitchen and the POS (issue 14 §5).
 
+The events arrive read at the edge (`spi/ecom_wire.py`: `EcomApproved`, whose order is the domain's
+`orders.model.Order` with Wix's order kept verbatim as `received`; `EcomCanceled`;
+`EcomPaymentStatus`); nothing here reads eCommerce's JSON.
+
 `wix.ecom.v1.order_approved` places the order. Its `businessLocation` names the pairing (the
 instance's NEWGEN configuration whose Wix id is that location, also the sync id map's id space), so
 `catalogReference.catalogItemId` (a Menus item) and the modifier ids map back to POS items and
@@ -9,8 +13,8 @@ is mapped through the variant's name, read from Wix, to the choice of that name 
 group: the line then names that choice as if the customer had picked it (decisions.md). The order
 goes through `ordering.create_order_at` at the location's pairing (`order_pairing.BusinessLocationKey`),
 keyed by (instance, business location, eCommerce order id), so however often and in whatever order
-Wix's events arrive, one order reaches the kitchen and POS.
-Lines of other apps (another `catalogReference.appId`) are not the kitchen's business.
+Wix's events arrive, one order reaches the kitchen and POS. Lines of other apps (another
+`catalogReference.appId`) are not the kitchen's business: the edge leaves them out.
 
 Wix has already taken (and usually charged) an approved order, so a POS that refuses it cannot
 refuse Wix: the order is recorded CANCELED (it never reached the kitchen) and put in needs
@@ -27,8 +31,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Callable, Collection, Mapping
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -36,24 +40,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from posbridge.errors import InvalidArgument, WixError
+from posbridge.errors import WixError
 from posbridge.logs import get_logger
 from posbridge.orders.model import (
-    Customer,
-    Fulfillment,
-    FulfillmentType,
     LineOption,
     Order,
     OrderLine,
     OrderStatus,
-    Payment,
     StatusActor,
-    Totals,
 )
 from posbridge.pos.builtin import new_pos_order_id
 from posbridge.services import attention, order_events, order_flow, ordering
 from posbridge.services.order_pairing import BusinessLocationKey
-from posbridge.services.validations import RESTAURANTS_APP_ID
 from posbridge.store.db import Database
 from posbridge.store.models import (
     Account,
@@ -78,6 +76,7 @@ ORDER_CANCELED = "wix.ecom.v1.order_canceled"
 PAYMENT_STATUS_UPDATED = "wix.ecom.v1.order_payment_status_updated"
 EVENT_TYPES = (ORDER_APPROVED, ORDER_CANCELED, PAYMENT_STATUS_UPDATED)
 FULLY_REFUNDED, PARTIALLY_REFUNDED = "FULLY_REFUNDED", "PARTIALLY_REFUNDED"
+REFUND_STATUSES = (FULLY_REFUNDED, PARTIALLY_REFUNDED)
 # Outcomes, for logs and tests.
 PLACED, DUPLICATE, NOT_OURS, REFUSED = "PLACED", "DUPLICATE", "NOT_OURS", "REFUSED"
 APPLIED, STALE, KEPT, NOTED = order_events.APPLIED, order_events.STALE, order_events.KEPT, order_events.NOTED
@@ -91,27 +90,65 @@ VariantNames = Callable[[str, Collection[str]], Mapping[str, str]]
 log = get_logger("ecom_orders")
 
 
+@dataclass(frozen=True)
+class EcomApproved:
+    """`order_approved`: an order Wix has taken, as the edge read it (`spi/ecom_wire.py`).
+
+    `order` holds the restaurant lines in the domain's terms (`received`: Wix's order verbatim);
+    `variants` is each of those lines' price variant. `unreadable`: why the order could not be read
+    (then `order` is None), raised only once the order is known to be a paired kitchen's.
+    """
+
+    order_id: str
+    business_location: str | None  # None: no restaurant location, not a paired kitchen's order
+    order: Order | None
+    number: str | None = None  # the order's number as people know it
+    offline: bool = False  # paid offline: the POS's own gateway takes the payment
+    variants: tuple[str | None, ...] = ()
+    unreadable: Exception | None = None
+
+
+@dataclass(frozen=True)
+class EcomCanceled:
+    """`order_canceled`: Wix cancelled the order; `message` is the merchant's words to the customer."""
+
+    order_id: str
+    restaurant: bool  # False: another app's order (no restaurant line)
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class EcomPaymentStatus:
+    """`order_payment_status_updated`: the order's payment status; a refund states what Wix refunded in all.
+
+    `balance` is Wix's balance summary verbatim (what is still owed is read from it later);
+    `unreadable`: why a refund's facts could not be read, raised only when the refund is the kitchen's.
+    """
+
+    order_id: str
+    payment_status: str | None
+    restaurant: bool = True
+    refunded: Decimal = Decimal(0)
+    number: str | None = None
+    balance: Mapping[str, Any] | None = None
+    unreadable: Exception | None = None
+
+
+EcomEvent = EcomApproved | EcomCanceled | EcomPaymentStatus
+
+
 def is_ecom_order_event(event_type: str) -> bool:
     return event_type in EVENT_TYPES
 
 
-def apply_ecom_event(
-    db: Database, instance_id: str, event_type: str, data: dict[str, Any], *, variants: VariantNames | None = None
-) -> str:
+def apply_ecom_event(db: Database, instance_id: str, event: EcomEvent, *, variants: VariantNames | None = None) -> str:
     """Place an approved eCommerce order once, or apply a cancel or refund from Wix; the outcome."""
-    body = (data.get("actionEvent") or {}).get("body") or {}
-    order = body.get("order")
-    if event_type == ORDER_CANCELED:
-        return _cancel(db, instance_id, order, _custom_message(body))
-    if event_type == PAYMENT_STATUS_UPDATED:
-        return _payment(db, instance_id, order)
-    if not isinstance(order, dict):
-        raise InvalidArgument("The event holds no order", field="data.actionEvent.body.order")
-    location = (order.get("businessLocation") or {}).get("id")
-    order_id = order.get("id")
-    if not isinstance(order_id, str) or not order_id:
-        raise InvalidArgument("The order has no id", field="order.id")
-    if not isinstance(location, str) or not location:
+    if isinstance(event, EcomCanceled):
+        return _cancel(db, instance_id, event)
+    if isinstance(event, EcomPaymentStatus):
+        return _payment(db, instance_id, event)
+    order_id, location = event.order_id, event.business_location
+    if location is None:
         return NOT_OURS  # no restaurant location: not an order of a paired kitchen
     with db.transaction(write=False) as session:
         row = session.execute(
@@ -133,14 +170,16 @@ def apply_ecom_event(
         log.info("ecom_order.unpaired_location", instance_id=instance_id, location=location, wix_order_id=order_id)
         return NOT_OURS
     configuration_pk, location_pk = row
-    domain = to_domain(order)
+    if event.unreadable is not None:
+        raise event.unreadable
+    domain = event.order
+    assert domain is not None  # read, since nothing was unreadable
     if not domain.lines:
         return NOT_OURS
-    domain = _with_sizes(db, instance_id, location, domain, order, variants)
-    offline = any(line.get("paymentOption") == "FULL_PAYMENT_OFFLINE" for line in order.get("lineItems") or [])
+    domain = _with_sizes(db, instance_id, location, domain, event.variants, variants)
     try:
         created = ordering.create_order_at(
-            db, BusinessLocationKey(instance_id, location), order=domain, paid_by_pos_gateway=offline
+            db, BusinessLocationKey(instance_id, location), order=domain, paid_by_pos_gateway=event.offline
         )
     except WixError as exc:
         if exc.http_status >= 500 or location_pk is None:
@@ -148,7 +187,7 @@ def apply_ecom_event(
         log.warning(
             "ecom_order.refused", instance_id=instance_id, wix_order_id=order_id, code=exc.code, reason=str(exc)
         )
-        return _record_refused(db, instance_id, location, configuration_pk, location_pk, domain, order, exc)
+        return _record_refused(db, instance_id, location, configuration_pk, location_pk, domain, event.number, exc)
     if not created.created:
         return DUPLICATE
     _apply_kept(db, instance_id, order_id)  # a cancel or refund that raced the placement
@@ -170,18 +209,18 @@ def _withdrawn(session: Session, instance_id: str, order_id: str) -> bool:
     )
 
 
-def _cancel(db: Database, instance_id: str, order: Any, message: str | None) -> str:
+def _cancel(db: Database, instance_id: str, event: EcomCanceled) -> str:
     """Wix cancelled the order (merchant, refund, …): the kitchen's order follows, never reported back.
 
     The merchant's message to the customer (`customMessage`) is the reason the kitchen and the POS see.
     """
-    order_id = _order_id(order)
-    if not _restaurant_order(order):
+    if not event.restaurant:
         return NOT_OURS
+    message = _reason(event.message)
     return _once(
         db,
         instance_id,
-        order_id,
+        event.order_id,
         ORDER_CANCELED,
         {},
         lambda session, rows: _cancel_rows(session, rows, message),
@@ -189,8 +228,12 @@ def _cancel(db: Database, instance_id: str, order: Any, message: str | None) -> 
     )
 
 
-def _custom_message(body: dict[str, Any]) -> str | None:
-    text = body.get(CUSTOM_MESSAGE)
+def _custom_message(kept: dict[str, Any]) -> str | None:
+    """The merchant's words kept with a cancel (`_once`'s note), as the kitchen's reason."""
+    return _reason(kept.get(CUSTOM_MESSAGE))
+
+
+def _reason(text: Any) -> str | None:
     return text.strip()[: order_flow.MAX_REASON] if isinstance(text, str) and text.strip() else None
 
 
@@ -201,22 +244,21 @@ def _cancel_rows(session: Session, rows: list[OrderRecord], message: str | None 
     return APPLIED if APPLIED in outcomes else STALE
 
 
-def _payment(db: Database, instance_id: str, order: Any) -> str:
+def _payment(db: Database, instance_id: str, event: EcomPaymentStatus) -> str:
     """A refund in Wix: an unfulfilled order refunded in full is cancelled; any other refund needs a person."""
-    order_id = _order_id(order)
-    status = order.get("paymentStatus")
-    if status not in (FULLY_REFUNDED, PARTIALLY_REFUNDED):
+    status = event.payment_status
+    if status not in REFUND_STATUSES:
         return NOTED  # paid, pending, …: nothing for the kitchen
-    if not _restaurant_order(order):
+    if event.unreadable is not None:
+        raise event.unreadable
+    if not event.restaurant:
         return NOT_OURS
-    refunded = _amount((order.get("balanceSummary") or {}).get("refunded"))
-    number = order.get("number")
-    facts = {"paymentStatus": status, "refunded": money_text(refunded), "number": str(number) if number else None}
-    note = {BALANCE: order.get("balanceSummary")} if isinstance(order.get("balanceSummary"), dict) else None
+    facts = {"paymentStatus": status, "refunded": money_text(event.refunded), "number": event.number}
+    note = {BALANCE: dict(event.balance)} if event.balance is not None else None
     return _once(
         db,
         instance_id,
-        order_id,
+        event.order_id,
         PAYMENT_STATUS_UPDATED,
         facts,
         lambda s, rows: _refund_rows(s, rows, {**facts, **(note or {})}),
@@ -357,27 +399,6 @@ def _rows(session: Session, instance_id: str, order_id: str, *, lock: bool = Tru
     return list(session.scalars(query.with_for_update() if lock else query))
 
 
-def _restaurant_order(order: dict[str, Any]) -> bool:
-    """Whether the order may be a kitchen's: a restaurant line, or no lines in the event to judge by.
-
-    Another app's order (Stores, Bookings) is not kept, so a busy shop's cancels and refunds do not pile up.
-    """
-    lines = order.get("lineItems")
-    if not isinstance(lines, list) or not lines:
-        return True
-    return any(
-        isinstance(line, dict) and (line.get("catalogReference") or {}).get("appId") == RESTAURANTS_APP_ID
-        for line in lines
-    )
-
-
-def _order_id(order: Any) -> str:
-    order_id = order.get("id") if isinstance(order, dict) else None
-    if not isinstance(order_id, str) or not order_id:
-        raise InvalidArgument("The event holds no order id", field="data.actionEvent.body.order.id")
-    return order_id
-
-
 def _record_refused(
     db: Database,
     instance_id: str,
@@ -385,14 +406,13 @@ def _record_refused(
     configuration_pk: int,
     location_pk: int,
     domain: Order,
-    order: dict[str, Any],
+    number: str | None,
     refusal: WixError,
 ) -> str:
     """Keep an approved order the POS refused: CANCELED (it never reached the kitchen), needing a refund."""
     assert domain.ref is not None
-    owed = attention.ecom_owed(order) or Decimal(0)
+    owed = attention.ecom_owed(domain.received) or Decimal(0)
     currency = (domain.currency or "").upper()[:3]
-    number = order.get("number")
     why = "; ".join(detail.message for detail in refusal.details) or str(refusal)
     if owed > 0:
         todo = f"the customer paid {money_words(owed, currency)}: cancel the order in Wix's dashboard and refund it"
@@ -423,7 +443,7 @@ def _record_refused(
                 fulfillment={},
                 payments=[{"type": "WIX", "amount": money_text(owed)}] if owed > 0 else [],
                 comment=domain.comment,
-                wix_order=dict(order),
+                wix_order=dict(domain.received),
                 observed_failures=[detail.to_wire() for detail in refusal.details] or None,
             )
             session.add(row)
@@ -451,14 +471,20 @@ def _record_refused(
 
 
 def _with_sizes(
-    db: Database, instance_id: str, location: str, domain: Order, order: dict[str, Any], variants: VariantNames | None
+    db: Database,
+    instance_id: str,
+    location: str,
+    domain: Order,
+    line_variants: tuple[str | None, ...],
+    variants: VariantNames | None,
 ) -> Order:
     """The order with each sized line naming its size as the choice of the item's size group.
 
-    A line whose variant is unknown, or whose item offers no choice of that name, is left as it came:
-    the order checks then refuse it for its missing size, with their usual reason.
+    `line_variants` is each line's price variant. A line whose variant is unknown, or whose item
+    offers no choice of that name, is left as it came: the order checks then refuse it for its
+    missing size, with their usual reason.
     """
-    wanted = {position: variant for position, variant in enumerate(_variant_ids(order)) if variant is not None}
+    wanted = {position: variant for position, variant in enumerate(line_variants) if variant is not None}
     if not wanted or variants is None:
         return domain
     names = variants(instance_id, set(wanted.values()))
@@ -472,18 +498,6 @@ def _with_sizes(
             if size is not None:
                 lines[position] = dataclasses.replace(line, options=(size, *line.options))
     return dataclasses.replace(domain, lines=tuple(lines))
-
-
-def _variant_ids(order: dict[str, Any]) -> list[str | None]:
-    """The price variant of each restaurant line (in `to_domain`'s line order), None where it has none."""
-    out: list[str | None] = []
-    for raw in order.get("lineItems") or []:
-        ref = raw.get("catalogReference") or {}
-        if ref.get("appId") != RESTAURANTS_APP_ID:
-            continue
-        variant = ((ref.get("options") or {}).get("priceVariant") or {}).get("id")
-        out.append(variant if isinstance(variant, str) and variant else None)
-    return out
 
 
 def _size_choice(session: Session, instance_id: str, location: str, item_wix_id: str, name: str) -> LineOption | None:
@@ -530,89 +544,3 @@ def read_variant_names(client: WixClient, instance_id: str, variant_ids: Collect
         if isinstance(name, str):
             names[variant_id] = name
     return names
-
-
-def to_domain(order: dict[str, Any]) -> Order:
-    """The eCommerce order's restaurant lines, totals and buyer in the domain's terms."""
-    lines = []
-    for raw in order.get("lineItems") or []:
-        ref = raw.get("catalogReference") or {}
-        if ref.get("appId") != RESTAURANTS_APP_ID:
-            continue
-        options = []
-        for group in raw.get("modifierGroups") or []:
-            selected = tuple(
-                OrderLine(
-                    quantity=int(m.get("quantity") or 1),
-                    price=_amount(m.get("price")),
-                    item_ref=m.get("id"),
-                    name=_text(m.get("label")),
-                )
-                for m in group.get("modifiers") or []
-            )
-            options.append(LineOption(name=_text(group.get("name")) or "", type="SELECTION", selected=selected))
-        lines.append(
-            OrderLine(
-                quantity=int(raw.get("quantity") or 0),
-                price=_amount(raw.get("price")),
-                item_ref=ref.get("catalogItemId"),
-                name=_text(raw.get("productName")),
-                comment=(ref.get("options") or {}).get("specialRequests"),
-                options=tuple(options),
-            )
-        )
-    summary = order.get("priceSummary") or {}
-    total = _amount(summary.get("total"))
-    paid = _amount((order.get("balanceSummary") or {}).get("paid"))
-    contact = (order.get("billingInfo") or {}).get("contactDetails") or {}
-    buyer = order.get("buyerInfo") or {}
-    return Order(
-        ref=order.get("id"),
-        currency=order.get("currency"),
-        lines=tuple(lines),
-        totals=Totals(
-            subtotal=_amount(summary.get("subtotal")),
-            delivery=_amount(summary.get("shipping")),
-            tax=_amount(summary.get("tax")),
-            discount=_amount(summary.get("discount")),
-            total=total,
-        ),
-        fulfillment=_fulfillment(order.get("shippingInfo") or {}, _amount(summary.get("shipping"))),
-        customer=Customer(
-            first_name=contact.get("firstName"),
-            last_name=contact.get("lastName"),
-            phone=contact.get("phone"),
-            email=buyer.get("email"),
-        ),
-        payments=(Payment(type="CREDIT_CARD", amount=paid),) if paid > 0 else (),
-        comment=order.get("buyerNote"),
-        received=order,
-    )
-
-
-def _fulfillment(shipping: dict[str, Any], fee: Decimal) -> Fulfillment:
-    """Pickup or delivery, from the shipping line's logistics (a time slot makes it scheduled)."""
-    logistics = shipping.get("logistics") or {}
-    kind = FulfillmentType.PICKUP if "pickupDetails" in logistics else FulfillmentType.DELIVERY
-    slot = logistics.get("deliveryTimeSlot") or {}
-    promised = None
-    if isinstance(slot.get("from"), str):
-        try:
-            promised = datetime.fromisoformat(slot["from"].replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidArgument("The order's time slot is not a time", field="shippingInfo") from None
-    return Fulfillment(type=kind, promised_time=promised, asap=promised is None, fee=fee)
-
-
-def _amount(price: Any) -> Decimal:
-    value = price.get("amount") if isinstance(price, dict) else price
-    try:
-        return Decimal(str(value)) if value is not None else Decimal("0")
-    except InvalidOperation:
-        raise InvalidArgument("An amount of the order is not a number") from None
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("original") or value.get("translated")
-    return value if isinstance(value, str) else None

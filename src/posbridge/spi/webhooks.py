@@ -8,9 +8,11 @@ payload's `data` is a JSON **string** holding `{eventType, instanceId, data, ide
 The event is checked whole before anything is written: `instanceId` must be a Wix instance id
 (a GUID), `eventType` plain text of at most 64 characters, and no string anywhere may hold NUL or
 a lone surrogate (neither can be stored on every backend); otherwise a 400 in Wix's error shape.
-An Orders v3 event (`wix.restaurants.v3.order_*`) goes to `services/order_events`, a Menus API
-event (`wix.restaurants.menus.v1.*`) to `services/menu_events` (our own writes recognised and
-ignored, a merchant's edits recorded), the others to `services/lifecycle`. A verified event is
+An eCommerce order event (`wix.ecom.v1.order_*`) is read by `spi/ecom_wire.py` into the services'
+terms and goes to `services/ecom_orders`; an Orders v3 event (`wix.restaurants.v3.order_*`) to
+`services/order_events`, a Menus API event (`wix.restaurants.menus.v1.*`) to
+`services/menu_events` (our own writes recognised and ignored, a merchant's edits recorded), the
+others to `services/lifecycle`. A verified event is
 applied and committed before the `200` (one short transaction, well inside Wix's 1.25 s), so an
 acknowledged event is never lost; repeats and stale events are answered `200` and change nothing.
 """
@@ -34,7 +36,7 @@ from posbridge.services import ecom_orders, menu_events, pos_deliveries
 from posbridge.services.lifecycle import AppEvent, apply_app_event
 from posbridge.services.order_events import APPLIED, OrderEvent, apply_order_event, is_order_event
 from posbridge.services.tenancy import require_instance_id
-from posbridge.spi import responses
+from posbridge.spi import ecom_wire, responses
 from posbridge.spi.envelope import ClaimRules, parse_json, read_limited, token_of, verify_token
 from posbridge.store.db import unavailable_reason
 from posbridge.sync.ownership import Ownership
@@ -57,8 +59,7 @@ async def webhook_endpoint(request: Request) -> Response:
                 functools.partial(ecom_orders.apply_ecom_event, variants=_variant_names(request)),
                 request.app.state.db,
                 event.instance_id,
-                event.event_type,
-                event.data,
+                ecom_wire.parse_event(event.event_type, event.data),
             )
             if outcome in (ecom_orders.PLACED, APPLIED):
                 await run_in_threadpool(pos_deliveries.wake, getattr(request.app.state, "jobs", None))
