@@ -35,7 +35,7 @@ def test_no_service_names_a_generations_order_channel() -> None:
         f"{module} imports {imported}"
         for module, path in _modules("posbridge")
         if module.startswith("posbridge.services")
-        for imported in _imports(module, path)
+        for imported in (found.name for found in _imports(module, path))
         if imported in CHANNEL_MODULES or imported.startswith(tuple(f"{name}." for name in CHANNEL_MODULES))
     ]
     assert found == []
@@ -58,4 +58,4 @@ def test_a_service_reads_the_pos_through_its_backend(source: str) -> None:
         if alias.name in POS_MODELS or alias.name == "*"
     ]
     assert rows == []
-    assert [name for name in _imports(module, path) if name in POS_ROW_MODULES] == []
+    assert [found.name for found in _imports(module, path) if found.name in POS_ROW_MODULES] == []
