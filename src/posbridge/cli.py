@@ -36,7 +36,7 @@ from posbridge.services.strays import Removal, remove_configuration, remove_inst
 from posbridge.store import migrate
 from posbridge.store.db import Database
 from posbridge.store.models import Sync
-from posbridge.store.statuses import SyncStatus
+from posbridge.store.statuses import AccountStatus, SyncStatus
 from posbridge.sync.runner import Progress
 from posbridge.wix.client import WixClient
 from posbridge.wix.generation import Generation
@@ -483,7 +483,7 @@ def _show_account(view: queries.AccountView, as_json: bool) -> None:
         _print_json(view)
     else:
         out.print(f"account {view.account_id} ({view.merchant_name}) is {view.status} on instance {view.instance_id}")
-        if view.status == "ACTIVE" and view.missing_information:
+        if view.status == AccountStatus.ACTIVE and view.missing_information:
             out.print(
                 "needs information before Wix may send orders: " + ", ".join(view.missing_information) + " missing"
             )
@@ -517,7 +517,7 @@ def locations(instance: InstanceOpt, as_json: JsonFlag = False) -> None:
     try:
         with _refusals(as_json):
             generation = site_generation(client, instance)
-            found = list_business_locations(client, instance) if generation == "NEWGEN" else []
+            found = list_business_locations(client, instance) if generation == Generation.NEWGEN else []
     finally:
         client.close()
     rows = [
@@ -532,7 +532,7 @@ def locations(instance: InstanceOpt, as_json: JsonFlag = False) -> None:
     if as_json:
         _print_json({"instanceId": instance, "generation": str(generation), "locations": rows})
         return
-    if generation != "NEWGEN":
+    if generation != Generation.NEWGEN:
         out.print(f"instance {instance} runs legacy Wix Restaurants: pair its configurations (--configuration)")
         return
     table = Table("business location", "name", "default", "archived")
