@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -74,6 +74,7 @@ class Job:
     order_id: int | None
     payload: dict[str, Any]
     attempts: int
+    clock: Callable[[], datetime] = field(default=utcnow, repr=False, compare=False)  # run_job's: tests move it
 
 
 Handler = Callable[[Database, Settings, Job, WixClient], None]
@@ -155,7 +156,7 @@ def run_job(
             job = _next_due(db, key, clock())
             if isinstance(job, float) or job is None:
                 return job
-            _attempt(db, settings, job, client, clock)
+            _attempt(db, settings, replace(job, clock=clock), client, clock)
 
 
 def _next_due(db: Database, key: str, now: datetime) -> Job | float | None:

@@ -1,11 +1,14 @@
 """Pushing an item's stock to its live Wix item (product.md §3 step 8): the outbound handler of `STOCK` jobs.
 
 A job names a paired catalog and a POS item; the push reads the stock as it stands when it runs
-(the same truth the next full sync's desired catalog reads, so the two never disagree) and writes
-only `inStock` by the single-item PATCH of the live catalog (legacy sites, Catalogs v3) — never a
-sync. Jobs of the same key that are due and not yet run are covered by this read and end with it,
-so a burst of changes makes one write; `pos.stock.owe_stock_push` spaces a key's writes a second
-apart, and every call spends the instance's rate budget and is retried like every Wix call.
+(the same truth the next full sync's desired catalog reads, so the two never disagree) and has the
+pairing's catalog target write only the in-stock flag on the live item (`CatalogTarget.write_stock`:
+Catalogs v3's single-item PATCH, the Menus API's `orderSettings.inStock` at the item's revision) —
+never a sync. Jobs of the same key that are due and not yet run are covered by this read and end
+with it, so a burst of changes makes one write; `pos.stock.owe_stock_push` spaces a key's writes a
+second apart (and the push itself waits out the rest of that second, by the queue's clock, when it
+was woken while the last write ran), and every call spends the instance's rate budget and is
+retried like every Wix call.
 
 When Wix owns stock (catalogSyncConfiguration's `dishInStockUpdated` is `WIX`) nothing is pushed:
 the merchant sets stock in Wix, and posbridge's 86 only guards Validate and Create Order.
@@ -13,9 +16,8 @@ the merchant sets stock in Wix, and posbridge's 86 only guards Validate and Crea
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
-from typing import Any
+from time import sleep
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -36,9 +38,10 @@ from posbridge.services.outbound import GiveUp, Job, TryLater
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration, OutboundJob, Stock, SyncIdMap
 from posbridge.store.statuses import OutboundJobStatus
-from posbridge.store.types import utcnow
 from posbridge.sync.catalog import DISH, VARIATION
 from posbridge.sync.ownership import Ownership, OwnershipError
+from posbridge.sync.target import StockWrite, TargetKind
+from posbridge.sync.targets import target_for
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
 from posbridge.wix.generation import Generation
@@ -56,21 +59,26 @@ def wix_owns_stock(settings: Settings) -> bool:
         return False
 
 
-def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) -> None:
-    """Write the item's current stock to its live Wix item; raises TryLater or GiveUp."""
+def push_stock(
+    db: Database, settings: Settings, job: Job, client: WixClient, *, target: TargetKind | None = None
+) -> None:
+    """Write the item's current stock to its live Wix item; raises TryLater or GiveUp.
+
+    `target`: the catalog target to write through (default: the pairing's, by its generation).
+    """
     if wix_owns_stock(settings):
         log.info("stock_push.skipped", job_id=job.id, reason=WIX_OWNS_STOCK)
         return
     configuration_pk, item_id = int(job.payload["configuration"]), int(job.payload["item"])
     kind = str(job.payload.get("kind") or DISH)
-    now = utcnow()
+    now = job.clock()
     at = max(now, datetime.fromisoformat(job.payload["at"])) if job.payload.get("at") else now
     with db.transaction() as session:
         configuration = session.get(Configuration, configuration_pk)
         if configuration is None or configuration.location_id is None:
             return  # unpaired since: nothing of ours is live there any more
-        newgen = configuration.generation == Generation.NEWGEN
-        id_space = configuration.wix_id if newgen else configuration.catalog_id
+        target_kind = target or target_for(Generation(configuration.generation))
+        id_space = target_kind.id_space(configuration)
         if id_space is None:
             return
         # Later wake-ups of this key that are due are answered by the stock read below.
@@ -105,20 +113,16 @@ def push_stock(db: Database, settings: Settings, job: Job, client: WixClient) ->
         instance_id = configuration.instance_id
     if wix_id is None:
         return  # never synced: the next full sync writes it with this stock
-    if last is not None and (wait := (last - utcnow()).total_seconds() + PUSH_SPACING_SECONDS) > 0:
-        time.sleep(min(wait, PUSH_SPACING_SECONDS))  # at most one write per item per second, whatever woke us
+    if last is not None and (wait := (last - job.clock()).total_seconds() + PUSH_SPACING_SECONDS) > 0:
+        sleep(min(wait, PUSH_SPACING_SECONDS))  # at most one write per item per second, whatever woke us
     try:
-        if newgen:
-            _patch_menus_api(client, instance_id, kind, wix_id, in_stock)
-        else:
-            body = {"item": {"id": wix_id, "inStock": in_stock}}
-            client.call(instance_id, "PATCH", f"/v3/catalogs/{id_space}/items/{wix_id}", json=body)
+        outcome = target_kind(client, instance_id, id_space).write_stock(kind, wix_id, in_stock)
     except WixApiError as exc:
         if exc.retryable:
             raise TryLater(f"Wix did not take the stock change: {exc}") from exc
-        if exc.status == 404:
-            return  # gone from the live catalog; the next full sync puts back what we sell, stock included
         raise GiveUp(f"Wix refused the stock change: {exc}") from exc
+    if outcome is StockWrite.GONE:
+        return  # gone from the live catalog; the next full sync puts back what we sell, stock included
     log.info("stock_push.done", instance_id=instance_id, item=item_id, wix_item=wix_id, in_stock=in_stock)
 
 
@@ -132,32 +136,3 @@ def _in_stock(session: Session, kind: str, ref: int, location_id: int, at: datet
     if available_quantity(session.get(Stock, (ref, location_id)), at) == 0:
         return False
     return ref not in blocked_items(session, location_id, [ref], at)
-
-
-def _patch_menus_api(client: WixClient, instance_id: str, kind: str, wix_id: str, in_stock: bool) -> None:
-    """New generation: the Menus API item's `orderSettings.inStock` (a choice: the modifier's `inStock`), at the
-    entity's current `revision`.
-
-    The entity is read first (its revision, and the rest of `orderSettings`, which an update replaces
-    whole); a merchant's edit in between (409 REVISION_MISMATCH) is read again once.
-    """
-    one = "modifier" if kind == VARIATION else "item"
-    path = f"/item-modifiers/v1/modifiers/{wix_id}" if kind == VARIATION else f"/menus-item/v1/items/{wix_id}"
-    for attempt in (1, 2):
-        entity = client.call(instance_id, "GET", path).get(one) or {}
-        if kind == VARIATION:
-            if (entity.get("inStock", True) is not False) == in_stock:
-                return  # already so: no write
-            change: dict[str, Any] = {"inStock": in_stock}
-        else:
-            settings = dict(entity.get("orderSettings") or {})
-            if (settings.get("inStock", True) is not False) == in_stock:
-                return
-            change = {"orderSettings": {**settings, "inStock": in_stock}}
-        body = {one: {"id": wix_id, "revision": entity.get("revision"), **change}}
-        try:
-            client.call(instance_id, "PATCH", path, json=body)
-            return
-        except WixApiError as exc:
-            if exc.status != 409 or attempt == 2:
-                raise

@@ -4,6 +4,8 @@ Legacy sites keep their menus in one Catalogs v3 catalog per location; a sync wr
 it in bulk calls of 20 and publishes the draft at once (`Atomicity.DRAFT`). The catalog id is
 the id space of the sync id map, learnt from Wix's POS connectivity API on the first sync
 (`posbridge.sync.catalog_id`). Dishes and variations are both Items, updated through one call.
+A stock change bypasses the draft: the single-item PATCH of the live catalog sets only `inStock`.
+A 404 about the catalog (or its draft) means Wix no longer has it: `IdSpaceGone`.
 """
 
 from __future__ import annotations
@@ -31,7 +33,16 @@ from posbridge.sync.catalog_id import Lookup, learn_catalog_id
 from posbridge.sync.desired import DesiredCatalog
 from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Diff
 from posbridge.sync.plan import Layout, Step, StepSpec, WriteEntry, plan
-from posbridge.sync.target import Atomicity, BeforeCall, Commit, Limits, RejectedEntities, Resolve
+from posbridge.sync.target import (
+    Atomicity,
+    BeforeCall,
+    Commit,
+    IdSpaceGone,
+    Limits,
+    RejectedEntities,
+    Resolve,
+    StockWrite,
+)
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
 
@@ -112,7 +123,14 @@ class CatalogsV3Target:
         if self._before_call is not None:
             self._before_call(name)
         self.calls[name] += 1
-        return self.client.call(self.instance_id, method, path, json=body, params=params)
+        try:
+            return self.client.call(self.instance_id, method, path, json=body, params=params)
+        except WixApiError as exc:
+            # Wix names what is missing in the code (CATALOG_NOT_FOUND, DRAFT_CATALOG_NOT_FOUND):
+            # the catalog this location's menus live in is gone, as opposed to one entity in it.
+            if exc.status == 404 and "CATALOG" in exc.code:
+                raise IdSpaceGone.of(exc) from exc
+            raise
 
     # --- reads -------------------------------------------------------------------------------
     def live_version(self) -> str | None:
@@ -183,6 +201,17 @@ class CatalogsV3Target:
         name, path, field, payload = self._request(op, kind, entries, resolve)
         answer = self._call(name, "POST", f"{self._draft}/bulk/{path}", {field: payload, "returnFullEntity": False})
         return _bulk_ids(name, answer, entries)
+
+    def write_stock(self, kind: str, wix_id: str, in_stock: bool) -> StockWrite:
+        """The single-item PATCH of the live catalog, only `inStock` (dishes and variations are both Items)."""
+        body = {"item": {"id": wix_id, "inStock": in_stock}}
+        try:
+            self._call("updateItem", "PATCH", f"{self._live}/items/{wix_id}", body)
+        except WixApiError as exc:
+            if exc.status == 404:
+                return StockWrite.GONE
+            raise
+        return StockWrite.WRITTEN
 
     def _request(
         self, op: str, kind: str, entries: list[WriteEntry], resolve: Resolve

@@ -7,7 +7,7 @@ Like httpx's MockTransport, it is just another implementation of the interface, 
 are created hidden and shown last). Wix's own behaviour that the differ relies on is kept: a
 created section or dish is appended to its parent's list, sections never change menus. A fault
 can be injected before any call (`MemoryCatalogs.fail_before`), and a merchant's edit made
-between syncs (`MemoryCatalogs.edit`).
+between syncs (`MemoryCatalogs.edit`). A stock write (`write_stock`) is live at once, as on Wix.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from posbridge.sync.catalog_id import Lookup
 from posbridge.sync.desired import DesiredCatalog
 from posbridge.sync.diff import ARCHIVE, CREATE, UNARCHIVE, UPDATE, Diff
 from posbridge.sync.plan import Layout, Step, StepSpec, WriteEntry, hide_until_complete, plan
-from posbridge.sync.target import Atomicity, BeforeCall, Commit, Limits, Resolve
+from posbridge.sync.target import Atomicity, BeforeCall, Commit, Limits, Resolve, StockWrite
 from posbridge.wix.client import WixClient
 
 MEMORY_LAYOUT: Layout = (
@@ -194,6 +194,17 @@ class MemoryTarget:
         if self.atomicity is Atomicity.DRAFT:
             self._call("abort")
             self.catalogs.drafts.pop(self.id_space, None)
+
+    def write_stock(self, kind: str, wix_id: str, in_stock: bool) -> StockWrite:
+        """The live entity's `inStock`, whatever the atomicity (no draft, as on Wix); GONE when it is not there."""
+        self._call(f"stock:{kind}")
+        entity = self.catalogs.catalog(self.id_space).content.get(kind, wix_id)
+        if entity is None:
+            return StockWrite.GONE
+        if (entity.fields.get("inStock", True) is not False) == in_stock:
+            return StockWrite.ALREADY
+        entity.fields["inStock"] = in_stock
+        return StockWrite.WRITTEN
 
     def _apply(self, content: LiveCatalog, op: str, kind: str, entry: WriteEntry, resolve: Resolve) -> str:
         fields = _resolved(entry.fields, resolve)

@@ -39,6 +39,9 @@ Mapping of the neutral model:
 Every update carries the entity's current `revision` and a `mask` of the fields sent, so nothing
 the POS does not own is overwritten; a stale revision (the merchant edited meanwhile) makes the
 sync read and diff again (`LiveChanged`).
+
+A stock change outside a sync (`write_stock`) sets an item's `orderSettings.inStock` (a choice: its
+modifier's `inStock`) at the entity's current revision, read first.
 """
 
 from __future__ import annotations
@@ -70,8 +73,18 @@ from posbridge.sync.catalog_id import Lookup
 from posbridge.sync.desired import DesiredCatalog
 from posbridge.sync.diff import ARCHIVE, CREATE, DELETE, UNARCHIVE, UPDATE, Change, Diff
 from posbridge.sync.plan import Layout, Step, StepSpec, WriteEntry, hide_until_complete, plan
-from posbridge.sync.target import Atomicity, BeforeCall, Commit, Limits, LiveChanged, RejectedEntities, Resolve
+from posbridge.sync.target import (
+    Atomicity,
+    BeforeCall,
+    Commit,
+    Limits,
+    LiveChanged,
+    RejectedEntities,
+    Resolve,
+    StockWrite,
+)
 from posbridge.wix.client import WixClient
+from posbridge.wix.errors import WixApiError
 from posbridge.wix.generation import Generation
 
 # Wix's limits: 100 entities per bulk call, money with at most three decimals; availability is not
@@ -418,6 +431,41 @@ class MenusApiTarget:
 
     def abort(self) -> None:
         """Nothing to forget: a new menu left behind stays hidden until the next sync completes it."""
+
+    def write_stock(self, kind: str, wix_id: str, in_stock: bool) -> StockWrite:
+        """The item's `orderSettings.inStock` (a choice: the modifier's `inStock`), at the entity's current revision.
+
+        The entity is read first (its revision, and the rest of `orderSettings`, which an update
+        replaces whole); a merchant's edit in between (409 REVISION_MISMATCH) is read again once.
+        """
+        service = _MODIFIERS if kind == VARIATION else _ITEMS
+        path = f"{service.prefix}/v1/{service.path}/{wix_id}"
+        noun = service.one.capitalize()
+        retried = False
+        try:
+            while True:
+                entity = self._call(f"get{noun}", "GET", path).get(service.one) or {}
+                if kind == VARIATION:
+                    if (entity.get("inStock", True) is not False) == in_stock:
+                        return StockWrite.ALREADY
+                    change: dict[str, Any] = {"inStock": in_stock}
+                else:
+                    settings = dict(entity.get("orderSettings") or {})
+                    if (settings.get("inStock", True) is not False) == in_stock:
+                        return StockWrite.ALREADY
+                    change = {"orderSettings": {**settings, "inStock": in_stock}}
+                body = {service.one: {"id": wix_id, "revision": entity.get("revision"), **change}}
+                try:
+                    self._call(f"update{noun}", "PATCH", path, body)
+                    return StockWrite.WRITTEN
+                except WixApiError as exc:
+                    if exc.status != 409 or retried:
+                        raise
+                    retried = True
+        except WixApiError as exc:
+            if exc.status == 404:
+                return StockWrite.GONE
+            raise
 
     def write(self, op: str, kind: str, entries: list[WriteEntry], resolve: Resolve) -> list[str]:
         """One bulk call of up to 100 entries (menus shown or hidden through their update)."""

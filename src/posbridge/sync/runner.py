@@ -38,7 +38,7 @@ from posbridge.sync.ownership import OwnershipError
 from posbridge.sync.plan import Step, planned_calls, repair_steps
 from posbridge.sync.prepare import Prepared, prepare
 from posbridge.sync.summary import SyncSummary
-from posbridge.sync.target import CatalogTarget, LiveChanged, RejectedEntities, TargetKind
+from posbridge.sync.target import CatalogTarget, IdSpaceGone, LiveChanged, RejectedEntities, TargetKind
 from posbridge.sync.targets import target_of
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
@@ -296,6 +296,9 @@ class _Run:
                 f"entity{n}": f"{name}: {code} {text}" for n, (name, code, text) in enumerate(exc.failures[:5], 1)
             }
             self.fail(SyncFailure("OTHER", str(exc), {"endpoint": exc.endpoint, **detail}))
+        except IdSpaceGone as exc:
+            reason = "Wix no longer has this location's catalog"
+            self.fail(SyncFailure("LOCATION_NOT_FOUND", reason, _wix_params(exc)))
         except WixApiError as exc:
             self.fail(_wix_failure(exc))
         except Exception as exc:
@@ -572,14 +575,19 @@ def _unsure(statuses: Counter[str]) -> bool:
     return any(not (outcome.isdigit() and int(outcome) < 500) for outcome in statuses)
 
 
-def _wix_failure(exc: WixApiError) -> SyncFailure:
-    """A Wix error as a SyncFailedCode with a readable reason."""
+def _wix_params(exc: WixApiError) -> dict[str, str]:
+    """What a failure's params say of Wix's answer: status, code, endpoint and request id."""
     where = f"{exc.method or ''} {exc.path or ''}".strip()
     params = {"status": str(exc.status), "wixCode": exc.code, "endpoint": where}
     if exc.request_id:
         params["requestId"] = exc.request_id
-    if exc.status == 404 and "CATALOG" in exc.code:
-        return SyncFailure("LOCATION_NOT_FOUND", "Wix no longer has this location's catalog", params)
+    return params
+
+
+def _wix_failure(exc: WixApiError) -> SyncFailure:
+    """A Wix error as a SyncFailedCode with a readable reason (the target says when its id space is gone)."""
+    params = _wix_params(exc)
+    where = params["endpoint"]
     if exc.status in (401, 403):
         return SyncFailure("ACCOUNT_NOT_AUTHORIZED", "Wix refused the app's access to this site", params)
     return SyncFailure("SYSTEM_ERROR", f"Wix answered {exc.status} {exc.code} ({exc.message}) on {where}", params)

@@ -14,7 +14,10 @@ The desired catalog, the differ and the planner's dependency order speak the neu
   learnt for a paired location (`locate`);
 - its **steps**: which write calls exist and which entity kinds share one (Catalogs v3 updates
   dishes and variations through one items call); the planner keeps the dependency order;
-- its wire mapping, reads, writes and the repair of a commit whose answer was lost.
+- its wire mapping, reads, writes and the repair of a commit whose answer was lost;
+- its **stock write**: one dish's or choice's in-stock flag set on the live catalog at once, outside
+  any sync (`CatalogTarget.write_stock`, what `services/stock_push.py` calls), and which Wix errors
+  mean the id space itself is gone (`IdSpaceGone`, which fails a sync as LOCATION_NOT_FOUND).
 
 A target kind is a class: its class attributes and `locate` need no Wix connection, and calling
 it opens a target for one id space. `run_sync(..., target=...)` and `dry_run` take any kind;
@@ -31,6 +34,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from posbridge.sync.catalog import Key, LiveCatalog
+from posbridge.wix.errors import WixApiError
 
 if TYPE_CHECKING:
     from posbridge.store.db import Database
@@ -111,6 +115,27 @@ class LiveChanged(Exception):
     """The live catalog changed under the sync (a merchant's edit: a stale revision): read and diff again."""
 
 
+class IdSpaceGone(WixApiError):
+    """Wix no longer has the id space a target writes to (a deleted Catalogs v3 catalog): the location is gone.
+
+    Still a WixApiError, with Wix's status, code and endpoint, so a target's own handling of a 404
+    (a draft already gone) sees it as before; the runner reports it as LOCATION_NOT_FOUND.
+    """
+
+    @classmethod
+    def of(cls, exc: WixApiError) -> IdSpaceGone:
+        """The same Wix answer, read as the id space's absence."""
+        return cls(exc.status, exc.code, exc.message, exc.body, exc.request_id, method=exc.method, path=exc.path)
+
+
+class StockWrite(StrEnum):
+    """What `CatalogTarget.write_stock` did."""
+
+    WRITTEN = "written"
+    ALREADY = "already"  # the live entity already showed it: nothing written
+    GONE = "gone"  # not in the live catalog (deleted on Wix): the next full sync puts it back, stock included
+
+
 class RejectedEntities(Exception):
     """Wix refused some entries of a bulk call (a 200 that holds failures)."""
 
@@ -162,6 +187,15 @@ class CatalogTarget(Protocol):
 
     def abort(self) -> None:
         """Forget uncommitted writes where the target can (DRAFT: discard; LIVE: hidden menus stay hidden)."""
+        ...
+
+    def write_stock(self, kind: str, wix_id: str, in_stock: bool) -> StockWrite:
+        """Show one live dish (or choice: kind VARIATION) in or out of stock at once, outside any sync.
+
+        Whatever the atomicity, the write is live (no draft, no publish) and touches only the in-stock
+        flag. GONE when Wix has no such entity; any other Wix error is raised (its `retryable` says
+        whether a later try may succeed).
+        """
         ...
 
 
