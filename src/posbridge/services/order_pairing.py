@@ -23,7 +23,7 @@ from posbridge.pos.backend import PosBackend
 from posbridge.services.order_checks import Pairing
 from posbridge.services.status import readiness
 from posbridge.services.tenancy import Tenant, business_location_for, configuration_for
-from posbridge.wix.generation import Generation
+from posbridge.sync.targets import id_space_of
 
 
 class PairingKey(ABC):
@@ -108,7 +108,6 @@ def _usable(session: Session, pos: PosBackend, tenant: Tenant) -> Pairing:
         merchant=merchant,
         location=location,
         menu_selection=configuration.id,
-        # The sync id map's space: the catalog (legacy) or the business location (new generation).
-        catalog_id=configuration.wix_id if configuration.generation == Generation.NEWGEN else configuration.catalog_id,
+        catalog_id=id_space_of(configuration),  # the sync id map's space: the pairing's catalog target's
         configuration_id=configuration.id,
     )

@@ -24,7 +24,7 @@ from posbridge.store.db import Database
 from posbridge.store.models import Configuration, SyncIdMap
 from posbridge.store.types import utcnow
 from posbridge.sync.catalog import DISH
-from posbridge.wix.generation import Generation
+from posbridge.sync.targets import ID_SPACE
 
 RESTAURANTS_APP_ID = "9a5d83fd-8570-482e-81ab-cfa88942ee60"  # Wix Restaurants Orders (New)
 ERROR = "ERROR"
@@ -77,16 +77,15 @@ def check_cart(
         if not item_of:
             return []
         items = pos.items({ref for ref, _ in item_of.values()})
-        # A pairing's id space: its catalog (legacy) or its business location (new generation).
+        # Each pairing's id space (its catalog target's) leads to its POS location.
         paired = session.execute(
-            select(
-                Configuration.generation, Configuration.wix_id, Configuration.catalog_id, Configuration.location_id
-            ).where(Configuration.instance_id == instance_id, Configuration.location_id.is_not(None))
+            select(ID_SPACE, Configuration.location_id).where(
+                Configuration.instance_id == instance_id, Configuration.location_id.is_not(None)
+            )
         )
         spaces = {space for _, space in item_of.values()}
         locations: dict[str, int] = {}
-        for generation, wix_id, catalog_id, location_id in paired:
-            space = wix_id if generation == Generation.NEWGEN else catalog_id
+        for space, location_id in paired:
             if space in spaces and location_id is not None:
                 locations[space] = location_id
         demand: dict[tuple[int, int], int] = defaultdict(int)

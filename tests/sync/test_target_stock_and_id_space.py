@@ -1,0 +1,202 @@
+"""What differs by Wix generation outside a sync also sits behind the catalog target (issue 9): the stock
+push writes through `CatalogTarget.write_stock`, a pairing's id space is its target's (`id_space_of`,
+`ID_SPACE`), and a catalog Wix no longer has is the target's to recognise (`IdSpaceGone`).
+
+The memory target stands in for Wix where the point is the seam itself (a test double is just another
+implementation); Catalogs v3's reading of Wix's 404s is checked against a client that answers them.
+"""
+
+from __future__ import annotations
+
+import ast
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from sqlalchemy import select, update
+
+from posbridge.services import stock, stock_push
+from posbridge.services.outbound import Job
+from posbridge.store.models import Configuration, Item, OutboundJob
+from posbridge.store.types import utcnow
+from posbridge.sync.catalog import DISH
+from posbridge.sync.catalogs_v3 import CatalogsV3Target
+from posbridge.sync.memory import MemoryCatalogs, MemoryTargetKind
+from posbridge.sync.runner import run_sync
+from posbridge.sync.target import IdSpaceGone, StockWrite
+from posbridge.sync.targets import ID_SPACE, id_space_of
+from posbridge.wix.client import WixClient
+from posbridge.wix.errors import WixApiError
+from posbridge.wix.generation import Generation
+from tests.sync.world import SyncWorld
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "posbridge"
+LOC = "loc-1"
+# The modules that may know a generation's catalog API: the targets themselves and the choice between them.
+TARGET_MODULES = {"sync/targets.py", "sync/catalogs_v3.py", "sync/menus_api.py", "sync/memory.py"}
+
+
+def _memory_synced(world: SyncWorld) -> tuple[MemoryCatalogs, MemoryTargetKind]:
+    catalogs = MemoryCatalogs()
+    target = MemoryTargetKind(catalogs)
+    world.request()
+    run_sync(world.db, world.settings, world.configuration, client=world.client, target=target)
+    assert world.id_map(), "the memory sync recorded nothing"
+    return catalogs, target
+
+
+def _owed_job(world: SyncWorld, clock: Any = utcnow) -> Job:
+    """The stock push the last stock change owes, as the queue hands it to its handler."""
+    with world.db.transaction(write=False) as session:
+        row = session.scalars(
+            select(OutboundJob).where(OutboundJob.kind == "STOCK").order_by(OutboundJob.id.desc())
+        ).first()
+        assert row is not None
+        return Job(row.id, row.kind, row.instance_id, row.order_id, dict(row.payload), row.attempts, clock=clock)
+
+
+def _first_dish(world: SyncWorld) -> tuple[str, str]:
+    """(POS id, Wix id) of a synced dish."""
+    (_, ref), row = min((key, row) for key, row in world.id_map().items() if key[0] == DISH)
+    with world.db.transaction(write=False) as session:
+        item = session.get(Item, ref)
+        assert item is not None
+        return item.pos_id, row.wix_id
+
+
+def test_the_stock_push_writes_through_the_pairings_catalog_target(world: SyncWorld) -> None:
+    catalogs, target = _memory_synced(world)
+    pos_id, wix_id = _first_dish(world)
+    merchant = world.document["merchant"]["id"]
+    stock.eighty_six(world.db, pos_id, LOC, merchant=merchant)
+    catalogs.calls.clear()
+    stock_push.push_stock(world.db, world.settings, _owed_job(world), world.client, target=target)
+    # The one flag, live at once: no read, no sync step, no commit.
+    assert dict(catalogs.calls) == {"stock:DISH": 1}
+    assert catalogs.catalog(world.catalog_id).content.items[wix_id].fields["inStock"] is False
+
+
+def test_a_push_for_an_item_gone_from_the_live_catalog_ends_quietly(world: SyncWorld) -> None:
+    catalogs, target = _memory_synced(world)
+    pos_id, wix_id = _first_dish(world)
+    del catalogs.catalog(world.catalog_id).content.items[wix_id]  # deleted on Wix since the sync
+    stock.eighty_six(world.db, pos_id, LOC, merchant=world.document["merchant"]["id"])
+    stock_push.push_stock(world.db, world.settings, _owed_job(world), world.client, target=target)  # no GiveUp
+    assert catalogs.calls["stock:DISH"] == 1
+
+
+def test_the_push_keeps_a_second_between_writes_by_the_queues_clock(
+    world: SyncWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogs, target = _memory_synced(world)
+    pos_id, _ = _first_dish(world)
+    merchant = world.document["merchant"]["id"]
+    waits: list[float] = []
+    monkeypatch.setattr(stock_push, "sleep", waits.append)
+    stock.eighty_six(world.db, pos_id, LOC, merchant=merchant)
+    stock_push.push_stock(world.db, world.settings, _owed_job(world), world.client, target=target)
+    with world.db.transaction() as session:  # the queue marks it done when the handler returns
+        session.execute(update(OutboundJob).where(OutboundJob.kind == "STOCK").values(status="DONE"))
+        done_at = session.scalar(select(OutboundJob.updated_at).where(OutboundJob.kind == "STOCK"))
+    assert done_at is not None
+    stock.restore(world.db, pos_id, LOC, merchant=merchant)
+
+    def at(moment: datetime) -> Job:
+        return _owed_job(world, clock=lambda: moment)
+
+    # Woken 0.3 s after the last write (by the queue's clock): it waits the rest of the second first.
+    stock_push.push_stock(world.db, world.settings, at(done_at + timedelta(seconds=0.3)), world.client, target=target)
+    assert waits == [pytest.approx(0.7, abs=0.01)]
+    # A queue whose clock is past the second (a test moving time) writes at once: nothing waits in real time.
+    waits.clear()
+    stock_push.push_stock(world.db, world.settings, at(done_at + timedelta(seconds=1.5)), world.client, target=target)
+    assert waits == [] and catalogs.calls["stock:DISH"] == 3
+
+
+def test_a_pairings_id_space_is_its_targets_in_python_and_in_sql(world: SyncWorld) -> None:
+    for generation, expected in ((Generation.LEGACY, world.catalog_id), (Generation.NEWGEN, world.paired_wix_id)):
+        with world.db.transaction() as session:
+            configuration = session.get(Configuration, world.configuration)
+            assert configuration is not None
+            configuration.generation = generation
+            session.flush()
+            in_sql = session.scalar(select(ID_SPACE).where(Configuration.id == world.configuration))
+            assert id_space_of(configuration) == in_sql == expected, generation
+
+
+class _Answering:
+    """A Wix client that answers every call with one error."""
+
+    def __init__(self, status: int, code: str) -> None:
+        self.error = WixApiError(status, code, "not found", method="PATCH", path="/v3/catalogs/c1/items/i1")
+
+    def call(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise self.error
+
+
+def _catalogs_v3(status: int, code: str) -> CatalogsV3Target:
+    return CatalogsV3Target(cast(WixClient, _Answering(status, code)), "instance", "c1")
+
+
+def test_catalogs_v3_reads_a_404_about_the_catalog_as_its_id_space_gone() -> None:
+    with pytest.raises(IdSpaceGone) as gone:
+        _catalogs_v3(404, "CATALOG_NOT_FOUND").read_live()
+    assert gone.value.status == 404 and gone.value.code == "CATALOG_NOT_FOUND"
+    with pytest.raises(WixApiError) as other:
+        _catalogs_v3(404, "MENU_NOT_FOUND").read_live()
+    assert not isinstance(other.value, IdSpaceGone)
+    # One item gone is not the catalog gone: the stock write says GONE, whichever it was.
+    assert _catalogs_v3(404, "ITEM_NOT_FOUND").write_stock(DISH, "i1", False) is StockWrite.GONE
+    assert _catalogs_v3(404, "CATALOG_NOT_FOUND").write_stock(DISH, "i1", False) is StockWrite.GONE
+    with pytest.raises(WixApiError):
+        _catalogs_v3(503, "UNAVAILABLE").write_stock(DISH, "i1", False)
+
+
+def test_a_sync_whose_id_space_is_gone_fails_as_location_not_found(world: SyncWorld) -> None:
+    catalogs = MemoryCatalogs()
+
+    def gone(endpoint: str) -> None:
+        raise IdSpaceGone(404, "SPACE_NOT_FOUND", "no such catalog", method="GET", path="/somewhere")
+
+    catalogs.fail_before = gone
+    sync = world.request()
+    run_sync(world.db, world.settings, world.configuration, client=world.client, target=MemoryTargetKind(catalogs))
+    row = world.row(sync.id)
+    assert row.status == "FAILED" and row.failure_code == "LOCATION_NOT_FOUND"
+    assert (row.failure_params or {}).get("wixCode") == "SPACE_NOT_FOUND"
+
+
+def _sources() -> list[tuple[str, str]]:
+    return [(str(p.relative_to(SRC)), p.read_text(encoding="utf-8")) for p in sorted(SRC.rglob("*.py"))]
+
+
+def test_only_the_targets_choose_between_a_catalog_id_and_a_business_location() -> None:
+    """`x.wix_id if newgen else x.catalog_id` (or its SQL `case`) outside the targets is a second copy of the rule."""
+    found = []
+    for name, text in _sources():
+        if name in TARGET_MODULES:
+            continue
+        for node in ast.walk(ast.parse(text)):
+            is_choice = isinstance(node, ast.IfExp) or (
+                isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "case"
+            )
+            if is_choice:
+                source = ast.get_source_segment(text, node) or ""
+                if "wix_id" in source and "catalog_id" in source:
+                    found.append(f"{name}:{node.lineno}")
+    assert found == []
+
+
+@pytest.mark.parametrize("module", ["services/stock_push.py", "sync/runner.py"])
+def test_no_catalog_api_wire_outside_the_targets(module: str) -> None:
+    text = (SRC / module).read_text(encoding="utf-8")
+    imported = {
+        alias.name if isinstance(node, ast.Import) else node.module or ""
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not imported & {"posbridge.sync.catalogs_v3", "posbridge.sync.menus_api"}
+    for wire in ("/v3/catalogs", "/v3/draft-catalogs", "/menus-item", "/item-modifiers", '"CATALOG'):
+        assert wire not in text, f"{module} mentions {wire}"
