@@ -30,20 +30,22 @@ _KEYS = itertools.count(9_000_000 + uuid.uuid4().int % 1_000_000 * 100)
 
 
 class FakeSyncRunner:
-    """Records each run; can fail the first runs, take time, and ask for follow-ups.
+    """Records each run; can fail the first runs, last until released, and ask for follow-ups.
 
     With `claims`, it runs only what it claims the way the real runner does (`claim_sync`, the
     sync's lease): the queue itself takes no lease, so one-at-a-time is the claim's doing.
+    With `held`, each run lasts until the test sets `release`, so other wake-ups arrive while it runs.
     """
 
-    def __init__(
-        self, *, fail_first: int = 0, duration: float = 0.0, follow_ups: int = 0, claims: bool = False
-    ) -> None:
+    def __init__(self, *, fail_first: int = 0, held: bool = False, follow_ups: int = 0, claims: bool = False) -> None:
         self.fail_first = fail_first
-        self.duration = duration
+        self.release = threading.Event()
+        if not held:
+            self.release.set()
         self.follow_ups = follow_ups
         self.claims = claims
         self.claimed: list[int] = []
+        self.refused: list[int] = []  # wake-ups that found the sync claimed by another run
         self.runs: list[int] = []
         self.times: list[datetime] = []
         self.active: dict[int, int] = {}
@@ -54,6 +56,8 @@ class FakeSyncRunner:
         if self.claims:
             claim = claim_sync(db, configuration_pk)
             if claim is None:
+                with self.lock:
+                    self.refused.append(configuration_pk)
                 return pending_sync_waiting(db, configuration_pk)
             with self.lock:
                 self.claimed.append(configuration_pk)
@@ -66,7 +70,7 @@ class FakeSyncRunner:
             self.times.append(utcnow())
             attempt = len(self.runs)
         try:
-            time.sleep(self.duration)
+            assert self.release.wait(30), "a held run was never released"
             if attempt <= self.fail_first:
                 raise RuntimeError(f"sync crashed (run {attempt})")
             with self.lock:

@@ -56,11 +56,16 @@ def test_one_sync_at_a_time_per_configuration_and_none_dropped(
     make_queue: Callable[..., JobQueue],
 ) -> None:
     first, second = configurations_with_syncs(jobs_db, {"status": "PENDING"}, {"status": "PENDING"})
-    runner = FakeSyncRunner(duration=0.3, claims=True)  # the queue takes no lease: the sync's claim excludes
+    runner = FakeSyncRunner(held=True, claims=True)  # the queue takes no lease: the sync's claim excludes
     queue = make_queue(queue_settings(storage), runner)
     queue.start_consumer(workers=4)
     for pk in (first, first, first, second):
         queue.enqueue_sync(pk)
+    try:
+        # Both syncs run (held), and the first's other wake-ups came while it did: they found it claimed.
+        runner.wait_until(lambda _runs: len(runner.claimed) == 2 and runner.refused.count(first) >= 2)
+    finally:
+        runner.release.set()
 
     def statuses() -> list[str]:
         with jobs_db.transaction(write=False) as session:
