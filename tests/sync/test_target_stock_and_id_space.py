@@ -1,6 +1,7 @@
 """What differs by Wix generation outside a sync also sits behind the catalog target (issue 9): the stock
-push writes through `CatalogTarget.write_stock`, a pairing's id space is its target's (`id_space_of`,
-`ID_SPACE`), and a catalog Wix no longer has is the target's to recognise (`IdSpaceGone`).
+push writes through `CatalogTarget.write_stock`, a pairing's id space is its target's (`id_space_of`;
+in SQL `wix.generation.ID_SPACE`, held to the same answer), and a catalog Wix no longer has is the
+target's to recognise (`IdSpaceGone`).
 
 The memory target stands in for Wix where the point is the seam itself (a test double is just another
 implementation); Catalogs v3's reading of Wix's 404s is checked against a client that answers them.
@@ -25,16 +26,17 @@ from posbridge.sync.catalogs_v3 import CatalogsV3Target
 from posbridge.sync.memory import MemoryCatalogs, MemoryTargetKind
 from posbridge.sync.runner import run_sync
 from posbridge.sync.target import IdSpaceGone, StockWrite
-from posbridge.sync.targets import ID_SPACE, id_space_of
+from posbridge.sync.targets import id_space_of
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
-from posbridge.wix.generation import Generation
+from posbridge.wix.generation import ID_SPACE, Generation
 from tests.sync.world import SyncWorld
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "posbridge"
 LOC = "loc-1"
 # The modules that may know a generation's catalog API: the targets themselves and the choice between them.
-TARGET_MODULES = {"sync/targets.py", "sync/catalogs_v3.py", "sync/menus_api.py", "sync/memory.py"}
+# wix/generation.py states the id-space rule in SQL for the POS's stock rules, which sit below the targets.
+TARGET_MODULES = {"sync/targets.py", "sync/catalogs_v3.py", "sync/menus_api.py", "sync/memory.py", "wix/generation.py"}
 
 
 def _memory_synced(world: SyncWorld) -> tuple[MemoryCatalogs, MemoryTargetKind]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from posbridge.store.models import (
@@ -21,6 +20,7 @@ from posbridge.store.models import (
 )
 from posbridge.store.statuses import OutboundJobStatus
 from posbridge.store.types import utcnow
+from posbridge.wix.generation import ID_SPACE
 
 # Built once: every Validate and Create Order reads stock, and building a statement costs more than running it.
 _ROWS = (
@@ -135,27 +135,22 @@ STOCK_PUSH = "STOCK"
 PUSH_SPACING_SECONDS = 1.0
 
 
-@cache
-def _sellers() -> Select[int, str, int]:
-    """The paired catalogs that sell an item at a location: the configuration is paired to the location
-    and a sync has put the item there, in the pairing's id space (an item not synced yet goes with the
-    next full sync). Built once, on first use."""
-    # Imported here: the sync's desired catalog reads this module's stock rules.
-    from posbridge.sync.targets import ID_SPACE
-
-    return (
-        select(Configuration.id, Configuration.instance_id, SyncIdMap.pos_ref)
-        .join(SyncIdMap, SyncIdMap.catalog_id == ID_SPACE)
-        .where(
-            Configuration.location_id == bindparam("location"),
-            Configuration.account_pk.is_not(None),
-            Configuration.enabled.is_(True),
-            SyncIdMap.instance_id == Configuration.instance_id,
-            SyncIdMap.kind == bindparam("kind"),
-            SyncIdMap.pos_ref.in_(bindparam("items", expanding=True)),
-            SyncIdMap.detached_at.is_(None),
-        )
+# The paired catalogs that sell an item at a location: the configuration is paired to the location and
+# a sync has put the item there, in the pairing's id space (an item not synced yet goes with the next
+# full sync).
+_SELLERS = (
+    select(Configuration.id, Configuration.instance_id, SyncIdMap.pos_ref)
+    .join(SyncIdMap, SyncIdMap.catalog_id == ID_SPACE)
+    .where(
+        Configuration.location_id == bindparam("location"),
+        Configuration.account_pk.is_not(None),
+        Configuration.enabled.is_(True),
+        SyncIdMap.instance_id == Configuration.instance_id,
+        SyncIdMap.kind == bindparam("kind"),
+        SyncIdMap.pos_ref.in_(bindparam("items", expanding=True)),
+        SyncIdMap.detached_at.is_(None),
     )
+)
 
 
 def push_key(configuration_pk: int, item_id: int, kind: str = "DISH") -> str:
@@ -189,7 +184,7 @@ def owe_stock_push(
     now = now or utcnow()
     new: list[int] = []
     for configuration_pk, instance_id, item_id in session.execute(
-        _sellers(), {"location": location_id, "items": ids, "kind": kind}
+        _SELLERS, {"location": location_id, "items": ids, "kind": kind}
     ):
         key = push_key(configuration_pk, item_id, kind)
         due = max(at or now, now)

@@ -24,7 +24,7 @@ from posbridge.store.db import Database
 from posbridge.store.models import Configuration, SyncIdMap
 from posbridge.store.types import utcnow
 from posbridge.sync.catalog import DISH
-from posbridge.sync.targets import ID_SPACE
+from posbridge.wix.generation import ID_SPACE
 
 RESTAURANTS_APP_ID = "9a5d83fd-8570-482e-81ab-cfa88942ee60"  # Wix Restaurants Orders (New)
 ERROR = "ERROR"

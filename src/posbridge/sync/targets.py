@@ -1,13 +1,12 @@
 """Which catalog target a pairing writes to: its site's generation decides.
 
-The pairing's id space (what keys its sync id map) is its target's: `id_space_of` in Python, and
-`ID_SPACE` for queries that join pairings to the id map. Nothing else picks a catalog id or a
-business location by generation.
+A pairing's id space (what keys its sync id map) is its target's: `id_space_of`. Queries that join
+pairings to the id map use the same rule in SQL, `wix.generation.ID_SPACE`.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 
 from posbridge.store.db import Database
 from posbridge.store.models import Configuration
@@ -32,9 +31,3 @@ def target_of(db: Database, configuration_pk: int) -> TargetKind:
 def id_space_of(configuration: Configuration) -> str | None:
     """The id space of a pairing's catalog, if known: its target's (`TargetKind.id_space`)."""
     return target_for(Generation(configuration.generation)).id_space(configuration)
-
-
-# `id_space_of` as SQL (a query joining pairings to the sync id map): the Menus API's business
-# location for new-generation sites, the Catalogs v3 catalog otherwise. test_target_seam.py holds
-# the two to the same answer.
-ID_SPACE = case((Configuration.generation == Generation.NEWGEN, Configuration.wix_id), else_=Configuration.catalog_id)

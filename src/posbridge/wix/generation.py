@@ -16,9 +16,21 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from sqlalchemy import case
+
+from posbridge.store.models import Configuration
+
 
 class Generation(StrEnum):
     """Which generation of Wix Restaurants a site runs."""
 
     LEGACY = "LEGACY"  # Restaurants POS SPI, Catalogs v3, Restaurants Orders v3
     NEWGEN = "NEWGEN"  # Menus API, eCommerce orders, business locations
+
+
+# The id space of a pairing (what keys its sync id map), in SQL for queries joining pairings to the id
+# map: the Menus API's business location on new-generation sites, the Catalogs v3 catalog otherwise.
+# It is the catalog targets' `id_space` (`sync.targets.id_space_of`), stated here because the POS's
+# stock rules (`pos.stock.owe_stock_push`) sit below the targets; test_target_stock_and_id_space.py
+# holds the two to one answer.
+ID_SPACE = case((Configuration.generation == Generation.NEWGEN, Configuration.wix_id), else_=Configuration.catalog_id)
