@@ -6,9 +6,11 @@ The reads and the auto-accept setting the kitchen flow and the Validations plugi
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
-from posbridge.pos.backend import PosBackend, PosItemState
+from posbridge.pos.backend import PosBackend, PosItemChoice, PosItemState
 from posbridge.pos.builtin import BuiltinPos
 from posbridge.pos.http_pos import HttpPos
 from posbridge.store.db import Database
@@ -79,3 +81,23 @@ def test_items_say_their_name_and_whether_they_are_sold(
             world.items["item-3"]: PosItemState(world.items["item-3"], name, False),
         }
         assert pos.items([]) == {}
+
+
+@pytest.mark.parametrize("pos_class", BACKENDS)
+def test_an_items_choices_come_by_group_in_the_items_order(
+    db: Database, world: PosWorld, pos_class: type[PosBackend]
+) -> None:
+    def choice(group: str, kind: str, variation: str, name: str, price: str) -> PosItemChoice:
+        return PosItemChoice(group, kind, world.variations[variation], name, Decimal(price))
+
+    with db.transaction(write=False) as session:
+        pos = pos_class(session)
+        assert pos.item_choices(world.items["item-2"]) == [
+            choice("Size", "SELECTION", "var-small", "Small", "0.00"),
+            choice("Size", "SELECTION", "var-large", "Large", "3.00"),
+            choice("Extras", "EXTRAS", "var-bacon", "Bacon", "2.00"),
+            choice("Extras", "EXTRAS", "var-olives", "Olives", "1.00"),
+            choice("Extras", "EXTRAS", "var-basil", "Basil", "0.50"),
+        ]
+        assert pos.item_choices(world.items["item-3"]) == []
+        assert pos.item_choices(2_000_000_000) == []

@@ -1,8 +1,8 @@
 """The services reach what differs by Wix generation, and the POS, only through their seams (issue 9).
 
 Read from the source, like tests/test_architecture.py: an order channel's module is named only by
-`orders/channels.py`, and the services that judge carts and move orders read the POS through
-`PosBackend`, never the built-in store's tables.
+`orders/channels.py`, and the services that judge carts, move orders and place eCommerce orders
+read the POS through `PosBackend`, never the built-in store's tables.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ POS_MODELS = frozenset(
 # Modules that read the store's POS rows for their callers (stock levels as rows).
 POS_ROW_MODULES = ("posbridge.pos.stock",)
 # Services that reach the POS only through `PosBackend` (issue 9's review: they read POS rows before).
-THROUGH_THE_BACKEND = ("services/validations.py", "services/order_flow.py")
+THROUGH_THE_BACKEND = ("services/validations.py", "services/order_flow.py", "services/ecom_orders.py")
 
 
 def test_no_service_names_a_generations_order_channel() -> None:

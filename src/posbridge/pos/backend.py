@@ -101,6 +101,17 @@ class PosItemState:
 
 
 @dataclass(frozen=True)
+class PosItemChoice:
+    """A choice an item offers, by its option group: what an order line names by the choice's name alone."""
+
+    group_name: str
+    group_type: str
+    variation_id: PosRef
+    name: str  # the variation's ("Large")
+    price: Decimal
+
+
+@dataclass(frozen=True)
 class MenuScope:
     """Which menus an order may come from: the merchant's menus sold at `location_id` that
     `selection_id` (the pairing's menu selection) put online."""
@@ -278,6 +289,12 @@ class PosBackend(ABC):
     @abstractmethod
     def items(self, item_ids: Iterable[PosRef]) -> dict[PosRef, PosItemState]:
         """The named items (also inactive ones) by id; ids the POS does not have are left out."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def item_choices(self, item_id: PosRef) -> list[PosItemChoice]:
+        """Every choice the item offers, its option groups in the item's order and each group's choices in
+        theirs (empty for an item the POS does not have)."""
         raise NotImplementedError
 
     @abstractmethod

@@ -25,6 +25,7 @@ from posbridge.pos.backend import (
     PosCatalog,
     PosChoice,
     PosItem,
+    PosItemChoice,
     PosItemState,
     PosLocation,
     PosMenu,
@@ -42,10 +43,12 @@ from posbridge.store.models import (
     ChoiceStock,
     ConfigurationMenu,
     Item,
+    ItemOptionGroup,
     Location,
     Menu,
     MenuLocation,
     Merchant,
+    OptionChoice,
     OptionGroup,
     Order,
     OrderLine,
@@ -103,6 +106,14 @@ _LOCATION_BY_POS_IDS = (
     .where(Merchant.pos_id == bindparam("merchant"), Location.pos_id == bindparam("location"))
 )
 _ITEM_STATES = select(Item.id, Item.name, Item.active).where(Item.id.in_(bindparam("ids", expanding=True)))
+_ITEM_CHOICES = (
+    select(OptionGroup.name, OptionGroup.type, Variation.id, Variation.name, OptionChoice.price)
+    .join(ItemOptionGroup, ItemOptionGroup.group_id == OptionGroup.id)
+    .join(OptionChoice, OptionChoice.group_id == OptionGroup.id)
+    .join(Variation, Variation.id == OptionChoice.variation_id)
+    .where(ItemOptionGroup.item_id == bindparam("item"))
+    .order_by(ItemOptionGroup.position, OptionChoice.position)
+)
 _LOCK_LOCATION = select(Location.id).where(Location.id == bindparam("location")).with_for_update()
 _BY_POS_ORDER_ID = select(Order).where(Order.pos_order_id == bindparam("pos_order_id"))
 # A cancelled order gives its portions back while nothing was cooked for it yet (decisions.md "Stock and 86").
@@ -169,6 +180,9 @@ class BuiltinPos(PosBackend):
             row.id: PosItemState(row.id, row.name, row.active)
             for row in self.session.execute(_ITEM_STATES, {"ids": ids})
         }
+
+    def item_choices(self, item_id: PosRef) -> list[PosItemChoice]:
+        return [PosItemChoice(*row) for row in self.session.execute(_ITEM_CHOICES, {"item": item_id})]
 
     def menus(self, scope: MenuScope) -> list[PosMenu]:
         params = {"location": scope.location_id, "selection": scope.selection_id, "merchant": scope.merchant_id}

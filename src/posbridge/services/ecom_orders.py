@@ -49,19 +49,17 @@ from posbridge.orders.model import (
     OrderStatus,
     StatusActor,
 )
+from posbridge.pos.backend import PosBackend, PosBackendFactory
 from posbridge.pos.builtin import new_pos_order_id
+from posbridge.pos.http_pos import HttpPos
 from posbridge.services import attention, order_events, order_flow, ordering
 from posbridge.services.order_pairing import BusinessLocationKey
 from posbridge.store.db import Database
 from posbridge.store.models import (
     Account,
     Configuration,
-    ItemOptionGroup,
-    OptionChoice,
-    OptionGroup,
     OrderStatusChange,
     SyncIdMap,
-    Variation,
     WebhookEvent,
 )
 from posbridge.store.models import Order as OrderRecord
@@ -141,8 +139,18 @@ def is_ecom_order_event(event_type: str) -> bool:
     return event_type in EVENT_TYPES
 
 
-def apply_ecom_event(db: Database, instance_id: str, event: EcomEvent, *, variants: VariantNames | None = None) -> str:
-    """Place an approved eCommerce order once, or apply a cancel or refund from Wix; the outcome."""
+def apply_ecom_event(
+    db: Database,
+    instance_id: str,
+    event: EcomEvent,
+    *,
+    variants: VariantNames | None = None,
+    pos_backend: PosBackendFactory = HttpPos,
+) -> str:
+    """Place an approved eCommerce order once, or apply a cancel or refund from Wix; the outcome.
+
+    The POS is reached through `pos_backend` (a sized line's choices; the placement).
+    """
     if isinstance(event, EcomCanceled):
         return _cancel(db, instance_id, event)
     if isinstance(event, EcomPaymentStatus):
@@ -176,10 +184,14 @@ def apply_ecom_event(db: Database, instance_id: str, event: EcomEvent, *, varian
     assert domain is not None  # read, since nothing was unreadable
     if not domain.lines:
         return NOT_OURS
-    domain = _with_sizes(db, instance_id, location, domain, event.variants, variants)
+    domain = _with_sizes(db, pos_backend, instance_id, location, domain, event.variants, variants)
     try:
         created = ordering.create_order_at(
-            db, BusinessLocationKey(instance_id, location), order=domain, paid_by_pos_gateway=event.offline
+            db,
+            BusinessLocationKey(instance_id, location),
+            order=domain,
+            paid_by_pos_gateway=event.offline,
+            pos_backend=pos_backend,
         )
     except WixError as exc:
         if exc.http_status >= 500 or location_pk is None:
@@ -472,6 +484,7 @@ def _record_refused(
 
 def _with_sizes(
     db: Database,
+    pos_backend: PosBackendFactory,
     instance_id: str,
     location: str,
     domain: Order,
@@ -490,18 +503,25 @@ def _with_sizes(
     names = variants(instance_id, set(wanted.values()))
     lines = list(domain.lines)
     with db.transaction(write=False) as session:
+        pos = pos_backend(session)
         for position, variant in wanted.items():
             name, line = names.get(variant), lines[position]
             if not name or not line.item_ref:
                 continue
-            size = _size_choice(session, instance_id, location, line.item_ref, name)
+            size = _size_choice(session, pos, instance_id, location, line.item_ref, name)
             if size is not None:
                 lines[position] = dataclasses.replace(line, options=(size, *line.options))
     return dataclasses.replace(domain, lines=tuple(lines))
 
 
-def _size_choice(session: Session, instance_id: str, location: str, item_wix_id: str, name: str) -> LineOption | None:
-    """The choice named `name` in the item's first SELECTION group offering it, as a selected option."""
+def _size_choice(
+    session: Session, pos: PosBackend, instance_id: str, location: str, item_wix_id: str, name: str
+) -> LineOption | None:
+    """The choice named `name` in the item's first SELECTION group offering it, as a selected option.
+
+    The Wix ids are posbridge's own records (the sync id map, in the location's id space); the item's
+    choices are the POS's (`PosBackend.item_choices`).
+    """
     in_space = (SyncIdMap.instance_id == instance_id, SyncIdMap.catalog_id == location)
     dish = session.scalar(
         select(SyncIdMap.pos_ref).where(*in_space, SyncIdMap.kind == DISH, SyncIdMap.wix_id == item_wix_id)
@@ -509,24 +529,18 @@ def _size_choice(session: Session, instance_id: str, location: str, item_wix_id:
     if dish is None:
         return None
     wanted = name.strip().casefold()
-    found = session.execute(
-        select(OptionGroup.name, OptionGroup.type, Variation.id, Variation.name, OptionChoice.price)
-        .join(ItemOptionGroup, ItemOptionGroup.group_id == OptionGroup.id)
-        .join(OptionChoice, OptionChoice.group_id == OptionGroup.id)
-        .join(Variation, Variation.id == OptionChoice.variation_id)
-        .where(ItemOptionGroup.item_id == dish, OptionGroup.type == "SELECTION")
-        .order_by(ItemOptionGroup.position, OptionChoice.position)
-    ).all()
-    for group_name, group_type, variation_id, variation_name, charge in found:
-        if variation_name.strip().casefold() != wanted:
+    for offered in pos.item_choices(dish):
+        if offered.group_type != "SELECTION" or offered.name.strip().casefold() != wanted:
             continue
         modifier = session.scalar(
-            select(SyncIdMap.wix_id).where(*in_space, SyncIdMap.kind == VARIATION, SyncIdMap.pos_ref == variation_id)
+            select(SyncIdMap.wix_id).where(
+                *in_space, SyncIdMap.kind == VARIATION, SyncIdMap.pos_ref == offered.variation_id
+            )
         )
         if modifier is None:
             return None
-        chosen = OrderLine(quantity=1, price=charge, item_ref=modifier, name=variation_name)
-        return LineOption(name=group_name, type=group_type, selected=(chosen,))
+        chosen = OrderLine(quantity=1, price=offered.price, item_ref=modifier, name=offered.name)
+        return LineOption(name=offered.group_name, type=offered.group_type, selected=(chosen,))
     return None
 
 
