@@ -21,9 +21,10 @@ from posbridge.services import stock, stock_push
 from posbridge.services.outbound import Job
 from posbridge.store.models import Configuration, Item, OutboundJob
 from posbridge.store.types import utcnow
-from posbridge.sync.catalog import DISH
+from posbridge.sync.catalog import DISH, VARIATION
 from posbridge.sync.catalogs_v3 import CatalogsV3Target
 from posbridge.sync.memory import MemoryCatalogs, MemoryTargetKind
+from posbridge.sync.menus_api import MenusApiTarget
 from posbridge.sync.runner import run_sync
 from posbridge.sync.target import IdSpaceGone, StockWrite
 from posbridge.sync.targets import id_space_of
@@ -202,3 +203,58 @@ def test_no_catalog_api_wire_outside_the_targets(module: str) -> None:
     assert not imported & {"posbridge.sync.catalogs_v3", "posbridge.sync.menus_api"}
     for wire in ("/v3/catalogs", "/v3/draft-catalogs", "/menus-item", "/item-modifiers", '"CATALOG'):
         assert wire not in text, f"{module} mentions {wire}"
+
+
+class _Scripted:
+    """A Wix client that answers calls in turn from a script (an answer, or an error to raise)."""
+
+    def __init__(self, *answers: dict[str, Any] | WixApiError) -> None:
+        self.answers = list(answers)
+        self.calls: list[tuple[str, str, Any]] = []
+
+    def call(self, instance_id: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append((method, path, kwargs.get("json")))
+        answer = self.answers.pop(0)
+        if isinstance(answer, WixApiError):
+            raise answer
+        return answer
+
+
+def _menus_api(client: _Scripted) -> MenusApiTarget:
+    return MenusApiTarget(cast(WixClient, client), "instance", "location-1")
+
+
+STALE = WixApiError(409, "REVISION_MISMATCH", "stale revision")
+
+
+def test_the_menus_api_writes_an_items_order_settings_at_its_revision_and_reads_again_once_after_an_edit() -> None:
+    item = {"item": {"id": "i1", "revision": "3", "orderSettings": {"inStock": True, "acceptSpecialRequests": False}}}
+    edited = {"item": {"id": "i1", "revision": "4", "orderSettings": {"inStock": True, "acceptSpecialRequests": True}}}
+    client = _Scripted(item, STALE, edited, {})
+    assert _menus_api(client).write_stock(DISH, "i1", False) is StockWrite.WRITTEN
+    assert [(m, p) for m, p, _ in client.calls] == [
+        ("GET", "/menus-item/v1/items/i1"),
+        ("PATCH", "/menus-item/v1/items/i1"),
+    ] * 2
+    # The last write carries the merchant's edit whole, at its new revision: only inStock is ours.
+    assert client.calls[-1][2] == {
+        "item": {"id": "i1", "revision": "4", "orderSettings": {"inStock": False, "acceptSpecialRequests": True}}
+    }
+    # Edited again in between: the second conflict is Wix's refusal (the push gives up, the next sync repairs).
+    with pytest.raises(WixApiError):
+        _menus_api(_Scripted(item, STALE, edited, STALE)).write_stock(DISH, "i1", False)
+
+
+def test_the_menus_api_writes_a_choice_on_its_modifier_and_nothing_that_is_already_so() -> None:
+    client = _Scripted({"modifier": {"id": "m1", "revision": "1", "inStock": True}}, {})
+    assert _menus_api(client).write_stock(VARIATION, "m1", False) is StockWrite.WRITTEN
+    assert client.calls[-1] == (
+        "PATCH",
+        "/item-modifiers/v1/modifiers/m1",
+        {"modifier": {"id": "m1", "revision": "1", "inStock": False}},
+    )
+    already = _Scripted({"item": {"id": "i1", "revision": "2", "orderSettings": {"inStock": False}}})
+    assert _menus_api(already).write_stock(DISH, "i1", False) is StockWrite.ALREADY
+    assert [m for m, _, _ in already.calls] == ["GET"]
+    gone = _Scripted(WixApiError(404, "NOT_FOUND", "no such item"))
+    assert _menus_api(gone).write_stock(DISH, "i1", True) is StockWrite.GONE
