@@ -14,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 
 from posbridge.app import create_app
 from posbridge.config import Settings, load_settings
+from posbridge.logs import configure_logging
 from posbridge.store import migrate
 from posbridge.store.db import Database
 from tests.support.databases import all_backends_forced, database_url, default_backend, enabled_backends
@@ -43,6 +44,18 @@ hypothesis_settings.load_profile("posbridge")
 APP_ID = "8f0c1c2e-app-posbridge-tests"
 APP_SECRET = "test-app-secret-0123456789"
 ADMIN_TOKEN = "test-operator-token"
+
+
+@pytest.fixture(autouse=True)
+def json_logs() -> None:
+    """Every test starts with the logging the test app configures: JSON lines at WARNING, on this test's stderr.
+
+    structlog's configuration is process-wide and kept between tests: without this, a test saw whatever the
+    worker's earlier tests left (an app's JSON, a CLI command's level) or, first in its worker, structlog's
+    default console renderer, whose rich traceback of a logged exception (every frame's locals) took 15-20 s
+    of CPU for one crashed sync.
+    """
+    configure_logging("WARNING", json=True)
 
 
 @pytest.fixture(scope="session")
