@@ -17,9 +17,11 @@ from sqlalchemy import delete, select, update
 
 from posbridge.app import create_app
 from posbridge.config import Settings
+from posbridge.errors import WixError
 from posbridge.pos.pricing import price_at
 from posbridge.pos.stock import available_quantity
-from posbridge.services.syncing import describe
+from posbridge.services import strays
+from posbridge.services.syncing import describe, request_pos_change_sync, request_reconcile
 from posbridge.store.db import Database
 from posbridge.store.models import (
     ChoiceStock,
@@ -29,6 +31,7 @@ from posbridge.store.models import (
     OptionGroup,
     SectionItem,
     Stock,
+    SyncIdMap,
     SyncLog,
     Variation,
 )
@@ -239,6 +242,34 @@ def test_a_resync_with_no_change_writes_nothing(newgen: Callable[..., NewGenWorl
     again = world.sync()
     assert again.status == "SYNCED" and again.summary["counts"] == {}
     assert _writes(world.counts()) == {}
+
+
+def test_a_pos_change_and_the_reconcile_sync_a_new_generation_pairing(newgen: Callable[..., NewGenWorld]) -> None:
+    """A business location's id space is its own id, known from the pairing: a POS change and the periodic
+    reconcile reach it as they reach a legacy configuration whose catalog id is known."""
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    (changed,) = request_pos_change_sync(world.db, world.merchant, delay_seconds=0)
+    assert changed.configuration_id == world.configuration and changed.trigger == "POS_CHANGE"
+    assert run_sync(world.db, world.settings, world.configuration, client=world.client) is False
+    assert world.row(changed.id).status == "SYNCED"
+    (reconciled,) = [s for s in request_reconcile(world.db) if s.configuration_id == world.configuration]
+    assert reconciled.trigger == "RECONCILE"
+
+
+def test_a_synced_business_location_is_in_use_for_stray_removal(newgen: Callable[..., NewGenWorld]) -> None:
+    """What posbridge wrote in a business location's menus counts as use, as a legacy catalog's entities do."""
+    world = newgen()
+    assert world.sync().status == "SYNCED"
+    with pytest.raises(WixError) as refused:
+        strays.remove_configuration(world.db, world.instance_id, world.business_location_id)
+    assert (refused.value.code, refused.value.http_status) == ("ACCOUNT_CONFIGURATION", 409)
+    forced = strays.remove_configuration(world.db, world.instance_id, world.business_location_id, force=True)
+    with world.db.transaction(write=False) as session:
+        written = len(
+            session.scalars(select(SyncIdMap).where(SyncIdMap.catalog_id == world.business_location_id)).all()
+        )
+    assert written > 0 and (forced.outcome, forced.catalog_entities) == (strays.UNPAIRED, written)
 
 
 def test_a_price_change_is_one_item_update(newgen: Callable[..., NewGenWorld]) -> None:

@@ -32,6 +32,7 @@ from posbridge.store.models import (
 )
 from posbridge.store.statuses import InstanceStatus
 from posbridge.store.types import utcnow
+from posbridge.sync.targets import id_space_of
 
 DELETED, MARKED_REMOVED, UNPAIRED = "DELETED", "MARKED_REMOVED", "UNPAIRED"
 
@@ -81,12 +82,10 @@ def remove_configuration(db: Database, instance_id: str, configuration_id: str, 
         configuration = find_configuration(session, instance_id, configuration_id)
         orders = count_rows(session, select(Order.id).where(Order.configuration_id == configuration.id))
         entities = 0
-        if configuration.catalog_id is not None:
+        if (id_space := id_space_of(configuration)) is not None:
             entities = count_rows(
                 session,
-                select(SyncIdMap.id).where(
-                    SyncIdMap.instance_id == instance_id, SyncIdMap.catalog_id == configuration.catalog_id
-                ),
+                select(SyncIdMap.id).where(SyncIdMap.instance_id == instance_id, SyncIdMap.catalog_id == id_space),
             )
         if orders or entities:
             if not force:

@@ -48,6 +48,7 @@ from posbridge.sync.runner import ProgressCallback, run_sync
 from posbridge.sync.summary import summary_of
 from posbridge.sync.target import Atomicity
 from posbridge.wix.client import WixClient
+from posbridge.wix.generation import ID_SPACE
 
 FINAL = (SyncStatus.SYNCED, SyncStatus.FAILED)
 POS_CHANGE, RECONCILE = "POS_CHANGE", "RECONCILE"
@@ -193,7 +194,7 @@ def _syncable(db: Database, merchant_id: int | None) -> list[tuple[str, str, str
         .join(Account, Configuration.account_pk == Account.id)
         .where(
             Configuration.enabled.is_(True),
-            Configuration.catalog_id.is_not(None),
+            ID_SPACE.is_not(None),  # a new-generation pairing's is its business location, always known
             Account.status == AccountStatus.ACTIVE,
         )
         .order_by(Configuration.id)
