@@ -117,6 +117,33 @@ def test_an_unreadable_amount_is_carried_to_the_service_not_raised() -> None:
     assert approved.order is None and isinstance(approved.unreadable, InvalidArgument)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"quantity": "two"},
+        {"modifierGroups": "cheese"},
+        {"modifierGroups": [{"modifiers": [{"quantity": [1]}]}]},
+        {"catalogReference": {"appId": RESTAURANTS_APP_ID, "options": ["large"]}},
+    ],
+)
+def test_a_value_of_the_wrong_type_is_carried_as_a_refusal(line: dict[str, Any]) -> None:
+    """Raised by the service only for a kitchen's order, and then as a 400, never a 500 Wix resends for days."""
+    raw = dish("pizza", 1, "12.00")
+    raw.update(line)
+    approved = parse_event(ecom_orders.ORDER_APPROVED, event(ecom_order(lineItems=[raw])))
+    assert isinstance(approved, EcomApproved)
+    assert approved.order is None and isinstance(approved.unreadable, InvalidArgument)
+    assert approved.unreadable.http_status == 400
+
+
+@pytest.mark.parametrize("frame", [{"actionEvent": ["order"]}, {"actionEvent": {"body": "order"}}])
+def test_an_event_frame_not_in_ecommerces_shape_is_refused(frame: dict[str, Any]) -> None:
+    for kind in (ecom_orders.ORDER_APPROVED, ecom_orders.ORDER_CANCELED, ecom_orders.PAYMENT_STATUS_UPDATED):
+        with pytest.raises(InvalidArgument) as refused:
+            parse_event(kind, frame)
+        assert refused.value.http_status == 400
+
+
 def test_an_unreadable_order_for_no_paired_kitchen_is_not_ours(db: Database) -> None:
     """Another kitchen's order is answered without reading it (the service raises what was unreadable only for ours)."""
     approved = parse_event(ecom_orders.ORDER_APPROVED, event(ecom_order(priceSummary={"total": money("lots")})))

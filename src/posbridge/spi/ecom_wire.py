@@ -52,6 +52,23 @@ UNREADABLE = (InvalidArgument, AttributeError, TypeError, ValueError)
 
 def parse_event(event_type: str, data: Mapping[str, Any]) -> EcomEvent:
     """One of eCommerce's order events (`ecom_orders.is_ecom_order_event`) in the services' terms."""
+    try:
+        return _parse_event(event_type, data)
+    except (AttributeError, TypeError, ValueError):
+        # The event's frame is not eCommerce's (a body that is not an object): Wix's malformation, a 400.
+        raise InvalidArgument("The event is not in eCommerce's shape", field="data.actionEvent") from None
+
+
+def _refusal(exc: Exception) -> InvalidArgument:
+    """What could not be read of an order, as the 400 it is answered with wherever the service raises it.
+
+    A value of the wrong JSON type (a quantity "two", a list for an object) is as much Wix's malformation
+    as a bad amount: it is refused, never a 500 that Wix would resend for two days.
+    """
+    return exc if isinstance(exc, InvalidArgument) else InvalidArgument("The order is not in eCommerce's shape")
+
+
+def _parse_event(event_type: str, data: Mapping[str, Any]) -> EcomEvent:
     body = (data.get("actionEvent") or {}).get("body") or {}
     order: Any = body.get("order")
     if event_type == ORDER_CANCELED:
@@ -80,7 +97,7 @@ def _approved(order: Any) -> EcomApproved:
         offline = any(line.get("paymentOption") == "FULL_PAYMENT_OFFLINE" for line in order.get("lineItems") or [])
         variants = tuple(_variant(raw) for raw in _restaurant_lines(order))
     except UNREADABLE as exc:
-        unreadable = exc
+        unreadable = _refusal(exc)
     return EcomApproved(
         order_id=order_id,
         business_location=location if isinstance(location, str) and location else None,
@@ -102,7 +119,7 @@ def _payment(order: Any) -> EcomPaymentStatus:
             if restaurant:
                 refunded = _amount((balance or {}).get("refunded"))
         except UNREADABLE as exc:
-            unreadable = exc
+            unreadable = _refusal(exc)
     return EcomPaymentStatus(
         order_id=order_id,
         restaurant=restaurant,
