@@ -63,7 +63,7 @@ test: install
 	scripts/ensure-chromium
 	$(BIN)/ruff check src tests bench
 	$(COMPILE_OURS)
-	scripts/beside "$(BIN)/mypy" -- $(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
+	scripts/beside "scripts/ensure-node-sdks && $(BIN)/mypy" -- $(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 lint: install
 	$(BIN)/ruff format --check src tests bench
