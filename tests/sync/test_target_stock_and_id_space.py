@@ -10,6 +10,7 @@ implementation); Catalogs v3's reading of Wix's 404s is checked against a client
 from __future__ import annotations
 
 import ast
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -203,6 +204,35 @@ def test_no_catalog_api_wire_outside_the_targets(module: str) -> None:
     assert not imported & {"posbridge.sync.catalogs_v3", "posbridge.sync.menus_api"}
     for wire in ("/v3/catalogs", "/v3/draft-catalogs", "/menus-item", "/item-modifiers", '"CATALOG'):
         assert wire not in text, f"{module} mentions {wire}"
+
+
+# A Wix REST path as a string literal (or an f-string's literal part): a versioned path (`/v3/catalogs`,
+# `/ecom/v1/orders`, `/menus-item/v1/…`) or the head of one of Wix's service prefixes.
+WIX_PATH = re.compile(
+    r"^/(?:[a-z][a-z0-9-]*/)?v[0-9]+(?:/|$)|^/(?:menus-|menu-|item-|restaurants-|ecom/|draft-catalogs)"
+)
+# Below the adapters, Wix's endpoints are named by the client layer (wix/) and the catalog targets; the
+# new generation's order channel names eCommerce's (its legacy counterpart goes through wix/orders.py).
+ENDPOINT_MODULES = {"sync/catalogs_v3.py", "sync/menus_api.py", "orders/ecom.py"}
+
+
+def wix_paths_outside_the_client_layer(src: Path) -> list[str]:
+    """`file:line path` of each Wix REST path literal in services/, pos/, orders/, sync/ outside ENDPOINT_MODULES."""
+    found = []
+    for folder in ("services", "pos", "orders", "sync"):
+        for path in sorted((src / folder).rglob("*.py")):
+            name = str(path.relative_to(src))
+            if name in ENDPOINT_MODULES:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and WIX_PATH.search(node.value):
+                    found.append(f"{name}:{node.lineno} {node.value}")
+    return found
+
+
+def test_no_wix_endpoint_named_outside_the_client_layer_and_the_targets() -> None:
+    """A service or domain module calling Wix names no endpoint: it goes through wix/ or a catalog target."""
+    assert wix_paths_outside_the_client_layer(SRC) == []
 
 
 class _Scripted:

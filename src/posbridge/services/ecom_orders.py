@@ -34,7 +34,6 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -65,8 +64,6 @@ from posbridge.store.models import (
 from posbridge.store.models import Order as OrderRecord
 from posbridge.store.types import money_text, money_words
 from posbridge.sync.catalog import DISH, VARIATION
-from posbridge.wix.client import WixClient
-from posbridge.wix.errors import WixApiError
 from posbridge.wix.generation import Generation
 
 ORDER_APPROVED = "wix.ecom.v1.order_approved"
@@ -542,19 +539,3 @@ def _size_choice(
         chosen = OrderLine(quantity=1, price=offered.price, item_ref=modifier, name=offered.name)
         return LineOption(name=offered.group_name, type=offered.group_type, selected=(chosen,))
     return None
-
-
-def read_variant_names(client: WixClient, instance_id: str, variant_ids: Collection[str]) -> dict[str, str]:
-    """The Item Variants' names, read from Wix's Menus API (one call per variant; an order names few)."""
-    names = {}
-    for variant_id in sorted(variant_ids):
-        try:
-            answer = client.call(instance_id, "GET", f"/item-variants/v1/variants/{quote(variant_id, safe='')}")
-        except WixApiError as exc:
-            if exc.status == 404:
-                continue  # gone from the menu: the line is judged without its size
-            raise  # Wix is unwell: the webhook answers 503 and Wix resends it
-        name = (answer.get("variant") or {}).get("name")
-        if isinstance(name, str):
-            names[variant_id] = name
-    return names

@@ -41,7 +41,7 @@ from posbridge.wix.client import WixClient
 from posbridge.wix.connectivity import list_configurations
 from posbridge.wix.errors import WixApiError
 from posbridge.wix.generation import Generation
-from posbridge.wix.locations import list_business_locations, site_generation
+from posbridge.wix.locations import list_business_locations, online_ordering_statuses, site_generation
 
 SUGGEST_THRESHOLD = 0.6
 RECENT_ORDERS = 25
@@ -170,14 +170,10 @@ ORDERING_WORDS = {
 
 
 def _ordering_by_location(client: WixClient, instance_id: str) -> dict[str, str]:
-    """Each business location's ordering operation status, in words (Operations API, one call)."""
-    operations = client.call_api(instance_id, "GET", "/restaurants-operations/v1/operations").get("operations") or []
+    """Each business location's ordering operation status, in words."""
     return {
-        str(op.get("businessLocationId")): ORDERING_WORDS.get(
-            str(op.get("onlineOrderingStatus")), "Online ordering: unknown state"
-        )
-        for op in operations
-        if op.get("businessLocationId")
+        location: ORDERING_WORDS.get(status, "Online ordering: unknown state")
+        for location, status in online_ordering_statuses(client, instance_id).items()
     }
 
 

@@ -39,6 +39,7 @@ from posbridge.services.tenancy import require_instance_id
 from posbridge.spi import ecom_wire, responses
 from posbridge.spi.envelope import ClaimRules, parse_json, read_limited, token_of, verify_token
 from posbridge.store.db import unavailable_reason
+from posbridge.sync import menus_api
 from posbridge.sync.ownership import Ownership
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
@@ -112,7 +113,7 @@ def _variant_names(request: Request) -> ecom_orders.VariantNames:
     client = getattr(state, "ecom_wix_client", None)
     if client is None:
         client = state.ecom_wix_client = WixClient(state.settings, state.db)
-    return functools.partial(ecom_orders.read_variant_names, client)
+    return functools.partial(menus_api.read_variant_names, client)
 
 
 def open_webhook(raw: bytes, *, public_key: RSAPublicKey, rules: ClaimRules, now: float | None = None) -> AppEvent:

@@ -48,9 +48,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from decimal import Decimal
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from posbridge.pos.hours import DAYS
 from posbridge.store.db import Database
@@ -664,6 +665,27 @@ class MenusApiTarget:
                     settings["acceptSpecialRequests"] = bool(fields["acceptSpecialRequest"])
                 out["orderSettings"] = settings
         return out
+
+
+def read_variant_names(client: WixClient, instance_id: str, variant_ids: Collection[str]) -> dict[str, str]:
+    """The Item Variants' names (one call per variant; an order names few), for the eCom hand-over's sized lines.
+
+    A variant gone from the menu is left out (its line is judged without its size); any other failure is
+    raised (`WixApiError`: Wix is unwell, and the webhook asks Wix to resend).
+    """
+    names = {}
+    for variant_id in sorted(variant_ids):
+        path = f"{_VARIANTS.prefix}/v1/{_VARIANTS.path}/{quote(variant_id, safe='')}"
+        try:
+            answer = client.call(instance_id, "GET", path)
+        except WixApiError as exc:
+            if exc.status == 404:
+                continue
+            raise
+        name = (answer.get(_VARIANTS.one) or {}).get("name")
+        if isinstance(name, str):
+            names[variant_id] = name
+    return names
 
 
 def _availability_with_the_show(steps: list[Step]) -> None:

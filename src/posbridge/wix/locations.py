@@ -1,4 +1,4 @@
-"""Wix's business locations (Locations API) and which generation of Wix Restaurants a site runs.
+"""Wix's business locations (Locations API), their online ordering (Operations API), and a site's generation.
 
 New-generation sites pair a POS location with a Wix *business location* (there are no POS
 configurations). `site_generation` asks Wix once which generation the site runs: the Menus API
@@ -28,6 +28,20 @@ def list_business_locations(client: WixClient, instance_id: str) -> list[dict[st
         if not (answer.get("pagingMetadata") or {}).get("hasNext") or not page:
             return found
         offset += len(page)
+
+
+def online_ordering_statuses(client: WixClient, instance_id: str) -> dict[str, str]:
+    """Each business location's online ordering status as Wix names it (`ENABLED`, `DISABLED`, `PAUSED_UNTIL`).
+
+    Read from the location's ordering operation (Operations API, one call); an operation naming no
+    business location is left out.
+    """
+    operations = client.call_api(instance_id, "GET", "/restaurants-operations/v1/operations").get("operations") or []
+    return {
+        str(op.get("businessLocationId")): str(op.get("onlineOrderingStatus"))
+        for op in operations
+        if op.get("businessLocationId")
+    }
 
 
 def site_generation(client: WixClient, instance_id: str) -> Generation:
