@@ -45,7 +45,7 @@ from posbridge.services.onboarding import connect_with_api_key, save_business_in
 from posbridge.services.pairing import pair_configuration
 from posbridge.store import migrate
 from posbridge.store.db import Database
-from posbridge.store.models import Configuration, Item, Location, Order, OrderLine
+from posbridge.store.models import Configuration, Item, Location, OrderLine, OrderRow
 from posbridge.store.types import utcnow
 from posbridge.wix.client import WixClient
 from wixsim.client import WixSimClient
@@ -113,8 +113,10 @@ def add_orders(db: Database, instance_id: str) -> None:
                     "updated_at": start + timedelta(minutes=4 * n),
                 }
             )
-        session.execute(insert(Order), orders)
-        ids = list(session.scalars(select(Order.id).where(Order.instance_id == instance_id).order_by(Order.id)))
+        session.execute(insert(OrderRow), orders)
+        ids = list(
+            session.scalars(select(OrderRow.id).where(OrderRow.instance_id == instance_id).order_by(OrderRow.id))
+        )
         lines = [
             {
                 "order_id": order_id,

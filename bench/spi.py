@@ -563,12 +563,12 @@ def _order_count(url: str) -> int:
     from sqlalchemy import func, select
 
     from posbridge.store.db import Database
-    from posbridge.store.models import Order
+    from posbridge.store.models import OrderRow
 
     db = Database(url)
     try:
         with db.transaction(write=False) as session:
-            return int(session.scalar(select(func.count(Order.id))) or 0)
+            return int(session.scalar(select(func.count(OrderRow.id))) or 0)
     finally:
         db.dispose()
 

@@ -15,7 +15,7 @@ from posbridge.app import create_app
 from posbridge.config import Settings
 from posbridge.pos.menu_format import json_schema
 from posbridge.store.db import Database
-from posbridge.store.models import Configuration, Order
+from posbridge.store.models import Configuration, OrderRow
 from tests.pos.menu_documents import generated_document, small_document
 from tests.support.fixtures_pos import CONTACT_JSON
 from tests.support.server import serve_in_thread
@@ -232,7 +232,7 @@ def two_tenants_with_orders(db: Database, http: httpx.Client, admin_headers: dic
             configuration = session.query(Configuration).filter_by(instance_id=tenant, wix_id="cfg-1").one()
             for n, status in enumerate(("NEW", "FULFILLED")):
                 session.add(
-                    Order(
+                    OrderRow(
                         pos_order_id=f"pos-{uuid.uuid4().hex[:12]}",
                         instance_id=tenant,
                         configuration_wix_id="cfg-1",

@@ -16,7 +16,7 @@ from posbridge.services import pos_deliveries
 from posbridge.services.accounts import issue_api_key
 from posbridge.services.ordering import create_order
 from posbridge.store.db import Database
-from posbridge.store.models import Item, ItemLocationPrice, Location, Merchant, Order, OrderStatusChange, Stock
+from posbridge.store.models import Item, ItemLocationPrice, Location, Merchant, OrderRow, OrderStatusChange, Stock
 from tests.pos.menu_documents import small_document
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
@@ -169,12 +169,12 @@ def _world_with_key(db: Database, instance_id: str) -> tuple[PosWorld, dict[str,
     return world, {"Authorization": f"Bearer {issue_api_key(db, merchant_id=merchant_id)}"}
 
 
-def _order(db: Database, world: PosWorld) -> Order:
+def _order(db: Database, world: PosWorld) -> OrderRow:
     created = create_order(
         db, **world.ids(), order=wix_order([line("item-3")]), paid_by_pos_gateway=True, now=FRIDAY_EVENING
     )
     with db.transaction(write=False) as session:
-        order = session.scalars(select(Order).where(Order.pos_order_id == created.pos_order_id)).one()
+        order = session.scalars(select(OrderRow).where(OrderRow.pos_order_id == created.pos_order_id)).one()
         session.expunge(order)
         return order
 
@@ -215,7 +215,7 @@ def test_another_merchants_order_is_not_found(http: httpx.Client, db: Database, 
         response = http.post(f"/api/v1/pos/orders/{order_id}/status", json={"status": "CANCELED"}, headers=other_pos)
         assert response.status_code == 404 and response.json()["code"] == "ORDER_NOT_FOUND"
     with db.transaction(write=False) as session:
-        row = session.get(Order, order.id)
+        row = session.get(OrderRow, order.id)
         assert row is not None and row.status == "NEW"
 
 

@@ -15,7 +15,7 @@ import pytest
 from posbridge.pos.importer import import_menu
 from posbridge.services.syncing import duration
 from posbridge.store.db import Database
-from posbridge.store.models import Configuration, Order
+from posbridge.store.models import Configuration, OrderRow
 from tests.cli.test_cli import _env
 from tests.pos.menu_documents import small_document
 from tests.support.cli import SECRET
@@ -130,7 +130,7 @@ def test_an_instance_with_orders_is_not_deleted(
     with migrated.transaction() as session:
         configuration = session.query(Configuration).filter_by(instance_id=instance).one()
         session.add(
-            Order(
+            OrderRow(
                 pos_order_id="pos-1",
                 instance_id=instance,
                 configuration_wix_id="cfg-1",

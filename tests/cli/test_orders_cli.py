@@ -16,7 +16,7 @@ from posbridge.logs import configure_logging
 from posbridge.services import attention
 from posbridge.services.ordering import create_order
 from posbridge.store.db import Database
-from posbridge.store.models import Merchant, Order, OutboundJob
+from posbridge.store.models import Merchant, OrderRow, OutboundJob
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 
@@ -85,7 +85,7 @@ def test_actions_move_the_order_and_queue_the_report(cli: Any, db: Database, wor
     refused = cli("orders", "ready", pos_id)
     assert refused.exit_code == 1 and "STATUS_TRANSITION_NOT_ALLOWED" in refused.stderr
     with db.transaction(write=False) as session:
-        order = session.scalar(select(Order).where(Order.pos_order_id == pos_id))
+        order = session.scalar(select(OrderRow).where(OrderRow.pos_order_id == pos_id))
         assert order is not None
         payloads = [j.payload for j in session.scalars(select(OutboundJob).where(OutboundJob.order_id == order.id))]
     assert [(p["status"], p["actor"], p["message"]) for p in payloads] == [
@@ -102,7 +102,7 @@ def test_an_unknown_order_is_refused(cli: Any) -> None:
 def test_attention_lists_reason_and_actions_and_resolve_clears_it(cli: Any, db: Database, world: PosWorld) -> None:
     pos_id, _ = place(db, world)
     with db.transaction() as session:
-        order = session.scalar(select(Order).where(Order.pos_order_id == pos_id))
+        order = session.scalar(select(OrderRow).where(OrderRow.pos_order_id == pos_id))
         assert order is not None
         attention.flag(session, order, kind=attention.PAYMENT_MISMATCH, reason="paid 5.00 of 29.50", actions=["refund"])
     listed = cli("orders", "--attention", "--instance", world.instance_id, "--json")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from posbridge.services import attention
 from posbridge.services.order_views import kitchen_orders
 from posbridge.store.db import Database
-from posbridge.store.models import Configuration, Item, Order, OrderLine, OrderLineOption, OutboundJob
+from posbridge.store.models import Configuration, Item, OrderLine, OrderLineOption, OrderRow, OutboundJob
 from tests.dashboard.conftest import SESSION, Paired, Site, open_page, tokens
 from tests.orders.kitchen_world import wait_until
 from tests.support.statements import statements
@@ -29,7 +29,7 @@ def _orders(db: Database, site: Site, conf: str, promised: datetime) -> list[str
         item = s.scalar(select(Item).limit(1).where(Item.name.is_not(None)))
         assert item is not None
         for n, scheduled in enumerate((None, promised)):
-            order = Order(
+            order = OrderRow(
                 pos_order_id=f"pos-{uuid.uuid4().hex[:12]}",
                 instance_id=site.instance_id,
                 configuration_wix_id=conf,
@@ -85,7 +85,9 @@ def test_the_kitchen_sees_open_orders_newest_first_and_moves_them_along(
     )
     assert canceled.status_code == 200 and scheduled not in canceled.text  # closed orders leave the list
     with db.transaction(write=False) as s:
-        rows = {o.pos_order_id: o for o in s.scalars(select(Order).where(Order.pos_order_id.in_([asap, scheduled])))}
+        rows = {
+            o.pos_order_id: o for o in s.scalars(select(OrderRow).where(OrderRow.pos_order_id.in_([asap, scheduled])))
+        }
         assert (rows[asap].status, rows[scheduled].status) == ("ACCEPTED", "CANCELED")
         assert rows[scheduled].history[-1].actor == "KITCHEN" and rows[scheduled].history[-1].note == "oven broke"
         jobs = s.scalars(select(OutboundJob).where(OutboundJob.order_id.in_([o.id for o in rows.values()])))
@@ -101,7 +103,7 @@ def test_the_kitchen_sees_open_orders_newest_first_and_moves_them_along(
     assert stranger.status_code == 404
     assert asap not in page_client.get("/dashboard/kitchen", headers={SESSION: other_session}).text
     with db.transaction(write=False) as s:
-        assert s.scalar(select(Order.status).where(Order.pos_order_id == asap)) == "ACCEPTED"
+        assert s.scalar(select(OrderRow.status).where(OrderRow.pos_order_id == asap)) == "ACCEPTED"
 
 
 def test_orders_needing_attention_come_first_with_retry_and_resolve(
@@ -111,7 +113,8 @@ def test_orders_needing_attention_come_first_with_retry_and_resolve(
     failed_push, fulfilled = _orders(db, site, conf, datetime(2026, 12, 24, 19, 30, tzinfo=UTC))
     with db.transaction() as s:
         rows = {
-            o.pos_order_id: o for o in s.scalars(select(Order).where(Order.pos_order_id.in_([failed_push, fulfilled])))
+            o.pos_order_id: o
+            for o in s.scalars(select(OrderRow).where(OrderRow.pos_order_id.in_([failed_push, fulfilled])))
         }
         pushed = rows[failed_push]
         s.add(
@@ -165,7 +168,11 @@ def test_the_kitchen_card_reads_a_fixed_number_of_queries_and_shows_each_lines_o
     _orders(db, site, conf, datetime(2026, 12, 24, 19, 30, tzinfo=UTC))
     with db.transaction() as s:
         line = s.scalar(
-            select(OrderLine).join(Order).where(Order.instance_id == site.instance_id).order_by(OrderLine.id).limit(1)
+            select(OrderLine)
+            .join(OrderRow)
+            .where(OrderRow.instance_id == site.instance_id)
+            .order_by(OrderLine.id)
+            .limit(1)
         )
         assert line is not None
         line.options = [

@@ -16,7 +16,7 @@ from posbridge.config import Settings
 from posbridge.dashboard import routes
 from posbridge.services.disconnection import retry_due
 from posbridge.store.db import Database
-from posbridge.store.models import Account, Configuration, Item, Location, Order, OrderLine
+from posbridge.store.models import Account, Configuration, Item, Location, OrderLine, OrderRow
 from posbridge.wix.client import WixClient
 from tests.dashboard.conftest import (
     SESSION,
@@ -110,7 +110,7 @@ def test_orders_show_problems_first_with_the_reason(
         item = s.scalar(select(Item).where(Item.merchant_id == location.merchant_id).limit(1)) if location else None
         assert item is not None
         for n, problem in enumerate((None, "The kitchen printer is offline", None)):
-            order = Order(
+            order = OrderRow(
                 pos_order_id=f"pos-{uuid.uuid4().hex[:12]}",
                 instance_id=site.instance_id,
                 configuration_wix_id=conf,

@@ -18,7 +18,7 @@ from posbridge.demo.journey import item_changes
 from posbridge.demo.run import run_demo
 from posbridge.pos.menu_format import parse_document
 from posbridge.store.db import Database
-from posbridge.store.models import Configuration, Item, Location, Order, OrderStatusChange, Sync, WixMenuEdit
+from posbridge.store.models import Configuration, Item, Location, OrderRow, OrderStatusChange, Sync, WixMenuEdit
 
 # The demo itself must stay under 60 s (issue 12 §7); the test runs beside others under xdist on 2 cores.
 DEMO_TIMEOUT_SECONDS = 120
@@ -96,7 +96,7 @@ def test_the_demo_plays_every_step_and_leaves_what_it_claims(tmp_path: Path) -> 
     try:
         with db.transaction(write=False) as session:
             newgen_ids = set(session.scalars(select(Configuration.wix_id).where(Configuration.generation == "NEWGEN")))
-            every_order = list(session.scalars(select(Order)))
+            every_order = list(session.scalars(select(OrderRow)))
             # The new-generation site's eCommerce checkouts, placed at the paired POS location: the kitchen
             # fulfilled one, Wix cancelled one (its message kept as the reason) and refunded one in full.
             ecom = sorted((o for o in every_order if o.configuration_wix_id in newgen_ids), key=lambda o: o.id)

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select, update
 from posbridge.app import create_app
 from posbridge.config import Settings
 from posbridge.store.db import Database
-from posbridge.store.models import Menu, Order, Stock
+from posbridge.store.models import Menu, OrderRow, Stock
 from tests.conftest import ADMIN_TOKEN
 from tests.orders.kitchen_world import ServedKitchen
 from tests.support.server import serve_in_thread
@@ -57,13 +57,13 @@ class NewGenKitchen(ServedKitchen):
     def pos_order_id(self, wix_order_id: str) -> str:
         """posbridge's id of the order Wix handed over (exactly one such order)."""
         with self.site.db.transaction(write=False) as session:
-            [found] = session.scalars(select(Order.pos_order_id).where(Order.wix_order_id == wix_order_id))
+            [found] = session.scalars(select(OrderRow.pos_order_id).where(OrderRow.wix_order_id == wix_order_id))
             return str(found)
 
-    def orders_of(self, wix_order_id: str) -> list[Order]:
+    def orders_of(self, wix_order_id: str) -> list[OrderRow]:
         """posbridge's orders for one eCommerce order (never more than one)."""
         with self.site.db.transaction(write=False) as session:
-            return list(session.scalars(select(Order).where(Order.wix_order_id == wix_order_id)))
+            return list(session.scalars(select(OrderRow).where(OrderRow.wix_order_id == wix_order_id)))
 
     def fulfillments(self, wix_order_id: str) -> list[dict[str, Any]]:
         """The eCommerce order's fulfillments at Wix."""

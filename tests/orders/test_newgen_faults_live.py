@@ -24,7 +24,7 @@ from posbridge.services import outbound, pos_deliveries
 from posbridge.services import status_push as _installs_handler  # noqa: F401
 from posbridge.services.accounts import issue_api_key
 from posbridge.store.db import Database
-from posbridge.store.models import Merchant, Order, OutboundJob
+from posbridge.store.models import Merchant, OrderRow, OutboundJob
 from tests.orders.kitchen_world import FAST_POS_RETRY, HandQueue, kitchen_settings, wait_until
 from tests.orders.newgen_kitchen import NewGenKitchen, running_newgen_kitchen
 from tests.support.pos_emulator import PosEmulator, report_status, running_pos
@@ -215,7 +215,7 @@ def manual(db: Database, sim: WixSimClient, no_worker_settings: Settings) -> Ite
 
 def job_ids(db: Database, pos_order_id: str) -> list[int]:
     with db.transaction(write=False) as session:
-        order_pk = select(Order.id).where(Order.pos_order_id == pos_order_id).scalar_subquery()
+        order_pk = select(OrderRow.id).where(OrderRow.pos_order_id == pos_order_id).scalar_subquery()
         query = select(OutboundJob.id).where(OutboundJob.order_id == order_pk).order_by(OutboundJob.id)
         return list(session.scalars(query))
 

@@ -29,9 +29,9 @@ from posbridge.store.db import Database
 from posbridge.store.models import (
     Menu,
     Merchant,
-    Order,
     OrderLine,
     OrderLineOption,
+    OrderRow,
     OrderStatusChange,
     Stock,
     WebhookEvent,
@@ -81,9 +81,9 @@ def apply_event(db: Database, instance_id: str, event_type: str, data: dict[str,
     return ecom_orders.apply_ecom_event(db, instance_id, ecom_wire.parse_event(event_type, data))
 
 
-def orders_of(db: Database, wix_order_id: str) -> list[Order]:
+def orders_of(db: Database, wix_order_id: str) -> list[OrderRow]:
     with db.transaction(write=False) as session:
-        return list(session.scalars(select(Order).where(Order.wix_order_id == wix_order_id)))
+        return list(session.scalars(select(OrderRow).where(OrderRow.wix_order_id == wix_order_id)))
 
 
 def test_a_checkout_reaches_the_kitchen_once(world: tuple[NewGenWorld, str], db: Database) -> None:
@@ -289,8 +289,8 @@ def test_an_approved_order_the_pos_refuses_needs_attention_with_the_refund(
     with db.transaction() as session:  # the kitchen ran out after the customer paid
         pos_ref = session.scalar(
             select(OrderLine.item_id)
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(Order.wix_order_id == result["orderId"])
+            .join(OrderRow, OrderRow.id == OrderLine.order_id)
+            .where(OrderRow.wix_order_id == result["orderId"])
         )
         session.add(Stock(item_id=pos_ref, location_id=site.location, quantity=0))
     try:
@@ -373,7 +373,7 @@ def test_a_cancel_before_its_approval_keeps_the_order_from_the_kitchen(
 def test_refunds_in_wix_reach_the_kitchen(world: tuple[NewGenWorld, str], db: Database) -> None:
     site, url = world
 
-    def checkout() -> tuple[str, Order]:
+    def checkout() -> tuple[str, OrderRow]:
         result = site.sim.ecom_checkout(site.instance_id, site.business_location_id, [simple_line(site)], buyer=BUYER)
         [order] = orders_of(db, result["orderId"])
         return result["orderId"], order

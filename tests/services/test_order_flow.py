@@ -26,7 +26,7 @@ from posbridge.services.order_views import get_order
 from posbridge.services.ordering import create_order
 from posbridge.services.queries import list_orders
 from posbridge.store.db import Database
-from posbridge.store.models import ConnectedPosOrder, Location, Merchant, Order, OutboundJob
+from posbridge.store.models import ConnectedPosOrder, Location, Merchant, OrderRow, OutboundJob
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 
@@ -54,7 +54,7 @@ def place(db: Database, world: PosWorld, wix_id: str | None = None) -> tuple[str
 
 def jobs_of(db: Database, pos_id: str) -> list[dict[str, Any]]:
     with db.transaction(write=False) as session:
-        order = session.scalar(select(Order).where(Order.pos_order_id == pos_id))
+        order = session.scalar(select(OrderRow).where(OrderRow.pos_order_id == pos_id))
         assert order is not None
         rows = session.scalars(select(OutboundJob).where(OutboundJob.order_id == order.id).order_by(OutboundJob.id))
         return [dict(r.payload) for r in rows]
@@ -219,7 +219,7 @@ def test_needs_attention_is_flagged_listed_counted_and_resolved(db: Database, wo
     calm, _ = place(db, world)
     before = attention.count(db)
     with db.transaction() as session:
-        order = session.scalar(select(Order).where(Order.pos_order_id == pos_id))
+        order = session.scalar(select(OrderRow).where(OrderRow.pos_order_id == pos_id))
         assert order is not None
         attention.flag(
             session, order, kind=attention.PAYMENT_MISMATCH, reason="paid 10.00 of 12.50", actions=[attention.REFUND]

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from posbridge.errors import InvalidArgument, WixError
-from posbridge.orders.model import Order as DomainOrder
+from posbridge.orders.model import Order
 from posbridge.services.ordering import CreatedOrder, create_order
 from posbridge.store.db import Database
-from posbridge.store.models import Account, Order, OrderLine, OrderLineOption, OrderStatusChange, Stock
+from posbridge.store.models import Account, OrderLine, OrderLineOption, OrderRow, OrderStatusChange, Stock
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 
@@ -32,7 +32,7 @@ def world(db: Database, instance_id: str) -> PosWorld:
     return build_pos(db, instance_id)
 
 
-def place(db: Database, world: PosWorld, order: DomainOrder, **kwargs: Any) -> CreatedOrder:
+def place(db: Database, world: PosWorld, order: Order, **kwargs: Any) -> CreatedOrder:
     return create_order(
         db,
         **world.ids(),
@@ -43,9 +43,11 @@ def place(db: Database, world: PosWorld, order: DomainOrder, **kwargs: Any) -> C
     )
 
 
-def orders_of(db: Database, world: PosWorld) -> list[Order]:
+def orders_of(db: Database, world: PosWorld) -> list[OrderRow]:
     with db.transaction(write=False) as session:
-        return list(session.scalars(select(Order).where(Order.instance_id == world.instance_id).order_by(Order.id)))
+        return list(
+            session.scalars(select(OrderRow).where(OrderRow.instance_id == world.instance_id).order_by(OrderRow.id))
+        )
 
 
 def stock_of(db: Database, world: PosWorld, item: str) -> int | None:
@@ -88,7 +90,7 @@ def test_create_writes_the_order_for_the_kitchen(db: Database, world: PosWorld) 
     assert created.pos_order_id.startswith("po_") and len(created.pos_order_id) == 35
     assert created.pos_location_id == "loc-1"
     with db.transaction(write=False) as session:
-        row = session.scalar(select(Order).where(Order.pos_order_id == created.pos_order_id))
+        row = session.scalar(select(OrderRow).where(OrderRow.pos_order_id == created.pos_order_id))
         assert row is not None
         assert (row.wix_order_id, row.configuration_wix_id, row.status) == (order.ref, world.configuration_id, "NEW")
         assert row.subtotal == Decimal("45.00")  # (14 + 3 + 2) × 2 + 7
@@ -211,5 +213,5 @@ def test_concurrent_orders_never_overfill_a_slot(db: Database, instance_id: str)
     outcomes = Counter(r.code if isinstance(r, WixError) else type(r).__name__ for r in results)
     assert outcomes == {"CreatedOrder": 3, "NO_CAPACITY": 7}
     with db.transaction(write=False) as session:
-        taken = session.scalar(select(func.count(Order.id)).where(Order.location_id == world.location))
+        taken = session.scalar(select(func.count(OrderRow.id)).where(OrderRow.location_id == world.location))
     assert taken == 3

@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from posbridge.config import Settings
 from posbridge.errors import WixError
-from posbridge.orders.model import Order as DomainOrder
+from posbridge.orders.model import Order
 from posbridge.services.order_checks import OBSERVE, OrderPolicy
 from posbridge.services.ordering import create_order, validate_order
 from posbridge.spi.order_wire import WixOrder
 from posbridge.store.db import Database
-from posbridge.store.models import Instance, Order, OrderLine
+from posbridge.store.models import Instance, OrderLine, OrderRow
 from tests.conftest import make_settings
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, order_dict, parse_order, wix_order
@@ -41,19 +41,19 @@ def refusal(call: Any, *args: Any, **kwargs: Any) -> WixError:
     return raised.value
 
 
-def validate(db: Database, world: PosWorld, order: DomainOrder, **kwargs: Any) -> Any:
+def validate(db: Database, world: PosWorld, order: Order, **kwargs: Any) -> Any:
     return validate_order(db, **world.ids(), order=order, now=kwargs.pop("now", FRIDAY_EVENING), **kwargs)
 
 
-def create(db: Database, world: PosWorld, order: DomainOrder, *, paid: bool = False, **kwargs: Any) -> Any:
+def create(db: Database, world: PosWorld, order: Order, *, paid: bool = False, **kwargs: Any) -> Any:
     return create_order(
         db, **world.ids(), order=order, paid_by_pos_gateway=paid, now=kwargs.pop("now", FRIDAY_EVENING), **kwargs
     )
 
 
-def orders_of(db: Database, world: PosWorld) -> list[Order]:
+def orders_of(db: Database, world: PosWorld) -> list[OrderRow]:
     with db.transaction(write=False) as session:
-        return list(session.scalars(select(Order).where(Order.instance_id == world.instance_id)))
+        return list(session.scalars(select(OrderRow).where(OrderRow.instance_id == world.instance_id)))
 
 
 def codes(error: WixError) -> list[str]:
@@ -212,7 +212,7 @@ def test_a_line_price_with_or_without_its_choices_passes_and_is_stored_right(
     order = wix_order([entry], totals={"subtotal": "31.00", "total": "31.00"})
     create(db, world, order)
     with db.transaction(write=False) as session:
-        [row] = session.scalars(select(OrderLine).join(Order).where(Order.instance_id == world.instance_id)).all()
+        [row] = session.scalars(select(OrderLine).join(OrderRow).where(OrderRow.instance_id == world.instance_id)).all()
         assert row.line_total == Decimal(stored)
 
 

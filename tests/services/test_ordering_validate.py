@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from posbridge.errors import ErrorDetail, WixError
-from posbridge.orders.model import Order as DomainOrder
+from posbridge.orders.model import Order
 from posbridge.services.ordering import create_order, validate_order
 from posbridge.store.db import Database
 from posbridge.store.models import (
@@ -22,7 +22,7 @@ from posbridge.store.models import (
     Item,
     ItemLocationPrice,
     Location,
-    Order,
+    OrderRow,
     Stock,
     SyncIdMap,
 )
@@ -39,7 +39,7 @@ def world(db: Database, instance_id: str) -> PosWorld:
     return build_pos(db, instance_id)
 
 
-def failures(db: Database, world: PosWorld, order: DomainOrder, *, now: datetime = FRIDAY_EVENING) -> WixError:
+def failures(db: Database, world: PosWorld, order: Order, *, now: datetime = FRIDAY_EVENING) -> WixError:
     """The WixError Validate Order raises for this order."""
     with pytest.raises(WixError) as raised:
         validate_order(db, **world.ids(), order=order, now=now)
@@ -86,7 +86,7 @@ def test_validation_writes_nothing(db: Database, world: PosWorld) -> None:
     )
     with db.transaction(write=False) as session:
         assert session.get(Stock, (world.items["item-2"], world.location)).quantity == 5
-        assert session.scalars(select(Order).where(Order.instance_id == world.instance_id)).all() == []
+        assert session.scalars(select(OrderRow).where(OrderRow.instance_id == world.instance_id)).all() == []
 
 
 # --- tenancy and readiness stop the checks ------------------------------------------------
@@ -455,7 +455,7 @@ def test_canceled_orders_free_their_slot(db: Database, instance_id: str) -> None
         db, **world.ids(), order=wix_order([line("item-3")]), paid_by_pos_gateway=False, now=FRIDAY_EVENING
     )
     with db.transaction() as session:
-        session.scalar(select(Order).where(Order.pos_order_id == made.pos_order_id)).status = "CANCELED"
+        session.scalar(select(OrderRow).where(OrderRow.pos_order_id == made.pos_order_id)).status = "CANCELED"
     validate_order(db, **world.ids(), order=wix_order([line("item-3")]), now=FRIDAY_EVENING)
 
 

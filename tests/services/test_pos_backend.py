@@ -21,7 +21,7 @@ from posbridge.pos.backend import (
 from posbridge.pos.builtin import BuiltinPos
 from posbridge.services.ordering import create_order, validate_order
 from posbridge.store.db import Database
-from posbridge.store.models import Order, OrderStatusChange, Stock
+from posbridge.store.models import OrderRow, OrderStatusChange, Stock
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 
@@ -108,7 +108,7 @@ def test_a_failed_placement_is_a_wix_error_and_records_nothing(
     assert ([d.code for d in raised.value.details], raised.value.http_status) == ([code], status)
     assert str(error) in raised.value.details[0].message
     with db.transaction(write=False) as session:
-        assert session.scalars(select(Order).where(Order.instance_id == world.instance_id)).all() == []
+        assert session.scalars(select(OrderRow).where(OrderRow.instance_id == world.instance_id)).all() == []
     assert stock_of(db, world, "item-2") == before
 
 
@@ -121,7 +121,7 @@ def test_builtin_status_change_moves_the_order_and_records_who_and_why(db: Datab
             created.pos_order_id, StatusChange(OrderStatus.ACCEPTED, StatusActor.KITCHEN, "on it")
         )
     with db.transaction(write=False) as session:
-        row = session.scalar(select(Order).where(Order.pos_order_id == created.pos_order_id))
+        row = session.scalar(select(OrderRow).where(OrderRow.pos_order_id == created.pos_order_id))
         assert row is not None and row.status == "ACCEPTED"
         history = session.scalars(
             select(OrderStatusChange).where(OrderStatusChange.order_id == row.id).order_by(OrderStatusChange.id)

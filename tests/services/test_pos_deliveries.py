@@ -15,7 +15,7 @@ from posbridge.pos import connector
 from posbridge.services import order_flow, pos_deliveries
 from posbridge.services.ordering import create_order
 from posbridge.store.db import Database
-from posbridge.store.models import ConnectedPosOrder, Merchant, Order
+from posbridge.store.models import ConnectedPosOrder, Merchant, OrderRow
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 from tests.support.pos_emulator import PosEmulator, running_pos
@@ -73,7 +73,7 @@ def connect(db: Database, settings: Settings, world: PosWorld, pos: PosEmulator)
     return info.secret
 
 
-def placed(db: Database, world: PosWorld, *, paid_in_wix: bool = False) -> Order:
+def placed(db: Database, world: PosWorld, *, paid_in_wix: bool = False) -> OrderRow:
     """An order Wix handed over (placing it owes the POS its created webhook)."""
     created = create_order(
         db,
@@ -83,19 +83,19 @@ def placed(db: Database, world: PosWorld, *, paid_in_wix: bool = False) -> Order
         now=FRIDAY_EVENING,
     )
     with db.transaction(write=False) as session:
-        order = session.scalars(select(Order).where(Order.pos_order_id == created.pos_order_id)).one()
+        order = session.scalars(select(OrderRow).where(OrderRow.pos_order_id == created.pos_order_id)).one()
         session.expunge(order)
         return order
 
 
-def cancel(db: Database, order: Order, clock: Clock, reason: str = "customer called") -> None:
+def cancel(db: Database, order: OrderRow, clock: Clock, reason: str = "customer called") -> None:
     with db.transaction() as session:
-        row = session.get(Order, order.id)
+        row = session.get(OrderRow, order.id)
         assert row is not None
         assert pos_deliveries.queue_cancel(session, row, reason=reason, at=clock())
 
 
-def deliver(db: Database, settings: Settings, order: Order, http: httpx.Client, clock: Clock) -> float | None:
+def deliver(db: Database, settings: Settings, order: OrderRow, http: httpx.Client, clock: Clock) -> float | None:
     return pos_deliveries.deliver_order(db, order.pos_order_id, secret_key=settings.secret_key, http=http, clock=clock)
 
 
@@ -135,7 +135,7 @@ def test_set_pos_refuses_a_bad_url_and_changes_nothing(
 def test_built_in_kitchen_merchants_owe_no_deliveries(db: Database, world: PosWorld) -> None:
     order = placed(db, world)
     with db.transaction() as session:
-        row = session.get(Order, order.id)
+        row = session.get(OrderRow, order.id)
         assert row is not None and not pos_deliveries.queue_cancel(session, row, reason="x")
     assert pos_deliveries.delivery_log(db, order.pos_order_id) == []
 
@@ -249,7 +249,7 @@ def test_a_pos_down_for_24_hours_puts_the_order_in_needs_attention_and_retry_res
     assert [d["status"] for d in log] == ["FAILED", "PENDING"]
     assert log[0]["attempts"] >= 20  # kept trying for the whole day
     with db.transaction(write=False) as session:
-        row = session.get(Order, order.id)
+        row = session.get(OrderRow, order.id)
         assert row is not None and row.needs_attention is not None and "24 hours" in row.needs_attention
     # Nothing more goes out until an operator retries; then both, in order, once each.
     assert deliver(db, settings, order, http, clock) is None
@@ -269,7 +269,7 @@ def test_a_pos_refusing_a_paid_order_asks_for_the_refund(
     pos.refuse = True
     assert deliver(db, settings, order, http, clock) is None  # no retry helps; the cancel is owed no more
     with db.transaction(write=False) as session:
-        row = session.get(Order, order.id)
+        row = session.get(OrderRow, order.id)
         assert row is not None and row.needs_attention is not None
         assert row.needs_attention.startswith(f"The POS refused order {order.pos_order_id}: HTTP 422")
         assert row.needs_attention.endswith("the customer paid 41.00 USD: refund them in Wix")
@@ -287,7 +287,7 @@ def test_a_cancel_of_an_order_the_pos_refused_resolves_without_a_delivery(
     connect(db, settings, world, pos)
     order = placed(db, world, paid_in_wix=True)
     with db.transaction() as session:  # a new-generation order in yen: eCommerce's balance and number
-        row = session.get(Order, order.id)
+        row = session.get(OrderRow, order.id)
         assert row is not None
         row.currency = "JPY"
         row.wix_order = {
@@ -298,7 +298,7 @@ def test_a_cancel_of_an_order_the_pos_refused_resolves_without_a_delivery(
     pos.refuse = True
     assert deliver(db, settings, order, http, clock) is None
     with db.transaction(write=False) as session:
-        row = session.get(Order, order.id)
+        row = session.get(OrderRow, order.id)
         assert row is not None and row.needs_attention is not None
         assert row.attention_kind == "ORDER_REFUSED"
         assert f"eCom order #10042 ({order.wix_order_id})" in row.needs_attention
@@ -322,7 +322,7 @@ def test_a_pos_refusing_an_order_its_own_gateway_takes_asks_for_no_refund(
     pos.refuse = True
     assert deliver(db, settings, order, http, clock) is None
     with db.transaction(write=False) as session:
-        row = session.get(Order, order.id)
+        row = session.get(OrderRow, order.id)
         assert row is not None and row.needs_attention is not None and "refund" not in row.needs_attention
         assert row.attention_actions == ["cancel", "resolve"]
 

@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from posbridge.spi.order_wire import WixOrder
 from posbridge.store.db import Database
-from posbridge.store.models import Order
+from posbridge.store.models import OrderRow
 from tests.spi.conftest import assert_wix_error, signed_call
 from tests.support.fixtures_pos import EVERY_DAY, PosWorld, build_pos
 from tests.support.orders import line, order_dict
@@ -193,6 +193,6 @@ def test_one_hostile_field_never_500s_and_validated_means_creatable(
         return
     with db.transaction(write=False) as session:
         row = session.scalars(
-            select(Order).where(Order.instance_id == world.instance_id, Order.wix_order_id == order["id"])
+            select(OrderRow).where(OrderRow.instance_id == world.instance_id, OrderRow.wix_order_id == order["id"])
         ).one()
         assert row.pos_order_id == created.json()["posOrderId"]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from posbridge.app import create_app
 from posbridge.store.db import Database
-from posbridge.store.models import Order, Stock
+from posbridge.store.models import OrderRow, Stock
 from tests.conftest import make_settings
 from tests.spi.conftest import SpiServer, assert_wix_error, signed_call, table_counts
 from tests.support.fixtures_pos import EVERY_DAY, PosWorld, build_pos
@@ -55,7 +55,7 @@ def test_fifty_concurrent_identical_creates_over_http_make_one_order(
     assert len(answers) == 1
     assert next(iter(answers))[1] == "loc-1"
     with db.transaction(write=False) as session:
-        orders = session.scalars(select(Order).where(Order.instance_id == instance_id)).all()
+        orders = session.scalars(select(OrderRow).where(OrderRow.instance_id == instance_id)).all()
         assert [o.pos_order_id for o in orders] == [next(iter(answers))[0]]
         assert session.get(Stock, (world.items["item-2"], world.location)).quantity == 3
 
@@ -158,5 +158,5 @@ def test_the_observe_setting_lets_a_mismatched_total_through_and_records_it(
         refused = signed_call(client, signer, "validate-order", request_for(world, ghost), instance_id)
         assert_wix_error(refused, 400, "ORDER_ITEM")
     with db.transaction(write=False) as session:
-        row = session.scalars(select(Order).where(Order.wix_order_id == order["id"])).one()
+        row = session.scalars(select(OrderRow).where(OrderRow.wix_order_id == order["id"])).one()
         assert [f["code"] for f in row.observed_failures or []] == ["ORDER_TOTAL"]

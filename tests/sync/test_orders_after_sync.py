@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from posbridge.services.ordering import create_order
-from posbridge.store.models import Order, OrderLine
+from posbridge.store.models import OrderLine, OrderRow
 from tests.support.orders import order_dict, parse_order
 from tests.sync.world import SyncWorld
 
@@ -68,9 +68,9 @@ def test_order_lines_map_back_to_pos_items_and_variations(world: SyncWorld) -> N
     )
     with world.db.transaction(write=False) as session:
         stored = session.scalar(
-            select(Order)
-            .where(Order.pos_order_id == created.pos_order_id)
-            .options(selectinload(Order.lines).selectinload(OrderLine.options))
+            select(OrderRow)
+            .where(OrderRow.pos_order_id == created.pos_order_id)
+            .options(selectinload(OrderRow.lines).selectinload(OrderLine.options))
         )
         assert stored is not None
         assert [line.item_id for line in stored.lines] == [dish_to_item[d["id"]] for d in chosen]

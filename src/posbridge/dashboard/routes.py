@@ -226,7 +226,7 @@ def _panel_context(
         read = partial(copy_context().run, merchant_page.wix_locations, _client(request), instance_id)
         wix = _WIX_READS.submit(read)
     with db.reading():
-        orders: list[merchant_page.OrderRow] = []
+        orders: list[merchant_page.RecentOrder] = []
         if state.account is not None:
             data.pos_locations = merchant_page.pos_locations(db, state.account.merchant_id)
             orders = merchant_page.recent_orders(db, instance_id)

@@ -50,8 +50,8 @@ from posbridge.store.models import (
     Merchant,
     OptionChoice,
     OptionGroup,
-    Order,
     OrderLine,
+    OrderRow,
     OrderStatusChange,
     Section,
     SectionItem,
@@ -115,7 +115,7 @@ _ITEM_CHOICES = (
     .order_by(ItemOptionGroup.position, OptionChoice.position)
 )
 _LOCK_LOCATION = select(Location.id).where(Location.id == bindparam("location")).with_for_update()
-_BY_POS_ORDER_ID = select(Order).where(Order.pos_order_id == bindparam("pos_order_id"))
+_BY_POS_ORDER_ID = select(OrderRow).where(OrderRow.pos_order_id == bindparam("pos_order_id"))
 # A cancelled order gives its portions back while nothing was cooked for it yet (decisions.md "Stock and 86").
 GIVES_BACK = frozenset({OrderStatus.NEW, OrderStatus.ACCEPTED})
 
@@ -292,7 +292,7 @@ class BuiltinPos(PosBackend):
         jobs, self._jobs = self._jobs, []
         return jobs
 
-    def _give_back(self, order: Order) -> None:
+    def _give_back(self, order: OrderRow) -> None:
         """Return a cancelled order's units to tracked stock; an item back from zero is pushed to Wix."""
         demand: dict[PosRef, int] = defaultdict(int)
         for line in self.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):

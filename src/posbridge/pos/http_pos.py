@@ -21,12 +21,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from posbridge.orders.model import ZERO, OrderStatus, StatusActor
-from posbridge.orders.model import Order as DomainOrder
+from posbridge.orders.model import ZERO, Order, OrderStatus, StatusActor
 from posbridge.pos import connector
 from posbridge.pos.backend import OrderPlacement, PlacedChoice, PlacedOrder, StatusChange
 from posbridge.pos.builtin import BuiltinPos
-from posbridge.store.models import Item, Location, Merchant, Order, PosDelivery, Variation
+from posbridge.store.models import Item, Location, Merchant, OrderRow, PosDelivery, Variation
 from posbridge.store.statuses import PosDeliveryStatus
 from posbridge.store.types import money_text, utcnow
 
@@ -49,7 +48,7 @@ class HttpPos(BuiltinPos):
         super().change_status(pos_order_id, change)
         if change.status != OrderStatus.CANCELED or change.actor == StatusActor.POS:
             return
-        order = self.session.scalar(select(Order).where(Order.pos_order_id == pos_order_id))
+        order = self.session.scalar(select(OrderRow).where(OrderRow.pos_order_id == pos_order_id))
         if order is not None:
             queue_cancel(self.session, order, reason=change.reason, at=change.at)
 
@@ -107,7 +106,7 @@ def refused_by_pos(session: Session, pos_order_id: str) -> bool:
     return session.scalar(query.limit(1)) is not None
 
 
-def queue_cancel(session: Session, order: Order, *, reason: str | None, at: datetime | None = None) -> bool:
+def queue_cancel(session: Session, order: OrderRow, *, reason: str | None, at: datetime | None = None) -> bool:
     """Owe the order's POS an `order.canceled` webhook when its merchant has a POS of its own; whether it did."""
     location = session.get(Location, order.location_id)
     merchant = None if location is None else session.get(Merchant, location.merchant_id)
@@ -142,7 +141,7 @@ def _flat(choices: tuple[PlacedChoice, ...]) -> list[PlacedChoice]:
 
 def created_data(placement: OrderPlacement, pos_order_id: str, ids: PosIds) -> dict[str, Any]:
     """What the POS needs to cook and hand over the order: lines with choices, customer, fulfilment, totals."""
-    order: DomainOrder = placement.order
+    order: Order = placement.order
     totals, fulfillment, customer = order.totals, order.fulfillment, order.customer
     return {
         "wixOrderId": order.ref,

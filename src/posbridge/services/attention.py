@@ -24,7 +24,7 @@ from posbridge.errors import WixError
 from posbridge.logs import get_logger
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
-from posbridge.store.models import Order
+from posbridge.store.models import OrderRow
 from posbridge.store.types import utcnow
 
 log = get_logger("attention")
@@ -60,7 +60,7 @@ ACTIONS = {
 MAX_REASON = 2000
 
 
-def flag(session: Session, order: Order, *, kind: str, reason: str, actions: Sequence[str] = (RESOLVE,)) -> None:
+def flag(session: Session, order: OrderRow, *, kind: str, reason: str, actions: Sequence[str] = (RESOLVE,)) -> None:
     """Put the order in needs attention (replacing an earlier flag), in the caller's transaction."""
     if kind not in KINDS:
         raise ValueError(f"unknown attention kind {kind!r}")
@@ -74,7 +74,7 @@ def flag(session: Session, order: Order, *, kind: str, reason: str, actions: Seq
     log.warning("order.needs_attention", pos_order_id=order.pos_order_id, kind=kind, reason=order.needs_attention)
 
 
-def clear(session: Session, order: Order, *, kind: str | None = None) -> bool:
+def clear(session: Session, order: OrderRow, *, kind: str | None = None) -> bool:
     """Take the flag off (only a flag of `kind`, when given); whether there was one."""
     if order.needs_attention is None or (kind is not None and order.attention_kind != kind):
         return False
@@ -85,9 +85,9 @@ def clear(session: Session, order: Order, *, kind: str | None = None) -> bool:
 
 def count(db: Database, *, instance_id: str | None = None) -> int:
     """How many orders need attention (for /healthz and the dashboard's banner)."""
-    query = select(func.count(Order.id)).where(Order.needs_attention.is_not(None))
+    query = select(func.count(OrderRow.id)).where(OrderRow.needs_attention.is_not(None))
     if instance_id is not None:
-        query = query.where(Order.instance_id == instance_id)
+        query = query.where(OrderRow.instance_id == instance_id)
     with db.transaction(write=False) as session:
         return int(session.scalar(query) or 0)
 

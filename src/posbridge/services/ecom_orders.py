@@ -57,11 +57,11 @@ from posbridge.store.db import Database
 from posbridge.store.models import (
     Account,
     Configuration,
+    OrderRow,
     OrderStatusChange,
     SyncIdMap,
     WebhookEvent,
 )
-from posbridge.store.models import Order as OrderRecord
 from posbridge.store.types import money_text, money_words
 from posbridge.sync.catalog import DISH, VARIATION
 from posbridge.wix.generation import Generation
@@ -246,7 +246,7 @@ def _reason(text: Any) -> str | None:
     return text.strip()[: order_flow.MAX_REASON] if isinstance(text, str) and text.strip() else None
 
 
-def _cancel_rows(session: Session, rows: list[OrderRecord], message: str | None = None) -> str:
+def _cancel_rows(session: Session, rows: list[OrderRow], message: str | None = None) -> str:
     outcomes = [
         order_events.apply_wix_status(session, row, order_flow.CANCELED, at=None, message=message) for row in rows
     ]
@@ -275,7 +275,7 @@ def _payment(db: Database, instance_id: str, event: EcomPaymentStatus) -> str:
     )
 
 
-def _refund_rows(session: Session, rows: list[OrderRecord], facts: dict[str, Any]) -> str:
+def _refund_rows(session: Session, rows: list[OrderRow], facts: dict[str, Any]) -> str:
     outcomes = []
     full = facts.get("paymentStatus") == FULLY_REFUNDED
     balance = facts.get(BALANCE)
@@ -316,7 +316,7 @@ def _refund_rows(session: Session, rows: list[OrderRecord], facts: dict[str, Any
     return APPLIED if APPLIED in outcomes else STALE
 
 
-Apply = Callable[[Session, list[OrderRecord]], str]
+Apply = Callable[[Session, list[OrderRow]], str]
 
 
 def _once(
@@ -403,8 +403,8 @@ def _lock_order(session: Session, instance_id: str, order_id: str) -> None:
     session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
 
 
-def _rows(session: Session, instance_id: str, order_id: str, *, lock: bool = True) -> list[OrderRecord]:
-    query = select(OrderRecord).where(OrderRecord.instance_id == instance_id, OrderRecord.wix_order_id == order_id)
+def _rows(session: Session, instance_id: str, order_id: str, *, lock: bool = True) -> list[OrderRow]:
+    query = select(OrderRow).where(OrderRow.instance_id == instance_id, OrderRow.wix_order_id == order_id)
     return list(session.scalars(query.with_for_update() if lock else query))
 
 
@@ -431,7 +431,7 @@ def _record_refused(
     totals = domain.totals
     try:
         with db.transaction() as session:
-            row = OrderRecord(
+            row = OrderRow(
                 pos_order_id=new_pos_order_id(),
                 instance_id=instance_id,
                 configuration_wix_id=location,

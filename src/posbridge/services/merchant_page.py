@@ -30,8 +30,8 @@ from posbridge.store.models import (
     Location,
     Menu,
     MenuLocation,
-    Order,
     OrderLine,
+    OrderRow,
     Sync,
 )
 from posbridge.store.statuses import SyncStatus
@@ -89,7 +89,7 @@ class LocationRow:
 
 
 @dataclass
-class OrderRow:
+class RecentOrder:
     """A recent order, in words."""
 
     pos_order_id: str
@@ -367,31 +367,36 @@ def ever_synced(db: Database, instance_id: str, configuration_id: str) -> bool:
         )
 
 
-def recent_orders(db: Database, instance_id: str, limit: int = RECENT_ORDERS) -> list[OrderRow]:
+def recent_orders(db: Database, instance_id: str, limit: int = RECENT_ORDERS) -> list[RecentOrder]:
     """The instance's newest orders, those needing attention first (three indexed queries, columns only)."""
     columns = (
-        Order.id,
-        Order.pos_order_id,
-        Order.wix_order_id,
+        OrderRow.id,
+        OrderRow.pos_order_id,
+        OrderRow.wix_order_id,
         Location.name,
-        Order.status,
-        Order.total,
-        Order.currency,
-        Order.needs_attention,
-        Order.created_at,
+        OrderRow.status,
+        OrderRow.total,
+        OrderRow.currency,
+        OrderRow.needs_attention,
+        OrderRow.created_at,
     )
-    newest = (Order.created_at.desc(), Order.id.desc())
+    newest = (OrderRow.created_at.desc(), OrderRow.id.desc())
     with db.transaction(write=False) as session:
 
         def pick(*conditions: Any) -> list[Any]:
             # The newest ids first (the (instance_id, created_at) index), then the join on those few rows.
             ids = (
-                select(Order.id).where(Order.instance_id == instance_id, *conditions).order_by(*newest).limit(limit)
+                select(OrderRow.id)
+                .where(OrderRow.instance_id == instance_id, *conditions)
+                .order_by(*newest)
+                .limit(limit)
             ).subquery()
-            query = select(*columns).join(ids, ids.c.id == Order.id).join(Location, Location.id == Order.location_id)
+            query = (
+                select(*columns).join(ids, ids.c.id == OrderRow.id).join(Location, Location.id == OrderRow.location_id)
+            )
             return list(session.execute(query.order_by(*newest)).all())
 
-        problems = pick(Order.needs_attention.is_not(None))
+        problems = pick(OrderRow.needs_attention.is_not(None))
         found = pick()
         rows = list({row[0]: row for row in [*problems, *found]}.values())
         lines: dict[int, list[str]] = {}
@@ -402,7 +407,7 @@ def recent_orders(db: Database, instance_id: str, limit: int = RECENT_ORDERS) ->
         ):
             lines.setdefault(order_id, []).append(f"{quantity} × {name}")
     return [
-        OrderRow(
+        RecentOrder(
             pos_order_id=pos_order_id,
             wix_order_id=wix_order_id,
             location=location,
@@ -420,7 +425,9 @@ def recent_orders(db: Database, instance_id: str, limit: int = RECENT_ORDERS) ->
 def order_count(db: Database, instance_id: str) -> int:
     """How many orders the instance has (for the empty state)."""
     with db.transaction(write=False) as session:
-        return int(session.scalar(select(func.count()).select_from(Order).where(Order.instance_id == instance_id)) or 0)
+        return int(
+            session.scalar(select(func.count()).select_from(OrderRow).where(OrderRow.instance_id == instance_id)) or 0
+        )
 
 
 def existing_wix_menus(client: WixClient, instance_id: str, catalog_id: str) -> list[str]:

@@ -48,8 +48,7 @@ from posbridge.services.order_totals import (
     tolerance_for,
     totals_errors,
 )
-from posbridge.store.models import Configuration, Instance, SyncIdMap
-from posbridge.store.models import Order as OrderRecord
+from posbridge.store.models import Configuration, Instance, OrderRow, SyncIdMap
 from posbridge.store.types import MONEY_MAX, money_text
 
 DISH, VARIATION = "DISH", "VARIATION"
@@ -96,10 +95,10 @@ _ID_MAP = select(SyncIdMap).where(
 _PAIRED_LOCATION = select(Configuration.location_id).where(
     Configuration.instance_id == bindparam("instance"), Configuration.wix_id == bindparam("configuration")
 )
-_SLOT_ORDERS = select(func.count(OrderRecord.id)).where(
-    OrderRecord.location_id == bindparam("location"),
-    OrderRecord.slot_start == bindparam("slot"),
-    OrderRecord.status != OrderStatus.CANCELED,
+_SLOT_ORDERS = select(func.count(OrderRow.id)).where(
+    OrderRow.location_id == bindparam("location"),
+    OrderRow.slot_start == bindparam("slot"),
+    OrderRow.status != OrderStatus.CANCELED,
 )
 
 

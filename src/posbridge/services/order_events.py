@@ -30,7 +30,7 @@ from posbridge.logs import get_logger
 from posbridge.pos.backend import PosBackendFactory
 from posbridge.services import attention, order_flow
 from posbridge.store.db import Database
-from posbridge.store.models import Order, WebhookEvent
+from posbridge.store.models import OrderRow, WebhookEvent
 
 log = get_logger("order_events")
 
@@ -127,8 +127,8 @@ def _apply(db: Database, event: OrderEvent) -> str:
             return NOTED
         orders = list(
             session.scalars(
-                select(Order)
-                .where(Order.instance_id == event.instance_id, Order.wix_order_id == wix_order_id)
+                select(OrderRow)
+                .where(OrderRow.instance_id == event.instance_id, OrderRow.wix_order_id == wix_order_id)
                 .with_for_update()
             )
         )
@@ -139,7 +139,7 @@ def _apply(db: Database, event: OrderEvent) -> str:
     return APPLIED if APPLIED in outcomes else STALE
 
 
-def on_order_recorded(session: Session, order: Order, *, pos: PosBackendFactory | None = None) -> list[int]:
+def on_order_recorded(session: Session, order: OrderRow, *, pos: PosBackendFactory | None = None) -> list[int]:
     """Create Order recorded a new order: apply what Wix said about it meanwhile, else auto-accept it.
 
     The outbound jobs queued (the auto-accept to tell Wix), for the caller to wake once committed.
@@ -150,7 +150,7 @@ def on_order_recorded(session: Session, order: Order, *, pos: PosBackendFactory 
     return list(accepted.jobs) if accepted is not None else []
 
 
-def _flag_payment_mismatch(session: Session, order: Order) -> None:
+def _flag_payment_mismatch(session: Session, order: OrderRow) -> None:
     """An order taken in observe mode although its payments do not add up needs a person to settle it."""
     found = [f for f in order.observed_failures or [] if isinstance(f, dict) and f.get("code") == "PAYMENT_FAILED"]
     if not found:
@@ -169,7 +169,7 @@ def _flag_payment_mismatch(session: Session, order: Order) -> None:
     )
 
 
-def apply_pending(session: Session, order: Order, *, pos: PosBackendFactory | None = None) -> None:
+def apply_pending(session: Session, order: OrderRow, *, pos: PosBackendFactory | None = None) -> None:
     """Apply the Wix events that arrived before the order was recorded."""
     rows = session.scalars(
         select(WebhookEvent)
@@ -188,7 +188,7 @@ def apply_pending(session: Session, order: Order, *, pos: PosBackendFactory | No
 
 def apply_wix_status(
     session: Session,
-    order: Order,
+    order: OrderRow,
     target: str,
     *,
     at: datetime | None,

@@ -25,7 +25,7 @@ from posbridge.pos.http_pos import HttpPos
 from posbridge.services import outbound
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
-from posbridge.store.models import Order
+from posbridge.store.models import OrderRow
 from posbridge.store.types import utcnow
 
 # Short names for the kitchen's steps (services/ecom_orders.py and order_events.py read them from here).
@@ -93,7 +93,7 @@ def change_status(
 
 def apply_status(
     session: Session,
-    order: Order,
+    order: OrderRow,
     target: str,
     *,
     actor: str,
@@ -144,7 +144,7 @@ def apply_status(
     return _outcome(order, previous, changed=True, jobs=(*jobs, *backend.owed_jobs()))
 
 
-def auto_accept(session: Session, order: Order, *, pos: PosBackendFactory | None = None) -> StatusOutcome | None:
+def auto_accept(session: Session, order: OrderRow, *, pos: PosBackendFactory | None = None) -> StatusOutcome | None:
     """Accept a new order at once when its location says so (called right after the order is recorded)."""
     if order.status != NEW:
         return None
@@ -211,7 +211,7 @@ def _check_prep_minutes(prep_minutes: int | None) -> None:
         )
 
 
-def _wix_message(pos: PosBackend, order: Order, target: str, reason: str | None) -> str | None:
+def _wix_message(pos: PosBackend, order: OrderRow, target: str, reason: str | None) -> str | None:
     """What Wix shows the customer: a cancel's reason; an accept's reason, or the promised preparation time."""
     if target == CANCELED:
         return reason
@@ -233,7 +233,7 @@ def _refusal(current: str, target: str, pos_order_id: str) -> str:
     return f"Order {pos_order_id} is {current}: accept it before it becomes {target}"
 
 
-def _outcome(order: Order, previous: str, *, changed: bool, jobs: tuple[int, ...] = ()) -> StatusOutcome:
+def _outcome(order: OrderRow, previous: str, *, changed: bool, jobs: tuple[int, ...] = ()) -> StatusOutcome:
     return StatusOutcome(
         pos_order_id=order.pos_order_id,
         wix_order_id=order.wix_order_id,

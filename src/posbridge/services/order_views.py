@@ -17,7 +17,7 @@ from posbridge.orders.model import OrderStatus
 from posbridge.services.order_lookup import find_order
 from posbridge.services.queries import ApiModel, AttentionView, attention_view
 from posbridge.store.db import Database
-from posbridge.store.models import ConnectedPosOrder, Location, Order, OrderLine, OrderLineOption, OutboundJob
+from posbridge.store.models import ConnectedPosOrder, Location, OrderLine, OrderLineOption, OrderRow, OutboundJob
 from posbridge.store.types import money_normal
 
 
@@ -123,7 +123,7 @@ def get_order(db: Database, order_id: str, *, instance_id: str | None = None) ->
         return order_detail(session, find_order(session, order_id, instance_id=instance_id))
 
 
-def order_detail(session: Session, order: Order) -> OrderDetail:
+def order_detail(session: Session, order: OrderRow) -> OrderDetail:
     """The view of an order row (in the caller's session)."""
     location = session.get(Location, order.location_id)
     jobs = session.scalars(select(OutboundJob).where(OutboundJob.order_id == order.id).order_by(OutboundJob.id))
@@ -246,18 +246,18 @@ NEXT_ACTIONS = {
 }
 KITCHEN_LIMIT = 200
 TICKET_COLUMNS = (
-    Order.pos_order_id,
-    Order.wix_order_id,
-    Order.status,
-    Order.fulfillment_type,
-    Order.asap,
-    Order.promised_time,
-    Order.customer,
-    Order.comment,
-    Order.total,
-    Order.currency,
-    Order.needs_attention,
-    Order.created_at,
+    OrderRow.pos_order_id,
+    OrderRow.wix_order_id,
+    OrderRow.status,
+    OrderRow.fulfillment_type,
+    OrderRow.asap,
+    OrderRow.promised_time,
+    OrderRow.customer,
+    OrderRow.comment,
+    OrderRow.total,
+    OrderRow.currency,
+    OrderRow.needs_attention,
+    OrderRow.created_at,
 )
 
 
@@ -277,16 +277,16 @@ def attention_orders(db: Database, instance_id: str, *, limit: int = KITCHEN_LIM
     with db.transaction(write=False) as session:
         rows = session.execute(
             select(
-                Order.pos_order_id,
-                Order.wix_order_id,
+                OrderRow.pos_order_id,
+                OrderRow.wix_order_id,
                 Location.name,
-                Order.status,
-                Order.needs_attention,
-                Order.attention_actions,
+                OrderRow.status,
+                OrderRow.needs_attention,
+                OrderRow.attention_actions,
             )
-            .join(Location, Location.id == Order.location_id)
-            .where(Order.instance_id == instance_id, Order.needs_attention.is_not(None))
-            .order_by(Order.attention_since.desc(), Order.id.desc())
+            .join(Location, Location.id == OrderRow.location_id)
+            .where(OrderRow.instance_id == instance_id, OrderRow.needs_attention.is_not(None))
+            .order_by(OrderRow.attention_since.desc(), OrderRow.id.desc())
             .limit(limit)
         )
         return [
@@ -310,10 +310,10 @@ def kitchen_orders(db: Database, instance_id: str, *, limit: int = KITCHEN_LIMIT
     """
     with db.transaction(write=False) as session:
         orders = session.execute(
-            select(Order.id, Location.name, *TICKET_COLUMNS)
-            .join(Location, Location.id == Order.location_id)
-            .where(Order.instance_id == instance_id, Order.status.in_(tuple(NEXT_ACTIONS)))
-            .order_by(Order.created_at.desc(), Order.id.desc())
+            select(OrderRow.id, Location.name, *TICKET_COLUMNS)
+            .join(Location, Location.id == OrderRow.location_id)
+            .where(OrderRow.instance_id == instance_id, OrderRow.status.in_(tuple(NEXT_ACTIONS)))
+            .order_by(OrderRow.created_at.desc(), OrderRow.id.desc())
             .limit(limit)
         ).all()
         lines = session.execute(

@@ -57,8 +57,7 @@ from posbridge.services.order_events import on_order_recorded
 from posbridge.services.order_pairing import LegacyPairingKey, PairingKey
 from posbridge.services.order_totals import LinePricing, line_amount, service_fees_of
 from posbridge.store.db import Database
-from posbridge.store.models import Location, OrderLine, OrderLineOption, OrderStatusChange
-from posbridge.store.models import Order as OrderRecord
+from posbridge.store.models import Location, OrderLine, OrderLineOption, OrderRow, OrderStatusChange
 from posbridge.store.types import utcnow
 
 log = get_logger("ordering")
@@ -66,12 +65,12 @@ log = get_logger("ordering")
 
 # Built once (every Create Order runs it twice): building a statement costs more than running it.
 _EXISTING = (
-    select(OrderRecord.pos_order_id, Location.pos_id)
-    .join(Location, Location.id == OrderRecord.location_id)
+    select(OrderRow.pos_order_id, Location.pos_id)
+    .join(Location, Location.id == OrderRow.location_id)
     .where(
-        OrderRecord.instance_id == bindparam("instance"),
-        OrderRecord.configuration_wix_id == bindparam("configuration"),
-        OrderRecord.wix_order_id == bindparam("order"),
+        OrderRow.instance_id == bindparam("instance"),
+        OrderRow.configuration_wix_id == bindparam("configuration"),
+        OrderRow.wix_order_id == bindparam("order"),
     )
 )
 
@@ -284,7 +283,7 @@ def _place(
     except PosError as exc:
         raise _placement_error(exc) from exc
     totals, fulfillment, received = order.totals, order.fulfillment, order.received
-    row = OrderRecord(
+    row = OrderRow(
         pos_order_id=placed.pos_order_id,
         instance_id=plan.pairing.instance_id,
         configuration_wix_id=configuration_wix_id,
@@ -374,7 +373,7 @@ def _placed_choice(choice: ResolvedChoice) -> PlacedChoice:
     )
 
 
-def _write_line(session: Session, order: OrderRecord, line: PlacedLine) -> None:
+def _write_line(session: Session, order: OrderRow, line: PlacedLine) -> None:
     row = OrderLine(
         order_id=order.id,
         position=line.position,

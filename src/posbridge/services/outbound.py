@@ -33,7 +33,7 @@ from posbridge.services import attention, pos_deliveries
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
 from posbridge.store.leases import LEASE_SECONDS, Leases
-from posbridge.store.models import Configuration, Order, OutboundJob
+from posbridge.store.models import Configuration, OrderRow, OutboundJob
 from posbridge.store.statuses import OutboundJobStatus, WixPushStatus
 from posbridge.store.types import utcnow
 from posbridge.wix.client import WixClient
@@ -87,7 +87,7 @@ def register(kind: str, handler: Handler, *, attention_kind: str) -> None:
     _HANDLERS[kind] = (handler, attention_kind)
 
 
-def queue_job(session: Session, *, kind: str, order: Order, payload: dict[str, Any]) -> int:
+def queue_job(session: Session, *, kind: str, order: OrderRow, payload: dict[str, Any]) -> int:
     """Record a job for an order in the caller's transaction, after the order's earlier ones; its id."""
     job = OutboundJob(
         kind=kind, instance_id=order.instance_id, order_id=order.id, ordering_key=order_key(order.id), payload=payload
@@ -97,7 +97,7 @@ def queue_job(session: Session, *, kind: str, order: Order, payload: dict[str, A
     return job.id
 
 
-def queue_status_push(session: Session, order: Order, status: str, *, actor: str, message: str | None) -> int | None:
+def queue_status_push(session: Session, order: OrderRow, status: str, *, actor: str, message: str | None) -> int | None:
     """Owe Wix the order's new status, when Wix models it; the job's id, or None when there is nothing to tell.
 
     What Wix models is the order channel's to say (Orders v3 has no READY; eCommerce's fulfillment has).
@@ -109,7 +109,7 @@ def queue_status_push(session: Session, order: Order, status: str, *, actor: str
     return queue_job(session, kind=ORDER_STATUS, order=order, payload=payload)
 
 
-def generation_of(order: Order) -> Generation:
+def generation_of(order: OrderRow) -> Generation:
     """The Wix generation of the pairing the order came through (a business location's: NEWGEN)."""
     session = object_session(order)
     if session is None or order.configuration_id is None:
@@ -228,7 +228,7 @@ def _record_failure(
         row.last_error = reason[:2000]
         if final or row.attempts >= MAX_ATTEMPTS:
             row.status = OutboundJobStatus.FAILED
-            order = session.get(Order, row.order_id, with_for_update=True) if row.order_id is not None else None
+            order = session.get(OrderRow, row.order_id, with_for_update=True) if row.order_id is not None else None
             if order is not None:
                 if row.kind == ORDER_STATUS:
                     order.wix_push_status = WixPushStatus.FAILED
@@ -267,7 +267,7 @@ def _after_done(session: Session, row: OutboundJob, problem: str) -> None:
         )
         .limit(1)
     )
-    order = session.get(Order, row.order_id, with_for_update=True)
+    order = session.get(OrderRow, row.order_id, with_for_update=True)
     if order is None or left is not None:
         return
     if row.kind == ORDER_STATUS:

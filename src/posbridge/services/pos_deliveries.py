@@ -40,7 +40,7 @@ from posbridge.pos import connector, http_pos
 from posbridge.services import attention
 from posbridge.services.order_lookup import find_order
 from posbridge.store.db import Database
-from posbridge.store.models import ConnectedPosOrder, Merchant, Order, PosDelivery, PosDeliveryAttempt
+from posbridge.store.models import ConnectedPosOrder, Merchant, OrderRow, PosDelivery, PosDeliveryAttempt
 from posbridge.store.statuses import POS_DELIVERY_DONE, PosDeliveryStatus
 from posbridge.store.types import money_words, utcnow
 
@@ -99,7 +99,7 @@ def remove_pos(db: Database, *, merchant_id: str) -> bool:
         return True
 
 
-def queue_cancel(session: Session, order: Order, *, reason: str | None, at: datetime | None = None) -> bool:
+def queue_cancel(session: Session, order: OrderRow, *, reason: str | None, at: datetime | None = None) -> bool:
     """Owe the order's own POS its cancellation (in the caller's transaction); False for the built-in kitchen."""
     return http_pos.queue_cancel(session, order, reason=reason, at=at)
 
@@ -349,7 +349,7 @@ def _apply(
             duration_ms=attempt.duration_ms,
         )
     )
-    order = session.scalar(select(Order).where(Order.pos_order_id == claim.pos_order_id))
+    order = session.scalar(select(OrderRow).where(OrderRow.pos_order_id == claim.pos_order_id))
     if attempt.delivered:
         delivery.status, delivery.delivered_at, delivery.last_error = PosDeliveryStatus.DELIVERED, at, None
         if keep_pos_id and attempt.pos_order_id and session.get(ConnectedPosOrder, claim.pos_order_id) is None:
@@ -392,7 +392,7 @@ def _skip_later(session: Session, refused: PosDelivery) -> None:
         )
 
 
-def _needs_attention(session: Session, order: Order, delivery: PosDelivery, *, refused: bool) -> None:
+def _needs_attention(session: Session, order: OrderRow, delivery: PosDelivery, *, refused: bool) -> None:
     """Flag the order with what went wrong and what an operator can do."""
     owed = attention.ecom_owed(order.wix_order)
     if refused and delivery.event == connector.EVENT_CREATED and owed is not None:
@@ -415,7 +415,7 @@ def _needs_attention(session: Session, order: Order, delivery: PosDelivery, *, r
     attention.flag(session, order, kind=attention.POS_DELIVERY_FAILED, reason=reason, actions=actions)
 
 
-def _refused_ecom_order(session: Session, order: Order, delivery: PosDelivery, owed: Decimal) -> None:
+def _refused_ecom_order(session: Session, order: OrderRow, delivery: PosDelivery, owed: Decimal) -> None:
     """A new-generation order Wix already took and charged: the refund to make, in words (as ecom_orders does)."""
     number = (order.wix_order or {}).get("number") or "?"
     if owed > 0:
@@ -431,7 +431,7 @@ def _refused_ecom_order(session: Session, order: Order, delivery: PosDelivery, o
     )
 
 
-def _paid(order: Order) -> Decimal:
+def _paid(order: OrderRow) -> Decimal:
     """What the customer paid through Wix (the payments Wix stated, in the order's record)."""
     total = Decimal(0)
     for payment in order.payments or []:

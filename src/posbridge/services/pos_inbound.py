@@ -24,7 +24,7 @@ from posbridge.services.menus import MenuImport, import_menu_document
 from posbridge.services.order_lookup import only_order
 from posbridge.services.syncing import DEBOUNCE_SECONDS, Notify, request_pos_change_sync
 from posbridge.store.db import Database
-from posbridge.store.models import ConnectedPosOrder, Item, ItemLocationPrice, Location, Merchant, Order, Stock
+from posbridge.store.models import ConnectedPosOrder, Item, ItemLocationPrice, Location, Merchant, OrderRow, Stock
 
 API_KEY_PREFIX = "pbk_"
 
@@ -201,10 +201,12 @@ def report_status(
     return outcome
 
 
-def _order_of(session: Session, caller: PosCaller, order_id: str) -> Order:
+def _order_of(session: Session, caller: PosCaller, order_id: str) -> OrderRow:
     """The caller's order by the POS's own id, posbridge's POS order id, or Wix's order id (locked)."""
     mine = (
-        select(Order).join(Location, Location.id == Order.location_id).where(Location.merchant_id == caller.merchant_pk)
+        select(OrderRow)
+        .join(Location, Location.id == OrderRow.location_id)
+        .where(Location.merchant_id == caller.merchant_pk)
     )
     own = session.scalar(
         select(ConnectedPosOrder.pos_order_id).where(
@@ -214,7 +216,7 @@ def _order_of(session: Session, caller: PosCaller, order_id: str) -> Order:
     key = own if own is not None else order_id
     found = list(
         session.scalars(
-            mine.where(or_(Order.pos_order_id == key, Order.wix_order_id == key)).with_for_update().limit(3)
+            mine.where(or_(OrderRow.pos_order_id == key, OrderRow.wix_order_id == key)).with_for_update().limit(3)
         )
     )
     exact = [o for o in found if o.pos_order_id == key]

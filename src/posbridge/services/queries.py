@@ -31,7 +31,7 @@ from posbridge.store.models import (
     Location,
     Menu,
     Merchant,
-    Order,
+    OrderRow,
     Sync,
     SyncLog,
 )
@@ -120,7 +120,7 @@ class AttentionView(ApiModel):
     refund: RefundView | None = None  # a new-generation order's refund to make, when one is asked for
 
 
-def attention_view(order: Order) -> AttentionView | None:
+def attention_view(order: OrderRow) -> AttentionView | None:
     """The order's needs-attention flag, or None."""
     if order.needs_attention is None:
         return None
@@ -248,19 +248,21 @@ def list_orders(
     offset: int = 0,
 ) -> Page[OrderView]:
     """Orders, newest first, optionally of one instance, in one status, needing attention (or not), at one location."""
-    query = select(Order, Location.pos_id).join(Location, Location.id == Order.location_id)
+    query = select(OrderRow, Location.pos_id).join(Location, Location.id == OrderRow.location_id)
     if instance_id is not None:
-        query = query.where(Order.instance_id == instance_id)
+        query = query.where(OrderRow.instance_id == instance_id)
     if status is not None:
-        query = query.where(Order.status == status)
+        query = query.where(OrderRow.status == status)
     if attention is not None:
-        query = query.where(Order.needs_attention.is_not(None) if attention else Order.needs_attention.is_(None))
+        query = query.where(OrderRow.needs_attention.is_not(None) if attention else OrderRow.needs_attention.is_(None))
     if location_id is not None:
         query = query.where(Location.pos_id == location_id)
     limit, offset = _page_bounds(limit, offset)
     with db.transaction(write=False) as session:
         total = count_rows(session, query)
-        rows = session.execute(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit).offset(offset))
+        rows = session.execute(
+            query.order_by(OrderRow.created_at.desc(), OrderRow.id.desc()).limit(limit).offset(offset)
+        )
         items = [
             OrderView(
                 pos_order_id=order.pos_order_id,

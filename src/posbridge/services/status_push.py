@@ -23,11 +23,11 @@ from posbridge.orders.model import OrderStatus, StatusActor
 from posbridge.services import attention, outbound
 from posbridge.services.outbound import GiveUp, Job, TryLater, generation_of
 from posbridge.store.db import Database
-from posbridge.store.models import Order
+from posbridge.store.models import OrderRow
 from posbridge.wix.client import WixClient
 
 
-def channel_for(order: Order, client: WixClient) -> OrderChannel:
+def channel_for(order: OrderRow, client: WixClient) -> OrderChannel:
     """The order channel an order came through: eCommerce for a new-generation pairing, else the SPI's."""
     return channel_class(generation_of(order))(client)
 
@@ -35,7 +35,7 @@ def channel_for(order: Order, client: WixClient) -> OrderChannel:
 def push_status(db: Database, settings: Settings, job: Job, client: WixClient) -> None:
     """Report one status change to Wix; raises TryLater or GiveUp."""
     with db.transaction(write=False) as session:
-        order = session.get(Order, job.order_id) if job.order_id is not None else None
+        order = session.get(OrderRow, job.order_id) if job.order_id is not None else None
         if order is None:
             raise GiveUp("the order is gone", actions=(attention.RESOLVE,))
         channel = channel_for(order, client)

@@ -24,7 +24,7 @@ from posbridge.store.models import (
     Configuration,
     ConfigurationMenu,
     Instance,
-    Order,
+    OrderRow,
     OutboundJob,
     Sync,
     SyncIdMap,
@@ -54,7 +54,7 @@ def remove_instance(db: Database, instance_id: str, *, force: bool = False) -> R
             raise WixError.of(
                 "INSTANCE_NOT_FOUND", f"Instance '{instance_id}' is not known", http_status=404, instanceId=instance_id
             )
-        orders = count_rows(session, select(Order.id).where(Order.instance_id == instance_id))
+        orders = count_rows(session, select(OrderRow.id).where(OrderRow.instance_id == instance_id))
         entities = count_rows(session, select(SyncIdMap.id).where(SyncIdMap.instance_id == instance_id))
         if orders or entities:
             if not force:
@@ -80,7 +80,7 @@ def remove_configuration(db: Database, instance_id: str, configuration_id: str, 
     """Delete a stray configuration and its sync history; one with orders needs `force` (then it is unpaired)."""
     with db.transaction() as session:
         configuration = find_configuration(session, instance_id, configuration_id)
-        orders = count_rows(session, select(Order.id).where(Order.configuration_id == configuration.id))
+        orders = count_rows(session, select(OrderRow.id).where(OrderRow.configuration_id == configuration.id))
         entities = 0
         if (id_space := id_space_of(configuration)) is not None:
             entities = count_rows(

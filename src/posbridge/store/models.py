@@ -413,7 +413,7 @@ class SyncLog(Base):
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class Order(Base):
+class OrderRow(Base):
     """An order Wix handed over, keyed for idempotency by (instance, configuration, Wix order id)."""
 
     __tablename__ = "orders"
