@@ -192,6 +192,56 @@ def test_only_the_targets_choose_between_a_catalog_id_and_a_business_location() 
     assert found == []
 
 
+def _names_a_pairings_column(node: ast.expr) -> bool:
+    """`Configuration.wix_id`, `configuration.catalog_id`, or a bare business location (`location`)."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.value.id.lower() == "configuration"
+    return isinstance(node, ast.Name) and "location" in node.id.lower()
+
+
+def _id_space_comparisons(text: str) -> list[int]:
+    """Lines comparing the id map's space (`SyncIdMap.catalog_id`) with a pairing's column or a location."""
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        keyed = any(ast.unparse(side) == "SyncIdMap.catalog_id" for side in sides)
+        if keyed and any(_names_a_pairings_column(side) for side in sides):
+            found.append(node.lineno)
+    return found
+
+
+def test_only_the_targets_key_the_id_map_by_a_pairings_column() -> None:
+    """Which column is the id space is the targets' rule: a query says `ID_SPACE`, Python `id_space_of`."""
+    found = [
+        f"{name}:{line}"
+        for name, text in _sources()
+        if name not in TARGET_MODULES
+        for line in _id_space_comparisons(text)
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        "select(Configuration.id).join(SyncIdMap, SyncIdMap.catalog_id == Configuration.wix_id)",
+        "select(SyncIdMap.id).where(SyncIdMap.catalog_id == configuration.catalog_id)",
+        "in_space = (SyncIdMap.instance_id == instance_id, SyncIdMap.catalog_id == location)",
+        "select(SyncIdMap.id).where(Configuration.catalog_id != SyncIdMap.catalog_id)",
+    ],
+)
+def test_the_id_space_guard_sees_a_copy_of_the_rule(copy: str) -> None:
+    assert _id_space_comparisons(copy) == [1]
+
+
+def test_the_id_space_guard_lets_the_rule_itself_through() -> None:
+    assert _id_space_comparisons("select(SyncIdMap.id).where(SyncIdMap.catalog_id == ID_SPACE)") == []
+    assert _id_space_comparisons("select(SyncIdMap.id).where(SyncIdMap.catalog_id == id_space_of(row))") == []
+    assert _id_space_comparisons("select(SyncIdMap.id).where(SyncIdMap.wix_id == Configuration.wix_id)") == []
+
+
 @pytest.mark.parametrize("module", ["services/stock_push.py", "sync/runner.py"])
 def test_no_catalog_api_wire_outside_the_targets(module: str) -> None:
     text = (SRC / module).read_text(encoding="utf-8")

@@ -64,7 +64,7 @@ from posbridge.store.models import (
 )
 from posbridge.store.types import money_text, money_words
 from posbridge.sync.catalog import DISH, VARIATION
-from posbridge.wix.generation import Generation
+from posbridge.wix.generation import ID_SPACE, Generation
 
 ORDER_APPROVED = "wix.ecom.v1.order_approved"
 ORDER_CANCELED = "wix.ecom.v1.order_canceled"
@@ -157,7 +157,7 @@ def apply_ecom_event(
         return NOT_OURS  # no restaurant location: not an order of a paired kitchen
     with db.transaction(write=False) as session:
         row = session.execute(
-            select(Configuration.id, Configuration.location_id)
+            select(Configuration.id, Configuration.location_id, ID_SPACE)
             .select_from(Account)
             .join(Configuration, Configuration.account_pk == Account.id)
             .where(
@@ -174,14 +174,14 @@ def apply_ecom_event(
     if row is None:
         log.info("ecom_order.unpaired_location", instance_id=instance_id, location=location, wix_order_id=order_id)
         return NOT_OURS
-    configuration_pk, location_pk = row
+    configuration_pk, location_pk, id_space = row
     if event.unreadable is not None:
         raise event.unreadable
     domain = event.order
     assert domain is not None  # read, since nothing was unreadable
     if not domain.lines:
         return NOT_OURS
-    domain = _with_sizes(db, pos_backend, instance_id, location, domain, event.variants, variants)
+    domain = _with_sizes(db, pos_backend, instance_id, id_space, domain, event.variants, variants)
     try:
         created = ordering.create_order_at(
             db,
@@ -483,7 +483,7 @@ def _with_sizes(
     db: Database,
     pos_backend: PosBackendFactory,
     instance_id: str,
-    location: str,
+    id_space: str,
     domain: Order,
     line_variants: tuple[str | None, ...],
     variants: VariantNames | None,
@@ -505,21 +505,21 @@ def _with_sizes(
             name, line = names.get(variant), lines[position]
             if not name or not line.item_ref:
                 continue
-            size = _size_choice(session, pos, instance_id, location, line.item_ref, name)
+            size = _size_choice(session, pos, instance_id, id_space, line.item_ref, name)
             if size is not None:
                 lines[position] = dataclasses.replace(line, options=(size, *line.options))
     return dataclasses.replace(domain, lines=tuple(lines))
 
 
 def _size_choice(
-    session: Session, pos: PosBackend, instance_id: str, location: str, item_wix_id: str, name: str
+    session: Session, pos: PosBackend, instance_id: str, id_space: str, item_wix_id: str, name: str
 ) -> LineOption | None:
     """The choice named `name` in the item's first SELECTION group offering it, as a selected option.
 
-    The Wix ids are posbridge's own records (the sync id map, in the location's id space); the item's
+    The Wix ids are posbridge's own records (the sync id map, in the pairing's id space); the item's
     choices are the POS's (`PosBackend.item_choices`).
     """
-    in_space = (SyncIdMap.instance_id == instance_id, SyncIdMap.catalog_id == location)
+    in_space = (SyncIdMap.instance_id == instance_id, SyncIdMap.catalog_id == id_space)
     dish = session.scalar(
         select(SyncIdMap.pos_ref).where(*in_space, SyncIdMap.kind == DISH, SyncIdMap.wix_id == item_wix_id)
     )

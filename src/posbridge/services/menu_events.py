@@ -58,7 +58,7 @@ from posbridge.store.statuses import SyncStatus
 from posbridge.store.types import money_text, utcnow
 from posbridge.sync.catalog import DISH, GROUP, MENU, SECTION, VARIATION
 from posbridge.sync.ownership import Ownership
-from posbridge.wix.generation import Generation
+from posbridge.wix.generation import ID_SPACE, Generation
 
 PREFIX = "wix.restaurants.menus.v1."
 # The event's entity name → the sync id map's kind (None: posbridge keeps no id map rows for it).
@@ -412,7 +412,7 @@ def _owners(session: Session, instance_id: str, parsed: _Parsed) -> list[int]:
         select(Configuration.id)
         .join(
             SyncIdMap,
-            (SyncIdMap.instance_id == Configuration.instance_id) & (SyncIdMap.catalog_id == Configuration.wix_id),
+            (SyncIdMap.instance_id == Configuration.instance_id) & (SyncIdMap.catalog_id == ID_SPACE),
         )
         .where(
             Configuration.instance_id == instance_id,
