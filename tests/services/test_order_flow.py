@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from posbridge.errors import WixError
 from posbridge.services import attention, order_flow
+from posbridge.services.lifecycle import AppEvent
 from posbridge.services.order_checks import CheckMode, OrderPolicy
 from posbridge.services.order_events import (
     APPLIED,
@@ -25,8 +26,9 @@ from posbridge.services.order_events import (
 from posbridge.services.order_views import get_order
 from posbridge.services.ordering import create_order
 from posbridge.services.queries import list_orders
+from posbridge.spi import order_event_wire
 from posbridge.store.db import Database
-from posbridge.store.models import ConnectedPosOrder, Location, Merchant, OrderRow, OutboundJob
+from posbridge.store.models import ConnectedPosOrder, Location, Merchant, OrderRow, OutboundJob, WebhookEvent
 from tests.support.fixtures_pos import PosWorld, build_pos
 from tests.support.orders import FRIDAY_EVENING, line, wix_order
 
@@ -61,21 +63,23 @@ def jobs_of(db: Database, pos_id: str) -> list[dict[str, Any]]:
 
 
 def wix_event(world: PosWorld, wix_id: str, slug: str, *, event_id: str | None = None, **extra: Any) -> OrderEvent:
-    """An Orders v3 event as spi/webhooks unwraps it."""
+    """An Orders v3 event as spi/webhooks unwraps and reads it."""
     order = {"id": wix_id, "status": slug.upper(), "activities": [{"message": extra.pop("message", None)}]}
-    return OrderEvent(
-        token_id=uuid.uuid4().hex,
-        event_type=f"wix.restaurants.v3.order_{slug}",
-        instance_id=extra.pop("instance_id", world.instance_id),
-        at=datetime.now(UTC),
-        data={
-            "id": event_id or str(uuid.uuid4()),
-            "entityFqdn": "wix.restaurants.v3.order",
-            "slug": slug,
-            "entityId": wix_id,
-            "actionEvent": {"body": {"order": order}},
-        },
-        identity={"identityType": "WIX_USER"},
+    return order_event_wire.parse_event(
+        AppEvent(
+            event_id=uuid.uuid4().hex,
+            event_type=f"wix.restaurants.v3.order_{slug}",
+            instance_id=extra.pop("instance_id", world.instance_id),
+            at=datetime.now(UTC),
+            data={
+                "id": event_id or str(uuid.uuid4()),
+                "entityFqdn": "wix.restaurants.v3.order",
+                "slug": slug,
+                "entityId": wix_id,
+                "actionEvent": {"body": {"order": order}},
+            },
+            identity={"identityType": "WIX_USER"},
+        )
     )
 
 
@@ -247,7 +251,9 @@ def test_a_cancel_from_wix_is_applied_once_and_never_echoed(db: Database, world:
     event = wix_event(world, wix_id, "canceled", message="out of dough")
     assert apply_order_event(db, event) == APPLIED
     assert apply_order_event(db, event) == DUPLICATE
-    resent = wix_event(world, wix_id, "canceled", event_id=event.data["id"])  # re-signed copy, same event id
+    resent = wix_event(
+        world, wix_id, "canceled", event_id=event.received["data"]["id"]
+    )  # re-signed copy, same event id
     assert apply_order_event(db, resent) == DUPLICATE
     detail = get_order(db, pos_id)
     assert [(h.status, h.actor) for h in detail.history] == [
@@ -267,6 +273,20 @@ def test_a_cancel_from_wix_before_create_order_cancels_the_order_when_it_arrives
     detail = get_order(db, pos_id)
     assert detail.status == "CANCELED" and detail.history[-1].actor == "WIX"
     assert jobs_of(db, pos_id) == []
+
+
+@pytest.mark.parametrize("recorded", ["read at the edge", "before the edge read its message"])
+def test_a_kept_cancel_gives_the_order_recorded_later_its_message(db: Database, world: PosWorld, recorded: str) -> None:
+    wix_id = f"wix-{uuid.uuid4().hex[:12]}"
+    event = wix_event(world, wix_id, "canceled", message="  The customer called  ")
+    assert apply_order_event(db, event) == KEPT
+    if recorded != "read at the edge":  # a record of that age holds only Wix's data and identity
+        with db.transaction() as session:
+            row = session.get(WebhookEvent, event.event_id)
+            assert row is not None and row.payload["message"] == "The customer called"
+            row.payload = {k: v for k, v in row.payload.items() if k != "message"}
+    pos_id, _ = place(db, world, wix_id)
+    assert get_order(db, pos_id).history[-1].reason == "in Wix: The customer called"
 
 
 @pytest.mark.all_backends

@@ -13,6 +13,9 @@ and arrive in any order, also before Create Order has given posbridge the order:
 - a change from Wix is recorded with actor WIX and never pushed back to Wix;
 - Wix cancelling an order the kitchen already fulfilled cancels it and puts it in needs attention
   (the customer may be owed a refund, the food is gone).
+
+The events arrive read at the edge (`spi/order_event_wire.py`: the event's key, the Wix order it
+names, the message of the order's latest activity); nothing here reads a new event's Orders v3 JSON.
 """
 
 from __future__ import annotations
@@ -49,48 +52,23 @@ _RANK: dict[str, int] = {
     order_flow.FULFILLED: 3,
     order_flow.CANCELED: 4,
 }
-MAX_ID = 128
+MAX_ID = 128  # the event's key and the order id are stored in columns this long
+MAX_MESSAGE = 500  # of a merchant's message, kept in the order's history
 # Outcomes (logs and tests).
 APPLIED, STALE, DUPLICATE, KEPT, NOTED = "APPLIED", "STALE", "DUPLICATE", "KEPT", "NOTED"
 
 
 @dataclass(frozen=True)
 class OrderEvent:
-    """A verified Orders v3 webhook, its layers unwrapped."""
+    """A verified Orders v3 webhook in the services' terms, read at the edge (`spi/order_event_wire.py`)."""
 
-    token_id: str  # the signed body's hash (Wix's retries resend the same body)
+    event_id: str  # the domain event's id when it has a usable one, else the signed body's hash
     event_type: str
     instance_id: str
     at: datetime
-    data: dict[str, Any]
-    identity: dict[str, Any]
-
-    @property
-    def event_id(self) -> str:
-        """The domain event's id when it has a usable one, else the token's hash."""
-        value = self.data.get("id")
-        if isinstance(value, str) and 0 < len(value) <= MAX_ID - 6:
-            return f"event:{value}"
-        return self.token_id
-
-    @property
-    def wix_order_id(self) -> str | None:
-        """The order the event is about (`entityId`, else the order in its body)."""
-        value = self.data.get("entityId")
-        if not isinstance(value, str) or not value:
-            value = (self.order or {}).get("id")
-        return value if isinstance(value, str) and 0 < len(value) <= MAX_ID else None
-
-    @property
-    def order(self) -> dict[str, Any] | None:
-        """The order as Wix holds it after the change, when the event carries it."""
-        created = self.data.get("createdEvent")
-        if isinstance(created, dict) and isinstance(created.get("entity"), dict):
-            return created["entity"]
-        action = self.data.get("actionEvent")
-        body = action.get("body") if isinstance(action, dict) else None
-        order = body.get("order") if isinstance(body, dict) else None
-        return order if isinstance(order, dict) else None
+    wix_order_id: str | None  # the order the event is about, when it names one
+    message: str | None  # the message of the order's latest activity (a cancel's reason)
+    received: dict[str, Any]  # Wix's `data` and `identity` verbatim, for the event's record
 
 
 def is_order_event(event_type: str) -> bool:
@@ -118,7 +96,7 @@ def _apply(db: Database, event: OrderEvent) -> str:
                 instance_id=event.instance_id,
                 subject=wix_order_id,
                 event_time=event.at,
-                payload={"data": event.data, "identity": event.identity},
+                payload={**event.received, "message": event.message},
             )
         )
         session.flush()  # the event's key is taken before anything else changes
@@ -135,7 +113,7 @@ def _apply(db: Database, event: OrderEvent) -> str:
         if not orders:
             log.info("order_event.kept", event_type=event.event_type, wix_order_id=wix_order_id)
             return KEPT
-        outcomes = [apply_wix_status(session, order, target, at=event.at, message=_message(event)) for order in orders]
+        outcomes = [apply_wix_status(session, order, target, at=event.at, message=event.message) for order in orders]
     return APPLIED if APPLIED in outcomes else STALE
 
 
@@ -181,8 +159,8 @@ def apply_pending(session: Session, order: OrderRow, *, pos: PosBackendFactory |
         .order_by(WebhookEvent.received_at)
     )
     for row in _by_rank(rows):
-        data = row.payload.get("data") if isinstance(row.payload, dict) else None
-        message = _message_of(data if isinstance(data, dict) else {})
+        payload = row.payload if isinstance(row.payload, dict) else {}
+        message = payload["message"] if "message" in payload else _message_kept_before(payload.get("data"))
         apply_wix_status(session, order, TARGET_OF[row.event_type], at=row.event_time, message=message, pos=pos)
 
 
@@ -226,18 +204,19 @@ def _by_rank(rows: Iterable[WebhookEvent]) -> list[WebhookEvent]:
     return sorted(rows, key=lambda r: _RANK[TARGET_OF[r.event_type]])
 
 
-def _message(event: OrderEvent) -> str | None:
-    return _message_of(event.data)
+def _message_kept_before(data: Any) -> str | None:
+    """The message of an event kept before the edge read it (its record holds only Wix's `data`).
 
-
-def _message_of(data: dict[str, Any]) -> str | None:
-    """The message of the order's latest activity (a cancel's reason as the merchant wrote it)."""
-    action = data.get("actionEvent")
+    Such a record waits for its order like any other; its latest activity's message is read as
+    `spi/order_event_wire.py` reads a new event's. Only records of that age need it.
+    """
+    action = data.get("actionEvent") if isinstance(data, dict) else None
     body = action.get("body") if isinstance(action, dict) else None
     order = body.get("order") if isinstance(body, dict) else None
     activities = order.get("activities") if isinstance(order, dict) else None
-    if isinstance(activities, list) and activities and isinstance(activities[-1], dict):
-        text = activities[-1].get("message")
-        if isinstance(text, str) and text.strip():
-            return text.strip()[:500]
-    return None
+    text = (
+        activities[-1].get("message")
+        if isinstance(activities, list) and activities and isinstance(activities[-1], dict)
+        else None
+    )
+    return text.strip()[:MAX_MESSAGE] if isinstance(text, str) and text.strip() else None

@@ -9,8 +9,8 @@ The event is checked whole before anything is written: `instanceId` must be a Wi
 (a GUID), `eventType` plain text of at most 64 characters, and no string anywhere may hold NUL or
 a lone surrogate (neither can be stored on every backend); otherwise a 400 in Wix's error shape.
 An eCommerce order event (`wix.ecom.v1.order_*`) is read by `spi/ecom_wire.py` into the services'
-terms and goes to `services/ecom_orders`; an Orders v3 event (`wix.restaurants.v3.order_*`) to
-`services/order_events`, a Menus API event (`wix.restaurants.menus.v1.*`) to
+terms and goes to `services/ecom_orders`; an Orders v3 event (`wix.restaurants.v3.order_*`), read
+by `spi/order_event_wire.py`, to `services/order_events`, a Menus API event (`wix.restaurants.menus.v1.*`) to
 `services/menu_events` (our own writes recognised and ignored, a merchant's edits recorded), the
 others to `services/lifecycle`. A verified event is
 applied and committed before the `200` (one short transaction, well inside Wix's 1.25 s), so an
@@ -34,9 +34,9 @@ from posbridge.errors import InvalidArgument, WixError
 from posbridge.logs import get_logger, request_id_var
 from posbridge.services import ecom_orders, menu_events, pos_deliveries
 from posbridge.services.lifecycle import AppEvent, apply_app_event
-from posbridge.services.order_events import APPLIED, OrderEvent, apply_order_event, is_order_event
+from posbridge.services.order_events import APPLIED, apply_order_event, is_order_event
 from posbridge.services.tenancy import require_instance_id
-from posbridge.spi import ecom_wire, responses
+from posbridge.spi import ecom_wire, order_event_wire, responses
 from posbridge.spi.envelope import ClaimRules, parse_json, read_limited, token_of, verify_token
 from posbridge.store.db import unavailable_reason
 from posbridge.sync import menus_api
@@ -76,14 +76,7 @@ async def webhook_endpoint(request: Request) -> Response:
                 debounce_seconds=settings.sync_debounce_seconds,
             )
         elif is_order_event(event.event_type):
-            order_event = OrderEvent(
-                token_id=event.event_id,
-                event_type=event.event_type,
-                instance_id=event.instance_id,
-                at=event.at,
-                data=event.data,
-                identity=event.identity,
-            )
+            order_event = order_event_wire.parse_event(event)
             outcome = await run_in_threadpool(apply_order_event, request.app.state.db, order_event)
             if outcome == APPLIED:
                 # A cancel from Wix may owe a merchant's own POS its webhook: wake a worker now, not at the sweep.
