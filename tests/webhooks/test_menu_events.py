@@ -18,6 +18,7 @@ from posbridge.app import create_app
 from posbridge.config import Settings
 from posbridge.services import menu_events
 from posbridge.services.lifecycle import AppEvent
+from posbridge.spi import menu_event_wire
 from posbridge.store.db import Database
 from posbridge.store.models import Sync, SyncIdMap, WebhookEvent, WixMenuEdit
 from posbridge.sync.ownership import Ownership
@@ -111,7 +112,7 @@ def test_a_merchant_price_edit_is_recorded_with_what_changed_and_requests_a_sync
 
     [edit] = edits(db, synced.instance_id)
     assert (edit.kind, edit.wix_id, edit.name, edit.action) == ("DISH", item_id, before["name"], "updated")
-    was = str(menu_events._money(before["priceInfo"]["price"]))
+    was = str(menu_events.snapshot_amount(before["priceInfo"]["price"]))
     assert edit.changes == [{"field": "price", "before": was, "after": "99.50", "nextSync": "OVERWRITE"}]
     assert edit.next_sync == "OVERWRITE" and edit.sync_requested
     assert set(edit.identity) == {"identityType", "wixUserId"} and edit.identity["identityType"] == "WIX_USER"
@@ -145,7 +146,7 @@ def test_a_snapshot_writes_its_amounts_as_money_text() -> None:
         "priceVariants": {"variants": [{"variantId": "v", "priceInfo": {"price": "10"}}]},
         "modifiers": [{"id": "m", "additionalChargeInfo": {"additionalCharge": "0.5"}}],
     }
-    fields = menu_events.snapshot(raw)
+    fields = menu_event_wire.snapshot(raw)
     assert (fields["price"], fields["priceVariants"], fields["additionalCharges"]) == (
         "100.00",
         [["v", "10.00"]],
@@ -217,7 +218,7 @@ def test_a_merchant_edit_of_our_modifier_group_is_shown_and_the_next_sync_puts_t
     group_id = owned(db, synced, "MODIFIER_GROUP")
     before = entity(synced, "modifierGroups", group_id)
     modifiers = [dict(m) for m in before["modifiers"]]
-    charges = [str(menu_events._money(m["additionalChargeInfo"]["additionalCharge"])) for m in modifiers]
+    charges = [str(menu_events.snapshot_amount(m["additionalChargeInfo"]["additionalCharge"])) for m in modifiers]
     modifiers[0]["additionalChargeInfo"] = {"additionalCharge": "7.25"}
     wixsim.merchant_edit(synced.instance_id, "modifier-groups", group_id, name="Renamed group", modifiers=modifiers)
     wixsim.drain_menu_events()
@@ -309,7 +310,9 @@ def test_repeats_count_once_and_forged_or_misaddressed_events_change_nothing(
         data=data,
         identity=json.loads(inner["identity"]),
     )
-    outcome = menu_events.apply_menu_event(db, misaddressed, app_id=wixsim.app_id, ownership=Ownership())
+    outcome = menu_events.apply_menu_event(
+        db, menu_event_wire.parse_event(misaddressed), app_id=wixsim.app_id, ownership=Ownership()
+    )
     assert outcome == menu_events.NOT_OURS
     assert edits(db, other) == [] and len(edits(db, synced.instance_id)) == 1
 
@@ -324,7 +327,10 @@ def test_an_older_event_after_a_newer_one_is_stale(synced: NewGenWorld, db: Data
     data = json.loads(inner["data"])
     data["id"] = "7f0c2d9e-5a4b-4e8d-8c1f-3b2a1e0d9c8b"  # the same change, arriving late under a new id
     late = AppEvent("y", inner["eventType"], synced.instance_id, datetime.now(UTC), data, json.loads(inner["identity"]))
-    assert menu_events.apply_menu_event(db, late, app_id=wixsim.app_id, ownership=Ownership()) == menu_events.STALE
+    assert (
+        menu_events.apply_menu_event(db, menu_event_wire.parse_event(late), app_id=wixsim.app_id, ownership=Ownership())
+        == menu_events.STALE
+    )
     assert [e.name for e in edits(db, synced.instance_id)] == ["First", "Second"]
 
 

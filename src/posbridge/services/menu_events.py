@@ -22,11 +22,13 @@ key) with a small snapshot of the entity, and classified:
   (MODIFIER_GROUP), so a merchant's edit of one (name, rule, modifiers, their charges) is shown.
 - STALE: an event older (`entityEventSequence`) than one already seen for the entity: recorded only.
 - DUPLICATE: seen before: nothing.
+
+The events arrive read at the edge (`spi/menu_event_wire.py`: the event's key, entity, sequence, time,
+writer and the entity's snapshot); what is compared here are snapshots, posbridge's own records.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,7 +41,6 @@ from sqlalchemy.orm import Session, aliased
 
 from posbridge.errors import WixError
 from posbridge.logs import get_logger
-from posbridge.services.lifecycle import AppEvent
 from posbridge.services.pairing import find_configuration
 from posbridge.services.queries import ApiModel
 from posbridge.services.syncing import DEBOUNCE_SECONDS, MAX_WAIT_SECONDS, request_sync
@@ -80,10 +81,10 @@ log = get_logger("menu_events")
 
 def is_menu_event(event_type: str) -> bool:
     """A Menus API entity event."""
-    return _parse_type(event_type) is not None
+    return entity_and_action(event_type) is not None
 
 
-def _parse_type(event_type: str) -> tuple[str, str] | None:
+def entity_and_action(event_type: str) -> tuple[str, str] | None:
     """(entity name, action) of `wix.restaurants.menus.v1.<entity>_<action>`, else None."""
     if not event_type.startswith(PREFIX):
         return None
@@ -94,56 +95,7 @@ def _parse_type(event_type: str) -> tuple[str, str] | None:
 # --- the entity as posbridge compares it -----------------------------------------------------------
 
 
-def snapshot(raw: Any) -> dict[str, Any]:
-    """The fields of a Menus API entity a merchant may change, flat and comparable (wire names)."""
-    if isinstance(raw, str):  # the SDK's EntityUpdatedEvent types the entity as a JSON string
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            return {}
-    if not isinstance(raw, dict):
-        return {}
-    out: dict[str, Any] = {}
-    for name in ("name", "description", "visible", "featured", "inStock"):
-        if name in raw:
-            out[name] = raw[name]
-    price = (raw.get("priceInfo") or {}).get("price") if isinstance(raw.get("priceInfo"), dict) else None
-    if price is not None:
-        out["price"] = _money(price)
-    variants = (raw.get("priceVariants") or {}).get("variants") if isinstance(raw.get("priceVariants"), dict) else None
-    if isinstance(variants, list):
-        out["priceVariants"] = [
-            [str(v.get("variantId") or ""), _money(((v.get("priceInfo") or {}).get("price")) or v.get("price"))]
-            for v in variants
-            if isinstance(v, dict)
-        ]
-    settings = raw.get("orderSettings")
-    if isinstance(settings, dict):
-        for name in ("inStock", "acceptSpecialRequests"):
-            if name in settings:
-                out[name] = settings[name]
-    for name, key in (("labels", "id"), ("modifierGroups", "id")):
-        if isinstance(raw.get(name), list):
-            out[name] = [str(x.get(key) or "") for x in raw[name] if isinstance(x, dict)]
-    for name in ("sectionIds", "itemIds"):
-        if isinstance(raw.get(name), list):
-            out[name] = [str(x) for x in raw[name]]
-    rule = raw.get("rule")
-    if isinstance(rule, dict):
-        out["rule"] = {k: rule[k] for k in ("required", "minSelections", "maxSelections") if k in rule}
-    if isinstance(raw.get("modifiers"), list):  # a modifier group's modifiers, its charges, its defaults
-        modifiers = [m for m in raw["modifiers"] if isinstance(m, dict)]
-        out["modifiers"] = [str(m.get("id") or "") for m in modifiers]
-        out["additionalCharges"] = [
-            _money((m.get("additionalChargeInfo") or {}).get("additionalCharge") or "0") for m in modifiers
-        ]
-        out["preSelected"] = [str(m.get("id") or "") for m in modifiers if m.get("preSelected")]
-    if isinstance(raw.get("image"), dict):
-        out["image"] = str(raw["image"].get("id") or raw["image"].get("url") or "")
-    return out
-
-
-def _money(value: Any) -> str | None:
+def snapshot_amount(value: Any) -> str | None:
     """An amount in money's one written form ("99.50", "100.00"), so snapshots compare by value."""
     try:
         return money_text(Decimal(str(value))) if value is not None else None
@@ -159,13 +111,13 @@ def _amounts_rewritten(fields: dict[str, Any]) -> dict[str, Any]:
     """
     out = dict(fields)
     if "price" in out:
-        out["price"] = _money(out["price"])
+        out["price"] = snapshot_amount(out["price"])
     if isinstance(out.get("priceVariants"), list):
         out["priceVariants"] = [
-            [v[0], _money(v[1])] if isinstance(v, list) and len(v) == 2 else v for v in out["priceVariants"]
+            [v[0], snapshot_amount(v[1])] if isinstance(v, list) and len(v) == 2 else v for v in out["priceVariants"]
         ]
     if isinstance(out.get("additionalCharges"), list):
-        out["additionalCharges"] = [_money(c) for c in out["additionalCharges"]]
+        out["additionalCharges"] = [snapshot_amount(c) for c in out["additionalCharges"]]
     return out
 
 
@@ -240,35 +192,21 @@ def changes_of(
 
 
 @dataclass(frozen=True)
-class _Parsed:
-    key: str
-    entity: str
-    kind: str | None
-    action: str
+class MenuEvent:
+    """A verified Menus API entity event in the services' terms, read at the edge (`spi/menu_event_wire.py`)."""
+
+    key: str  # the domain event's id (Wix's dedupe key) as `menus:<id>`, else the signed body's hash
+    event_type: str
+    instance_id: str
+    entity: str  # the event's entity name (`item`, `item_modifier_group`, …)
+    kind: str | None  # the sync id map's kind for it (None: posbridge keeps no id map rows for it)
+    action: str  # created, updated or deleted
     entity_id: str
-    sequence: int | None
-    fields: dict[str, Any]
-
-
-def _parse(event: AppEvent) -> _Parsed | None:
-    parsed = _parse_type(event.event_type)
-    data = event.data
-    entity_id = data.get("entityId")
-    if parsed is None or not isinstance(entity_id, str) or not 0 < len(entity_id) <= 128:
-        return None
-    domain_id = data.get("id")
-    # Wix's dedupe key is the domain event's id; a body without one is keyed by its token.
-    key = f"menus:{domain_id}" if isinstance(domain_id, str) and 0 < len(domain_id) <= 100 else event.event_id
-    try:
-        sequence: int | None = int(str(data.get("entityEventSequence")))
-    except ValueError:
-        sequence = None
-    entity, action = parsed
-    body = data.get("createdEvent") if action == "created" else data.get("updatedEvent")
-    raw = None
-    if isinstance(body, dict):
-        raw = body.get("entity") if action == "created" else body.get("currentEntity")
-    return _Parsed(key, entity, KINDS[entity], action, entity_id, sequence, snapshot(raw))
+    sequence: int | None  # the entity's event sequence, when Wix gave a readable one
+    fields: dict[str, Any]  # the entity's snapshot: what a merchant may change, flat (wire names)
+    at: datetime  # when the change happened (the event's time, else when it was signed)
+    writer_app_id: str | None  # the writing app's id when an app wrote it, else None
+    identity: dict[str, Any]  # who wrote it, as Wix said, kept with the event's record
 
 
 def who(identity: dict[str, Any]) -> str:
@@ -283,19 +221,21 @@ def who(identity: dict[str, Any]) -> str:
 
 def apply_menu_event(
     db: Database,
-    event: AppEvent,
+    event: MenuEvent | None,
     *,
     app_id: str,
     ownership: Ownership,
     notify: Callable[[int, datetime], None] | None = None,
     debounce_seconds: float = DEBOUNCE_SECONDS,
 ) -> str:
-    """Record and classify one Menus API event; the outcome (OWN, MERCHANT_EDIT, NOT_OURS, STALE, DUPLICATE)."""
-    parsed = _parse(event)
-    if parsed is None:
-        return NOT_OURS  # not a menu entity event we understand (the caller checked the type)
+    """Record and classify one Menus API event; the outcome (OWN, MERCHANT_EDIT, NOT_OURS, STALE, DUPLICATE).
+
+    None is an event the edge found no entity in: not a menu entity event we understand.
+    """
+    if event is None:
+        return NOT_OURS
     try:
-        outcome, to_sync = _record(db, event, parsed, app_id, ownership)
+        outcome, to_sync = _record(db, event, app_id, ownership)
     except IntegrityError:
         return DUPLICATE  # a concurrent copy of the same event won the key
     for configuration_pk in to_sync:
@@ -303,30 +243,30 @@ def apply_menu_event(
     return outcome
 
 
-def _record(db: Database, event: AppEvent, parsed: _Parsed, app_id: str, ownership: Ownership) -> tuple[str, list[int]]:
+def _record(db: Database, event: MenuEvent, app_id: str, ownership: Ownership) -> tuple[str, list[int]]:
     with db.transaction() as session:
-        if session.get(WebhookEvent, parsed.key) is not None:
+        if session.get(WebhookEvent, event.key) is not None:
             return DUPLICATE, []
-        before, latest = _previous(session, event.instance_id, parsed.entity_id)
+        before, latest = _previous(session, event.instance_id, event.entity_id)
         identity = event.identity
-        own = identity.get("identityType") == "APP" and bool(app_id) and identity.get("appId") == app_id
-        stale = parsed.sequence is not None and latest is not None and parsed.sequence < latest
+        own = bool(app_id) and event.writer_app_id == app_id
+        stale = event.sequence is not None and latest is not None and event.sequence < latest
         outcome = OWN if own else STALE if stale else NOT_OURS
-        owners = [] if own or stale or parsed.kind is None else _owners(session, event.instance_id, parsed)
+        owners = [] if own or stale or event.kind is None else _owners(session, event.instance_id, event)
         if owners:
             outcome = MERCHANT_EDIT
         session.add(
             WebhookEvent(
-                id=parsed.key,
+                id=event.key,
                 event_type=event.event_type[:64],
                 instance_id=event.instance_id,
-                subject=parsed.entity_id,
-                event_time=_event_time(event),
+                subject=event.entity_id,
+                event_time=event.at,
                 # Lean on purpose: a first sync of thousands of items announces every one of them.
                 payload={
                     "outcome": outcome,
-                    "sequence": parsed.sequence,
-                    "fields": parsed.fields,
+                    "sequence": event.sequence,
+                    "fields": event.fields,
                     "identity": identity,
                 },
             )
@@ -334,24 +274,24 @@ def _record(db: Database, event: AppEvent, parsed: _Parsed, app_id: str, ownersh
         to_sync: list[int] = []
         if not owners:
             return outcome, to_sync
-        assert parsed.kind is not None
-        changes = changes_of(parsed.kind, parsed.action, before, parsed.fields, ownership)
+        assert event.kind is not None
+        changes = changes_of(event.kind, event.action, before, event.fields, ownership)
         verdict = OVERWRITE if any(c["nextSync"] == OVERWRITE for c in changes) else KEEP
-        name = str(parsed.fields.get("name") or (before or {}).get("name") or parsed.entity_id)[:255]
+        name = str(event.fields.get("name") or (before or {}).get("name") or event.entity_id)[:255]
         for configuration_pk in owners:
             session.add(
                 WixMenuEdit(
-                    event_id=parsed.key,
+                    event_id=event.key,
                     instance_id=event.instance_id,
                     configuration_id=configuration_pk,
-                    kind=parsed.kind,
-                    wix_id=parsed.entity_id,
+                    kind=event.kind,
+                    wix_id=event.entity_id,
                     name=name,
-                    action=parsed.action,
+                    action=event.action,
                     changes=changes,
                     next_sync=verdict,
                     identity=identity,
-                    event_time=_event_time(event),
+                    event_time=event.at,
                     sync_requested=verdict == OVERWRITE,
                 )
             )
@@ -360,25 +300,13 @@ def _record(db: Database, event: AppEvent, parsed: _Parsed, app_id: str, ownersh
         log.info(
             "menu_event.merchant_edit",
             instance_id=event.instance_id,
-            entity=parsed.entity,
-            entity_id=parsed.entity_id,
-            action=parsed.action,
+            entity=event.entity,
+            entity_id=event.entity_id,
+            action=event.action,
             fields=[c["field"] for c in changes],
             next_sync=verdict,
         )
         return outcome, to_sync
-
-
-def _event_time(event: AppEvent) -> datetime:
-    raw = event.data.get("eventTime")
-    if isinstance(raw, str):
-        try:
-            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            return event.at
-        if moment.tzinfo is not None:
-            return moment
-    return event.at
 
 
 # Events of one entity read back to find its newest snapshot: arrivals are nearly in order, so the
@@ -406,7 +334,7 @@ def _previous(session: Session, instance_id: str, entity_id: str) -> tuple[dict[
     return (best[1], best[0]) if best is not None else (None, None)
 
 
-def _owners(session: Session, instance_id: str, parsed: _Parsed) -> list[int]:
+def _owners(session: Session, instance_id: str, event: MenuEvent) -> list[int]:
     """The paired new-generation locations of this instance whose id map holds the entity."""
     rows = session.scalars(
         select(Configuration.id)
@@ -417,8 +345,8 @@ def _owners(session: Session, instance_id: str, parsed: _Parsed) -> list[int]:
         .where(
             Configuration.instance_id == instance_id,
             Configuration.generation == Generation.NEWGEN,
-            SyncIdMap.wix_id == parsed.entity_id,
-            SyncIdMap.kind == parsed.kind,
+            SyncIdMap.wix_id == event.entity_id,
+            SyncIdMap.kind == event.kind,
             SyncIdMap.detached_at.is_(None),
         )
         .distinct()

@@ -9,10 +9,10 @@ The event is checked whole before anything is written: `instanceId` must be a Wi
 (a GUID), `eventType` plain text of at most 64 characters, and no string anywhere may hold NUL or
 a lone surrogate (neither can be stored on every backend); otherwise a 400 in Wix's error shape.
 An eCommerce order event (`wix.ecom.v1.order_*`) is read by `spi/ecom_wire.py` into the services'
-terms and goes to `services/ecom_orders`; an Orders v3 event (`wix.restaurants.v3.order_*`), read
-by `spi/order_event_wire.py`, to `services/order_events`, a Menus API event (`wix.restaurants.menus.v1.*`) to
-`services/menu_events` (our own writes recognised and ignored, a merchant's edits recorded), the
-others to `services/lifecycle`. A verified event is
+terms and goes to `services/ecom_orders`; an Orders v3 event (`wix.restaurants.v3.order_*`), read by
+`spi/order_event_wire.py`, to `services/order_events`; a Menus API event (`wix.restaurants.menus.v1.*`),
+read by `spi/menu_event_wire.py`, to `services/menu_events` (our own writes recognised and ignored, a
+merchant's edits recorded); the others to `services/lifecycle`. A verified event is
 applied and committed before the `200` (one short transaction, well inside Wix's 1.25 s), so an
 acknowledged event is never lost; repeats and stale events are answered `200` and change nothing.
 """
@@ -36,7 +36,7 @@ from posbridge.services import ecom_orders, menu_events, pos_deliveries
 from posbridge.services.lifecycle import AppEvent, apply_app_event
 from posbridge.services.order_events import APPLIED, apply_order_event, is_order_event
 from posbridge.services.tenancy import require_instance_id
-from posbridge.spi import ecom_wire, order_event_wire, responses
+from posbridge.spi import ecom_wire, menu_event_wire, order_event_wire, responses
 from posbridge.spi.envelope import ClaimRules, parse_json, read_limited, token_of, verify_token
 from posbridge.store.db import unavailable_reason
 from posbridge.sync import menus_api
@@ -69,7 +69,7 @@ async def webhook_endpoint(request: Request) -> Response:
             outcome = await run_in_threadpool(
                 menu_events.apply_menu_event,
                 request.app.state.db,
-                event,
+                menu_event_wire.parse_event(event),
                 app_id=settings.wix_app_id,
                 ownership=Ownership.parse(settings.catalog_sync_configuration),
                 notify=jobs.schedule_sync if jobs is not None else None,
