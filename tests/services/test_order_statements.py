@@ -27,8 +27,10 @@ def order_of(order_id: str) -> Order:
 
 # What Validate Order, a first Create Order and a resend cost before the POS backend seam (measured on
 # main at 39f03ad): the seam must not add a round trip. BEGIN/COMMIT count where the driver sends them.
-# Create Order's one more since: the Wix order events that arrived before the order (issue 14 §3).
-BUDGET = {"sqlite": (16, 31, 2), "postgresql": (15, 28, 1)}
+# Create Order's one more since: the Wix order events that arrived before the order (issue 14 §3). A
+# resend's one more since: the answer's POS location id is the backend's to say (`PosBackend.location`),
+# no longer joined from the POS's table into the order's lookup (issue 9's review).
+BUDGET = {"sqlite": (16, 31, 3), "postgresql": (15, 28, 2)}
 
 
 def test_the_order_path_costs_no_more_round_trips_than_before_the_seam(db: Database, world: PosWorld) -> None:

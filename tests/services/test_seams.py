@@ -27,7 +27,13 @@ POS_MODELS = frozenset(
 # Modules that read the store's POS rows for their callers (stock levels as rows).
 POS_ROW_MODULES = ("posbridge.pos.stock",)
 # Services that reach the POS only through `PosBackend` (issue 9's review: they read POS rows before).
-THROUGH_THE_BACKEND = ("services/validations.py", "services/order_flow.py", "services/ecom_orders.py")
+THROUGH_THE_BACKEND = (
+    "services/validations.py",
+    "services/order_flow.py",
+    "services/ecom_orders.py",
+    "services/ordering.py",
+    "services/order_checks.py",
+)
 
 
 def test_no_service_names_a_generations_order_channel() -> None:

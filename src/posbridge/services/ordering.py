@@ -57,21 +57,17 @@ from posbridge.services.order_events import on_order_recorded
 from posbridge.services.order_pairing import LegacyPairingKey, PairingKey
 from posbridge.services.order_totals import LinePricing, line_amount, service_fees_of
 from posbridge.store.db import Database
-from posbridge.store.models import Location, OrderLine, OrderLineOption, OrderRow, OrderStatusChange
+from posbridge.store.models import OrderLine, OrderLineOption, OrderRow, OrderStatusChange
 from posbridge.store.types import utcnow
 
 log = get_logger("ordering")
 
 
 # Built once (every Create Order runs it twice): building a statement costs more than running it.
-_EXISTING = (
-    select(OrderRow.pos_order_id, Location.pos_id)
-    .join(Location, Location.id == OrderRow.location_id)
-    .where(
-        OrderRow.instance_id == bindparam("instance"),
-        OrderRow.configuration_wix_id == bindparam("configuration"),
-        OrderRow.wix_order_id == bindparam("order"),
-    )
+_EXISTING = select(OrderRow.pos_order_id, OrderRow.location_id).where(
+    OrderRow.instance_id == bindparam("instance"),
+    OrderRow.configuration_wix_id == bindparam("configuration"),
+    OrderRow.wix_order_id == bindparam("order"),
 )
 
 
@@ -163,7 +159,7 @@ def create_order_at(
     instance_id, configuration_id = key.instance_id, key.wix_id
     moment = _aware(now)
     with db.transaction(write=False) as session:
-        found = _existing(session, instance_id, configuration_id, order.ref)
+        found = _existing(session, pos_backend(session), instance_id, configuration_id, order.ref)
         if found is not None:
             return found
     try:
@@ -179,14 +175,14 @@ def create_order_at(
             except WixError:
                 # A duplicate that committed meanwhile (perhaps taking the last unit) is answered, not refused.
                 lock_location(session, pos, instance_id, configuration_id)
-                found = _existing(session, instance_id, configuration_id, order.ref)
+                found = _existing(session, pos, instance_id, configuration_id, order.ref)
                 if found is not None:
                     return found
                 raise
             # Serialise creates per location (PostgreSQL row lock; SQLite writers already queue), then
             # look again: a duplicate that committed while we waited is answered, not re-created.
             pos.hold_location(plan.pairing.location.id)
-            found = _existing(session, instance_id, configuration_id, order.ref)
+            found = _existing(session, pos, instance_id, configuration_id, order.ref)
             if found is not None:
                 return found
             plan = recheck_locked(session, pos, plan, order, moment, policy)
@@ -208,7 +204,7 @@ def create_order_at(
     except IntegrityError:
         # A concurrent duplicate won the unique key; ours rolled back whole. Answer with the winner's.
         with db.transaction(write=False) as session:
-            found = _existing(session, instance_id, configuration_id, order.ref)
+            found = _existing(session, pos_backend(session), instance_id, configuration_id, order.ref)
         if found is None:
             raise
         return found
@@ -259,11 +255,16 @@ def _aware(now: datetime | None) -> datetime:
     return now
 
 
-def _existing(session: Session, instance_id: str, configuration_wix_id: str, wix_order_id: str) -> CreatedOrder | None:
-    """The answer already given for this Wix order, if any."""
+def _existing(
+    session: Session, pos: PosBackend, instance_id: str, configuration_wix_id: str, wix_order_id: str
+) -> CreatedOrder | None:
+    """The answer already given for this Wix order, if any; its location's POS id is the POS's to say."""
     params = {"instance": instance_id, "configuration": configuration_wix_id, "order": wix_order_id}
     row = session.execute(_EXISTING, params).first()
-    return None if row is None else CreatedOrder(pos_order_id=row[0], pos_location_id=row[1], created=False)
+    location = None if row is None else pos.location(row.location_id)
+    if row is None or location is None:
+        return None
+    return CreatedOrder(pos_order_id=row.pos_order_id, pos_location_id=location.pos_id, created=False)
 
 
 def _place(
