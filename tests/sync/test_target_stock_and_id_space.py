@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -18,7 +19,8 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import select, update
 
-from posbridge.services import stock, stock_push
+from posbridge.pos.stock import STOCK_PUSH
+from posbridge.services import outbound, stock, stock_push
 from posbridge.services.outbound import Job
 from posbridge.store.models import Configuration, Item, OutboundJob
 from posbridge.store.types import utcnow
@@ -50,14 +52,15 @@ def _memory_synced(world: SyncWorld) -> tuple[MemoryCatalogs, MemoryTargetKind]:
     return catalogs, target
 
 
-def _owed_job(world: SyncWorld, clock: Any = utcnow) -> Job:
+def _owed_job(world: SyncWorld, clock: Any = utcnow, sleep: Any = time.sleep) -> Job:
     """The stock push the last stock change owes, as the queue hands it to its handler."""
     with world.db.transaction(write=False) as session:
         row = session.scalars(
             select(OutboundJob).where(OutboundJob.kind == "STOCK").order_by(OutboundJob.id.desc())
         ).first()
         assert row is not None
-        return Job(row.id, row.kind, row.instance_id, row.order_id, dict(row.payload), row.attempts, clock=clock)
+        payload = dict(row.payload)
+        return Job(row.id, row.kind, row.instance_id, row.order_id, payload, row.attempts, clock=clock, sleep=sleep)
 
 
 def _first_dish(world: SyncWorld) -> tuple[str, str]:
@@ -90,14 +93,11 @@ def test_a_push_for_an_item_gone_from_the_live_catalog_ends_quietly(world: SyncW
     assert catalogs.calls["stock:DISH"] == 1
 
 
-def test_the_push_keeps_a_second_between_writes_by_the_queues_clock(
-    world: SyncWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_push_keeps_a_second_between_writes_by_the_queues_clock(world: SyncWorld) -> None:
     catalogs, target = _memory_synced(world)
     pos_id, _ = _first_dish(world)
     merchant = world.document["merchant"]["id"]
     waits: list[float] = []
-    monkeypatch.setattr(stock_push, "sleep", waits.append)
     stock.eighty_six(world.db, pos_id, LOC, merchant=merchant)
     stock_push.push_stock(world.db, world.settings, _owed_job(world), world.client, target=target)
     with world.db.transaction() as session:  # the queue marks it done when the handler returns
@@ -107,7 +107,7 @@ def test_the_push_keeps_a_second_between_writes_by_the_queues_clock(
     stock.restore(world.db, pos_id, LOC, merchant=merchant)
 
     def at(moment: datetime) -> Job:
-        return _owed_job(world, clock=lambda: moment)
+        return _owed_job(world, clock=lambda: moment, sleep=waits.append)
 
     # Woken 0.3 s after the last write (by the queue's clock): it waits the rest of the second first.
     stock_push.push_stock(world.db, world.settings, at(done_at + timedelta(seconds=0.3)), world.client, target=target)
@@ -116,6 +116,25 @@ def test_the_push_keeps_a_second_between_writes_by_the_queues_clock(
     waits.clear()
     stock_push.push_stock(world.db, world.settings, at(done_at + timedelta(seconds=1.5)), world.client, target=target)
     assert waits == [] and catalogs.calls["stock:DISH"] == 3
+
+
+def test_the_queue_hands_its_clock_and_its_sleep_to_the_push(world: SyncWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    _memory_synced(world)
+    pos_id, _ = _first_dish(world)
+    stock.eighty_six(world.db, pos_id, LOC, merchant=world.document["merchant"]["id"])
+    handed: list[Job] = []
+    problem = outbound._HANDLERS[STOCK_PUSH][1]
+    monkeypatch.setitem(outbound._HANDLERS, STOCK_PUSH, (lambda db, settings, job, client: handed.append(job), problem))
+    moment = utcnow() + timedelta(minutes=5)
+
+    def clock() -> datetime:
+        return moment
+
+    waits: list[float] = []
+    outbound.run_job(
+        world.db, world.settings, _owed_job(world).id, client=world.client, clock=clock, sleep=waits.append
+    )
+    assert [(job.clock, job.sleep) for job in handed] == [(clock, waits.append)]
 
 
 def test_a_pairings_id_space_is_its_targets_in_python_and_in_sql(world: SyncWorld) -> None:

@@ -75,6 +75,7 @@ class Job:
     payload: dict[str, Any]
     attempts: int
     clock: Callable[[], datetime] = field(default=utcnow, repr=False, compare=False)  # run_job's: tests move it
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)  # run_job's: tests wait on it
 
 
 Handler = Callable[[Database, Settings, Job, WixClient], None]
@@ -134,6 +135,7 @@ def run_job(
     *,
     client: WixClient,
     clock: Callable[[], datetime] = utcnow,
+    sleep: Callable[[float], None] = time.sleep,
     lease_seconds: float | None = None,
 ) -> float | None:
     """Run the job's key's due work in order; seconds until this key should be looked at again, or None.
@@ -156,7 +158,7 @@ def run_job(
             job = _next_due(db, key, clock())
             if isinstance(job, float) or job is None:
                 return job
-            _attempt(db, settings, replace(job, clock=clock), client, clock)
+            _attempt(db, settings, replace(job, clock=clock, sleep=sleep), client, clock)
 
 
 def _next_due(db: Database, key: str, now: datetime) -> Job | float | None:

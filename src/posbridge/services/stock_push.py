@@ -17,7 +17,6 @@ the merchant sets stock in Wix, and posbridge's 86 only guards Validate and Crea
 from __future__ import annotations
 
 from datetime import datetime
-from time import sleep
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -114,7 +113,7 @@ def push_stock(
     if wix_id is None:
         return  # never synced: the next full sync writes it with this stock
     if last is not None and (wait := (last - job.clock()).total_seconds() + PUSH_SPACING_SECONDS) > 0:
-        sleep(min(wait, PUSH_SPACING_SECONDS))  # at most one write per item per second, whatever woke us
+        job.sleep(min(wait, PUSH_SPACING_SECONDS))  # at most one write per item per second, whatever woke us
     try:
         outcome = target_kind(client, instance_id, id_space).write_stock(kind, wix_id, in_stock)
     except WixApiError as exc:
