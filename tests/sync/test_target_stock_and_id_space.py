@@ -280,9 +280,8 @@ def test_no_catalog_api_wire_outside_the_targets(module: str) -> None:
 WIX_PATH = re.compile(
     r"^/(?:[a-z][a-z0-9-]*/)?v[0-9]+(?:/|$)|^/(?:menus-|menu-|item-|restaurants-|ecom/|draft-catalogs)"
 )
-# Below the adapters, Wix's endpoints are named by the client layer (wix/) and the catalog targets; the
-# new generation's order channel names eCommerce's (its legacy counterpart goes through wix/orders.py).
-ENDPOINT_MODULES = {"sync/catalogs_v3.py", "sync/menus_api.py", "orders/ecom.py"}
+# Below the adapters, Wix's endpoints are named only by the client layer (wix/) and the catalog targets.
+ENDPOINT_MODULES = {"sync/catalogs_v3.py", "sync/menus_api.py"}
 
 
 def wix_paths_outside_the_client_layer(src: Path) -> list[str]:

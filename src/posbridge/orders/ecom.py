@@ -11,7 +11,6 @@ fulfillment, so the order's fulfillments are read again before another create.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from posbridge.orders.channel import (
     ChannelRefused,
@@ -23,6 +22,7 @@ from posbridge.orders.channel import (
 )
 from posbridge.orders.legacy import channel_error
 from posbridge.orders.model import OrderStatus
+from posbridge.wix import ecom
 from posbridge.wix.errors import WixApiError
 
 FULFILLMENT_STATUS = {
@@ -31,7 +31,6 @@ FULFILLMENT_STATUS = {
     OrderStatus.FULFILLED: "Fulfilled",
 }
 REPORTED = frozenset({*FULFILLMENT_STATUS, OrderStatus.CANCELED})
-ORDERS, FULFILLMENTS = "/ecom/v1/orders", "/ecom/v1/fulfillments"
 MAX_MESSAGE = 1000
 CREATE_ROUNDS = 3  # read-then-create rounds before the queue's backoff takes over
 
@@ -45,38 +44,34 @@ class EcomOrderChannel(OrderChannel):
 
     def _send(self, report: StatusReport) -> None:
         ref = report.order
-        order_path = quote(ref.wix_order_id, safe="")
         try:
             if report.status == OrderStatus.CANCELED:
-                body: dict[str, Any] = {"id": ref.wix_order_id}
-                if report.message:
-                    body["customMessage"] = report.message[:MAX_MESSAGE]
-                self._cancel(ref.instance_id, order_path, body)
+                self._cancel(ref, report.message[:MAX_MESSAGE] if report.message else None)
                 return
             status = FULFILLMENT_STATUS[report.status]
             for round_ in range(1, CREATE_ROUNDS + 1):
-                if self._update_existing(ref, order_path, status):
+                if self._update_existing(ref, status):
                     return
                 try:
-                    self._create(ref, order_path, status)
+                    self._create(ref, status)
                     return
                 except WixApiError as exc:
                     if not exc.retryable or round_ == CREATE_ROUNDS:
                         raise
         except WixApiError as exc:
             if exc.status == 428:
-                self._judge_refusal(ref, order_path, exc)
+                self._judge_refusal(ref, exc)
                 return
             raise channel_error(exc) from exc
 
-    def _judge_refusal(self, ref: WixOrderRef, order_path: str, refusal: WixApiError) -> None:
+    def _judge_refusal(self, ref: WixOrderRef, refusal: WixApiError) -> None:
         """Wix would not change the fulfillment (428, the order not APPROVED): moot if Wix cancelled it itself.
 
         The merchant may have cancelled the order in Wix's dashboard while the kitchen moved it (its
         webhook still on the way); an order whose payment Wix has not cleared is reported again later.
         """
         try:
-            order = self.client.call_api(ref.instance_id, "GET", f"{ORDERS}/{order_path}").get("order") or {}
+            order = ecom.get_order(self.client, ref.instance_id, ref.wix_order_id)
         except WixApiError as exc:
             raise channel_error(exc) from exc
         current = order.get("status")
@@ -86,36 +81,26 @@ class EcomOrderChannel(OrderChannel):
             raise ChannelUnavailable(f"Wix has not approved the order yet ({current})")
         raise ChannelRefused(f"the order is {current} at Wix: {refusal.message}")
 
-    def _update_existing(self, ref: WixOrderRef, order_path: str, status: str) -> bool:
+    def _update_existing(self, ref: WixOrderRef, status: str) -> bool:
         """Set the status of the order's fulfillment if it has one; whether it had."""
-        listed = self.client.call_api(ref.instance_id, "GET", f"{FULFILLMENTS}/orders/{order_path}")
-        existing = ((listed.get("orderWithFulfillments") or {}).get("fulfillments")) or []
+        existing = ecom.list_fulfillments(self.client, ref.instance_id, ref.wix_order_id)
         if not existing:
             return False
-        fulfillment_id = quote(str(existing[0].get("id")), safe="")
-        self.client.call_api(
-            ref.instance_id,
-            "PATCH",
-            f"{FULFILLMENTS}/{fulfillment_id}/orders/{order_path}",
-            json={"orderId": ref.wix_order_id, "fulfillment": _fulfillment(status)},
-        )
+        fulfillment_id = str(existing[0].get("id"))
+        ecom.update_fulfillment(self.client, ref.instance_id, ref.wix_order_id, fulfillment_id, _fulfillment(status))
         return True
 
-    def _create(self, ref: WixOrderRef, order_path: str, status: str) -> None:
+    def _create(self, ref: WixOrderRef, status: str) -> None:
         """Create the order's one fulfillment, covering every line; sent once (its answer may be lost)."""
-        order = self.client.call_api(ref.instance_id, "GET", f"{ORDERS}/{order_path}").get("order") or {}
+        order = ecom.get_order(self.client, ref.instance_id, ref.wix_order_id)
         lines = [{"id": line["id"], "quantity": line["quantity"]} for line in order.get("lineItems") or []]
-        self.client.call_api(
-            ref.instance_id,
-            "POST",
-            f"{FULFILLMENTS}/orders/{order_path}/create-fulfillment",
-            json={"orderId": ref.wix_order_id, "fulfillment": {"lineItems": lines, **_fulfillment(status)}},
-            at_most_once=True,
+        ecom.create_fulfillment(
+            self.client, ref.instance_id, ref.wix_order_id, {"lineItems": lines, **_fulfillment(status)}
         )
 
-    def _cancel(self, instance_id: str, order_path: str, body: dict[str, Any]) -> None:
+    def _cancel(self, ref: WixOrderRef, message: str | None) -> None:
         try:
-            self.client.call_api(instance_id, "POST", f"{ORDERS}/{order_path}/cancel", json=body)
+            ecom.cancel_order(self.client, ref.instance_id, ref.wix_order_id, message)
         except WixApiError as exc:
             if exc.status == 428:  # already cancelled is a no-op at Wix; anything else Wix will not allow
                 raise ChannelRefused(str(exc)) from exc
