@@ -199,6 +199,12 @@ def test_the_pos_reports_status_changes_of_its_own_orders(http: httpx.Client, db
     assert backwards.status_code == 409 and backwards.json()["code"] == "STATUS_TRANSITION_NOT_ALLOWED"
     unknown = http.post(path, json={"status": "COOKING"}, headers=pos)
     assert unknown.status_code == 422
+    # The accepted values are the kitchen flow's statuses, named in the refusal as they always were.
+    assert unknown.json()["details"] == {
+        "errors": [
+            {"field": "body.status", "message": "Input should be 'NEW', 'ACCEPTED', 'READY', 'FULFILLED' or 'CANCELED'"}
+        ]
+    }
     with db.transaction(write=False) as session:
         steps = session.scalars(
             select(OrderStatusChange).where(OrderStatusChange.order_id == order.id).order_by(OrderStatusChange.id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from posbridge.api.common import AdminRoute, ApiError, admin_router, database, errors
 from posbridge.api.imports import ImportReportOut, read_menu_document
+from posbridge.orders.model import OrderStatus
 from posbridge.pos.menu_format import InvalidMenuDocument
 from posbridge.services import pos_deliveries, pos_inbound
 from posbridge.services.queries import ApiModel
@@ -200,7 +201,7 @@ def patch_pos_item(
 class StatusReportIn(ApiModel):
     """A status change the POS reports for one of its orders."""
 
-    status: Literal["NEW", "ACCEPTED", "READY", "FULFILLED", "CANCELED"]
+    status: OrderStatus
     reason: str | None = Field(default=None, max_length=1000)
 
 
