@@ -110,7 +110,6 @@ def test_a_timed_86_restores_itself(synced: SyncWorld, db: Database) -> None:
     assert in_stock(synced, wix_id)
 
 
-@pytest.mark.slow
 def test_a_restore_before_a_timed_86_ends_is_not_held_back_by_the_end(synced: SyncWorld, db: Database) -> None:
     queue = queue_for(synced, db)
     (item, wix_id), *_ = dishes(synced, 1)
