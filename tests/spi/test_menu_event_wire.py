@@ -58,3 +58,18 @@ def test_what_cannot_be_read_falls_back_the_token_the_signing_time_and_no_writer
         None,
         {},
     )
+
+
+@pytest.mark.parametrize(
+    "entity",
+    [
+        {"modifiers": [{"id": "m-1", "additionalChargeInfo": "1.50"}]},
+        {"priceVariants": {"variants": [{"variantId": "v-1", "priceInfo": "12"}]}},
+        {"priceInfo": ["12"], "priceVariants": "none", "rule": "required", "image": "pic"},
+    ],
+)
+def test_a_part_of_the_wrong_json_type_is_left_out_of_the_snapshot(entity: dict[str, Any]) -> None:
+    """Not a 500 that Wix would resend for two days: the rest of the entity is still read."""
+    data = {"entityId": "g-1", "updatedEvent": {"currentEntity": entity}}
+    event = parse_event(_event("wix.restaurants.menus.v1.item_modifier_group_updated", data))
+    assert event is not None and event.entity_id == "g-1"

@@ -87,15 +87,15 @@ def snapshot(raw: Any) -> dict[str, Any]:
     for name in ("name", "description", "visible", "featured", "inStock"):
         if name in raw:
             out[name] = raw[name]
-    price = (raw.get("priceInfo") or {}).get("price") if isinstance(raw.get("priceInfo"), dict) else None
+    price = _obj(raw.get("priceInfo")).get("price")
     if price is not None:
         out["price"] = snapshot_amount(price)
-    variants = (raw.get("priceVariants") or {}).get("variants") if isinstance(raw.get("priceVariants"), dict) else None
+    variants = _obj(raw.get("priceVariants")).get("variants")
     if isinstance(variants, list):
         out["priceVariants"] = [
             [
                 str(v.get("variantId") or ""),
-                snapshot_amount(((v.get("priceInfo") or {}).get("price")) or v.get("price")),
+                snapshot_amount(_obj(v.get("priceInfo")).get("price") or v.get("price")),
             ]
             for v in variants
             if isinstance(v, dict)
@@ -118,9 +118,14 @@ def snapshot(raw: Any) -> dict[str, Any]:
         modifiers = [m for m in raw["modifiers"] if isinstance(m, dict)]
         out["modifiers"] = [str(m.get("id") or "") for m in modifiers]
         out["additionalCharges"] = [
-            snapshot_amount((m.get("additionalChargeInfo") or {}).get("additionalCharge") or "0") for m in modifiers
+            snapshot_amount(_obj(m.get("additionalChargeInfo")).get("additionalCharge") or "0") for m in modifiers
         ]
         out["preSelected"] = [str(m.get("id") or "") for m in modifiers if m.get("preSelected")]
     if isinstance(raw.get("image"), dict):
         out["image"] = str(raw["image"].get("id") or raw["image"].get("url") or "")
     return out
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object of the entity, or an empty one where Wix sent another type (left out, never a 500)."""
+    return value if isinstance(value, dict) else {}
