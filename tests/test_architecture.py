@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.source import syntax
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 # posbridge's top-level packages and modules, by layer (a higher number sits higher).
@@ -97,7 +99,7 @@ def _is_type_checking(test: ast.expr) -> bool:
 
 def _imports(module: str, path: Path, src: Path = SRC) -> Iterator[Import]:
     """Every module `module` imports, anywhere in its file (absolute names; relative ones resolved)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = syntax(path)
     typing_only = {
         id(node)
         for branch in ast.walk(tree)

@@ -12,6 +12,7 @@ import ast
 import pytest
 
 from posbridge.store import models
+from tests.support.source import syntax
 from tests.test_architecture import SRC, _imports, _modules
 
 # The generation-specific order channels: services choose one through `orders.channels`.
@@ -55,7 +56,7 @@ def test_the_built_in_store_has_pos_tables_to_guard() -> None:
 def test_a_service_reads_the_pos_through_its_backend(source: str) -> None:
     path = SRC / "posbridge" / source
     module = "posbridge." + source.removesuffix(".py").replace("/", ".")
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = syntax(path)
     rows = [
         alias.name
         for node in ast.walk(tree)

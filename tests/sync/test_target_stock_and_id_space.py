@@ -34,6 +34,7 @@ from posbridge.sync.targets import id_space_of
 from posbridge.wix.client import WixClient
 from posbridge.wix.errors import WixApiError
 from posbridge.wix.generation import ID_SPACE, Generation
+from tests.support.source import syntax, text_syntax
 from tests.sync.world import SyncWorld
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "posbridge"
@@ -200,7 +201,7 @@ def test_only_the_targets_choose_between_a_catalog_id_and_a_business_location() 
     for name, text in _sources():
         if name in TARGET_MODULES:
             continue
-        for node in ast.walk(ast.parse(text)):
+        for node in ast.walk(text_syntax(text)):
             is_choice = isinstance(node, ast.IfExp) or (
                 isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "case"
             )
@@ -221,7 +222,7 @@ def _names_a_pairings_column(node: ast.expr) -> bool:
 def _id_space_comparisons(text: str) -> list[int]:
     """Lines comparing the id map's space (`SyncIdMap.catalog_id`) with a pairing's column or a location."""
     found = []
-    for node in ast.walk(ast.parse(text)):
+    for node in ast.walk(text_syntax(text)):
         if not isinstance(node, ast.Compare):
             continue
         sides = [node.left, *node.comparators]
@@ -266,7 +267,7 @@ def test_no_catalog_api_wire_outside_the_targets(module: str) -> None:
     text = (SRC / module).read_text(encoding="utf-8")
     imported = {
         alias.name if isinstance(node, ast.Import) else node.module or ""
-        for node in ast.walk(ast.parse(text))
+        for node in ast.walk(text_syntax(text))
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
@@ -292,7 +293,7 @@ def wix_paths_outside_the_client_layer(src: Path) -> list[str]:
             name = str(path.relative_to(src))
             if name in ENDPOINT_MODULES:
                 continue
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for node in ast.walk(syntax(path)):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and WIX_PATH.search(node.value):
                     found.append(f"{name}:{node.lineno} {node.value}")
     return found
