@@ -56,6 +56,11 @@ serve: install
 	scripts/dev-env
 	set -a && . ./.env && set +a && $(BIN)/posbridge db upgrade && $(BIN)/posbridge serve
 
+# mypy's incremental cache is kept beside the user's other caches, not in the clone: a fresh clone is checked
+# against it in about half a second instead of about 11 s of CPU taken from the test workers as they start.
+# mypy tells a stale entry by the file's hash, its own version and the options, so the verdict is a full run's.
+MYPY_CACHE ?= $(HOME)/.cache/posbridge/mypy
+
 # worksteal: each worker starts on its own block of the collection, whose head tests/conftest.py fills
 # with that worker's share of the slow tests; a worker out of work then steals the end of another's.
 test: install
@@ -63,7 +68,7 @@ test: install
 	scripts/ensure-chromium
 	$(BIN)/ruff check src tests bench
 	$(COMPILE_OURS)
-	scripts/beside "scripts/ensure-node-sdks && $(BIN)/mypy" -- $(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
+	scripts/beside "scripts/ensure-node-sdks && MYPY_CACHE_DIR=$(MYPY_CACHE) $(BIN)/mypy" -- $(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 lint: install
 	$(BIN)/ruff format --check src tests bench
