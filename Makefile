@@ -12,9 +12,9 @@ LOCK := requirements.lock
 UV_VERSION = $(shell sed -n 's/^uv==//p' $(LOCK))
 
 # pytest's workers spend about half their time waiting on sockets and subprocesses (real servers,
-# wixsim, Chromium, node), so half again as many workers as cores keeps the cores busy (fresh clone,
-# 2 cores, idle, 1,629 tests, before bytecode and worksteal: pytest 189 s with 3 workers, 200 s with 2; 4 workers took 164-176 s but
-# made the real-time tests flaky).
+# wixsim, Chromium, node), so half again as many workers as cores keeps the cores busy (2 cores, idle,
+# 1,711 tests, 2026-12-01: pytest 190 s with 2 workers, the cores 32% idle; 155-171 s with 3, 6% idle;
+# 168 s with 4, which only shares the same busy cores more ways).
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n * 3 / 2 > 1 ? n * 3 / 2 : 1 )))
 
 .PHONY: install demo serve test lint lock bench clean
